@@ -1,0 +1,120 @@
+"""Checkpoints: one file with everything needed to resume a run exactly.
+
+Written atomically (a temporary file in the same folder, fsync, then rename),
+so a crash mid-save never destroys the last good checkpoint. Read with
+torch.load(weights_only=True): a file that carries code is refused, not run.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import tempfile
+import time
+from typing import Any, BinaryIO
+
+import numpy as np
+import torch
+
+from .config import TrainConfig
+from .models import build_models
+
+FORMAT, VERSION = "ganlib-checkpoint", 1
+REQUIRED = ("config", "shape", "trainer")
+
+
+class CheckpointError(ValueError):
+    """The file is not a usable ganlib checkpoint; the message says why."""
+
+
+def make_payload(config: TrainConfig, shape, trainer: dict, history: dict | None = None,
+                 events=(), preset: str = "", picture=None) -> dict:
+    return {
+        "format": FORMAT, "version": VERSION, "created": time.time(), "preset": preset,
+        "config": config.to_dict(), "shape": list(shape), "trainer": trainer,
+        "history": history or {"rows": [], "stride": 1}, "events": [list(e) for e in events],
+        "picture": None if picture is None else torch.tensor(np.array(picture)),
+    }
+
+
+def save_checkpoint(path: str, payload: dict) -> str:
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def load_checkpoint(source: str | bytes | BinaryIO) -> dict:
+    """Read and check a checkpoint from a path, bytes or a file object; CheckpointError if unusable."""
+    name = source if isinstance(source, str) else "the uploaded file"
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    try:
+        payload = torch.load(source, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint: no such file: {name}") from None
+    except pickle.UnpicklingError as e:
+        raise CheckpointError(f"checkpoint: {name} holds objects a ganlib checkpoint never has "
+                              f"(it may carry code), so it was not loaded ({str(e).splitlines()[0][:200]})") from None
+    except Exception as e:
+        raise CheckpointError(f"checkpoint: {name} is not a readable checkpoint: truncated, or not a "
+                              f"PyTorch file ({type(e).__name__})") from None
+    return _check(payload, name)
+
+
+def _check(payload: Any, name: str) -> dict:
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint: {name} is a PyTorch file but not a ganlib checkpoint")
+    if payload.get("version") != VERSION:
+        raise CheckpointError(f"checkpoint: {name} has version {payload.get('version')!r}; this ganlib reads {VERSION}")
+    missing = [k for k in REQUIRED if k not in payload]
+    if missing:
+        raise CheckpointError(f"checkpoint: {name} lacks {', '.join(missing)}")
+    try:
+        payload["config"] = TrainConfig.from_dict(payload["config"])
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"checkpoint: {name} has a bad config: {e}") from None
+    payload["shape"] = tuple(int(s) for s in payload["shape"])
+    return payload
+
+
+def build_generator(payload: dict, use_ema: bool = True) -> torch.nn.Module:
+    """G from a checkpoint (its EMA when it has one), on the CPU, in eval mode."""
+    cfg = payload["config"]
+    with torch.random.fork_rng(devices=[]):
+        G, _ = build_models(cfg, payload["shape"])
+    state = payload["trainer"]
+    weights = state.get("ema") if use_ema and state.get("ema") is not None else state["G"]
+    try:
+        G.load_state_dict(weights)
+    except RuntimeError as e:
+        raise CheckpointError(f"checkpoint: its weights do not fit the model its config describes "
+                              f"({str(e).splitlines()[0][:200]})") from None
+    return G.eval()
+
+
+def restore_trainer(trainer, payload: dict) -> None:
+    try:
+        trainer.load_state_dict(payload["trainer"])
+    except (RuntimeError, KeyError, ValueError) as e:
+        raise CheckpointError(f"checkpoint: its state does not fit the model its config describes "
+                              f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+
+
+def summary(path: str) -> dict:
+    """What the Checkpoints page lists: name, preset, step, date, size."""
+    p = load_checkpoint(path)
+    return {"name": os.path.splitext(os.path.basename(path))[0], "path": path, "preset": p.get("preset", ""),
+            "dataset": p["config"].dataset, "step": int(p["trainer"]["step"]), "created": p.get("created"),
+            "size": os.path.getsize(path), "picture": p.get("picture")}

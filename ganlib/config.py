@@ -1,0 +1,136 @@
+"""TrainConfig: every hyperparameter of a GAN run, in one dataclass.
+
+The app builds its controls from these fields (the `group`, `help`, `choices`
+and range metadata below), checkpoints store the config as a plain dict, and
+presets are just named TrainConfigs (see presets.py).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "folder",
+            "ring8", "grid25", "spiral", "moons", "gauss-1d")
+MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "fast", "toy-mlp")
+LOSSES = ("bce", "minimax", "lsgan", "wgan-gp", "hinge")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16")
+AUGMENTS = ("none", "translation")
+# Fields a teacher may change while a run is going; the runner applies them
+# at the next step and records each change as an event.
+LIVE_FIELDS = ("lr_g", "lr_d", "d_steps", "epochs")
+
+
+def _f(default, help, group, *, choices=None, lo=None, hi=None, live=False):
+    meta = {"help": help, "group": group, "choices": choices, "lo": lo, "hi": hi, "live": live}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    # --- data ---
+    dataset: str = _f("digits", "Training data: offline digits, torchvision sets (need the internet once), your own images, or toy 1-D/2-D data", "data", choices=DATASETS)
+    data_path: str = _f("", "Folder or .zip of your own images (dataset=folder)", "data")
+    image_size: int = _f(28, "Side of the square images the models make; your own images are resized and cropped to it", "data", choices=(28, 32, 64))
+    channels: int = _f(0, "Image channels for your own images: 1 gray, 3 RGB, 0 decides from the files", "data", choices=(0, 1, 3))
+    # --- model ---
+    model: str = _f("mlp", "Architecture of G and D", "model", choices=MODELS)
+    latent_dim: int = _f(100, "Size of the noise vector z that G turns into a sample", "model", lo=1, hi=1024)
+    g_width: int = _f(256, "G's hidden units (MLP) or base channels (conv)", "model", lo=4, hi=2048)
+    d_width: int = _f(256, "D's hidden units (MLP) or base channels (conv)", "model", lo=4, hi=2048)
+    d_dropout: float = _f(0.0, "Dropout in D; slows down a detective that wins too easily", "model", lo=0.0, hi=0.9)
+    # --- loss ---
+    loss: str = _f("bce", "bce: non-saturating (G maximises log D(G(z))); minimax: the paper's log(1 - D(G(z))); lsgan; wgan-gp; hinge", "loss", choices=LOSSES)
+    gp_weight: float = _f(10.0, "Weight of WGAN-GP's gradient penalty", "loss", lo=0.0, hi=1000.0)
+    label_smoothing: float = _f(0.0, "One-sided smoothing: real labels become 1 - this", "loss", lo=0.0, hi=0.5)
+    label_noise: float = _f(0.0, "Uniform noise of this size pushes real labels down and fake labels up", "loss", lo=0.0, hi=0.5)
+    augment: str = _f("none", "Differentiable augmentation of D's inputs (real and fake alike)", "loss", choices=AUGMENTS)
+    # --- optimizer ---
+    lr_g: float = _f(2e-4, "G's Adam learning rate", "optimizer", lo=1e-6, hi=1.0, live=True)
+    lr_d: float = _f(2e-4, "D's Adam learning rate", "optimizer", lo=1e-6, hi=1.0, live=True)
+    beta1: float = _f(0.9, "Adam beta1; GANs often use 0.5 so momentum cannot carry G past the moving target", "optimizer", lo=0.0, hi=0.999)
+    beta2: float = _f(0.999, "Adam beta2", "optimizer", lo=0.0, hi=0.9999)
+    d_steps: int = _f(1, "D updates for each G update", "optimizer", lo=1, hi=20, live=True)
+    ema: float = _f(0.0, "Decay of an exponential moving average of G's weights, used for samples (0 = off)", "optimizer", lo=0.0, hi=0.99999)
+    batch_size: int = _f(64, "Real and fake samples in each update", "optimizer", lo=1, hi=4096)
+    # --- schedule ---
+    epochs: int = _f(10, "Epoch budget (passes of D over the data); can be extended or cut while training", "schedule", lo=1, hi=100000, live=True)
+    sample_every: int = _f(100, "Steps between snapshots of the sample grid from the fixed z", "schedule", lo=1, hi=100000)
+    eval_every: int = _f(0, "Steps between quality measurements (0 = off)", "schedule", lo=0, hi=1000000)
+    seed: int = _f(0, "Seed for weights, data order and noise; the same seed repeats a run", "schedule", lo=0, hi=2**31 - 1)
+    # --- compute ---
+    device: str = _f("auto", "auto picks CUDA, then Apple MPS, then CPU", "compute", choices=DEVICES)
+    precision: str = _f("fp32", "bf16 autocast is about 1.7x faster for conv models on recent CPUs", "compute", choices=PRECISIONS)
+    threads: int = _f(0, "CPU threads for torch (0 = auto: see device.py for why)", "compute", lo=0, hi=256)
+
+    def validate(self) -> "TrainConfig":
+        """Raise ValueError naming the first bad field and what it allows."""
+        for f in dataclasses.fields(self):
+            _check(f, getattr(self, f.name))
+        if self.dataset == "folder" and not self.data_path:
+            raise ValueError("data_path: must name a folder or .zip of images when dataset=folder")
+        if self.is_toy != (self.model == "toy-mlp"):
+            need = "toy-mlp" if self.is_toy else f"one of {', '.join(m for m in MODELS if m != 'toy-mlp')}"
+            raise ValueError(f"model: dataset {self.dataset!r} needs model {need}, got {self.model!r}")
+        return self
+
+    @property
+    def is_toy(self) -> bool:
+        return self.dataset in ("ring8", "grid25", "spiral", "moons", "gauss-1d")
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        """Build from a dict (a checkpoint's, or the UI's); unknown keys are an error, missing ones take defaults."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: not a TrainConfig field (fields: {', '.join(sorted(names))})")
+        return cls(**{k: coerce(k, v) for k, v in d.items()}).validate()
+
+
+def field_meta(name: str) -> dict:
+    return next(f for f in dataclasses.fields(TrainConfig) if f.name == name).metadata
+
+
+def fields() -> list[dataclasses.Field]:
+    return list(dataclasses.fields(TrainConfig))
+
+
+def coerce(name: str, value):
+    """Turn a value from a CLI or a form into the field's type, or raise ValueError naming the field."""
+    f = next((f for f in dataclasses.fields(TrainConfig) if f.name == name), None)
+    if f is None:
+        raise ValueError(f"{name}: not a TrainConfig field")
+    typ = type(f.default)
+    if isinstance(value, typ) and not isinstance(value, bool):
+        return value
+    try:
+        if typ is int and isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError
+            return int(value)
+        if typ is bool:
+            return str(value).lower() in ("1", "true", "yes", "on")
+        return typ(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected {typ.__name__}, got {value!r}") from None
+
+
+def _check(f: dataclasses.Field, v) -> None:
+    m, typ = f.metadata, type(f.default)
+    if not isinstance(v, typ) or isinstance(v, bool) != (typ is bool):
+        raise ValueError(f"{f.name}: expected {typ.__name__}, got {v!r}")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"{f.name}: must be a finite number, got {v!r}")
+    if m["choices"] is not None and v not in m["choices"]:
+        raise ValueError(f"{f.name}: must be one of {', '.join(map(str, m['choices']))}; got {v!r}")
+    lo, hi = m["lo"], m["hi"]
+    if lo is not None and not (lo <= v <= hi):
+        raise ValueError(f"{f.name}: must be between {lo:g} and {hi:g}; got {v!r}")

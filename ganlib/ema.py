@@ -1,0 +1,21 @@
+"""An exponential moving average of G's weights: a smoother G for samples, at no cost to training."""
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+
+def make_ema(G: nn.Module) -> nn.Module:
+    ema = copy.deepcopy(G).eval()
+    ema.requires_grad_(False)
+    return ema
+
+
+@torch.no_grad()
+def update_ema(ema: nn.Module, G: nn.Module, decay: float) -> None:
+    ema_p = list(ema.parameters())
+    torch._foreach_lerp_(ema_p, [p.detach() for p in G.parameters()], 1.0 - decay)
+    for b_ema, b in zip(ema.buffers(), G.buffers()):  # batch-norm statistics are copied, not averaged
+        b_ema.copy_(b)

@@ -1,0 +1,73 @@
+"""Bounded records of a run: loss curves and the timeline of sample grids.
+
+Both stay small however long a run goes. The curve averages every `stride`
+steps into one point; when it is full, neighbouring points are merged in pairs
+and the stride doubles. The timeline keeps its first frame and thins the rest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+COLUMNS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "value", "seconds")
+
+
+class Curve:
+    def __init__(self, capacity: int = 2000):
+        self.capacity, self.stride = capacity, 1
+        self.rows: list[tuple] = []
+        self._sum = [0.0] * 5
+        self._n = 0
+
+    def add(self, step: int, seconds: float, stats: tuple[float, ...]) -> None:
+        self._sum = [a + b for a, b in zip(self._sum, stats)]
+        self._n += 1
+        if self._n >= self.stride:
+            self.rows.append((step, *(s / self._n for s in self._sum), seconds))
+            self._sum, self._n = [0.0] * 5, 0
+            if len(self.rows) >= self.capacity:
+                self._halve()
+
+    def _halve(self) -> None:
+        pairs = zip(self.rows[0::2], self.rows[1::2])
+        merged = [(b[0], *((x + y) / 2 for x, y in zip(a[1:6], b[1:6])), b[6]) for a, b in pairs]
+        if len(self.rows) % 2:
+            merged.append(self.rows[-1])
+        self.rows, self.stride = merged, self.stride * 2
+
+    def columns(self) -> dict[str, tuple]:
+        return {name: tuple(r[i] for r in self.rows) for i, name in enumerate(COLUMNS)}
+
+    def state_dict(self) -> dict:
+        return {"rows": [list(r) for r in self.rows], "stride": self.stride}
+
+    def load_state_dict(self, s: dict) -> None:
+        self.rows = [tuple(r) for r in s["rows"]]
+        self.stride = int(s["stride"])
+
+
+@dataclass(frozen=True)
+class Frame:
+    step: int
+    seconds: float
+    picture: Any  # read-only numpy array: an H x W x C uint8 grid, or N x D points
+
+
+@dataclass(frozen=True)
+class Event:
+    step: int
+    field: str
+    old: Any
+    new: Any
+
+
+class Timeline:
+    def __init__(self, capacity: int = 60):
+        self.capacity = capacity
+        self.frames: list[Frame] = []
+
+    def add(self, frame: Frame) -> None:
+        self.frames.append(frame)
+        if len(self.frames) > self.capacity:
+            # keep the first frame (where it all began) and every other one after it, and the newest
+            self.frames = [self.frames[0]] + self.frames[2:-1:2] + [self.frames[-1]]

@@ -1,0 +1,66 @@
+"""The latent space: paths between z vectors, and a G that turns z into pictures or points."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .checkpoint import build_generator, load_checkpoint
+from .grid import to_uint8
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
+    return a + (b - a) * t
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation: stays near the shell where Gaussian z live, unlike lerp's midpoint."""
+    an, bn = a / a.norm(dim=-1, keepdim=True), b / b.norm(dim=-1, keepdim=True)
+    omega = torch.acos((an * bn).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7))
+    so = torch.sin(omega)
+    if float(so.abs().min()) < 1e-6:  # a and b (nearly) parallel: the straight line is the arc
+        return lerp(a, b, t)
+    return torch.sin((1 - t) * omega) / so * a + torch.sin(t * omega) / so * b
+
+
+def path(zs: torch.Tensor, steps: int, method: str = "slerp") -> torch.Tensor:
+    """(K, latent) way-points -> ((K-1) * steps + 1, latent) points along the path through them."""
+    if method not in ("lerp", "slerp"):
+        raise ValueError(f"method: must be lerp or slerp; got {method!r}")
+    if len(zs) < 2 or steps < 1:
+        raise ValueError("path: needs at least 2 z vectors and steps >= 1")
+    f = lerp if method == "lerp" else slerp
+    ts = torch.arange(steps, dtype=zs.dtype).unsqueeze(1) / steps
+    parts = [f(zs[i].unsqueeze(0), zs[i + 1].unsqueeze(0), ts) for i in range(len(zs) - 1)]
+    return torch.cat(parts + [zs[-1:]])
+
+
+def random_z(n: int, latent_dim: int, seed: int) -> torch.Tensor:
+    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(int(seed)))
+
+
+class LatentModel:
+    """A private, frozen G for the explorer: z (N, latent) -> pictures (N, H, W, C uint8) or points (N, D)."""
+
+    def __init__(self, G: torch.nn.Module, latent_dim: int, shape: tuple[int, ...]):
+        self.G, self.latent_dim, self.shape = G.eval(), latent_dim, tuple(shape)
+        self.kind = "image" if len(self.shape) == 3 else "points"
+
+    @classmethod
+    def from_checkpoint(cls, source) -> "LatentModel":
+        payload = source if isinstance(source, dict) else load_checkpoint(source)
+        return cls(build_generator(payload), payload["config"].latent_dim, payload["shape"])
+
+    @classmethod
+    def from_runner(cls, runner) -> "LatentModel":
+        t = runner.trainer
+        return cls(runner.generator_copy(), t.cfg.latent_dim, t.data.shape)
+
+    @torch.inference_mode()
+    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+        return self.G(z.float()).float()
+
+    def pictures(self, z: torch.Tensor) -> np.ndarray:
+        return to_uint8(self(z))
+
+    def points(self, z: torch.Tensor) -> np.ndarray:
+        return self(z).numpy()

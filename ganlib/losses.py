@@ -1,0 +1,71 @@
+"""The GAN losses, one small named function each.
+
+D outputs logits l, and D(x) = sigmoid(l). Identities used below:
+    log D(x)       = -softplus(-l)
+    log(1 - D(x))  = -softplus(l)
+so BCE with labels y is softplus(-l) for y = 1 and softplus(l) for y = 0.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def bce(logit: torch.Tensor, target: torch.Tensor | float) -> torch.Tensor:
+    if not torch.is_tensor(target):
+        target = torch.full_like(logit, target)
+    return F.binary_cross_entropy_with_logits(logit, target)
+
+
+def d_bce(real_logit, fake_logit, real_label=1.0, fake_label=0.0):
+    """D maximises log D(x) + log(1 - D(G(z))): BCE with real -> 1, fake -> 0 (labels may be smoothed or noisy)."""
+    return bce(real_logit, real_label) + bce(fake_logit, fake_label)
+
+
+def g_nonsaturating(fake_logit):
+    """G maximises log D(G(z)): 'make D call the fakes real'. Strong gradients while D still wins."""
+    return bce(fake_logit, 1.0)
+
+
+def g_minimax(fake_logit):
+    """G minimises log(1 - D(G(z))), the paper's game as written; it saturates when D rejects fakes easily."""
+    return -F.softplus(fake_logit).mean()
+
+
+def d_lsgan(real_logit, fake_logit):
+    """Least squares: D regresses real -> 1, fake -> 0."""
+    return 0.5 * ((real_logit - 1) ** 2).mean() + 0.5 * (fake_logit ** 2).mean()
+
+
+def g_lsgan(fake_logit):
+    return 0.5 * ((fake_logit - 1) ** 2).mean()
+
+
+def d_wgan(real_score, fake_score):
+    """The critic maximises E[f(x)] - E[f(G(z))], an estimate of the Wasserstein-1 distance."""
+    return fake_score.mean() - real_score.mean()
+
+
+def g_wgan(fake_score):
+    return -fake_score.mean()
+
+
+def gradient_penalty(D, real, fake):
+    """WGAN-GP: push the critic's gradient norm towards 1 on points between real and fake."""
+    a = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device)
+    mid = (a * real + (1 - a) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(D(mid).sum(), mid, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def d_hinge(real_logit, fake_logit):
+    return F.relu(1 - real_logit).mean() + F.relu(1 + fake_logit).mean()
+
+
+def g_hinge(fake_logit):
+    return -fake_logit.mean()
+
+
+def value(real_logit, fake_logit) -> torch.Tensor:
+    """The estimate of V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))]; -2 log 2 at the optimum."""
+    return -F.softplus(-real_logit).mean() - F.softplus(fake_logit).mean()

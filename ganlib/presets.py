@@ -1,0 +1,64 @@
+"""Named TrainConfigs: the recipes of the classic texts, our fast default, and toy benchmarks."""
+from __future__ import annotations
+
+from .config import TrainConfig
+
+_TOY = dict(model="toy-mlp", batch_size=256, latent_dim=2, g_width=128, d_width=128,
+            lr_g=1e-3, lr_d=1e-3, beta1=0.5, sample_every=50)
+
+PRESETS: dict[str, tuple[str, TrainConfig]] = {
+    "fast-digits": (
+        "Our default: the quickest recognisable digits on 2 CPU cores (slim conv G vs MLP D, "
+        "lr 1e-3, EMA of G, DiffAugment translation).",
+        TrainConfig(dataset="digits", model="fast", latent_dim=64, g_width=16, d_width=256,
+                    lr_g=1e-3, lr_d=1e-3, beta1=0.5, ema=0.999, augment="translation",
+                    epochs=200, sample_every=50)),
+    "seed-mlp": (
+        "The MLP GAN of the classic PyTorch text: z 100 -> 256 -> 784 tanh; D 784 -> 256 -> 1; "
+        "BCE; Adam 2e-4; batch 64; 10 epochs.",
+        TrainConfig(dataset="digits", model="mlp", latent_dim=100, g_width=256, d_width=256,
+                    lr_g=2e-4, lr_d=2e-4, batch_size=64, epochs=10, sample_every=20)),
+    "keras-convgan": (
+        "The Keras conv GAN: latent 128, dense -> 7x7x128 -> two stride-2 transposed convs; "
+        "D with two stride-2 convs and global max pooling; 0.05 x uniform label noise.",
+        TrainConfig(dataset="digits", model="keras-convgan", latent_dim=128, g_width=128, d_width=64,
+                    lr_g=3e-4, lr_d=3e-4, label_noise=0.05, batch_size=64, epochs=20, sample_every=10)),
+    "dcgan-upsample": (
+        "The Keras DCGAN: UpSampling2D + conv + batch norm in G; D with conv, LeakyReLU, "
+        "dropout 0.25 and batch norm; Adam 2e-4, beta1 0.5.",
+        TrainConfig(dataset="digits", model="dcgan-upsample", latent_dim=100, g_width=128, d_width=32,
+                    d_dropout=0.25, lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=32, epochs=20,
+                    sample_every=10)),
+    "tf-dcgan": (
+        "The TensorFlow DCGAN tutorial, a plain DCGAN: 5x5 transposed convs with batch norm; "
+        "D with dropout 0.3; Adam 1e-4; batch 256.",
+        TrainConfig(dataset="digits", model="dcgan", latent_dim=100, g_width=64, d_width=64,
+                    d_dropout=0.3, lr_g=1e-4, lr_d=1e-4, batch_size=256, epochs=50, sample_every=5)),
+    "ring8": (
+        "8 Gaussians on a circle, the mode-collapse benchmark: watch whether G covers all 8.",
+        TrainConfig(dataset="ring8", epochs=2000, **_TOY)),
+    "grid25": (
+        "25 Gaussians on a 5 x 5 grid: a harder mode-collapse benchmark.",
+        TrainConfig(dataset="grid25", epochs=3000, **_TOY)),
+    "ring8-minimax": (
+        "ring8 with the paper's minimax loss: G's gradient vanishes when D wins; compare with ring8.",
+        TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "minimax"})),
+    "spiral": ("A spiral in 2-D.", TrainConfig(dataset="spiral", epochs=2000, **_TOY)),
+    "moons": ("Two moons in 2-D.", TrainConfig(dataset="moons", epochs=2000, **_TOY)),
+    "gauss-1d": (
+        "A mixture of three Gaussians in 1-D: see p_data, p_g, D(x) and D*(x) on one chart.",
+        TrainConfig(dataset="gauss-1d", epochs=1000, **{**_TOY, "latent_dim": 1, "g_width": 64,
+                                                         "d_width": 64, "lr_g": 5e-4, "lr_d": 5e-4})),
+}
+
+DEFAULT_PRESET = "fast-digits"
+
+
+def preset(name: str) -> TrainConfig:
+    if name not in PRESETS:
+        raise ValueError(f"preset: unknown {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name][1]
+
+
+def describe(name: str) -> str:
+    return PRESETS[name][0]

@@ -1,0 +1,189 @@
+"""Trainer: one GAN, its optimizers and its data; step() is one round of the game.
+
+A step is d_steps updates of D (the detective) with G frozen, then one update
+of G (the forger) with D frozen. Nothing else happens here: no threads, no
+callbacks. The Runner (runner.py) drives a Trainer from a background thread.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from dataclasses import dataclass
+
+import torch
+
+from . import losses as L
+from .augment import augment
+from .config import TrainConfig
+from .data import Batches, Dataset, load_dataset
+from .device import pick_device
+from .ema import make_ema, update_ema
+from .models import build_models
+
+GRID = 64  # samples in the fixed-z grid (8 x 8)
+
+
+@dataclass(frozen=True)
+class StepStats:
+    d_loss: float
+    g_loss: float
+    d_real: float   # mean D(x) on the real batch
+    d_fake: float   # mean D(G(z)) on the fake batch
+    value: float    # estimate of V(D, G); -2 log 2 = -1.386 at the optimum
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, data: Dataset | None = None):
+        self.cfg = cfg.validate()
+        self.device = pick_device(cfg.device)
+        self.data = data if data is not None else load_dataset(cfg)
+        with torch.random.fork_rng(devices=[]):  # seed the weights without disturbing anyone else's global RNG
+            torch.manual_seed(cfg.seed)
+            G, D = build_models(cfg, self.data.shape)
+        self.G, self.D = G.to(self.device), D.to(self.device)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+        self.ema = make_ema(self.G) if cfg.ema > 0 else None
+        self.gen = torch.Generator().manual_seed(cfg.seed)  # data order, z, label noise, augmentation
+        self.batches = Batches(self.data, self.gen)
+        self.fixed_z = torch.randn(GRID, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
+        self.step_count = 0
+        self.batches_seen = 0
+
+    # --- bookkeeping -------------------------------------------------------
+    @property
+    def batches_per_epoch(self) -> int:
+        return max(1, self.data.size // self.cfg.batch_size)
+
+    @property
+    def epoch(self) -> float:
+        return self.batches_seen / self.batches_per_epoch
+
+    @property
+    def done(self) -> bool:
+        return self.batches_seen >= self.cfg.epochs * self.batches_per_epoch
+
+    def steps_left(self) -> int:
+        left = self.cfg.epochs * self.batches_per_epoch - self.batches_seen
+        return max(0, math.ceil(left / self.cfg.d_steps))
+
+    def apply(self, **changes) -> TrainConfig:
+        """Change hyperparameters between steps (lr_g, lr_d, d_steps, epochs are safe mid-run)."""
+        self.cfg = self.cfg.replace(**changes).validate()
+        for group in self.opt_g.param_groups:
+            group["lr"] = self.cfg.lr_g
+        for group in self.opt_d.param_groups:
+            group["lr"] = self.cfg.lr_d
+        return self.cfg
+
+    # --- the game ----------------------------------------------------------
+    def step(self) -> StepStats:
+        cfg, G, D = self.cfg, self.G, self.D
+        n = cfg.batch_size
+        for _ in range(cfg.d_steps):
+            real = self.batches.next(n).to(self.device)
+            with torch.no_grad(), self._autocast():
+                fake = G(self._z(n))  # G is frozen while D learns
+            # D: maximise log D(x) + log(1 - D(G(z))), i.e. call real "real" (1) and fake "fake" (0)
+            with self._autocast():
+                real_logit = D(self._aug(real)).float()
+                fake_logit = D(self._aug(fake.float())).float()
+                loss_d = self._d_loss(real_logit, fake_logit)
+            if cfg.loss == "wgan-gp":
+                loss_d = loss_d + cfg.gp_weight * L.gradient_penalty(D, real, fake.float())
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+            self.batches_seen += 1
+
+        # G: make D call its fakes real (D is frozen while G learns)
+        D.requires_grad_(False)
+        with self._autocast():
+            fake_logit_g = D(self._aug(G(self._z(n)))).float()
+            loss_g = self._g_loss(fake_logit_g)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        D.requires_grad_(True)
+        if self.ema is not None:
+            update_ema(self.ema, G, cfg.ema)
+        self.step_count += 1
+        with torch.no_grad():
+            return StepStats(loss_d.item(), loss_g.item(), torch.sigmoid(real_logit).mean().item(),
+                             torch.sigmoid(fake_logit).mean().item(), L.value(real_logit, fake_logit).item())
+
+    def _d_loss(self, real_logit, fake_logit):
+        loss = self.cfg.loss
+        if loss in ("bce", "minimax"):
+            return L.d_bce(real_logit, fake_logit, *self._labels(len(real_logit)))
+        if loss == "lsgan":
+            return L.d_lsgan(real_logit, fake_logit)
+        if loss == "wgan-gp":
+            return L.d_wgan(real_logit, fake_logit)
+        return L.d_hinge(real_logit, fake_logit)
+
+    def _g_loss(self, fake_logit):
+        return {"bce": L.g_nonsaturating, "minimax": L.g_minimax, "lsgan": L.g_lsgan,
+                "wgan-gp": L.g_wgan, "hinge": L.g_hinge}[self.cfg.loss](fake_logit)
+
+    def _labels(self, n):
+        """Real and fake targets: 1 and 0, or smoothed (1 - s) and noisy (0.05 x uniform, as in the Keras text)."""
+        cfg, real, fake = self.cfg, 1.0 - self.cfg.label_smoothing, 0.0
+        if cfg.label_noise > 0:
+            real = real - cfg.label_noise * torch.rand(n, generator=self.gen).to(self.device)
+            fake = fake + cfg.label_noise * torch.rand(n, generator=self.gen).to(self.device)
+        return real, fake
+
+    def _z(self, n):
+        return torch.randn(n, self.cfg.latent_dim, generator=self.gen).to(self.device)
+
+    def _aug(self, x):
+        return augment(x, self.cfg.augment, self.gen)
+
+    def _autocast(self):
+        if self.cfg.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    # --- samples and state -------------------------------------------------
+    def sampler(self) -> torch.nn.Module:
+        """The G to draw samples from: the EMA of G when there is one."""
+        return self.ema if self.ema is not None else self.G
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Samples for z on the CPU, with batch norm in eval mode so one z always gives one image."""
+        G = self.sampler()
+        was_training = G.training
+        G.eval()
+        try:
+            return G(z.to(self.device)).float().cpu()
+        finally:
+            G.train(was_training)
+
+    def generator_copy(self) -> torch.nn.Module:
+        return copy.deepcopy(self.sampler()).eval().cpu()
+
+    def state_dict(self) -> dict:
+        return {
+            "G": self.G.state_dict(), "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
+            "step": self.step_count, "batches_seen": self.batches_seen,
+            "rng": {"gen": self.gen.get_state(), "torch": torch.get_rng_state()},
+            "batches": self.batches.state_dict(),
+        }
+
+    def load_state_dict(self, s: dict) -> None:
+        self.G.load_state_dict(s["G"])
+        self.D.load_state_dict(s["D"])
+        self.opt_g.load_state_dict(s["opt_g"])
+        self.opt_d.load_state_dict(s["opt_d"])
+        if self.ema is not None and s.get("ema") is not None:
+            self.ema.load_state_dict(s["ema"])
+        self.step_count, self.batches_seen = int(s["step"]), int(s["batches_seen"])
+        self.gen.set_state(s["rng"]["gen"])
+        torch.set_rng_state(s["rng"]["torch"])
+        self.batches.load_state_dict(s["batches"])
+        self.apply()  # the optimizers' saved lr wins over the config's otherwise

@@ -1,0 +1,138 @@
+"""load_images: a user's folder or .zip of mixed images becomes a square uint8 Dataset."""
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ganlib.data import DatasetError
+from ganlib.data.images import load_images
+
+
+def _rgb(w, h, seed=0):
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8))
+
+
+def _grey(w, h, seed=0):
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w), dtype=np.uint8))
+
+
+@pytest.fixture
+def mixed(tmp_path):
+    """RGB PNGs and JPEGs of different sizes, one in a subfolder, plus litter to ignore."""
+    d = tmp_path / "pics"
+    (d / "sub").mkdir(parents=True)
+    _rgb(40, 30, 1).save(d / "a.png")
+    _rgb(17, 50, 2).save(d / "b.jpg")
+    _rgb(64, 64, 3).save(d / "sub" / "c.jpeg")
+    _grey(20, 20, 4).save(d / "d.bmp")
+    (d / ".hidden.png").write_bytes(b"not really")
+    (d / "notes.txt").write_text("hello")
+    return d
+
+
+def test_folder_of_mixed_rgb(mixed):
+    ds = load_images(str(mixed), 16, 0)
+    assert ds.name == "folder" and ds.kind == "image"
+    assert ds.shape == (3, 16, 16) and ds.size == 4
+    assert ds.images.shape == (4, 3, 16, 16) and ds.images.dtype == torch.uint8
+    assert ds.labels is None
+    assert ds.batch(torch.arange(4)).abs().max() <= 1.0
+
+
+def test_forced_channels(mixed):
+    assert load_images(str(mixed), 8, 1).images.shape == (4, 1, 8, 8)
+    assert load_images(str(mixed), 8, 3).images.shape == (4, 3, 8, 8)
+
+
+def test_grayscale_auto_is_one_channel(tmp_path):
+    for i, (w, h) in enumerate([(30, 20), (12, 40), (28, 28)]):
+        _grey(w, h, i).save(tmp_path / f"{i}.png")
+    ds = load_images(str(tmp_path), 28, 0)
+    assert ds.shape == (1, 28, 28) and ds.images.shape == (3, 1, 28, 28)
+
+
+def test_center_crop_keeps_the_middle(tmp_path):
+    # left third black, middle white, right third black: a 3:1 image cropped to a square is all white
+    a = np.zeros((10, 30), np.uint8)
+    a[:, 10:20] = 255
+    Image.fromarray(a).save(tmp_path / "bar.png")
+    ds = load_images(str(tmp_path), 10, 0)
+    assert ds.images.min() == 255
+
+
+def test_zip_works_and_skips_mac_litter(tmp_path, mixed):
+    z = tmp_path / "pics.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in sorted(mixed.rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(mixed).as_posix())
+        zf.writestr("__MACOSX/._a.png", b"resource fork")
+    ds = load_images(str(z), 12, 0)
+    assert ds.images.shape == (4, 3, 12, 12) and ds.images.dtype == torch.uint8
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(DatasetError, match="data_path: no such folder or .zip"):
+        load_images(str(tmp_path / "nope"), 16, 0)
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(DatasetError, match="data_path: .* has no images"):
+        load_images(str(tmp_path), 16, 0)
+
+
+def test_single_non_image_file(tmp_path):
+    f = tmp_path / "readme.txt"
+    f.write_text("hi")
+    with pytest.raises(DatasetError, match="data_path: .* is not a folder or a .zip"):
+        load_images(str(f), 16, 0)
+
+
+def test_folder_of_unreadable_files_says_how_many_skipped(tmp_path):
+    (tmp_path / "fake.png").write_bytes(b"not a png")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(DatasetError, match="data_path: .*no usable images: skipped 2 file"):
+        load_images(str(tmp_path), 16, 0)
+
+
+def test_zip_of_text_files(tmp_path):
+    z = tmp_path / "docs.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("a.txt", "one")
+        zf.writestr("dir/b.md", "two")
+    with pytest.raises(DatasetError, match=r"data_path: the \.zip .*no usable images: skipped 2"):
+        load_images(str(z), 16, 0)
+
+
+def test_broken_zip(tmp_path):
+    z = tmp_path / "broken.zip"
+    z.write_bytes(b"PK not really")
+    with pytest.raises(DatasetError, match="data_path: .* is not a readable .zip"):
+        load_images(str(z), 16, 0)
+
+
+def test_too_many_images(tmp_path, monkeypatch):
+    import ganlib.data.images as images
+    monkeypatch.setattr(images, "MAX_IMAGES", 2)
+    for i in range(3):
+        _grey(4, 4, i).save(tmp_path / f"{i}.png")
+    with pytest.raises(DatasetError, match="data_path: .* holds 3 images; the limit is 2"):
+        load_images(str(tmp_path), 4, 0)
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(DatasetError, match="image_size"):
+        load_images(str(tmp_path), 0, 0)
+    with pytest.raises(DatasetError, match="channels"):
+        load_images(str(tmp_path), 16, 2)
+
+
+def test_transparent_and_16bit_images(tmp_path):
+    rgba = np.zeros((8, 8, 4), np.uint8)  # fully transparent: becomes white, not black
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "clear.png")
+    Image.fromarray(np.full((8, 8), 65535, np.uint16)).save(tmp_path / "deep.png")
+    ds = load_images(str(tmp_path), 8, 0)
+    assert ds.shape == (3, 8, 8)
+    assert ds.images.min() == 255  # the 16-bit white is scaled, not clipped or wrapped
