@@ -1,0 +1,73 @@
+"""Studio: what one browser session owns (its run, its chosen preset), with no UI code in it.
+
+The app keeps one Studio per browser session (st.cache_resource with
+scope="session") and closes it when the tab goes away, which stops and joins
+the training thread.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+from .config import TrainConfig
+from .presets import DEFAULT_PRESET, preset
+from .runner import Runner
+from .runs import runner_from_checkpoint, save_run
+
+CHECKPOINT_DIR = os.environ.get("GAN_STUDIO_CHECKPOINTS",
+                                os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checkpoints"))
+
+
+class Studio:
+    def __init__(self, checkpoint_dir: str = CHECKPOINT_DIR):
+        self.checkpoint_dir = checkpoint_dir
+        self.preset_name = DEFAULT_PRESET
+        self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits
+        self.runner: Runner | None = None
+        self._lock = threading.Lock()
+
+    def choose_preset(self, name: str) -> TrainConfig:
+        self.preset_name, self.config = name, preset(name)
+        return self.config
+
+    def new_run(self, cfg: TrainConfig | None = None, evaluator=None) -> Runner:
+        """Replace the current run (stopping it) with a new one from `cfg`; raises ValueError/DatasetError."""
+        cfg = (cfg or self.config).validate()
+        runner = Runner(cfg, evaluator=evaluator, preset=self.preset_name)
+        with self._lock:
+            old, self.runner, self.config = self.runner, runner, cfg
+        if old is not None:
+            old.stop()
+        return runner
+
+    def resume_from(self, source, evaluator=None) -> Runner:
+        """Load a checkpoint (path, bytes or payload) as the current run, ready to Resume."""
+        runner = runner_from_checkpoint(source, evaluator=evaluator)
+        with self._lock:
+            old, self.runner = self.runner, runner
+            self.config, self.preset_name = runner.trainer.cfg, runner.preset or self.preset_name
+        if old is not None:
+            old.stop()
+        return runner
+
+    def save(self, name: str) -> str:
+        if self.runner is None:
+            raise ValueError("name: there is no run to save yet; start one on the Train page")
+        return save_run(self.runner, checkpoint_path(self.checkpoint_dir, name))
+
+    def reset(self) -> None:
+        with self._lock:
+            old, self.runner = self.runner, None
+        if old is not None:
+            old.stop()
+
+    def close(self) -> None:
+        self.reset()
+
+
+def checkpoint_path(folder: str, name: str) -> str:
+    """A safe file path for a checkpoint name typed by a user."""
+    clean = "".join(c for c in name.strip() if c.isalnum() or c in "-_ .").strip(" .")
+    if not clean:
+        raise ValueError("name: use letters, digits, '-', '_', '.' or spaces")
+    return os.path.join(folder, clean.removesuffix(".pt") + ".pt")
