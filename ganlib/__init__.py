@@ -1,20 +1,34 @@
 """ganlib: a plain PyTorch library for training GANs and watching them learn.
 
 The Streamlit app (app.py, pages/) is a thin layer over this package, which
-never imports streamlit.
+never imports streamlit. Names are imported lazily: `import ganlib` and the
+config and presets cost no torch import, so the app paints its first page
+before torch (2-4 s to import on a small CPU) has loaded.
 """
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import LIVE_FIELDS, TrainConfig
-from .data import Dataset, DatasetError, DatasetUnavailable, load_dataset
-from .latent import LatentModel, lerp, path, random_z, slerp
-from .presets import DEFAULT_PRESET, PRESETS, preset
-from .runner import Runner, Snapshot
-from .runs import runner_from_checkpoint, save_run, trainer_from_checkpoint
-from .trainer import StepStats, Trainer
+from __future__ import annotations
 
-__all__ = [
-    "CheckpointError", "Dataset", "DatasetError", "DatasetUnavailable", "DEFAULT_PRESET", "LIVE_FIELDS",
-    "LatentModel", "PRESETS", "Runner", "Snapshot", "StepStats", "TrainConfig", "Trainer",
-    "lerp", "load_checkpoint", "load_dataset", "path", "preset", "random_z", "runner_from_checkpoint",
-    "save_checkpoint", "save_run", "slerp", "trainer_from_checkpoint",
-]
+import importlib
+
+_EXPORTS = {
+    "CheckpointError": "errors", "load_checkpoint": "checkpoint", "save_checkpoint": "checkpoint",
+    "LIVE_FIELDS": "config", "TrainConfig": "config",
+    "Dataset": "data", "DatasetError": "errors", "DatasetUnavailable": "errors", "load_dataset": "data",
+    "LatentModel": "latent", "lerp": "latent", "path": "latent", "random_z": "latent", "slerp": "latent",
+    "DEFAULT_PRESET": "presets", "PRESETS": "presets", "preset": "presets",
+    "Runner": "runner", "Snapshot": "runner",
+    "runner_from_checkpoint": "runs", "save_run": "runs", "trainer_from_checkpoint": "runs",
+    "StepStats": "trainer", "Trainer": "trainer",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ganlib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

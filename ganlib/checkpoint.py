@@ -17,14 +17,11 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
+from .errors import CheckpointError
 from .models import build_models
 
 FORMAT, VERSION = "ganlib-checkpoint", 1
 REQUIRED = ("config", "shape", "trainer")
-
-
-class CheckpointError(ValueError):
-    """The file is not a usable ganlib checkpoint; the message says why."""
 
 
 def make_payload(config: TrainConfig, shape, trainer: dict, history: dict | None = None,
@@ -81,24 +78,32 @@ def _check(payload: Any, name: str) -> dict:
     missing = [k for k in REQUIRED if k not in payload]
     if missing:
         raise CheckpointError(f"checkpoint: {name} lacks {', '.join(missing)}")
+    if not isinstance(payload["config"], dict) or not isinstance(payload["trainer"], dict):
+        raise CheckpointError(f"checkpoint: {name} has a malformed config or trainer state")
     try:
         payload["config"] = TrainConfig.from_dict(payload["config"])
     except (ValueError, TypeError) as e:
         raise CheckpointError(f"checkpoint: {name} has a bad config: {e}") from None
-    payload["shape"] = tuple(int(s) for s in payload["shape"])
+    try:
+        payload["shape"] = tuple(int(s) for s in payload["shape"])
+    except (ValueError, TypeError):
+        raise CheckpointError(f"checkpoint: {name} has a bad data shape: {payload['shape']!r}") from None
     return payload
 
 
 def build_generator(payload: dict, use_ema: bool = True) -> torch.nn.Module:
     """G from a checkpoint (its EMA when it has one), on the CPU, in eval mode."""
     cfg = payload["config"]
-    with torch.random.fork_rng(devices=[]):
-        G, _ = build_models(cfg, payload["shape"])
-    state = payload["trainer"]
-    weights = state.get("ema") if use_ema and state.get("ema") is not None else state["G"]
     try:
+        with torch.random.fork_rng(devices=[]):
+            G, _ = build_models(cfg, payload["shape"])
+    except ValueError as e:
+        raise CheckpointError(f"checkpoint: its data shape {payload['shape']} does not fit its config ({e})") from None
+    state = payload["trainer"]
+    try:
+        weights = state.get("ema") if use_ema and state.get("ema") is not None else state["G"]
         G.load_state_dict(weights)
-    except RuntimeError as e:
+    except (RuntimeError, KeyError) as e:
         raise CheckpointError(f"checkpoint: its weights do not fit the model its config describes "
                               f"({str(e).splitlines()[0][:200]})") from None
     return G.eval()

@@ -108,9 +108,10 @@ def cmd_train(args) -> int:
             break
         stats = trainer.step()
         if not all(math.isfinite(v) for v in stats.__dict__.values()):
+            bad_step = trainer.step_count  # before the rollback, which resets step_count
             trainer.load_state_dict(good)
             _save(args.out, trainer, args.preset)
-            print(f"\nerror: the loss became NaN/inf at step {trainer.step_count + 1}; {args.out} holds the "
+            print(f"\nerror: the loss became NaN/inf at step {bad_step}; {args.out} holds the "
                   f"last good state (step {trainer.step_count}). Try a lower lr_d / lr_g.", file=sys.stderr)
             return 1
         if trainer.step_count % 200 == 0:

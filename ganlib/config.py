@@ -83,7 +83,9 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        # plain Python values only: a numpy float64 (a float subclass) would make the
+        # checkpoint unreadable with torch.load(weights_only=True)
+        return {k: float(v) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -109,10 +111,13 @@ def coerce(name: str, value):
     if f is None:
         raise ValueError(f"{name}: not a TrainConfig field")
     typ = type(f.default)
-    if isinstance(value, typ) and not isinstance(value, bool):
-        return value
+    if value is None or (isinstance(value, bool) and typ is not bool):  # not "None", not True -> 1
+        raise ValueError(f"{name}: expected {typ.__name__}, got {value!r}")
+    if isinstance(value, typ):
+        return typ(value)  # numpy float64 -> float
     try:
-        if typ is int and isinstance(value, float):
+        if typ is int and not isinstance(value, (int, str)):  # floats, numpy numbers: whole values only
+            value = float(value)
             if not value.is_integer():
                 raise ValueError
             return int(value)
@@ -133,4 +138,8 @@ def _check(f: dataclasses.Field, v) -> None:
         raise ValueError(f"{f.name}: must be one of {', '.join(map(str, m['choices']))}; got {v!r}")
     lo, hi = m["lo"], m["hi"]
     if lo is not None and not (lo <= v <= hi):
-        raise ValueError(f"{f.name}: must be between {lo:g} and {hi:g}; got {v!r}")
+        raise ValueError(f"{f.name}: must be between {_num(lo)} and {_num(hi)}; got {v!r}")
+
+
+def _num(x) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"  # :g turned 2**31 - 1 into 2.14748e+09

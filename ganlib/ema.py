@@ -14,7 +14,11 @@ def make_ema(G: nn.Module) -> nn.Module:
 
 
 @torch.no_grad()
-def update_ema(ema: nn.Module, G: nn.Module, decay: float) -> None:
+def update_ema(ema: nn.Module, G: nn.Module, decay: float, step: int | None = None) -> None:
+    """Move the EMA towards G. With `step`, the decay warms up as (1 + step) / (10 + step), so that
+    early samples follow G instead of staying near its random initial weights for ~1/(1-decay) steps."""
+    if step is not None:
+        decay = min(decay, (1 + step) / (10 + step))
     ema_p = list(ema.parameters())
     torch._foreach_lerp_(ema_p, [p.detach() for p in G.parameters()], 1.0 - decay)
     for b_ema, b in zip(ema.buffers(), G.buffers()):  # batch-norm statistics are copied, not averaged

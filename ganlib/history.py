@@ -36,7 +36,8 @@ class Curve:
         self.rows, self.stride = merged, self.stride * 2
 
     def columns(self) -> dict[str, tuple]:
-        return {name: tuple(r[i] for r in self.rows) for i, name in enumerate(COLUMNS)}
+        rows = list(self.rows)  # one copy, so every column has the same length while the worker adds rows
+        return {name: tuple(r[i] for r in rows) for i, name in enumerate(COLUMNS)}
 
     def state_dict(self) -> dict:
         return {"rows": [list(r) for r in self.rows], "stride": self.stride}

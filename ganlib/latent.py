@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from .checkpoint import build_generator, load_checkpoint
+from .device import set_threads
 from .grid import to_uint8
 
 
@@ -57,6 +58,9 @@ class LatentModel:
 
     @torch.inference_mode()
     def __call__(self, z: torch.Tensor) -> torch.Tensor:
+        # torch keeps a thread count per thread, and a Streamlit rerun's new thread may start at torch's
+        # default of 2: with the cores busy, 2 threads turn a 1 ms picture into 100+ ms (see device.py)
+        set_threads()
         return self.G(z.float()).float()
 
     def pictures(self, z: torch.Tensor) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import torch
 
-from .config import LIVE_FIELDS, TrainConfig
+from .config import LIVE_FIELDS, TrainConfig, coerce
 from .device import set_threads
 from .grid import frozen, make_grid
 from .history import Curve, Event, Frame, Timeline
@@ -64,13 +64,15 @@ class Runner:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._elapsed, self._rate = 0.0, 0.0
-        self._last_good = (0, self._copy_state())
+        self._last_good = (self.trainer.step_count, self._copy_state())
         self._take_frame()
         self._snap = self._build_snapshot()
 
     # --- commands (called from the UI thread) -------------------------------
     def start(self) -> None:
         with self._lock:
+            if self._stopping:  # stopped for good: its worker thread is gone
+                return
             if self._thread is not None:
                 return self._resume_locked()
             self._status, self._reason = "running", ""
@@ -90,6 +92,8 @@ class Runner:
     def step_once(self) -> None:
         """One step while paused (or before starting)."""
         with self._lock:
+            if self._stopping:
+                return
             if self._thread is None:
                 self._status, self._reason = "paused", "paused by you"
                 self._thread = threading.Thread(target=self._work, name="ganlib-runner", daemon=True)
@@ -103,14 +107,18 @@ class Runner:
         bad = sorted(set(changes) - set(LIVE_FIELDS))
         if bad:
             raise ValueError(f"{bad[0]}: cannot change while training; live fields are {', '.join(LIVE_FIELDS)}")
+        changes = {k: coerce(k, v) for k, v in changes.items()}  # 1 -> 1.0, numpy -> Python (checkpoints)
         with self._lock:
             self.trainer.cfg.replace(**{**self._pending, **changes}).validate()
             self._pending.update(changes)
-            if self._thread is None or self._status != "running":
-                with self._model_lock:
-                    self._apply_pending_locked()
-                self._publish_locked()
+            apply_now = self._thread is None or self._status != "running"
             self._lock.notify_all()
+        if apply_now:
+            # Lock order is always _model_lock, then _lock (as in the worker's _one_step);
+            # taking them the other way round deadlocked against a step in flight.
+            with self._model_lock, self._lock:
+                self._apply_pending_locked()
+                self._publish_locked()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the worker and join it; safe to call twice."""
@@ -202,7 +210,7 @@ class Runner:
         if self.evaluator is not None and every and step % every == 0:
             self.metrics.append((step, self.evaluator(self.trainer)))
         with self._lock:
-            if self._status == "running" and time.monotonic() - self._published_at > PUBLISH_EVERY:
+            if self._status != "running" or time.monotonic() - self._published_at > PUBLISH_EVERY:
                 self._publish_locked()
 
     def _apply_pending_locked(self) -> None:
@@ -219,9 +227,10 @@ class Runner:
             self._reason = "the epoch budget was extended: press Resume to go on"
 
     def _resume_locked(self) -> None:
+        if self._stopping:  # after stop() the worker has returned; "running" would be a lie
+            return
         if self._status == "paused" or (self._status == "finished" and not self.trainer.done):
             self._status, self._reason = "running", ""
-            self._stopping = False
             self._lock.notify_all()
 
     def _finish(self, reason: str) -> None:
@@ -237,13 +246,14 @@ class Runner:
 
     def _rollback(self, stats) -> None:
         good_step, state = self._last_good
+        bad_step = self.trainer.step_count  # the step that just produced the NaN/inf
         with self._model_lock:
             self.trainer.load_state_dict(copy.deepcopy(state))
         bad = next(n for n, v in stats.__dict__.items() if not math.isfinite(v))
         with self._lock:
             self._status = "paused"
             self._reason = (f"The {bad.replace('_', ' ')} became {getattr(stats, bad)} at step "
-                            f"{self.trainer.step_count + 1}. " + NAN_ADVICE.format(good=good_step))
+                            f"{bad_step}. " + NAN_ADVICE.format(good=good_step))
             self._publish_locked()
 
     def _copy_state(self) -> dict:

@@ -99,15 +99,17 @@ class Trainer:
 
         # G: make D call its fakes real (D is frozen while G learns)
         D.requires_grad_(False)
-        with self._autocast():
-            fake_logit_g = D(self._aug(G(self._z(n)))).float()
-            loss_g = self._g_loss(fake_logit_g)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_g.step()
-        D.requires_grad_(True)
+        try:
+            with self._autocast():
+                fake_logit_g = D(self._aug(G(self._z(n)))).float()
+                loss_g = self._g_loss(fake_logit_g)
+            self.opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            self.opt_g.step()
+        finally:
+            D.requires_grad_(True)  # also after an error, or D would never learn again
         if self.ema is not None:
-            update_ema(self.ema, G, cfg.ema)
+            update_ema(self.ema, G, cfg.ema, self.step_count)
         self.step_count += 1
         with torch.no_grad():
             return StepStats(loss_d.item(), loss_g.item(), torch.sigmoid(real_logit).mean().item(),

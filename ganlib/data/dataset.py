@@ -11,13 +11,7 @@ from typing import Callable
 
 import torch
 
-
-class DatasetError(ValueError):
-    """The data asked for cannot be used (bad folder, bad files, unknown name)."""
-
-
-class DatasetUnavailable(DatasetError):
-    """The data needs a download and the internet is not reachable."""
+from ..errors import DatasetError, DatasetUnavailable  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True, eq=False)

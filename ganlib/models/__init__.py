@@ -12,6 +12,8 @@ def build_models(cfg, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
     z, gw, dw, p = cfg.latent_dim, cfg.g_width, cfg.d_width, cfg.d_dropout
     if len(shape) == 1 and cfg.model != "toy-mlp":
         raise ValueError(f"model: {shape[0]}-D points need model toy-mlp, got {cfg.model!r}")
+    if len(shape) != 1 and cfg.model == "toy-mlp":
+        raise ValueError(f"model: toy-mlp is for 1-D or 2-D points, not data of shape {tuple(shape)}")
     if len(shape) == 3 and shape[1] % 4:
         raise ValueError(f"image_size: must be divisible by 4 for conv models; got {shape[1]}")
     if cfg.model == "mlp":

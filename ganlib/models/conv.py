@@ -23,8 +23,12 @@ class Reshape(nn.Module):
 
 
 def _flat_size(net: nn.Module, shape) -> int:
-    with torch.no_grad():
-        return net.eval()(torch.zeros(1, *shape)).numel()
+    was_training = net.training
+    try:
+        with torch.no_grad():
+            return net.eval()(torch.zeros(1, *shape)).numel()
+    finally:
+        net.train(was_training)  # else D's dropout and batch norm would stay in eval mode while it trains
 
 
 class KerasConvGenerator(nn.Module):

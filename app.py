@@ -1,0 +1,28 @@
+"""GAN Studio: train GANs live and watch them learn. Run with `streamlit run app.py`.
+
+This file only routes: page config, the list of pages, and the run-status
+panel every page shows in the sidebar. The pages are thin; ganlib does the work.
+"""
+import os
+import sys
+
+# Pages import `ganlib` and `pages._ui` from the repo root, however the app was
+# launched (streamlit run from elsewhere, AppTest under pytest).
+ROOT = os.path.dirname(os.path.abspath(__file__))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from pages._ui import status_panel  # noqa: E402
+
+st.set_page_config(page_title="GAN Studio", page_icon="🎨", layout="wide")
+
+page = st.navigation([
+    st.Page("pages/train.py", title="Train", icon="🏋️", default=True),
+    st.Page("pages/explore.py", title="Latent explorer", icon="🧭"),
+    st.Page("pages/theory.py", title="Theory lab", icon="📐"),
+    st.Page("pages/checkpoints.py", title="Checkpoints", icon="💾"),
+])
+status_panel()
+page.run()

@@ -1,0 +1,75 @@
+"""Figures of the Theory lab: densities and D in 1-D, D's map in 2-D, V(D, G), G's two losses."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..theory import OPTIMUM_VALUE, View1D, View2D
+
+REAL, FAKE, D_COLOUR, D_STAR = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
+MARGIN = dict(l=10, r=10, t=40, b=10)
+
+
+def density_figure(v: View1D) -> go.Figure:
+    """p_data and p_g (left axis) with D(x) and D*(x) (right axis, 0..1) on one x grid."""
+    fig = go.Figure([
+        go.Scatter(x=v.x, y=v.p_data, name="p_data (real)", line=dict(color=REAL), fill="tozeroy"),
+        go.Scatter(x=v.x, y=v.p_g, name="p_g (G's samples)", line=dict(color=FAKE), fill="tozeroy"),
+        go.Scatter(x=v.x, y=v.d, name="D(x)", line=dict(color=D_COLOUR, width=3), yaxis="y2"),
+        go.Scatter(x=v.x, y=v.d_star, name="D*(x) = p_data / (p_data + p_g)",
+                   line=dict(color=D_STAR, dash="dash"), yaxis="y2"),
+        go.Scatter(x=[v.x[0], v.x[-1]], y=[0.5, 0.5], name="1/2", mode="lines",
+                   line=dict(color="grey", dash="dot", width=1), yaxis="y2"),
+    ])
+    p_max = float(np.nanmax([v.p_data.max(), v.p_g.max()]))
+    fig.update_layout(
+        title="Densities and the detective", margin=MARGIN, xaxis_title="x",
+        yaxis=dict(title="density", range=[0, 1.05 * min(p_max, 5 * float(v.p_data.max()))]),
+        yaxis2=dict(title="D(x)", overlaying="y", side="right", range=[0, 1.02], showgrid=False),
+        legend=dict(orientation="h", y=-0.2),
+    )
+    return fig
+
+
+def field_figure(v: View2D) -> go.Figure:
+    """D(x) as a heat map under the real and fake points (and the mixture's modes, when known)."""
+    traces = [
+        go.Heatmap(x=v.xs, y=v.ys, z=v.d, zmin=0, zmax=1, colorscale="RdBu", opacity=0.55,
+                   colorbar=dict(title="D(x)"), hovertemplate="x %{x:.2f}, %{y:.2f}<br>D %{z:.2f}<extra></extra>"),
+        go.Scatter(x=v.real[:, 0], y=v.real[:, 1], mode="markers", name="real",
+                   marker=dict(size=3, color=REAL, opacity=0.5)),
+        go.Scatter(x=v.fake[:, 0], y=v.fake[:, 1], mode="markers", name="fake G(z)",
+                   marker=dict(size=3, color=FAKE, opacity=0.6)),
+    ]
+    if v.modes is not None:
+        traces.append(go.Scatter(x=v.modes[:, 0], y=v.modes[:, 1], mode="markers", name="modes",
+                                 marker=dict(symbol="x", size=9, color="black")))
+    fig = go.Figure(traces)
+    fig.update_layout(title="Real and fake points over D(x) (blue: D says real)", margin=MARGIN,
+                      legend=dict(orientation="h", y=-0.12),
+                      yaxis=dict(scaleanchor="x", scaleratio=1))
+    return fig
+
+
+def value_figure(history: dict) -> go.Figure:
+    """V(D, G) over training against its value at the optimum, -2 log 2."""
+    fig = go.Figure(go.Scatter(x=history.get("step", ()), y=history.get("value", ()), name="V(D, G)",
+                               line=dict(color=D_COLOUR)))
+    fig.add_hline(y=OPTIMUM_VALUE, line_dash="dash", line_color=D_STAR,
+                  annotation_text="-2 log 2 (p_g = p_data)", annotation_position="bottom right")
+    fig.update_layout(title="V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))]", margin=MARGIN,
+                      xaxis_title="step", yaxis_title="V")
+    return fig
+
+
+def g_loss_figure(curves: dict) -> go.Figure:
+    """The two G losses against D(G(z)): where D rejects fakes (left), minimax is flat."""
+    d = curves["d_fake"]
+    fig = go.Figure([
+        go.Scatter(x=d, y=curves["minimax"], name="minimax: minimise log(1 - D(G(z)))", line=dict(color=D_STAR)),
+        go.Scatter(x=d, y=curves["non_saturating"], name="non-saturating: minimise -log D(G(z))",
+                   line=dict(color=D_COLOUR)),
+    ])
+    fig.update_layout(title="G's loss against D(G(z))", margin=MARGIN, xaxis_title="D(G(z))",
+                      yaxis_title="G's loss", legend=dict(orientation="h", y=-0.25))
+    return fig

@@ -1,0 +1,86 @@
+"""A run's state in words a beginner understands: progress, status, live changes, the config.
+
+Used by the app's status panel and Train page, and by the charts (event
+labels); plain strings only, no UI code.
+"""
+from __future__ import annotations
+
+import math
+
+from .config import TrainConfig
+from .history import Event
+
+
+def number(v) -> str:
+    """2e-4 rather than 0.0002 or 2.000000e-04, so learning rates read the way people say them."""
+    if isinstance(v, bool) or not isinstance(v, float):
+        return str(v)
+    if v != 0 and math.isfinite(v) and not 1e-2 <= abs(v) < 1e4:
+        mantissa, exp = f"{v:.1e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exp)}"
+    return f"{v:g}"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "?"
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m {s % 60:02d}s"
+    return f"{s}s"
+
+
+def event_label(e: Event) -> str:
+    return f"{e.field} {number(e.old)} → {number(e.new)}"
+
+
+def fraction_done(snap) -> float:
+    """Share of the epoch budget used, for a progress bar (0..1)."""
+    return max(0.0, min(1.0, snap.epoch / snap.config.epochs))
+
+
+def progress_line(snap) -> str:
+    parts = [f"epoch {snap.epoch:.1f} / {snap.config.epochs}", f"step {snap.step:,}"]
+    if snap.steps_per_sec > 0:
+        parts.append(f"{snap.steps_per_sec:.1f} steps/s")
+    if snap.status in ("running", "paused") and snap.eta_seconds is not None:
+        parts.append(f"{duration(snap.eta_seconds)} left")
+    return " · ".join(parts)
+
+
+def can_resume(snap, alive: bool) -> bool:
+    """Paused, or finished with a worker still waiting and epochs left (the budget was raised)."""
+    if snap.status == "paused":
+        return True
+    return snap.status == "finished" and alive and snap.epoch < snap.config.epochs
+
+
+def status_message(snap) -> tuple[str, str]:
+    """(level, text) with level one of info, success, warning, error."""
+    s, reason = snap.status, snap.reason
+    if s == "idle":
+        return "info", "Ready. Press Start to train, or Step to watch one step at a time."
+    if s == "running":
+        return "info", "Training: D learns to tell real from fake, then G learns to fool D, over and over."
+    if s == "paused" and reason == "paused by you":
+        return "info", "Paused. Press Resume to go on, or Step to take one step at a time."
+    if s == "paused":  # rolled back after a NaN: the reason says what happened and what to try
+        return "warning", reason
+    if s == "failed":
+        return "error", (f"Training stopped with an error: {reason}. The weights of the last good step "
+                         "are kept; press Reset, change the settings and start again.")
+    if reason.startswith("finished"):
+        return "success", ("Finished: the epoch budget is used up. Raise epochs below and press Resume "
+                           "to train longer, or download the results.")
+    if reason == "stopped by you":
+        return "info", "Stopped by you. Download the results, or press Reset to set up a new run."
+    return "info", reason[:1].upper() + reason[1:]
+
+
+def config_summary(cfg: TrainConfig) -> str:
+    """One line: what plays against what, on which data, and how."""
+    return (f"{cfg.model} G and D on {cfg.dataset} · {cfg.loss} loss · latent_dim {cfg.latent_dim} · "
+            f"batch {cfg.batch_size} · lr_g {number(cfg.lr_g)}, lr_d {number(cfg.lr_d)} "
+            f"(beta1 {number(cfg.beta1)}) · d_steps {cfg.d_steps} · {cfg.epochs} epochs · seed {cfg.seed}")

@@ -1,0 +1,86 @@
+"""What the Latent explorer computes: z vectors to show, and pictures sized for a screen.
+
+Every z here comes from a seed, so what a student sees can be found again by
+typing the seed. A picture is H x W x C uint8 (from LatentModel.pictures).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .data import load_dataset
+from .latent import path, random_z
+
+LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
+
+
+def z_from_seed(latent_dim: int, seed: int) -> torch.Tensor:
+    """The z (latent_dim,) a seed names."""
+    return random_z(1, latent_dim, seed)[0]
+
+
+def with_dims(z: torch.Tensor, values: dict[int, float]) -> torch.Tensor:
+    """A copy of z with some dimensions set: {dim: value}."""
+    z = z.clone()
+    for d, v in values.items():
+        z[d] = float(v)
+    return z
+
+
+def candidates(latent_dim: int, first_seed: int, n: int = 8) -> tuple[list[int], torch.Tensor]:
+    """n candidate endpoints, seeds first_seed .. first_seed + n - 1, as (seeds, (n, latent_dim) z)."""
+    seeds = [first_seed + i for i in range(n)]
+    return seeds, torch.stack([z_from_seed(latent_dim, s) for s in seeds])
+
+
+def walk(a: torch.Tensor, b: torch.Tensor, frames: int, method: str = "slerp") -> torch.Tensor:
+    """frames z vectors from a to b, both ends included."""
+    return path(torch.stack([a, b]), max(frames - 1, 1), method)
+
+
+def z_line(base: torch.Tensor, n: int = 200, dim: int = 0) -> tuple[np.ndarray, torch.Tensor]:
+    """z moving along one dimension from -LIMIT to LIMIT, the others held at base: (u, z)."""
+    u = torch.linspace(-LIMIT, LIMIT, n)
+    z = base.repeat(n, 1)
+    z[:, dim] = u
+    return u.numpy(), z
+
+
+def z_plane(base: torch.Tensor, res: int = 25) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    """A res x res grid of z over dims 0 and 1 (the others held at base): (u, v, z).
+
+    With a 1-D latent space the grid degenerates to a line (v = 0).
+    """
+    if len(base) == 1:
+        u, z = z_line(base, res * res)
+        return u, np.zeros_like(u), z
+    t = torch.linspace(-LIMIT, LIMIT, res)
+    uu, vv = torch.meshgrid(t, t, indexing="ij")
+    z = base.repeat(res * res, 1)
+    z[:, 0], z[:, 1] = uu.ravel(), vv.ravel()
+    return uu.ravel().numpy(), vv.ravel().numpy(), z
+
+
+def real_points(cfg, n: int = 2000, seed: int = 0) -> np.ndarray | None:
+    """n real samples of a toy run's data, to draw under G's map; None for image data."""
+    return load_dataset(cfg).sample(n, seed).numpy() if cfg.is_toy else None
+
+
+def enlarge(picture: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour enlargement, so pixels stay crisp squares (a gray picture loses its channel axis)."""
+    p = picture[..., 0] if picture.ndim == 3 and picture.shape[-1] == 1 else picture
+    return np.repeat(np.repeat(p, scale, axis=0), scale, axis=1)
+
+
+def scale_for(picture: np.ndarray, target: int = 224) -> int:
+    """The whole-number scale that brings the picture's side nearest to target pixels."""
+    return max(1, round(target / max(picture.shape[:2])))
+
+
+def strip(pictures: np.ndarray, pad: int = 2, fill: int = 40) -> np.ndarray:
+    """(N, H, W, C) pictures side by side, with a dark gap between them."""
+    n, h, w, c = pictures.shape
+    out = np.full((h, n * (w + pad) - pad, c), fill, np.uint8)
+    for i, p in enumerate(pictures):
+        out[:, i * (w + pad):i * (w + pad) + w] = p
+    return out

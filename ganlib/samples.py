@@ -1,0 +1,28 @@
+"""Real samples to show beside G's: an image grid like the fixed-z grid, or a cloud of points."""
+from __future__ import annotations
+
+import numpy as np
+
+from .data import Dataset
+from .grid import frozen, make_grid
+
+REAL_IMAGES = 64    # the same 8 x 8 as G's grid, so the two read side by side
+REAL_POINTS = 1000  # enough points to see every mode of a toy mixture
+
+
+def real_picture(data: Dataset, seed: int = 0) -> np.ndarray:
+    """An H x W x C uint8 grid of real images, or N x D real points (read-only)."""
+    if data.kind == "image":
+        return frozen(make_grid(data.sample(REAL_IMAGES, seed)))
+    return frozen(data.sample(REAL_POINTS, seed).numpy())
+
+
+def run_real_picture(runner) -> np.ndarray:
+    """Real samples of a run's data; the Dataset never changes during a run, so reading it needs no lock."""
+    return real_picture(runner.trainer.data)
+
+
+def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:
+    """A grid blown up with crisp pixels (browsers blur small images), gray as H x W."""
+    big = picture.repeat(scale, 0).repeat(scale, 1)
+    return big[..., 0] if big.shape[-1] == 1 else big

@@ -1,0 +1,167 @@
+"""Latent explorer: move z by hand, walk from A to B, and see where G sends each z.
+
+G is a private copy (of the current run, a saved checkpoint or an upload), cached
+in st.session_state by source, so a slider move only runs G, never rebuilds it.
+"""
+import random
+
+import streamlit as st
+
+from ganlib import CheckpointError, LatentModel, load_checkpoint, random_z
+from ganlib import explorer as ex
+from ganlib.charts.latent import curve_figure, map_figure
+from ganlib.export import gif_bytes
+from ganlib.library import list_checkpoints
+from pages._ui import studio
+
+SOURCES = ("Current run", "Saved checkpoint", "Upload")
+REQUEST = "explore_request"   # a checkpoint path, set by the Checkpoints page's Explore button
+MAX_SEED = 2**31 - 1
+
+
+def set_state(key: str, value) -> None:
+    st.session_state[key] = value
+
+
+def randomise(key: str) -> None:
+    st.session_state[key] = random.randrange(100_000)   # short seeds are easy to read out in class
+
+
+def seed_input(label: str, key: str, default: int) -> int:
+    st.session_state.setdefault(key, default)
+    seed = st.number_input(label, 0, MAX_SEED, step=1, key=key, persist_state="session")
+    st.button(f"🎲 Random {label.split(':')[0]}", key=key + "_random", on_click=randomise, args=(key,))
+    return int(seed)
+
+
+def choose_source():
+    """The source widgets; returns (cache key, builder of (LatentModel, TrainConfig)), or None."""
+    if path := st.session_state.pop(REQUEST, None):
+        st.session_state.update(ex_source=SOURCES[1], ex_file=path)
+    kind = st.radio("Source", SOURCES, horizontal=True, key="ex_source", persist_state="session")
+    if kind == SOURCES[0]:
+        runner = studio().runner
+        if runner is None:
+            st.info("No run yet: start one on the Train page, or explore a saved checkpoint.")
+            return None
+        st.session_state.setdefault("ex_refresh", 0)
+        if st.button("🔄 Refresh weights", help="Copy G's current weights from the run (it keeps training)"):
+            st.session_state.ex_refresh += 1
+        return ("run", id(runner), st.session_state.ex_refresh), lambda: (LatentModel.from_runner(runner),
+                                                                            runner.trainer.cfg)
+    if kind == SOURCES[1]:
+        paths = [e["path"] for e in list_checkpoints(studio().checkpoint_dir) if not e["error"]]
+        if not paths:
+            st.info("No saved checkpoints yet: save one on the Checkpoints page.")
+            return None
+        path = st.selectbox("Checkpoint", paths, format_func=lambda p: p.rsplit("/", 1)[-1], key="ex_file",
+                            persist_state="session")
+        return ("file", path), lambda: from_payload(load_checkpoint(path))
+    upload = st.file_uploader("A ganlib checkpoint (.pt)", key="ex_upload")
+    if upload is None:
+        return None
+    return ("upload", upload.file_id), lambda: from_payload(load_checkpoint(upload.getvalue()))
+
+
+def from_payload(payload: dict):
+    return LatentModel.from_checkpoint(payload), payload["config"]
+
+
+def load_model():
+    """(LatentModel, TrainConfig) of the chosen source, built once per source; None to stop here."""
+    chosen = choose_source()
+    if chosen is None:
+        return None
+    key, build = chosen
+    cached = st.session_state.get("ex_model")
+    if cached is None or cached[0] != key:
+        try:
+            cached = (key, *build())
+        except CheckpointError as e:
+            st.error(str(e))
+            return None
+        st.session_state.ex_model = cached
+    return cached[1:]
+
+
+def z_controls(model: LatentModel):
+    """Seed, dimensions and one slider per chosen dimension; returns z."""
+    seed = seed_input("z: seed", "ex_seed", 0)
+    dims = st.multiselect("Dimensions to move", list(range(model.latent_dim)),
+                          default=list(range(min(8, model.latent_dim))), key=f"ex_dims_{model.latent_dim}")
+    z = ex.z_from_seed(model.latent_dim, seed)
+    cols = st.columns(2)
+    # keyed by seed: a new seed brings new sliders, which start at the new z
+    values = {d: cols[i % 2].slider(f"z[{d}]", -ex.LIMIT, ex.LIMIT, max(-ex.LIMIT, min(ex.LIMIT, float(z[d]))),
+                                    0.05, key=f"ex_z{d}_{seed}") for i, d in enumerate(dims)}
+    return ex.with_dims(z, values)
+
+
+def show(picture, caption: str = "", target: int = 224) -> None:
+    st.image(ex.enlarge(picture, ex.scale_for(picture, target)), caption=caption, output_format="PNG")  # JPEG blurs pixels
+
+
+@st.fragment
+def move_section(model: LatentModel) -> None:
+    left, right = st.columns([1, 2])
+    with right:
+        z = z_controls(model)
+    with left:
+        show(model.pictures(z[None])[0], "G(z)")
+
+
+@st.fragment
+def walk_section(model: LatentModel) -> None:
+    cols = st.columns(2)
+    with cols[0]:
+        a = ex.z_from_seed(model.latent_dim, seed_input("A: seed", "ex_a", 1))
+    with cols[1]:
+        b = ex.z_from_seed(model.latent_dim, seed_input("B: seed", "ex_b", 2))
+    with st.expander("Pick A and B from candidates"):
+        first = st.number_input("Candidates from seed", 0, MAX_SEED, 100, 8, key="ex_cand")
+        seeds, zs = ex.candidates(model.latent_dim, int(first))
+        for col, s, pic in zip(st.columns(len(seeds)), seeds, model.pictures(zs)):
+            with col:
+                show(pic, f"seed {s}", 84)
+                st.button("A", key=f"ex_pick_a{s}", on_click=set_state, args=("ex_a", s))
+                st.button("B", key=f"ex_pick_b{s}", on_click=set_state, args=("ex_b", s))
+    frames = st.slider("Frames", 3, 16, 8, key="ex_frames")
+    for method, text in (("lerp", "Linear (lerp)"), ("slerp", "Spherical (slerp): stays where Gaussian z live")):
+        show(ex.strip(model.pictures(ex.walk(a, b, frames, method))), text, 112 * frames)
+    method = st.radio("Path", ("slerp", "lerp"), horizontal=True, key="ex_method")
+    t = st.slider("Position along the path", 0, frames - 1, 0, key="ex_t")
+    show(model.pictures(ex.walk(a, b, frames, method)[t:t + 1])[0], f"frame {t + 1} of {frames}")
+    st.download_button("Download the walk as a GIF", file_name="latent-walk.gif", mime="image/gif",
+                       on_click="ignore", data=lambda: gif_bytes(list(model.pictures(ex.walk(a, b, 32, method))),
+                                                                 0.08, scale=4))
+
+
+@st.fragment
+def map_section(model: LatentModel, cfg) -> None:
+    left, right = st.columns([2, 1])
+    with right:
+        z = z_controls(model)
+    real, here = ex.real_points(cfg), model.points(z[None])[0]
+    if model.shape[0] == 2:
+        u, v, grid = ex.z_plane(z)
+        fig = map_figure(model.points(grid), u, v, real, here)
+    else:
+        u, line = ex.z_line(z)
+        fake = model.points(random_z(2000, model.latent_dim, 0))[:, 0]
+        fig = curve_figure(u, model.points(line)[:, 0], real[:, 0], fake, (float(z[0]), float(here[0])))
+    left.plotly_chart(fig, key="ex_map")
+
+
+st.title("Latent explorer")
+st.caption("G turns a vector of random numbers z into a sample. Move z and watch what changes.")
+loaded = load_model()
+if loaded is not None:
+    model, cfg = loaded
+    if model.kind == "image":
+        move_tab, walk_tab = st.tabs(["Move z", "Walk from A to B"])
+        with move_tab:
+            move_section(model)
+        with walk_tab:
+            walk_section(model)
+    else:
+        map_section(model, cfg)

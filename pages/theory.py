@@ -1,0 +1,119 @@
+"""Theory lab: the math of the classic GAN texts, drawn live from a 1-D or 2-D toy run.
+
+Reads the session's run only through ganlib.theory.view (private copies of G
+and D, taken between steps) and runner.snapshot().
+"""
+import math
+
+import streamlit as st
+
+from ganlib import theory
+from ganlib.charts.theory import density_figure, field_figure, g_loss_figure, value_figure
+from pages._ui import studio
+
+TOYS = ("gauss-1d", "ring8", "grid25")
+LOSS_NAMES = {"bce": "non-saturating (bce)", "minimax": "minimax (the paper's)"}
+
+INTRO = r"""
+Two networks play a game. **G, the forger**, turns random noise $z$ into samples $G(z)$;
+**D, the detective**, says how likely a sample is real. D maximises and G minimises
+
+$$V(D, G) = \mathbb{E}_{x \sim p_{data}}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))].$$
+"""
+ONE_D = r"""
+For a fixed G the best detective is $D^*(x) = \frac{p_{data}(x)}{p_{data}(x) + p_g(x)}$, and with it
+$V = -\log 4 + 2\,\mathrm{JS}(p_{data} \,\|\, p_g)$. So the game's optimum is $p_g = p_{data}$, where
+$D^* = \frac{1}{2}$ everywhere and $V = -2 \log 2 \approx -1.386$.
+Watch D(x) chase D*(x), and flatten toward 1/2 as p_g covers p_data.
+"""
+TWO_D = r"""
+Blue: D says *real*; red: D says *fake*. G moves its points along D's slope toward blue.
+**Mode collapse**: G piles its samples on a few modes that fool D, and D chases them from mode to mode.
+Counted as in PacGAN: 2,500 samples; a sample is *high quality* within 3 standard deviations of its
+nearest mode; a mode is *covered* when it holds one; reverse KL of the mode histogram against uniform
+(0: even spread, log K: one mode).
+"""
+LOSSES = r"""
+The paper's G minimises $\log(1 - D(G(z)))$. Early on D rejects fakes easily, $D(G(z)) \approx 0$, where
+that curve is flat: its gradient with respect to D's logit is $-D(G(z)) \approx 0$, so G barely learns.
+The non-saturating loss $-\log D(G(z))$ has the same fixed point but is steep right there
+(gradient $-(1 - D(G(z))) \approx -1$). Start the same toy with each loss and compare.
+"""
+
+
+def start(name: str, loss: str) -> None:
+    s = studio()
+    s.new_run(s.choose_preset(name).replace(loss=loss)).start()
+
+
+def launcher() -> None:
+    with st.container(border=True):
+        loss = st.radio("G's loss", list(LOSS_NAMES), format_func=LOSS_NAMES.get, horizontal=True, key="th_loss",
+                        persist_state="session")
+        for col, name in zip(st.columns(len(TOYS)), TOYS):
+            col.button(f"Start {name}", key=f"th_start_{name}", on_click=start, args=(name, loss), width="stretch")
+        st.caption("Starting replaces this tab's current run. Spiral and moons: start them on the Train page.")
+
+
+def current_view(runner):
+    """The theory view of the run, recomputed only when the run has moved on."""
+    snap = runner.snapshot()
+    cached = st.session_state.get("th_view")
+    if cached is None or cached[:2] != (id(runner), snap.step):
+        cached = (id(runner), snap.step, theory.view(runner))
+        st.session_state.th_view = cached
+    return snap, cached[2]
+
+
+def show_1d(v: theory.View1D, snap) -> None:
+    left, right = st.columns([3, 1])
+    left.plotly_chart(density_figure(v), key="th_density")
+    with right:
+        st.metric("JS(p_data, p_g) on a grid", f"{v.js:.3f} nats", help="0 when p_g = p_data; log 2 = 0.693 at most")
+        values = snap.history.get("value", ())
+        if values:
+            st.metric("JS implied by V(D, G)", f"{theory.js_from_value(values[-1]):.3f} nats",
+                      help="(V + log 4) / 2: equals JS only when D = D*, so it lags behind while D learns")
+        st.markdown(ONE_D)
+
+
+def show_2d(v: theory.View2D) -> None:
+    left, right = st.columns([3, 1])
+    left.plotly_chart(field_figure(v), key="th_field")
+    with right:
+        c = v.coverage
+        if c is not None:
+            st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}")
+            st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %")
+            kl = "∞" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
+            st.metric("Reverse KL to uniform", kl)
+        st.markdown(TWO_D)
+
+
+def live() -> None:
+    runner = studio().runner
+    if runner is None:
+        st.info("No run yet: start a toy above.")
+        return
+    snap, v = current_view(runner)
+    if v is None:
+        st.info(f"The current run learns {snap.config.dataset} images; the theory lab needs 1-D or 2-D toy "
+                "data. Start a toy above.")
+        return
+    st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step} · {snap.status}")
+    if isinstance(v, theory.View1D):
+        show_1d(v, snap)
+    else:
+        show_2d(v)
+    st.plotly_chart(value_figure(snap.history), key="th_value")
+
+
+st.title("Theory lab")
+st.markdown(INTRO)
+launcher()
+run = studio().runner
+running = run is not None and run.snapshot().status == "running"
+st.fragment(run_every=1.0 if running else None)(live)()
+with st.expander("Minimax or non-saturating: why G's gradient vanishes early with minimax"):
+    st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
+    st.markdown(LOSSES)

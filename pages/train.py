@@ -1,0 +1,150 @@
+"""Train page: pick a preset, adjust the config, press Start, and watch G and D play live.
+
+Widgets only: what the buttons do is ganlib.controls, the words ganlib.describe,
+the figures ganlib.charts.training. Everything live is read from runner.snapshot().
+"""
+import streamlit as st
+
+from ganlib import LIVE_FIELDS, PRESETS, controls
+from ganlib.charts.training import points_figure, training_figure
+from ganlib.config import coerce, fields
+from ganlib.describe import config_summary, fraction_done, progress_line, status_message
+from ganlib.downloads import checkpoint_bytes, timeline_gif
+from ganlib.export import history_csv
+from ganlib.presets import describe
+from ganlib.samples import enlarge, run_real_picture
+from pages._ui import config_form, field_input, studio
+
+BUTTONS = {
+    "Start": lambda s, cfg: controls.start(s, cfg),
+    "Pause": lambda s, cfg: s.runner.pause(),
+    "Resume": lambda s, cfg: controls.resume(s.runner),
+    "Step": lambda s, cfg: controls.step(s, cfg),
+    "Stop": lambda s, cfg: s.runner.stop(),
+    "Reset": lambda s, cfg: s.reset(),
+}
+
+
+def setup(s):
+    """Preset and config form; returns a valid config or None."""
+    names = list(PRESETS)
+    st.selectbox("preset", names, index=names.index(s.preset_name) if s.preset_name in names else 0,
+                 key="preset", on_change=lambda: s.choose_preset(st.session_state.preset))
+    st.caption(describe(s.preset_name) if s.preset_name in PRESETS else "")
+    # the preset is part of the keys, so choosing one redraws every control with its values
+    cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}")
+    if cfg is not None:
+        s.config = cfg
+        st.caption(config_summary(cfg))
+    return cfg
+
+
+def _apply_live(runner, name, key):
+    try:
+        runner.update(**{name: coerce(name, st.session_state[key])})
+        st.session_state.pop("live_error", None)
+    except ValueError as e:
+        st.session_state["live_error"] = str(e)
+
+
+def live_controls(runner):
+    st.markdown("**Change while it trains** (applies at the next step; a dotted line marks it on the chart)")
+    snap = runner.snapshot()
+    cols = st.columns(len(LIVE_FIELDS))
+    for col, f in zip(cols, [f for f in fields() if f.name in LIVE_FIELDS]):
+        key = f"live.{id(runner)}.{f.name}"
+        with col:
+            field_input(f, getattr(snap.config, f.name), key, on_change=_apply_live, args=(runner, f.name, key))
+    if "live_error" in st.session_state:
+        st.error(st.session_state["live_error"])
+
+
+def button_row(s, cfg):
+    ok = controls.buttons(s.runner, cfg is not None)
+    clicked = None
+    for col, label in zip(st.columns(len(BUTTONS)), BUTTONS):
+        if col.button(label, key=f"btn.{label}", disabled=not ok[label.lower()], width="stretch",
+                      type="primary" if label == "Start" else "secondary"):
+            clicked = label
+    if clicked is None:
+        return
+    try:
+        BUTTONS[clicked](s, cfg)
+    except Exception as e:  # bad data, a dataset that needs the internet, a model that does not fit: say so, no traceback
+        st.error(str(e) if isinstance(e, ValueError) else f"Could not {clicked.lower()}: {type(e).__name__}: {e}")
+    else:
+        st.rerun()  # redraw the buttons for the new status
+
+
+def frame_slider(frames, key):
+    """Index of the frame to show; it follows the newest frame until someone scrubs back."""
+    n, seen, current = len(frames), st.session_state.get(key + ".n", 0), st.session_state.get(key)
+    if current is None or current >= n or current == seen - 1:  # new, thinned out, or on the newest: follow
+        st.session_state[key] = n - 1
+    st.session_state[key + ".n"] = n
+    if n < 2:
+        return 0
+    return st.select_slider("frame (scrub back through the samples)", options=list(range(n)), key=key,
+                            format_func=lambda i: f"step {frames[i].step}")
+
+
+def real_samples(runner):
+    cached = st.session_state.get("real_samples")
+    if cached is None or cached[0] != id(runner):
+        cached = st.session_state["real_samples"] = (id(runner), run_real_picture(runner))
+    return cached[1]
+
+
+def samples(runner, snap):
+    i = frame_slider(snap.timeline, f"frame.{id(runner)}")
+    frame, real = snap.timeline[i], real_samples(runner)
+    if snap.kind != "image":
+        st.plotly_chart(points_figure(frame.picture, real), key="points")
+        st.caption(f"G's points for the fixed z at step {frame.step} (orange) over real ones (grey)")
+        return
+    left, right = st.columns(2)
+    left.image(enlarge(frame.picture), caption=f"fake: G(z) for the same fixed z, step {frame.step}")
+    right.image(enlarge(real), caption="real samples")
+
+
+def live_view(status_at_render):
+    runner = studio().runner
+    if runner is None:
+        st.info("Pick a preset, adjust it if you like, then press Start (or Step to go one step at a time).")
+        return
+    snap = runner.snapshot()
+    level, text = status_message(snap)
+    getattr(st, level)(text)
+    st.progress(fraction_done(snap), text=progress_line(snap))
+    st.caption(config_summary(snap.config))
+    st.plotly_chart(training_figure(snap.history, snap.events, snap.config.loss), key="curves")
+    samples(runner, snap)
+    if snap.status != status_at_render:  # it finished or stopped by itself: redraw the whole page
+        st.rerun()
+
+
+def downloads(runner):
+    real = real_samples(runner) if runner.snapshot().kind != "image" else None
+    name = runner.preset or "run"
+    c1, c2, c3 = st.columns(3)
+    # callables: the files are made when clicked, so they hold the run as it is then
+    c1.download_button("Checkpoint (.pt)", lambda: checkpoint_bytes(runner), f"{name}.pt", key="dl.pt",
+                       on_click="ignore", width="stretch")
+    c2.download_button("Loss history (.csv)", lambda: history_csv(runner.snapshot().history, runner.snapshot().events),
+                       f"{name}-history.csv", mime="text/csv", key="dl.csv", on_click="ignore", width="stretch")
+    c3.download_button("Samples over time (.gif)", lambda: timeline_gif(runner.snapshot().timeline, real),
+                       f"{name}-timeline.gif", mime="image/gif", key="dl.gif", on_click="ignore", width="stretch")
+
+
+st.title("Train")
+s = studio()
+runner, cfg = s.runner, None
+if controls.live(runner):
+    live_controls(runner)
+if not controls.active(runner):
+    cfg = setup(s)
+button_row(s, cfg)
+status = runner.snapshot().status if runner is not None else None
+st.fragment(run_every=1.0 if status == "running" else None)(live_view)(status)
+if runner is not None:
+    downloads(runner)

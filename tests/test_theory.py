@@ -1,0 +1,192 @@
+"""ganlib.theory (and the explorer's helpers): mode coverage, D*, JS, and the views of a toy run."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ganlib import LatentModel, Runner, preset, theory
+from ganlib import explorer as ex
+from ganlib.charts import latent as latent_charts
+from ganlib.charts import theory as theory_charts
+from ganlib.data.toys import grid25, ring8
+from ganlib.export import gif_bytes
+from ganlib.models import build_models
+
+
+# --- mode coverage (PacGAN protocol) ------------------------------------------
+def test_exact_mode_points_cover_every_mode():
+    modes = ring8().modes.numpy()
+    c = theory.mode_coverage(np.repeat(modes, 10, axis=0), modes, 0.01)
+    assert c == {"modes_covered": 8, "n_modes": 8, "high_quality": 1.0, "reverse_kl": pytest.approx(0.0, abs=1e-12)}
+
+
+def test_real_samples_cover_grid25_nearly_perfectly():
+    data = grid25()
+    c = theory.mode_coverage(data.sample(2500, seed=1).numpy(), data.modes.numpy(), data.mode_std)
+    assert c["modes_covered"] == 25
+    assert c["high_quality"] > 0.98   # 3 std in 2-D holds ~98.9% of a Gaussian
+    assert c["reverse_kl"] < 0.02
+
+
+def test_collapsed_samples_cover_one_mode():
+    modes = ring8().modes.numpy()
+    points = modes[3] + 0.005 * np.random.default_rng(0).standard_normal((2500, 2))
+    c = theory.mode_coverage(points, modes, 0.01)
+    assert c["modes_covered"] == 1
+    assert c["reverse_kl"] == pytest.approx(math.log(8))
+
+
+def test_samples_far_from_every_mode_are_low_quality():
+    modes = ring8().modes.numpy()
+    c = theory.mode_coverage(np.zeros((100, 2)), modes, 0.01)   # the centre of the ring: 1 away from all
+    assert c["modes_covered"] == 0 and c["high_quality"] == 0.0 and math.isinf(c["reverse_kl"])
+
+
+def test_half_the_samples_off_mode_halves_quality():
+    modes = ring8().modes.numpy()
+    points = np.concatenate([modes[:4].repeat(5, axis=0), np.full((20, 2), 5.0)])
+    c = theory.mode_coverage(points, modes, 0.01)
+    assert c["modes_covered"] == 4 and c["high_quality"] == 0.5
+    assert c["reverse_kl"] == pytest.approx(math.log(2))   # even over 4 of 8 modes
+
+
+# --- D*, JS, KDE ----------------------------------------------------------------
+def test_optimal_d_formula():
+    d = theory.optimal_d(np.array([1.0, 3.0, 0.0, 2.0, 0.0]), np.array([1.0, 1.0, 2.0, 0.0, 0.0]))
+    assert d[:4].tolist() == [0.5, 0.75, 0.0, 1.0]
+    assert math.isnan(d[4])   # no mass on either side: D* is undefined
+
+
+def _gauss(x, mu, s=1.0):
+    return np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * math.sqrt(2 * math.pi))
+
+
+def test_js_of_identical_densities_is_zero_and_of_disjoint_ones_log2():
+    x = np.linspace(-10, 30, 4001)
+    p = _gauss(x, 0)
+    assert theory.js_divergence(p, p, x) == pytest.approx(0.0, abs=1e-9)
+    assert theory.js_divergence(p, _gauss(x, 20), x) == pytest.approx(math.log(2), abs=1e-6)
+    middle = theory.js_divergence(p, _gauss(x, 1), x)
+    assert 0 < middle < math.log(2)
+
+
+def test_js_from_value_is_zero_at_the_optimum():
+    assert theory.js_from_value(theory.OPTIMUM_VALUE) == 0.0
+    assert theory.js_from_value(0.0) == pytest.approx(math.log(2))
+
+
+def test_kde_integrates_to_one_and_finds_the_mean():
+    samples = np.random.default_rng(0).normal(2.0, 0.5, 2000)
+    x = np.linspace(-2, 6, 801)
+    p = theory.kde(samples, x)
+    assert np.trapezoid(p, x) == pytest.approx(1.0, abs=1e-3)
+    assert x[p.argmax()] == pytest.approx(2.0, abs=0.15)
+
+
+def test_kde_of_a_collapsed_g_is_a_finite_spike():
+    p = theory.kde(np.ones(100), np.linspace(0, 2, 201))
+    assert np.isfinite(p).all() and p.max() > 100
+
+
+def test_g_loss_curves_show_minimax_saturating():
+    c = theory.g_loss_curves()
+    slope = lambda y: np.gradient(y, c["d_fake"])   # noqa: E731
+    # where D rejects the fakes (D(G(z)) near 0), minimax is flat and non-saturating is steep
+    assert abs(slope(c["minimax"])[0]) < 1.1 < abs(slope(c["non_saturating"])[0])
+
+
+# --- views of a live run ----------------------------------------------------------
+def _runner(name, **changes):
+    return Runner(preset(name).replace(**changes))
+
+
+def test_view_1d_of_a_gauss_run():
+    r = _runner("gauss-1d")
+    try:
+        v = theory.view(r, n=500)
+    finally:
+        r.stop()
+    assert isinstance(v, theory.View1D)
+    assert len(v.x) == len(v.p_data) == len(v.p_g) == len(v.d) == len(v.d_star)
+    assert ((0 <= v.d) & (v.d <= 1)).all()
+    assert 0 <= v.js <= math.log(2) + 1e-9
+    assert np.trapezoid(v.p_data, v.x) == pytest.approx(1.0, abs=0.02)
+    theory_charts.density_figure(v).to_dict()
+
+
+def test_view_2d_of_a_ring8_run_while_it_trains():
+    r = _runner("ring8")
+    r.start()
+    try:
+        v = theory.view(r, n=500, seed=1)   # copies G and D between steps: no race with the worker
+    finally:
+        r.stop()
+    assert isinstance(v, theory.View2D)
+    assert v.real.shape == v.fake.shape == (500, 2)
+    assert v.d.shape == (len(v.ys), len(v.xs))
+    assert v.coverage["n_modes"] == 8
+    theory_charts.field_figure(v).to_dict()
+    theory_charts.value_figure(r.snapshot().history).to_dict()
+    theory_charts.g_loss_figure(theory.g_loss_curves()).to_dict()
+
+
+def test_models_copy_is_private():
+    r = _runner("ring8")
+    G, D = theory.models_copy(r)
+    assert G is not r.trainer.G and D is not r.trainer.D
+    assert not G.training and not D.training
+    with torch.no_grad():
+        next(G.parameters()).add_(1.0)
+    assert not torch.equal(next(G.parameters()), next(r.trainer.G.parameters()))
+
+
+def test_view_of_an_image_run_is_none():
+    r = _runner("seed-mlp")
+    assert theory.view(r) is None
+
+
+# --- the explorer's helpers ---------------------------------------------------------
+def test_z_from_seed_is_reproducible_and_with_dims_copies():
+    z = ex.z_from_seed(16, 7)
+    assert torch.equal(z, ex.z_from_seed(16, 7)) and not torch.equal(z, ex.z_from_seed(16, 8))
+    moved = ex.with_dims(z, {0: 2.5, 3: -1.0})
+    assert moved[0] == 2.5 and moved[3] == -1.0 and torch.equal(moved[4:], z[4:]) and z[0] != 2.5
+
+
+def test_walk_and_candidates():
+    a, b = ex.z_from_seed(8, 1), ex.z_from_seed(8, 2)
+    for method in ("lerp", "slerp"):
+        zs = ex.walk(a, b, 6, method)
+        assert zs.shape == (6, 8) and torch.allclose(zs[0], a) and torch.allclose(zs[-1], b)
+    seeds, zs = ex.candidates(8, 100)
+    assert seeds == list(range(100, 108)) and torch.equal(zs[3], ex.z_from_seed(8, 103))
+
+
+def test_pictures_enlarge_strip_and_gif():
+    cfg = preset("seed-mlp")
+    G, _ = build_models(cfg, (1, 28, 28))
+    model = LatentModel(G, cfg.latent_dim, (1, 28, 28))
+    pics = model.pictures(ex.walk(ex.z_from_seed(100, 1), ex.z_from_seed(100, 2), 5))
+    big = ex.enlarge(pics[0], 8)
+    assert big.shape == (224, 224) and (big[:8, :8] == pics[0][0, 0, 0]).all()   # crisp: whole blocks
+    assert ex.strip(pics).shape == (28, 5 * 30 - 2, 1)
+    assert gif_bytes(list(pics), scale=2)[:3] == b"GIF"
+
+
+def test_maps_of_toy_generators():
+    for name, dim in (("ring8", 2), ("gauss-1d", 1)):
+        cfg = preset(name)
+        G, _ = build_models(cfg, (dim,))
+        model = LatentModel(G, cfg.latent_dim, (dim,))
+        base = ex.z_from_seed(cfg.latent_dim, 0)
+        u, v, z = ex.z_plane(base, res=10)
+        assert z.shape == ((100 if cfg.latent_dim == 2 else 100), cfg.latent_dim) and len(u) == len(v) == 100
+        real = ex.real_points(cfg, 200)
+        assert real.shape == (200, dim)
+        if dim == 2:
+            latent_charts.map_figure(model.points(z), u, v, real, model.points(base[None])[0]).to_dict()
+        else:
+            u, line = ex.z_line(base, 50)
+            latent_charts.curve_figure(u, model.points(line)[:, 0], real[:, 0], real[:, 0], (0.0, 0.0)).to_dict()
+    assert ex.real_points(preset("seed-mlp")) is None
