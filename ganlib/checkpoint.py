@@ -58,16 +58,36 @@ def load_checkpoint(source: str | bytes | BinaryIO) -> dict:
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
     try:
+        if not _looks_like_torch(source):
+            raise CheckpointError(f"checkpoint: {name} is not a PyTorch file (a picture, text or other data?), "
+                                  f"so not a ganlib checkpoint")
         payload = torch.load(source, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"checkpoint: no such file: {name}") from None
     except pickle.UnpicklingError as e:
         raise CheckpointError(f"checkpoint: {name} holds objects a ganlib checkpoint never has "
                               f"(it may carry code), so it was not loaded ({str(e).splitlines()[0][:200]})") from None
+    except CheckpointError:
+        raise
     except Exception as e:
         raise CheckpointError(f"checkpoint: {name} is not a readable checkpoint: truncated, or not a "
                               f"PyTorch file ({type(e).__name__})") from None
     return _check(payload, name)
+
+
+def _looks_like_torch(source) -> bool:
+    """torch.save writes a zip (PK..) or, in its legacy format, a pickle (0x80..); anything else is not ours.
+
+    Checked first so that a picture or a text file is called what it is, not 'objects that may carry code'.
+    """
+    if isinstance(source, str):
+        with open(source, "rb") as f:
+            head = f.read(4)
+    else:
+        pos = source.tell()
+        head = source.read(4)
+        source.seek(pos)
+    return head.startswith((b"PK\x03\x04", b"\x80"))
 
 
 def _check(payload: Any, name: str) -> dict:

@@ -15,11 +15,12 @@ import time
 
 import numpy as np
 
-from .checkpoint import CheckpointError, make_payload, save_checkpoint
 from .config import coerce
-from .data import DatasetError
-from .device import set_threads
+from .errors import CheckpointError, DatasetError
 from .presets import PRESETS, preset
+
+# torch-heavy modules are imported inside the commands: `presets` and argument errors
+# then answer at once instead of after torch's 2-4 s import.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +98,7 @@ def _config(args):
 
 
 def cmd_train(args) -> int:
+    from .device import set_threads
     from .trainer import Trainer
     cfg = _config(args)
     set_threads(cfg.threads)
@@ -142,6 +144,7 @@ def _progress(trainer, stats, seconds, steps, budget_s) -> None:
 
 
 def _save(out: str, trainer, preset_name: str) -> str:
+    from .checkpoint import make_payload, save_checkpoint
     from .grid import make_grid
     picture = make_grid(trainer.generate(trainer.fixed_z)) if trainer.data.kind == "image" else None
     payload = make_payload(trainer.cfg, trainer.data.shape, trainer.state_dict(), preset=preset_name, picture=picture)

@@ -7,10 +7,13 @@ tests can reach them without a browser.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from .config import TrainConfig, coerce, field_meta
 from .describe import can_resume
-from .runner import Runner
+
+if TYPE_CHECKING:  # only for hints: importing the runner imports torch, which the first page paint can skip
+    from .runner import Runner
 
 STEP_WAIT_S = 15.0   # a Step press waits this long at most for the step to land, so the page shows it
 STATUS_WAIT_S = 5.0  # Start and Resume wait this long at most for the worker to report it is running

@@ -72,7 +72,7 @@ def status_message(snap) -> tuple[str, str]:
         return "error", (f"Training stopped with an error: {reason}. The weights of the last good step "
                          "are kept; press Reset, change the settings and start again.")
     if reason.startswith("finished"):
-        return "success", ("Finished: the epoch budget is used up. Raise epochs below and press Resume "
+        return "success", ("Finished: the epoch budget is used up. Raise epochs under 'Change while it trains' and press Resume "
                            "to train longer, or download the results.")
     if reason == "stopped by you":
         return "info", "Stopped by you. Download the results, or press Reset to set up a new run."

@@ -1,7 +1,7 @@
-"""The files a run can be downloaded as: its checkpoint, and its timeline as an animated GIF.
+"""The files a run can be downloaded as: its checkpoint, its loss history as CSV, its timeline as a GIF.
 
-(The loss history as CSV is export.history_csv.) Toy runs have points, not
-pictures, so their frames are drawn onto small canvases for the GIF.
+Toy runs have points, not pictures, so their frames are drawn onto small
+canvases for the GIF.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import tempfile
 
 import numpy as np
 
-from .export import gif_bytes
+from .export import gif_bytes, history_csv
 from .runs import save_run
 
 CANVAS = 192            # side of a toy frame in the GIF, in pixels
@@ -23,6 +23,12 @@ def checkpoint_bytes(runner) -> bytes:
         path = save_run(runner, os.path.join(folder, "run.pt"))
         with open(path, "rb") as f:
             return f.read()
+
+
+def history_file(runner) -> bytes:
+    """Curves and live changes as CSV, both from one snapshot so they agree."""
+    snap = runner.snapshot()
+    return history_csv(snap.history, snap.events)
 
 
 def timeline_gif(frames, real: np.ndarray | None = None) -> bytes:

@@ -45,7 +45,7 @@ def _entry(path: str, mtime_ns: int, size: int) -> dict:
         name = os.path.splitext(os.path.basename(path))[0]
         return {"name": name, "path": path, "preset": "", "dataset": "", "step": None,
                 "created": mtime_ns / 1e9, "size": size, "picture": None, "shipped": is_shipped(path),
-                "error": str(e)}
+                "error": str(e).replace(path, os.path.basename(path))}   # the server's folders are nobody's business
     picture = s["picture"]
     if picture is not None:
         picture = np.asarray(picture, dtype=np.uint8)
@@ -56,7 +56,8 @@ def _entry(path: str, mtime_ns: int, size: int) -> dict:
 def describe(entry: dict) -> str:
     """One line for a listing: preset · dataset · step · date · size."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["created"])) if entry["created"] else "?"
-    parts = [entry["preset"], entry["dataset"], f"step {entry['step']:,}" if entry["step"] is not None else "",
+    dataset = entry["dataset"] if entry["dataset"] != entry["preset"] else ""   # toy presets share their data's name
+    parts = [entry["preset"], dataset, f"step {entry['step']:,}" if entry["step"] is not None else "",
              when, human_size(entry["size"])]
     return " · ".join(p for p in parts if p)
 

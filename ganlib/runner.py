@@ -78,6 +78,7 @@ class Runner:
             self._status, self._reason = "running", ""
             self._thread = threading.Thread(target=self._work, name="ganlib-runner", daemon=True)
             self._thread.start()
+            self._publish_locked()  # so the next snapshot() says "running", not "idle"
 
     def pause(self) -> None:
         with self._lock:
@@ -98,6 +99,7 @@ class Runner:
                 self._status, self._reason = "paused", "paused by you"
                 self._thread = threading.Thread(target=self._work, name="ganlib-runner", daemon=True)
                 self._thread.start()
+                self._publish_locked()
             if self._status in ("paused",):
                 self._single_steps += 1
                 self._lock.notify_all()
@@ -153,6 +155,12 @@ class Runner:
         """A private copy of the current G (or its EMA) for the latent explorer."""
         with self._model_lock:
             return self.trainer.generator_copy()
+
+    def models_copy(self) -> tuple[torch.nn.Module, torch.nn.Module]:
+        """Private CPU copies of (the sampling G, D) in eval mode, for charts that probe both."""
+        with self._model_lock:
+            G, D = copy.deepcopy(self.trainer.sampler()), copy.deepcopy(self.trainer.D)
+        return G.eval().cpu(), D.eval().cpu()
 
     def checkpoint_state(self) -> dict:
         """Everything a checkpoint needs, copied consistently between steps."""
@@ -231,6 +239,7 @@ class Runner:
             return
         if self._status == "paused" or (self._status == "finished" and not self.trainer.done):
             self._status, self._reason = "running", ""
+            self._publish_locked()
             self._lock.notify_all()
 
     def _finish(self, reason: str) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from .config import TrainConfig
 from .presets import DEFAULT_PRESET, preset
-from .runner import Runner
-from .runs import runner_from_checkpoint, save_run
+
+if TYPE_CHECKING:  # the runner imports torch, which the first page paint must not wait for
+    from .runner import Runner
 
 CHECKPOINT_DIR = os.environ.get("GAN_STUDIO_CHECKPOINTS",
                                 os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checkpoints"))
@@ -32,6 +34,7 @@ class Studio:
 
     def new_run(self, cfg: TrainConfig | None = None, evaluator=None) -> Runner:
         """Replace the current run (stopping it) with a new one from `cfg`; raises ValueError/DatasetError."""
+        from .runner import Runner
         cfg = (cfg or self.config).validate()
         runner = Runner(cfg, evaluator=evaluator, preset=self.preset_name)
         with self._lock:
@@ -42,6 +45,7 @@ class Studio:
 
     def resume_from(self, source, evaluator=None) -> Runner:
         """Load a checkpoint (path, bytes or payload) as the current run, ready to Resume."""
+        from .runs import runner_from_checkpoint
         runner = runner_from_checkpoint(source, evaluator=evaluator)
         with self._lock:
             old, self.runner = self.runner, runner
@@ -53,7 +57,9 @@ class Studio:
     def save(self, name: str) -> str:
         if self.runner is None:
             raise ValueError("name: there is no run to save yet; start one on the Train page")
-        return save_run(self.runner, checkpoint_path(self.checkpoint_dir, name))
+        from .library import save_target  # refuses the names of the shipped checkpoints
+        from .runs import save_run
+        return save_run(self.runner, save_target(self.checkpoint_dir, name))
 
     def reset(self) -> None:
         with self._lock:

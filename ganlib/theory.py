@@ -8,7 +8,6 @@ D, taken between training steps, so the live run is never raced.
 """
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 
@@ -25,14 +24,8 @@ SAMPLES = 2500              # as in the PacGAN protocol
 
 
 def models_copy(runner) -> tuple[torch.nn.Module, torch.nn.Module]:
-    """Private CPU copies of (G, D) in eval mode, taken between two training steps.
-
-    Meant to become Runner.models_copy(); until then it borrows the runner's model lock.
-    """
-    with runner._model_lock:
-        t = runner.trainer
-        G, D = copy.deepcopy(t.sampler()), copy.deepcopy(t.D)
-    return G.eval().cpu(), D.eval().cpu()
+    """Private CPU copies of (G, D) in eval mode, taken between two training steps."""
+    return runner.models_copy()
 
 
 # --- densities on a grid ------------------------------------------------------

@@ -13,15 +13,15 @@ import streamlit as st
 from ganlib.config import TrainConfig, fields
 from ganlib.controls import check
 from ganlib.describe import fraction_done, number, progress_line
-from ganlib.studio import Studio
 
 GROUPS = ("data", "model", "loss", "optimizer", "schedule", "compute")
 OPEN_GROUPS = ("data", "model", "optimizer")  # the rest stay folded so the page is not a wall of inputs
 
 
 @st.cache_resource(scope="session", on_release=lambda s: s.close(), show_spinner=False)
-def studio() -> Studio:
+def studio():
     """This browser tab's Studio; closing the tab stops and joins its training thread."""
+    from ganlib.studio import Studio  # here, not at the top: it imports torch (seconds), and pages import this file
     return Studio()
 
 

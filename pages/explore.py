@@ -3,6 +3,7 @@
 G is a private copy (of the current run, a saved checkpoint or an upload), cached
 in st.session_state by source, so a slider move only runs G, never rebuilds it.
 """
+import os
 import random
 
 import streamlit as st
@@ -23,53 +24,55 @@ def set_state(key: str, value) -> None:
     st.session_state[key] = value
 
 
-def randomise(key: str) -> None:
-    st.session_state[key] = random.randrange(100_000)   # short seeds are easy to read out in class
-
-
 def seed_input(label: str, key: str, default: int) -> int:
     st.session_state.setdefault(key, default)
     seed = st.number_input(label, 0, MAX_SEED, step=1, key=key, persist_state="session")
-    st.button(f"🎲 Random {label.split(':')[0]}", key=key + "_random", on_click=randomise, args=(key,))
+    # short seeds are easy to read out in class
+    st.button(f"🎲 Random {label.split(':')[0]}", key=key + "_random", on_click=set_state,
+              args=(key, random.randrange(100_000)))
     return int(seed)
 
 
-def choose_source():
-    """The source widgets; returns (cache key, builder of (LatentModel, TrainConfig)), or None."""
-    if path := st.session_state.pop(REQUEST, None):
-        st.session_state.update(ex_source=SOURCES[1], ex_file=path)
-    kind = st.radio("Source", SOURCES, horizontal=True, key="ex_source", persist_state="session")
-    if kind == SOURCES[0]:
-        runner = studio().runner
-        if runner is None:
-            st.info("No run yet: start one on the Train page, or explore a saved checkpoint.")
-            return None
-        st.session_state.setdefault("ex_refresh", 0)
-        if st.button("🔄 Refresh weights", help="Copy G's current weights from the run (it keeps training)"):
-            st.session_state.ex_refresh += 1
-        return ("run", id(runner), st.session_state.ex_refresh), lambda: (LatentModel.from_runner(runner),
-                                                                            runner.trainer.cfg)
-    if kind == SOURCES[1]:
-        paths = [e["path"] for e in list_checkpoints(studio().checkpoint_dir) if not e["error"]]
-        if not paths:
-            st.info("No saved checkpoints yet: save one on the Checkpoints page.")
-            return None
-        path = st.selectbox("Checkpoint", paths, format_func=lambda p: p.rsplit("/", 1)[-1], key="ex_file",
-                            persist_state="session")
-        return ("file", path), lambda: from_payload(load_checkpoint(path))
+def run_source():
+    runner = studio().runner
+    if runner is None:
+        st.info("No run yet: start one on the Train page, or explore a saved checkpoint.")
+        return None
+    refresh = st.session_state.setdefault("ex_refresh", 0)
+    if st.button("🔄 Refresh weights", help="Copy G's current weights from the run (it keeps training)"):
+        refresh = st.session_state.ex_refresh = refresh + 1
+    snap = runner.snapshot()
+    return ("run", id(runner), refresh), lambda: (LatentModel.from_runner(runner), snap.config,
+                                                  f"G of the current run, copied at step {snap.step:,}")
+
+
+def file_source():
+    paths = [e["path"] for e in list_checkpoints(studio().checkpoint_dir) if not e["error"]]
+    if not paths:
+        st.info("No saved checkpoints yet: save one on the Checkpoints page.")
+        return None
+    path = st.selectbox("Checkpoint", paths, format_func=os.path.basename, key="ex_file", persist_state="session")
+    return ("file", path), lambda: from_payload(load_checkpoint(path), os.path.basename(path))
+
+
+def upload_source():
     upload = st.file_uploader("A ganlib checkpoint (.pt)", key="ex_upload")
     if upload is None:
         return None
-    return ("upload", upload.file_id), lambda: from_payload(load_checkpoint(upload.getvalue()))
+    return ("upload", upload.file_id), lambda: from_payload(load_checkpoint(upload.getvalue()), upload.name)
 
 
-def from_payload(payload: dict):
-    return LatentModel.from_checkpoint(payload), payload["config"]
+def from_payload(payload: dict, name: str):
+    cfg = payload["config"]
+    return LatentModel.from_checkpoint(payload), cfg, f"{name}: {cfg.dataset}, step {int(payload['trainer']['step']):,}"
 
 
 def load_model():
     """(LatentModel, TrainConfig) of the chosen source, built once per source; None to stop here."""
-    chosen = choose_source()
+    if path := st.session_state.pop(REQUEST, None):   # sent here by the Checkpoints page
+        st.session_state.update(ex_source=SOURCES[1], ex_file=path)
+    kind = st.radio("Source", SOURCES, horizontal=True, key="ex_source", persist_state="session")
+    chosen = {SOURCES[0]: run_source, SOURCES[1]: file_source, SOURCES[2]: upload_source}[kind]()
     if chosen is None:
         return None
     key, build = chosen
@@ -81,7 +84,8 @@ def load_model():
             st.error(str(e))
             return None
         st.session_state.ex_model = cached
-    return cached[1:]
+    st.caption(cached[3])
+    return cached[1:3]
 
 
 def z_controls(model: LatentModel):
@@ -98,7 +102,8 @@ def z_controls(model: LatentModel):
 
 
 def show(picture, caption: str = "", target: int = 224) -> None:
-    st.image(ex.enlarge(picture, ex.scale_for(picture, target)), caption=caption, output_format="PNG")  # JPEG blurs pixels
+    # PNG: Streamlit's default JPEG would blur the enlarged pixels
+    st.image(ex.enlarge(picture, ex.scale_for(picture, target)), caption=caption, output_format="PNG")
 
 
 @st.fragment
@@ -129,7 +134,7 @@ def walk_section(model: LatentModel) -> None:
     for method, text in (("lerp", "Linear (lerp)"), ("slerp", "Spherical (slerp): stays where Gaussian z live")):
         show(ex.strip(model.pictures(ex.walk(a, b, frames, method))), text, 112 * frames)
     method = st.radio("Path", ("slerp", "lerp"), horizontal=True, key="ex_method")
-    t = st.slider("Position along the path", 0, frames - 1, 0, key="ex_t")
+    t = st.slider("Position along the path", 0, frames - 1, 0, key=f"ex_t{frames}")  # a new range, a new slider
     show(model.pictures(ex.walk(a, b, frames, method)[t:t + 1])[0], f"frame {t + 1} of {frames}")
     st.download_button("Download the walk as a GIF", file_name="latent-walk.gif", mime="image/gif",
                        on_click="ignore", data=lambda: gif_bytes(list(model.pictures(ex.walk(a, b, 32, method))),

@@ -9,10 +9,7 @@ from ganlib import LIVE_FIELDS, PRESETS, controls
 from ganlib.charts.training import points_figure, training_figure
 from ganlib.config import coerce, fields
 from ganlib.describe import config_summary, fraction_done, progress_line, status_message
-from ganlib.downloads import checkpoint_bytes, timeline_gif
-from ganlib.export import history_csv
 from ganlib.presets import describe
-from ganlib.samples import enlarge, run_real_picture
 from pages._ui import config_form, field_input, studio
 
 BUTTONS = {
@@ -76,19 +73,20 @@ def button_row(s, cfg):
         st.rerun()  # redraw the buttons for the new status
 
 
-def frame_slider(frames, key):
-    """Index of the frame to show; it follows the newest frame until someone scrubs back."""
-    n, seen, current = len(frames), st.session_state.get(key + ".n", 0), st.session_state.get(key)
-    if current is None or current >= n or current == seen - 1:  # new, thinned out, or on the newest: follow
-        st.session_state[key] = n - 1
-    st.session_state[key + ".n"] = n
-    if n < 2:
-        return 0
-    return st.select_slider("frame (scrub back through the samples)", options=list(range(n)), key=key,
-                            format_func=lambda i: f"step {frames[i].step}")
+def frame_slider(frames, running, key):
+    """Index of the frame to show: the newest while it trains (frames keep coming and get thinned), any when not."""
+    n = len(frames)
+    if running or n < 2:
+        if running and n > 1:
+            st.caption("Pause to scrub back through the samples taken so far.")
+        return n - 1
+    # n in the key: a step that adds a frame brings the slider back to the newest one
+    return st.select_slider("frame (scrub back through the samples)", options=list(range(n)), value=n - 1,
+                            key=f"{key}.{n}", format_func=lambda i: f"step {frames[i].step}")
 
 
 def real_samples(runner):
+    from ganlib.samples import run_real_picture  # torch: imported once there is a run to show
     cached = st.session_state.get("real_samples")
     if cached is None or cached[0] != id(runner):
         cached = st.session_state["real_samples"] = (id(runner), run_real_picture(runner))
@@ -96,7 +94,8 @@ def real_samples(runner):
 
 
 def samples(runner, snap):
-    i = frame_slider(snap.timeline, f"frame.{id(runner)}")
+    from ganlib.samples import enlarge
+    i = frame_slider(snap.timeline, snap.status == "running", f"frame.{id(runner)}")
     frame, real = snap.timeline[i], real_samples(runner)
     if snap.kind != "image":
         st.plotly_chart(points_figure(frame.picture, real), key="points")
@@ -124,13 +123,14 @@ def live_view(status_at_render):
 
 
 def downloads(runner):
+    from ganlib.downloads import checkpoint_bytes, history_file, timeline_gif
     real = real_samples(runner) if runner.snapshot().kind != "image" else None
     name = runner.preset or "run"
     c1, c2, c3 = st.columns(3)
     # callables: the files are made when clicked, so they hold the run as it is then
     c1.download_button("Checkpoint (.pt)", lambda: checkpoint_bytes(runner), f"{name}.pt", key="dl.pt",
                        on_click="ignore", width="stretch")
-    c2.download_button("Loss history (.csv)", lambda: history_csv(runner.snapshot().history, runner.snapshot().events),
+    c2.download_button("Loss history (.csv)", lambda: history_file(runner),
                        f"{name}-history.csv", mime="text/csv", key="dl.csv", on_click="ignore", width="stretch")
     c3.download_button("Samples over time (.gif)", lambda: timeline_gif(runner.snapshot().timeline, real),
                        f"{name}-timeline.gif", mime="image/gif", key="dl.gif", on_click="ignore", width="stretch")

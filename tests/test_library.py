@@ -54,7 +54,7 @@ def test_upload_of_a_checkpoint_is_stored_under_a_fresh_safe_name(tmp_path, ckpt
 
 
 @pytest.mark.parametrize("data, says", [
-    (b"hello, this is text", "not a readable checkpoint"),
+    (b"hello, this is text", "not a PyTorch file"),
     (None, "not a ganlib checkpoint"),
 ])
 def test_upload_of_anything_else_is_refused_and_not_stored(tmp_path, data, says):

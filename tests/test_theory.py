@@ -10,8 +10,11 @@ from ganlib import explorer as ex
 from ganlib.charts import latent as latent_charts
 from ganlib.charts import theory as theory_charts
 from ganlib.data.toys import grid25, ring8
+from ganlib.device import set_threads
 from ganlib.export import gif_bytes
 from ganlib.models import build_models
+
+set_threads()   # torch's default 2 threads crawl on shared, busy cores (see ganlib/device.py)
 
 
 # --- mode coverage (PacGAN protocol) ------------------------------------------

@@ -45,10 +45,13 @@ def curve_figure(u: np.ndarray, x: np.ndarray, real: np.ndarray, fake: np.ndarra
     if here is not None:
         fig.add_trace(go.Scatter(x=[here[0]], y=[here[1]], mode="markers", name="your z",
                                  marker=dict(symbol="star", size=14, color="black")), 1, 1)
+    # shared bins: plotly would give a collapsed G's narrow histogram tiny bins and towering bars
+    lo, hi = float(min(real.min(), np.percentile(fake, 1))), float(max(real.max(), np.percentile(fake, 99)))
+    bins = dict(start=lo, end=hi, size=max(hi - lo, 1e-3) / 60)
     fig.add_trace(go.Histogram(y=real, name="real x", histnorm="probability density", opacity=0.5,
-                               marker_color="#1f77b4"), 1, 2)
+                               ybins=bins, marker_color="#1f77b4"), 1, 2)
     fig.add_trace(go.Histogram(y=fake, name="G(z), z ~ N(0, 1)", histnorm="probability density",
-                               opacity=0.5, marker_color="#ff7f0e"), 1, 2)
+                               opacity=0.5, ybins=bins, marker_color="#ff7f0e"), 1, 2)
     fig.update_layout(title="G(z) against z: G bends N(0, 1) into the data", margin=MARGIN, barmode="overlay",
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(title_text="z", row=1, col=1)

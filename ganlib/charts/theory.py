@@ -25,25 +25,30 @@ def density_figure(v: View1D) -> go.Figure:
     fig.update_layout(
         title="Densities and the detective", margin=MARGIN, xaxis_title="x",
         yaxis=dict(title="density", range=[0, 1.05 * min(p_max, 5 * float(v.p_data.max()))]),
-        yaxis2=dict(title="D(x)", overlaying="y", side="right", range=[0, 1.02], showgrid=False),
+        yaxis2=dict(title="D(x)", overlaying="y", side="right", range=[0, 1.02], showgrid=False,
+                    tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1]),
         legend=dict(orientation="h", y=-0.2),
     )
     return fig
 
 
-def field_figure(v: View2D) -> go.Figure:
-    """D(x) as a heat map under the real and fake points (and the mixture's modes, when known)."""
-    traces = [
-        go.Heatmap(x=v.xs, y=v.ys, z=v.d, zmin=0, zmax=1, colorscale="RdBu", opacity=0.55,
-                   colorbar=dict(title="D(x)"), hovertemplate="x %{x:.2f}, %{y:.2f}<br>D %{z:.2f}<extra></extra>"),
-        go.Scatter(x=v.real[:, 0], y=v.real[:, 1], mode="markers", name="real",
-                   marker=dict(size=3, color=REAL, opacity=0.5)),
-        go.Scatter(x=v.fake[:, 0], y=v.fake[:, 1], mode="markers", name="fake G(z)",
-                   marker=dict(size=3, color=FAKE, opacity=0.6)),
-    ]
+def field_figure(v: View2D, points: int = 1000) -> go.Figure:
+    """D(x) as a heat map under the real and fake points (and the mixture's modes, when known).
+
+    Draws at most `points` of each kind: thousands of SVG markers redrawn every second lag in a browser.
+    """
+    traces = [go.Heatmap(x=v.xs, y=v.ys, z=v.d, zmin=0, zmax=1, colorscale="RdBu", opacity=0.6,
+                         colorbar=dict(title="D(x)"),
+                         hovertemplate="x %{x:.2f}, %{y:.2f}<br>D %{z:.2f}<extra></extra>")]
     if v.modes is not None:
         traces.append(go.Scatter(x=v.modes[:, 0], y=v.modes[:, 1], mode="markers", name="modes",
-                                 marker=dict(symbol="x", size=9, color="black")))
+                                 marker=dict(symbol="circle-open", size=14, color="black", line=dict(width=1))))
+    traces += [
+        go.Scatter(x=v.real[:points, 0], y=v.real[:points, 1], mode="markers", name="real",
+                   marker=dict(size=4, color=REAL, opacity=0.7)),
+        go.Scatter(x=v.fake[:points, 0], y=v.fake[:points, 1], mode="markers", name="fake G(z)",
+                   marker=dict(size=4, color=FAKE, opacity=0.7)),
+    ]
     fig = go.Figure(traces)
     fig.update_layout(title="Real and fake points over D(x) (blue: D says real)", margin=MARGIN,
                       legend=dict(orientation="h", y=-0.12),

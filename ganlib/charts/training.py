@@ -69,6 +69,7 @@ def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int 
         fig.add_trace(go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake (G)",
                                  marker=dict(color=G_COLOR, size=6)))
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
+        fig.update_xaxes(constrain="domain")  # keep the data's ranges and shrink the box, rather than widen x
         if real is not None:  # fixed axes from the real data, so frames compare; G's strays may leave the view
             lo, hi = real.min(0), real.max(0)
             pad = 0.3 * (hi - lo)

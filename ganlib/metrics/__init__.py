@@ -1,0 +1,29 @@
+"""Offline quality metrics for GAN samples (no download, no internet).
+
+Digits: a small CNN trained by bench/train_classifier.py on the offline digits
+ships with its weights (digit_classifier.pt, ~210 kB). digit_metrics(samples)
+gives the share classified with confidence > 0.9, the classes covered (>= 2% of
+samples), the KL of the class histogram against uniform, and a Fréchet distance
+between the classifier's features of the samples and of real digits;
+reference_values() gives the same numbers for real digits, noise and black
+images, so that a GAN's numbers mean something.
+
+Toys: points_metrics(points, dataset) counts mode coverage by the PacGAN
+protocol on ring8 / grid25, and the JS divergence between p_data and p_g on
+gauss-1d.
+
+Live: Runner(cfg, evaluator=evaluator_for(cfg)) with cfg.eval_every set (the
+default cadence is DEFAULT_EVERY = 500 steps). Offline:
+evaluate_checkpoint(path), i.e. `python -m ganlib eval --checkpoint PATH`.
+"""
+from .classifier import ClassifierMissing, DigitClassifier, classify, load_classifier
+from .digits import digit_metrics, reference_values
+from .evaluate import DEFAULT_EVERY, Evaluator, evaluate_checkpoint, evaluator_for
+from .fid import Gaussian, fid_from_features, frechet_distance
+from .points import modes_metrics, points_metrics
+
+__all__ = [
+    "ClassifierMissing", "DEFAULT_EVERY", "DigitClassifier", "Evaluator", "Gaussian", "classify",
+    "digit_metrics", "evaluate_checkpoint", "evaluator_for", "fid_from_features", "frechet_distance",
+    "load_classifier", "modes_metrics", "points_metrics", "reference_values",
+]

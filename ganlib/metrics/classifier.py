@@ -5,8 +5,8 @@ the first 4,000 images; the last 1,000 are held out for its own accuracy) and
 writes digit_classifier.pt next to this file: a plain dict of a state_dict
 (fp16 tensors, about 210 kB) and a metadata dict, read with
 torch.load(weights_only=True). Inputs are images in model space, (N, 1, 28, 28)
-in [-1, 1]; `features` are the 64 ReLU units before the last layer, used for
-the Fréchet distance.
+in [-1, 1]; `features` are the 64 units of the penultimate layer (before
+their ReLU), used for the Fréchet distance.
 """
 from __future__ import annotations
 
@@ -25,18 +25,23 @@ class DigitClassifier(nn.Module):
     def __init__(self, features: int = FEATURES):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),    # 16 x 14 x 14
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 32 x 7 x 7
-            nn.Flatten(), nn.Linear(32 * 7 * 7, features), nn.ReLU(),
+            # strided convs, not conv + max-pool: ~10x faster on one CPU thread at the same accuracy
+            nn.Conv2d(1, 16, 5, stride=2, padding=2), nn.ReLU(),    # 16 x 14 x 14
+            nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),   # 32 x 7 x 7
+            nn.Flatten(), nn.Linear(32 * 7 * 7, features),
         )
+        self.act = nn.ReLU()
         self.drop = nn.Dropout(0.25)
         self.head = nn.Linear(features, 10)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The penultimate layer before its ReLU. Taken before the ReLU because the classifier learned
+        to switch every unit off for images that are no digit (outlier exposure), which would map all
+        such images to one point and leave the Fréchet distance blind to how bad they are."""
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.drop(self.body(x)))
+        return self.head(self.drop(self.act(self.body(x))))
 
 
 class ClassifierMissing(FileNotFoundError):
@@ -69,7 +74,7 @@ def classify(images: torch.Tensor, net: DigitClassifier | None = None) -> tuple[
         x = images[i:i + BATCH].detach().float().cpu()
         f = net.features(x)
         feats.append(f)
-        probs.append(torch.softmax(net.head(f), 1))
+        probs.append(torch.softmax(net.head(net.act(f)), 1))
     if not probs:
         return torch.empty(0, 10), torch.empty(0, net.head.in_features)
     return torch.cat(probs), torch.cat(feats)

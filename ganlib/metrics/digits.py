@@ -5,14 +5,17 @@ For N generated digits (N, 1, 28, 28) in [-1, 1]:
 - confident: share of samples whose top class probability is > 0.9 (looks like *some* digit);
 - classes_covered: classes that get >= 2% of the samples (argmax), out of 10;
 - class_kl: KL(class histogram || uniform) in nats; 0 for a perfect spread, log 10 = 2.30 for one class;
-- fid: Fréchet distance between the classifier's 64 penultimate features of the samples and of
-  the reference digits (the 2,500 even-indexed offline digits);
+- fid: Fréchet distance between the classifier's 64 penultimate features (before their ReLU) of
+  the samples and of the reference digits (the 2,500 even-indexed offline digits);
 - class_histogram: the 10 class shares.
 
 The numbers mean little alone, so reference_values(n) gives them for n real digits from
 the other (odd-indexed) half, for uniform noise and for all-black images: a GAN's FID
 should fall from the noise value towards the real-vs-real one. Compare at the same n,
-since FID's bias shrinks as n grows.
+since FID's bias shrinks as n grows. At n = 500: real digits score confident ~0.96-0.98,
+10 classes, class_kl ~0.01, fid ~18; uniform noise and black images score confident 0,
+1 class, class_kl 2.30, fid ~2,800-3,400. The fast-digits preset goes from fid ~3,300
+(step 10) through ~580 (step 250) to ~180 (step 2,000, confident 0.42).
 """
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ def _real() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 @lru_cache(maxsize=1)
 def reference_gaussian() -> Gaussian:
     """The Gaussian of the classifier features of the reference half (even indices) of the digits."""
-    return Gaussian.fit(_real()[1][0::2].numpy())
+    return Gaussian.fit(_real()[1][0::2])
 
 
 def digit_metrics(samples: torch.Tensor) -> dict:
@@ -58,7 +61,7 @@ def _from_outputs(probs: torch.Tensor, feats: torch.Tensor) -> dict:
     hist = torch.bincount(probs.argmax(1), minlength=10).double() / max(n, 1)
     nz = hist[hist > 0]
     class_kl = float((nz * torch.log(nz * 10)).sum()) if n else math.log(10)
-    fid = frechet_distance(reference_gaussian(), Gaussian.fit(feats.numpy())) if n >= 2 else None
+    fid = frechet_distance(reference_gaussian(), Gaussian.fit(feats)) if n >= 2 else None
     return {
         "confident": float((probs.max(1).values > CONFIDENT).double().mean()) if n else 0.0,
         "classes_covered": int((hist >= COVERED).sum()),

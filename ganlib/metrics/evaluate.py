@@ -1,0 +1,138 @@
+"""Metrics for a live run (evaluator_for -> Runner(evaluator=...)) and for a checkpoint (evaluate_checkpoint).
+
+What is measured depends on the data set:
+- digits, mnist (1 x 28 x 28): digit_metrics of 500 samples (digits.py);
+- ring8, grid25: mode coverage of 2,500 samples; gauss-1d: js (points.py);
+- fashion-mnist, cifar10, folder, spiral, moons: nothing yet ({}).
+
+Samples come from a fixed z (random_z(n, latent_dim, seed=0)), the same z the
+Theory lab and `python -m ganlib eval` use, so a curve moves only when G does,
+and a checkpoint's eval repeats the live value at its step.
+
+Cost and the default cadence: one measurement costs G's forward pass on 500 z
+plus ~20-40 ms for the classifier and the Fréchet distance (digits), or ~2-12 ms
+(toys). Every DEFAULT_EVERY = 500 steps this is < 2% of training time for the
+presets (bench/metric_overhead.py measures it). The first digit measurement in
+a process also classifies the 5,000 real digits once (~0.5 s; cached).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Callable
+
+import torch
+
+from .digits import N_DIGITS, digit_metrics, reference_values
+from .points import N_POINTS, points_metrics
+
+DEFAULT_EVERY = 500           # steps between measurements (TrainConfig.eval_every) unless chosen
+DIGIT_DATASETS = ("digits", "mnist")
+GEN_BATCH = 1000              # z per forward pass of G when drawing many samples
+
+
+def kind_of(cfg, shape=None) -> str:
+    """'digits', 'points' or '' (nothing to measure) for a config (and the data's sample shape)."""
+    if cfg.dataset in DIGIT_DATASETS and (shape is None or tuple(shape) == (1, 28, 28)):
+        return "digits"
+    if cfg.dataset in ("ring8", "grid25", "gauss-1d"):
+        return "points"
+    return ""
+
+
+def default_n(kind: str) -> int:
+    return N_DIGITS if kind == "digits" else N_POINTS if kind == "points" else 0
+
+
+class Evaluator:
+    """evaluate(trainer) -> {metric: value}; a plain callable for ganlib.Runner(evaluator=...).
+
+    Never raises: a failed measurement returns {} and keeps the message in last_error,
+    since an exception here would end the runner's worker thread.
+    """
+
+    def __init__(self, cfg, data=None, n: int | None = None, seed: int = 0, every: int = DEFAULT_EVERY):
+        self.dataset = cfg.dataset
+        self.latent_dim = cfg.latent_dim
+        self.kind = kind_of(cfg, data.shape if data is not None else None)
+        self.n = n or default_n(self.kind)
+        self.every = every                   # the cadence this evaluator was sized for
+        self.z = torch.randn(self.n, self.latent_dim, generator=torch.Generator().manual_seed(seed)) if self.kind else None
+        self._data = data
+        self.last_error = ""
+
+    def __call__(self, trainer) -> dict:
+        if not self.kind:
+            return {}
+        try:
+            return clean(measure(self.kind, _generate(trainer.generate, self.z), self.data(trainer)))
+        except Exception as e:  # noqa: BLE001 - reported, never raised into the worker thread
+            self.last_error = f"{type(e).__name__}: {e}"
+            warnings.warn(f"metrics: measurement failed: {self.last_error}", RuntimeWarning, stacklevel=2)
+            return {}
+
+    def data(self, trainer=None):
+        if self._data is None and self.kind == "points":
+            self._data = trainer.data if trainer is not None else _load(self.dataset)
+        return self._data
+
+
+def evaluator_for(trainer_or_cfg, n: int | None = None, seed: int = 0) -> Evaluator:
+    """An evaluator for a Trainer or a TrainConfig; returns {} at each call where nothing fits the data."""
+    cfg = getattr(trainer_or_cfg, "cfg", trainer_or_cfg)
+    data = getattr(trainer_or_cfg, "data", None)
+    return Evaluator(cfg, data, n=n, seed=seed)
+
+
+def measure(kind: str, samples: torch.Tensor, data=None) -> dict:
+    if kind == "digits":
+        x = torch.nan_to_num(samples.float(), nan=0.0).clamp(-1, 1)
+        return digit_metrics(x)
+    if kind == "points":
+        return points_metrics(samples, data)
+    return {}
+
+
+def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
+    """What `python -m ganlib eval --checkpoint PATH` prints: the checkpoint's metrics, with reference
+    values (real digits, noise, black) for digit runs. Plain JSON types only (None for undefined)."""
+    from ..checkpoint import build_generator, load_checkpoint
+    payload = load_checkpoint(path)
+    cfg, shape = payload["config"], payload["shape"]
+    kind = kind_of(cfg, shape)
+    out = {"checkpoint": path, "preset": payload.get("preset", ""), "dataset": cfg.dataset,
+           "model": cfg.model, "step": int(payload["trainer"]["step"])}
+    if not kind:
+        return {**out, "n": 0, "seed": seed, "metrics": {},
+                "note": f"no metrics for dataset {cfg.dataset!r} yet (digits, mnist, ring8, grid25, gauss-1d have them)"}
+    n = n or default_n(kind)
+    G = build_generator(payload)
+    z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
+    with torch.inference_mode():
+        samples = _generate(lambda zz: G(zz).float(), z)
+    out.update(n=n, seed=seed, metrics=clean(measure(kind, samples, _load(cfg.dataset) if kind == "points" else None)))
+    if kind == "digits":
+        from .classifier import metadata
+        out["reference"] = clean(reference_values(n))
+        out["classifier"] = {"held_out_accuracy": metadata()["held_out_accuracy"]}
+    return out
+
+
+def _generate(generate: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> torch.Tensor:
+    return torch.cat([generate(z[i:i + GEN_BATCH]) for i in range(0, len(z), GEN_BATCH)])
+
+
+def _load(name: str):
+    from ..data.toys import TOYS
+    return TOYS[name]()
+
+
+def clean(value):
+    """Floats rounded to 6 significant digits, non-finite ones as None: valid JSON for json.dumps."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, float):
+        return float(f"{value:.6g}") if math.isfinite(value) else None
+    return value

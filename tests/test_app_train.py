@@ -1,0 +1,183 @@
+"""The app starts, and the Train page's controls drive the runner (Streamlit AppTest, no browser).
+
+AppTest runs no run_every timers, so the tests press Step (which waits for
+its step) or sleep briefly and rerun. ring8 is the fast preset here.
+"""
+import json
+import os
+import socket
+import time
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
+
+
+@pytest.fixture(autouse=True)
+def navigation_v2(monkeypatch):
+    """Run app.py on every rerun, as the server does.
+
+    AppTest re-detects the pages/ folder before each run and then takes the
+    legacy (MPA v1) path, which reruns the current page alone, without app.py;
+    a server does that at most for a session's first run, before app.py's
+    st.navigation switches it off."""
+    init = PagesManager.__init__
+
+    def v2_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", v2_init)
+
+
+@pytest.fixture
+def at():
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    yield app
+    reset = app.button(key="btn.Reset")
+    if not reset.disabled:  # stop the training thread so later tests get the CPU
+        reset.click().run()
+
+
+def choose(at, preset):
+    at.selectbox(key="preset").set_value(preset).run()
+    return at
+
+
+def press(at, label):
+    return at.button(key=f"btn.{label}").click().run()
+
+
+def enabled(at):
+    return {b.key.removeprefix("btn."): not b.disabled for b in at.button if b.key.startswith("btn.")}
+
+
+def progress_text(at):
+    return at.main.get("progress")[0].proto.text
+
+
+def test_app_starts_on_train_with_status_panel(at):
+    assert not at.exception
+    assert at.title[0].value == "Train"
+    assert "No run yet" in at.sidebar.caption[0].value
+    assert enabled(at) == dict(Start=True, Pause=False, Resume=False, Step=True, Stop=False, Reset=False)
+
+
+def test_choosing_a_preset_fills_the_form(at):
+    choose(at, "seed-mlp")
+    assert at.selectbox(key="cfg.seed-mlp.model").value == "mlp"
+    assert at.text_input(key="cfg.seed-mlp.lr_g").value == "2e-4"
+    assert at.number_input(key="cfg.seed-mlp.batch_size").value == 64
+    assert any("classic PyTorch text" in c.value for c in at.caption)
+
+
+def test_step_advances_the_runner(at):
+    choose(at, "ring8")
+    for _ in range(3):
+        press(at, "Step")
+    assert not at.exception
+    assert "step 3 " in progress_text(at)
+    assert "paused" in at.sidebar.markdown[0].value
+    assert enabled(at)["Resume"] and not enabled(at)["Start"]
+    assert {d.label for d in at.get("download_button")} >= {"Checkpoint (.pt)", "Loss history (.csv)"}
+
+
+def test_slider_scrubs_back_through_frames(at):
+    choose(at, "ring8")
+    at.number_input(key="cfg.ring8.sample_every").set_value(1).run()
+    press(at, "Step")
+    press(at, "Step")
+    slider = at.select_slider[0]
+    assert slider.value == 2  # frames at steps 0, 1, 2; the newest is shown first
+    slider.set_value(0).run()
+    assert any("at step 0 " in c.value for c in at.caption)
+
+
+def test_image_run_shows_fake_and_real_grids(at):
+    choose(at, "seed-mlp")
+    press(at, "Step")
+    assert not at.exception
+    assert len(at.image) == 2
+
+
+def test_start_then_pause(at):
+    choose(at, "ring8")
+    press(at, "Start")
+    assert enabled(at)["Pause"] and not enabled(at)["Start"]
+    assert at.info[0].value.startswith("Training")
+    time.sleep(0.8)
+    press(at, "Pause")
+    assert at.info[0].value.startswith("Paused")
+    time.sleep(0.3)  # the step in flight when Pause was pressed still lands
+    step = int(at.run().main.get("progress")[0].proto.text.split("step ")[1].split()[0].replace(",", ""))
+    assert step > 0
+    time.sleep(0.3)
+    assert f"step {step:,} " in progress_text(at.run())  # paused means paused
+
+
+def test_live_lr_change_is_recorded_as_an_event(at):
+    choose(at, "ring8")
+    press(at, "Step")
+    lr_g = next(t for t in at.text_input if t.key.endswith(".lr_g"))
+    lr_g.set_value("1e-2").run()
+    assert not at.error
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "lr_g 1e-3 → 0.01" in [a.get("text") for a in spec["layout"]["annotations"]]
+    next(t for t in at.text_input if t.key.endswith(".lr_d")).set_value("2").run()
+    assert "lr_d: must be between" in at.error[0].value
+
+
+@pytest.mark.parametrize("key, bad, message", [
+    ("cfg.seed-mlp.lr_g", "0", "lr_g: must be between 1e-06 and 1"),
+    ("cfg.seed-mlp.batch_size", 0, "batch_size: must be between 1 and 4096"),
+])
+def test_invalid_value_shows_its_error_and_blocks_start(at, key, bad, message):
+    choose(at, "seed-mlp")
+    widget = at.text_input(key=key) if key.endswith("lr_g") else at.number_input(key=key)
+    widget.set_value(bad).run()
+    assert any(message in e.value for e in at.error)
+    assert not enabled(at)["Start"] and not enabled(at)["Step"]
+    assert "No run yet" in at.sidebar.caption[0].value
+
+
+def test_offline_dataset_shows_a_clear_message(at, tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_STUDIO_DATA", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise OSError("network disabled in tests")
+    monkeypatch.setattr(socket, "create_connection", offline)
+    choose(at, "seed-mlp")
+    at.selectbox(key="cfg.seed-mlp.dataset").set_value("mnist").run()
+    press(at, "Start")
+    assert not at.exception
+    assert "must be downloaded once" in at.error[0].value and "offline" in at.error[0].value
+    assert "No run yet" in at.sidebar.caption[0].value
+
+
+@pytest.mark.parametrize("name", ["ring8", "gauss-1d", "seed-mlp"])
+def test_the_download_files_are_what_they_say(name):
+    """What the three download buttons hand over (AppTest does not call their deferred callables)."""
+    from ganlib import Runner, load_checkpoint, preset
+    from ganlib.downloads import checkpoint_bytes, history_file, timeline_gif
+    from ganlib.samples import run_real_picture
+
+    cfg = preset(name).replace(sample_every=1)
+    runner = Runner(cfg)
+    runner.step_once()
+    deadline = time.monotonic() + 30
+    while runner.snapshot().step < 2 and time.monotonic() < deadline:
+        runner.step_once()
+        time.sleep(0.05)
+    runner.update(lr_g=1e-2)
+    try:
+        real = run_real_picture(runner) if runner.snapshot().kind != "image" else None
+        gif = timeline_gif(runner.snapshot().timeline, real)
+        assert gif[:6] == b"GIF89a"
+        csv = history_file(runner).decode()
+        assert csv.startswith("step,d_loss") and f"lr_g,{cfg.lr_g},0.01" in csv
+        payload = load_checkpoint(checkpoint_bytes(runner))
+        assert payload["config"].lr_g == 1e-2 and payload["trainer"]["step"] >= 2
+    finally:
+        runner.stop()

@@ -1,0 +1,306 @@
+"""Checkpoints: atomic writes, safe reads (weights_only), clear refusals, and exact round trips."""
+import io
+import os
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from ganlib import (CheckpointError, Dataset, LatentModel, Runner, Trainer, load_checkpoint, preset,
+                    runner_from_checkpoint, save_checkpoint, save_run, trainer_from_checkpoint)
+from ganlib.checkpoint import FORMAT, VERSION, build_generator, make_payload, restore_trainer, summary
+from ganlib.studio import checkpoint_path
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """One torch thread: torch's default of 2 crawls when the 2 cores are shared (see ganlib/device.py)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def toy_cfg(**changes):
+    return preset("ring8").replace(**{"batch_size": 64, **changes})
+
+
+@pytest.fixture(scope="module")
+def images():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8, generator=g)
+    return Dataset("random", (1, 28, 28), 64, images=x)
+
+
+def trained(cfg, data=None, steps=3):
+    t = Trainer(cfg, data)
+    for _ in range(steps):
+        t.step()
+    return t
+
+
+def payload_of(t, **kw):
+    return make_payload(t.cfg, t.data.shape, t.state_dict(), **kw)
+
+
+@pytest.fixture
+def toy_ckpt(tmp_path):
+    t = trained(toy_cfg())
+    return t, save_checkpoint(str(tmp_path / "toy.pt"), payload_of(t, preset="ring8"))
+
+
+def test_round_trip_from_path_bytes_and_file(toy_ckpt):
+    t, path = toy_ckpt
+    with open(path, "rb") as f:
+        raw = f.read()
+    for source in (path, raw, bytearray(raw), io.BytesIO(raw)):
+        p = load_checkpoint(source)
+        assert p["format"] == FORMAT and p["version"] == VERSION and p["preset"] == "ring8"
+        assert p["config"] == t.cfg and p["shape"] == (2,)
+        assert p["trainer"]["step"] == 3
+        for k, v in t.G.state_dict().items():
+            assert torch.equal(p["trainer"]["G"][k], v)
+
+
+def test_save_makes_folders_and_returns_absolute_path(tmp_path, monkeypatch):
+    t = trained(toy_cfg(), steps=1)
+    monkeypatch.chdir(tmp_path)
+    path = save_checkpoint(os.path.join("a", "b", "c.pt"), payload_of(t))
+    assert os.path.isabs(path) and os.path.exists(path)
+    assert load_checkpoint(path)["trainer"]["step"] == 1
+
+
+def test_save_is_atomic(toy_ckpt, monkeypatch):
+    t, path = toy_ckpt
+    folder = os.path.dirname(path)
+    before = open(path, "rb").read()
+    real_save = torch.save
+
+    def dies_midway(obj, f, *a, **k):
+        f.write(b"PK\x03\x04 half a checkpoint")
+        f.flush()
+        raise OSError("disk full")
+    monkeypatch.setattr(torch, "save", dies_midway)
+    t.step()
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(path, payload_of(t))
+    with pytest.raises(OSError):
+        save_checkpoint(os.path.join(folder, "new.pt"), payload_of(t))
+    monkeypatch.setattr(torch, "save", real_save)
+
+    assert sorted(os.listdir(folder)) == ["toy.pt"]       # no temporary files, no half-written new.pt
+    assert open(path, "rb").read() == before              # the old checkpoint is untouched
+    assert load_checkpoint(path)["trainer"]["step"] == 3
+
+
+def test_save_interrupted_by_keyboard_leaves_no_temp(tmp_path, monkeypatch):
+    t = trained(toy_cfg(), steps=1)
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(str(tmp_path / "x.pt"), payload_of(t))
+    assert os.listdir(tmp_path) == []
+
+
+CALLED = []
+
+
+def _side_effect(*args):
+    """Stands in for os.system: it only records that unpickling tried to call it."""
+    CALLED.append(args)
+    return 0
+
+
+class Malicious:
+    def __reduce__(self):
+        return (_side_effect, ("echo pwned",))
+
+
+def test_pickled_code_is_refused_not_run(tmp_path, toy_ckpt):
+    t, _ = toy_ckpt
+    payload = payload_of(t)
+    payload["history"] = {"rows": [], "stride": 1, "extra": Malicious()}
+    path = str(tmp_path / "evil.pt")
+    torch.save(payload, path)
+    CALLED.clear()
+    with pytest.raises(CheckpointError, match="may carry code"):
+        load_checkpoint(path)
+    assert CALLED == []
+    # the same object unpickled without weights_only would have run the call: the test is real
+    torch.load(path, weights_only=False)
+    assert CALLED == [("echo pwned",)]
+
+
+def test_truncated_file_refused(tmp_path, toy_ckpt):
+    _, path = toy_ckpt
+    raw = open(path, "rb").read()
+    for n in (len(raw) // 2, 100, 1):
+        cut = tmp_path / f"cut{n}.pt"
+        cut.write_bytes(raw[:n])
+        with pytest.raises(CheckpointError, match="truncated"):
+            load_checkpoint(str(cut))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(raw[:-1000])
+
+
+@pytest.mark.parametrize("obj", [
+    {"weights": torch.zeros(3)},
+    torch.zeros(3),
+    [1, 2, 3],
+    {"format": "something-else", "version": 1},
+], ids=["dict", "tensor", "list", "other-format"])
+def test_other_torch_files_refused(tmp_path, obj):
+    path = str(tmp_path / "other.pt")
+    torch.save(obj, path)
+    with pytest.raises(CheckpointError, match="not a ganlib checkpoint"):
+        load_checkpoint(path)
+
+
+def test_not_a_torch_file_and_missing_file(tmp_path):
+    text = tmp_path / "notes.pt"
+    text.write_text("hello")
+    with pytest.raises(CheckpointError, match="not a .*PyTorch file"):
+        load_checkpoint(str(text))
+    with pytest.raises(CheckpointError, match="no such file"):
+        load_checkpoint(str(tmp_path / "nope.pt"))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(b"")
+
+
+def _saved(tmp_path, payload):
+    path = str(tmp_path / "p.pt")
+    torch.save(payload, path)
+    return path
+
+
+def test_wrong_version_missing_keys_bad_config_refused(tmp_path, toy_ckpt):
+    t, _ = toy_ckpt
+    p = payload_of(t)
+    with pytest.raises(CheckpointError, match="version"):
+        load_checkpoint(_saved(tmp_path, {**p, "version": 99}))
+    q = dict(p)
+    del q["trainer"]
+    with pytest.raises(CheckpointError, match="lacks trainer"):
+        load_checkpoint(_saved(tmp_path, q))
+    with pytest.raises(CheckpointError, match="bad config.*lr_g"):
+        load_checkpoint(_saved(tmp_path, {**p, "config": {**p["config"], "lr_g": -1.0}}))
+    with pytest.raises(CheckpointError, match="bad config.*not a TrainConfig field"):
+        load_checkpoint(_saved(tmp_path, {**p, "config": {**p["config"], "bogus": 1}}))
+    with pytest.raises(CheckpointError, match="malformed"):
+        load_checkpoint(_saved(tmp_path, {**p, "config": [1, 2]}))
+    with pytest.raises(CheckpointError, match="shape"):
+        load_checkpoint(_saved(tmp_path, {**p, "shape": ["x"]}))
+
+
+def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
+    t = trained(toy_cfg(g_width=32, d_width=32), steps=1)
+    p = payload_of(t)
+    p["config"] = toy_cfg(g_width=64, d_width=64).to_dict()   # claims wider nets than it holds
+    path = save_checkpoint(str(tmp_path / "misfit.pt"), p)
+    payload = load_checkpoint(path)
+    with pytest.raises(CheckpointError, match="do not fit"):
+        build_generator(payload)
+    with pytest.raises(CheckpointError, match="does not fit"):
+        trainer_from_checkpoint(path)
+    with pytest.raises(CheckpointError):
+        LatentModel.from_checkpoint(path)
+    with pytest.raises(CheckpointError, match="does not fit"):
+        restore_trainer(Trainer(toy_cfg(g_width=64, d_width=64)), payload)
+
+
+def test_shape_that_does_not_fit_the_config_is_refused(tmp_path):
+    t = trained(toy_cfg(), steps=1)
+    p = make_payload(t.cfg, (1, 28, 28), t.state_dict())
+    with pytest.raises(CheckpointError):
+        build_generator(load_checkpoint(save_checkpoint(str(tmp_path / "s.pt"), p)))
+
+
+def test_latent_model_round_trip_points(toy_ckpt):
+    t, path = toy_ckpt
+    m = LatentModel.from_checkpoint(path)
+    assert (m.latent_dim, m.shape, m.kind) == (2, (2,), "points")
+    z = torch.randn(7, 2)
+    assert torch.equal(m(z), t.generate(z))
+    pts = m.points(z)
+    assert isinstance(pts, np.ndarray) and pts.shape == (7, 2)
+    assert not m.G.training
+
+
+def test_latent_model_round_trip_images_with_ema(tmp_path, images):
+    cfg = preset("fast-digits").replace(batch_size=16, d_width=32)
+    t = trained(cfg, images, steps=3)
+    path = save_checkpoint(str(tmp_path / "img.pt"), payload_of(t))
+    m = LatentModel.from_checkpoint(path)
+    assert (m.latent_dim, m.shape, m.kind) == (64, (1, 28, 28), "image")
+    z = t.fixed_z[:5]
+    assert torch.equal(m(z), t.generate(z))            # the EMA of G, as the trainer samples
+    raw = build_generator(load_checkpoint(path), use_ema=False)
+    with torch.no_grad():
+        assert torch.equal(raw(z), t.G.eval()(z))      # and G itself on request
+    pics = m.pictures(z)
+    assert pics.shape == (5, 28, 28, 1) and pics.dtype == np.uint8
+
+
+def test_save_run_and_runner_from_checkpoint(tmp_path, images):
+    cfg = preset("seed-mlp").replace(batch_size=16, sample_every=2)
+    r = Runner(trainer=Trainer(cfg, images), preset="seed-mlp")
+    try:
+        for _ in range(3):
+            r.step_once()
+        deadline = time.monotonic() + 60
+        while r.snapshot().step < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        r.update(lr_g=1e-4)
+        for _ in range(2):
+            r.step_once()
+        while r.snapshot().step < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with r._model_lock:
+            pass
+        path = save_run(r, str(tmp_path / "run.pt"))
+        before = r.snapshot()
+        weights = {k: v.clone() for k, v in r.trainer.G.state_dict().items()}
+    finally:
+        r.stop()
+
+    info = summary(path)
+    assert (info["name"], info["preset"], info["dataset"], info["step"]) == ("run", "seed-mlp", "digits", 5)
+    assert info["picture"].dtype == torch.uint8 and info["picture"].dim() == 3
+
+    # the checkpoint's trainer needs the same data: patch the loader to give our tiny set
+    import ganlib.trainer as trainer_module
+    orig = trainer_module.load_dataset
+    trainer_module.load_dataset = lambda cfg: images
+    try:
+        again = runner_from_checkpoint(path)
+    finally:
+        trainer_module.load_dataset = orig
+    try:
+        s = again.snapshot()
+        assert (s.status, s.step, s.config.lr_g) == ("idle", 5, 1e-4)
+        assert again.preset == "seed-mlp"
+        assert s.history == before.history
+        assert [(e.step, e.field, e.old, e.new) for e in s.events] == [(3, "lr_g", 2e-4, 1e-4)]
+        for k, v in again.trainer.G.state_dict().items():
+            assert torch.equal(v, weights[k])
+        assert again._last_good[0] == 5   # a NaN later rolls back to here, and says so
+    finally:
+        again.stop()
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("my run", "my run.pt"), ("digits.pt", "digits.pt"), ("../../etc/passwd", "etcpasswd.pt"),
+    (" a/b\\c ", "abc.pt"), ("x..", "x.pt"),
+])
+def test_checkpoint_path_is_safe(tmp_path, name, expected):
+    p = checkpoint_path(str(tmp_path), name)
+    assert os.path.dirname(p) == str(tmp_path) and os.path.basename(p) == expected
+
+
+@pytest.mark.parametrize("name", ["", "   ", "..", "/", "!!!"])
+def test_checkpoint_path_rejects_empty_names(tmp_path, name):
+    with pytest.raises(ValueError, match="^name:"):
+        checkpoint_path(str(tmp_path), name)

@@ -1,0 +1,102 @@
+"""Paths through latent space: lerp and slerp end where they should, slerp keeps to the shell."""
+import math
+
+import pytest
+import torch
+
+from ganlib.latent import lerp, path, random_z, slerp
+
+
+@pytest.fixture
+def ab():
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(1, 64, generator=g), torch.randn(1, 64, generator=g)
+
+
+@pytest.mark.parametrize("f", [lerp, slerp])
+def test_endpoints(f, ab):
+    a, b = ab
+    assert torch.allclose(f(a, b, 0.0), a, atol=1e-5)
+    assert torch.allclose(f(a, b, 1.0), b, atol=1e-5)
+
+
+def test_lerp_midpoint(ab):
+    a, b = ab
+    assert torch.allclose(lerp(a, b, 0.5), (a + b) / 2)
+
+
+def test_slerp_keeps_norm_of_equal_norm_endpoints(ab):
+    a, b = ab
+    b = b / b.norm() * a.norm()
+    r = a.norm().item()
+    for t in torch.linspace(0, 1, 11):
+        assert slerp(a, b, float(t)).norm().item() == pytest.approx(r, rel=1e-4)
+    # lerp cuts the corner: its midpoint is well inside the shell
+    assert lerp(a, b, 0.5).norm().item() < 0.9 * r
+
+
+def test_slerp_moves_at_constant_angular_speed(ab):
+    a, b = ab
+    b = b / b.norm() * a.norm()
+
+    def angle(x, y):
+        return torch.acos((x * y).sum() / (x.norm() * y.norm())).item()
+    total = angle(a, b)
+    for t in (0.25, 0.5, 0.75):
+        assert angle(a, slerp(a, b, t)) == pytest.approx(t * total, rel=1e-3)
+
+
+def test_slerp_of_parallel_vectors_is_finite():
+    a = torch.ones(1, 8)
+    for b in (a.clone(), 2 * a):
+        out = slerp(a, b, 0.5)
+        assert torch.isfinite(out).all()
+        assert torch.allclose(out, lerp(a, b, 0.5), atol=1e-4)
+
+
+def test_batched_t(ab):
+    a, b = ab
+    t = torch.tensor([[0.0], [0.5], [1.0]])
+    for f in (lerp, slerp):
+        out = f(a, b, t)
+        assert out.shape == (3, 64)
+        assert torch.allclose(out[0], a[0], atol=1e-5) and torch.allclose(out[2], b[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["lerp", "slerp"])
+@pytest.mark.parametrize("k,steps", [(2, 1), (2, 8), (4, 5), (3, 16)])
+def test_path_shape_and_waypoints(method, k, steps):
+    zs = random_z(k, 16, seed=3)
+    p = path(zs, steps, method)
+    assert p.shape == ((k - 1) * steps + 1, 16)
+    for i in range(k):  # the path passes through every way-point, and ends on the last
+        assert torch.allclose(p[i * steps], zs[i], atol=1e-5)
+    assert torch.isfinite(p).all()
+
+
+def test_path_default_is_slerp():
+    zs = random_z(3, 16, seed=1)
+    assert torch.allclose(path(zs, 4), path(zs, 4, "slerp"))
+    assert not torch.allclose(path(zs, 4, "lerp"), path(zs, 4, "slerp"))
+
+
+@pytest.mark.parametrize("method", ["linear", "", "SLERP", None])
+def test_bad_method_rejected(method):
+    with pytest.raises(ValueError, match="^method:"):
+        path(random_z(2, 4, seed=0), 4, method)
+
+
+@pytest.mark.parametrize("k,steps", [(1, 4), (0, 4), (2, 0), (3, -1)])
+def test_bad_path_arguments_rejected(k, steps):
+    with pytest.raises(ValueError, match="path"):
+        path(random_z(k, 4, seed=0), steps)
+
+
+def test_random_z_is_seeded():
+    assert torch.equal(random_z(5, 7, 42), random_z(5, 7, 42))
+    assert not torch.equal(random_z(5, 7, 42), random_z(5, 7, 43))
+    z = random_z(4000, 16, 0)
+    assert z.shape == (4000, 16)
+    assert abs(z.mean().item()) < 0.05 and z.std().item() == pytest.approx(1.0, abs=0.05)
+    # Gaussian z in 16-D live near the shell of radius sqrt(16)
+    assert z.norm(dim=1).mean().item() == pytest.approx(math.sqrt(16), rel=0.05)
