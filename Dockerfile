@@ -3,7 +3,7 @@ FROM python:3.11-slim
 
 # Spaces run the container as user 1000; give it a home and a writable app folder.
 RUN useradd -m -u 1000 user
-ENV HOME=/home/user PATH=/home/user/.local/bin:$PATH PYTHONUNBUFFERED=1 \
+ENV HOME=/home/user PATH=/home/user/.local/bin:$PATH PYTHONUNBUFFERED=1 OPENBLAS_NUM_THREADS=1 \
     GAN_STUDIO_DATA=/home/user/.cache/gan-studio/data
 WORKDIR /home/user/app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import copy
 import math
+import re
 import sys
 import time
 
@@ -152,7 +153,9 @@ def _save(out: str, trainer, preset_name: str) -> str:
 
 
 def cmd_sample(args) -> int:
+    from .device import set_threads
     from .latent import LatentModel, random_z
+    set_threads()
     model = LatentModel.from_checkpoint(args.checkpoint)
     x = model(random_z(args.n, model.latent_dim, args.seed)).numpy().astype(np.float32)
     np.save(args.out, x)
@@ -163,6 +166,9 @@ def cmd_sample(args) -> int:
 def cmd_eval(args) -> int:
     import json
 
+    from .device import set_threads
     from .metrics import evaluate_checkpoint
-    print(json.dumps(evaluate_checkpoint(args.checkpoint, n=args.n or None, seed=args.seed), indent=2))
+    set_threads()
+    text = json.dumps(evaluate_checkpoint(args.checkpoint, n=args.n or None, seed=args.seed), indent=2)
+    print(re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text))
     return 0

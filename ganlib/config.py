@@ -57,7 +57,7 @@ class TrainConfig:
     # --- schedule ---
     epochs: int = _f(10, "Epoch budget (passes of D over the data); can be extended or cut while training", "schedule", lo=1, hi=100000, live=True)
     sample_every: int = _f(100, "Steps between snapshots of the sample grid from the fixed z", "schedule", lo=1, hi=100000)
-    eval_every: int = _f(0, "Steps between quality measurements (0 = off)", "schedule", lo=0, hi=1000000)
+    eval_every: int = _f(500, "Steps between quality measurements of G's samples (0 = off); each costs ~1% of the steps between", "schedule", lo=0, hi=1000000)
     seed: int = _f(0, "Seed for weights, data order and noise; the same seed repeats a run", "schedule", lo=0, hi=2**31 - 1)
     # --- compute ---
     device: str = _f("auto", "auto picks CUDA, then Apple MPS, then CPU", "compute", choices=DEVICES)

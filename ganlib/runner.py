@@ -25,6 +25,7 @@ from .trainer import Trainer
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
 GOOD_EVERY = 200       # steps between copies of the last good state (for NaN recovery)
 MAX_EVENTS = 500
+MAX_METRICS = 400
 
 NAN_ADVICE = ("Training was paused and the weights were rolled back to step {good}. "
               "Try a lower learning rate (lr_d, lr_g), a smaller batch, or another loss, then Resume.")
@@ -216,10 +217,20 @@ class Runner:
             self._last_good = (step, self._copy_state())
         every = self.trainer.cfg.eval_every
         if self.evaluator is not None and every and step % every == 0:
-            self.metrics.append((step, self.evaluator(self.trainer)))
+            self._measure(step)
         with self._lock:
             if self._status != "running" or time.monotonic() - self._published_at > PUBLISH_EVERY:
                 self._publish_locked()
+
+    def _measure(self, step: int) -> None:
+        try:
+            with self._model_lock:
+                values = self.evaluator(self.trainer)
+        except Exception as e:  # a broken metric must not end the training thread
+            values = {"error": f"{type(e).__name__}: {e}"}
+        self.metrics.append((step, values))
+        if len(self.metrics) > MAX_METRICS:  # thin the old ones, keep the first
+            self.metrics[:] = self.metrics[:1] + self.metrics[2::2]
 
     def _apply_pending_locked(self) -> None:
         if not self._pending:

@@ -34,9 +34,10 @@ class Studio:
 
     def new_run(self, cfg: TrainConfig | None = None, evaluator=None) -> Runner:
         """Replace the current run (stopping it) with a new one from `cfg`; raises ValueError/DatasetError."""
+        from .metrics import evaluator_for
         from .runner import Runner
         cfg = (cfg or self.config).validate()
-        runner = Runner(cfg, evaluator=evaluator, preset=self.preset_name)
+        runner = Runner(cfg, evaluator=evaluator or evaluator_for(cfg), preset=self.preset_name)
         with self._lock:
             old, self.runner, self.config = self.runner, runner, cfg
         if old is not None:
@@ -45,8 +46,11 @@ class Studio:
 
     def resume_from(self, source, evaluator=None) -> Runner:
         """Load a checkpoint (path, bytes or payload) as the current run, ready to Resume."""
+        from .checkpoint import load_checkpoint
+        from .metrics import evaluator_for
         from .runs import runner_from_checkpoint
-        runner = runner_from_checkpoint(source, evaluator=evaluator)
+        payload = source if isinstance(source, dict) else load_checkpoint(source)
+        runner = runner_from_checkpoint(payload, evaluator=evaluator or evaluator_for(payload["config"]))
         with self._lock:
             old, self.runner = self.runner, runner
             self.config, self.preset_name = runner.trainer.cfg, runner.preset or self.preset_name

@@ -96,16 +96,18 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serve(checkpoints=(), env: dict | None = None, timeout: float = HEALTH_TIMEOUT_S, wait: bool = True):
+def serve(checkpoints=(), env: dict | None = None, timeout: float = HEALTH_TIMEOUT_S, wait: bool = True,
+          root: str = ROOT):
     """Start `streamlit run app.py` from the repo root; yield a Server once /_stcore/health says ok.
 
     checkpoints: extra .pt files to copy into the server's (temporary) checkpoint folder.
     wait=False yields right after launch (server.healthy_at stays 0; call wait_healthy yourself).
+    root: the folder with the app.py to run (another app, e.g. a baseline for benchmarks).
     """
     with tempfile.TemporaryDirectory(prefix="gan-studio-browser-") as tmp:
         folder = os.path.join(tmp, "checkpoints")
         os.makedirs(folder)
-        for path in [*sorted(glob.glob(os.path.join(ROOT, "checkpoints", "*.pt"))), *checkpoints]:
+        for path in [*sorted(glob.glob(os.path.join(root, "checkpoints", "*.pt"))), *checkpoints]:
             shutil.copy(path, folder)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -115,7 +117,7 @@ def serve(checkpoints=(), env: dict | None = None, timeout: float = HEALTH_TIMEO
         full_env = {**os.environ, "GAN_STUDIO_CHECKPOINTS": folder, "PYTHONUNBUFFERED": "1", **(env or {})}
         with open(log_path, "wb") as log:
             launched = time.perf_counter()
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(cmd, cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
             server = Server(url, proc, folder, log_path, launched)
             try:

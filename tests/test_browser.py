@@ -63,7 +63,7 @@ def test_train_live_chart_samples_and_lr_change(page):
     first = poll(lambda: chart_points(page), FIRST_RUN_S, what="the loss chart's first points")
     more = poll(lambda: (n := chart_points(page)) > first and n, CHANGE_S, what=f"more than {first} points")
     assert more > first
-    assert page.get_by_text("Training: D learns").count() == 1
+    assert page.get_by_text("Training: D learns").count() >= 1   # (a faded copy may linger while it redraws)
 
     fake = "fake: G(z)"
     before = poll(lambda: image_src(page, fake), CHANGE_S, what="the fake samples image")

@@ -244,22 +244,24 @@ def test_latent_model_round_trip_images_with_ema(tmp_path, images):
     assert pics.shape == (5, 28, 28, 1) and pics.dtype == np.uint8
 
 
-def test_save_run_and_runner_from_checkpoint(tmp_path, images):
+def _wait_for_step(r, step):
+    deadline = time.monotonic() + 60
+    while not (r.snapshot().step == step and r._lock._waiters):  # the worker idles after publishing
+        assert time.monotonic() < deadline, f"timed out waiting for step {step}"
+        time.sleep(0.005)
+
+
+def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
     cfg = preset("seed-mlp").replace(batch_size=16, sample_every=2)
     r = Runner(trainer=Trainer(cfg, images), preset="seed-mlp")
     try:
         for _ in range(3):
             r.step_once()
-        deadline = time.monotonic() + 60
-        while r.snapshot().step < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _wait_for_step(r, 3)
         r.update(lr_g=1e-4)
         for _ in range(2):
             r.step_once()
-        while r.snapshot().step < 5 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        with r._model_lock:
-            pass
+        _wait_for_step(r, 5)
         path = save_run(r, str(tmp_path / "run.pt"))
         before = r.snapshot()
         weights = {k: v.clone() for k, v in r.trainer.G.state_dict().items()}
@@ -270,14 +272,9 @@ def test_save_run_and_runner_from_checkpoint(tmp_path, images):
     assert (info["name"], info["preset"], info["dataset"], info["step"]) == ("run", "seed-mlp", "digits", 5)
     assert info["picture"].dtype == torch.uint8 and info["picture"].dim() == 3
 
-    # the checkpoint's trainer needs the same data: patch the loader to give our tiny set
-    import ganlib.trainer as trainer_module
-    orig = trainer_module.load_dataset
-    trainer_module.load_dataset = lambda cfg: images
-    try:
-        again = runner_from_checkpoint(path)
-    finally:
-        trainer_module.load_dataset = orig
+    # the checkpoint names dataset "digits": give the resumed trainer our tiny set instead
+    monkeypatch.setattr("ganlib.trainer.load_dataset", lambda cfg: images)
+    again = runner_from_checkpoint(path)
     try:
         s = again.snapshot()
         assert (s.status, s.step, s.config.lr_g) == ("idle", 5, 1e-4)

@@ -161,7 +161,7 @@ def test_live_value_equals_checkpoint_eval_and_leaves_rng_alone(tmp_path, name, 
     path = save_checkpoint(str(tmp_path / "c.pt"), make_payload(t.cfg, t.data.shape, t.state_dict(), preset=name))
     out = evaluate_checkpoint(path, n=n)
     assert out["metrics"] == live and out["step"] == 3 and out["dataset"] == t.cfg.dataset
-    assert ("reference" in out) == (t.cfg.dataset == "digits")
+    assert out["reference"]["n"] == out["n"] == ev.n
 
 
 def test_evaluator_in_a_runner_and_for_data_without_metrics():
@@ -184,7 +184,7 @@ def test_evaluator_in_a_runner_and_for_data_without_metrics():
 
 
 # --- python -m ganlib eval ---------------------------------------------------------------
-def _cli(*args, timeout=240):
+def _cli(*args):
     env = {**os.environ, "GAN_STUDIO_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, "-m", "ganlib", *args], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -206,6 +206,7 @@ def test_cli_eval_prints_json_for_ring8_and_seed_mlp(tmp_path):
     assert ring["dataset"] == "ring8" and ring["step"] == 20 and ring["n"] == 2500
     assert set(ring["metrics"]) == {"modes_covered", "n_modes", "high_quality", "reverse_kl"}
     assert 0 <= ring["metrics"]["modes_covered"] <= 8
+    assert ring["reference"]["real"]["modes_covered"] == 8  # real points, for comparison
 
     assert mlp["dataset"] == "digits" and mlp["step"] == 20 and mlp["n"] == 500
     m, ref = mlp["metrics"], mlp["reference"]

@@ -1,7 +1,6 @@
 """Runner: a Trainer on a background thread, driven by commands and read through immutable snapshots."""
 import dataclasses
 import math
-import sys
 import threading
 import time
 
@@ -51,7 +50,8 @@ def make_runner():
 
 
 def runner_threads():
-    return [t for t in threading.enumerate() if t.name == "ganlib-runner"]
+    """Live worker threads (a set: other test files may leave runners of their own alive)."""
+    return {t for t in threading.enumerate() if t.name == "ganlib-runner"}
 
 
 def settled(r):
@@ -76,6 +76,7 @@ def test_initial_snapshot(make_runner):
 
 
 def test_status_transitions(make_runner):
+    before = runner_threads()
     r = make_runner()
     r.start()
     assert r.snapshot().status == "running"
@@ -106,7 +107,7 @@ def test_status_transitions(make_runner):
     s = r.snapshot()
     assert (s.status, s.reason) == ("finished", "stopped by you")
     assert not r.alive
-    assert runner_threads() == []
+    assert runner_threads() <= before  # the worker thread is gone
     stopped_at = r.trainer.step_count
 
     # stop is final: nothing claims to run again without a worker
@@ -203,39 +204,53 @@ def test_update_rejects_with_field_name(make_runner, changes, field):
     assert r.trainer.cfg == before  # nothing half-applied at the next step either
 
 
-def test_update_and_step_do_not_deadlock(make_runner):
-    """update() while a step is in flight once took the two locks in the opposite order to the worker."""
-    r = make_runner()
-    old = sys.getswitchinterval()
-    done = threading.Event()
+def test_update_during_a_step_does_not_deadlock():
+    """update() while the worker holds the model lock once took the two locks in the opposite order.
 
-    def ui():
-        for i in range(150):
-            r.step_once()
-            r.update(lr_g=1e-3 if i % 2 else 2e-3)
-        done.set()
-    sys.setswitchinterval(1e-5)  # switch threads often, so the unlucky interleaving happens
-    try:
-        threading.Thread(target=ui, daemon=True).start()
-        finished = done.wait(WAIT)
-    finally:
-        sys.setswitchinterval(old)
-    assert finished, "Runner.update and the worker deadlocked"
+    The worker is held inside a step (in _finish, which needs the command lock) while update() runs.
+    """
+    r = Runner(toy(batch_size=4096, epochs=1))  # not in make_runner: a deadlocked runner cannot be stopped
+    r.step_once()
+    r.step_once()
+    wait_for(lambda: r.snapshot().step == 2, "two steps")
+    settled(r)
+    assert r.trainer.done
+    inside, go = threading.Event(), threading.Event()
+    take_frame = r._take_frame
+
+    def held_take_frame():
+        inside.set()
+        go.wait(WAIT)
+        take_frame()
+    r._take_frame = held_take_frame
+    r.step_once()  # the budget is used up: the worker finishes the run, holding the model lock
+    assert inside.wait(WAIT)
+    updater = threading.Thread(target=lambda: r.update(epochs=2), daemon=True)
+    updater.start()
+    time.sleep(0.2)  # let update() get to the model lock (were it later, the test would only be weaker)
+    go.set()
+    updater.join(WAIT)
+    assert not updater.is_alive(), "deadlock: update() and the worker each hold the lock the other waits for"
+    s = settled(r)
+    assert s.status == "finished" and "extended" in s.reason and s.config.epochs == 2
+    r.stop()
+    assert not r.alive
 
 
 def test_several_runners_in_one_process(make_runner):
+    before = runner_threads()
     a = make_runner(toy(seed=1))
     b = make_runner(preset("gauss-1d").replace(batch_size=64))
     a.start(), b.start()
     wait_for(lambda: a.snapshot().step >= 5 and b.snapshot().step >= 5, "both runners to step")
-    assert len(runner_threads()) == 2
+    assert len(runner_threads() - before) == 2
     a.pause()
     wait_for(lambda: b.snapshot().step >= settled(a).step + 5, "b to go on while a is paused")
     assert a.snapshot().status == "paused" and b.snapshot().status == "running"
     assert b.snapshot().kind == "points" and b.snapshot().timeline[-1].picture.shape == (64, 1)
     a.stop(), b.stop()
     assert not a.alive and not b.alive
-    assert runner_threads() == []
+    assert runner_threads() <= before
 
 
 def test_snapshot_is_immutable(make_runner):

@@ -6,7 +6,9 @@ writes digit_classifier.pt next to this file: a plain dict of a state_dict
 (fp16 tensors, about 210 kB) and a metadata dict, read with
 torch.load(weights_only=True). Inputs are images in model space, (N, 1, 28, 28)
 in [-1, 1]; `features` are the 64 units of the penultimate layer (before
-their ReLU), used for the Fréchet distance.
+their ReLU), used for the Fréchet distance. It was also taught (outlier
+exposure) to spread its probability over the classes for images that are no
+digit, so that noise and blobs are not "confidently" some digit.
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from typing import Callable
 import torch
 
 from .digits import N_DIGITS, digit_metrics, reference_values
-from .points import N_POINTS, points_metrics
+from .points import N_POINTS, points_metrics, points_reference
 
 DEFAULT_EVERY = 500           # steps between measurements (TrainConfig.eval_every) unless chosen
 DIGIT_DATASETS = ("digits", "mnist")
@@ -94,8 +94,9 @@ def measure(kind: str, samples: torch.Tensor, data=None) -> dict:
 
 
 def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
-    """What `python -m ganlib eval --checkpoint PATH` prints: the checkpoint's metrics, with reference
-    values (real digits, noise, black) for digit runs. Plain JSON types only (None for undefined)."""
+    """What `python -m ganlib eval --checkpoint PATH` prints: the checkpoint's metrics and reference
+    values at the same n (real digits, noise and black images for digit runs; real points for toys).
+    Plain JSON types only (None where a value is undefined)."""
     from ..checkpoint import build_generator, load_checkpoint
     payload = load_checkpoint(path)
     cfg, shape = payload["config"], payload["shape"]
@@ -110,7 +111,10 @@ def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
     z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
     with torch.inference_mode():
         samples = _generate(lambda zz: G(zz).float(), z)
-    out.update(n=n, seed=seed, metrics=clean(measure(kind, samples, _load(cfg.dataset) if kind == "points" else None)))
+    data = _load(cfg.dataset) if kind == "points" else None
+    out.update(n=n, seed=seed, metrics=clean(measure(kind, samples, data)))
+    if kind == "points":
+        out["reference"] = clean(points_reference(data, n))
     if kind == "digits":
         from .classifier import metadata
         out["reference"] = clean(reference_values(n))

@@ -43,6 +43,11 @@ def points_metrics(points, dataset: Dataset) -> dict:
     return {}
 
 
+def points_reference(dataset: Dataset, n: int = N_POINTS, seed: int = 1) -> dict:
+    """The same metrics for n real points: the best a G can expect at this n (real-vs-real)."""
+    return {"n": n, "real": points_metrics(dataset.sample(n, seed=seed), dataset)}
+
+
 def modes_metrics(points: np.ndarray, modes: np.ndarray, std: float) -> dict:
     """modes_covered, n_modes, high_quality (share) and reverse_kl (None when no sample is high quality)."""
     m = mode_coverage(points, modes, std)
