@@ -8,7 +8,13 @@
 (b) in Chromium, against `streamlit run app.py` with the checkpoint as "Saved checkpoint":
     focus the z[0] slider, press ArrowRight, and time (in the page, from the keydown) until
     the G(z) image's src changes and until the new image has loaded; 20 moves, p50/p95
-    (target ~150 ms).
+    (target ~150 ms). --baseline times the same on a Streamlit app with one slider and one
+    image in a fragment: what Streamlit and Chromium cost on this machine without GAN Studio.
+
+The server inherits this environment, so Streamlit settings can be tried without editing
+the config, e.g. STREAMLIT_RUNNER_POST_SCRIPT_GC=false (Streamlit runs gc.collect() after
+every script or fragment run by default: ~120 ms with torch loaded, holding the GIL while
+the run's messages wait to be sent).
 
 Without --checkpoint, a fresh one is trained with the CLI
 (`python -m ganlib train --preset fast-digits --steps 50`) into a temporary folder.
@@ -32,6 +38,18 @@ from browser import browser_page, chromium_available, image_src, poll, serve, z_
 
 SERVER_TARGET_MS, BROWSER_TARGET_MS = 5.0, 150.0
 NAME = "bench-latency.pt"
+BASELINE_APP = """import numpy as np
+import streamlit as st
+
+
+@st.fragment
+def move():
+    v = st.slider("z[0]", -3.0, 3.0, -1.13, 0.05, key="ex_z0_0")
+    st.image(np.full((224, 224), int((v + 3) * 40), np.uint8), caption="G(z)", output_format="PNG")
+
+
+move()
+"""
 
 # Installed once in the page: a keydown listener stamps t0, a MutationObserver stamps the moment the
 # G(z) <img> gets a new src, and that image's load event the moment it can be seen.
@@ -106,15 +124,13 @@ def server_side(path: str, repeats: int) -> None:
         print(line(label, ms, SERVER_TARGET_MS), flush=True)
 
 
-def in_browser(path: str, moves: int) -> None:
+def in_browser(path: str, moves: int, baseline: bool = False) -> None:
     ok, why = chromium_available()
     if not ok:
         print(f"(b) browser: skipped: {why}")
         return
     with serve(checkpoints=[path]) as server, browser_page() as page:
-        frames = []   # (sent?, perf_counter) of every websocket frame: to split the time into server and browser
-        page.on("websocket", lambda ws: (ws.on("framesent", lambda _: frames.append((True, time.perf_counter()))),
-                                         ws.on("framereceived", lambda _: frames.append((False, time.perf_counter())))))
+        frames = watch_frames(page)
         page.goto(server.url)
         page.get_by_role("heading", name="Train").wait_for(timeout=60_000)
         page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Latent explorer").click()
@@ -127,32 +143,53 @@ def in_browser(path: str, moves: int) -> None:
             page.get_by_role("option", name=NAME, exact=True).click()
         poll(lambda: NAME in page.locator("body").inner_text() and image_src(page, "G(z)"), 60,
              what=f"G(z) of {NAME}")
-        thumb = z_slider(page, 0)
-        thumb.wait_for(state="attached")
-        key = "ArrowRight" if float(thumb.input_value()) < 0 else "ArrowLeft"   # 20 steps of 0.05 stay in range
-        page.evaluate(WATCH)
-        thumb.focus()
-        src_ms, load_ms, server_ms = [], [], []
-        for _ in range(moves):
-            page.evaluate(ARM)
-            frames.clear()
-            thumb.press(key)
-            page.wait_for_function("() => window.__lat.tload !== null", timeout=30_000)
-            lat = page.evaluate("() => window.__lat")
-            src_ms.append(lat["tsrc"] - lat["t0"])
-            load_ms.append(lat["tload"] - lat["t0"])
-            page.wait_for_timeout(300)   # let the fragment run end before the next move (not measured)
-            sent = next((t for out, t in frames if out), None)
-            back = [t for out, t in frames if not out and sent is not None and t > sent]
-            if back:   # the widget's message out -> the run's last message back, as this process saw them
-                server_ms.append((back[-1] - sent) * 1000)
-        print(line("(b) browser: key press -> G(z) src changes", src_ms, BROWSER_TARGET_MS))
-        print(line("(b) browser: key press -> new G(z) loaded", load_ms, BROWSER_TARGET_MS))
-        if server_ms:
-            print(f"    of which the server's rerun (websocket message out -> last message back): "
-                  f"p50 {pct(server_ms, 50):.0f} ms · p95 {pct(server_ms, 95):.0f} ms")
-        print(f"    moved z[0] {moves} x {key} to {thumb.input_value()}; each move (ms): "
-              + " ".join(f"{x:.0f}" for x in load_ms))
+        moves_report(page, frames, moves, "(b) browser")
+    if baseline:
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "app.py"), "w") as f:
+                f.write(BASELINE_APP)
+            with serve(root=d) as server, browser_page() as page:
+                frames = watch_frames(page)
+                page.goto(server.url)
+                poll(lambda: image_src(page, "G(z)"), 60, what="the baseline's picture")
+                moves_report(page, frames, moves, "(b) baseline: a fragment with one slider and one image")
+
+
+def watch_frames(page) -> list:
+    """(sent?, perf_counter) of every websocket frame, to split a move's time into round trip and the rest."""
+    frames = []
+    page.on("websocket", lambda ws: (ws.on("framesent", lambda _: frames.append((True, time.perf_counter()))),
+                                     ws.on("framereceived", lambda _: frames.append((False, time.perf_counter())))))
+    return frames
+
+
+def moves_report(page, frames: list, moves: int, label: str) -> None:
+    thumb = z_slider(page, 0)
+    thumb.wait_for(state="attached")
+    key = "ArrowRight" if float(thumb.input_value()) < 0 else "ArrowLeft"   # 20 steps of 0.05 stay in range
+    page.evaluate(WATCH)
+    thumb.focus()
+    src_ms, load_ms, trip_ms = [], [], []
+    for _ in range(moves):
+        page.evaluate(ARM)
+        frames.clear()
+        thumb.press(key)
+        page.wait_for_function("() => window.__lat.tload !== null", timeout=30_000)
+        lat = page.evaluate("() => window.__lat")
+        src_ms.append(lat["tsrc"] - lat["t0"])
+        load_ms.append(lat["tload"] - lat["t0"])
+        page.wait_for_timeout(300)   # let the fragment run end before the next move (not measured)
+        sent = next((t for out, t in frames if out), None)
+        back = [t for out, t in frames if not out and sent is not None and t > sent]
+        if back:
+            trip_ms.append((back[-1] - sent) * 1000)
+    print(line(f"{label}: key press -> G(z) src changes", src_ms, BROWSER_TARGET_MS))
+    print(line(f"{label}: key press -> new G(z) loaded", load_ms, BROWSER_TARGET_MS))
+    if trip_ms:
+        print(f"    the widget's websocket message out -> the rerun's last message back: "
+              f"p50 {pct(trip_ms, 50):.0f} ms · p95 {pct(trip_ms, 95):.0f} ms")
+    print(f"    moved z[0] {moves} x {key} to {thumb.input_value()}; each move (ms): "
+          + " ".join(f"{x:.0f}" for x in load_ms), flush=True)
 
 
 def main() -> int:
@@ -163,6 +200,8 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=200)
     ap.add_argument("--moves", type=int, default=20)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also time a Streamlit app with one slider and one image: the floor on this machine")
     args = ap.parse_args()
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="gan-studio-latency-") as tmp:
@@ -173,7 +212,7 @@ def main() -> int:
                 dst.write(src.read())
         server_side(path, args.repeats)
         if not args.no_browser:
-            in_browser(path, args.moves)
+            in_browser(path, args.moves, args.baseline)
     return 0
 
 

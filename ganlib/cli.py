@@ -158,8 +158,9 @@ def cmd_sample(args) -> int:
     set_threads()
     model = LatentModel.from_checkpoint(args.checkpoint)
     x = model(random_z(args.n, model.latent_dim, args.seed)).numpy().astype(np.float32)
-    np.save(args.out, x)
-    print(f"wrote {args.out}: {x.shape[0]} samples of shape {tuple(x.shape[1:])}, float32")
+    out = args.out if args.out.endswith(".npy") else args.out + ".npy"  # np.save adds it
+    np.save(out, x)
+    print(f"wrote {out}: {x.shape[0]} samples of shape {tuple(x.shape[1:])}, float32")
     return 0
 
 

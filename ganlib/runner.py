@@ -12,6 +12,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable
 
 import torch
@@ -42,7 +43,7 @@ class Snapshot:
     steps_per_sec: float
     eta_seconds: float | None   # None until the speed is known
     elapsed: float              # seconds spent training
-    history: dict = field(default_factory=dict)   # column name -> tuple (see history.COLUMNS)
+    history: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # column -> tuple (history.COLUMNS)
     events: tuple[Event, ...] = ()
     timeline: tuple[Frame, ...] = ()
     metrics: tuple[tuple[int, dict], ...] = ()     # (step, {name: value}) from the evaluator
@@ -269,6 +270,9 @@ class Runner:
         bad_step = self.trainer.step_count  # the step that just produced the NaN/inf
         with self._model_lock:
             self.trainer.load_state_dict(copy.deepcopy(state))
+        # the curves and samples go back with the weights, so that Resume continues one story
+        self.curve.rows = [r for r in self.curve.rows if r[0] <= good_step]
+        self.timeline.frames = [f for f in self.timeline.frames if f.step <= good_step] or self.timeline.frames[:1]
         bad = next(n for n, v in stats.__dict__.items() if not math.isfinite(v))
         with self._lock:
             self._status = "paused"
@@ -295,6 +299,6 @@ class Runner:
         return Snapshot(
             status=self._status, reason=self._reason, config=t.cfg, kind=t.data.kind,
             step=t.step_count, epoch=t.epoch, steps_per_sec=self._rate, eta_seconds=eta,
-            elapsed=self._elapsed, history=self.curve.columns(), events=tuple(self.events),
+            elapsed=self._elapsed, history=MappingProxyType(self.curve.columns()), events=tuple(self.events),
             timeline=tuple(self.timeline.frames), metrics=tuple(self.metrics),
         )

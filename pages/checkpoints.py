@@ -107,6 +107,6 @@ if message := st.session_state.pop("ck_message", None):
 entries = library.list_checkpoints(folder)
 st.subheader(f"Saved checkpoints ({len(entries)})")
 if not entries:
-    st.info(f"None yet in {folder}: save the current run or upload a checkpoint.")
+    st.info("No checkpoints yet: save the current run or upload a checkpoint.")
 for entry in entries:
     row(folder, entry)

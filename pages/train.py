@@ -6,6 +6,7 @@ the figures ganlib.charts.training. Everything live is read from runner.snapshot
 import streamlit as st
 
 from ganlib import LIVE_FIELDS, PRESETS, controls
+from ganlib.charts.quality import quality_figure
 from ganlib.charts.training import points_figure, training_figure
 from ganlib.config import coerce, fields
 from ganlib.describe import config_summary, fraction_done, progress_line, status_message
@@ -66,7 +67,8 @@ def button_row(s, cfg):
     if clicked is None:
         return
     try:
-        BUTTONS[clicked](s, cfg)
+        with st.spinner("Starting: loading torch, the data and the models…" if clicked in ("Start", "Step") else f"{clicked}…"):
+            BUTTONS[clicked](s, cfg)
     except Exception as e:  # bad data, a dataset that needs the internet, a model that does not fit: say so, no traceback
         st.error(str(e) if isinstance(e, ValueError) else f"Could not {clicked.lower()}: {type(e).__name__}: {e}")
     else:
@@ -117,6 +119,9 @@ def live_view(status_at_render):
     st.progress(fraction_done(snap), text=progress_line(snap))
     st.caption(config_summary(snap.config))
     st.plotly_chart(training_figure(snap.history, snap.events, snap.config.loss), key="curves")
+    if snap.metrics:
+        from ganlib.metrics import fid_floor
+        st.plotly_chart(quality_figure(snap.metrics, fid_floor(snap.config)), key="quality")
     samples(runner, snap)
     if snap.status != status_at_render:  # it finished or stopped by itself: redraw the whole page
         st.rerun()

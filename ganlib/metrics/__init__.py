@@ -18,12 +18,12 @@ evaluate_checkpoint(path), i.e. `python -m ganlib eval --checkpoint PATH`.
 """
 from .classifier import ClassifierMissing, DigitClassifier, classify, load_classifier
 from .digits import digit_metrics, reference_values
-from .evaluate import DEFAULT_EVERY, Evaluator, evaluate_checkpoint, evaluator_for
+from .evaluate import DEFAULT_EVERY, Evaluator, evaluate_checkpoint, evaluator_for, fid_floor
 from .fid import Gaussian, fid_from_features, frechet_distance
 from .points import modes_metrics, points_metrics, points_reference
 
 __all__ = [
     "ClassifierMissing", "DEFAULT_EVERY", "DigitClassifier", "Evaluator", "Gaussian", "classify",
-    "digit_metrics", "evaluate_checkpoint", "evaluator_for", "fid_from_features", "frechet_distance",
+    "digit_metrics", "evaluate_checkpoint", "evaluator_for", "fid_floor", "fid_from_features", "frechet_distance",
     "load_classifier", "modes_metrics", "points_metrics", "points_reference", "reference_values",
 ]

@@ -84,6 +84,13 @@ def evaluator_for(trainer_or_cfg, n: int | None = None, seed: int = 0) -> Evalua
     return Evaluator(cfg, data, n=n, seed=seed)
 
 
+def fid_floor(cfg, n: int = 0) -> float | None:
+    """Real-vs-real FID at the live sample count: the floor to read a run's FID curve against."""
+    if kind_of(cfg) != "digits":
+        return None
+    return reference_values(n or default_n("digits"))["real"]["fid"]
+
+
 def measure(kind: str, samples: torch.Tensor, data=None) -> dict:
     if kind == "digits":
         x = torch.nan_to_num(samples.float(), nan=0.0).clamp(-1, 1)
