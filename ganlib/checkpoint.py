@@ -34,6 +34,17 @@ def make_payload(config: TrainConfig, shape, trainer: dict, history: dict | None
     }
 
 
+def halve(state):
+    """float32 tensors -> float16, anywhere in a nested state (loading casts them back to the model's dtype)."""
+    if isinstance(state, dict):
+        return {k: halve(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(halve(v) for v in state)
+    if torch.is_tensor(state) and state.dtype == torch.float32 and state.dim() > 0:
+        return state.half()
+    return state
+
+
 def save_checkpoint(path: str, payload: dict) -> str:
     path = os.path.abspath(path)
     folder = os.path.dirname(path)
@@ -44,6 +55,7 @@ def save_checkpoint(path: str, payload: dict) -> str:
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a checkpoint is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

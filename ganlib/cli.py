@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     budget.add_argument("--epochs", type=_positive(int), help="epoch budget (default: the preset's)")
     t.add_argument("--out", required=True, metavar="PATH.pt", help="where to write the checkpoint")
     t.add_argument("--dry-run", action="store_true", help="one step, to check that everything fits")
+    t.add_argument("--compact", action="store_true",
+                   help="store the tensors as float16: half the size, for shipping; a resume is then close, not exact")
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file")
@@ -113,7 +115,7 @@ def cmd_train(args) -> int:
         if not all(math.isfinite(v) for v in stats.__dict__.values()):
             bad_step = trainer.step_count  # before the rollback, which resets step_count
             trainer.load_state_dict(good)
-            _save(args.out, trainer, args.preset)
+            _save(args.out, trainer, args.preset, args.compact)
             print(f"\nerror: the loss became NaN/inf at step {bad_step}; {args.out} holds the "
                   f"last good state (step {trainer.step_count}). Try a lower lr_d / lr_g.", file=sys.stderr)
             return 1
@@ -124,7 +126,7 @@ def cmd_train(args) -> int:
             shown = now
             _progress(trainer, stats, now, steps, args.seconds)
     print(file=sys.stderr)
-    path = _save(args.out, trainer, args.preset)
+    path = _save(args.out, trainer, args.preset, args.compact)
     print(f"wrote {path} (step {trainer.step_count}, epoch {trainer.epoch:.2f}, "
           f"{time.perf_counter() - t0:.1f} s)")
     return 0
@@ -144,11 +146,15 @@ def _progress(trainer, stats, seconds, steps, budget_s) -> None:
           f"D(x) {stats.d_real:.2f}  D(G(z)) {stats.d_fake:.2f}", end="", file=sys.stderr, flush=True)
 
 
-def _save(out: str, trainer, preset_name: str) -> str:
+def _save(out: str, trainer, preset_name: str, compact: bool = False) -> str:
     from .checkpoint import make_payload, save_checkpoint
     from .grid import make_grid
     picture = make_grid(trainer.generate(trainer.fixed_z)) if trainer.data.kind == "image" else None
-    payload = make_payload(trainer.cfg, trainer.data.shape, trainer.state_dict(), preset=preset_name, picture=picture)
+    state = trainer.state_dict()
+    if compact:
+        from .checkpoint import halve
+        state = halve(state)
+    payload = make_payload(trainer.cfg, trainer.data.shape, state, preset=preset_name, picture=picture)
     return save_checkpoint(out, payload)
 
 

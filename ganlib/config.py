@@ -43,6 +43,7 @@ class TrainConfig:
     # --- loss ---
     loss: str = _f("bce", "bce: non-saturating (G maximises log D(G(z))); minimax: the paper's log(1 - D(G(z))); lsgan; wgan-gp; hinge", "loss", choices=LOSSES)
     gp_weight: float = _f(10.0, "Weight of WGAN-GP's gradient penalty", "loss", lo=0.0, hi=1000.0)
+    r1_weight: float = _f(0.0, "Weight (gamma) of the R1 penalty, gamma/2 x |grad D(x)|^2 on real data: stops D from overshooting, so G settles on the modes instead of circling (0 = off; bce, minimax, lsgan, hinge)", "loss", lo=0.0, hi=1000.0)
     label_smoothing: float = _f(0.0, "One-sided smoothing: real labels become 1 - this", "loss", lo=0.0, hi=0.5)
     label_noise: float = _f(0.0, "Uniform noise of this size pushes real labels down and fake labels up", "loss", lo=0.0, hi=0.5)
     augment: str = _f("none", "Differentiable augmentation of D's inputs (real and fake alike)", "loss", choices=AUGMENTS)

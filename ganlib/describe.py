@@ -57,9 +57,21 @@ def can_resume(snap, alive: bool) -> bool:
     return snap.status == "finished" and alive and snap.epoch < snap.config.epochs
 
 
+def status_word(snap) -> str:
+    """The run's state in one or two words for the sidebar: a run ended by Stop says "stopped", not "finished"."""
+    if snap.status == "finished" and snap.reason == "stopped by you":
+        return "stopped"
+    if snap.status == "idle":
+        return "ready" if snap.step == 0 else f"loaded at step {snap.step:,}"
+    return snap.status
+
+
 def status_message(snap) -> tuple[str, str]:
     """(level, text) with level one of info, success, warning, error."""
     s, reason = snap.status, snap.reason
+    if s == "idle" and snap.step > 0:  # loaded from a checkpoint: Start goes on from there (Resume is for paused runs)
+        return "info", (f"Loaded at step {snap.step:,}. Press Start to train on from there, "
+                        "or Step to go one step at a time.")
     if s == "idle":
         return "info", "Ready. Press Start to train, or Step to watch one step at a time."
     if s == "running":
@@ -84,3 +96,26 @@ def config_summary(cfg: TrainConfig) -> str:
     return (f"{cfg.model} G and D on {cfg.dataset} · {cfg.loss} loss · latent_dim {cfg.latent_dim} · "
             f"batch {cfg.batch_size} · lr_g {number(cfg.lr_g)}, lr_d {number(cfg.lr_d)} "
             f"(beta1 {number(cfg.beta1)}) · d_steps {cfg.d_steps} · {cfg.epochs} epochs · seed {cfg.seed}")
+
+
+def quality_note(cfg: TrainConfig, metrics) -> str:
+    """What the quality chart shows and how often it is measured; "" when this data has no metric."""
+    names = set().union(*(m for _, m in metrics)) if metrics else set()
+    every = f"Measured every {cfg.eval_every:,} steps"
+    if "fid" in names or "classes_covered" in names:
+        return (f"{every} on 500 samples of G. Fréchet distance: how far G's samples are from real digits, "
+                "as a digit classifier sees them (lower is better; the dashed line is what real digits score "
+                "against other real digits). Classes covered: how many of the digits 0-9 G draws at least 2% "
+                "of the time (10 is best; fewer means mode collapse).")
+    if "modes_covered" in names:
+        return (f"{every} on 2,500 samples of G. Modes covered: how many of the real clusters have at least one "
+                "of G's points close to them (within 3 standard deviations). High-quality share: how many of "
+                "G's points are that close to some cluster.")
+    if "js" in names:
+        return (f"{every} on 2,500 samples of G. JS (Jensen-Shannon divergence, in nats) compares G's density "
+                "with the real one: 0 when they match, 0.693 when they do not overlap at all.")
+    measured = (cfg.dataset in ("ring8", "grid25", "gauss-1d")
+                or (cfg.dataset in ("digits", "mnist") and cfg.image_size == 28))   # as metrics.evaluate.kind_of
+    if measured and cfg.eval_every > 0 and not metrics:
+        return f"A chart of sample quality appears at step {cfg.eval_every:,}, and is updated every {cfg.eval_every:,} steps."
+    return ""

@@ -58,6 +58,13 @@ def gradient_penalty(D, real, fake):
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
+def r1_penalty(real_logit, real):
+    """R1 (Mescheder et al. 2018): the mean of |grad_x D(x)|^2 on real x; `real` must have required grad
+    before D saw it. Zero-centred, so D is pushed to be flat on the data and G has no reason to overshoot."""
+    grad, = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
+    return grad.flatten(1).pow(2).sum(1).mean()
+
+
 def d_hinge(real_logit, fake_logit):
     return F.relu(1 - real_logit).mean() + F.relu(1 + fake_logit).mean()
 

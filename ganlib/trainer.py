@@ -82,7 +82,7 @@ class Trainer:
         cfg, G, D = self.cfg, self.G, self.D
         n = cfg.batch_size
         for _ in range(cfg.d_steps):
-            real = self.batches.next(n).to(self.device)
+            real = self.batches.next(n).to(self.device).requires_grad_(cfg.r1_weight > 0)  # R1 needs grad D(x)
             with torch.no_grad(), self._autocast():
                 fake = G(self._z(n))  # G is frozen while D learns
             # D: maximise log D(x) + log(1 - D(G(z))), i.e. call real "real" (1) and fake "fake" (0)
@@ -92,6 +92,8 @@ class Trainer:
                 loss_d = self._d_loss(real_logit, fake_logit)
             if cfg.loss == "wgan-gp":
                 loss_d = loss_d + cfg.gp_weight * L.gradient_penalty(D, real, fake.float())
+            if cfg.r1_weight > 0:  # R1: penalise D's slope on real data, gamma/2 |grad D(x)|^2
+                loss_d = loss_d + cfg.r1_weight / 2 * L.r1_penalty(real_logit, real)
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.opt_d.step()

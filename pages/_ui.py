@@ -12,7 +12,7 @@ import streamlit as st
 
 from ganlib.config import TrainConfig, fields
 from ganlib.controls import check
-from ganlib.describe import fraction_done, number, progress_line
+from ganlib.describe import fraction_done, number, progress_line, status_word
 
 GROUPS = ("data", "model", "loss", "optimizer", "schedule", "compute")
 OPEN_GROUPS = ("data", "model", "optimizer")  # the rest stay folded so the page is not a wall of inputs
@@ -39,7 +39,7 @@ def _status_body(status_at_render: str | None) -> None:
         st.caption("No run yet: set one up on the Train page.")
         return
     snap = runner.snapshot()
-    st.markdown(f"**Run:** {snap.status} · {snap.config.dataset}")
+    st.markdown(f"**Run:** {status_word(snap)} · {snap.config.dataset}")
     st.progress(fraction_done(snap), text=progress_line(snap))
     if snap.status != status_at_render:  # finished, NaN-paused or failed in the background: redraw the buttons
         st.rerun()

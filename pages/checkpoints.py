@@ -19,6 +19,9 @@ def save_form(folder: str) -> None:
     with st.form("ck_save", border=True):
         name = st.text_input("Save the current run as", placeholder="my-digits", key="ck_name")
         if st.form_submit_button("💾 Save", disabled=runner is None):
+            if not name.strip():
+                st.error("Type a name for the checkpoint first, e.g. my-digits.")
+                return
             try:
                 path = library.save_target(folder, name)
                 existed = os.path.exists(path)
@@ -50,7 +53,9 @@ def upload_box(folder: str) -> None:
 def resume(path: str) -> None:
     try:
         studio().resume_from(path)
-        st.session_state.ck_message = ("success", f"Loaded {os.path.basename(path)}: press Resume on the Train page.")
+        # an idle run loaded from a file goes on with Start (Resume is for a paused run)
+        st.session_state.ck_message = ("success", f"Loaded {os.path.basename(path)}: press Start on the Train page "
+                                                  "to train on from where it was saved.")
     except (CheckpointError, ValueError, OSError) as e:
         st.session_state.ck_message = ("error", str(e))
 
@@ -74,6 +79,8 @@ def row(folder: str, e: dict) -> None:
         pic, info = st.columns([1, 6], vertical_alignment="center")
         if e["picture"] is not None:
             pic.image(e["picture"], width=96)
+        elif not broken:
+            pic.caption("no picture: toy data (points); Explore shows them")
         with info:
             st.markdown(f"**{e['name']}**" + (" · ships with GAN Studio" if e["shipped"] else ""))
             st.caption(library.describe(e))

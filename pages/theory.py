@@ -73,7 +73,8 @@ def show_1d(v: theory.View1D, snap) -> None:
         values = snap.history.get("value", ())
         if values:
             st.metric("JS implied by V(D, G)", f"{theory.js_from_value(values[-1]):.3f} nats",
-                      help="(V + log 4) / 2: equals JS only when D = D*, so it lags behind while D learns")
+                      help="(V + log 4) / 2: equals JS only when D = D*; with a D that is not the best detective "
+                           "it is lower, so it sits below the JS on the grid")
         st.markdown(ONE_D)
 
 
@@ -83,10 +84,14 @@ def show_2d(v: theory.View2D) -> None:
     with right:
         c = v.coverage
         if c is not None:
-            st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}")
-            st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %")
-            kl = "∞" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
-            st.metric("Reverse KL to uniform", kl)
+            st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",
+                      help="Real clusters with at least one of G's samples close to them (within 3 standard deviations)")
+            st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %",
+                      help="G's samples that close to some real cluster")
+            # with no high-quality sample the histogram is empty and the KL undefined: no "∞" that reads as a score
+            kl = "n/a" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
+            st.metric("Reverse KL to uniform", kl, help=f"How unevenly G's good samples spread over the clusters: 0 even, "
+                      f"log {c['n_modes']} = {math.log(c['n_modes']):.2f} all on one; n/a while no sample is near a cluster")
         st.markdown(TWO_D)
 
 

@@ -9,7 +9,7 @@ from ganlib import LIVE_FIELDS, PRESETS, controls
 from ganlib.charts.quality import quality_figure
 from ganlib.charts.training import points_figure, training_figure
 from ganlib.config import coerce, fields
-from ganlib.describe import config_summary, fraction_done, progress_line, status_message
+from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message
 from ganlib.presets import describe
 from pages._ui import config_form, field_input, studio
 
@@ -25,6 +25,8 @@ BUTTONS = {
 
 def setup(s):
     """Preset and config form; returns a valid config or None."""
+    if s.runner is not None:  # a finished run stays on show below: say what this form is for
+        st.markdown("**Set up a new run** (Start replaces the run shown below)")
     names = list(PRESETS)
     st.selectbox("preset", names, index=names.index(s.preset_name) if s.preset_name in names else 0,
                  key="preset", on_change=lambda: s.choose_preset(st.session_state.preset))
@@ -33,7 +35,7 @@ def setup(s):
     cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}")
     if cfg is not None:
         s.config = cfg
-        st.caption(config_summary(cfg))
+        st.caption("New run: " + config_summary(cfg))
     return cfg
 
 
@@ -46,10 +48,10 @@ def _apply_live(runner, name, key):
 
 
 def live_controls(runner):
-    st.markdown("**Change while it trains** (applies at the next step; a dotted line marks it on the chart)")
     snap = runner.snapshot()
-    cols = st.columns(len(LIVE_FIELDS))
-    for col, f in zip(cols, [f for f in fields() if f.name in LIVE_FIELDS]):
+    st.markdown("**Change while it trains** " + ("(to train longer: raise epochs, then press Resume)"
+                if snap.status == "finished" else "(applies at the next step; a dotted line marks it on the chart)"))
+    for col, f in zip(st.columns(len(LIVE_FIELDS)), [f for f in fields() if f.name in LIVE_FIELDS]):
         key = f"live.{id(runner)}.{f.name}"
         with col:
             field_input(f, getattr(snap.config, f.name), key, on_change=_apply_live, args=(runner, f.name, key))
@@ -104,24 +106,28 @@ def samples(runner, snap):
         st.caption(f"G's points for the fixed z at step {frame.step} (orange) over real ones (grey)")
         return
     left, right = st.columns(2)
-    left.image(enlarge(frame.picture), caption=f"fake: G(z) for the same fixed z, step {frame.step}")
+    left.image(enlarge(frame.picture), caption=f"fake: G(z) for the same fixed z, step {frame.step} "
+               f"(a new picture every {snap.config.sample_every} steps)")
     right.image(enlarge(real), caption="real samples")
 
 
-def live_view(status_at_render):
+def live_view(status_at_render, form_ok=True):
     runner = studio().runner
     if runner is None:
-        st.info("Pick a preset, adjust it if you like, then press Start (or Step to go one step at a time).")
+        st.info("Pick a preset, adjust it if you like, then press Start (or Step to go one step at a time)."
+                if form_ok else "Fix the setting marked in red above; then Start and Step work again.")
         return
     snap = runner.snapshot()
     level, text = status_message(snap)
     getattr(st, level)(text)
     st.progress(fraction_done(snap), text=progress_line(snap))
-    st.caption(config_summary(snap.config))
+    st.caption("This run: " + config_summary(snap.config))
     st.plotly_chart(training_figure(snap.history, snap.events, snap.config.loss), key="curves")
     if snap.metrics:
         from ganlib.metrics import fid_floor
         st.plotly_chart(quality_figure(snap.metrics, fid_floor(snap.config)), key="quality")
+    if note := quality_note(snap.config, snap.metrics):
+        st.caption(note)
     samples(runner, snap)
     if snap.status != status_at_render:  # it finished or stopped by itself: redraw the whole page
         st.rerun()
@@ -150,6 +156,6 @@ if not controls.active(runner):
     cfg = setup(s)
 button_row(s, cfg)
 status = runner.snapshot().status if runner is not None else None
-st.fragment(run_every=1.0 if status == "running" else None)(live_view)(status)
+st.fragment(run_every=1.0 if status == "running" else None)(live_view)(status, cfg is not None)
 if runner is not None:
     downloads(runner)

@@ -53,6 +53,7 @@ def _error(**changes) -> str:
     ("epochs", 0, "1", "100000"),
     ("d_steps", 21, "1", "20"),
     ("d_dropout", 0.95, "0", "0.9"),
+    ("r1_weight", -0.1, "0", "1000"),
     ("seed", -1, "0", "2147483647"),
 ])
 def test_out_of_range_names_field_and_range(field, value, lo, hi):
@@ -61,7 +62,7 @@ def test_out_of_range_names_field_and_range(field, value, lo, hi):
     assert lo in msg and hi in msg
 
 
-@pytest.mark.parametrize("field", ["lr_g", "lr_d", "beta1", "gp_weight", "ema", "label_smoothing"])
+@pytest.mark.parametrize("field", ["lr_g", "lr_d", "beta1", "gp_weight", "r1_weight", "ema", "label_smoothing"])
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
 def test_non_finite_floats_rejected(field, value):
     msg = _error(**{field: value})

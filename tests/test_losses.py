@@ -135,3 +135,22 @@ def test_gradient_penalty_is_differentiable():
     # every weight gets a gradient (the last bias cannot: it does not change D's slope)
     for p in (D[0].weight, D[0].bias, D[2].weight):
         assert p.grad is not None and torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("shape", [(2,), (1, 6, 6)])
+def test_r1_penalty_is_squared_slope_on_real_data(shape):
+    """A linear D with weight norm 3 has slope 3 everywhere: R1 = 3^2 = 9; a flat D gives 0."""
+    torch.manual_seed(0)
+    d = int(torch.tensor(shape).prod())
+    real = torch.randn(16, *shape).requires_grad_(True)
+    assert L.r1_penalty(_linear_critic(d, 3.0)(real), real).item() == pytest.approx(9.0, rel=1e-5)
+    assert L.r1_penalty(_linear_critic(d, 0.0)(real), real).item() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_r1_penalty_is_differentiable():
+    torch.manual_seed(0)
+    D = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+    real = torch.randn(8, 2).requires_grad_(True)
+    L.r1_penalty(D(real).squeeze(1), real).backward()
+    for p in (D[0].weight, D[0].bias, D[2].weight):
+        assert p.grad is not None and torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0

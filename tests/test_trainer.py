@@ -88,6 +88,23 @@ def test_every_loss_trains(loss):
     assert t.batches_seen == 6
 
 
+@pytest.mark.parametrize("name", ["ring8", "fast-digits"])
+def test_r1_penalty_enters_d_loss(name, images, monkeypatch):
+    """r1_weight > 0 adds gamma/2 x R1 on the real batch (through DiffAugment for fast-digits); 0 skips it."""
+    from ganlib import losses as L
+    seen = []
+    real_r1 = L.r1_penalty
+    monkeypatch.setattr(L, "r1_penalty", lambda logit, real: seen.append(real.shape) or real_r1(logit, real))
+    off = make(small(name, r1_weight=0.0), images)
+    on = make(small(name, r1_weight=10.0), images)
+    off.step()
+    assert seen == []
+    s = on.step()
+    assert seen == [(on.cfg.batch_size, *on.data.shape)]
+    assert all(math.isfinite(v) for v in s.__dict__.values())
+    assert not same(params(on.D), params(off.D))  # same seed, same batches: only the penalty differs
+
+
 def test_bf16_and_label_noise(images):
     t = Trainer(small("keras-convgan", precision="bf16"), images)
     for _ in range(2):

@@ -5,6 +5,8 @@ metrics there are depends on the data (see ganlib/metrics/evaluate.py).
 """
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -38,14 +40,36 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
             if log:
                 fig.update_yaxes(type="log", row=1, col=1, secondary_y=axis == 2)
     if fid_real is not None and "fid" in last:
-        fig.add_hline(y=fid_real, line_dash="dash", line_color="#6a3d9a", row=1, col=1,
-                      annotation_text="real vs real", annotation_position="bottom left")
+        # no annotation_text here: on a log axis plotly puts the line at y but its label at 10**y,
+        # which stretched the axis to 1e18 (plotly.py#2580); the label is placed by hand in log units
+        fig.add_hline(y=fid_real, line_dash="dash", line_color="#6a3d9a", row=1, col=1)
+        if fid_real > 0:
+            fig.add_annotation(x=0, xref="x domain", y=math.log10(fid_real), yref="y", text="real vs real",
+                               showarrow=False, xanchor="left", yanchor="bottom",
+                               font=dict(size=11, color="#6a3d9a"))
+    _fixed_ranges(fig, last)
     if hist:
         fig.add_trace(go.Bar(x=[str(i) for i in range(len(hist))], y=hist, name="share of samples",
                              marker_color="#33a02c", showlegend=False), row=1, col=2)
         fig.add_hline(y=1 / len(hist), line_dash="dash", line_color="#555555", row=1, col=2,
                       annotation_text="uniform", annotation_position="top right")
-    fig.update_xaxes(title_text="step", row=1, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="keep",
+    fig.update_xaxes(title_text="step", rangemode="tozero", row=1, col=1)
+    # showlegend: with one curve (gauss-1d's js) plotly hides the legend, and the curve had no name at all
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="keep", showlegend=True,
                       legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
     return fig
+
+
+def _fixed_ranges(fig, last: dict) -> None:
+    """Counts and shares on their whole scale: autoscaled around one value, 10 of 10 classes read as 9.3..10.7,
+    and two curves that both fall to 0 (modes covered, high-quality share) hid each other."""
+    if "classes_covered" in last:
+        fig.update_yaxes(range=[0, 10.5], tickmode="linear", tick0=0, dtick=2, row=1, col=1, secondary_y=True)
+    if "modes_covered" in last:
+        n = last.get("n_modes") or max(1, last["modes_covered"])
+        fig.update_yaxes(range=[0, n + 0.5], tickmode="linear", tick0=0,
+                         dtick=1 if n <= 10 else 5, row=1, col=1, secondary_y=False)
+    if "high_quality" in last:
+        fig.update_yaxes(range=[0, 1.05], tickformat=".0%", tickmode="linear", tick0=0, dtick=0.25, row=1, col=1, secondary_y=True)
+    if "js" in last:
+        fig.update_yaxes(rangemode="tozero", row=1, col=1, secondary_y=False)

@@ -12,6 +12,7 @@ from ..describe import event_label
 D_COLOR, G_COLOR, REAL_COLOR = "#1f77b4", "#e6550d", "#bbbbbb"
 OPTIMUM_V = -2 * math.log(2)   # V(D*, G*) when p_g = p_data
 MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
+FEW_POINTS = 30   # up to this many steps the curves get markers too
 
 
 def training_figure(history: dict, events=(), loss: str = "bce", height: int = 520) -> go.Figure:
@@ -38,7 +39,8 @@ def training_figure(history: dict, events=(), loss: str = "bce", height: int = 5
 
 
 def _line(fig, x, y, name, color, row, dash=None) -> None:
-    fig.add_trace(go.Scatter(x=x, y=list(y), name=name, mode="lines",
+    # markers while there are few points: after one Step a lone point drawn as "lines" is invisible
+    fig.add_trace(go.Scatter(x=x, y=list(y), name=name, mode="lines+markers" if len(x) <= FEW_POINTS else "lines",
                              line=dict(color=color, width=1.5, dash=dash)), row=row, col=1)
 
 
