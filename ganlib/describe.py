@@ -69,6 +69,9 @@ def status_word(snap) -> str:
 def status_message(snap) -> tuple[str, str]:
     """(level, text) with level one of info, success, warning, error."""
     s, reason = snap.status, snap.reason
+    if s == "idle" and snap.step > 0 and snap.epoch >= snap.config.epochs:  # loaded, and Start would end at once
+        return "info", (f"Loaded at step {snap.step:,}, with its {snap.config.epochs} epochs all used. Raise epochs "
+                        "under 'Change while it trains', then press Start to train on from there.")
     if s == "idle" and snap.step > 0:  # loaded from a checkpoint: Start goes on from there (Resume is for paused runs)
         return "info", (f"Loaded at step {snap.step:,}. Press Start to train on from there, "
                         "or Step to go one step at a time.")
@@ -117,5 +120,6 @@ def quality_note(cfg: TrainConfig, metrics) -> str:
     measured = (cfg.dataset in ("ring8", "grid25", "gauss-1d")
                 or (cfg.dataset in ("digits", "mnist") and cfg.image_size == 28))   # as metrics.evaluate.kind_of
     if measured and cfg.eval_every > 0 and not metrics:
-        return f"A chart of sample quality appears at step {cfg.eval_every:,}, and is updated every {cfg.eval_every:,} steps."
+        return (f"A chart of sample quality appears at step {cfg.eval_every:,}, "
+                f"and is updated every {cfg.eval_every:,} steps.")
     return ""

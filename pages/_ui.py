@@ -14,6 +14,20 @@ from ganlib.config import TrainConfig, fields
 from ganlib.controls import check
 from ganlib.describe import fraction_done, number, progress_line, status_word
 
+
+def _leave_pages_folder_mode() -> None:
+    """Until some session has run app.py's st.navigation, Streamlit (1.67) treats a folder named pages/ as an
+    old-style multipage app, server-wide. So after a (re)start, a first visitor who opens /train, /theory...
+    (a bookmark, a reload) ran the page without app.py: no run status, and a sidebar listing app, ui and the
+    file names. Every page imports this file first: switch that mode off once and run again, through app.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_pages_folder_mode()
+
 GROUPS = ("data", "model", "loss", "optimizer", "schedule", "compute")
 OPEN_GROUPS = ("data", "model", "optimizer")  # the rest stay folded so the page is not a wall of inputs
 

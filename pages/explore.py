@@ -134,10 +134,10 @@ def walk_section(model: LatentModel) -> None:
     for method, text in (("lerp", "Linear (lerp)"), ("slerp", "Spherical (slerp): stays where Gaussian z live")):
         show(ex.strip(model.pictures(ex.walk(a, b, frames, method))), text, 112 * frames)
     method = st.radio("Path", ("slerp", "lerp"), horizontal=True, key="ex_method")
-    # counted from 1, as the caption counts the frames; a new range, a new slider
-    t = st.slider("Frame along the path", 1, frames, 1, key=f"ex_t{frames}") - 1
+    t = st.slider("Frame along the path", 1, frames, 1, key=f"ex_t{frames}") - 1  # 1-based like the caption
     show(model.pictures(ex.walk(a, b, frames, method)[t:t + 1])[0], f"frame {t + 1} of {frames}")
-    st.download_button(f"Download the walk as a GIF (32 frames, {method})", file_name="latent-walk.gif", mime="image/gif",
+    st.download_button(f"Download the walk as a GIF (32 frames, {method})", file_name="latent-walk.gif",
+                       mime="image/gif",
                        on_click="ignore", data=lambda: gif_bytes(list(model.pictures(ex.walk(a, b, 32, method))),
                                                                  0.08, scale=4))
 

@@ -85,13 +85,14 @@ def show_2d(v: theory.View2D) -> None:
         c = v.coverage
         if c is not None:
             st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",
-                      help="Real clusters with at least one of G's samples close to them (within 3 standard deviations)")
+                      help="Real clusters with one of G's samples close to them (within 3 standard deviations)")
             st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %",
                       help="G's samples that close to some real cluster")
             # with no high-quality sample the histogram is empty and the KL undefined: no "∞" that reads as a score
             kl = "n/a" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
-            st.metric("Reverse KL to uniform", kl, help=f"How unevenly G's good samples spread over the clusters: 0 even, "
-                      f"log {c['n_modes']} = {math.log(c['n_modes']):.2f} all on one; n/a while no sample is near a cluster")
+            st.metric("Reverse KL to uniform", kl,
+                      help=f"How unevenly G's good samples spread over the clusters: 0 even, log {c['n_modes']} = "
+                           f"{math.log(c['n_modes']):.2f} all on one; n/a while no sample is near a cluster")
         st.markdown(TWO_D)
 
 

@@ -38,7 +38,7 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
                                      mode="lines+markers", line=dict(color=COLORS[name])),
                           row=1, col=1, secondary_y=axis == 2)
             if log:
-                fig.update_yaxes(type="log", row=1, col=1, secondary_y=axis == 2)
+                fig.update_yaxes(type="log", dtick="D2", row=1, col=1, secondary_y=axis == 2)  # labels 2, 5, 10 only
     if fid_real is not None and "fid" in last:
         # no annotation_text here: on a log axis plotly puts the line at y but its label at 10**y,
         # which stretched the axis to 1e18 (plotly.py#2580); the label is placed by hand in log units
@@ -70,6 +70,7 @@ def _fixed_ranges(fig, last: dict) -> None:
         fig.update_yaxes(range=[0, n + 0.5], tickmode="linear", tick0=0,
                          dtick=1 if n <= 10 else 5, row=1, col=1, secondary_y=False)
     if "high_quality" in last:
-        fig.update_yaxes(range=[0, 1.05], tickformat=".0%", tickmode="linear", tick0=0, dtick=0.25, row=1, col=1, secondary_y=True)
+        fig.update_yaxes(range=[0, 1.05], tickformat=".0%", tickmode="linear", tick0=0, dtick=0.25,
+                         row=1, col=1, secondary_y=True)
     if "js" in last:
         fig.update_yaxes(rangemode="tozero", row=1, col=1, secondary_y=False)
