@@ -13,14 +13,6 @@ from ganlib.checkpoint import FORMAT, VERSION, build_generator, make_payload, re
 from ganlib.studio import checkpoint_path
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One torch thread: torch's default of 2 crawls when the 2 cores are shared (see ganlib/device.py)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def toy_cfg(**changes):
     return preset("ring8").replace(**{"batch_size": 64, **changes})

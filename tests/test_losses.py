@@ -10,14 +10,6 @@ from ganlib import losses as L
 LOG2 = math.log(2.0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One torch thread: torch's default of 2 crawls when the 2 cores are shared (see ganlib/device.py)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def t(*v):
     return torch.tensor(v, dtype=torch.float32)

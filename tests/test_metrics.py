@@ -31,13 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LOG10 = math.log(10)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def _strict(text: str):
     """json.loads that refuses NaN and Infinity, which are not JSON."""

@@ -11,14 +11,6 @@ IMAGE_SHAPES = ((1, 28, 28), (3, 32, 32), (3, 64, 64))
 N = 4
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One torch thread: torch's default of 2 crawls when the 2 cores are shared (see ganlib/device.py)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def _cfg(model, **kw):
     # narrow nets keep this fast; the layer structure is the same at any width

@@ -15,14 +15,6 @@ from ganlib.history import COLUMNS, Curve, Frame, Timeline
 WAIT = 60.0  # seconds before a wait counts as a hang; never reached unless something is broken
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One torch thread: torch's default of 2 crawls when the 2 cores are shared (see ganlib/device.py)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def wait_for(pred, what: str, timeout: float = WAIT):
     deadline = time.monotonic() + timeout

@@ -21,14 +21,6 @@ SMALL = {
 TOY_BATCH = 64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One torch thread: torch's default of 2 crawls when the 2 cores are shared (see ganlib/device.py)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def small(name: str, **changes):
     cfg = preset(name)
