@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import copy
 import math
+import os
 import re
 import sys
 import time
@@ -31,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, CheckpointError, DatasetError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error of ours
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
