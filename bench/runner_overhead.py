@@ -5,7 +5,10 @@ grids every `sample_every` steps, snapshots 4 times a second, the NaN check and
 the last-good copies, and quality metrics every `eval_every` steps. Rounds
 alternate bare / runner so that a busy neighbour hurts both alike.
 
-    python bench/runner_overhead.py [--steps 600] [--rounds 3] [--presets fast-digits,seed-mlp,ring8]
+    python bench/runner_overhead.py [--seconds 10] [--rounds 3] [--presets fast-digits,seed-mlp,ring8]
+
+Each measurement runs about --seconds (the step count is set from a first bare
+run), long enough that starting and stopping the thread do not count.
 """
 from __future__ import annotations
 
@@ -49,7 +52,7 @@ def runner(cfg, steps: int) -> float:
     t0 = time.perf_counter()
     r.resume()
     while r.snapshot().step < steps + 1 and r.snapshot().status == "running":
-        time.sleep(0.02)
+        time.sleep(0.01)
     rate = (r.snapshot().step - 1) / (time.perf_counter() - t0)
     r.stop()
     return rate
@@ -57,17 +60,18 @@ def runner(cfg, steps: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--presets", default="fast-digits,seed-mlp,ring8")
     a = ap.parse_args()
     print(f"{'preset':<12} {'bare steps/s':>13} {'runner steps/s':>15} {'ratio':>6}")
     for name in a.presets.split(","):
         cfg = ganlib.preset(name).replace(epochs=100000, eval_every=DEFAULT_EVERY)
+        steps = max(50, int(a.seconds * bare(cfg, 30)))
         b, r = [], []
         for _ in range(a.rounds):
-            b.append(bare(cfg, a.steps))
-            r.append(runner(cfg, a.steps))
+            b.append(bare(cfg, steps))
+            r.append(runner(cfg, steps))
         mb, mr = statistics.median(b), statistics.median(r)
         print(f"{name:<12} {mb:13.1f} {mr:15.1f} {mr / mb:6.3f}", flush=True)
 
