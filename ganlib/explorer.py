@@ -5,6 +5,8 @@ typing the seed. A picture is H x W x C uint8 (from LatentModel.pictures).
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 
@@ -84,3 +86,15 @@ def strip(pictures: np.ndarray, pad: int = 2, fill: int = 40) -> np.ndarray:
     for i, p in enumerate(pictures):
         out[:, i * (w + pad):i * (w + pad) + w] = p
     return out
+
+
+def from_payload(payload: dict, name: str):
+    """(LatentModel, config, caption) for a loaded checkpoint."""
+    from .latent import LatentModel
+    cfg = payload["config"]
+    return LatentModel.from_checkpoint(payload), cfg, f"{name}: {cfg.dataset}, step {int(payload['trainer']['step']):,}"
+
+
+def is_default(path: str) -> bool:
+    """The checkpoint the explorer opens on when there is no run: the shipped digits."""
+    return os.path.basename(path) == "pretrained-digits.pt"

@@ -51,26 +51,24 @@ def file_source():
     if not paths:
         st.info("No saved checkpoints yet: save one on the Checkpoints page.")
         return None
+    st.session_state.setdefault("ex_file", next((p for p in paths if ex.is_default(p)), paths[0]))
     path = st.selectbox("Checkpoint", paths, format_func=os.path.basename, key="ex_file", persist_state="session")
-    return ("file", path), lambda: from_payload(load_checkpoint(path), os.path.basename(path))
+    return ("file", path), lambda: ex.from_payload(load_checkpoint(path), os.path.basename(path))
 
 
 def upload_source():
     upload = st.file_uploader("A ganlib checkpoint (.pt)", key="ex_upload")
     if upload is None:
         return None
-    return ("upload", upload.file_id), lambda: from_payload(load_checkpoint(upload.getvalue()), upload.name)
-
-
-def from_payload(payload: dict, name: str):
-    cfg = payload["config"]
-    return LatentModel.from_checkpoint(payload), cfg, f"{name}: {cfg.dataset}, step {int(payload['trainer']['step']):,}"
+    return ("upload", upload.file_id), lambda: ex.from_payload(load_checkpoint(upload.getvalue()), upload.name)
 
 
 def load_model():
     """(LatentModel, TrainConfig) of the chosen source, built once per source; None to stop here."""
     if path := st.session_state.pop(REQUEST, None):   # sent here by the Checkpoints page
         st.session_state.update(ex_source=SOURCES[1], ex_file=path)
+    # with no run yet, open on the shipped checkpoint, so there is something good to explore at once
+    st.session_state.setdefault("ex_source", SOURCES[0] if studio().runner is not None else SOURCES[1])
     kind = st.radio("Source", SOURCES, horizontal=True, key="ex_source", persist_state="session")
     chosen = {SOURCES[0]: run_source, SOURCES[1]: file_source, SOURCES[2]: upload_source}[kind]()
     if chosen is None:
