@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from .config import TrainConfig
 
-_TOY = dict(model="toy-mlp", batch_size=256, latent_dim=2, g_width=128, d_width=128,
-            lr_g=1e-3, lr_d=1e-3, beta1=0.5, sample_every=50)
+# Measured (60 s on 2 slow cores, `python -m ganlib eval`): with BCE and beta1 0.5, G collapsed to one
+# point between ring8's modes (0 of 8 covered); the least-squares loss, Adam betas (0, 0.99) and an
+# EMA of G covered 8 of 8 at 96% high quality, and grid25's 25 of 25 at 93%.
+_TOY = dict(model="toy-mlp", batch_size=256, latent_dim=2, g_width=128, d_width=128, loss="lsgan",
+            lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, ema=0.999, sample_every=50)
 
 PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "fast-digits": (
@@ -54,8 +57,9 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "moons": ("Two moons in 2-D.", TrainConfig(dataset="moons", epochs=2000, **_TOY)),
     "gauss-1d": (
         "A mixture of three Gaussians in 1-D: see p_data, p_g, D(x) and D*(x) on one chart.",
-        TrainConfig(dataset="gauss-1d", epochs=1000, **{**_TOY, "latent_dim": 1, "g_width": 64,
-                                                         "d_width": 64, "lr_g": 5e-4, "lr_d": 5e-4})),
+        # the classic BCE game, so that V(D, G) can be read against -2 log 2
+        TrainConfig(dataset="gauss-1d", epochs=1000, **{**_TOY, "latent_dim": 1, "g_width": 64, "d_width": 64,
+                                                         "lr_g": 5e-4, "lr_d": 5e-4, "loss": "bce"})),
 }
 
 DEFAULT_PRESET = "fast-digits"
