@@ -15,7 +15,7 @@ _EXPORTS = {
     "Dataset": "data", "DatasetError": "errors", "DatasetUnavailable": "errors", "load_dataset": "data",
     "LatentModel": "latent", "lerp": "latent", "path": "latent", "random_z": "latent", "slerp": "latent",
     "DEFAULT_PRESET": "presets", "PRESETS": "presets", "preset": "presets",
-    "Runner": "runner", "Snapshot": "runner",
+    "Runner": "runner", "Snapshot": "snapshot",
     "runner_from_checkpoint": "runs", "save_run": "runs", "trainer_from_checkpoint": "runs",
     "StepStats": "trainer", "Trainer": "trainer",
 }

@@ -11,7 +11,6 @@ import copy
 import math
 import threading
 import time
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable
 
@@ -21,6 +20,7 @@ from .config import LIVE_FIELDS, TrainConfig, coerce
 from .device import set_threads
 from .grid import frozen, make_grid
 from .history import Curve, Event, Frame, Timeline
+from .snapshot import Snapshot
 from .trainer import Trainer
 
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
@@ -30,23 +30,6 @@ MAX_METRICS = 400
 
 NAN_ADVICE = ("Training was paused and the weights were rolled back to step {good}. "
               "Try a lower learning rate (lr_d, lr_g), a smaller batch, or another loss, then Resume.")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    status: str                 # idle, running, paused, finished, failed
-    reason: str                 # why it is paused, finished or failed ("" when running)
-    config: TrainConfig
-    kind: str                   # "image" or "points"
-    step: int
-    epoch: float
-    steps_per_sec: float
-    eta_seconds: float | None   # None until the speed is known
-    elapsed: float              # seconds spent training
-    history: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # column -> tuple (history.COLUMNS)
-    events: tuple[Event, ...] = ()
-    timeline: tuple[Frame, ...] = ()
-    metrics: tuple[tuple[int, dict], ...] = ()     # (step, {name: value}) from the evaluator
 
 
 class Runner:
