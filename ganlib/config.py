@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "folder",
             "ring8", "grid25", "spiral", "moons", "gauss-1d")
-MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "fast", "toy-mlp")
+MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "fast", "fast-mlp", "toy-mlp")
 LOSSES = ("bce", "minimax", "lsgan", "wgan-gp", "hinge")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
@@ -62,7 +62,7 @@ class TrainConfig:
     seed: int = _f(0, "Seed for weights, data order and noise; the same seed repeats a run", "schedule", lo=0, hi=2**31 - 1)
     # --- compute ---
     device: str = _f("auto", "auto picks CUDA, then Apple MPS, then CPU", "compute", choices=DEVICES)
-    precision: str = _f("fp32", "bf16 autocast is about 1.7x faster for conv models on recent CPUs", "compute", choices=PRECISIONS)
+    precision: str = _f("fp32", "bf16 autocast: faster on GPUs and AMX CPUs, ~10x slower on AVX2-only CPUs (measured)", "compute", choices=PRECISIONS)
     threads: int = _f(0, "CPU threads for torch (0 = auto: see device.py for why)", "compute", lo=0, hi=256)
 
     def validate(self) -> "TrainConfig":

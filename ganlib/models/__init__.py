@@ -5,7 +5,7 @@ from torch import nn
 
 from .conv import (DCGANDiscriminator, DCGANGenerator, FastGenerator, KerasConvDiscriminator,
                    KerasConvGenerator, UpsampleDiscriminator, UpsampleGenerator)
-from .mlp import MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator
+from .mlp import FastMLPGenerator, MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator
 
 
 def build_models(cfg, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
@@ -26,6 +26,8 @@ def build_models(cfg, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
         return DCGANGenerator(z, shape, gw), DCGANDiscriminator(shape, dw, p)
     if cfg.model == "fast":
         return FastGenerator(z, shape, gw), MLPDiscriminator(shape, dw, p, depth=2)
+    if cfg.model == "fast-mlp":
+        return FastMLPGenerator(z, shape, gw), MLPDiscriminator(shape, dw, p, depth=2)
     if cfg.model == "toy-mlp":
         return ToyGenerator(z, shape[0], gw), ToyDiscriminator(shape[0], dw, p)
     raise ValueError(f"model: unknown {cfg.model!r}")

@@ -6,6 +6,7 @@ doubles the size twice; the shape comments are for S = 28.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -29,6 +30,24 @@ def _flat_size(net: nn.Module, shape) -> int:
             return net.eval()(torch.zeros(1, *shape)).numel()
     finally:
         net.train(was_training)  # else D's dropout and batch norm would stay in eval mode while it trains
+
+
+class FoldConvTranspose2d(nn.ConvTranspose2d):
+    """A 4x4 stride-2 transposed conv computed as one matmul and a fold (col2im).
+
+    For few output channels (the image layer) oneDNN's transposed conv was 4x
+    slower on a small CPU (measured: 3.6 ms vs 0.9 ms forward, batch 64, 32 -> 1
+    channels). Same weights and result as nn.ConvTranspose2d(cin, cout, 4, 2, 1).
+    """
+
+    def __init__(self, cin, cout):
+        super().__init__(cin, cout, 4, 2, 1)
+
+    def forward(self, x):
+        n, _, h, w = x.shape
+        cols = self.weight.flatten(1).t() @ x.flatten(2)                       # (N, cout*16, H*W)
+        out = F.fold(cols, (2 * h, 2 * w), 4, stride=2, padding=1)             # (N, cout, 2H, 2W)
+        return out + self.bias.view(1, -1, 1, 1)
 
 
 class KerasConvGenerator(nn.Module):
@@ -157,7 +176,7 @@ class FastGenerator(nn.Module):
             nn.Linear(latent_dim, 4 * w * s * s), Reshape(4 * w, s, s),
             nn.BatchNorm2d(4 * w), nn.ReLU(),                                             # (N, 64, 7, 7)
             nn.ConvTranspose2d(4 * w, 2 * w, 4, 2, 1), nn.BatchNorm2d(2 * w), nn.ReLU(),  # (N, 32, 14, 14)
-            nn.ConvTranspose2d(2 * w, c, 4, 2, 1), nn.Tanh(),                             # (N, C, 28, 28)
+            FoldConvTranspose2d(2 * w, c), nn.Tanh(),                                     # (N, C, 28, 28)
         )
 
     def forward(self, z):

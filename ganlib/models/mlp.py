@@ -25,6 +25,27 @@ class MLPGenerator(nn.Module):
         return self.net(z).view(-1, *self.shape)
 
 
+class FastMLPGenerator(nn.Module):
+    """Ours for 2 CPU cores: z (N, latent) -> w -> 2w (batch norm, ReLU) -> prod(shape) Tanh.
+
+    On a small CPU a step of this G costs a fraction of a conv G's (three matmuls,
+    no convolutions), so in a minute it gets ~4x the steps, and with the MLP D it
+    reaches better digits per second than any conv G we tried (bench/race.py).
+    """
+
+    def __init__(self, latent_dim: int, shape: tuple[int, ...], width: int = 256):
+        super().__init__()
+        self.shape = shape
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, width), nn.BatchNorm1d(width), nn.ReLU(),        # (N, 256)
+            nn.Linear(width, 2 * width), nn.BatchNorm1d(2 * width), nn.ReLU(),     # (N, 512)
+            nn.Linear(2 * width, math.prod(shape)), nn.Tanh(),                     # (N, 784)
+        )
+
+    def forward(self, z):
+        return self.net(z).view(-1, *self.shape)
+
+
 class MLPDiscriminator(nn.Module):
     """x (N, *shape) -> flatten -> 256 LeakyReLU(0.2) -> 1 logit."""
 
