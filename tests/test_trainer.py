@@ -151,6 +151,17 @@ def test_g_changes_only_through_its_optimizer(images, monkeypatch):
     assert same(params(t.G), g0)
 
 
+@pytest.mark.parametrize("d_steps", [1, 3])
+def test_g_runs_once_per_batch_of_fakes(d_steps, images):
+    """G's update reuses the fakes of D's last update instead of running G again."""
+    t = make(small("fast-digits", d_steps=d_steps), images)
+    calls = []
+    t.G.register_forward_hook(lambda m, i, o: calls.append(torch.is_grad_enabled()))
+    t.step()
+    # one forward pass per D update; only the last keeps its graph, for G's update
+    assert calls == [False] * (d_steps - 1) + [True]
+
+
 def test_d_is_trainable_again_after_an_error_in_g_update(monkeypatch):
     t = Trainer(small("ring8"))
 
