@@ -1,6 +1,6 @@
 """How much do live metrics slow training? Steps/s with and without the evaluator, side by side.
 
-    python bench/metric_overhead.py                      # fast-digits and seed-mlp, every 500 steps
+    python bench/metric_overhead.py                      # fast-digits and seed-mlp, at their eval_every
     python bench/metric_overhead.py --presets ring8 gauss-1d --rounds 3
 
 Two identical trainers (same preset, same seed) train in the same process on
@@ -31,8 +31,9 @@ from ganlib import Trainer, preset  # noqa: E402
 from ganlib.metrics import DEFAULT_EVERY, evaluator_for  # noqa: E402
 
 
-def bench(name: str, every: int, rounds: int) -> dict:
+def bench(name: str, every: int | None, rounds: int) -> dict:
     cfg = preset(name).replace(epochs=100000)
+    every = every or cfg.eval_every or DEFAULT_EVERY  # the cadence the app uses for this preset
     plain, measured = Trainer(cfg), Trainer(cfg)
     ev = evaluator_for(measured)
     for _ in range(10):  # warm up the kernels and the allocator
@@ -85,7 +86,7 @@ def bench(name: str, every: int, rounds: int) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--presets", nargs="+", default=["fast-digits", "seed-mlp"])
-    p.add_argument("--every", type=int, default=DEFAULT_EVERY, help="steps between measurements")
+    p.add_argument("--every", type=int, help="steps between measurements (default: the preset's eval_every)")
     p.add_argument("--rounds", type=int, default=2, help="rounds of --every steps each, one measurement per round")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)

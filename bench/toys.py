@@ -89,9 +89,14 @@ def bench(name: str, seeds: list[int], seconds: float, steps: int | None) -> lis
         print(row(label + "*", modes, runs[0]["n_modes"], hq, ""))
     if name in TARGET:
         need_modes, need_hq = TARGET[name]
-        ok = all(r["modes"] >= need_modes and r["hq"] >= need_hq for r in runs)
-        print(f"  * as reported in the PacGAN paper. Goal: >= {need_modes} modes and >= {need_hq:g}% "
-              f"high quality in every seed: {'met' if ok else 'NOT met'}")
+        mean_ok = statistics.mean(r["modes"] for r in runs) >= need_modes \
+            and statistics.mean(r["hq"] for r in runs) >= need_hq
+        every_ok = all(r["modes"] >= need_modes and r["hq"] >= need_hq for r in runs)
+        worst = min(runs, key=lambda r: r["hq"])
+        # PacGAN's rows are means over its runs, so the mean is the like-for-like comparison
+        print(f"  * as reported in the PacGAN paper (means over runs). Goal: >= {need_modes} modes and "
+              f">= {need_hq:g}% high quality. Mean: {'met' if mean_ok else 'NOT met'}; every seed: "
+              f"{'met' if every_ok else 'NOT met'} (worst {worst['modes']} modes, {worst['hq']:.1f}%)")
     return runs
 
 

@@ -5,7 +5,8 @@ from .config import TrainConfig
 
 # Measured (60 s on 2 slow cores, `python -m ganlib eval`): with BCE and beta1 0.5, G collapsed to one
 # point between ring8's modes (0 of 8 covered); the least-squares loss, Adam betas (0, 0.99) and an
-# EMA of G covered 8 of 8 at 96% high quality, and grid25's 25 of 25 at 93%.
+# EMA of G covered 8 of 8 at 96.8% high quality and grid25's 25 of 25 at 94.2% (means of seeds 0-2,
+# bench/toys.py). Without the EMA grid25 fell to 82%; hinge, R1, batch 512 and lr 5e-4 were worse.
 _TOY = dict(model="toy-mlp", batch_size=256, latent_dim=2, g_width=128, d_width=128, loss="lsgan",
             lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, ema=0.999, sample_every=50)
 
@@ -14,8 +15,8 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
         "Our default: the quickest recognisable digits on 2 CPU cores (MLP G with batch norm vs a "
         "2-layer MLP D, least-squares loss, Adam lr 1e-3 with betas (0, 0.99), EMA of G).",
         # Measured on 2 slow cores, 1 thread, 60 s (bench/race.py and the sweeps in the closing note):
-        # this G runs ~70 steps/s against ~20 for our slim conv G, and reaches a Frechet distance of
-        # ~55 (3x real vs real) in 4,400 steps. The least-squares loss with beta1 = 0 beat BCE with
+        # this G runs ~70-90 steps/s against ~20 for our slim conv G, and reaches a Frechet distance of
+        # ~50 (2.7x real vs real) in 5,300 steps. The least-squares loss with beta1 = 0 beat BCE with
         # beta1 = 0.5; DiffAugment translation, which helped the conv G, made this one 3x worse;
         # lr 5e-4 or 2e-3, batch 32 or 128, a wider D or G and a 1-layer D were all worse.
         TrainConfig(dataset="digits", model="fast-mlp", latent_dim=64, g_width=256, d_width=256,
