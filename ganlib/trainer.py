@@ -120,9 +120,11 @@ class Trainer:
                              torch.sigmoid(fake_logit).mean().item(), L.value(real_logit, fake_logit).item())
 
     def _adam(self, net, lr):
-        # fused: one kernel for all parameters; 7x faster than the default loop on a CPU (measured)
-        fused = self.device.type in ("cpu", "cuda")
-        return torch.optim.Adam(net.parameters(), lr, betas=(self.cfg.beta1, self.cfg.beta2), fused=fused)
+        return torch.optim.Adam(net.parameters(), lr, betas=(self.cfg.beta1, self.cfg.beta2), fused=self._fused())
+
+    def _fused(self) -> bool:
+        # one kernel for all parameters: 7x faster than Adam's default loop on a CPU (measured)
+        return self.device.type in ("cpu", "cuda")
 
     def _d_loss(self, real_logit, fake_logit):
         loss = self.cfg.loss
@@ -191,6 +193,8 @@ class Trainer:
         self.D.load_state_dict(s["D"])
         self.opt_g.load_state_dict(s["opt_g"])
         self.opt_d.load_state_dict(s["opt_d"])
+        for group in self.opt_g.param_groups + self.opt_d.param_groups:
+            group["fused"] = self._fused()  # a checkpoint saved before fused Adam would switch it off
         if self.ema is not None and s.get("ema") is not None:
             self.ema.load_state_dict(s["ema"])
         self.step_count, self.batches_seen = int(s["step"]), int(s["batches_seen"])

@@ -268,6 +268,19 @@ def test_load_state_dict_keeps_the_configs_lr():
     assert all(g["lr"] == 7e-4 for g in b.opt_g.param_groups)
 
 
+def test_checkpoint_from_before_fused_adam_keeps_adam_fused():
+    a = Trainer(small("ring8"))
+    a.step()
+    state = a.state_dict()
+    for opt in ("opt_g", "opt_d"):  # as saved by a version that used Adam's default loop
+        for group in state[opt]["param_groups"]:
+            group["fused"] = None
+    b = Trainer(small("ring8"))
+    b.load_state_dict(state)
+    assert all(g["fused"] for g in b.opt_g.param_groups + b.opt_d.param_groups)
+    b.step()
+
+
 def test_epoch_budget():
     # ring8 has 10,000 points per epoch: batch 4096 makes 2 batches an epoch
     t = Trainer(small("ring8", batch_size=4096, epochs=2))
