@@ -6,7 +6,7 @@
     (200 repeats after warm-up; target p95 <= 5 ms), and the same plus what the page
     adds per move (nearest-neighbour enlargement to ~224 px and the PNG encoding st.image does).
 (b) in Chromium, against `streamlit run app.py` with the checkpoint as "Saved checkpoint":
-    focus the z[0] slider, press ArrowRight, and time (in the page, from the keydown) until
+    focus the first z slider, press ArrowRight, and time (in the page, from the keydown) until
     the G(z) image's src changes and until the new image has loaded; 20 moves, p50/p95
     (target ~150 ms). --baseline times the same on a Streamlit app with one slider and one
     image in a fragment: what Streamlit and Chromium cost on this machine without GAN Studio.
@@ -164,7 +164,7 @@ def watch_frames(page) -> list:
 
 
 def moves_report(page, frames: list, moves: int, label: str) -> None:
-    thumb = z_slider(page, 0)
+    thumb = z_slider(page)
     thumb.wait_for(state="attached")
     key = "ArrowRight" if float(thumb.input_value()) < 0 else "ArrowLeft"   # 20 steps of 0.05 stay in range
     page.evaluate(WATCH)
@@ -188,7 +188,7 @@ def moves_report(page, frames: list, moves: int, label: str) -> None:
     if trip_ms:
         print(f"    the widget's websocket message out -> the rerun's last message back: "
               f"p50 {pct(trip_ms, 50):.0f} ms · p95 {pct(trip_ms, 95):.0f} ms")
-    print(f"    moved z[0] {moves} x {key} to {thumb.input_value()}; each move (ms): "
+    print(f"    moved the first z slider {moves} x {key} to {thumb.input_value()}; each move (ms): "
           + " ".join(f"{x:.0f}" for x in load_ms), flush=True)
 
 

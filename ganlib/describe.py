@@ -43,10 +43,12 @@ def fraction_done(snap) -> float:
 
 def progress_line(snap) -> str:
     parts = [f"epoch {snap.epoch:.1f} / {snap.config.epochs}", f"step {snap.step:,}"]
-    if snap.steps_per_sec > 0:
+    if snap.status != "running":  # a rate and a time left would be stale while nothing runs
+        parts.append(status_word(snap))
+    elif snap.steps_per_sec > 0:
         parts.append(f"{snap.steps_per_sec:.1f} steps/s")
-    if snap.status in ("running", "paused") and snap.eta_seconds is not None:
-        parts.append(f"{duration(snap.eta_seconds)} left")
+        if snap.eta_seconds is not None:
+            parts.append(f"{duration(snap.eta_seconds)} left")
     return " · ".join(parts)
 
 

@@ -29,6 +29,22 @@ def with_dims(z: torch.Tensor, values: dict[int, float]) -> torch.Tensor:
     return z
 
 
+@torch.no_grad()
+def strongest_dims(model, z: torch.Tensor, k: int = 8) -> list[int]:
+    """The k dimensions of z whose moves (from -LIMIT to +LIMIT) change G(z) most, in order of index.
+
+    With 64 dimensions most single ones barely change a picture, and sliders on
+    z[0..7] looked broken to a new user; these are the ones worth a slider.
+    """
+    n = model.latent_dim
+    zs = z.repeat(2 * n, 1)                                   # (2n, latent): row 2d is z with z[d] = -LIMIT,
+    dims = torch.arange(n)                                    # row 2d + 1 is z with z[d] = +LIMIT
+    zs[2 * dims, dims], zs[2 * dims + 1, dims] = -LIMIT, LIMIT
+    out = model(zs).flatten(1)
+    change = (out[0::2] - out[1::2]).abs().mean(1)            # (n,)
+    return sorted(change.topk(min(k, n)).indices.tolist())
+
+
 def candidates(latent_dim: int, first_seed: int, n: int = 8) -> tuple[list[int], torch.Tensor]:
     """n candidate endpoints, seeds first_seed .. first_seed + n - 1, as (seeds, (n, latent_dim) z)."""
     seeds = [first_seed + i for i in range(n)]

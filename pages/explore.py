@@ -89,9 +89,11 @@ def load_model():
 def z_controls(model: LatentModel):
     """Seed, dimensions and one slider per chosen dimension; returns z."""
     seed = seed_input("z: seed", "ex_seed", 0)
-    dims = st.multiselect("Dimensions to move", list(range(model.latent_dim)),
-                          default=list(range(min(8, model.latent_dim))), key=f"ex_dims_{model.latent_dim}")
-    z = ex.z_from_seed(model.latent_dim, seed)
+    z, key = ex.z_from_seed(model.latent_dim, seed), f"ex_dims_{model.latent_dim}"
+    if key not in st.session_state:
+        st.session_state[key] = ex.strongest_dims(model, z)
+    dims = st.multiselect("Dimensions to move (at first, the 8 that change G(z) most)",
+                          list(range(model.latent_dim)), key=key)
     cols = st.columns(2)
     # keyed by seed: a new seed brings new sliders, which start at the new z
     values = {d: cols[i % 2].slider(f"z[{d}]", -ex.LIMIT, ex.LIMIT, max(-ex.LIMIT, min(ex.LIMIT, float(z[d]))),

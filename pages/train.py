@@ -106,8 +106,8 @@ def samples(runner, snap):
         st.caption(f"G's points for the fixed z at step {frame.step} (orange) over real ones (grey)")
         return
     left, right = st.columns(2)
-    left.image(enlarge(frame.picture), caption=f"fake: G(z) for the same fixed z, step {frame.step} "
-               f"(a new picture every {snap.config.sample_every} steps)")
+    left.image(enlarge(frame.picture), caption=f"fake: G(z) for the same fixed z, step {frame.step} (taken every "
+               f"{snap.config.sample_every} steps; {len(snap.timeline)} kept, thinned evenly as the run grows)")
     right.image(enlarge(real), caption="real samples")
 
 

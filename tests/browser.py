@@ -195,9 +195,10 @@ def image_src(page, caption: str) -> str | None:
     }""", caption)
 
 
-def z_slider(page, dim: int = 0):
-    """The (visually hidden, keyboard-focusable) range input of the explorer's z[dim] slider."""
-    return page.locator(f'[class*="st-key-ex_z{dim}_"] input[type="range"]').first
+def z_slider(page, dim: int | None = None):
+    """The (visually hidden, keyboard-focusable) range input of the explorer's z[dim] slider (the first one: None)."""
+    key = "ex_z" if dim is None else f"ex_z{dim}_"
+    return page.locator(f'[class*="st-key-{key}"] input[type="range"]').first
 
 
 def errors_shown(page) -> list[str]:

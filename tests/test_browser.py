@@ -93,7 +93,7 @@ def test_latent_explorer_slider_changes_the_picture(page, server):
     page.get_by_role("heading", name="Latent explorer").wait_for(timeout=60_000)
     assert page.get_by_role("radio", name="Current run").is_checked()
     before = poll(lambda: image_src(page, "G(z)"), 60, what="the G(z) picture")
-    thumb = z_slider(page, 0)
+    thumb = z_slider(page)
     thumb.wait_for(state="attached")
     value = float(thumb.input_value())
 
@@ -101,6 +101,6 @@ def test_latent_explorer_slider_changes_the_picture(page, server):
     for _ in range(3):
         thumb.press("ArrowRight")
     poll(lambda: image_src(page, "G(z)") not in (None, before), CHANGE_S, interval=0.05,
-         what="G(z) to change after moving z[0]")
+         what="G(z) to change after moving a z slider")
     assert float(thumb.input_value()) == pytest.approx(value + 0.15, abs=0.051)
     assert not errors_shown(page)

@@ -100,3 +100,18 @@ def test_random_z_is_seeded():
     assert abs(z.mean().item()) < 0.05 and z.std().item() == pytest.approx(1.0, abs=0.05)
     # Gaussian z in 16-D live near the shell of radius sqrt(16)
     assert z.norm(dim=1).mean().item() == pytest.approx(math.sqrt(16), rel=0.05)
+
+
+def test_strongest_dims_finds_the_dimensions_that_move_g():
+    from torch import nn
+
+    from ganlib.explorer import strongest_dims
+    from ganlib.latent import LatentModel
+    G = nn.Linear(16, 4, bias=False)
+    with torch.no_grad():
+        G.weight.zero_()
+        G.weight[:, [3, 9, 12]] = torch.tensor([1.0, 5.0, 2.0])  # only z[3], z[9], z[12] reach the output
+    model = LatentModel(G, 16, (4,))
+    assert strongest_dims(model, torch.zeros(16), k=3) == [3, 9, 12]
+    assert strongest_dims(model, torch.zeros(16), k=1) == [9]
+    assert len(strongest_dims(model, torch.zeros(16), k=40)) == 16

@@ -22,6 +22,29 @@ COLORS = {"fid": "#6a3d9a", "classes_covered": "#33a02c", "modes_covered": "#6a3
           "high_quality": "#33a02c", "js": "#6a3d9a"}
 
 
+LOG_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
+
+
+def latest_text(metrics, fid_real: float | None = None) -> str:
+    """The newest measurement in words, so that it can be read without hovering."""
+    if not metrics:
+        return "quality of G's samples"
+    step, m = metrics[-1]
+    parts = []
+    if "fid" in m:
+        parts.append(f"Fréchet distance {m['fid']:.0f}" + (f" ({m['fid'] / fid_real:.1f}x real vs real)"
+                                                          if fid_real else ""))
+    if "classes_covered" in m:
+        parts.append(f"{m['classes_covered']} of 10 classes")
+    if "modes_covered" in m:
+        parts.append(f"{m['modes_covered']} of {m.get('n_modes', '?')} modes")
+    if "high_quality" in m:
+        parts.append(f"{m['high_quality']:.0%} high quality")
+    if "js" in m:
+        parts.append(f"JS {m['js']:.3f}")
+    return f"step {step:,}: " + ", ".join(parts)
+
+
 def quality_figure(metrics, fid_real: float | None = None, height: int = 320) -> go.Figure:
     """Left: the quality curves over steps; right: the class histogram of the latest measurement (digits)."""
     metrics = [(s, m) for s, m in metrics if m and "error" not in m]
@@ -29,8 +52,8 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
     hist = last.get("class_histogram")
     fig = make_subplots(rows=1, cols=2 if hist else 1, column_widths=[0.65, 0.35] if hist else None,
                         specs=[[{"secondary_y": True}] + ([{}] if hist else [])],
-                        subplot_titles=("quality of G's samples", "classes of the latest samples")
-                        if hist else ("quality of G's samples",))
+                        subplot_titles=(latest_text(metrics, fid_real), "classes of the latest samples")
+                        if hist else (latest_text(metrics, fid_real),))
     steps = [s for s, _ in metrics]
     for name, (label, axis, log) in CURVES.items():
         if name in last:
@@ -38,7 +61,8 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
                                      mode="lines+markers", line=dict(color=COLORS[name])),
                           row=1, col=1, secondary_y=axis == 2)
             if log:
-                fig.update_yaxes(type="log", dtick="D2", row=1, col=1, secondary_y=axis == 2)  # labels 2, 5, 10 only
+                # plotly's own log ticks read "1000, 5, 2, 100" (5 meaning 500): name every tick in full
+                fig.update_yaxes(type="log", tickvals=LOG_TICKS, row=1, col=1, secondary_y=axis == 2)
     if fid_real is not None and "fid" in last:
         # no annotation_text here: on a log axis plotly puts the line at y but its label at 10**y,
         # which stretched the axis to 1e18 (plotly.py#2580); the label is placed by hand in log units

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 from ..describe import event_label
 
 D_COLOR, G_COLOR, REAL_COLOR = "#1f77b4", "#e6550d", "#bbbbbb"
+ON_REAL, ON_FAKE = "#2ca02c", "#9467bd"   # D's outputs: colours of their own, not the losses' (it read as D loss)
 OPTIMUM_V = -2 * math.log(2)   # V(D*, G*) when p_g = p_data
 MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
 FEW_POINTS = 30   # up to this many steps the curves get markers too
@@ -22,8 +23,8 @@ def training_figure(history: dict, events=(), loss: str = "bce", height: int = 5
     steps = list(history.get("step", ()))
     _line(fig, steps, history.get("d_loss", ()), "D loss", D_COLOR, 1)
     _line(fig, steps, history.get("g_loss", ()), "G loss", G_COLOR, 1)
-    _line(fig, steps, history.get("d_real", ()), "D(x) real", D_COLOR, 2)
-    _line(fig, steps, history.get("d_fake", ()), "D(G(z)) fake", G_COLOR, 2)
+    _line(fig, steps, history.get("d_real", ()), "D(x) real", ON_REAL, 2)
+    _line(fig, steps, history.get("d_fake", ()), "D(G(z)) fake", ON_FAKE, 2)
     if loss in ("bce", "minimax"):  # the optimum of the original game; other losses have other scales
         _line(fig, steps, history.get("value", ()), "V(D, G)", "#555555", 1, dash="dot")
         fig.add_hline(y=OPTIMUM_V, row=1, col=1, line_dash="dash", line_color="#555555",
@@ -31,11 +32,27 @@ def training_figure(history: dict, events=(), loss: str = "bce", height: int = 5
         fig.add_hline(y=0.5, row=2, col=1, line_dash="dash", line_color="#555555",
                       annotation_text="optimum: D(x) = D(G(z)) = 0.5", annotation_position="top right")
     _events(fig, events)
+    if (span := loss_range(history)) is not None:
+        fig.update_yaxes(range=span, row=1, col=1)
     fig.update_yaxes(range=[-0.02, 1.02], row=2, col=1)
     fig.update_xaxes(title_text="step", row=2, col=1)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="keep-zoom",
                       legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
     return fig
+
+
+def loss_range(history: dict, q: float = 99.0) -> list[float] | None:
+    """A y range for the losses that one spike cannot flatten: the central q% of the values, padded;
+    None (autoscale) when nothing lies far outside it. The spikes stay in the data, for hovering."""
+    values = np.concatenate([np.asarray(history.get(k, ()), dtype=float) for k in ("d_loss", "g_loss", "value")])
+    values = values[np.isfinite(values)]
+    if len(values) < 20:
+        return None
+    lo, hi = np.percentile(values, [100 - q, q])
+    pad = 0.15 * (hi - lo) or 0.1
+    if values.min() >= lo - 3 * pad and values.max() <= hi + 3 * pad:
+        return None
+    return [float(lo - pad), float(hi + pad)]
 
 
 def _line(fig, x, y, name, color, row, dash=None) -> None:
