@@ -92,7 +92,7 @@ def status_message(snap) -> tuple[str, str]:
         return "success", ("Finished: the epoch budget is used up. Raise epochs under 'Change while it trains' and press Resume "
                            "to train longer, or download the results.")
     if reason == "stopped by you":
-        return "info", "Stopped by you. Download the results, or press Reset to set up a new run."
+        return "info", "Stopped by you. Download the results, or set up a new run above and press Start."
     return "info", reason[:1].upper() + reason[1:]
 
 

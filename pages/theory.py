@@ -9,6 +9,7 @@ import streamlit as st
 
 from ganlib import theory
 from ganlib.charts.theory import density_figure, field_figure, g_loss_figure, value_figure
+from ganlib.describe import status_word
 from pages._ui import studio
 
 TOYS = ("gauss-1d", "ring8", "grid25")
@@ -106,7 +107,7 @@ def live() -> None:
         st.info(f"The current run learns {snap.config.dataset} images; the theory lab needs 1-D or 2-D toy "
                 "data. Start a toy above.")
         return
-    st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step} · {snap.status}")
+    st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,} · {status_word(snap)}")
     if isinstance(v, theory.View1D):
         show_1d(v, snap)
     else:

@@ -103,7 +103,7 @@ def samples(runner, snap):
     frame, real = snap.timeline[i], real_samples(runner)
     if snap.kind != "image":
         st.plotly_chart(points_figure(frame.picture, real), key="points")
-        st.caption(f"G's points for the fixed z at step {frame.step} (orange) over real ones (grey)")
+        st.caption(f"G's samples from the fixed z at step {frame.step} (orange) over real ones (grey)")
         return
     left, right = st.columns(2)
     left.image(enlarge(frame.picture), caption=f"fake: G(z) for the same fixed z, step {frame.step} (taken every "

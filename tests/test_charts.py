@@ -1,4 +1,5 @@
-"""Charts: the quality chart states its latest values and names its log ticks in full; a loss spike cannot flatten the loss chart."""
+"""Charts: the quality chart states its latest values and names its log ticks in full; a loss spike cannot
+flatten the loss chart; 1-D real and fake histograms share their bins."""
 import math
 
 from ganlib.charts.quality import latest_text, quality_figure
@@ -35,3 +36,13 @@ def test_a_loss_spike_does_not_set_the_loss_axis():
     fig = training_figure(history(spiky), loss="bce")
     assert list(fig.layout.yaxis.range) == [lo, hi]
     assert max(fig.data[0].y) == 10.0                  # the spike is still there to hover over
+
+
+def test_1d_real_and_fake_histograms_share_their_bins():
+    import numpy as np
+
+    from ganlib.charts.training import points_figure
+    rng = np.random.default_rng(0)
+    fig = points_figure(rng.normal(size=(64, 1)), rng.normal(2.0, 1.0, size=(2000, 1)))
+    real, fake = fig.data
+    assert real.xbins.start == fake.xbins.start and real.xbins.size == fake.xbins.size

@@ -75,11 +75,14 @@ def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int 
     """G's points (from the fixed z) over the real ones: a scatter for 2-D data, histograms for 1-D."""
     fig = go.Figure()
     if fake.shape[1] == 1:
+        # the same bins for both, so that the overlap reads as overlap and not as a third series
+        both = fake[:, 0] if real is None else np.concatenate([real[:, 0], fake[:, 0]])
+        bins = dict(start=float(both.min()), end=float(both.max()), size=float(np.ptp(both)) / 50 or 1.0)
         if real is not None:
             fig.add_trace(go.Histogram(x=real[:, 0], name="real", histnorm="probability density",
-                                       marker_color=REAL_COLOR, opacity=0.7, nbinsx=60))
+                                       marker_color=REAL_COLOR, opacity=0.6, xbins=bins))
         fig.add_trace(go.Histogram(x=fake[:, 0], name="fake (G)", histnorm="probability density",
-                                   marker_color=G_COLOR, opacity=0.7, nbinsx=30))
+                                   marker_color=G_COLOR, opacity=0.6, xbins=bins))
         fig.update_layout(barmode="overlay", xaxis_title="x")
     else:
         if real is not None:
