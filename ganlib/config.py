@@ -113,7 +113,7 @@ def coerce(name: str, value):
         raise ValueError(f"{name}: not a TrainConfig field")
     typ = type(f.default)
     if value is None or (isinstance(value, bool) and typ is not bool):  # not "None", not True -> 1
-        raise ValueError(f"{name}: expected {typ.__name__}, got {value!r}")
+        raise ValueError(f"{name}: expected {_kind(f)}, got {value!r}")
     if isinstance(value, typ):
         return typ(value)  # numpy float64 -> float
     try:
@@ -126,13 +126,26 @@ def coerce(name: str, value):
             return str(value).lower() in ("1", "true", "yes", "on")
         return typ(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected {typ.__name__}, got {value!r}") from None
+        raise ValueError(f"{name}: expected {_kind(f)}, got {value!r}") from None
+
+
+def _kind(f: dataclasses.Field) -> str:
+    """What a field takes, in words a form's user reads: 'a number from 1e-06 to 1', not 'float'."""
+    m, typ = f.metadata, type(f.default)
+    if m["choices"] is not None:
+        return "one of " + ", ".join(map(str, m["choices"]))
+    if typ is bool:
+        return "true or false"
+    if typ is str:
+        return "text"
+    words = "a whole number" if typ is int else "a number"
+    return f"{words} from {m['lo']:g} to {m['hi']:g}" if m["lo"] is not None and m["hi"] is not None else words
 
 
 def _check(f: dataclasses.Field, v) -> None:
     m, typ = f.metadata, type(f.default)
     if not isinstance(v, typ) or isinstance(v, bool) != (typ is bool):
-        raise ValueError(f"{f.name}: expected {typ.__name__}, got {v!r}")
+        raise ValueError(f"{f.name}: expected {_kind(f)}, got {v!r}")
     if isinstance(v, float) and not math.isfinite(v):
         raise ValueError(f"{f.name}: must be a finite number, got {v!r}")
     if m["choices"] is not None and v not in m["choices"]:
