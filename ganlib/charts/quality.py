@@ -77,6 +77,7 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
                              marker_color="#33a02c", showlegend=False), row=1, col=2)
         fig.add_hline(y=1 / len(hist), line_dash="dash", line_color="#555555", row=1, col=2,
                       annotation_text="uniform", annotation_position="top right")
+        fig.update_xaxes(type="category", title_text="digit", row=1, col=2)  # "0".."9" would read as numbers: ticks 0, 5
     fig.update_xaxes(title_text="step", rangemode="tozero", row=1, col=1)
     # showlegend: with one curve (gauss-1d's js) plotly hides the legend, and the curve had no name at all
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="keep", showlegend=True,
