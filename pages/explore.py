@@ -8,9 +8,9 @@ import random
 
 import streamlit as st
 
-from ganlib import CheckpointError, LatentModel, load_checkpoint, random_z
+from ganlib import CheckpointError, LatentModel, load_checkpoint
 from ganlib import explorer as ex
-from ganlib.charts.latent import curve_figure, map_figure
+from ganlib.charts.latent import toy_figure
 from ganlib.export import gif_bytes
 from ganlib.library import list_checkpoints
 from pages._ui import studio
@@ -147,15 +147,7 @@ def map_section(model: LatentModel, cfg) -> None:
     left, right = st.columns([2, 1])
     with right:
         z = z_controls(model)
-    real, here = ex.real_points(cfg), model.points(z[None])[0]
-    if model.shape[0] == 2:
-        u, v, grid = ex.z_plane(z)
-        fig = map_figure(model.points(grid), u, v, real, here)
-    else:
-        u, line = ex.z_line(z)
-        fake = model.points(random_z(2000, model.latent_dim, 0))[:, 0]
-        fig = curve_figure(u, model.points(line)[:, 0], real[:, 0], fake, (float(z[0]), float(here[0])))
-    left.plotly_chart(fig, key="ex_map")
+    left.plotly_chart(toy_figure(model, cfg, z), key="ex_map")
 
 
 st.title("Latent explorer")

@@ -5,7 +5,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import explorer as ex
 from ..explorer import LIMIT
+from ..latent import random_z
 
 MARGIN = dict(l=10, r=10, t=40, b=10)
 
@@ -57,3 +59,14 @@ def curve_figure(u: np.ndarray, x: np.ndarray, real: np.ndarray, fake: np.ndarra
     fig.update_xaxes(title_text="z", row=1, col=1)
     fig.update_yaxes(title_text="x = G(z)", row=1, col=1)
     return fig
+
+
+def toy_figure(model, cfg, z) -> go.Figure:
+    """The explorer's figure for toy data at z: G's map of a z plane (2-D), or G(z) along z[0] (1-D)."""
+    real, here = ex.real_points(cfg), model.points(z[None])[0]
+    if model.shape[0] == 2:
+        u, v, grid = ex.z_plane(z)
+        return map_figure(model.points(grid), u, v, real, here)
+    u, line = ex.z_line(z)
+    fake = model.points(random_z(2000, model.latent_dim, 0))[:, 0]
+    return curve_figure(u, model.points(line)[:, 0], real[:, 0], fake, (float(z[0]), float(here[0])))
