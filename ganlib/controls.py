@@ -101,3 +101,23 @@ def _landed(snap, before: int) -> bool:
     """The asked-for step shows in the snapshot, or the run ended, or a NaN paused it (with its own reason)."""
     return (snap.step > before or snap.status in ("running", "finished", "failed")
             or (snap.status == "paused" and snap.reason != "paused by you"))
+
+
+def press(label: str, studio, cfg: TrainConfig | None) -> None:
+    """What a Train page button does: Start, Pause, Resume, Step, Stop or Reset."""
+    runner = studio.runner
+    actions = {"Start": lambda: start(studio, cfg), "Pause": lambda: runner.pause(),
+               "Resume": lambda: resume(runner), "Step": lambda: step(studio, cfg),
+               "Stop": lambda: runner.stop(), "Reset": lambda: studio.reset()}
+    if label not in actions:
+        raise ValueError(f"button: unknown {label!r}; one of {', '.join(actions)}")
+    actions[label]()
+
+
+def apply_live(runner: Runner, name: str, raw) -> str | None:
+    """A live change typed into the Train page (lr_g, lr_d, d_steps, epochs): None, or the error naming the field."""
+    try:
+        runner.update(**{name: coerce(name, raw)})
+    except ValueError as e:
+        return str(e)
+    return None

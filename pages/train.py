@@ -8,19 +8,12 @@ import streamlit as st
 from ganlib import LIVE_FIELDS, PRESETS, controls
 from ganlib.charts.quality import quality_figure
 from ganlib.charts.training import points_figure, training_figure
-from ganlib.config import coerce, fields
+from ganlib.config import fields
 from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message
 from ganlib.presets import describe
 from pages._ui import config_form, field_input, studio
 
-BUTTONS = {
-    "Start": lambda s, cfg: controls.start(s, cfg),
-    "Pause": lambda s, cfg: s.runner.pause(),
-    "Resume": lambda s, cfg: controls.resume(s.runner),
-    "Step": lambda s, cfg: controls.step(s, cfg),
-    "Stop": lambda s, cfg: s.runner.stop(),
-    "Reset": lambda s, cfg: s.reset(),
-}
+BUTTONS = ("Start", "Pause", "Resume", "Step", "Stop", "Reset")
 
 
 def setup(s):
@@ -40,11 +33,7 @@ def setup(s):
 
 
 def _apply_live(runner, name, key):
-    try:
-        runner.update(**{name: coerce(name, st.session_state[key])})
-        st.session_state.pop("live_error", None)
-    except ValueError as e:
-        st.session_state["live_error"] = str(e)
+    st.session_state["live_error"] = controls.apply_live(runner, name, st.session_state[key])
 
 
 def live_controls(runner):
@@ -55,7 +44,7 @@ def live_controls(runner):
         key = f"live.{id(runner)}.{f.name}"
         with col:
             field_input(f, getattr(snap.config, f.name), key, on_change=_apply_live, args=(runner, f.name, key))
-    if "live_error" in st.session_state:
+    if st.session_state.get("live_error"):
         st.error(st.session_state["live_error"])
 
 
@@ -70,7 +59,7 @@ def button_row(s, cfg):
         return
     try:
         with st.spinner("Starting: loading torch, the data and the models…" if clicked in ("Start", "Step") else f"{clicked}…"):
-            BUTTONS[clicked](s, cfg)
+            controls.press(clicked, s, cfg)
     except Exception as e:  # bad data, a dataset that needs the internet, a model that does not fit: say so, no traceback
         st.error(str(e) if isinstance(e, ValueError) else f"Could not {clicked.lower()}: {type(e).__name__}: {e}")
     else:

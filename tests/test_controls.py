@@ -1,0 +1,54 @@
+"""The Train page's rules without a browser: which action a button runs, and live changes typed into the form."""
+import pytest
+
+from ganlib import controls
+
+
+class FakeRunner:
+    def __init__(self):
+        self.calls = []
+
+    def update(self, **changes):
+        self.calls.append(("update", changes))
+
+    def pause(self):
+        self.calls.append(("pause",))
+
+    def stop(self):
+        self.calls.append(("stop",))
+
+
+class FakeStudio:
+    def __init__(self):
+        self.runner, self.resets = FakeRunner(), 0
+
+    def reset(self):
+        self.resets += 1
+
+
+def test_live_change_is_coerced_and_applied():
+    r = FakeRunner()
+    assert controls.apply_live(r, "lr_g", "3e-4") is None
+    assert r.calls == [("update", {"lr_g": 3e-4})]
+
+
+def test_live_change_that_is_not_a_number_names_the_field_and_changes_nothing():
+    r = FakeRunner()
+    msg = controls.apply_live(r, "lr_g", "fast")
+    assert msg.startswith("lr_g:") and "a number from" in msg
+    assert r.calls == []
+
+
+@pytest.mark.parametrize("label,call", [("Pause", ("pause",)), ("Stop", ("stop",))])
+def test_buttons_run_their_action(label, call):
+    s = FakeStudio()
+    controls.press(label, s, None)
+    assert s.runner.calls == [call]
+
+
+def test_reset_button_resets_the_studio_and_unknown_buttons_are_refused():
+    s = FakeStudio()
+    controls.press("Reset", s, None)
+    assert s.resets == 1
+    with pytest.raises(ValueError, match="button: unknown 'Go'"):
+        controls.press("Go", s, None)
