@@ -114,3 +114,23 @@ def from_payload(payload: dict, name: str):
 def is_default(path: str) -> bool:
     """The checkpoint the explorer opens on when there is no run: the shipped digits."""
     return os.path.basename(path) == "pretrained-digits.pt"
+
+
+def from_runner(runner):
+    """(LatentModel, config, caption) for a private copy of the current run's G."""
+    from .latent import LatentModel
+    snap = runner.snapshot()
+    return LatentModel.from_runner(runner), snap.config, f"G of the current run, copied at step {snap.step:,}"
+
+
+def saved_checkpoints(folder: str) -> tuple[list[str], str | None]:
+    """The loadable checkpoints in folder, and the one to open first (the shipped digits when it is there)."""
+    from .library import list_checkpoints
+    paths = [e["path"] for e in list_checkpoints(folder) if not e["error"]]
+    return paths, next((p for p in paths if is_default(p)), paths[0] if paths else None)
+
+
+def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int = 32) -> bytes:
+    """The walk from a to b as an animated GIF, 4x enlarged."""
+    from .export import gif_bytes
+    return gif_bytes(list(model.pictures(walk(a, b, frames, method))), 0.08, scale=4)

@@ -26,7 +26,15 @@ class Studio:
         self.preset_name = DEFAULT_PRESET
         self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits
         self.runner: Runner | None = None
+        self._explored: tuple | None = None   # (source key, LatentModel, config, caption) of the explorer
         self._lock = threading.Lock()
+
+    def explorer_model(self, key, build) -> tuple:
+        """(LatentModel, config, caption) for the explorer's source `key`, built by build() once per key,
+        so that a slider move only runs G; a failed build (a bad upload) raises and caches nothing."""
+        if self._explored is None or self._explored[0] != key:
+            self._explored = (key, *build())
+        return self._explored[1:]
 
     def choose_preset(self, name: str) -> TrainConfig:
         self.preset_name, self.config = name, preset(name)
@@ -73,6 +81,7 @@ class Studio:
 
     def close(self) -> None:
         self.reset()
+        self._explored = None
 
 
 def checkpoint_path(folder: str, name: str) -> str:

@@ -1,7 +1,7 @@
 """Latent explorer: move z by hand, walk from A to B, and see where G sends each z.
 
-G is a private copy (of the current run, a saved checkpoint or an upload), cached
-in st.session_state by source, so a slider move only runs G, never rebuilds it.
+G is a private copy (of the current run, a saved checkpoint or an upload), kept
+by the session's Studio per source, so a slider move only runs G, never rebuilds it.
 """
 import os
 import random
@@ -11,8 +11,6 @@ import streamlit as st
 from ganlib import CheckpointError, LatentModel, load_checkpoint
 from ganlib import explorer as ex
 from ganlib.charts.latent import toy_figure
-from ganlib.export import gif_bytes
-from ganlib.library import list_checkpoints
 from pages._ui import studio
 
 SOURCES = ("Current run", "Saved checkpoint", "Upload")
@@ -41,17 +39,15 @@ def run_source():
     refresh = st.session_state.setdefault("ex_refresh", 0)
     if st.button("🔄 Refresh weights", help="Copy G's current weights from the run (it keeps training)"):
         refresh = st.session_state.ex_refresh = refresh + 1
-    snap = runner.snapshot()
-    return ("run", id(runner), refresh), lambda: (LatentModel.from_runner(runner), snap.config,
-                                                  f"G of the current run, copied at step {snap.step:,}")
+    return ("run", id(runner), refresh), lambda: ex.from_runner(runner)
 
 
 def file_source():
-    paths = [e["path"] for e in list_checkpoints(studio().checkpoint_dir) if not e["error"]]
+    paths, first = ex.saved_checkpoints(studio().checkpoint_dir)
     if not paths:
         st.info("No saved checkpoints yet: save one on the Checkpoints page.")
         return None
-    st.session_state.setdefault("ex_file", next((p for p in paths if ex.is_default(p)), paths[0]))
+    st.session_state.setdefault("ex_file", first)
     path = st.selectbox("Checkpoint", paths, format_func=os.path.basename, key="ex_file", persist_state="session")
     return ("file", path), lambda: ex.from_payload(load_checkpoint(path), os.path.basename(path))
 
@@ -73,17 +69,13 @@ def load_model():
     chosen = {SOURCES[0]: run_source, SOURCES[1]: file_source, SOURCES[2]: upload_source}[kind]()
     if chosen is None:
         return None
-    key, build = chosen
-    cached = st.session_state.get("ex_model")
-    if cached is None or cached[0] != key:
-        try:
-            cached = (key, *build())
-        except CheckpointError as e:
-            st.error(str(e))
-            return None
-        st.session_state.ex_model = cached
-    st.caption(cached[3])
-    return cached[1:3]
+    try:
+        model, cfg, caption = studio().explorer_model(*chosen)
+    except CheckpointError as e:
+        st.error(str(e))
+        return None
+    st.caption(caption)
+    return model, cfg
 
 
 def z_controls(model: LatentModel):
@@ -137,9 +129,7 @@ def walk_section(model: LatentModel) -> None:
     t = st.slider("Frame along the path", 1, frames, 1, key=f"ex_t{frames}") - 1  # 1-based like the caption
     show(model.pictures(ex.walk(a, b, frames, method)[t:t + 1])[0], f"frame {t + 1} of {frames}")
     st.download_button(f"Download the walk as a GIF (32 frames, {method})", file_name="latent-walk.gif",
-                       mime="image/gif",
-                       on_click="ignore", data=lambda: gif_bytes(list(model.pictures(ex.walk(a, b, 32, method))),
-                                                                 0.08, scale=4))
+                       mime="image/gif", on_click="ignore", data=lambda: ex.walk_gif(model, a, b, method))
 
 
 @st.fragment
