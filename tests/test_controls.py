@@ -1,4 +1,4 @@
-"""The Train page's rules without a browser: which action a button runs, and live changes typed into the form."""
+"""The Train page's rules without a browser: button actions, live changes typed in the form, the progress line."""
 import pytest
 
 from ganlib import controls
@@ -52,3 +52,15 @@ def test_reset_button_resets_the_studio_and_unknown_buttons_are_refused():
     assert s.resets == 1
     with pytest.raises(ValueError, match="button: unknown 'Go'"):
         controls.press("Go", s, None)
+
+
+def test_progress_line_shows_speed_and_time_left_only_while_running():
+    from types import SimpleNamespace
+
+    from ganlib import preset
+    from ganlib.describe import progress_line
+    snap = SimpleNamespace(status="running", epoch=2.0, step=150, steps_per_sec=80.0, eta_seconds=90.0,
+                           config=preset("fast-digits"))
+    assert progress_line(snap) == "epoch 2.0 / 200 · step 150 · 80.0 steps/s · 1m 30s left"
+    snap.status = "paused"
+    assert progress_line(snap) == "epoch 2.0 / 200 · step 150"
