@@ -43,7 +43,9 @@ def fraction_done(snap) -> float:
 
 def progress_line(snap) -> str:
     parts = [f"epoch {snap.epoch:.1f} / {snap.config.epochs}", f"step {snap.step:,}"]
-    if snap.status == "running" and snap.steps_per_sec > 0:  # while nothing runs they would be stale
+    if snap.status != "running":  # a rate and a time left would be stale while nothing runs
+        parts.append(status_word(snap))
+    elif snap.steps_per_sec > 0:
         parts.append(f"{snap.steps_per_sec:.1f} steps/s")
         if snap.eta_seconds is not None:
             parts.append(f"{duration(snap.eta_seconds)} left")

@@ -54,7 +54,7 @@ def test_reset_button_resets_the_studio_and_unknown_buttons_are_refused():
         controls.press("Go", s, None)
 
 
-def test_progress_line_shows_speed_and_time_left_only_while_running():
+def test_progress_line_shows_speed_and_time_left_only_while_running_else_the_status():
     from types import SimpleNamespace
 
     from ganlib import preset
@@ -63,4 +63,4 @@ def test_progress_line_shows_speed_and_time_left_only_while_running():
                            config=preset("fast-digits"))
     assert progress_line(snap) == "epoch 2.0 / 200 · step 150 · 80.0 steps/s · 1m 30s left"
     snap.status = "paused"
-    assert progress_line(snap) == "epoch 2.0 / 200 · step 150"
+    assert progress_line(snap) == "epoch 2.0 / 200 · step 150 · paused"
