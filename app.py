@@ -14,8 +14,9 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._ui import status_panel  # noqa: E402
+from pages._ui import status_panel, use_app_navigation  # noqa: E402
 
+use_app_navigation()
 st.set_page_config(page_title="GAN Studio", page_icon="🎨", layout="wide")
 
 page = st.navigation([

@@ -15,8 +15,8 @@ _EXPORTS = {
     "Dataset": "data", "DatasetError": "errors", "DatasetUnavailable": "errors", "load_dataset": "data",
     "LatentModel": "latent", "lerp": "latent", "path": "latent", "random_z": "latent", "slerp": "latent",
     "DEFAULT_PRESET": "presets", "PRESETS": "presets", "preset": "presets",
-    "Runner": "runner", "Snapshot": "snapshot",
-    "runner_from_checkpoint": "runs", "save_run": "runs", "trainer_from_checkpoint": "runs",
+    "Runner": "runner", "Snapshot": "snapshot", "Runs": "runs", "Visitor": "visitor",
+    "Status": "state", "Reason": "state", "Problem": "state", "trainer_from_checkpoint": "checkpoint",
     "StepStats": "trainer", "Trainer": "trainer",
 }
 __all__ = sorted(_EXPORTS)

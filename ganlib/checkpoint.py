@@ -64,8 +64,10 @@ def save_checkpoint(path: str, payload: dict) -> str:
     return path
 
 
-def load_checkpoint(source: str | bytes | BinaryIO) -> dict:
-    """Read and check a checkpoint from a path, bytes or a file object; CheckpointError if unusable."""
+def load_checkpoint(source: str | bytes | BinaryIO | dict) -> dict:
+    """Read and check a checkpoint from a path, bytes, a file object or a payload; CheckpointError if unusable."""
+    if isinstance(source, dict):  # a payload in memory is checked like a file; a checked one passes as it is
+        return source if isinstance(source.get("config"), TrainConfig) else _check(dict(source), "the payload")
     name = source if isinstance(source, str) else "the uploaded file"
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
@@ -139,6 +141,15 @@ def build_generator(payload: dict, use_ema: bool = True) -> torch.nn.Module:
         raise CheckpointError(f"checkpoint: its weights do not fit the model its config describes "
                               f"({str(e).splitlines()[0][:200]})") from None
     return G.eval()
+
+
+def trainer_from_checkpoint(source, data=None):
+    """(Trainer, payload) that carries on where the checkpoint stopped."""
+    from .trainer import Trainer
+    payload = source if isinstance(source, dict) else load_checkpoint(source)
+    trainer = Trainer(payload["config"], data)
+    restore_trainer(trainer, payload)
+    return trainer, payload
 
 
 def restore_trainer(trainer, payload: dict) -> None:

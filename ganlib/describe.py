@@ -9,6 +9,7 @@ import math
 
 from .config import TrainConfig
 from .history import Event
+from .state import Reason, Status
 
 
 def number(v) -> str:
@@ -43,7 +44,7 @@ def fraction_done(snap) -> float:
 
 def progress_line(snap) -> str:
     parts = [f"epoch {snap.epoch:.1f} / {snap.config.epochs}", f"step {snap.step:,}"]
-    if snap.status != "running":  # a rate and a time left would be stale while nothing runs
+    if snap.status is not Status.RUNNING:  # a rate and a time left would be stale while nothing runs
         parts.append(status_word(snap))
     elif snap.steps_per_sec > 0:
         parts.append(f"{snap.steps_per_sec:.1f} steps/s")
@@ -52,48 +53,55 @@ def progress_line(snap) -> str:
     return " · ".join(parts)
 
 
-def can_resume(snap, alive: bool) -> bool:
-    """Paused, or finished with a worker still waiting and epochs left (the budget was raised)."""
-    if snap.status == "paused":
-        return True
-    return snap.status == "finished" and alive and snap.epoch < snap.config.epochs
-
-
 def status_word(snap) -> str:
-    """The run's state in one or two words for the sidebar: a run ended by Stop says "stopped", not "finished"."""
-    if snap.status == "finished" and snap.reason == "stopped by you":
-        return "stopped"
-    if snap.status == "idle":
+    """The run's state in one or two words for the sidebar."""
+    if snap.status is Status.IDLE:
         return "ready" if snap.step == 0 else f"loaded at step {snap.step:,}"
-    return snap.status
+    if snap.status is Status.LOADING:
+        return "loading"
+    if snap.status is Status.PAUSED and snap.reason is Reason.NAN:
+        return "paused (NaN)"
+    return snap.status.value
 
 
 def status_message(snap) -> tuple[str, str]:
     """(level, text) with level one of info, success, warning, error."""
-    s, reason = snap.status, snap.reason
-    if s == "idle" and snap.step > 0 and snap.epoch >= snap.config.epochs:  # loaded, and Start would end at once
+    s, reason, p = snap.status, snap.reason, snap.problem
+    if s is Status.LOADING:
+        return "info", "Loading the data and building G and D…"
+    if s is Status.IDLE and snap.step > 0 and not snap.epochs_left:  # loaded, and Start would end at once
         return "info", (f"Loaded at step {snap.step:,}, with its {snap.config.epochs} epochs all used. Raise epochs "
                         "under 'Change while it trains', then press Start to train on from there.")
-    if s == "idle" and snap.step > 0:  # loaded from a checkpoint: Start goes on from there (Resume is for paused runs)
+    if s is Status.IDLE and snap.step > 0:  # loaded from a checkpoint: Start goes on from there
         return "info", (f"Loaded at step {snap.step:,}. Press Start to train on from there, "
                         "or Step to go one step at a time.")
-    if s == "idle":
+    if s is Status.IDLE:
         return "info", "Ready. Press Start to train, or Step to watch one step at a time."
-    if s == "running":
+    if s is Status.QUEUED:
+        return "info", "Waiting for a free training slot on this server; it starts by itself."
+    if s is Status.RUNNING:
         return "info", "Training: D learns to tell real from fake, then G learns to fool D, over and over."
-    if s == "paused" and reason == "paused by you":
+    if s is Status.PAUSED and reason is Reason.NAN:
+        return "warning", (f"The {p.what.replace('_', ' ')} became {p.value} at step {p.step:,}. Training was paused "
+                           f"and the weights were rolled back to step {p.good_step:,}. Try a lower learning rate "
+                           "(lr_d, lr_g), a smaller batch, or another loss, then Resume.")
+    if s is Status.PAUSED:
         return "info", "Paused. Press Resume to go on, or Step to take one step at a time."
-    if s == "paused":  # rolled back after a NaN: the reason says what happened and what to try
-        return "warning", reason
-    if s == "failed":
-        return "error", (f"Training stopped with an error: {reason}. The weights of the last good step "
-                         "are kept; press Reset, change the settings and start again.")
-    if reason.startswith("finished"):
-        return "success", ("Finished: the epoch budget is used up. Raise epochs under 'Change while it trains' and press Resume "
-                           "to train longer, or download the results.")
-    if reason == "stopped by you":
-        return "info", "Stopped by you. Download the results, or set up a new run above and press Start."
-    return "info", reason[:1].upper() + reason[1:]
+    if s is Status.FAILED and reason is Reason.DATA_ERROR:
+        return "error", f"The data could not be loaded: {p.message}"
+    if s is Status.FAILED:
+        return "error", (f"Training stopped with an error: {p.what}: {p.message}. The weights of the last good "
+                         "step are kept; press Reset, change the settings and start again.")
+    if s is Status.FINISHED and reason is Reason.BUDGET_EXTENDED:
+        return "info", "The epoch budget was extended: press Resume to go on."
+    if s is Status.FINISHED:
+        return "success", ("Finished: the epoch budget is used up. Raise epochs under 'Change while it trains' and "
+                           "press Resume to train longer, or download the results.")
+    if reason is Reason.OWNER_GONE:
+        return "info", "Stopped: the session that owned this run has closed."
+    if reason is Reason.TIME_BUDGET:
+        return "info", "Stopped: this server's time budget for one run is spent. Download the results."
+    return "info", "Stopped by you. Download the results, or set up a new run above and press Start."
 
 
 def config_summary(cfg: TrainConfig) -> str:

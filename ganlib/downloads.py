@@ -11,16 +11,15 @@ import tempfile
 import numpy as np
 
 from .export import gif_bytes, history_csv
-from .runs import save_run
 
 CANVAS = 192            # side of a toy frame in the GIF, in pixels
 REAL_RGB, FAKE_RGB = (190, 190, 190), (230, 85, 13)
 
 
 def checkpoint_bytes(runner) -> bytes:
-    """The run's checkpoint file as bytes; save_run writes atomically, so go through a private temp folder."""
+    """The run's checkpoint file as bytes; saving writes atomically, so go through a private temp folder."""
     with tempfile.TemporaryDirectory(prefix="gan-studio-") as folder:
-        path = save_run(runner, os.path.join(folder, "run.pt"))
+        path = runner.save(os.path.join(folder, "run.pt"))
         with open(path, "rb") as f:
             return f.read()
 

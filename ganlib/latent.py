@@ -53,8 +53,8 @@ class LatentModel:
 
     @classmethod
     def from_runner(cls, runner) -> "LatentModel":
-        t = runner.trainer
-        return cls(runner.generator_copy(), t.cfg.latent_dim, t.data.shape)
+        snap = runner.wait(lambda s: bool(s.shape) or s.ended, 60.0)  # a run still loading has no shape yet
+        return cls(runner.generator_copy(), snap.config.latent_dim, snap.shape)
 
     @torch.inference_mode()
     def __call__(self, z: torch.Tensor) -> torch.Tensor:

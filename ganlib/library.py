@@ -1,7 +1,7 @@
 """The checkpoints folder: list it, store uploads in it, read and delete files from it.
 
 The folder is shared by every browser session of one server, so names typed or
-uploaded by users go through studio.checkpoint_path, never overwrite another
+uploaded by users go through checkpoint_path, never overwrite another
 file, and no operation reaches outside the folder. Shipped checkpoints
 (pretrained-*.pt) cannot be deleted from the app.
 """
@@ -15,9 +15,16 @@ import time
 import numpy as np
 
 from .checkpoint import CheckpointError, load_checkpoint, summary
-from .studio import checkpoint_path
 
 SHIPPED_PREFIX = "pretrained-"
+
+
+def checkpoint_path(folder: str, name: str) -> str:
+    """A safe file path for a checkpoint name typed by a user."""
+    clean = "".join(c for c in name.strip() if c.isalnum() or c in "-_ .").strip(" .")
+    if not clean:
+        raise ValueError("name: use letters, digits, '-', '_', '.' or spaces")
+    return os.path.join(folder, clean.removesuffix(".pt") + ".pt")
 
 
 def list_checkpoints(folder: str) -> list[dict]:

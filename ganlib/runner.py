@@ -1,287 +1,383 @@
-"""Runner: drives a Trainer from a background thread, and publishes snapshots.
+"""Runner: the only writer of one run. Commands go in as messages; numbered snapshots come out.
 
-The UI never touches the Trainer. It sends commands (start, pause, resume,
-step, update, stop) and reads `snapshot()`, an immutable view that the worker
-thread publishes under a lock a few times a second. One Runner per browser
-session; several can live in one process.
+One thread per run does everything to its Trainer: it builds the data and the
+models (so a Start that is still loading can be stopped like any run), takes
+the commands queued between steps, steps, and publishes each Snapshot. Pages
+and watchers send commands and read snapshots; `wait` is the one way to wait
+for a run to get somewhere. After the thread ends (Stop, an error) nothing
+changes the Trainer any more, so copies are then taken on the caller's thread.
 """
 from __future__ import annotations
 
 import copy
-import math
+import ctypes
+import itertools
+import secrets
+import sys
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future
 from types import MappingProxyType
 from typing import Any, Callable
 
-import torch
-
+from .checkpoint import load_checkpoint, make_payload, restore_trainer
 from .config import LIVE_FIELDS, TrainConfig, coerce
 from .device import set_threads
+from .errors import DatasetError
 from .grid import frozen, make_grid
 from .history import Curve, Event, Frame, Timeline
+from .lastgood import LastGood
+from .samples import real_picture
 from .snapshot import Snapshot
+from .state import ENDED, Problem, Reason, Status
 from .trainer import Trainer
 
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
-GOOD_EVERY = 200       # steps between copies of the last good state (for NaN recovery)
 MAX_EVENTS = 500
 MAX_METRICS = 400
+THREAD_NAME = "ganlib-runner"
+AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
+CALL_TIMEOUT_S = 120.0
 
-NAN_ADVICE = ("Training was paused and the weights were rolled back to step {good}. "
-              "Try a lower learning rate (lr_d, lr_g), a smaller batch, or another loss, then Resume.")
+_serial = itertools.count(1)
+
+
+def new_run_id() -> str:
+    """Unique in this process and hard to guess: a counter, so ids are never reused, and random hex."""
+    return f"{next(_serial)}-{secrets.token_hex(4)}"
 
 
 class Runner:
-    def __init__(self, cfg: TrainConfig | None = None, trainer: Trainer | None = None,
-                 evaluator: Callable[[Trainer], dict] | None = None, preset: str = ""):
-        self.trainer = trainer if trainer is not None else Trainer(cfg)
-        self.preset = preset
-        self.evaluator = evaluator
-        self.curve, self.timeline = Curve(), Timeline()
-        self.events: list[Event] = []
-        self.metrics: list[tuple[int, dict]] = []
-        self._lock = threading.Condition()   # guards the command fields and the published snapshot
-        self._model_lock = threading.Lock()  # held while the worker changes the models
-        self._status, self._reason = "idle", ""
-        self._pending: dict[str, Any] = {}
-        self._single_steps = 0
-        self._stopping = False
-        self._thread: threading.Thread | None = None
+    def __init__(self, cfg: TrainConfig | None = None, *, trainer: Trainer | None = None, payload: dict | None = None,
+                 evaluator: Callable | str | None = None, preset: str = "", run_id: str | None = None):
+        """A run of `cfg`, of a built `trainer`, or of a checkpoint `payload` (as load_checkpoint returns it).
+        Its thread starts at once and builds the models; the run waits, IDLE, for start() or step()."""
+        self._cfg = (trainer.cfg if trainer is not None else payload["config"] if payload is not None
+                     else cfg.validate())
+        self.run_id = run_id or new_run_id()
+        self.preset = preset or (payload or {}).get("preset", "")
+        self._build_args = (trainer, payload, evaluator)
+        self._cv = threading.Condition()     # guards the command queue and the published snapshot
+        self._commands: deque = deque()
+        self._wanted = self._cfg             # the config with every accepted live change, to check the next
+        self._closed = False                 # the thread has ended: copies are taken on the caller's thread
+        self._direct = threading.Lock()
+        # from here on, written by the run's thread alone
+        self._trainer: Trainer | None = None
+        self._evaluator = None
+        self._status, self._reason, self._problem = Status.LOADING, Reason.NONE, None
+        self._singles = 0
+        self._curve, self._timeline = Curve(), Timeline()
+        self._events: list[Event] = []
+        self._metrics: list[tuple[int, dict]] = []
+        self._real, self._fid_floor = None, None
         self._elapsed, self._rate = 0.0, 0.0
-        self._last_good = (self.trainer.step_count, self._copy_state())
-        self._take_frame()
-        self._snap = self._build_snapshot()
+        self._version, self._dirty, self._published_at = 0, False, 0.0
+        self._snap = self._make_snapshot()
+        self._thread = threading.Thread(target=self._work, name=THREAD_NAME, daemon=True)
+        self._thread.start()
 
-    # --- commands (called from the UI thread) -------------------------------
+    @classmethod
+    def from_checkpoint(cls, source, **kw) -> Runner:
+        """A run that carries on where a checkpoint (path, bytes or payload) stopped, curves and live changes
+        included. The file is read and checked here; raises CheckpointError naming what is wrong."""
+        return cls(payload=load_checkpoint(source), **kw)
+
+    # --- commands (any thread): queued, carried out by the run's thread between steps --------
     def start(self) -> None:
-        with self._lock:
-            if self._stopping:  # stopped for good: its worker thread is gone
-                return
-            if self._thread is not None:
-                return self._resume_locked()
-            self._status, self._reason = "running", ""
-            self._thread = threading.Thread(target=self._work, name="ganlib-runner", daemon=True)
-            self._thread.start()
-            self._publish_locked()  # so the next snapshot() says "running", not "idle"
+        self._send("start")
 
     def pause(self) -> None:
-        with self._lock:
-            if self._status == "running":
-                self._status, self._reason = "paused", "paused by you"
-                self._publish_locked()
+        self._send("pause")
 
     def resume(self) -> None:
-        with self._lock:
-            self._resume_locked()
+        self._send("resume")
 
-    def step_once(self) -> None:
-        """One step while paused (or before starting)."""
-        with self._lock:
-            if self._stopping:
-                return
-            if self._thread is None:
-                self._status, self._reason = "paused", "paused by you"
-                self._thread = threading.Thread(target=self._work, name="ganlib-runner", daemon=True)
-                self._thread.start()
-                self._publish_locked()
-            if self._status in ("paused",):
-                self._single_steps += 1
-                self._lock.notify_all()
+    def step(self) -> None:
+        """One step, then paused (also before the first start)."""
+        self._send("step")
+
+    def stop(self, reason: Reason = Reason.BY_USER) -> None:
+        """End the run for good; returns at once (join() waits for the thread)."""
+        self._send("stop", reason)
 
     def update(self, **changes) -> None:
-        """Change live fields (lr_g, lr_d, d_steps, epochs); applied before the next step and recorded as events."""
+        """Change live fields (lr_g, lr_d, d_steps, epochs) at the next step, each recorded as an event.
+        Raises ValueError naming the field when a value is not allowed; nothing is queued then."""
         bad = sorted(set(changes) - set(LIVE_FIELDS))
         if bad:
             raise ValueError(f"{bad[0]}: cannot change while training; live fields are {', '.join(LIVE_FIELDS)}")
         changes = {k: coerce(k, v) for k, v in changes.items()}  # 1 -> 1.0, numpy -> Python (checkpoints)
-        with self._lock:
-            self.trainer.cfg.replace(**{**self._pending, **changes}).validate()
-            self._pending.update(changes)
-            apply_now = self._thread is None or self._status != "running"
-            self._lock.notify_all()
-        if apply_now:
-            # Lock order is always _model_lock, then _lock (as in the worker's _one_step);
-            # taking them the other way round deadlocked against a step in flight.
-            with self._model_lock, self._lock:
-                self._apply_pending_locked()
-                self._publish_locked()
+        with self._cv:
+            self._wanted = self._wanted.replace(**changes).validate()
+            self._send_locked("update", changes)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the worker and join it; safe to call twice."""
-        with self._lock:
-            self._stopping = True
-            if self._status in ("running", "paused"):
-                self._status, self._reason = "finished", "stopped by you"
-            self._lock.notify_all()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-        with self._lock:
-            self._publish_locked()
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the run's thread to end; True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
-    close = stop
+    def close(self, timeout: float = 10.0) -> bool:
+        self.stop()
+        return self.join(timeout)
 
     @property
     def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread.is_alive()
 
-    def republish(self) -> None:
-        """Publish a fresh snapshot now (after restoring history from a checkpoint)."""
-        with self._lock:
-            self._publish_locked()
+    def _send(self, kind: str, arg: Any = None) -> None:
+        with self._cv:
+            self._send_locked(kind, arg)
 
-    # --- reading (any thread) ------------------------------------------------
+    def _send_locked(self, kind: str, arg: Any) -> None:
+        if not self._closed:  # an ended run takes no more commands
+            self._commands.append((kind, arg))
+            self._cv.notify_all()
+
+    # --- reading (any thread) -------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        with self._lock:
+        with self._cv:
             return self._snap
 
-    def generator_copy(self) -> torch.nn.Module:
-        """A private copy of the current G (or its EMA) for the latent explorer."""
-        with self._model_lock:
-            return self.trainer.generator_copy()
+    def wait(self, predicate: Callable[[Snapshot], bool], timeout: float) -> Snapshot:
+        """The first snapshot for which predicate holds, or the latest one when `timeout` seconds pass first."""
+        with self._cv:
+            self._cv.wait_for(lambda: predicate(self._snap), timeout)
+            return self._snap
 
-    def models_copy(self) -> tuple[torch.nn.Module, torch.nn.Module]:
+    def generator_copy(self):
+        """A private copy of the sampling G (its EMA when there is one), for the latent explorer."""
+        return self._call(lambda t: t.generator_copy())
+
+    def models_copy(self):
         """Private CPU copies of (the sampling G, D) in eval mode, for charts that probe both."""
-        with self._model_lock:
-            G, D = copy.deepcopy(self.trainer.sampler()), copy.deepcopy(self.trainer.D)
-        return G.eval().cpu(), D.eval().cpu()
+        return self._call(lambda t: (copy.deepcopy(t.sampler()).eval().cpu(), copy.deepcopy(t.D).eval().cpu()))
 
-    def checkpoint_state(self) -> dict:
-        """Everything a checkpoint needs, copied consistently between steps."""
-        with self._model_lock:
-            state = copy.deepcopy(self.trainer.state_dict())
-            cfg = self.trainer.cfg
-            history = self.curve.state_dict()
-            events = [(e.step, e.field, e.old, e.new) for e in self.events]
-        return {"config": cfg, "trainer": state, "history": history, "events": events, "preset": self.preset}
+    def dataset(self):
+        """The run's data (a Dataset never changes once built)."""
+        return self._call(lambda t: t.data)
 
-    # --- the worker thread ----------------------------------------------------
+    def checkpoint(self) -> dict:
+        """A checkpoint payload of the run as it is now, taken between two steps."""
+        return self._call(self._payload)
+
+    def save(self, path: str) -> str:
+        """Write the run's checkpoint to `path` atomically; safe while it trains."""
+        from .checkpoint import save_checkpoint
+        return save_checkpoint(path, self.checkpoint())
+
+    def _call(self, fn: Callable[[Trainer], Any]):
+        box: Future | None = None
+        with self._cv:
+            if not self._closed:
+                box = Future()
+                self._commands.append(("call", (fn, box)))
+                self._cv.notify_all()
+        if box is not None:
+            return box.result(CALL_TIMEOUT_S)
+        with self._direct:
+            return fn(self._built())
+
+    def _built(self) -> Trainer:
+        if self._trainer is None:
+            raise RuntimeError("the run has no models: they could not be built")
+        return self._trainer
+
+    # --- the run's thread ---------------------------------------------------------------------
     def _work(self) -> None:
-        set_threads(self.trainer.cfg.threads)
-        while True:
-            with self._lock:
-                while not self._stopping and not self._should_step_locked():
-                    self._lock.wait()
-                if self._stopping:
-                    return
-                single = self._status != "running"
-                if single:
-                    self._single_steps -= 1
-            self._one_step()
-            if single:
-                with self._lock:
-                    self._publish_locked()
+        _name_os_thread(THREAD_NAME)
+        try:
+            if self._build():
+                self._loop()
+        except Exception as e:  # a bug of ours: end the run and say so, rather than hang its pages
+            self._set(Status.FAILED, Reason.ERROR, Problem(type(e).__name__, message=str(e)))
+        finally:
+            self._close()
 
-    def _should_step_locked(self) -> bool:
-        return self._status == "running" or (self._status == "paused" and self._single_steps > 0)
+    def _build(self) -> bool:
+        trainer, payload, evaluator = self._build_args
+        self._build_args = None  # the payload's tensors are copied into the trainer: let them go
+        try:
+            set_threads(self._cfg.threads)
+            if trainer is None:
+                trainer = Trainer(self._cfg)
+            if payload is not None:
+                restore_trainer(trainer, payload)
+                self._curve.load_state_dict(payload["history"])
+                self._events.extend(Event(*e) for e in payload.get("events", []))
+            if evaluator == AUTO:
+                from .metrics import evaluator_for, fid_floor
+                evaluator, self._fid_floor = evaluator_for(trainer), fid_floor(trainer.cfg)
+        except Exception as e:  # bad data, a model that does not fit, a device that is not there
+            reason = Reason.DATA_ERROR if isinstance(e, DatasetError) else Reason.ERROR
+            self._set(Status.FAILED, reason, Problem(type(e).__name__, message=str(e)))
+            return False
+        self._trainer, self._evaluator = trainer, evaluator
+        self._last_good = LastGood(trainer)
+        self._real = real_picture(trainer.data)
+        self._take_frame()
+        self._set(Status.IDLE, Reason.NONE)
+        return True
+
+    def _loop(self) -> None:
+        while self._status not in ENDED:
+            for kind, arg in self._next_commands():
+                self._handle(kind, arg)
+            if self._status in ENDED:
+                return
+            if self._wants_step():
+                self._one_step()
+            if self._dirty or time.monotonic() - self._published_at > PUBLISH_EVERY:
+                self._publish()
+
+    def _next_commands(self) -> list:
+        with self._cv:
+            while not (self._commands or self._wants_step() or self._dirty):
+                self._cv.wait()
+            taken, self._commands = list(self._commands), deque()
+        return taken
+
+    def _wants_step(self) -> bool:
+        return self._status is Status.RUNNING or (self._status is Status.PAUSED and self._singles > 0)
+
+    def _handle(self, kind: str, arg: Any) -> None:
+        s = self._status
+        if kind == "call":
+            _fulfil(arg, self._trainer)
+        elif kind == "stop":
+            self._set(Status.STOPPED, arg)
+        elif kind == "update":
+            self._apply(arg)
+        elif kind == "pause" and s is Status.RUNNING:
+            self._set(Status.PAUSED, Reason.BY_USER)
+        elif (kind == "start" and s is Status.IDLE) or (kind in ("start", "resume") and self._can_resume()):
+            self._set(Status.RUNNING, Reason.NONE)
+        elif kind == "step" and s in (Status.IDLE, Status.PAUSED):
+            self._singles += 1
+            self._set(Status.PAUSED, Reason.BY_USER)
+
+    def _can_resume(self) -> bool:
+        return self._status is Status.PAUSED or (self._status is Status.FINISHED and not self._trainer.done)
+
+    def _apply(self, changes: dict) -> None:
+        t = self._trainer
+        old = t.cfg
+        t.apply(**changes)
+        self._events += [Event(t.step_count, k, getattr(old, k), v) for k, v in changes.items() if getattr(old, k) != v]
+        del self._events[:-MAX_EVENTS]
+        if self._status is Status.FINISHED and not t.done:
+            self._reason = Reason.BUDGET_EXTENDED
+        self._dirty = True
 
     def _one_step(self) -> None:
+        t = self._trainer
+        single = self._status is not Status.RUNNING
+        if single:
+            self._singles -= 1
+        if t.done:
+            self._take_frame()
+            return self._set(Status.FINISHED, Reason.BUDGET_DONE)
         t0 = time.perf_counter()
         try:
-            with self._model_lock:
-                with self._lock:
-                    self._apply_pending_locked()
-                if self.trainer.done:
-                    return self._finish("finished: the epoch budget is used up")
-                stats = self.trainer.step()
-        except Exception as e:  # a crash is reported, the weights stay
-            return self._fail(f"{type(e).__name__}: {e}")
-        values = (stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake, stats.value)
-        if not all(math.isfinite(v) for v in values):
+            stats = t.step()
+        except Exception as e:  # a crash ends the run and says why; the weights stay for a download
+            return self._set(Status.FAILED, Reason.ERROR, Problem(type(e).__name__, step=t.step_count, message=str(e)))
+        if not self._last_good.after_step(t, stats):
             return self._rollback(stats)
         dt = time.perf_counter() - t0
         self._elapsed += dt
         self._rate = 1 / dt if self._rate == 0 else 0.95 * self._rate + 0.05 / dt
-        step = self.trainer.step_count
-        self.curve.add(step, self._elapsed, values)
-        if step % self.trainer.cfg.sample_every == 0:
+        step = t.step_count
+        self._curve.add(step, self._elapsed, (stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake, stats.value))
+        if single or step % t.cfg.sample_every == 0:  # a Step shows what it changed
             self._take_frame()
-        if step % GOOD_EVERY == 0:
-            self._last_good = (step, self._copy_state())
-        every = self.trainer.cfg.eval_every
-        if self.evaluator is not None and every and step % every == 0:
+        if self._evaluator is not None and t.cfg.eval_every and step % t.cfg.eval_every == 0:
             self._measure(step)
-        with self._lock:
-            if self._status != "running" or time.monotonic() - self._published_at > PUBLISH_EVERY:
-                self._publish_locked()
+        self._dirty |= single
+
+    def _rollback(self, stats) -> None:
+        what, value = self._last_good.bad_value(stats)
+        bad_step = self._trainer.step_count
+        good_step = self._last_good.restore(self._trainer)
+        # the curves and samples go back with the weights, so that Resume continues one story
+        self._curve.rows = [r for r in self._curve.rows if r[0] <= good_step]
+        self._timeline.frames = [f for f in self._timeline.frames if f.step <= good_step] or self._timeline.frames[:1]
+        self._singles = 0
+        self._set(Status.PAUSED, Reason.NAN, Problem(what, value, bad_step, good_step))
 
     def _measure(self, step: int) -> None:
         try:
-            with self._model_lock:
-                values = self.evaluator(self.trainer)
-        except Exception as e:  # a broken metric must not end the training thread
+            values = self._evaluator(self._trainer)
+        except Exception as e:  # a broken metric must not end the run
             values = {"error": f"{type(e).__name__}: {e}"}
-        self.metrics.append((step, values))
-        if len(self.metrics) > MAX_METRICS:  # thin the old ones, keep the first
-            self.metrics[:] = self.metrics[:1] + self.metrics[2::2]
-
-    def _apply_pending_locked(self) -> None:
-        if not self._pending:
-            return
-        old = self.trainer.cfg
-        self.trainer.apply(**self._pending)
-        for name, new in self._pending.items():
-            if getattr(old, name) != new:
-                self.events.append(Event(self.trainer.step_count, name, getattr(old, name), new))
-        del self.events[:-MAX_EVENTS]
-        self._pending = {}
-        if self._status == "finished" and not self.trainer.done and self._reason.startswith("finished"):
-            self._reason = "the epoch budget was extended: press Resume to go on"
-
-    def _resume_locked(self) -> None:
-        if self._stopping:  # after stop() the worker has returned; "running" would be a lie
-            return
-        if self._status == "paused" or (self._status == "finished" and not self.trainer.done):
-            self._status, self._reason = "running", ""
-            self._publish_locked()
-            self._lock.notify_all()
-
-    def _finish(self, reason: str) -> None:
-        self._take_frame()
-        with self._lock:
-            self._status, self._reason = "finished", reason
-            self._publish_locked()
-
-    def _fail(self, reason: str) -> None:
-        with self._lock:
-            self._status, self._reason = "failed", reason
-            self._publish_locked()
-
-    def _rollback(self, stats) -> None:
-        good_step, state = self._last_good
-        bad_step = self.trainer.step_count  # the step that just produced the NaN/inf
-        with self._model_lock:
-            self.trainer.load_state_dict(copy.deepcopy(state))
-        # the curves and samples go back with the weights, so that Resume continues one story
-        self.curve.rows = [r for r in self.curve.rows if r[0] <= good_step]
-        self.timeline.frames = [f for f in self.timeline.frames if f.step <= good_step] or self.timeline.frames[:1]
-        bad = next(n for n, v in stats.__dict__.items() if not math.isfinite(v))
-        with self._lock:
-            self._status = "paused"
-            self._reason = (f"The {bad.replace('_', ' ')} became {getattr(stats, bad)} at step "
-                            f"{bad_step}. " + NAN_ADVICE.format(good=good_step))
-            self._publish_locked()
-
-    def _copy_state(self) -> dict:
-        return copy.deepcopy(self.trainer.state_dict())
+        self._metrics.append((step, values))
+        if len(self._metrics) > MAX_METRICS:  # thin the old ones, keep the first
+            self._metrics[:] = self._metrics[:1] + self._metrics[2::2]
 
     def _take_frame(self) -> None:
-        t = self.trainer
+        t = self._trainer
         samples = t.generate(t.fixed_z)
         picture = make_grid(samples) if t.data.kind == "image" else samples.numpy()
-        self.timeline.add(Frame(t.step_count, self._elapsed, frozen(picture)))
+        self._timeline.add(Frame(t.step_count, self._elapsed, frozen(picture)))
 
-    def _publish_locked(self) -> None:
-        self._snap = self._build_snapshot()
+    def _payload(self, t: Trainer) -> dict:
+        frames = self._timeline.frames
+        picture = frames[-1].picture if frames and t.data.kind == "image" else None
+        events = [(e.step, e.field, e.old, e.new) for e in self._events]
+        return make_payload(t.cfg, t.data.shape, copy.deepcopy(t.state_dict()), self._curve.state_dict(),
+                            events, self.preset, picture)
 
-    def _build_snapshot(self) -> Snapshot:
-        t = self.trainer
-        eta = t.steps_left() / self._rate if self._rate > 0 else None
-        self._published_at = time.monotonic()
+    def _set(self, status: Status, reason: Reason, problem: Problem | None = None) -> None:
+        self._status, self._reason, self._problem = status, reason, problem
+        self._dirty = True
+
+    def _close(self) -> None:
+        with self._cv:
+            self._closed = True
+            left, self._commands = list(self._commands), deque()
+        with self._direct:
+            for kind, arg in left:
+                if kind == "call":
+                    _fulfil(arg, self._trainer)
+        self._publish()
+
+    def _publish(self) -> None:
+        snap = self._make_snapshot()
+        with self._cv:
+            self._snap = snap
+            self._cv.notify_all()
+        self._dirty, self._published_at = False, time.monotonic()
+
+    def _make_snapshot(self) -> Snapshot:
+        t, self._version = self._trainer, self._version + 1
+        cfg = t.cfg if t is not None else self._cfg
+        running = self._status is Status.RUNNING
+        eta = t.steps_left() / self._rate if t is not None and running and self._rate > 0 else None
         return Snapshot(
-            status=self._status, reason=self._reason, config=t.cfg, kind=t.data.kind,
-            step=t.step_count, epoch=t.epoch, steps_per_sec=self._rate, eta_seconds=eta,
-            elapsed=self._elapsed, history=MappingProxyType(self.curve.columns()), events=tuple(self.events),
-            timeline=tuple(self.timeline.frames), metrics=tuple(self.metrics),
-        )
+            run_id=self.run_id, version=self._version, status=self._status, reason=self._reason, config=cfg,
+            kind="points" if cfg.is_toy else "image", shape=tuple(t.data.shape) if t else (), step=t.step_count if t else 0, epoch=t.epoch if t else 0.0,
+            steps_per_sec=self._rate if running else 0.0, eta_seconds=eta, elapsed=self._elapsed,
+            history=MappingProxyType(self._curve.columns()), events=tuple(self._events),
+            timeline=tuple(self._timeline.frames), metrics=tuple(self._metrics), real=self._real,
+            fid_floor=self._fid_floor, problem=self._problem, preset=self.preset)
+
+
+def _fulfil(request, trainer) -> None:
+    fn, box = request
+    try:
+        if trainer is None:
+            raise RuntimeError("the run has no models: they could not be built")
+        box.set_result(fn(trainer))
+    except Exception as e:
+        box.set_exception(e)
+
+
+def _name_os_thread(name: str) -> None:
+    """Give the OS thread the same name, so a server's training threads can be counted from outside
+    (top -H, /proc/PID/task/*/comm; the tests do)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # 15 = PR_SET_NAME
+        except (OSError, AttributeError):
+            pass

@@ -17,11 +17,6 @@ def real_picture(data: Dataset, seed: int = 0) -> np.ndarray:
     return frozen(data.sample(REAL_POINTS, seed).numpy())
 
 
-def run_real_picture(runner) -> np.ndarray:
-    """Real samples of a run's data; the Dataset never changes during a run, so reading it needs no lock."""
-    return real_picture(runner.trainer.data)
-
-
 def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:
     """A grid blown up with crisp pixels (browsers blur small images), gray as H x W."""
     big = picture.repeat(scale, 0).repeat(scale, 1)

@@ -1,25 +1,68 @@
-"""Snapshot: the immutable view of a run that the Runner publishes and the UI reads."""
+"""Snapshot: the immutable, numbered view of a run that its Runner publishes and every page reads.
+
+Each one carries everything a page shows, so a page never asks the Runner
+anything else while it draws; and the questions the UI asks (can it resume?
+does it take live changes?) are properties here, answered from the types.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from .config import TrainConfig
 from .history import Event, Frame
+from .state import ENDED, Problem, Reason, Status
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    status: str                 # idle, running, paused, finished, failed
-    reason: str                 # why it is paused, finished or failed ("" when running)
+    run_id: str
+    version: int                # grows by one with each snapshot the run publishes
+    status: Status
+    reason: Reason
     config: TrainConfig
     kind: str                   # "image" or "points"
-    step: int
-    epoch: float
-    steps_per_sec: float
-    eta_seconds: float | None   # None until the speed is known
-    elapsed: float              # seconds spent training
+    shape: tuple[int, ...] = ()        # one sample's shape, once the data is loaded
+    step: int = 0
+    epoch: float = 0.0
+    steps_per_sec: float = 0.0
+    eta_seconds: float | None = None   # None until the speed is known
+    elapsed: float = 0.0               # seconds spent training
     history: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # column -> tuple (history.COLUMNS)
     events: tuple[Event, ...] = ()
     timeline: tuple[Frame, ...] = ()
     metrics: tuple[tuple[int, dict], ...] = ()     # (step, {name: value}) from the evaluator
+    real: Any = None                   # read-only real samples to show beside G's (a grid, or points)
+    fid_floor: float | None = None     # real-vs-real Fréchet distance, where the data has one
+    problem: Problem | None = None     # with Reason.NAN, ERROR or DATA_ERROR
+    preset: str = ""
+
+    @property
+    def epochs_left(self) -> bool:
+        return self.epoch < self.config.epochs
+
+    @property
+    def can_resume(self) -> bool:
+        """Resume would train on: paused, or finished with its budget raised since."""
+        return self.status is Status.PAUSED or (self.status is Status.FINISHED and self.epochs_left)
+
+    @property
+    def accepts_live_changes(self) -> bool:
+        """lr_g, lr_d, d_steps and epochs can still change this run (also a finished one, to extend it)."""
+        return self.status not in ENDED
+
+    @property
+    def is_active(self) -> bool:
+        """The run can still go on; while it can, the Train page shows live controls instead of a new-run form."""
+        return self.status in (Status.LOADING, Status.IDLE, Status.QUEUED, Status.RUNNING, Status.PAUSED) \
+            or self.can_resume
+
+    @property
+    def is_training(self) -> bool:
+        """Its pages should refresh by themselves."""
+        return self.status in (Status.LOADING, Status.QUEUED, Status.RUNNING)
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ENDED

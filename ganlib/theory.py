@@ -173,12 +173,12 @@ def _axis(real: np.ndarray, fake: np.ndarray, res: int) -> np.ndarray:
 
 def view(runner, n: int = SAMPLES, seed: int = 0) -> View1D | View2D | None:
     """The Theory lab's view of a live run, or None when its data are images."""
-    data = runner.trainer.data
-    if data.kind != "points" or data.shape[0] not in (1, 2):
+    snap = runner.snapshot()
+    if snap.kind != "points" or snap.shape not in ((1,), (2,)):
         return None
     set_threads()  # this thread's torch threads: 2 would stall on cores the training thread keeps busy
     G, D = models_copy(runner)
-    latent_dim = runner.trainer.cfg.latent_dim
+    data, latent_dim = runner.dataset(), snap.config.latent_dim
     make = view_1d if data.shape[0] == 1 else view_2d
     return make(G, D, data, latent_dim, n=n, seed=seed)
 

@@ -1,4 +1,4 @@
-"""Pieces every page shares: the session's Studio, the sidebar run status, and controls built from TrainConfig.
+"""Pieces every page shares: the server's Runs, the session's Visitor, the sidebar run status, and the config form.
 
 The leading underscore keeps this file out of the page list; app.py names
 the pages explicitly with st.navigation anyway.
@@ -13,49 +13,61 @@ import streamlit as st
 from ganlib.config import TrainConfig, fields
 from ganlib.controls import check
 from ganlib.describe import fraction_done, number, progress_line, status_word
+from ganlib.runs import Runs
+from ganlib.visitor import Visitor
 
 
-def _leave_pages_folder_mode() -> None:
-    """Until some session has run app.py's st.navigation, Streamlit (1.67) treats a folder named pages/ as an
-    old-style multipage app, server-wide. So after a (re)start, a first visitor who opens /train, /theory...
-    (a bookmark, a reload) ran the page without app.py: no run status, and a sidebar listing app, ui and the
-    file names. Every page imports this file first: switch that mode off once and run again, through app.py."""
+def use_app_navigation() -> None:
+    """Route every visit through app.py's st.navigation, also a first visit to /train.
+
+    Streamlit 1.67 sets PagesManager.uses_pages_directory, server-wide, when the main script has a folder
+    named pages/ beside it, and keeps it until some session has run app.py's st.navigation: until then it
+    runs a page opened by URL (a bookmark, a reload after a restart) as an old-style multipage app, without
+    app.py: no run status, and a sidebar listing app, _ui and the file names. No public API turns that off
+    (the layout fixes the folder's name), so app.py and every page call this first: it switches the mode
+    off and reruns, through app.py. tests/test_browser.py opens /train first on a fresh server."""
     from streamlit.runtime.pages_manager import PagesManager
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
 
-_leave_pages_folder_mode()
-
 GROUPS = ("data", "model", "loss", "optimizer", "schedule", "compute")
 OPEN_GROUPS = ("data", "model", "optimizer")  # the rest stay folded so the page is not a wall of inputs
 
 
-@st.cache_resource(scope="session", on_release=lambda s: s.close(), show_spinner=False)
-def studio():
-    """This browser tab's Studio; closing the tab stops and joins its training thread."""
-    from ganlib.studio import Studio  # here, not at the top: it imports torch (seconds), and pages import this file
-    return Studio()
+@st.cache_resource(show_spinner=False)
+def runs() -> Runs:
+    """Every run of this server process (one registry, shared by all sessions)."""
+    return Runs()
+
+
+@st.cache_resource(scope="session", on_release=lambda v: v.close(), show_spinner=False)
+def visitor() -> Visitor:
+    """This browser tab's Visitor. When the tab goes, its run is told to stop; nothing waits on the event loop."""
+    return Visitor(runs())
+
+
+def refresh_every(snap) -> float | None:
+    """Seconds between a live view's refreshes: each second while the run trains or loads, else none."""
+    return 1.0 if snap is not None and snap.is_training else None
 
 
 def status_panel() -> None:
-    """The sidebar's run status on every page; it refreshes itself each second only while a run trains."""
-    runner = studio().runner
-    status = runner.snapshot().status if runner is not None else None
+    """The sidebar's run status on every page; it refreshes itself only while a run trains."""
+    snap = visitor().snapshot()
     with st.sidebar:
-        st.fragment(run_every=1.0 if status == "running" else None)(_status_body)(status)
+        st.fragment(run_every=refresh_every(snap))(_status_body)(snap.status if snap else None)
 
 
-def _status_body(status_at_render: str | None) -> None:
-    runner = studio().runner
-    if runner is None:
+def _status_body(status_at_render) -> None:
+    snap = visitor().snapshot()
+    if snap is None:
         st.caption("No run yet: set one up on the Train page.")
         return
-    snap = runner.snapshot()
     st.markdown(f"**Run:** {status_word(snap)} · {snap.config.dataset}")
     st.progress(fraction_done(snap), text=progress_line(snap))
-    if snap.status != status_at_render:  # finished, NaN-paused or failed in the background: redraw the buttons
+    if snap.status is not status_at_render:  # finished, NaN-paused or failed in the background: redraw the page
         st.rerun()
 
 

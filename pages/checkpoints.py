@@ -9,13 +9,15 @@ import os
 import streamlit as st
 
 from ganlib import CheckpointError, library
-from pages._ui import studio
+from pages._ui import use_app_navigation, visitor
+
+use_app_navigation()
 
 EXPLORE_REQUEST = "explore_request"   # read by pages/explore.py
 
 
 def save_form(folder: str) -> None:
-    runner = studio().runner
+    runner = visitor().runner
     with st.form("ck_save", border=True):
         name = st.text_input("Save the current run as", placeholder="my-digits", key="ck_name")
         if st.form_submit_button("💾 Save", disabled=runner is None):
@@ -25,7 +27,7 @@ def save_form(folder: str) -> None:
             try:
                 path = library.save_target(folder, name)
                 existed = os.path.exists(path)
-                studio().save(name)
+                visitor().save(name)
                 st.success(f"{'Replaced' if existed else 'Saved'} {os.path.basename(path)}")
             except (ValueError, OSError) as e:
                 st.error(str(e))
@@ -52,7 +54,7 @@ def upload_box(folder: str) -> None:
 
 def resume(path: str) -> None:
     try:
-        studio().resume_from(path)
+        visitor().resume_from(path)
         # an idle run loaded from a file goes on with Start (Resume is for a paused run)
         st.session_state.ck_message = ("success", f"Loaded {os.path.basename(path)}: press Start on the Train page "
                                                   "to train on from where it was saved.")
@@ -103,7 +105,7 @@ def row(folder: str, e: dict) -> None:
 
 
 st.title("Checkpoints")
-folder = studio().checkpoint_dir
+folder = visitor().checkpoint_dir
 left, right = st.columns(2)
 with left:
     save_form(folder)

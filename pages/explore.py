@@ -1,7 +1,7 @@
 """Latent explorer: move z by hand, walk from A to B, and see where G sends each z.
 
 G is a private copy (of the current run, a saved checkpoint or an upload), kept
-by the session's Studio per source, so a slider move only runs G, never rebuilds it.
+by the session's Visitor per source, so a slider move only runs G, never rebuilds it.
 """
 import os
 import random
@@ -11,7 +11,9 @@ import streamlit as st
 from ganlib import CheckpointError, LatentModel, load_checkpoint
 from ganlib import explorer as ex
 from ganlib.charts.latent import toy_figure
-from pages._ui import studio
+from pages._ui import use_app_navigation, visitor
+
+use_app_navigation()
 
 SOURCES = ("Current run", "Saved checkpoint", "Upload")
 REQUEST = "explore_request"   # a checkpoint path, set by the Checkpoints page's Explore button
@@ -32,18 +34,18 @@ def seed_input(label: str, key: str, default: int) -> int:
 
 
 def run_source():
-    runner = studio().runner
+    runner = visitor().runner
     if runner is None:
         st.info("No run yet: start one on the Train page, or explore a saved checkpoint.")
         return None
     refresh = st.session_state.setdefault("ex_refresh", 0)
     if st.button("🔄 Refresh weights", help="Copy G's current weights from the run (it keeps training)"):
         refresh = st.session_state.ex_refresh = refresh + 1
-    return ("run", id(runner), refresh), lambda: ex.from_runner(runner)
+    return ("run", runner.run_id, refresh), lambda: ex.from_runner(runner)
 
 
 def file_source():
-    paths, first = ex.saved_checkpoints(studio().checkpoint_dir)
+    paths, first = ex.saved_checkpoints(visitor().checkpoint_dir)
     if not paths:
         st.info("No saved checkpoints yet: save one on the Checkpoints page.")
         return None
@@ -64,13 +66,13 @@ def load_model():
     if path := st.session_state.pop(REQUEST, None):   # sent here by the Checkpoints page
         st.session_state.update(ex_source=SOURCES[1], ex_file=path)
     # with no run yet, open on the shipped checkpoint, so there is something good to explore at once
-    st.session_state.setdefault("ex_source", SOURCES[0] if studio().runner is not None else SOURCES[1])
+    st.session_state.setdefault("ex_source", SOURCES[0] if visitor().runner is not None else SOURCES[1])
     kind = st.radio("Source", SOURCES, horizontal=True, key="ex_source", persist_state="session")
     chosen = {SOURCES[0]: run_source, SOURCES[1]: file_source, SOURCES[2]: upload_source}[kind]()
     if chosen is None:
         return None
     try:
-        model, cfg, caption = studio().explorer_model(*chosen)
+        model, cfg, caption = visitor().explorer_model(*chosen)
     except CheckpointError as e:
         st.error(str(e))
         return None

@@ -1,7 +1,7 @@
 """Theory lab: the math of the classic GAN texts, drawn live from a 1-D or 2-D toy run.
 
 Reads the session's run only through ganlib.theory.view (private copies of G
-and D, taken between steps) and runner.snapshot().
+and D, taken between steps) and the run's snapshot.
 """
 import math
 
@@ -10,7 +10,10 @@ import streamlit as st
 from ganlib import theory
 from ganlib.charts.theory import density_figure, field_figure, g_loss_figure, value_figure
 from ganlib.describe import status_word
-from pages._ui import studio
+from ganlib.state import Status
+from pages._ui import refresh_every, use_app_navigation, visitor
+
+use_app_navigation()
 
 TOYS = ("gauss-1d", "ring8", "grid25")
 LOSS_NAMES = {"bce": "non-saturating (bce)", "minimax": "minimax (the paper's)"}
@@ -43,8 +46,8 @@ The non-saturating loss $-\log D(G(z))$ has the same fixed point but is steep ri
 
 
 def start(name: str, loss: str) -> None:
-    s = studio()
-    s.new_run(s.choose_preset(name).replace(loss=loss)).start()
+    v = visitor()
+    v.new_run(v.choose_preset(name).replace(loss=loss)).start()
 
 
 def launcher() -> None:
@@ -60,8 +63,8 @@ def current_view(runner):
     """The theory view of the run, recomputed only when the run has moved on."""
     snap = runner.snapshot()
     cached = st.session_state.get("th_view")
-    if cached is None or cached[:2] != (id(runner), snap.step):
-        cached = (id(runner), snap.step, theory.view(runner))
+    if cached is None or cached[:2] != (snap.run_id, snap.step):
+        cached = (snap.run_id, snap.step, theory.view(runner))
         st.session_state.th_view = cached
     return snap, cached[2]
 
@@ -98,9 +101,12 @@ def show_2d(v: theory.View2D) -> None:
 
 
 def live() -> None:
-    runner = studio().runner
+    runner = visitor().runner
     if runner is None:
         st.info("No run yet: start a toy above.")
+        return
+    if runner.snapshot().status is Status.LOADING:
+        st.info("Loading the data and building G and D…")
         return
     snap, v = current_view(runner)
     if v is None:
@@ -118,9 +124,7 @@ def live() -> None:
 st.title("Theory lab")
 st.markdown(INTRO)
 launcher()
-run = studio().runner
-running = run is not None and run.snapshot().status == "running"
-st.fragment(run_every=1.0 if running else None)(live)()
+st.fragment(run_every=refresh_every(visitor().snapshot()))(live)()
 with st.expander("Minimax or non-saturating: why G's gradient vanishes early with minimax"):
     st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
     st.markdown(LOSSES)

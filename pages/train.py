@@ -1,7 +1,7 @@
 """Train page: pick a preset, adjust the config, press Start, and watch G and D play live.
 
 Widgets only: what the buttons do is ganlib.controls, the words ganlib.describe,
-the figures ganlib.charts.training. Everything live is read from runner.snapshot().
+the figures ganlib.charts.training. Everything live is read from one snapshot per refresh.
 """
 import streamlit as st
 
@@ -11,14 +11,15 @@ from ganlib.charts.training import points_figure, training_figure
 from ganlib.config import fields
 from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message
 from ganlib.presets import describe
-from pages._ui import config_form, field_input, studio
+from ganlib.state import Status
+from pages._ui import config_form, field_input, refresh_every, use_app_navigation, visitor
 
-BUTTONS = ("Start", "Pause", "Resume", "Step", "Stop", "Reset")
+use_app_navigation()
 
 
-def setup(s):
+def setup(s, snap):
     """Preset and config form; returns a valid config or None."""
-    if s.runner is not None:  # a finished run stays on show below: say what this form is for
+    if snap is not None:  # a finished run stays on show below: say what this form is for
         st.markdown("**Set up a new run** (Start replaces the run shown below)")
     names = list(PRESETS)
     st.selectbox("preset", names, index=names.index(s.preset_name) if s.preset_name in names else 0,
@@ -36,22 +37,21 @@ def _apply_live(runner, name, key):
     st.session_state["live_error"] = controls.apply_live(runner, name, st.session_state[key])
 
 
-def live_controls(runner):
-    snap = runner.snapshot()
+def live_controls(runner, snap):
     st.markdown("**Change while it trains** " + ("(to train longer: raise epochs, then press Resume)"
-                if snap.status == "finished" else "(applies at the next step; a dotted line marks it on the chart)"))
+                if snap.status is Status.FINISHED else "(applies at the next step; a dotted line marks it on the chart)"))
     for col, f in zip(st.columns(len(LIVE_FIELDS)), [f for f in fields() if f.name in LIVE_FIELDS]):
-        key = f"live.{id(runner)}.{f.name}"
+        key = f"live.{snap.run_id}.{f.name}"
         with col:
             field_input(f, getattr(snap.config, f.name), key, on_change=_apply_live, args=(runner, f.name, key))
     if st.session_state.get("live_error"):
         st.error(st.session_state["live_error"])
 
 
-def button_row(s, cfg):
-    ok = controls.buttons(s.runner, cfg is not None)
+def button_row(s, snap, cfg):
+    ok = controls.buttons(snap, cfg is not None)
     clicked = None
-    for col, label in zip(st.columns(len(BUTTONS)), BUTTONS):
+    for col, label in zip(st.columns(len(controls.BUTTONS)), controls.BUTTONS):
         if col.button(label, key=f"btn.{label}", disabled=not ok[label.lower()], width="stretch",
                       type="primary" if label == "Start" else "secondary"):
             clicked = label
@@ -78,18 +78,12 @@ def frame_slider(frames, running, key):
                             key=f"{key}.{n}", format_func=lambda i: f"step {frames[i].step}")
 
 
-def real_samples(runner):
-    from ganlib.samples import run_real_picture  # torch: imported once there is a run to show
-    cached = st.session_state.get("real_samples")
-    if cached is None or cached[0] != id(runner):
-        cached = st.session_state["real_samples"] = (id(runner), run_real_picture(runner))
-    return cached[1]
-
-
-def samples(runner, snap):
+def samples(snap):
     from ganlib.samples import enlarge
-    i = frame_slider(snap.timeline, snap.status == "running", f"frame.{id(runner)}")
-    frame, real = snap.timeline[i], real_samples(runner)
+    if not snap.timeline:  # still loading
+        return
+    i = frame_slider(snap.timeline, snap.status is Status.RUNNING, f"frame.{snap.run_id}")
+    frame, real = snap.timeline[i], snap.real
     if snap.kind != "image":
         st.plotly_chart(points_figure(frame.picture, real), key="points")
         st.caption(f"G's samples from the fixed z at step {frame.step} (orange) over real ones (grey)")
@@ -101,31 +95,29 @@ def samples(runner, snap):
 
 
 def live_view(status_at_render, form_ok=True):
-    runner = studio().runner
-    if runner is None:
+    snap = visitor().snapshot()
+    if snap is None:
         st.info("Pick a preset, adjust it if you like, then press Start (or Step to go one step at a time)."
                 if form_ok else "Fix the setting marked in red above; then Start and Step work again.")
         return
-    snap = runner.snapshot()
     level, text = status_message(snap)
     getattr(st, level)(text)
     st.progress(fraction_done(snap), text=progress_line(snap))
     st.caption("This run: " + config_summary(snap.config))
     st.plotly_chart(training_figure(snap.history, snap.events, snap.config.loss), key="curves")
     if snap.metrics:
-        from ganlib.metrics import fid_floor
-        st.plotly_chart(quality_figure(snap.metrics, fid_floor(snap.config)), key="quality")
+        st.plotly_chart(quality_figure(snap.metrics, snap.fid_floor), key="quality")
     if note := quality_note(snap.config, snap.metrics):
         st.caption(note)
-    samples(runner, snap)
-    if snap.status != status_at_render:  # it finished or stopped by itself: redraw the whole page
+    samples(snap)
+    if snap.status is not status_at_render:  # it finished or stopped by itself: redraw the whole page
         st.rerun()
 
 
-def downloads(runner):
+def downloads(runner, snap):
     from ganlib.downloads import checkpoint_bytes, history_file, timeline_gif
-    real = real_samples(runner) if runner.snapshot().kind != "image" else None
-    name = runner.preset or "run"
+    real = snap.real if snap.kind != "image" else None
+    name = snap.preset or "run"
     c1, c2, c3 = st.columns(3)
     # callables: the files are made when clicked, so they hold the run as it is then
     c1.download_button("Checkpoint (.pt)", lambda: checkpoint_bytes(runner), f"{name}.pt", key="dl.pt",
@@ -137,14 +129,14 @@ def downloads(runner):
 
 
 st.title("Train")
-s = studio()
+s = visitor()
 runner, cfg = s.runner, None
-if controls.live(runner):
-    live_controls(runner)
-if not controls.active(runner):
-    cfg = setup(s)
-button_row(s, cfg)
-status = runner.snapshot().status if runner is not None else None
-st.fragment(run_every=1.0 if status == "running" else None)(live_view)(status, cfg is not None)
-if runner is not None:
-    downloads(runner)
+snap = runner.snapshot() if runner is not None else None
+if snap is not None and snap.accepts_live_changes:
+    live_controls(runner, snap)
+if snap is None or not snap.is_active:
+    cfg = setup(s, snap)
+button_row(s, snap, cfg)
+st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None)
+if snap is not None and snap.shape:  # built: there is something to download
+    downloads(runner, snap)

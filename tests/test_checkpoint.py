@@ -10,7 +10,7 @@ import torch
 from ganlib import (CheckpointError, Dataset, LatentModel, Runner, Trainer, load_checkpoint, preset,
                     runner_from_checkpoint, save_checkpoint, save_run, trainer_from_checkpoint)
 from ganlib.checkpoint import FORMAT, VERSION, build_generator, make_payload, restore_trainer, summary
-from ganlib.studio import checkpoint_path
+from ganlib.library import checkpoint_path
 
 
 

@@ -1,5 +1,11 @@
-"""Runner: a Trainer on a background thread, driven by commands and read through immutable snapshots."""
+"""Runner: the only writer of a run. Commands go in, numbered immutable snapshots come out.
+
+These tests watch a run only as a page does: through snapshots, `wait`, and
+the Runner's public calls. None of them reads a private attribute of the
+Runner or of threading.
+"""
 import dataclasses
+import functools
 import math
 import threading
 import time
@@ -11,9 +17,10 @@ import torch
 import ganlib.runner as runner_module
 from ganlib import Dataset, Runner, Snapshot, StepStats, Trainer, preset
 from ganlib.history import COLUMNS, Curve, Frame, Timeline
+from ganlib.lastgood import LastGood
+from ganlib.state import Problem, Reason, Status
 
 WAIT = 60.0  # seconds before a wait counts as a hang; never reached unless something is broken
-
 
 
 def wait_for(pred, what: str, timeout: float = WAIT):
@@ -22,6 +29,12 @@ def wait_for(pred, what: str, timeout: float = WAIT):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.005)
+
+
+def until(r, pred, what: str) -> Snapshot:
+    s = r.wait(pred, WAIT)
+    assert pred(s), f"timed out waiting for {what}"
+    return s
 
 
 def toy(**changes):
@@ -33,146 +46,203 @@ def make_runner():
     made = []
 
     def make(cfg=None, **kw):
-        r = Runner(cfg if cfg is not None else toy(), **kw)
+        r = Runner(cfg if cfg is not None and not kw.get("trainer") else (None if kw.get("trainer") else toy()), **kw)
         made.append(r)
         return r
     yield make
     for r in made:
-        r.stop()
+        r.close()
 
 
 def runner_threads():
-    """Live worker threads (a set: other test files may leave runners of their own alive)."""
-    return {t for t in threading.enumerate() if t.name == "ganlib-runner"}
+    """Live run threads (a set: other test files may leave runners of their own alive)."""
+    return {t for t in threading.enumerate() if t.name == runner_module.THREAD_NAME}
 
 
-def settled(r):
-    """For a runner that is not running: wait until its worker idles (it waits on the runner's condition
-    only after publishing the last step) and return the snapshot, which then matches the trainer."""
-    wait_for(lambda: not r.alive or r._lock._waiters, "the worker to go idle")
-    s = r.snapshot()
-    assert s.step == r.trainer.step_count
+def built(r) -> Snapshot:
+    return until(r, lambda s: s.status is not Status.LOADING, "the run to build")
+
+
+def stepped(r, n: int) -> Snapshot:
+    """Press Step until the run has made n steps; returns the paused snapshot."""
+    s = built(r)
+    while s.step < n:
+        before = s.step
+        r.step()
+        s = until(r, lambda s: s.step > before or s.status is not Status.PAUSED and s.status is not Status.IDLE,
+                  "a step")
     return s
 
 
-def test_initial_snapshot(make_runner):
+def weights(r) -> list[torch.Tensor]:
+    state = r.checkpoint()["trainer"]
+    return [v for part in ("G", "D") for v in state[part].values()]
+
+
+def test_initial_snapshots(make_runner):
     r = make_runner(preset="ring8")
-    s = r.snapshot()
-    assert isinstance(s, Snapshot)
-    assert (s.status, s.reason, s.step, s.kind) == ("idle", "", 0, "points")
-    assert s.config == r.trainer.cfg and s.eta_seconds is None
+    first = r.snapshot()
+    assert isinstance(first, Snapshot) and first.version >= 1 and first.run_id == r.run_id
+    s = built(r)
+    assert (s.status, s.reason, s.step, s.kind, s.shape) == (Status.IDLE, Reason.NONE, 0, "points", (2,))
+    assert s.version > first.version and s.eta_seconds is None
     assert len(s.timeline) == 1 and s.timeline[0].step == 0          # the untrained G's samples
-    assert s.timeline[0].picture.shape == (64, 2)
+    assert s.timeline[0].picture.shape == (64, 2) and s.real.shape[1] == 2
     assert set(s.history) == set(COLUMNS) and all(len(v) == 0 for v in s.history.values())
-    assert not r.alive
+    assert r.alive and not s.can_resume and s.is_active and s.accepts_live_changes
+
+
+def test_run_ids_are_unique_and_never_reused(make_runner):
+    ids = set()
+    for _ in range(30):
+        r = Runner(toy())
+        ids.add(r.run_id)
+        r.close()
+    assert len(ids) == 30
 
 
 def test_status_transitions(make_runner):
     before = runner_threads()
     r = make_runner()
     r.start()
-    assert r.snapshot().status == "running"
-    wait_for(lambda: r.snapshot().step >= 3, "a few steps")
-    assert r.alive
+    s = until(r, lambda s: s.step >= 3, "a few steps")
+    assert s.status is Status.RUNNING and r.alive
 
     r.pause()
-    s = settled(r)
-    assert (s.status, s.reason) == ("paused", "paused by you")
+    s = until(r, lambda s: s.status is Status.PAUSED, "the pause")
+    assert s.reason is Reason.BY_USER and s.can_resume
     step = s.step
     time.sleep(0.2)
-    assert r.trainer.step_count == step and r.snapshot().step == step  # paused means no steps
+    assert r.snapshot().step == step and r.checkpoint()["trainer"]["step"] == step  # paused means no steps
 
-    r.step_once()
-    wait_for(lambda: r.snapshot().step == step + 1, "one step")
-    r.step_once()
-    r.step_once()
-    wait_for(lambda: r.snapshot().step == step + 3, "two more steps")
-    assert settled(r).status == "paused"
+    r.step()
+    until(r, lambda s: s.step == step + 1, "one step")
+    r.step()
+    r.step()
+    s = until(r, lambda s: s.step == step + 3, "two more steps")
+    assert s.status is Status.PAUSED
 
     r.resume()
-    assert r.snapshot().status == "running"
-    wait_for(lambda: r.snapshot().step >= step + 6, "steps after resume")
-    h = r.snapshot().history
+    s = until(r, lambda s: s.step >= step + 6, "steps after resume")
+    assert s.status is Status.RUNNING
+    h = s.history
     assert len(h["step"]) >= 1 and all(len(v) == len(h["step"]) for v in h.values())
 
     r.stop()
+    assert r.join(WAIT)
     s = r.snapshot()
-    assert (s.status, s.reason) == ("finished", "stopped by you")
-    assert not r.alive
-    assert runner_threads() <= before  # the worker thread is gone
-    stopped_at = r.trainer.step_count
+    assert (s.status, s.reason) == (Status.STOPPED, Reason.BY_USER) and s.ended and not s.is_active
+    assert runner_threads() <= before  # the thread is gone
+    stopped_at = s.step
 
-    # stop is final: nothing claims to run again without a worker
-    for command in (r.resume, r.start, r.step_once):
+    # stop is final: nothing claims to run again without a thread
+    for command in (r.resume, r.start, r.step, r.pause):
         command()
-        assert r.snapshot().status == "finished"
     time.sleep(0.1)
-    assert r.trainer.step_count == stopped_at and not r.alive
+    assert r.snapshot().status is Status.STOPPED and r.checkpoint()["trainer"]["step"] == stopped_at
     r.stop()  # twice is fine
 
 
-def test_step_once_before_start(make_runner):
+def test_versions_grow_with_each_snapshot(make_runner):
     r = make_runner()
-    r.step_once()
-    wait_for(lambda: r.snapshot().step == 1, "the first step")
-    s = settled(r)
-    assert (s.status, s.step) == ("paused", 1)
+    seen = []
+    r.start()
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        seen.append(r.snapshot().version)
+        time.sleep(0.01)
+    assert seen == sorted(seen) and len(set(seen)) >= 3
+
+
+def test_step_before_start(make_runner):
+    r = make_runner()
+    s = stepped(r, 1)
+    assert (s.status, s.step) == (Status.PAUSED, 1)
     assert s.history["step"] == (1,)
-    r.start()  # start with a thread already there means resume
-    assert r.snapshot().status == "running"
-    wait_for(lambda: r.snapshot().step >= 3, "steps after start")
+    assert s.timeline[-1].step == 1   # a Step shows what it changed
+    r.start()  # start on a paused run means resume
+    s = until(r, lambda s: s.step >= 3, "steps after start")
+    assert s.status is Status.RUNNING
 
 
 def test_pause_and_resume_when_not_applicable(make_runner):
     r = make_runner()
+    built(r)
     r.pause()   # idle: nothing to pause
     r.resume()  # idle: resume does not start a run
-    assert r.snapshot().status == "idle" and not r.alive
+    time.sleep(0.1)
+    assert r.snapshot().status is Status.IDLE
     r.stop()
-    assert r.snapshot().status == "idle"
+    assert r.join(WAIT) and r.snapshot().status is Status.STOPPED
     r.start()   # after stop: stays stopped
-    assert not r.alive and r.snapshot().status == "idle"
+    time.sleep(0.1)
+    assert not r.alive and r.snapshot().status is Status.STOPPED
+
+
+def test_stop_while_loading_ends_the_thread(make_runner, monkeypatch):
+    gate = threading.Event()
+    real_init = Trainer.__init__
+
+    def slow_init(self, *a, **kw):
+        gate.wait(WAIT)
+        real_init(self, *a, **kw)
+    monkeypatch.setattr(Trainer, "__init__", slow_init)
+    r = make_runner()
+    assert r.snapshot().status is Status.LOADING
+    r.start()
+    r.stop()
+    gate.set()
+    assert r.join(WAIT)
+    assert r.snapshot().status is Status.STOPPED and r.snapshot().step == 0
+
+
+def test_a_bad_dataset_fails_with_a_typed_reason(make_runner, tmp_path):
+    r = make_runner(preset("seed-mlp").replace(dataset="folder", data_path=str(tmp_path / "none")))
+    s = until(r, lambda s: s.ended, "the failure")
+    assert (s.status, s.reason) == (Status.FAILED, Reason.DATA_ERROR)
+    assert s.problem.what == "DatasetError" and s.problem.message.startswith("data_path:")
+    assert not r.alive and not s.is_active
+    with pytest.raises(RuntimeError):
+        r.generator_copy()
 
 
 def test_update_while_paused_records_events(make_runner):
     r = make_runner()
-    r.step_once()
-    wait_for(lambda: r.snapshot().step == 1, "one step")
-    settled(r)
+    stepped(r, 1)
     r.update(lr_g=5e-4, d_steps=2)
-    s = r.snapshot()
+    s = until(r, lambda s: len(s.events) == 2, "the changes")
     assert s.config.lr_g == 5e-4 and s.config.d_steps == 2
-    assert all(g["lr"] == 5e-4 for g in r.trainer.opt_g.param_groups)
+    assert all(g["lr"] == 5e-4 for g in r.checkpoint()["trainer"]["opt_g"]["param_groups"])
     assert [(e.step, e.field, e.old, e.new) for e in s.events] == [(1, "lr_g", 1e-3, 5e-4), (1, "d_steps", 1, 2)]
     r.update(lr_g=5e-4)  # no change, no event
-    assert len(r.snapshot().events) == 2
     r.update(epochs=3000)
-    e = r.snapshot().events[-1]
-    assert (e.step, e.field, e.old, e.new) == (1, "epochs", 2000, 3000)
-    seen = r.trainer.batches_seen
-    r.step_once()
-    wait_for(lambda: r.trainer.step_count == 2, "one more step")
-    assert r.trainer.batches_seen == seen + 2
+    s = until(r, lambda s: s.config.epochs == 3000, "the epochs change")
+    e = s.events[-1]
+    assert len(s.events) == 3 and (e.step, e.field, e.old, e.new) == (1, "epochs", 2000, 3000)
+    seen = r.checkpoint()["trainer"]["batches_seen"]
+    stepped(r, 2)
+    assert r.checkpoint()["trainer"]["batches_seen"] == seen + 2
 
 
 def test_update_while_running(make_runner):
     r = make_runner()
     r.start()
-    wait_for(lambda: r.snapshot().step >= 2, "steps")
+    until(r, lambda s: s.step >= 2, "steps")
     r.update(lr_d=3e-4)
-    wait_for(lambda: any(e.field == "lr_d" for e in r.snapshot().events), "the change to be applied")
-    e = next(e for e in r.snapshot().events if e.field == "lr_d")
+    s = until(r, lambda s: any(e.field == "lr_d" for e in s.events), "the change to be applied")
+    e = next(e for e in s.events if e.field == "lr_d")
     assert (e.old, e.new) == (1e-3, 3e-4) and e.step >= 2
-    assert r.trainer.cfg.lr_d == 3e-4
-    assert all(g["lr"] == 3e-4 for g in r.trainer.opt_d.param_groups)
+    assert s.config.lr_d == 3e-4
+    assert all(g["lr"] == 3e-4 for g in r.checkpoint()["trainer"]["opt_d"]["param_groups"])
 
 
 def test_update_coerces_numbers(make_runner):
     r = make_runner()
     r.update(lr_g=np.float64(1e-4), epochs=np.int64(50), d_steps=2.0)
-    cfg = r.trainer.cfg
+    s = until(r, lambda s: len(s.events) == 3, "the changes")
+    cfg = s.config
     assert (type(cfg.lr_g), type(cfg.epochs), type(cfg.d_steps)) == (float, int, int)
-    assert all(type(e.new) in (int, float) for e in r.events)
+    assert all(type(e.new) in (int, float) for e in s.events)
 
 
 @pytest.mark.parametrize("changes,field", [
@@ -187,46 +257,11 @@ def test_update_coerces_numbers(make_runner):
 ])
 def test_update_rejects_with_field_name(make_runner, changes, field):
     r = make_runner()
-    before = r.trainer.cfg
+    before = built(r).config
     with pytest.raises(ValueError, match=f"^{field}:"):
         r.update(**changes)
-    assert r.trainer.cfg == before and r.snapshot().events == ()
-    r.step_once()
-    wait_for(lambda: r.trainer.step_count == 1, "a step")
-    assert r.trainer.cfg == before  # nothing half-applied at the next step either
-
-
-def test_update_during_a_step_does_not_deadlock():
-    """update() while the worker holds the model lock once took the two locks in the opposite order.
-
-    The worker is held inside a step (in _finish, which needs the command lock) while update() runs.
-    """
-    r = Runner(toy(batch_size=4096, epochs=1))  # not in make_runner: a deadlocked runner cannot be stopped
-    r.step_once()
-    r.step_once()
-    wait_for(lambda: r.snapshot().step == 2, "two steps")
-    settled(r)
-    assert r.trainer.done
-    inside, go = threading.Event(), threading.Event()
-    take_frame = r._take_frame
-
-    def held_take_frame():
-        inside.set()
-        go.wait(WAIT)
-        take_frame()
-    r._take_frame = held_take_frame
-    r.step_once()  # the budget is used up: the worker finishes the run, holding the model lock
-    assert inside.wait(WAIT)
-    updater = threading.Thread(target=lambda: r.update(epochs=2), daemon=True)
-    updater.start()
-    time.sleep(0.2)  # let update() get to the model lock (were it later, the test would only be weaker)
-    go.set()
-    updater.join(WAIT)
-    assert not updater.is_alive(), "deadlock: update() and the worker each hold the lock the other waits for"
-    s = settled(r)
-    assert s.status == "finished" and "extended" in s.reason and s.config.epochs == 2
-    r.stop()
-    assert not r.alive
+    s = stepped(r, 1)
+    assert s.config == before and s.events == ()  # nothing half-applied at the next step either
 
 
 def test_several_runners_in_one_process(make_runner):
@@ -234,24 +269,23 @@ def test_several_runners_in_one_process(make_runner):
     a = make_runner(toy(seed=1))
     b = make_runner(preset("gauss-1d").replace(batch_size=64))
     a.start(), b.start()
-    wait_for(lambda: a.snapshot().step >= 5 and b.snapshot().step >= 5, "both runners to step")
+    until(a, lambda s: s.step >= 5, "a to step")
+    until(b, lambda s: s.step >= 5, "b to step")
     assert len(runner_threads() - before) == 2
     a.pause()
-    wait_for(lambda: b.snapshot().step >= settled(a).step + 5, "b to go on while a is paused")
-    assert a.snapshot().status == "paused" and b.snapshot().status == "running"
+    paused = until(a, lambda s: s.status is Status.PAUSED, "a to pause")
+    until(b, lambda s: s.step >= paused.step + 5, "b to go on while a is paused")
+    assert a.snapshot().status is Status.PAUSED and b.snapshot().status is Status.RUNNING
     assert b.snapshot().kind == "points" and b.snapshot().timeline[-1].picture.shape == (64, 1)
-    a.stop(), b.stop()
-    assert not a.alive and not b.alive
+    assert a.close(WAIT) and b.close(WAIT)
     assert runner_threads() <= before
 
 
 def test_snapshot_is_immutable(make_runner):
     r = make_runner()
-    r.step_once()
-    wait_for(lambda: r.snapshot().step == 1, "a step")
-    s = settled(r)
+    s = stepped(r, 1)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        s.status = "running"
+        s.status = Status.RUNNING
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.config.lr_g = 1.0
     assert isinstance(s.events, tuple) and isinstance(s.timeline, tuple)
@@ -263,8 +297,7 @@ def test_snapshot_is_immutable(make_runner):
             frame.picture[0] = 0
     assert all(isinstance(v, tuple) for v in s.history.values())
     # later steps publish new snapshots; this one stays as it was
-    r.step_once()
-    wait_for(lambda: r.snapshot().step == 2, "another step")
+    stepped(r, 2)
     assert s.step == 1 and s.history["step"] == (1,)
 
 
@@ -273,15 +306,13 @@ def test_image_snapshot_pictures_are_read_only(make_runner):
     data = Dataset("random", (1, 28, 28), 64, images=images)
     cfg = preset("seed-mlp").replace(batch_size=16, sample_every=1)
     r = make_runner(trainer=Trainer(cfg, data))
-    r.step_once()
-    wait_for(lambda: r.snapshot().step == 1, "a step")
-    s = settled(r)
+    s = stepped(r, 1)
     assert s.kind == "image" and len(s.timeline) == 2
-    pic = s.timeline[-1].picture
-    assert pic.dtype == np.uint8 and pic.ndim == 3 and pic.shape[2] == 1
-    assert not pic.flags.writeable
-    with pytest.raises(ValueError):
-        pic[0, 0, 0] = 1
+    for pic in (s.timeline[-1].picture, s.real):
+        assert pic.dtype == np.uint8 and pic.ndim == 3 and pic.shape[2] == 1
+        assert not pic.flags.writeable
+        with pytest.raises(ValueError):
+            pic[0, 0, 0] = 1
 
 
 def test_curve_stays_bounded():
@@ -327,115 +358,127 @@ def test_timeline_stays_bounded():
     assert steps[0] == 0 and steps[-1] == 99_999 and steps == sorted(steps)
 
 
-def test_runner_history_and_timeline_bounded(make_runner):
+def test_runner_history_and_timeline_bounded(make_runner, monkeypatch):
+    monkeypatch.setattr(runner_module, "Curve", functools.partial(Curve, capacity=8))
+    monkeypatch.setattr(runner_module, "Timeline", functools.partial(Timeline, capacity=5))
     r = make_runner(toy(sample_every=1))
-    r.curve, r.timeline = Curve(capacity=8), Timeline(capacity=5)
     r.start()
-    wait_for(lambda: r.trainer.step_count >= 120, "120 steps")
+    until(r, lambda s: s.step >= 120, "120 steps")
     r.pause()
-    s = settled(r)
+    s = until(r, lambda s: s.status is Status.PAUSED, "the pause")
     assert len(s.history["step"]) <= 8 and len(s.timeline) <= 5
-    assert s.timeline[0].step == 1 and s.timeline[-1].step == s.step  # the first frame is kept
+    assert s.timeline[0].step == 0 and s.timeline[-1].step == s.step  # the first frame is kept
 
 
-def _nan_after(r, good_steps: int, monkeypatch):
-    """Make the trainer's step number good_steps + 1 wreck the weights and report NaN; record good copies."""
-    t, real_step, copies = r.trainer, r.trainer.step, {}
+def nan_trainer(cfg, bad_step: int, copies: dict, *, weights_too: bool = False) -> Trainer:
+    """A Trainer whose step number bad_step wrecks the weights and (unless weights_too) reports NaN losses;
+    with weights_too the losses of that step stay finite (they are measured before the update), and the
+    next step reports NaN: the case that once rolled back to NaN weights."""
+    t = Trainer(cfg)
+    real_step = t.step
 
     def step():
         stats = real_step()
-        copies[t.step_count] = [v.clone() for v in list(t.G.state_dict().values()) + list(t.D.state_dict().values())]
-        if t.step_count == good_steps + 1:
+        if t.step_count == bad_step and not copies.get("wrecked"):  # once: after the rollback it trains on
+            copies["wrecked"] = True
             with torch.no_grad():
                 for p in list(t.G.parameters()) + list(t.D.parameters()):
                     p.fill_(math.nan)
-            return StepStats(math.nan, stats.g_loss, stats.d_real, stats.d_fake, math.nan)
+            if not weights_too:
+                return StepStats(math.nan, stats.g_loss, stats.d_real, stats.d_fake, math.nan)
+        copies[t.step_count] = [v.clone() for v in list(t.G.state_dict().values()) + list(t.D.state_dict().values())]
         return stats
-    monkeypatch.setattr(t, "step", step)
-    return copies
+    t.step = step
+    return t
 
 
 def test_nan_pauses_and_rolls_back(make_runner, monkeypatch):
-    monkeypatch.setattr(runner_module, "GOOD_EVERY", 4)
-    r = make_runner()
-    copies = _nan_after(r, 6, monkeypatch)
+    monkeypatch.setattr(runner_module, "LastGood", functools.partial(LastGood, every=4))
+    copies = {}
+    r = make_runner(trainer=nan_trainer(toy(), 7, copies))
     r.start()
-    wait_for(lambda: r.snapshot().status != "running", "the NaN to pause the run")
-    s = settled(r)
-    assert s.status == "paused"
-    assert "nan" in s.reason.lower() and "d loss" in s.reason
-    assert "at step 7" in s.reason and "rolled back to step 4" in s.reason
-    assert "lower learning rate" in s.reason
-    t = r.trainer
-    assert t.step_count == 4 and s.step == 4
-    now = [v for v in list(t.G.state_dict().values()) + list(t.D.state_dict().values())]
+    s = until(r, lambda s: s.status is not Status.RUNNING and s.step > 0, "the NaN to pause the run")
+    assert (s.status, s.reason) == (Status.PAUSED, Reason.NAN) and s.can_resume
+    assert s.problem == Problem("d_loss", s.problem.value, 7, 4) and math.isnan(s.problem.value)
+    assert s.step == 4
+    now = weights(r)
     assert all(torch.isfinite(v.float()).all() for v in now)
     assert all(torch.equal(a, b) for a, b in zip(now, copies[4]))
     assert all(math.isfinite(v) for v in s.history["d_loss"])  # the NaN never reaches the chart
-
-    monkeypatch.undo()  # the real step again: resume goes on from the last good state
     r.resume()
-    wait_for(lambda: r.trainer.step_count >= 8, "steps after the rollback")
-    assert r.snapshot().status == "running"
+    s = until(r, lambda s: s.step >= 6, "steps after the rollback")
+    assert s.status is Status.RUNNING
 
 
-def test_nan_before_any_good_copy_rolls_back_to_the_start(make_runner, monkeypatch):
-    r = make_runner()
-    initial = [p.detach().clone() for p in r.trainer.G.parameters()]
-    _nan_after(r, 2, monkeypatch)
+def test_nan_weights_on_a_last_good_boundary_roll_back_to_finite_weights(make_runner, monkeypatch):
+    monkeypatch.setattr(runner_module, "LastGood", functools.partial(LastGood, every=4))
+    copies = {}
+    r = make_runner(trainer=nan_trainer(toy(), 8, copies, weights_too=True))
     r.start()
-    wait_for(lambda: r.snapshot().status == "paused", "the NaN pause")
-    assert "step 3" in r.snapshot().reason and "rolled back to step 0" in r.snapshot().reason
-    assert all(torch.equal(a, b) for a, b in zip(r.trainer.G.parameters(), initial))
+    s = until(r, lambda s: s.status is Status.PAUSED, "the NaN pause")
+    assert s.reason is Reason.NAN and s.problem.step == 9 and s.problem.good_step == 4 and s.step == 4
+    assert all(torch.isfinite(v.float()).all() for v in weights(r))
 
 
-def test_a_crash_fails_the_run_with_its_reason(make_runner, monkeypatch):
-    r = make_runner()
+def test_nan_before_any_good_copy_rolls_back_to_the_start(make_runner):
+    cfg = toy()
+    initial = [p.detach().clone() for p in Trainer(cfg).G.parameters()]
+    r = make_runner(trainer=nan_trainer(cfg, 3, {}))
+    r.start()
+    s = until(r, lambda s: s.status is Status.PAUSED, "the NaN pause")
+    assert (s.problem.step, s.problem.good_step, s.step) == (3, 0, 0)
+    G = r.checkpoint()["trainer"]["G"]
+    assert all(torch.equal(a, b) for a, b in zip(G.values(), initial))
+
+
+def test_a_crash_fails_the_run_with_its_reason(make_runner):
+    t = Trainer(toy())
 
     def boom():
         raise RuntimeError("out of cheese")
-    monkeypatch.setattr(r.trainer, "step", boom)
+    t.step = boom
+    r = make_runner(trainer=t)
     r.start()
-    wait_for(lambda: r.snapshot().status == "failed", "the failure")
-    assert r.snapshot().reason == "RuntimeError: out of cheese"
-    r.stop()
-    assert not r.alive
+    s = until(r, lambda s: s.ended, "the failure")
+    assert (s.status, s.reason) == (Status.FAILED, Reason.ERROR)
+    assert (s.problem.what, s.problem.message) == ("RuntimeError", "out of cheese")
+    assert r.join(WAIT)
+    assert r.checkpoint()["trainer"]["step"] == 0  # the weights stay readable for a download
 
 
 def test_finishes_when_the_epoch_budget_is_used_up_and_extends(make_runner):
     # ring8 has 10,000 points per epoch: batch 4096 makes 2 steps an epoch
     r = make_runner(toy(batch_size=4096, epochs=1))
     r.start()
-    wait_for(lambda: r.snapshot().status == "finished", "the end of the budget")
-    s = r.snapshot()
-    assert "epoch budget" in s.reason and s.step == 2 and s.epoch == pytest.approx(1.0)
-    assert r.trainer.done and s.timeline[-1].step == 2
+    s = until(r, lambda s: s.status is Status.FINISHED, "the end of the budget")
+    assert s.reason is Reason.BUDGET_DONE and s.step == 2 and s.epoch == pytest.approx(1.0)
+    assert s.timeline[-1].step == 2 and not s.can_resume and s.accepts_live_changes
     r.resume()  # nothing left to do
-    assert r.snapshot().status == "finished"
+    time.sleep(0.1)
+    assert r.snapshot().status is Status.FINISHED
 
     r.update(epochs=2)
-    s = r.snapshot()
-    assert s.status == "finished" and "extended" in s.reason and s.config.epochs == 2
+    s = until(r, lambda s: s.reason is Reason.BUDGET_EXTENDED, "the extension")
+    assert s.status is Status.FINISHED and s.config.epochs == 2 and s.can_resume
     r.resume()
-    wait_for(lambda: r.snapshot().status == "finished" and r.snapshot().step == 4, "the extended budget")
-    assert "epoch budget" in r.snapshot().reason
-    assert [(e.field, e.old, e.new) for e in r.snapshot().events] == [("epochs", 1, 2)]
+    s = until(r, lambda s: s.status is Status.FINISHED and s.step == 4, "the extended budget")
+    assert s.reason is Reason.BUDGET_DONE
+    assert [(e.field, e.old, e.new) for e in s.events] == [("epochs", 1, 2)]
 
 
 def test_cutting_the_budget_finishes(make_runner):
     r = make_runner(toy(batch_size=4096, epochs=100))
     r.start()
-    wait_for(lambda: r.snapshot().step >= 3, "steps")
+    until(r, lambda s: s.step >= 3, "steps")
     r.update(epochs=1)
-    wait_for(lambda: r.snapshot().status == "finished", "the cut budget to end the run")
-    assert r.trainer.done
+    s = until(r, lambda s: s.status is Status.FINISHED, "the cut budget to end the run")
+    assert s.reason is Reason.BUDGET_DONE
 
 
 def test_eta_and_speed(make_runner):
     r = make_runner(toy(batch_size=4096, epochs=50))
     r.start()
-    wait_for(lambda: r.snapshot().step >= 3 and r.snapshot().eta_seconds is not None, "a speed estimate")
-    s = r.snapshot()
+    s = until(r, lambda s: s.step >= 3 and s.eta_seconds is not None, "a speed estimate")
     assert s.steps_per_sec > 0 and s.eta_seconds >= 0 and s.elapsed > 0
 
 
@@ -446,19 +489,35 @@ def test_evaluator_metrics(make_runner):
         calls.append(trainer.step_count)
         return {"score": float(trainer.step_count)}
     r = make_runner(toy(eval_every=2), evaluator=evaluator)
-    for _ in range(4):
-        r.step_once()
-    wait_for(lambda: r.trainer.step_count == 4, "four steps")
-    s = settled(r)
+    s = stepped(r, 4)
     assert calls == [2, 4] and s.metrics == ((2, {"score": 2.0}), (4, {"score": 4.0}))
 
 
-def test_generator_copy_and_checkpoint_state_while_running(make_runner):
+def test_copies_and_checkpoint_while_running(make_runner):
     r = make_runner()
     r.start()
-    wait_for(lambda: r.snapshot().step >= 2, "steps")
+    until(r, lambda s: s.step >= 2, "steps")
     G = r.generator_copy()
     assert not G.training and G(torch.zeros(3, 2)).shape == (3, 2)
-    state = r.checkpoint_state()
-    assert set(state) == {"config", "trainer", "history", "events", "preset"}
-    assert state["trainer"]["step"] >= 2
+    G2, D = r.models_copy()
+    assert not D.training and D(torch.zeros(3, 2)).shape[0] == 3
+    payload = r.checkpoint()
+    assert payload["trainer"]["step"] >= 2 and payload["config"] == r.snapshot().config.to_dict()
+    assert len(payload["history"]["rows"]) >= 1
+
+
+def test_from_checkpoint_carries_on(make_runner, tmp_path):
+    r = make_runner()
+    stepped(r, 3)
+    r.update(lr_g=4e-4)
+    until(r, lambda s: s.events, "the change")
+    path = r.save(str(tmp_path / "run.pt"))
+    again = make_runner(Runner.from_checkpoint(path) and None) if False else Runner.from_checkpoint(path)
+    try:
+        s = built(again)
+        assert (s.status, s.step, s.config.lr_g) == (Status.IDLE, 3, 4e-4)
+        assert s.history["step"] == (1, 2, 3) and [e.field for e in s.events] == ["lr_g"]
+        again.start()
+        until(again, lambda s: s.step >= 6, "steps after loading")
+    finally:
+        again.close()

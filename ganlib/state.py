@@ -1,0 +1,46 @@
+"""A run's state as types: what it is doing (Status), why (Reason), and what went wrong (Problem).
+
+Code asks these questions of the types (or of the Snapshot's properties);
+only describe.py turns them into words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Status(Enum):
+    LOADING = "loading"    # the run's thread is building its data and models
+    IDLE = "idle"          # built, never stepped since it was made or loaded: Start begins it
+    QUEUED = "queued"      # waiting for a free training slot on this server
+    RUNNING = "running"
+    PAUSED = "paused"      # by the user, or after a NaN was rolled back (see Reason)
+    FINISHED = "finished"  # the epoch budget is used up; raising epochs makes it resumable
+    STOPPED = "stopped"    # ended for good: its thread is gone
+    FAILED = "failed"      # an error ended it: its thread is gone
+
+
+class Reason(Enum):
+    NONE = "none"
+    BY_USER = "by_user"                  # Pause or Stop was pressed
+    BUDGET_DONE = "budget_done"          # the epoch budget is used up
+    BUDGET_EXTENDED = "budget_extended"  # finished, then epochs were raised: Resume goes on
+    NAN = "nan"                          # a loss or weight became NaN/inf; rolled back (Snapshot.problem)
+    ERROR = "error"                      # an exception in a step (Snapshot.problem)
+    DATA_ERROR = "data_error"            # the data or models could not be built (Snapshot.problem)
+    OWNER_GONE = "owner_gone"            # its visitor left for good
+    TIME_BUDGET = "time_budget"          # the server's time budget per run is spent
+
+
+# Statuses whose thread has ended: nothing can change the run any more.
+ENDED = (Status.STOPPED, Status.FAILED)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What went wrong, as data: the bad value of a NaN step, or an error's kind and message."""
+    what: str = ""            # the StepStats field that became non-finite, or the exception's class name
+    value: float = 0.0        # its value (NaN, inf)
+    step: int = 0             # the step that went wrong
+    good_step: int = 0        # the step the weights were rolled back to
+    message: str = ""         # the error's message (never a server path: see errors.py)

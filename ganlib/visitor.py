@@ -1,0 +1,88 @@
+"""Visitor: what one browser session owns (its run, its draft config, the explorer's model), with no UI code.
+
+The app keeps one Visitor per browser session and tells the server's Runs
+when the session ends; it never joins a thread itself. It holds its run by
+id and looks it up in Runs, so a run it let go is gone from every page at once.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from typing import TYPE_CHECKING, Callable
+
+from .config import TrainConfig
+from .presets import DEFAULT_PRESET, preset
+from .runs import Runs
+
+if TYPE_CHECKING:
+    from .runner import Runner
+    from .snapshot import Snapshot
+
+CHECKPOINT_DIR = os.environ.get("GAN_STUDIO_CHECKPOINTS",
+                                os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checkpoints"))
+
+
+class Visitor:
+    def __init__(self, runs: Runs, checkpoint_dir: str = CHECKPOINT_DIR):
+        self.runs, self.checkpoint_dir = runs, checkpoint_dir
+        self.key = secrets.token_urlsafe(12)
+        self.closed = False                  # set by Runs.owner_gone
+        self.preset_name = DEFAULT_PRESET
+        self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits
+        self.run_id: str | None = None
+        self._explored: tuple | None = None  # (source key, LatentModel, config, caption) of the explorer
+
+    @property
+    def runner(self) -> Runner | None:
+        return self.runs.get(self.run_id)
+
+    def snapshot(self) -> Snapshot | None:
+        runner = self.runner
+        return runner.snapshot() if runner is not None else None
+
+    def choose_preset(self, name: str) -> TrainConfig:
+        self.preset_name, self.config = name, preset(name)
+        return self.config
+
+    def new_run(self, cfg: TrainConfig | None = None) -> Runner:
+        """A new run of `cfg` (or the draft) in place of the current one; raises ValueError for a bad config."""
+        cfg = (cfg or self.config).validate()
+        runner = self.runs.create(self, cfg, preset=self.preset_name)
+        self._replace(runner)
+        self.config = cfg
+        return runner
+
+    def resume_from(self, source) -> Runner:
+        """A checkpoint (path, bytes or payload) as the current run: it loads, then waits for Start."""
+        from .checkpoint import load_checkpoint
+        payload = source if isinstance(source, dict) else load_checkpoint(source)
+        runner = self.runs.create(self, payload=payload)
+        self._replace(runner)
+        self.config, self.preset_name = payload["config"], payload.get("preset") or self.preset_name
+        return runner
+
+    def save(self, name: str) -> str:
+        runner = self.runner
+        if runner is None:
+            raise ValueError("name: there is no run to save yet; start one on the Train page")
+        from .library import save_target  # refuses the names of the shipped checkpoints
+        return runner.save(save_target(self.checkpoint_dir, name))
+
+    def reset(self) -> None:
+        self._replace(None)
+
+    def explorer_model(self, key, build: Callable[[], tuple]) -> tuple:
+        """(LatentModel, config, caption) for the explorer's source `key`, built by build() once per key,
+        so that a slider move only runs G; a failed build (a bad upload) raises and caches nothing."""
+        if self._explored is None or self._explored[0] != key:
+            self._explored = (key, *build())
+        return self._explored[1:]
+
+    def close(self) -> None:
+        """The session has ended: its runs stop in the background."""
+        self.runs.owner_gone(self)
+        self._explored = None
+
+    def _replace(self, runner: Runner | None) -> None:
+        old, self.run_id = self.run_id, runner.run_id if runner is not None else None
+        self.runs.retire(old)
