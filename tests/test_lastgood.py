@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from ganlib import StepStats, Trainer, lastgood, preset
+from ganlib import StepStats, Trainer, cli, lastgood, load_checkpoint, preset
 from ganlib.lastgood import LastGood
 
 BAD_STEP = 10  # a kept step (every = 5): its update writes NaN while the losses it reports are finite
@@ -80,3 +80,16 @@ def test_default_every_is_read_when_made(monkeypatch):
     monkeypatch.setattr(lastgood, "GOOD_EVERY", 7)
     assert LastGood(Trainer(small_ring8())).every == 7
 
+
+def test_cli_train_writes_finite_weights_after_a_nan_on_a_kept_step(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(lastgood, "GOOD_EVERY", 5)
+    monkeypatch.setattr(Trainer, "step", nan_update_at(BAD_STEP, Trainer.step))
+    out = str(tmp_path / "nan.pt")
+    code = cli.main(["train", "--preset", "ring8", "--set", "batch_size=32", "--set", "g_width=16",
+                     "--set", "d_width=16", "--steps", "30", "--out", out])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"at step {BAD_STEP + 1}" in err and "last good state (step 5)" in err and "d loss became nan" in err
+    state = load_checkpoint(out)["trainer"]
+    assert state["step"] == 5
+    assert finite(list(state["G"].values()) + list(state["D"].values()))
