@@ -13,6 +13,7 @@ _EXPORTS = {
     "CheckpointError": "errors", "load_checkpoint": "checkpoint", "save_checkpoint": "checkpoint",
     "LIVE_FIELDS": "config", "TrainConfig": "config",
     "Dataset": "data", "DatasetError": "errors", "DatasetUnavailable": "errors", "load_dataset": "data",
+    "LastGood": "lastgood",
     "LatentModel": "latent", "lerp": "latent", "path": "latent", "random_z": "latent", "slerp": "latent",
     "DEFAULT_PRESET": "presets", "PRESETS": "presets", "preset": "presets",
     "Runner": "runner", "Snapshot": "snapshot", "Runs": "runs", "Visitor": "visitor",

@@ -129,8 +129,7 @@ def build_generator(payload: dict, use_ema: bool = True) -> torch.nn.Module:
     """G from a checkpoint (its EMA when it has one), on the CPU, in eval mode."""
     cfg = payload["config"]
     try:
-        with torch.random.fork_rng(devices=[]):
-            G, _ = build_models(cfg, payload["shape"])
+        G, _ = build_models(cfg, payload["shape"])
     except ValueError as e:
         raise CheckpointError(f"checkpoint: its data shape {payload['shape']} does not fit its config ({e})") from None
     state = payload["trainer"]

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import math
 import os
 import re
@@ -106,25 +105,19 @@ def _config(args):
 
 def cmd_train(args) -> int:
     from .device import set_threads
+    from .lastgood import LastGood
     from .trainer import Trainer
     cfg = _config(args)
     set_threads(cfg.threads)
     trainer = Trainer(cfg)
     steps = 1 if args.dry_run else args.steps
-    good, t0, shown = copy.deepcopy(trainer.state_dict()), time.perf_counter(), 0.0
+    last_good, t0, shown = LastGood(trainer), time.perf_counter(), 0.0
     while not trainer.done and (steps is None or trainer.step_count < steps):
         if args.seconds and time.perf_counter() - t0 >= args.seconds:
             break
         stats = trainer.step()
-        if not all(math.isfinite(v) for v in stats.__dict__.values()):
-            bad_step = trainer.step_count  # before the rollback, which resets step_count
-            trainer.load_state_dict(good)
-            _save(args.out, trainer, args.preset, args.compact)
-            print(f"\nerror: the loss became NaN/inf at step {bad_step}; {args.out} holds the "
-                  f"last good state (step {trainer.step_count}). Try a lower lr_d / lr_g.", file=sys.stderr)
-            return 1
-        if trainer.step_count % 200 == 0:
-            good = copy.deepcopy(trainer.state_dict())
+        if not last_good.after_step(trainer, stats):
+            return _roll_back(args, trainer, last_good, stats)
         now = time.perf_counter() - t0
         if now - shown > 0.5 or trainer.done:
             shown = now
@@ -134,6 +127,17 @@ def cmd_train(args) -> int:
     print(f"wrote {path} (step {trainer.step_count}, epoch {trainer.epoch:.2f}, "
           f"{time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+def _roll_back(args, trainer, last_good, stats) -> int:
+    """Write the last good state to --out and say what went wrong; the exit status of a NaN run."""
+    bad_step = trainer.step_count  # before the rollback, which resets step_count
+    name, value = last_good.bad_value(stats)
+    good_step = last_good.restore(trainer)
+    _save(args.out, trainer, args.preset, args.compact)
+    print(f"\nerror: the {name.replace('_', ' ')} became {value} at step {bad_step}; {args.out} holds the "
+          f"last good state (step {good_step}). Try a lower lr_d / lr_g.", file=sys.stderr)
+    return 1
 
 
 def _progress(trainer, stats, seconds, steps, budget_s) -> None:

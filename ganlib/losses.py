@@ -50,9 +50,12 @@ def g_wgan(fake_score):
     return -fake_score.mean()
 
 
-def gradient_penalty(D, real, fake):
-    """WGAN-GP: push the critic's gradient norm towards 1 on points between real and fake."""
-    a = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device)
+def gradient_penalty(D, real, fake, generator: torch.Generator):
+    """WGAN-GP: push the critic's gradient norm towards 1 on points between real and fake.
+
+    The mixing weights come from `generator` (a run's own), never from torch's global RNG."""
+    a = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=generator,
+                   device=generator.device).to(real.device)
     mid = (a * real + (1 - a) * fake).requires_grad_(True)
     grad, = torch.autograd.grad(D(mid).sum(), mid, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()

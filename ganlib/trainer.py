@@ -38,14 +38,15 @@ class Trainer:
         self.cfg = cfg.validate()
         self.device = pick_device(cfg.device)
         self.data = data if data is not None else load_dataset(cfg)
-        with torch.random.fork_rng(devices=[]):  # seed the weights without disturbing anyone else's global RNG
-            torch.manual_seed(cfg.seed)
-            G, D = build_models(cfg, self.data.shape)
+        # everything random in a run comes from this one generator (data order, z, label noise, augmentation,
+        # D's dropout, the gradient penalty's mix), so runs in parallel threads neither share nor race on torch's
+        # global RNG, and a state_dict holds the whole random state; the initial weights come from cfg.seed
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        G, D = build_models(cfg, self.data.shape, self.gen)
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.opt_g = self._adam(self.G, cfg.lr_g)
         self.opt_d = self._adam(self.D, cfg.lr_d)
         self.ema = make_ema(self.G) if cfg.ema > 0 else None
-        self.gen = torch.Generator().manual_seed(cfg.seed)  # data order, z, label noise, augmentation
         self.batches = Batches(self.data, self.gen)
         self.fixed_z = torch.randn(GRID, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
         self.step_count = 0
@@ -93,7 +94,7 @@ class Trainer:
                 fake_logit = D(self._aug(fake.detach())).float()
                 loss_d = self._d_loss(real_logit, fake_logit)
             if cfg.loss == "wgan-gp":
-                loss_d = loss_d + cfg.gp_weight * L.gradient_penalty(D, real, fake.detach())
+                loss_d = loss_d + cfg.gp_weight * L.gradient_penalty(D, real, fake.detach(), self.gen)
             if cfg.r1_weight > 0:  # R1: penalise D's slope on real data, gamma/2 |grad D(x)|^2
                 loss_d = loss_d + cfg.r1_weight / 2 * L.r1_penalty(real_logit, real)
             self.opt_d.zero_grad(set_to_none=True)
@@ -184,7 +185,7 @@ class Trainer:
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
             "step": self.step_count, "batches_seen": self.batches_seen,
-            "rng": {"gen": self.gen.get_state(), "torch": torch.get_rng_state()},
+            "rng": {"gen": self.gen.get_state()},
             "batches": self.batches.state_dict(),
         }
 
@@ -198,7 +199,6 @@ class Trainer:
         if self.ema is not None and s.get("ema") is not None:
             self.ema.load_state_dict(s["ema"])
         self.step_count, self.batches_seen = int(s["step"]), int(s["batches_seen"])
-        self.gen.set_state(s["rng"]["gen"])
-        torch.set_rng_state(s["rng"]["torch"])
+        self.gen.set_state(s["rng"]["gen"])  # older checkpoints also hold rng["torch"]: nothing draws from it now
         self.batches.load_state_dict(s["batches"])
         self.apply()  # the optimizers' saved lr wins over the config's otherwise

@@ -112,17 +112,18 @@ def test_gradient_penalty_zero_for_unit_norm_linear_critic(shape):
     n = 16
     d = int(torch.tensor(shape).prod())
     real, fake = torch.randn(n, *shape), torch.randn(n, *shape)
-    gp = L.gradient_penalty(_linear_critic(d, 1.0), real, fake)
+    gp = L.gradient_penalty(_linear_critic(d, 1.0), real, fake, torch.Generator().manual_seed(0))
     assert gp.item() == pytest.approx(0.0, abs=1e-10)
     # with weight norm 3 the gradient norm is 3 everywhere: (3 - 1)^2 = 4
-    gp3 = L.gradient_penalty(_linear_critic(d, 3.0), real, fake)
+    gp3 = L.gradient_penalty(_linear_critic(d, 3.0), real, fake, torch.Generator().manual_seed(0))
     assert gp3.item() == pytest.approx(4.0, rel=1e-5)
 
 
 def test_gradient_penalty_is_differentiable():
     torch.manual_seed(0)
     D = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
-    gp = L.gradient_penalty(lambda x: D(x).squeeze(1), torch.randn(8, 2), torch.randn(8, 2))
+    real, fake, gen = torch.randn(8, 2), torch.randn(8, 2), torch.Generator().manual_seed(0)
+    gp = L.gradient_penalty(lambda x: D(x).squeeze(1), real, fake, gen)
     gp.backward()
     # every weight gets a gradient (the last bias cannot: it does not change D's slope)
     for p in (D[0].weight, D[0].bias, D[2].weight):

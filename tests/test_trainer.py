@@ -177,8 +177,8 @@ def test_d_is_trainable_again_after_an_error_in_g_update(monkeypatch):
 def test_exact_resume(name, images, tmp_path):
     """10 steps in one go == 5 steps, a checkpoint on disk, a fresh Trainer, 5 more steps.
 
-    dcgan-upsample has dropout and batch norm in D (global torch RNG, buffers); fast-digits has
-    an EMA of G and DiffAugment; ring8 draws fresh points from its generator.
+    dcgan-upsample has dropout (drawn from the run's generator) and batch norm (buffers) in D;
+    fast-digits has an EMA of G and DiffAugment; ring8 draws fresh points from its generator.
     """
     cfg = small(name)
     data = None if cfg.is_toy else images

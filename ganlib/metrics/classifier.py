@@ -57,8 +57,9 @@ def load_classifier(path: str = WEIGHTS) -> DigitClassifier:
         raise ClassifierMissing(f"digit metrics: no classifier weights at {path}; "
                                 f"run python bench/train_classifier.py to write them")
     blob = torch.load(path, map_location="cpu", weights_only=True)
-    net = DigitClassifier(int(blob["meta"].get("features", FEATURES)))
-    net.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
+    with torch.device("meta"):  # its weights come from the file: random ones would be drawn from torch's global RNG
+        net = DigitClassifier(int(blob["meta"].get("features", FEATURES)))
+    net.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()}, assign=True)
     net.requires_grad_(False)
     return net.eval()
 

@@ -1,21 +1,43 @@
-"""build_models(config, shape) -> (G, D), sized from the data's shape."""
+"""build_models(config, shape) -> (G, D), sized from the data's shape, their weights drawn from config.seed alone."""
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from .conv import (DCGANDiscriminator, DCGANGenerator, FastGenerator, KerasConvDiscriminator,
                    KerasConvGenerator, UpsampleDiscriminator, UpsampleGenerator)
+from .dropout import Dropout, use_generator
+from .init import init_weights
 from .mlp import FastMLPGenerator, MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator
 
+__all__ = ["Dropout", "build_models", "init_weights", "use_generator"]
 
-def build_models(cfg, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
-    z, gw, dw, p = cfg.latent_dim, cfg.g_width, cfg.d_width, cfg.d_dropout
+
+def build_models(cfg, shape: tuple[int, ...], generator: torch.Generator | None = None) -> tuple[nn.Module, nn.Module]:
+    """G and D on the CPU, initialised from a generator seeded with cfg.seed; D's dropout draws from
+    `generator` (a run's own: the Trainer passes its gen), or by default from one seeded with cfg.seed."""
+    _check_shape(cfg, shape)
+    # on the meta device the layers' constructors draw nothing from torch's global RNG (which other
+    # threads share); every weight is drawn just below from this call's own generator instead
+    with torch.device("meta"):
+        G, D = _architecture(cfg, shape)
+    weights = torch.Generator().manual_seed(cfg.seed)
+    G, D = (init_weights(net.to_empty(device="cpu"), weights) for net in (G, D))  # G first, then D: the old order
+    use_generator(D, generator if generator is not None else torch.Generator().manual_seed(cfg.seed))
+    return G, D
+
+
+def _check_shape(cfg, shape) -> None:
     if len(shape) == 1 and cfg.model != "toy-mlp":
         raise ValueError(f"model: {shape[0]}-D points need model toy-mlp, got {cfg.model!r}")
     if len(shape) != 1 and cfg.model == "toy-mlp":
         raise ValueError(f"model: toy-mlp is for 1-D or 2-D points, not data of shape {tuple(shape)}")
     if len(shape) == 3 and shape[1] % 4:
         raise ValueError(f"image_size: must be divisible by 4 for conv models; got {shape[1]}")
+
+
+def _architecture(cfg, shape) -> tuple[nn.Module, nn.Module]:
+    z, gw, dw, p = cfg.latent_dim, cfg.g_width, cfg.d_width, cfg.d_dropout
     if cfg.model == "mlp":
         return MLPGenerator(z, shape, gw), MLPDiscriminator(shape, dw, p)
     if cfg.model == "keras-convgan":

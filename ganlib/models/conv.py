@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .dropout import Dropout
+
 
 def _leaky():
     return nn.LeakyReLU(0.2)
@@ -73,8 +75,8 @@ class KerasConvDiscriminator(nn.Module):
     def __init__(self, shape, width=64, dropout=0.0):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(shape[0], width, 3, 2, 1), _leaky(), nn.Dropout(dropout),    # (N, 64, 14, 14)
-            nn.Conv2d(width, 2 * width, 3, 2, 1), _leaky(), nn.Dropout(dropout),   # (N, 128, 7, 7)
+            nn.Conv2d(shape[0], width, 3, 2, 1), _leaky(), Dropout(dropout),       # (N, 64, 14, 14)
+            nn.Conv2d(width, 2 * width, 3, 2, 1), _leaky(), Dropout(dropout),      # (N, 128, 7, 7)
             nn.AdaptiveMaxPool2d(1), nn.Flatten(),                                 # (N, 128)
             nn.Linear(2 * width, 1),
         )
@@ -111,12 +113,12 @@ class UpsampleDiscriminator(nn.Module):
 
         def block(cin, cout, stride, bn=True):
             return [nn.Conv2d(cin, cout, 3, stride, 1)] + ([nn.BatchNorm2d(cout, momentum=0.2)] if bn else []) \
-                + [_leaky(), nn.Dropout(dropout)]
+                + [_leaky(), Dropout(dropout)]
         self.features = nn.Sequential(
             *block(shape[0], w, 2, bn=False),            # (N, 32, 14, 14)
             nn.Conv2d(w, 2 * w, 3, 2, 1),                 # (N, 64, 7, 7)
             nn.ZeroPad2d((0, 1, 0, 1)),                   # (N, 64, 8, 8): Keras pads so the next stride-2 divides evenly
-            nn.BatchNorm2d(2 * w, momentum=0.2), _leaky(), nn.Dropout(dropout),
+            nn.BatchNorm2d(2 * w, momentum=0.2), _leaky(), Dropout(dropout),
             *block(2 * w, 4 * w, 2),                      # (N, 128, 4, 4)
             *block(4 * w, 8 * w, 1),                      # (N, 256, 4, 4)
             nn.Flatten(),
@@ -152,8 +154,8 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         s = shape[1] // 4
         self.net = nn.Sequential(
-            nn.Conv2d(shape[0], width, 5, 2, 2), _leaky(), nn.Dropout(dropout),        # (N, 64, 14, 14)
-            nn.Conv2d(width, 2 * width, 5, 2, 2), _leaky(), nn.Dropout(dropout),       # (N, 128, 7, 7)
+            nn.Conv2d(shape[0], width, 5, 2, 2), _leaky(), Dropout(dropout),           # (N, 64, 14, 14)
+            nn.Conv2d(width, 2 * width, 5, 2, 2), _leaky(), Dropout(dropout),          # (N, 128, 7, 7)
             nn.Flatten(), nn.Linear(2 * width * s * s, 1),
         )
 

@@ -9,6 +9,8 @@ import math
 
 from torch import nn
 
+from .dropout import Dropout
+
 
 class MLPGenerator(nn.Module):
     """z (N, latent) -> 256 ReLU -> prod(shape) Tanh -> (N, *shape)."""
@@ -53,7 +55,7 @@ class MLPDiscriminator(nn.Module):
         super().__init__()
         layers, n_in = [nn.Flatten()], math.prod(shape)
         for _ in range(depth):
-            layers += [nn.Linear(n_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            layers += [nn.Linear(n_in, width), nn.LeakyReLU(0.2), Dropout(dropout)]
             n_in = width
         self.net = nn.Sequential(*layers, nn.Linear(n_in, 1))
 
@@ -83,8 +85,8 @@ class ToyDiscriminator(nn.Module):
     def __init__(self, dim: int, width: int = 128, dropout: float = 0.0):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(dim, width), nn.LeakyReLU(0.2), nn.Dropout(dropout),
-            nn.Linear(width, width), nn.LeakyReLU(0.2), nn.Dropout(dropout),
+            nn.Linear(dim, width), nn.LeakyReLU(0.2), Dropout(dropout),
+            nn.Linear(width, width), nn.LeakyReLU(0.2), Dropout(dropout),
             nn.Linear(width, 1),
         )
 
