@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from .checkpoint import CheckpointError, load_checkpoint, summary
+from .grid import flat_grey
 from .studio import checkpoint_path
 
 SHIPPED_PREFIX = "pretrained-"
@@ -46,10 +47,8 @@ def _entry(path: str, mtime_ns: int, size: int) -> dict:
         return {"name": name, "path": path, "preset": "", "dataset": "", "step": None,
                 "created": mtime_ns / 1e9, "size": size, "picture": None, "shipped": is_shipped(path),
                 "error": str(e).replace(path, os.path.basename(path))}   # the server's folders are nobody's business
-    picture = s["picture"]
-    if picture is not None:
-        picture = np.asarray(picture, dtype=np.uint8)
-        s["picture"] = picture[..., 0] if picture.ndim == 3 and picture.shape[-1] == 1 else picture
+    if s["picture"] is not None:
+        s["picture"] = flat_grey(np.asarray(s["picture"], dtype=np.uint8))
     return {**s, "shipped": is_shipped(path), "error": ""}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data import Dataset
-from .grid import frozen, make_grid
+from .grid import enlarge, frozen, make_grid  # noqa: F401 (enlarge: pages/train.py imports it from here)
 
 REAL_IMAGES = 64    # the same 8 x 8 as G's grid, so the two read side by side
 REAL_POINTS = 1000  # enough points to see every mode of a toy mixture
@@ -21,8 +21,3 @@ def run_real_picture(runner) -> np.ndarray:
     """Real samples of a run's data; the Dataset never changes during a run, so reading it needs no lock."""
     return real_picture(runner.trainer.data)
 
-
-def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:
-    """A grid blown up with crisp pixels (browsers blur small images), gray as H x W."""
-    big = picture.repeat(scale, 0).repeat(scale, 1)
-    return big[..., 0] if big.shape[-1] == 1 else big
