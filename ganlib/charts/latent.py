@@ -8,6 +8,7 @@ from plotly.subplots import make_subplots
 from .. import explorer as ex
 from ..explorer import LIMIT
 from ..latent import random_z
+from ..theory import span
 from . import palette
 
 MARGIN = dict(l=10, r=10, t=40, b=10)
@@ -49,7 +50,7 @@ def curve_figure(u: np.ndarray, x: np.ndarray, real: np.ndarray, fake: np.ndarra
         fig.add_trace(go.Scatter(x=[here[0]], y=[here[1]], mode="markers", name="your z",
                                  marker=dict(symbol="star", size=14, color=palette.YOU)), 1, 1)
     # shared bins: plotly would give a collapsed G's narrow histogram tiny bins and towering bars
-    lo, hi = float(min(real.min(), np.percentile(fake, 1))), float(max(real.max(), np.percentile(fake, 99)))
+    lo, hi = span(real, fake)
     bins = dict(start=lo, end=hi, size=max(hi - lo, 1e-3) / 60)
     fig.add_trace(go.Histogram(y=real, name="real x", histnorm="probability density", opacity=0.5,
                                ybins=bins, marker_color=palette.REAL), 1, 2)
