@@ -99,6 +99,7 @@ def server_side(path: str, repeats: int) -> None:
 
     from ganlib import LatentModel
     from ganlib import explorer as ex
+    from ganlib.grid import enlarge
 
     model = LatentModel.from_checkpoint(path)
     z = ex.z_from_seed(model.latent_dim, 0)[None]
@@ -109,7 +110,7 @@ def server_side(path: str, repeats: int) -> None:
 
     def page_work():   # what pages/explore.py does per move besides G: enlarge, then st.image encodes a PNG
         pic = picture()
-        big = ex.enlarge(pic, ex.scale_for(pic, 224))
+        big = enlarge(pic, ex.scale_for(pic, 224))
         Image.fromarray(big).save(io.BytesIO(), format="PNG")
 
     for label, fn in (("(a) server: z -> one 28x28 picture (LatentModel.pictures)", picture),

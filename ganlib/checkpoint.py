@@ -1,15 +1,14 @@
 """Checkpoints: one file with everything needed to resume a run exactly.
 
-Written atomically (a temporary file in the same folder, fsync, then rename),
-so a crash mid-save never destroys the last good checkpoint. Read with
-torch.load(weights_only=True): a file that carries code is refused, not run.
+Written atomically (files.atomic_write: a temporary file in the same folder,
+fsync, then rename), so a crash mid-save never destroys the last good
+checkpoint. Read with torch.load(weights_only=True): a file that carries code is refused, not run.
 """
 from __future__ import annotations
 
 import io
 import os
 import pickle
-import tempfile
 import time
 from typing import Any, BinaryIO
 
@@ -18,6 +17,7 @@ import torch
 
 from .config import TrainConfig
 from .errors import CheckpointError
+from .files import atomic_write
 from .models import build_models
 
 FORMAT, VERSION = "ganlib-checkpoint", 1
@@ -46,22 +46,8 @@ def halve(state):
 
 
 def save_checkpoint(path: str, payload: dict) -> str:
-    path = os.path.abspath(path)
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a checkpoint is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write payload to path atomically (see files.py); returns the absolute path."""
+    return atomic_write(path, lambda f: torch.save(payload, f))
 
 
 def load_checkpoint(source: str | bytes | BinaryIO | dict) -> dict:

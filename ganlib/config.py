@@ -17,12 +17,13 @@ LOSSES = ("bce", "minimax", "lsgan", "wgan-gp", "hinge")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
 AUGMENTS = ("none", "translation")
-# Fields a teacher may change while a run is going; the runner applies them
-# at the next step and records each change as an event.
-LIVE_FIELDS = ("lr_g", "lr_d", "d_steps", "epochs")
+# Form groups shown unfolded; the rest stay folded so the page is not a wall of inputs.
+OPEN_GROUPS = ("data", "model", "optimizer")
 
 
 def _f(default, help, group, *, choices=None, lo=None, hi=None, live=False):
+    # live=True: a teacher may change the field while a run is going; the runner
+    # applies it at the next step and records the change as an event
     meta = {"help": help, "group": group, "choices": choices, "lo": lo, "hi": hi, "live": live}
     return field(default=default, metadata=meta)
 
@@ -91,24 +92,33 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
         """Build from a dict (a checkpoint's, or the UI's); unknown keys are an error, missing ones take defaults."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
+        unknown = sorted(set(d) - set(_FIELDS))
         if unknown:
-            raise ValueError(f"{unknown[0]}: not a TrainConfig field (fields: {', '.join(sorted(names))})")
+            raise ValueError(f"{unknown[0]}: not a TrainConfig field (fields: {', '.join(sorted(_FIELDS))})")
         return cls(**{k: coerce(k, v) for k, v in d.items()}).validate()
 
 
+_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+LIVE_FIELDS = tuple(name for name, f in _FIELDS.items() if f.metadata["live"])
+
+
 def field_meta(name: str) -> dict:
-    return next(f for f in dataclasses.fields(TrainConfig) if f.name == name).metadata
+    return _FIELDS[name].metadata
 
 
-def fields() -> list[dataclasses.Field]:
-    return list(dataclasses.fields(TrainConfig))
+def fields(group: str | None = None) -> list[dataclasses.Field]:
+    """TrainConfig's fields in order; with a group, only that group's."""
+    return [f for f in _FIELDS.values() if group is None or f.metadata["group"] == group]
+
+
+def groups() -> tuple[str, ...]:
+    """The form groups, in the order of their first field ("data", "model", ...)."""
+    return tuple(dict.fromkeys(f.metadata["group"] for f in _FIELDS.values()))
 
 
 def coerce(name: str, value):
     """Turn a value from a CLI or a form into the field's type, or raise ValueError naming the field."""
-    f = next((f for f in dataclasses.fields(TrainConfig) if f.name == name), None)
+    f = _FIELDS.get(name)
     if f is None:
         raise ValueError(f"{name}: not a TrainConfig field")
     typ = type(f.default)

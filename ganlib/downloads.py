@@ -10,10 +10,11 @@ import tempfile
 
 import numpy as np
 
+from .charts.palette import FAKE, REAL, rgb
 from .export import gif_bytes, history_csv
 
 CANVAS = 192            # side of a toy frame in the GIF, in pixels
-REAL_RGB, FAKE_RGB = (190, 190, 190), (230, 85, 13)
+REAL_RGB, FAKE_RGB = rgb(REAL), rgb(FAKE)   # the colours of the Train page's points chart
 
 
 def checkpoint_bytes(runner) -> bytes:

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .data import load_dataset
+from .grid import tile
 from .latent import path, random_z
 
 LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
@@ -84,24 +85,14 @@ def real_points(cfg, n: int = 2000, seed: int = 0) -> np.ndarray | None:
     return load_dataset(cfg).sample(n, seed).numpy() if cfg.is_toy else None
 
 
-def enlarge(picture: np.ndarray, scale: int) -> np.ndarray:
-    """Nearest-neighbour enlargement, so pixels stay crisp squares (a gray picture loses its channel axis)."""
-    p = picture[..., 0] if picture.ndim == 3 and picture.shape[-1] == 1 else picture
-    return np.repeat(np.repeat(p, scale, axis=0), scale, axis=1)
-
-
 def scale_for(picture: np.ndarray, target: int = 224) -> int:
     """The whole-number scale that brings the picture's side nearest to target pixels."""
     return max(1, round(target / max(picture.shape[:2])))
 
 
-def strip(pictures: np.ndarray, pad: int = 2, fill: int = 40) -> np.ndarray:
+def strip(pictures: np.ndarray, pad: int = 2) -> np.ndarray:
     """(N, H, W, C) pictures side by side, with a dark gap between them."""
-    n, h, w, c = pictures.shape
-    out = np.full((h, n * (w + pad) - pad, c), fill, np.uint8)
-    for i, p in enumerate(pictures):
-        out[:, i * (w + pad):i * (w + pad) + w] = p
-    return out
+    return tile(pictures, cols=len(pictures), pad=pad, border=False)
 
 
 def from_payload(payload: dict, name: str):

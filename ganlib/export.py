@@ -7,6 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
+from .grid import enlarge
 from .history import COLUMNS
 
 
@@ -30,10 +31,7 @@ def gif_bytes(pictures: list[np.ndarray], seconds_per_frame: float = 0.2, scale:
     """H x W x C uint8 pictures -> an endlessly looping GIF, enlarged `scale` times with crisp pixels."""
     if not len(pictures):
         raise ValueError("pictures: need at least one frame for a GIF")
-    frames = []
-    for p in pictures:
-        img = Image.fromarray(p[..., 0] if p.shape[-1] == 1 else p)
-        frames.append(img.resize((img.width * scale, img.height * scale), Image.NEAREST))
+    frames = [Image.fromarray(enlarge(p, scale)) for p in pictures]
     ms = int(seconds_per_frame * 1000)
     durations = [ms] * (len(frames) - 1) + [int(max(hold_last, seconds_per_frame) * 1000)]
     buf = io.BytesIO()

@@ -1,10 +1,17 @@
-"""Turning samples into pictures: [-1, 1] tensors -> uint8 image grids (numpy, H x W x C)."""
+"""Turning samples into pictures: [-1, 1] tensors -> uint8 image grids (numpy, H x W x C), and pictures for a screen.
+
+A picture is H x W x C uint8 everywhere in ganlib; only at the edge where it is
+shown or written (st.image, PNG, GIF) does a grey one lose its channel axis,
+through flat_grey.
+"""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import torch
+
+GAP = 40   # grey level of the gaps between tiles: one value, so grids and the explorer's strips look alike
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
@@ -15,14 +22,22 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
 
 def make_grid(x: torch.Tensor, cols: int | None = None, pad: int = 2) -> np.ndarray:
     """(N, C, H, W) in [-1, 1] -> one (rows*(H+pad)+pad, cols*(W+pad)+pad, C) uint8 picture."""
-    imgs = to_uint8(x)
-    n, h, w, c = imgs.shape
+    return tile(to_uint8(x), cols, pad)
+
+
+def tile(pictures: np.ndarray, cols: int | None = None, pad: int = 2, border: bool = True) -> np.ndarray:
+    """(N, H, W, C) uint8 pictures as one picture, `cols` to a row (about square by default), dark gaps between.
+
+    border=False leaves out the frame around the whole, for a strip that sits inside other content.
+    """
+    n, h, w, c = pictures.shape
     cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
-    out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), 40, np.uint8)  # dark frame between tiles
-    for i, img in enumerate(imgs):
+    edge = pad if border else 0
+    out = np.full((rows * (h + pad) - pad + 2 * edge, cols * (w + pad) - pad + 2 * edge, c), GAP, np.uint8)
+    for i, img in enumerate(pictures):
         r, k = divmod(i, cols)
-        y, x0 = pad + r * (h + pad), pad + k * (w + pad)
+        y, x0 = edge + r * (h + pad), edge + k * (w + pad)
         out[y:y + h, x0:x0 + w] = img
     return out
 
@@ -32,3 +47,20 @@ def frozen(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     a.setflags(write=False)
     return a
+
+
+def flat_grey(picture: np.ndarray) -> np.ndarray:
+    """An H x W x 1 picture as H x W; any other picture as it is.
+
+    PIL, and so st.image and the GIF writer, take grey as H x W only: H x W x 1 is refused or misread.
+    """
+    return picture[..., 0] if picture.ndim == 3 and picture.shape[-1] == 1 else picture
+
+
+def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:
+    """The picture `scale` times larger, nearest-neighbour, ready to show (grey as H x W).
+
+    Whole-pixel blocks on purpose: a browser smooths a small picture it enlarges, and 28 x 28 digits turn to mush.
+    """
+    p = flat_grey(np.asarray(picture))
+    return np.repeat(np.repeat(p, scale, axis=0), scale, axis=1)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 import time
 
 import numpy as np
 
 from .checkpoint import CheckpointError, load_checkpoint, summary
+<<<<<<< HEAD
+=======
+from .files import write_new
+from .grid import flat_grey
+from .studio import checkpoint_path
+>>>>>>> onehome
 
 SHIPPED_PREFIX = "pretrained-"
 
@@ -53,10 +58,8 @@ def _entry(path: str, mtime_ns: int, size: int) -> dict:
         return {"name": name, "path": path, "preset": "", "dataset": "", "step": None,
                 "created": mtime_ns / 1e9, "size": size, "picture": None, "shipped": is_shipped(path),
                 "error": str(e).replace(path, os.path.basename(path))}   # the server's folders are nobody's business
-    picture = s["picture"]
-    if picture is not None:
-        picture = np.asarray(picture, dtype=np.uint8)
-        s["picture"] = picture[..., 0] if picture.ndim == 3 and picture.shape[-1] == 1 else picture
+    if s["picture"] is not None:
+        s["picture"] = flat_grey(np.asarray(s["picture"], dtype=np.uint8))
     return {**s, "shipped": is_shipped(path), "error": ""}
 
 
@@ -127,27 +130,6 @@ def store_upload(folder: str, filename: str, data: bytes) -> str:
         path = checkpoint_path(folder, stem)
     except ValueError:
         path = checkpoint_path(folder, "uploaded")
-    return _write_new(path, data)
+    # write_new, not atomic_write: two uploads of one name at once must not overwrite each other
+    return write_new(path, data)
 
-
-def _write_new(path: str, data: bytes) -> str:
-    # a full temporary file, then a hard link under the first free name: the listing never sees
-    # half a file, and two uploads of the same name at once cannot overwrite each other
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        stem, n = path.removesuffix(".pt"), 1
-        while True:
-            try:
-                os.link(tmp, path)
-                return path
-            except FileExistsError:
-                n += 1
-                path = f"{stem}-{n}.pt"
-    finally:
-        os.unlink(tmp)

@@ -17,7 +17,3 @@ def real_picture(data: Dataset, seed: int = 0) -> np.ndarray:
     return frozen(data.sample(REAL_POINTS, seed).numpy())
 
 
-def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:
-    """A grid blown up with crisp pixels (browsers blur small images), gray as H x W."""
-    big = picture.repeat(scale, 0).repeat(scale, 1)
-    return big[..., 0] if big.shape[-1] == 1 else big

@@ -23,11 +23,6 @@ OPTIMUM_VALUE = -2 * LOG2   # V(D*, G) when p_g = p_data
 SAMPLES = 2500              # as in the PacGAN protocol
 
 
-def models_copy(runner) -> tuple[torch.nn.Module, torch.nn.Module]:
-    """Private CPU copies of (G, D) in eval mode, taken between two training steps."""
-    return runner.models_copy()
-
-
 # --- densities on a grid ------------------------------------------------------
 def bandwidth(samples: np.ndarray) -> float:
     """Silverman's rule of thumb, floored so a collapsed G still gives a finite spike."""
@@ -163,10 +158,16 @@ def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 6
     return View2D(real, fake, xs, ys, d, modes, coverage)
 
 
+def span(real: np.ndarray, fake: np.ndarray) -> tuple[float, float]:
+    """The range a chart of real and fake values shows: all of the real ones, the central 98% of the fakes.
+
+    Percentiles for the fakes, so that a few strays of G do not shrink everything else to a dot.
+    """
+    return float(min(real.min(), np.percentile(fake, 1))), float(max(real.max(), np.percentile(fake, 99)))
+
+
 def _axis(real: np.ndarray, fake: np.ndarray, res: int) -> np.ndarray:
-    # percentiles, so a few stray fakes do not shrink everything else to a dot
-    lo = min(real.min(), np.percentile(fake, 1))
-    hi = max(real.max(), np.percentile(fake, 99))
+    lo, hi = span(real, fake)
     pad = 0.15 * max(hi - lo, 1e-3)
     return np.linspace(lo - pad, hi + pad, res)
 
@@ -177,7 +178,7 @@ def view(runner, n: int = SAMPLES, seed: int = 0) -> View1D | View2D | None:
     if snap.kind != "points" or snap.shape not in ((1,), (2,)):
         return None
     set_threads()  # this thread's torch threads: 2 would stall on cores the training thread keeps busy
-    G, D = models_copy(runner)
+    G, D = runner.models_copy()   # private copies, taken between two training steps
     data, latent_dim = runner.dataset(), snap.config.latent_dim
     make = view_1d if data.shape[0] == 1 else view_2d
     return make(G, D, data, latent_dim, n=n, seed=seed)

@@ -10,7 +10,7 @@ import math
 
 import streamlit as st
 
-from ganlib.config import TrainConfig, fields
+from ganlib.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
 from ganlib.controls import check
 from ganlib.describe import fraction_done, number, progress_line, status_word
 from ganlib.runs import Runs
@@ -32,8 +32,6 @@ def use_app_navigation() -> None:
         st.rerun()
 
 
-GROUPS = ("data", "model", "loss", "optimizer", "schedule", "compute")
-OPEN_GROUPS = ("data", "model", "optimizer")  # the rest stay folded so the page is not a wall of inputs
 
 
 @st.cache_resource(show_spinner=False)
@@ -96,10 +94,10 @@ def config_form(cfg: TrainConfig, prefix: str = "cfg") -> TrainConfig | None:
     """Controls for every field, grouped; returns the valid config, or None with the error under the bad control."""
     values, slots = {}, {}
     note = st.empty()
-    for group in GROUPS:
+    for group in groups():
         with st.expander(group, expanded=group in OPEN_GROUPS):
             cols = st.columns(3)
-            for i, f in enumerate(f for f in fields() if f.metadata["group"] == group):
+            for i, f in enumerate(fields(group)):
                 with cols[i % 3]:
                     values[f.name] = field_input(f, getattr(cfg, f.name), f"{prefix}.{f.name}")
                     slots[f.name] = st.empty()
@@ -107,6 +105,6 @@ def config_form(cfg: TrainConfig, prefix: str = "cfg") -> TrainConfig | None:
     if ok is None:
         slots.get(bad, note).error(msg)
         if bad in slots:
-            group = next(f.metadata["group"] for f in fields() if f.name == bad)
+            group = field_meta(bad)["group"]
             note.warning(f"Fix {bad} (under {group}) before starting a run.")
     return ok

@@ -11,6 +11,7 @@ import streamlit as st
 from ganlib import CheckpointError, LatentModel, load_checkpoint
 from ganlib import explorer as ex
 from ganlib.charts.latent import toy_figure
+from ganlib.grid import enlarge
 from pages._ui import use_app_navigation, visitor
 
 use_app_navigation()
@@ -97,7 +98,7 @@ def z_controls(model: LatentModel):
 
 def show(picture, caption: str = "", target: int = 224) -> None:
     # PNG: Streamlit's default JPEG would blur the enlarged pixels
-    st.image(ex.enlarge(picture, ex.scale_for(picture, target)), caption=caption, output_format="PNG")
+    st.image(enlarge(picture, ex.scale_for(picture, target)), caption=caption, output_format="PNG")
 
 
 @st.fragment

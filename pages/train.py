@@ -79,7 +79,7 @@ def frame_slider(frames, running, key):
 
 
 def samples(snap):
-    from ganlib.samples import enlarge
+    from ganlib.grid import enlarge
     if not snap.timeline:  # still loading
         return
     i = frame_slider(snap.timeline, snap.status is Status.RUNNING, f"frame.{snap.run_id}")

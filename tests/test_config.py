@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ganlib import LIVE_FIELDS, PRESETS, TrainConfig, preset
-from ganlib.config import DATASETS, MODELS, coerce, field_meta, fields
+from ganlib.config import DATASETS, MODELS, OPEN_GROUPS, coerce, field_meta, fields, groups
 
 
 def test_defaults_validate():
@@ -30,12 +30,24 @@ def test_unknown_preset_is_a_value_error():
 def test_every_field_has_ui_metadata():
     for f in fields():
         m = field_meta(f.name)
-        assert m["help"] and m["group"]
-        assert m["live"] == (f.name in LIVE_FIELDS)
+        assert m["help"] and m["group"] in groups()
         if m["lo"] is not None:
             assert m["lo"] <= f.default <= m["hi"], f.name
         if m["choices"] is not None:
             assert f.default in m["choices"], f.name
+
+
+
+def test_live_fields_are_the_fields_marked_live():
+    assert LIVE_FIELDS == tuple(f.name for f in fields() if field_meta(f.name)["live"])
+    assert set(LIVE_FIELDS) == {"lr_g", "lr_d", "d_steps", "epochs"}
+
+
+def test_groups_in_field_order_and_each_group_its_fields():
+    assert groups() == ("data", "model", "loss", "optimizer", "schedule", "compute")
+    assert set(OPEN_GROUPS) <= set(groups())
+    assert [f.name for g in groups() for f in fields(g)] == [f.name for f in fields()]   # groups are contiguous
+    assert [f.name for f in fields("schedule")] == ["epochs", "sample_every", "eval_every", "seed"]
 
 
 def _error(**changes) -> str:

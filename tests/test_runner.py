@@ -17,7 +17,7 @@ import torch
 import ganlib.runner as runner_module
 from ganlib import Dataset, Runner, Snapshot, StepStats, Trainer, preset
 from ganlib.history import COLUMNS, Curve, Frame, Timeline
-from ganlib.lastgood import LastGood
+from ganlib import lastgood
 from ganlib.state import Problem, Reason, Status
 
 WAIT = 60.0  # seconds before a wait counts as a hang; never reached unless something is broken
@@ -393,7 +393,7 @@ def nan_trainer(cfg, bad_step: int, copies: dict, *, weights_too: bool = False) 
 
 
 def test_nan_pauses_and_rolls_back(make_runner, monkeypatch):
-    monkeypatch.setattr(runner_module, "LastGood", functools.partial(LastGood, every=4))
+    monkeypatch.setattr(lastgood, "GOOD_EVERY", 4)
     copies = {}
     r = make_runner(trainer=nan_trainer(toy(), 7, copies))
     r.start()
@@ -411,7 +411,7 @@ def test_nan_pauses_and_rolls_back(make_runner, monkeypatch):
 
 
 def test_nan_weights_on_a_last_good_boundary_roll_back_to_finite_weights(make_runner, monkeypatch):
-    monkeypatch.setattr(runner_module, "LastGood", functools.partial(LastGood, every=4))
+    monkeypatch.setattr(lastgood, "GOOD_EVERY", 4)
     copies = {}
     r = make_runner(trainer=nan_trainer(toy(), 8, copies, weights_too=True))
     r.start()

@@ -136,7 +136,7 @@ def test_view_2d_of_a_ring8_run_while_it_trains():
 
 def test_models_copy_is_private():
     r = _runner("ring8")
-    G, D = theory.models_copy(r)
+    G, D = r.models_copy()
     assert G is not r.trainer.G and D is not r.trainer.D
     assert not G.training and not D.training
     with torch.no_grad():

@@ -8,6 +8,8 @@ from plotly.subplots import make_subplots
 from .. import explorer as ex
 from ..explorer import LIMIT
 from ..latent import random_z
+from ..theory import span
+from . import palette
 
 MARGIN = dict(l=10, r=10, t=40, b=10)
 
@@ -24,7 +26,7 @@ def map_figure(points: np.ndarray, u: np.ndarray, v: np.ndarray, real: np.ndarra
     """G(z) for a grid of z, coloured by where z sits, over the real points (grey)."""
     traces = [
         go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real",
-                   marker=dict(size=3, color="lightgrey")),
+                   marker=dict(size=3, color=palette.REAL)),
         go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", name="G(z), z on a grid",
                    marker=dict(size=5, color=z_colours(u, v)),
                    customdata=np.stack([u, v], 1),
@@ -32,7 +34,7 @@ def map_figure(points: np.ndarray, u: np.ndarray, v: np.ndarray, real: np.ndarra
     ]
     if here is not None:
         traces.append(go.Scatter(x=[here[0]], y=[here[1]], mode="markers", name="G(your z)",
-                                 marker=dict(symbol="star", size=16, color="black")))
+                                 marker=dict(symbol="star", size=16, color=palette.YOU)))
     fig = go.Figure(traces)
     fig.update_layout(title="Where G sends each z (red: z[0] high, blue: z[1] high)", margin=MARGIN,
                       yaxis=dict(scaleanchor="x", scaleratio=1), legend=dict(orientation="h", y=-0.12))
@@ -43,17 +45,17 @@ def curve_figure(u: np.ndarray, x: np.ndarray, real: np.ndarray, fake: np.ndarra
                  here: tuple[float, float] | None = None) -> go.Figure:
     """G(z) against z, with the real data's histogram and G's (for random z) along the x axis."""
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.75, 0.25], horizontal_spacing=0.02)
-    fig.add_trace(go.Scatter(x=u, y=x, name="G(z)", line=dict(width=3, color="#2ca02c")), 1, 1)
+    fig.add_trace(go.Scatter(x=u, y=x, name="G(z)", line=dict(width=3, color=palette.G)), 1, 1)
     if here is not None:
         fig.add_trace(go.Scatter(x=[here[0]], y=[here[1]], mode="markers", name="your z",
-                                 marker=dict(symbol="star", size=14, color="black")), 1, 1)
+                                 marker=dict(symbol="star", size=14, color=palette.YOU)), 1, 1)
     # shared bins: plotly would give a collapsed G's narrow histogram tiny bins and towering bars
-    lo, hi = float(min(real.min(), np.percentile(fake, 1))), float(max(real.max(), np.percentile(fake, 99)))
+    lo, hi = span(real, fake)
     bins = dict(start=lo, end=hi, size=max(hi - lo, 1e-3) / 60)
     fig.add_trace(go.Histogram(y=real, name="real x", histnorm="probability density", opacity=0.5,
-                               ybins=bins, marker_color="#1f77b4"), 1, 2)
+                               ybins=bins, marker_color=palette.REAL), 1, 2)
     fig.add_trace(go.Histogram(y=fake, name="G(z), z ~ N(0, 1)", histnorm="probability density",
-                               opacity=0.5, ybins=bins, marker_color="#ff7f0e"), 1, 2)
+                               opacity=0.5, ybins=bins, marker_color=palette.FAKE), 1, 2)
     fig.update_layout(title="G(z) against z: G bends N(0, 1) into the data", margin=MARGIN, barmode="overlay",
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(title_text="z", row=1, col=1)

@@ -10,6 +10,8 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from . import palette
+
 # metric -> (label, axis: 1 left / 2 right, log scale on its axis)
 CURVES = {
     "fid": ("Fréchet distance (lower is better)", 1, True),
@@ -18,8 +20,6 @@ CURVES = {
     "high_quality": ("share of high-quality points", 2, False),
     "js": ("JS(p_data, p_g) (0 = same)", 1, False),
 }
-COLORS = {"fid": "#6a3d9a", "classes_covered": "#33a02c", "modes_covered": "#6a3d9a",
-          "high_quality": "#33a02c", "js": "#6a3d9a"}
 
 
 LOG_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
@@ -58,7 +58,7 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
     for name, (label, axis, log) in CURVES.items():
         if name in last:
             fig.add_trace(go.Scatter(x=steps, y=[m.get(name) for _, m in metrics], name=label,
-                                     mode="lines+markers", line=dict(color=COLORS[name])),
+                                     mode="lines+markers", line=dict(color=palette.METRIC[name])),
                           row=1, col=1, secondary_y=axis == 2)
             if log:
                 # plotly's own log ticks read "1000, 5, 2, 100" (5 meaning 500): name every tick in full
@@ -66,16 +66,16 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
     if fid_real is not None and "fid" in last:
         # no annotation_text here: on a log axis plotly puts the line at y but its label at 10**y,
         # which stretched the axis to 1e18 (plotly.py#2580); the label is placed by hand in log units
-        fig.add_hline(y=fid_real, line_dash="dash", line_color="#6a3d9a", row=1, col=1)
+        fig.add_hline(y=fid_real, line_dash="dash", line_color=palette.REFERENCE, row=1, col=1)
         if fid_real > 0:
             fig.add_annotation(x=0, xref="x domain", y=math.log10(fid_real), yref="y", text="real vs real",
                                showarrow=False, xanchor="left", yanchor="bottom",
-                               font=dict(size=11, color="#6a3d9a"))
+                               font=dict(size=11, color=palette.REFERENCE))
     _fixed_ranges(fig, last)
     if hist:
         fig.add_trace(go.Bar(x=[str(i) for i in range(len(hist))], y=hist, name="share of samples",
-                             marker_color="#33a02c", showlegend=False), row=1, col=2)
-        fig.add_hline(y=1 / len(hist), line_dash="dash", line_color="#555555", row=1, col=2,
+                             marker_color=palette.METRIC["classes_covered"], showlegend=False), row=1, col=2)
+        fig.add_hline(y=1 / len(hist), line_dash="dash", line_color=palette.REFERENCE, row=1, col=2,
                       annotation_text="uniform", annotation_position="top right")
         fig.update_xaxes(type="category", title_text="digit", row=1, col=2)  # "0".."9" would read as numbers: ticks 0, 5
     fig.update_xaxes(title_text="step", rangemode="tozero", row=1, col=1)

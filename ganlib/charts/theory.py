@@ -5,21 +5,21 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..theory import OPTIMUM_VALUE, View1D, View2D
+from . import palette
 
-REAL, FAKE, D_COLOUR, D_STAR = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
 MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
 def density_figure(v: View1D) -> go.Figure:
     """p_data and p_g (left axis) with D(x) and D*(x) (right axis, 0..1) on one x grid."""
     fig = go.Figure([
-        go.Scatter(x=v.x, y=v.p_data, name="p_data (real)", line=dict(color=REAL), fill="tozeroy"),
-        go.Scatter(x=v.x, y=v.p_g, name="p_g (G's samples)", line=dict(color=FAKE), fill="tozeroy"),
-        go.Scatter(x=v.x, y=v.d, name="D(x)", line=dict(color=D_COLOUR, width=3), yaxis="y2"),
+        go.Scatter(x=v.x, y=v.p_data, name="p_data (real)", line=dict(color=palette.REAL), fill="tozeroy"),
+        go.Scatter(x=v.x, y=v.p_g, name="p_g (G's samples)", line=dict(color=palette.FAKE), fill="tozeroy"),
+        go.Scatter(x=v.x, y=v.d, name="D(x)", line=dict(color=palette.D_REAL, width=3), yaxis="y2"),
         go.Scatter(x=v.x, y=v.d_star, name="D*(x) = p_data / (p_data + p_g)",
-                   line=dict(color=D_STAR, dash="dash"), yaxis="y2"),
+                   line=dict(color=palette.D_STAR, dash="dash"), yaxis="y2"),
         go.Scatter(x=[v.x[0], v.x[-1]], y=[0.5, 0.5], name="1/2", mode="lines",
-                   line=dict(color="grey", dash="dot", width=1), yaxis="y2"),
+                   line=dict(color=palette.REFERENCE, dash="dot", width=1), yaxis="y2"),
     ])
     p_max = float(np.nanmax([v.p_data.max(), v.p_g.max()]))
     fig.update_layout(
@@ -42,12 +42,12 @@ def field_figure(v: View2D, points: int = 1000) -> go.Figure:
                          hovertemplate="x %{x:.2f}, %{y:.2f}<br>D %{z:.2f}<extra></extra>")]
     if v.modes is not None:
         traces.append(go.Scatter(x=v.modes[:, 0], y=v.modes[:, 1], mode="markers", name="modes",
-                                 marker=dict(symbol="circle-open", size=14, color="black", line=dict(width=1))))
+                                 marker=dict(symbol="circle-open", size=14, color=palette.REFERENCE, line=dict(width=1))))
     traces += [
         go.Scatter(x=v.real[:points, 0], y=v.real[:points, 1], mode="markers", name="real",
-                   marker=dict(size=4, color=REAL, opacity=0.7)),
+                   marker=dict(size=4, color=palette.REAL, opacity=0.7)),
         go.Scatter(x=v.fake[:points, 0], y=v.fake[:points, 1], mode="markers", name="fake G(z)",
-                   marker=dict(size=4, color=FAKE, opacity=0.7)),
+                   marker=dict(size=4, color=palette.FAKE, opacity=0.7)),
     ]
     fig = go.Figure(traces)
     fig.update_layout(title="Real and fake points over D(x) (blue: D says real)", margin=MARGIN,
@@ -59,8 +59,8 @@ def field_figure(v: View2D, points: int = 1000) -> go.Figure:
 def value_figure(history: dict) -> go.Figure:
     """V(D, G) over training against its value at the optimum, -2 log 2."""
     fig = go.Figure(go.Scatter(x=history.get("step", ()), y=history.get("value", ()), name="V(D, G)",
-                               line=dict(color=D_COLOUR)))
-    fig.add_hline(y=OPTIMUM_VALUE, line_dash="dash", line_color=D_STAR,
+                               line=dict(color=palette.VALUE)))
+    fig.add_hline(y=OPTIMUM_VALUE, line_dash="dash", line_color=palette.REFERENCE,
                   annotation_text="-2 log 2 (p_g = p_data)", annotation_position="bottom right")
     fig.update_layout(title="V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))]", margin=MARGIN,
                       xaxis_title="step", yaxis_title="V")
@@ -71,9 +71,10 @@ def g_loss_figure(curves: dict) -> go.Figure:
     """The two G losses against D(G(z)): where D rejects fakes (left), minimax is flat."""
     d = curves["d_fake"]
     fig = go.Figure([
-        go.Scatter(x=d, y=curves["minimax"], name="minimax: minimise log(1 - D(G(z)))", line=dict(color=D_STAR)),
+        go.Scatter(x=d, y=curves["minimax"], name="minimax: minimise log(1 - D(G(z)))",
+                   line=dict(color=palette.MINIMAX)),
         go.Scatter(x=d, y=curves["non_saturating"], name="non-saturating: minimise -log D(G(z))",
-                   line=dict(color=D_COLOUR)),
+                   line=dict(color=palette.NON_SATURATING)),
     ])
     fig.update_layout(title="G's loss against D(G(z))", margin=MARGIN, xaxis_title="D(G(z))",
                       yaxis_title="G's loss", legend=dict(orientation="h", y=-0.25))

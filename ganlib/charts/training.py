@@ -8,9 +8,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..describe import event_label
+from . import palette
 
-D_COLOR, G_COLOR, REAL_COLOR = "#1f77b4", "#e6550d", "#bbbbbb"
-ON_REAL, ON_FAKE = "#2ca02c", "#9467bd"   # D's outputs: colours of their own, not the losses' (it read as D loss)
 OPTIMUM_V = -2 * math.log(2)   # V(D*, G*) when p_g = p_data
 MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
 FEW_POINTS = 30   # up to this many steps the curves get markers too
@@ -21,15 +20,15 @@ def training_figure(history: dict, events=(), loss: str = "bce", height: int = 5
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("D and G losses", "D's verdict: mean D(x) on real, D(G(z)) on fake"))
     steps = list(history.get("step", ()))
-    _line(fig, steps, history.get("d_loss", ()), "D loss", D_COLOR, 1)
-    _line(fig, steps, history.get("g_loss", ()), "G loss", G_COLOR, 1)
-    _line(fig, steps, history.get("d_real", ()), "D(x) real", ON_REAL, 2)
-    _line(fig, steps, history.get("d_fake", ()), "D(G(z)) fake", ON_FAKE, 2)
+    _line(fig, steps, history.get("d_loss", ()), "D loss", palette.D, 1)
+    _line(fig, steps, history.get("g_loss", ()), "G loss", palette.G, 1)
+    _line(fig, steps, history.get("d_real", ()), "D(x) real", palette.D_REAL, 2)
+    _line(fig, steps, history.get("d_fake", ()), "D(G(z)) fake", palette.D_FAKE, 2)
     if loss in ("bce", "minimax"):  # the optimum of the original game; other losses have other scales
-        _line(fig, steps, history.get("value", ()), "V(D, G)", "#555555", 1, dash="dot")
-        fig.add_hline(y=OPTIMUM_V, row=1, col=1, line_dash="dash", line_color="#555555",
+        _line(fig, steps, history.get("value", ()), "V(D, G)", palette.VALUE, 1, dash="dot")
+        fig.add_hline(y=OPTIMUM_V, row=1, col=1, line_dash="dash", line_color=palette.REFERENCE,
                       annotation_text="V at the optimum = -2 log 2", annotation_position="bottom right")
-        fig.add_hline(y=0.5, row=2, col=1, line_dash="dash", line_color="#555555",
+        fig.add_hline(y=0.5, row=2, col=1, line_dash="dash", line_color=palette.REFERENCE,
                       annotation_text="optimum: D(x) = D(G(z)) = 0.5", annotation_position="top right")
     _events(fig, events)
     if (span := loss_range(history)) is not None:
@@ -64,11 +63,11 @@ def _line(fig, x, y, name, color, row, dash=None) -> None:
 def _events(fig, events) -> None:
     events = list(events)[-MAX_EVENT_LINES:]
     for i, e in enumerate(events):
-        fig.add_vline(x=e.step, line_dash="dot", line_color="#888888", line_width=1)
+        fig.add_vline(x=e.step, line_dash="dot", line_color=palette.EVENT, line_width=1)
         if i >= len(events) - MAX_EVENT_LABELS:
             fig.add_annotation(x=e.step, y=1, xref="x", yref="y domain", text=event_label(e),
                                showarrow=False, textangle=-90, xanchor="right", yanchor="top",
-                               font=dict(size=11, color="#444444"))
+                               font=dict(size=11, color=palette.EVENT))
 
 
 def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int = 420) -> go.Figure:
@@ -80,16 +79,16 @@ def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int 
         bins = dict(start=float(both.min()), end=float(both.max()), size=float(np.ptp(both)) / 50 or 1.0)
         if real is not None:
             fig.add_trace(go.Histogram(x=real[:, 0], name="real", histnorm="probability density",
-                                       marker_color=REAL_COLOR, opacity=0.6, xbins=bins))
+                                       marker_color=palette.REAL, opacity=0.6, xbins=bins))
         fig.add_trace(go.Histogram(x=fake[:, 0], name="fake (G)", histnorm="probability density",
-                                   marker_color=G_COLOR, opacity=0.6, xbins=bins))
+                                   marker_color=palette.FAKE, opacity=0.6, xbins=bins))
         fig.update_layout(barmode="overlay", xaxis_title="x")
     else:
         if real is not None:
             fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real",
-                                     marker=dict(color=REAL_COLOR, size=4)))
+                                     marker=dict(color=palette.REAL, size=4)))
         fig.add_trace(go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake (G)",
-                                 marker=dict(color=G_COLOR, size=6)))
+                                 marker=dict(color=palette.FAKE, size=6)))
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
         fig.update_xaxes(constrain="domain")  # keep the data's ranges and shrink the box, rather than widen x
         if real is not None:  # fixed axes from the real data, so frames compare; G's strays may leave the view
