@@ -14,9 +14,10 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._ui import status_panel, use_app_navigation  # noqa: E402
+from pages._ui import status_panel  # noqa: E402
 
-use_app_navigation()
+# st.navigation also ends Streamlit's pages/-folder mode for the server; pages/_ui.use_app_navigation covers
+# a first visit that opens a page's URL before any session has run this file.
 st.set_page_config(page_title="GAN Studio", page_icon="🎨", layout="wide")
 
 page = st.navigation([

@@ -14,12 +14,8 @@ import time
 import numpy as np
 
 from .checkpoint import CheckpointError, load_checkpoint, summary
-<<<<<<< HEAD
-=======
 from .files import write_new
 from .grid import flat_grey
-from .studio import checkpoint_path
->>>>>>> onehome
 
 SHIPPED_PREFIX = "pretrained-"
 

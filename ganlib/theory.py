@@ -174,7 +174,7 @@ def _axis(real: np.ndarray, fake: np.ndarray, res: int) -> np.ndarray:
 
 def view(runner, n: int = SAMPLES, seed: int = 0) -> View1D | View2D | None:
     """The Theory lab's view of a live run, or None when its data are images."""
-    snap = runner.snapshot()
+    snap = runner.wait(lambda s: bool(s.shape) or s.ended, 60.0)  # a run still loading has no data yet
     if snap.kind != "points" or snap.shape not in ((1,), (2,)):
         return None
     set_threads()  # this thread's torch threads: 2 would stall on cores the training thread keeps busy

@@ -24,8 +24,9 @@ def use_app_navigation() -> None:
     named pages/ beside it, and keeps it until some session has run app.py's st.navigation: until then it
     runs a page opened by URL (a bookmark, a reload after a restart) as an old-style multipage app, without
     app.py: no run status, and a sidebar listing app, _ui and the file names. No public API turns that off
-    (the layout fixes the folder's name), so app.py and every page call this first: it switches the mode
-    off and reruns, through app.py. tests/test_browser.py opens /train first on a fresh server."""
+    (the layout fixes the folder's name), so every page calls this first: it switches the mode
+    off and reruns, through app.py. tests/test_browser.py opens /train first on a fresh server. (app.py
+    needs no call: its st.navigation switches the mode off for the whole server.)"""
     from streamlit.runtime.pages_manager import PagesManager
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False

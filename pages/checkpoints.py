@@ -9,11 +9,13 @@ import os
 import streamlit as st
 
 from ganlib import CheckpointError, library
+from ganlib.state import Status
 from pages._ui import use_app_navigation, visitor
 
 use_app_navigation()
 
 EXPLORE_REQUEST = "explore_request"   # read by pages/explore.py
+LOAD_WAIT_S = 60.0                     # a resumed run builds its data and models in its own thread
 
 
 def save_form(folder: str) -> None:
@@ -54,7 +56,9 @@ def upload_box(folder: str) -> None:
 
 def resume(path: str) -> None:
     try:
-        visitor().resume_from(path)
+        snap = visitor().resume_from(path).wait(lambda s: s.status is not Status.LOADING, LOAD_WAIT_S)
+        if snap.ended:  # the file read fine but its state does not fit: say why, as for a bad file
+            raise CheckpointError(snap.problem.message)
         # an idle run loaded from a file goes on with Start (Resume is for a paused run)
         st.session_state.ck_message = ("success", f"Loaded {os.path.basename(path)}: press Start on the Train page "
                                                   "to train on from where it was saved.")

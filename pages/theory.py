@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from ganlib import theory
+from ganlib import controls, theory
 from ganlib.charts.theory import density_figure, field_figure, g_loss_figure, value_figure
 from ganlib.describe import status_word
 from ganlib.state import Status
@@ -47,7 +47,7 @@ The non-saturating loss $-\log D(G(z))$ has the same fixed point but is steep ri
 
 def start(name: str, loss: str) -> None:
     v = visitor()
-    v.new_run(v.choose_preset(name).replace(loss=loss)).start()
+    controls.start(v, v.choose_preset(name).replace(loss=loss))
 
 
 def launcher() -> None:

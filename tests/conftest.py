@@ -1,9 +1,20 @@
-"""Shared test setup: torch runs with the app's thread count.
+"""Shared test setup: AppTest runs app.py on every rerun, as the server does."""
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
 
-Torch keeps a thread count per thread and starts at one per core; on 2 shared
-cores that makes the tests crawl (20 seed-mlp steps: 16 s at 2 threads, 0.65 s
-at 1), and it is not how the app runs (see ganlib/device.py).
-"""
-from ganlib.device import set_threads
 
-set_threads()
+@pytest.fixture(autouse=True)
+def navigation_v2(monkeypatch):
+    """Run app.py on every rerun, as the server does.
+
+    AppTest re-detects the pages/ folder before each run and then takes the
+    legacy (MPA v1) path, which reruns the current page alone, without app.py;
+    a server does that at most for a session's first run, before app.py's
+    st.navigation switches it off."""
+    init = PagesManager.__init__
+
+    def v2_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", v2_init)

@@ -14,7 +14,7 @@ from ganlib import preset
 from ganlib.checkpoint import make_payload, save_checkpoint
 from ganlib.device import set_threads
 from ganlib.grid import make_grid
-from ganlib.studio import Studio
+from ganlib.visitor import Visitor
 from ganlib.trainer import Trainer
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
@@ -49,10 +49,10 @@ def folder(tmp_path, made):
 
 @pytest.fixture
 def at(folder, monkeypatch):
-    # every AppTest shares one session id, so the session's cached Studio would outlive a test:
-    # clearing the cache releases it (Studio.close stops its run) before and after each test
+    # every AppTest shares one session id, so the session's cached Visitor would outlive a test:
+    # clearing the cache releases it (Visitor.close stops its run) before and after each test
     st.cache_resource.clear()
-    monkeypatch.setattr(Studio.__init__, "__defaults__", (str(folder),))
+    monkeypatch.setattr(Visitor.__init__, "__defaults__", (str(folder),))
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     yield app

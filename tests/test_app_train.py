@@ -9,27 +9,9 @@ import socket
 import time
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
-
-
-@pytest.fixture(autouse=True)
-def navigation_v2(monkeypatch):
-    """Run app.py on every rerun, as the server does.
-
-    AppTest re-detects the pages/ folder before each run and then takes the
-    legacy (MPA v1) path, which reruns the current page alone, without app.py;
-    a server does that at most for a session's first run, before app.py's
-    st.navigation switches it off."""
-    init = PagesManager.__init__
-
-    def v2_init(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", v2_init)
 
 
 @pytest.fixture
@@ -153,7 +135,8 @@ def test_offline_dataset_shows_a_clear_message(at, tmp_path, monkeypatch):
     press(at, "Start")
     assert not at.exception
     assert "must be downloaded once" in at.error[0].value and "offline" in at.error[0].value
-    assert "No run yet" in at.sidebar.caption[0].value
+    assert "failed" in at.sidebar.markdown[0].value
+    assert enabled(at)["Start"]  # the form is back: choose other data and start again
 
 
 @pytest.mark.parametrize("name", ["ring8", "gauss-1d", "seed-mlp"])
@@ -161,18 +144,15 @@ def test_the_download_files_are_what_they_say(name):
     """What the three download buttons hand over (AppTest does not call their deferred callables)."""
     from ganlib import Runner, load_checkpoint, preset
     from ganlib.downloads import checkpoint_bytes, history_file, timeline_gif
-    from ganlib.samples import run_real_picture
-
     cfg = preset(name).replace(sample_every=1)
     runner = Runner(cfg)
-    runner.step_once()
-    deadline = time.monotonic() + 30
-    while runner.snapshot().step < 2 and time.monotonic() < deadline:
-        runner.step_once()
-        time.sleep(0.05)
+    for n in (1, 2):
+        runner.step()
+        runner.wait(lambda s: s.step >= n, 30)
     runner.update(lr_g=1e-2)
+    runner.wait(lambda s: s.events, 30)
     try:
-        real = run_real_picture(runner) if runner.snapshot().kind != "image" else None
+        real = runner.snapshot().real if runner.snapshot().kind != "image" else None
         gif = timeline_gif(runner.snapshot().timeline, real)
         assert gif[:6] == b"GIF89a"
         csv = history_file(runner).decode()
@@ -180,4 +160,4 @@ def test_the_download_files_are_what_they_say(name):
         payload = load_checkpoint(checkpoint_bytes(runner))
         assert payload["config"].lr_g == 1e-2 and payload["trainer"]["step"] >= 2
     finally:
-        runner.stop()
+        runner.close()

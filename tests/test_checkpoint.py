@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from ganlib import (CheckpointError, Dataset, LatentModel, Runner, Trainer, load_checkpoint, preset,
-                    runner_from_checkpoint, save_checkpoint, save_run, trainer_from_checkpoint)
+                    save_checkpoint, trainer_from_checkpoint)
+from ganlib.state import Status
 from ganlib.checkpoint import FORMAT, VERSION, build_generator, make_payload, restore_trainer, summary
 from ganlib.library import checkpoint_path
 
@@ -236,29 +237,24 @@ def test_latent_model_round_trip_images_with_ema(tmp_path, images):
     assert pics.shape == (5, 28, 28, 1) and pics.dtype == np.uint8
 
 
-def _wait_for_step(r, step):
-    deadline = time.monotonic() + 60
-    while not (r.snapshot().step == step and r._lock._waiters):  # the worker idles after publishing
-        assert time.monotonic() < deadline, f"timed out waiting for step {step}"
-        time.sleep(0.005)
+def _step_to(r, step):
+    while (s := r.wait(lambda s: s.status is not Status.LOADING, 60)).step < step:
+        r.step()
+        r.wait(lambda n: n.step > s.step, 60)
 
 
 def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
     cfg = preset("seed-mlp").replace(batch_size=16, sample_every=2)
     r = Runner(trainer=Trainer(cfg, images), preset="seed-mlp")
     try:
-        for _ in range(3):
-            r.step_once()
-        _wait_for_step(r, 3)
+        _step_to(r, 3)
         r.update(lr_g=1e-4)
-        for _ in range(2):
-            r.step_once()
-        _wait_for_step(r, 5)
-        path = save_run(r, str(tmp_path / "run.pt"))
+        _step_to(r, 5)
+        path = r.save(str(tmp_path / "run.pt"))
         before = r.snapshot()
-        weights = {k: v.clone() for k, v in r.trainer.G.state_dict().items()}
+        weights = {k: v.clone() for k, v in r.checkpoint()["trainer"]["G"].items()}
     finally:
-        r.stop()
+        r.close()
 
     info = summary(path)
     assert (info["name"], info["preset"], info["dataset"], info["step"]) == ("run", "seed-mlp", "digits", 5)
@@ -266,18 +262,17 @@ def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
 
     # the checkpoint names dataset "digits": give the resumed trainer our tiny set instead
     monkeypatch.setattr("ganlib.trainer.load_dataset", lambda cfg: images)
-    again = runner_from_checkpoint(path)
+    again = Runner.from_checkpoint(path)
     try:
-        s = again.snapshot()
-        assert (s.status, s.step, s.config.lr_g) == ("idle", 5, 1e-4)
-        assert again.preset == "seed-mlp"
+        s = again.wait(lambda s: s.status is not Status.LOADING, 60)
+        assert (s.status, s.step, s.config.lr_g) == (Status.IDLE, 5, 1e-4)
+        assert again.preset == "seed-mlp" and s.preset == "seed-mlp"
         assert s.history == before.history
         assert [(e.step, e.field, e.old, e.new) for e in s.events] == [(3, "lr_g", 2e-4, 1e-4)]
-        for k, v in again.trainer.G.state_dict().items():
+        for k, v in again.checkpoint()["trainer"]["G"].items():
             assert torch.equal(v, weights[k])
-        assert again._last_good[0] == 5   # a NaN later rolls back to here, and says so
     finally:
-        again.stop()
+        again.close()
 
 
 @pytest.mark.parametrize("name,expected", [

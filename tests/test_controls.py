@@ -8,6 +8,9 @@ class FakeRunner:
     def __init__(self):
         self.calls = []
 
+    def wait(self, predicate, timeout):
+        return None
+
     def update(self, **changes):
         self.calls.append(("update", changes))
 
@@ -18,7 +21,7 @@ class FakeRunner:
         self.calls.append(("stop",))
 
 
-class FakeStudio:
+class FakeVisitor:
     def __init__(self):
         self.runner, self.resets = FakeRunner(), 0
 
@@ -41,13 +44,13 @@ def test_live_change_that_is_not_a_number_names_the_field_and_changes_nothing():
 
 @pytest.mark.parametrize("label,call", [("Pause", ("pause",)), ("Stop", ("stop",))])
 def test_buttons_run_their_action(label, call):
-    s = FakeStudio()
+    s = FakeVisitor()
     controls.press(label, s, None)
     assert s.runner.calls == [call]
 
 
-def test_reset_button_resets_the_studio_and_unknown_buttons_are_refused():
-    s = FakeStudio()
+def test_reset_button_resets_the_visitor_and_unknown_buttons_are_refused():
+    s = FakeVisitor()
     controls.press("Reset", s, None)
     assert s.resets == 1
     with pytest.raises(ValueError, match="button: unknown 'Go'"):
@@ -59,8 +62,9 @@ def test_progress_line_shows_speed_and_time_left_only_while_running_else_the_sta
 
     from ganlib import preset
     from ganlib.describe import progress_line
-    snap = SimpleNamespace(status="running", epoch=2.0, step=150, steps_per_sec=80.0, eta_seconds=90.0,
-                           config=preset("fast-digits"))
+    from ganlib.state import Reason, Status
+    snap = SimpleNamespace(status=Status.RUNNING, reason=Reason.NONE, epoch=2.0, step=150, steps_per_sec=80.0,
+                           eta_seconds=90.0, config=preset("fast-digits"))
     assert progress_line(snap) == "epoch 2.0 / 200 · step 150 · 80.0 steps/s · 1m 30s left"
-    snap.status = "paused"
+    snap.status = Status.PAUSED
     assert progress_line(snap) == "epoch 2.0 / 200 · step 150 · paused"

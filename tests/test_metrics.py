@@ -162,16 +162,14 @@ def test_evaluator_in_a_runner_and_for_data_without_metrics():
     cfg = preset("ring8").replace(batch_size=64, eval_every=2)
     r = Runner(cfg, evaluator=evaluator_for(cfg))
     try:
-        for _ in range(4):
-            r.step_once()
-        deadline = time.monotonic() + 60
-        while len(r.metrics) < 2:
-            assert time.monotonic() < deadline, "timed out waiting for two measurements"
-            time.sleep(0.005)
+        for n in range(1, 5):
+            r.step()
+            r.wait(lambda s: s.step >= n, 60)
+        metrics = r.wait(lambda s: len(s.metrics) >= 2, 60).metrics
     finally:
-        r.stop()
-    assert [step for step, _ in r.metrics] == [2, 4]
-    assert all(set(v) == {"modes_covered", "n_modes", "high_quality", "reverse_kl"} for _, v in r.metrics)
+        r.close()
+    assert [step for step, _ in metrics] == [2, 4]
+    assert all(set(v) == {"modes_covered", "n_modes", "high_quality", "reverse_kl"} for _, v in metrics)
     assert evaluator_for(preset("spiral"))(Trainer(preset("spiral"))) == {}
     assert DEFAULT_EVERY == 500
 

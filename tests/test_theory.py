@@ -7,6 +7,7 @@ import torch
 
 from ganlib import LatentModel, Runner, preset, theory
 from ganlib import explorer as ex
+from ganlib.grid import enlarge
 from ganlib.charts import latent as latent_charts
 from ganlib.charts import theory as theory_charts
 from ganlib.data.toys import grid25, ring8
@@ -109,7 +110,7 @@ def test_view_1d_of_a_gauss_run():
     try:
         v = theory.view(r, n=500)
     finally:
-        r.stop()
+        r.close()
     assert isinstance(v, theory.View1D)
     assert len(v.x) == len(v.p_data) == len(v.p_g) == len(v.d) == len(v.d_star)
     assert ((0 <= v.d) & (v.d <= 1)).all()
@@ -124,7 +125,7 @@ def test_view_2d_of_a_ring8_run_while_it_trains():
     try:
         v = theory.view(r, n=500, seed=1)   # copies G and D between steps: no race with the worker
     finally:
-        r.stop()
+        r.close()
     assert isinstance(v, theory.View2D)
     assert v.real.shape == v.fake.shape == (500, 2)
     assert v.d.shape == (len(v.ys), len(v.xs))
@@ -136,12 +137,15 @@ def test_view_2d_of_a_ring8_run_while_it_trains():
 
 def test_models_copy_is_private():
     r = _runner("ring8")
-    G, D = r.models_copy()
-    assert G is not r.trainer.G and D is not r.trainer.D
-    assert not G.training and not D.training
-    with torch.no_grad():
-        next(G.parameters()).add_(1.0)
-    assert not torch.equal(next(G.parameters()), next(r.trainer.G.parameters()))
+    try:
+        G, D = r.models_copy()
+        assert not G.training and not D.training
+        with torch.no_grad():
+            next(G.parameters()).add_(1.0)
+        G2, _ = r.models_copy()
+        assert not torch.equal(next(G.parameters()), next(G2.parameters()))   # the run's G did not move
+    finally:
+        r.close()
 
 
 def test_view_of_an_image_run_is_none():
@@ -171,7 +175,7 @@ def test_pictures_enlarge_strip_and_gif():
     G, _ = build_models(cfg, (1, 28, 28))
     model = LatentModel(G, cfg.latent_dim, (1, 28, 28))
     pics = model.pictures(ex.walk(ex.z_from_seed(100, 1), ex.z_from_seed(100, 2), 5))
-    big = ex.enlarge(pics[0], 8)
+    big = enlarge(pics[0], 8)
     assert big.shape == (224, 224) and (big[:8, :8] == pics[0][0, 0, 0]).all()   # crisp: whole blocks
     assert ex.strip(pics).shape == (28, 5 * 30 - 2, 1)
     assert gif_bytes(list(pics), scale=2)[:3] == b"GIF"

@@ -1,16 +1,18 @@
-"""Studio's explorer cache (one build per source) and the explorer's checkpoint list."""
+"""Visitor and Runs: who owns a run, that no run outlives its owner, the explorer's cache and checkpoint list."""
 import os
 
 import pytest
 
 from ganlib import explorer as ex
-from ganlib.studio import Studio
+from ganlib.runs import OwnerGone, Runs
+from ganlib.state import Reason, Status
+from ganlib.visitor import Visitor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_explorer_model_is_built_once_per_source_and_a_failure_caches_nothing(tmp_path):
-    s = Studio(str(tmp_path))
+    s = Visitor(Runs(), str(tmp_path))
     builds = []
 
     def build(tag):
