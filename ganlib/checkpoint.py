@@ -19,6 +19,7 @@ from .config import TrainConfig
 from .errors import CheckpointError
 from .files import atomic_write
 from .models import build_models
+from .trainer import Trainer
 
 FORMAT, VERSION = "ganlib-checkpoint", 1
 REQUIRED = ("config", "shape", "trainer")
@@ -130,7 +131,6 @@ def build_generator(payload: dict, use_ema: bool = True) -> torch.nn.Module:
 
 def trainer_from_checkpoint(source, data=None):
     """(Trainer, payload) that carries on where the checkpoint stopped."""
-    from .trainer import Trainer
     payload = source if isinstance(source, dict) else load_checkpoint(source)
     trainer = Trainer(payload["config"], data)
     restore_trainer(trainer, payload)

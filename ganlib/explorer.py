@@ -11,8 +11,10 @@ import numpy as np
 import torch
 
 from .data import load_dataset
+from .export import gif_bytes
 from .grid import tile
-from .latent import path, random_z
+from .latent import LatentModel, path, random_z
+from .library import list_checkpoints
 
 LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
 
@@ -97,7 +99,6 @@ def strip(pictures: np.ndarray, pad: int = 2) -> np.ndarray:
 
 def from_payload(payload: dict, name: str):
     """(LatentModel, config, caption) for a loaded checkpoint."""
-    from .latent import LatentModel
     cfg = payload["config"]
     return LatentModel.from_checkpoint(payload), cfg, f"{name}: {cfg.dataset}, step {int(payload['trainer']['step']):,}"
 
@@ -109,19 +110,16 @@ def is_default(path: str) -> bool:
 
 def from_runner(runner):
     """(LatentModel, config, caption) for a private copy of the current run's G."""
-    from .latent import LatentModel
     snap = runner.snapshot()
     return LatentModel.from_runner(runner), snap.config, f"G of the current run, copied at step {snap.step:,}"
 
 
 def saved_checkpoints(folder: str) -> tuple[list[str], str | None]:
     """The loadable checkpoints in folder, and the one to open first (the shipped digits when it is there)."""
-    from .library import list_checkpoints
     paths = [e["path"] for e in list_checkpoints(folder) if not e["error"]]
     return paths, next((p for p in paths if is_default(p)), paths[0] if paths else None)
 
 
 def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int = 32) -> bytes:
     """The walk from a to b as an animated GIF, 4x enlarged."""
-    from .export import gif_bytes
     return gif_bytes(list(model.pictures(walk(a, b, frames, method))), 0.08, scale=4)

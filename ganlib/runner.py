@@ -21,13 +21,14 @@ from concurrent.futures import Future
 from types import MappingProxyType
 from typing import Any, Callable
 
-from .checkpoint import load_checkpoint, make_payload, restore_trainer
+from .checkpoint import load_checkpoint, make_payload, restore_trainer, save_checkpoint
 from .config import LIVE_FIELDS, TrainConfig, coerce
 from .device import set_threads
 from .errors import DatasetError
 from .grid import frozen, make_grid
 from .history import Curve, Event, Frame, Timeline
 from .lastgood import LastGood
+from .metrics import evaluator_for, fid_floor
 from .samples import real_picture
 from .snapshot import Snapshot
 from .state import ENDED, Problem, Reason, Status
@@ -164,7 +165,6 @@ class Runner:
 
     def save(self, path: str) -> str:
         """Write the run's checkpoint to `path` atomically; safe while it trains."""
-        from .checkpoint import save_checkpoint
         return save_checkpoint(path, self.checkpoint())
 
     def _call(self, fn: Callable[[Trainer], Any]):
@@ -207,7 +207,6 @@ class Runner:
                 self._curve.load_state_dict(payload["history"])
                 self._events.extend(Event(*e) for e in payload.get("events", []))
             if evaluator == AUTO:
-                from .metrics import evaluator_for, fid_floor
                 evaluator, self._fid_floor = evaluator_for(trainer), fid_floor(trainer.cfg)
         except Exception as e:  # bad data, a model that does not fit, a device that is not there
             reason = Reason.DATA_ERROR if isinstance(e, DatasetError) else Reason.ERROR
