@@ -1,7 +1,8 @@
 """GAN Studio: train GANs live and watch them learn. Run with `streamlit run app.py`.
 
 This file only routes: page config, the list of pages, and the run-status
-panel every page shows in the sidebar. The pages are thin; ganlib does the work.
+panel every page shows in the sidebar. A watch link (?watch=CODE) opens on the
+Watch page. The pages are thin; ganlib does the work.
 """
 import os
 import sys
@@ -14,14 +15,15 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._ui import status_panel  # noqa: E402
+from pages._ui import keep_visitor_in_url, status_panel  # noqa: E402
 
 # st.navigation also ends Streamlit's pages/-folder mode for the server; pages/_ui.use_app_navigation covers
 # a first visit that opens a page's URL before any session has run this file.
 st.set_page_config(page_title="GAN Studio", page_icon="🎨", layout="wide")
-
+watching = keep_visitor_in_url().watch_code is not None
 page = st.navigation([
-    st.Page("pages/train.py", title="Train", icon="🏋️", default=True),
+    st.Page("pages/train.py", title="Train", icon="🏋️", default=not watching),
+    st.Page("pages/watch.py", title="Watch", icon="📺", default=watching),
     st.Page("pages/explore.py", title="Latent explorer", icon="🧭"),
     st.Page("pages/theory.py", title="Theory lab", icon="📐"),
     st.Page("pages/checkpoints.py", title="Checkpoints", icon="💾"),

@@ -81,6 +81,9 @@ def status_message(snap) -> tuple[str, str]:
         return "info", "Waiting for a free training slot on this server; it starts by itself."
     if s is Status.RUNNING:
         return "info", "Training: D learns to tell real from fake, then G learns to fool D, over and over."
+    if s is Status.PAUSED and reason is Reason.TIME_BUDGET:
+        return "warning", ("This server gives each run a fixed training time, and this run has used it. Its slot "
+                           "is free for others. Save it on the Checkpoints page, or download it below.")
     if s is Status.PAUSED and reason is Reason.NAN:
         return "warning", (f"The {p.what.replace('_', ' ')} became {p.value} at step {p.step:,}. Training was paused "
                            f"and the weights were rolled back to step {p.good_step:,}. Try a lower learning rate "
@@ -99,9 +102,23 @@ def status_message(snap) -> tuple[str, str]:
                            "press Resume to train longer, or download the results.")
     if reason is Reason.OWNER_GONE:
         return "info", "Stopped: the session that owned this run has closed."
-    if reason is Reason.TIME_BUDGET:
-        return "info", "Stopped: this server's time budget for one run is spent. Download the results."
     return "info", "Stopped by you. Download the results, or set up a new run above and press Start."
+
+
+def queue_message(place: int | None, load) -> str:
+    """What a run waiting for a training slot is told: how busy the server is and its place in line."""
+    where = f"you are number {place} in line" if place else "your run is next"
+    return (f"All {load.slots} training slot{'s' * (load.slots != 1)} of this server are busy ({load.training} "
+            f"run{'s' * (load.training != 1)} training), so {where}. It starts by itself when a slot frees; keep "
+            "this tab open, or you lose your place. Meanwhile you can watch your teacher's run with its watch link.")
+
+
+def load_line(load) -> str:
+    """The server's load in one line, for every page's sidebar."""
+    slots = f"{load.training} of {load.slots} training slots busy" if load.slots else f"{load.training} training"
+    parts = [slots] + ([f"{load.queued} waiting"] if load.queued else []) + (
+        [f"{load.watching} watching"] if load.watching else [])
+    return "Server: " + " · ".join(parts)
 
 
 def config_summary(cfg: TrainConfig) -> str:

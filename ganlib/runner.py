@@ -51,14 +51,18 @@ def new_run_id() -> str:
 
 class Runner:
     def __init__(self, cfg: TrainConfig | None = None, *, trainer: Trainer | None = None, payload: dict | None = None,
-                 evaluator: Callable | str | None = None, preset: str = "", run_id: str | None = None):
+                 evaluator: Callable | str | None = None, preset: str = "", run_id: str | None = None,
+                 slots=None, max_seconds: float = 0.0):
         """A run of `cfg`, of a built `trainer`, or of a checkpoint `payload` (as load_checkpoint returns it).
-        Its thread starts at once and builds the models; the run waits, IDLE, for start() or step()."""
+        Its thread starts at once and builds the models; the run waits, IDLE, for start() or step().
+        slots: the server's training slots (runs.Slots), asked before training; None trains at once.
+        max_seconds: training time after which the run pauses for good (0: no limit)."""
         self._cfg = (trainer.cfg if trainer is not None else payload["config"] if payload is not None
                      else cfg.validate())
         self.run_id = run_id or new_run_id()
         self.preset = preset or (payload or {}).get("preset", "")
         self._build_args = (trainer, payload, evaluator)
+        self._slots, self._max_seconds = slots, max_seconds
         self._cv = threading.Condition()     # guards the command queue and the published snapshot
         self._commands: deque = deque()
         self._wanted = self._cfg             # the config with every accepted live change, to check the next
@@ -98,6 +102,10 @@ class Runner:
     def step(self) -> None:
         """One step, then paused (also before the first start)."""
         self._send("step")
+
+    def grant(self) -> None:
+        """A training slot is this run's now (called by runs.Slots for a queued run)."""
+        self._send("grant")
 
     def stop(self, reason: Reason = Reason.BY_USER) -> None:
         """End the run for good; returns at once (join() waits for the thread)."""
@@ -248,16 +256,27 @@ class Runner:
             self._set(Status.STOPPED, arg)
         elif kind == "update":
             self._apply(arg)
-        elif kind == "pause" and s is Status.RUNNING:
+        elif kind == "grant":
+            self._granted()
+        elif kind == "pause" and s in (Status.RUNNING, Status.QUEUED):
             self._set(Status.PAUSED, Reason.BY_USER)
         elif (kind == "start" and s is Status.IDLE) or (kind in ("start", "resume") and self._can_resume()):
-            self._set(Status.RUNNING, Reason.NONE)
-        elif kind == "step" and s in (Status.IDLE, Status.PAUSED):
+            granted = self._slots is None or self._slots.request(self)
+            self._set(Status.RUNNING if granted else Status.QUEUED, Reason.NONE)
+        elif kind == "step" and s in (Status.IDLE, Status.PAUSED) and self._reason is not Reason.TIME_BUDGET:
             self._singles += 1
             self._set(Status.PAUSED, Reason.BY_USER)
 
     def _can_resume(self) -> bool:
-        return self._status is Status.PAUSED or (self._status is Status.FINISHED and not self._trainer.done)
+        if self._status is Status.PAUSED:
+            return self._reason is not Reason.TIME_BUDGET
+        return self._status is Status.FINISHED and not self._trainer.done
+
+    def _granted(self) -> None:
+        if self._status is Status.QUEUED:
+            self._set(Status.RUNNING, Reason.NONE)
+        else:  # paused or stopped while the grant was on its way: the slot goes to the next in line
+            self._slots.release(self.run_id)
 
     def _apply(self, changes: dict) -> None:
         t = self._trainer
@@ -277,6 +296,9 @@ class Runner:
         if t.done:
             self._take_frame()
             return self._set(Status.FINISHED, Reason.BUDGET_DONE)
+        if self._max_seconds and self._elapsed >= self._max_seconds:
+            self._take_frame()
+            return self._set(Status.PAUSED, Reason.TIME_BUDGET)
         t0 = time.perf_counter()
         try:
             stats = t.step()
@@ -328,8 +350,13 @@ class Runner:
                             events, self.preset, picture)
 
     def _set(self, status: Status, reason: Reason, problem: Problem | None = None) -> None:
-        self._status, self._reason, self._problem = status, reason, problem
+        was, self._status, self._reason, self._problem = self._status, status, reason, problem
         self._dirty = True
+        if self._slots is not None and was is not status:
+            if was is Status.RUNNING:      # paused, finished, stopped, failed or out of time: free the slot
+                self._slots.release(self.run_id)
+            elif was is Status.QUEUED:     # no longer waiting: lose the place in line
+                self._slots.leave(self.run_id)
 
     def _close(self) -> None:
         with self._cv:

@@ -1,19 +1,32 @@
-"""Runs: every training run of this server process, who owns each one, and a reaper for the ended ones.
+"""Runs: every training run of this server process, who owns it, who watches it, and what the server carries.
 
 Nothing trains that Runs does not know of. A run is made and registered under
-one lock, and only for an owner that is still here, so a tab that closes or
+one lock, and only for a session that is still open, so a tab that closes or
 reloads while Start is still loading leaves no orphan: either the run was
-registered first and `owner_gone` stops it, or the owner was gone first and
-`create` refuses. Leaving only says so: stopping is a queued command, and the
-reaper joins ended threads on its own thread, never on the server's event loop.
+registered first and the owner's leaving reaches it, or the session had closed
+first and `create` refuses.
+
+- Owners are visitor keys. A key lives in its owner's URL, so a reload or a
+  reopened link rejoins the same run; when the last session of a key closes,
+  its runs go on for a grace period (`GAN_STUDIO_IDLE_MINUTES`), then stop.
+- Leaving only says so: stopping is a queued command, and the reaper joins
+  ended threads on its own thread, never on the server's event loop.
+- A cap on runs that train at once (`GAN_STUDIO_MAX_RUNS`, see Slots) with a
+  queue, and a time budget per run (`GAN_STUDIO_MAX_RUN_MINUTES`).
+- A watch code shows an owner's current run, read-only, to anyone holding it.
+
 Kept behind this small interface so that a shared store can replace it for
 several app replicas.
 """
 from __future__ import annotations
 
+import os
+import re
+import secrets
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .state import Reason, Status
@@ -24,40 +37,169 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
 
 REAP_EVERY_S = 0.5
+KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{16,64}")   # visitor keys and watch codes, as they come in URLs
+CODE_FORMAT = re.compile(r"[A-Za-z0-9_-]{8}")
+
+
+def default_max_runs() -> int:
+    """Runs that train at once: 1 per 2 cores. On 2 cores two runs each got about half the steps/s of one
+    (bench/threads.py: 30 vs 63 steps/s), so a second slot only halves everyone's speed; see the README."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_runs: int = 0            # runs training at once; 0 = no cap
+    max_run_s: float = 0.0       # training seconds per run before it pauses for good; 0 = none
+    idle_s: float = 0.0          # how long a run outlives its owner's last session
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> Limits:
+        """The server's settings; each names its variable when it is not a number."""
+        def number(name: str, default: float) -> float:
+            raw = env.get(name, "").strip()
+            try:
+                value = float(raw) if raw else default
+            except ValueError:
+                raise ValueError(f"{name}: expected a number, got {raw!r}") from None
+            if not value >= 0:
+                raise ValueError(f"{name}: must be 0 or more, got {raw!r}")
+            return value
+        return cls(max_runs=int(number("GAN_STUDIO_MAX_RUNS", default_max_runs())),
+                   max_run_s=60 * number("GAN_STUDIO_MAX_RUN_MINUTES", 0),
+                   idle_s=60 * number("GAN_STUDIO_IDLE_MINUTES", 5))
 
 
 class Owner(Protocol):
     key: str       # who owns a run: a visitor's key
-    closed: bool   # set by Runs.owner_gone, under the registry's lock
+    closed: bool   # this session has ended (set by Runs.owner_gone, under the registry's lock)
 
 
 class OwnerGone(RuntimeError):
     """The session that asked for a run has closed meanwhile; no run was made."""
 
 
+class Slots:
+    """The training slots: a run asks for one to train, waits in line when all are busy, and gives it back
+    when it stops training (pause, finish, stop, a failure, its time budget)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()
+        self._line: deque = deque()
+
+    def request(self, runner) -> bool:
+        """True: train now. False: queued; runner.grant() is called when a slot frees."""
+        with self._lock:
+            if runner.run_id in self._busy or not self.limit:
+                self._busy.add(runner.run_id)
+                return True
+            if len(self._busy) < self.limit and not self._line:
+                self._busy.add(runner.run_id)
+                return True
+            if all(r.run_id != runner.run_id for r in self._line):
+                self._line.append(runner)
+            return False
+
+    def release(self, run_id: str) -> None:
+        with self._lock:
+            self._busy.discard(run_id)
+            while self._line and (not self.limit or len(self._busy) < self.limit):
+                nxt = self._line.popleft()
+                self._busy.add(nxt.run_id)
+                nxt.grant()   # queued: the run turns its QUEUED into RUNNING (or hands the slot back)
+
+    def leave(self, run_id: str) -> None:
+        """A queued run that no longer wants to train loses its place."""
+        with self._lock:
+            self._line = deque(r for r in self._line if r.run_id != run_id)
+
+    def place(self, run_id: str) -> int | None:
+        """1 for the next in line; None when not queued."""
+        with self._lock:
+            return next((i for i, r in enumerate(self._line, 1) if r.run_id == run_id), None)
+
+    def counts(self) -> tuple[int, int]:
+        """(runs training, runs waiting)."""
+        with self._lock:
+            return len(self._busy), len(self._line)
+
+
 @dataclass
 class _Entry:
     runner: Runner
     owner: str
-    retired: bool = False   # stopped and let go by its owner: the reaper drops it once its thread ends
+    retired: bool = False   # stopped and let go: the reaper drops it once its thread ends
+
+
+@dataclass
+class _OwnerRecord:
+    sessions: int = 0
+    gone_at: float | None = None   # when its last session closed
+    code: str = ""                 # its watch code, once it shared its run
+    watchers: set = field(default_factory=set)   # keys of the sessions watching it
+
+
+@dataclass(frozen=True)
+class Load:
+    """What the server carries, for the sidebar's one line."""
+    training: int
+    slots: int          # 0 = no cap
+    queued: int
+    watching: int
 
 
 class Runs:
-    def __init__(self, reap_every: float = REAP_EVERY_S):
+    def __init__(self, limits: Limits | None = None, reap_every: float = REAP_EVERY_S):
+        self.limits = limits or Limits()
+        self.slots = Slots(self.limits.max_runs)
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
+        self._owners: dict[str, _OwnerRecord] = {}
+        self._codes: dict[str, str] = {}      # watch code -> owner key
         self._reap_every = reap_every
         self._reaper: threading.Thread | None = None
 
+    # --- owners ---------------------------------------------------------------------------------
+    def attach(self, owner: Owner) -> str | None:
+        """A session of `owner` opened (a new tab, a reload): returns the id of the run it rejoins, if any."""
+        with self._lock:
+            rec = self._owners.setdefault(owner.key, _OwnerRecord())
+            rec.sessions += 1
+            rec.gone_at = None
+            live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired]
+            return live[-1] if live else None
+
+    def owner_gone(self, owner: Owner) -> None:
+        """One session of `owner` has ended; returns at once. When it was the last, its runs stop after
+        the grace period (at once with none), and what it watched forgets it."""
+        with self._lock:
+            owner.closed = True
+            for rec in self._owners.values():
+                rec.watchers.discard(owner.key)
+            rec = self._owners.get(owner.key)
+            if rec is None:
+                return
+            rec.sessions = max(0, rec.sessions - 1)
+            if rec.sessions == 0:
+                rec.gone_at = time.monotonic()
+                self._expire_locked(now=rec.gone_at)
+                self._ensure_reaper_locked()
+
     def create(self, owner: Owner, cfg: TrainConfig | None = None, *, payload: dict | None = None,
                preset: str = "", metrics: bool = True) -> Runner:
-        """A new run for `owner`, of `cfg` or of a checkpoint payload; its thread starts building at once.
-        Raises OwnerGone if the owner has left, ValueError for a bad config."""
+        """A new run for `owner`, of `cfg` or of a checkpoint payload; its thread starts building at once,
+        and it replaces the owner's current run. Raises OwnerGone if the session has closed."""
         from .runner import AUTO, Runner  # torch: imported with the first run, not with the first page
         with self._lock:
             if owner.closed:
                 raise OwnerGone("the session that asked for this run has closed")
-            runner = Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset)
+            runner = Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
+                            slots=self.slots, max_seconds=self.limits.max_run_s)
+            for run_id, e in list(self._entries.items()):
+                if e.owner == owner.key:
+                    self._retire_locked(run_id, Reason.BY_USER)
             self._entries[runner.run_id] = _Entry(runner, owner.key)
         return runner
 
@@ -67,28 +209,42 @@ class Runs:
             return e.runner if e is not None and not e.retired else None
 
     def retire(self, run_id: str | None, reason: Reason = Reason.BY_USER) -> None:
-        """Stop a run and let it go (its owner replaced or reset it); returns at once."""
+        """Stop a run and let it go (its owner reset it); returns at once."""
         with self._lock:
             self._retire_locked(run_id, reason)
-
-    def owner_gone(self, owner: Owner) -> None:
-        """The owner's session has ended: stop and let go of all its runs; returns at once."""
-        with self._lock:
-            owner.closed = True
-            for run_id, e in list(self._entries.items()):
-                if e.owner == owner.key:
-                    self._retire_locked(run_id, Reason.OWNER_GONE)
 
     def _retire_locked(self, run_id: str | None, reason: Reason) -> None:
         e = self._entries.get(run_id) if run_id else None
         if e is not None and not e.retired:
             e.retired = True
             e.runner.stop(reason)
-            if self._reaper is None:
-                self._reaper = threading.Thread(target=self._reap_until_none_left, name="ganlib-reaper", daemon=True)
-                self._reaper.start()
+            self._ensure_reaper_locked()
 
-    # --- what the server carries -----------------------------------------------------------
+    # --- watching -------------------------------------------------------------------------------
+    def share(self, owner: Owner) -> str:
+        """The owner's watch code (made once): it shows the owner's current run, and grants no control."""
+        with self._lock:
+            rec = self._owners.setdefault(owner.key, _OwnerRecord())
+            if not rec.code:
+                rec.code = secrets.token_urlsafe(6)   # 48 random bits in 8 characters: short enough to type
+                self._codes[rec.code] = owner.key
+            return rec.code
+
+    def watch(self, code: str, watcher: Owner | None = None) -> Runner | None:
+        """The run a watch code shows now (None for an unknown code, or while the owner has no run)."""
+        if not isinstance(code, str) or not CODE_FORMAT.fullmatch(code):
+            return None
+        with self._lock:
+            key = self._codes.get(code)
+            rec = self._owners.get(key) if key else None
+            if rec is None:
+                return None
+            if watcher is not None and not watcher.closed:
+                rec.watchers.add(watcher.key)
+            live = [e.runner for e in self._entries.values() if e.owner == key and not e.retired]
+            return live[-1] if live else None
+
+    # --- what the server carries ------------------------------------------------------------------
     def snapshots(self) -> list[Snapshot]:
         """The latest snapshot of every run this process holds, retired ones still ending included."""
         with self._lock:
@@ -99,24 +255,46 @@ class Runs:
         with self._lock:
             return sum(e.runner.alive for e in self._entries.values())
 
-    def training(self) -> int:
-        return sum(s.status is Status.RUNNING for s in self.snapshots())
+    def load(self) -> Load:
+        training = sum(s.status is Status.RUNNING for s in self.snapshots())
+        with self._lock:
+            watching = sum(len(r.watchers) for r in self._owners.values())
+        return Load(training, self.slots.limit, self.slots.counts()[1], watching)
+
+    def place(self, run_id: str) -> int | None:
+        return self.slots.place(run_id)
 
     # --- the reaper ---------------------------------------------------------------------------
-    def reap(self) -> int:
-        """Join and drop retired runs whose threads have ended; returns how many are still ending."""
+    def reap(self) -> None:
+        """Stop the runs of owners gone past the grace period; join and drop ended retired runs."""
         with self._lock:
-            done = [k for k, e in self._entries.items() if e.retired and not e.runner.alive]
-            ending = sum(e.retired for e in self._entries.values()) - len(done)
-            for k in done:
+            self._expire_locked(now=time.monotonic())
+            for k in [k for k, e in self._entries.items() if e.retired and not e.runner.alive]:
                 self._entries.pop(k).runner.join(0)
-        return ending
 
-    def _reap_until_none_left(self) -> None:
+    def _expire_locked(self, now: float) -> None:
+        for key, rec in list(self._owners.items()):
+            if rec.gone_at is not None and now - rec.gone_at >= self.limits.idle_s:
+                for run_id, e in list(self._entries.items()):
+                    if e.owner == key:
+                        self._retire_locked(run_id, Reason.OWNER_GONE)
+                self._codes.pop(rec.code, None)
+                del self._owners[key]
+
+    def _busy_locked(self) -> bool:
+        return any(e.retired for e in self._entries.values()) or any(
+            r.gone_at is not None for r in self._owners.values())
+
+    def _ensure_reaper_locked(self) -> None:
+        if self._reaper is None:
+            self._reaper = threading.Thread(target=self._reap_while_busy, name="ganlib-reaper", daemon=True)
+            self._reaper.start()
+
+    def _reap_while_busy(self) -> None:
         while True:
             time.sleep(self._reap_every)
             self.reap()
             with self._lock:
-                if not any(e.retired for e in self._entries.values()):
+                if not self._busy_locked():
                     self._reaper = None
                     return

@@ -45,7 +45,9 @@ class Snapshot:
     @property
     def can_resume(self) -> bool:
         """Resume would train on: paused, or finished with its budget raised since."""
-        return self.status is Status.PAUSED or (self.status is Status.FINISHED and self.epochs_left)
+        if self.status is Status.PAUSED:
+            return self.reason is not Reason.TIME_BUDGET   # the server's time for this run is spent
+        return self.status is Status.FINISHED and self.epochs_left
 
     @property
     def accepts_live_changes(self) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .config import TrainConfig
 from .presets import DEFAULT_PRESET, preset
-from .runs import Runs
+from .runs import KEY_FORMAT, Runs
 
 if TYPE_CHECKING:
     from .runner import Runner
@@ -22,15 +22,28 @@ CHECKPOINT_DIR = os.environ.get("GAN_STUDIO_CHECKPOINTS",
                                 os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checkpoints"))
 
 
+def new_key() -> str:
+    """A visitor's key: 96 random bits. It stands in the owner's URL, so whoever has that URL owns the run."""
+    return secrets.token_urlsafe(12)
+
+
+def valid_key(key) -> bool:
+    return isinstance(key, str) and KEY_FORMAT.fullmatch(key) is not None
+
+
 class Visitor:
-    def __init__(self, runs: Runs, checkpoint_dir: str = CHECKPOINT_DIR):
-        self.runs, self.checkpoint_dir = runs, checkpoint_dir
-        self.key = secrets.token_urlsafe(12)
+    def __init__(self, runs: Runs, checkpoint_dir: str | None = None, key: str | None = None):
+        """A session of visitor `key` (a new key when None or malformed); it rejoins that key's run."""
+        self.runs, self.checkpoint_dir = runs, checkpoint_dir or CHECKPOINT_DIR
+        self.key = key if valid_key(key) else new_key()
         self.closed = False                  # set by Runs.owner_gone
         self.preset_name = DEFAULT_PRESET
         self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits
-        self.run_id: str | None = None
+        self.watch_code: str | None = None   # set when this session follows someone else's run
         self._explored: tuple | None = None  # (source key, LatentModel, config, caption) of the explorer
+        self.run_id: str | None = runs.attach(self)
+        if (snap := self.snapshot()) is not None:  # rejoined: the form shows the run's settings
+            self.config, self.preset_name = snap.config, snap.preset or self.preset_name
 
     @property
     def runner(self) -> Runner | None:
@@ -69,7 +82,16 @@ class Visitor:
         return runner.save(save_target(self.checkpoint_dir, name))
 
     def reset(self) -> None:
-        self._replace(None)
+        self.runs.retire(self.run_id)
+        self.run_id = None
+
+    def share(self) -> str:
+        """This visitor's watch code: others follow its current run with it, read-only."""
+        return self.runs.share(self)
+
+    def watched(self):
+        """The run this session follows through its watch code, or None."""
+        return self.runs.watch(self.watch_code, self) if self.watch_code else None
 
     def explorer_model(self, key, build: Callable[[], tuple]) -> tuple:
         """(LatentModel, config, caption) for the explorer's source `key`, built by build() once per key,
@@ -83,6 +105,5 @@ class Visitor:
         self.runs.owner_gone(self)
         self._explored = None
 
-    def _replace(self, runner: Runner | None) -> None:
-        old, self.run_id = self.run_id, runner.run_id if runner is not None else None
-        self.runs.retire(old)
+    def _replace(self, runner: Runner) -> None:
+        self.run_id = runner.run_id   # Runs.create has let the old run go

@@ -12,8 +12,8 @@ import streamlit as st
 
 from ganlib.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
 from ganlib.controls import check
-from ganlib.describe import fraction_done, number, progress_line, status_word
-from ganlib.runs import Runs
+from ganlib.describe import fraction_done, load_line, number, progress_line, status_word
+from ganlib.runs import CODE_FORMAT, Limits, Runs
 from ganlib.visitor import Visitor
 
 
@@ -25,7 +25,7 @@ def use_app_navigation() -> None:
     runs a page opened by URL (a bookmark, a reload after a restart) as an old-style multipage app, without
     app.py: no run status, and a sidebar listing app, _ui and the file names. No public API turns that off
     (the layout fixes the folder's name), so every page calls this first: it switches the mode
-    off and reruns, through app.py. tests/test_browser.py opens /train first on a fresh server. (app.py
+    off and reruns, through app.py. tests/test_browser_sessions.py opens /train first on a fresh server. (app.py
     needs no call: its st.navigation switches the mode off for the whole server.)"""
     from streamlit.runtime.pages_manager import PagesManager
     if PagesManager.uses_pages_directory:
@@ -37,14 +37,48 @@ def use_app_navigation() -> None:
 
 @st.cache_resource(show_spinner=False)
 def runs() -> Runs:
-    """Every run of this server process (one registry, shared by all sessions)."""
-    return Runs()
+    """Every run of this server process (one registry, shared by all sessions), with the server's limits."""
+    return Runs(Limits.from_env())
 
 
 @st.cache_resource(scope="session", on_release=lambda v: v.close(), show_spinner=False)
 def visitor() -> Visitor:
-    """This browser tab's Visitor. When the tab goes, its run is told to stop; nothing waits on the event loop."""
-    return Visitor(runs())
+    """This browser tab's Visitor, rejoining the run of the key in its URL (?v=). When the tab goes, Runs is
+    told; nothing waits on the event loop."""
+    return Visitor(runs(), key=st.query_params.get("v"))
+
+
+def keep_visitor_in_url() -> Visitor:
+    """The visitor's key stays in the URL, so a reload or the same link later rejoins its run; a watch code
+    (?watch=) is taken only in its exact format."""
+    v = visitor()
+    if st.query_params.get("v") != v.key:
+        st.query_params["v"] = v.key
+    code = st.query_params.get("watch")
+    v.watch_code = code if isinstance(code, str) and CODE_FORMAT.fullmatch(code) else None
+    return v
+
+
+def share_box(v: Visitor) -> None:
+    """The owner's watch link for a class: a link, the code in large type, and a QR code for a projector."""
+    if v.snapshot() is None or not st.toggle("📣 Show this run to the class (watch link)", key="share"):
+        return
+    from ganlib.share import watch_url
+    url = watch_url(st.context.url, v.share())
+    with st.container(border=True):
+        left, right = st.columns([3, 2])
+        left.markdown("Students who open this link see this run live, read-only: the link gives no control.")
+        left.code(url, language=None)
+        left.markdown(f"<div style='font-size:3rem;font-weight:700;letter-spacing:.1em'>{v.share()}</div>",
+                      unsafe_allow_html=True)
+        left.caption("Your own address (with ?v=) is different: it controls this run, so keep it to yourself.")
+        right.image(_qr(url), caption="Scan to watch", width=260)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _qr(url: str) -> bytes:
+    from ganlib.share import qr_png
+    return qr_png(url)
 
 
 def refresh_every(snap) -> float | None:
@@ -63,9 +97,11 @@ def _status_body(status_at_render) -> None:
     snap = visitor().snapshot()
     if snap is None:
         st.caption("No run yet: set one up on the Train page.")
+        st.caption(load_line(runs().load()))
         return
     st.markdown(f"**Run:** {status_word(snap)} · {snap.config.dataset}")
     st.progress(fraction_done(snap), text=progress_line(snap))
+    st.caption(load_line(runs().load()))
     if snap.status is not status_at_render:  # finished, NaN-paused or failed in the background: redraw the page
         st.rerun()
 

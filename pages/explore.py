@@ -35,7 +35,7 @@ def seed_input(label: str, key: str, default: int) -> int:
 
 
 def run_source():
-    runner = visitor().runner
+    runner = visitor().runner or visitor().watched()   # a follower explores the run it watches
     if runner is None:
         st.info("No run yet: start one on the Train page, or explore a saved checkpoint.")
         return None

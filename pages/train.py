@@ -6,13 +6,12 @@ the figures ganlib.charts.training. Everything live is read from one snapshot pe
 import streamlit as st
 
 from ganlib import LIVE_FIELDS, PRESETS, controls
-from ganlib.charts.quality import quality_figure
-from ganlib.charts.training import points_figure, training_figure
 from ganlib.config import fields
-from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message
+from ganlib.describe import config_summary, queue_message
 from ganlib.presets import describe
 from ganlib.state import Status
-from pages._ui import config_form, field_input, refresh_every, use_app_navigation, visitor
+from pages._live import run_view
+from pages._ui import config_form, field_input, refresh_every, runs, share_box, use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -66,65 +65,31 @@ def button_row(s, snap, cfg):
         st.rerun()  # redraw the buttons for the new status
 
 
-def frame_slider(frames, running, key):
-    """Index of the frame to show: the newest while it trains (frames keep coming and get thinned), any when not."""
-    n = len(frames)
-    if running or n < 2:
-        if running and n > 1:
-            st.caption("Pause to scrub back through the samples taken so far.")
-        return n - 1
-    # n in the key: a step that adds a frame brings the slider back to the newest one
-    return st.select_slider("frame (scrub back through the samples)", options=list(range(n)), value=n - 1,
-                            key=f"{key}.{n}", format_func=lambda i: f"step {frames[i].step}")
-
-
-def samples(snap):
-    from ganlib.grid import enlarge
-    if not snap.timeline:  # still loading
-        return
-    i = frame_slider(snap.timeline, snap.status is Status.RUNNING, f"frame.{snap.run_id}")
-    frame, real = snap.timeline[i], snap.real
-    if snap.kind != "image":
-        st.plotly_chart(points_figure(frame.picture, real), key="points")
-        st.caption(f"G's samples from the fixed z at step {frame.step} (orange) over real ones (grey)")
-        return
-    left, right = st.columns(2)
-    left.image(enlarge(frame.picture), caption=f"fake: G(z) for the same fixed z, step {frame.step} (taken every "
-               f"{snap.config.sample_every} steps; {len(snap.timeline)} kept, thinned evenly as the run grows)")
-    right.image(enlarge(real), caption="real samples")
-
-
 def live_view(status_at_render, form_ok=True):
     snap = visitor().snapshot()
     if snap is None:
         st.info("Pick a preset, adjust it if you like, then press Start (or Step to go one step at a time)."
                 if form_ok else "Fix the setting marked in red above; then Start and Step work again.")
         return
-    level, text = status_message(snap)
-    getattr(st, level)(text)
-    st.progress(fraction_done(snap), text=progress_line(snap))
-    st.caption("This run: " + config_summary(snap.config))
-    st.plotly_chart(training_figure(snap.history, snap.events, snap.config.loss), key="curves")
-    if snap.metrics:
-        st.plotly_chart(quality_figure(snap.metrics, snap.fid_floor), key="quality")
-    if note := quality_note(snap.config, snap.metrics):
-        st.caption(note)
-    samples(snap)
+    if snap.status is Status.QUEUED:
+        st.info(queue_message(runs().place(snap.run_id), runs().load()))
+    run_view(snap, owner=True, key="train")
     if snap.status is not status_at_render:  # it finished or stopped by itself: redraw the whole page
         st.rerun()
 
 
-def downloads(runner, snap):
+def downloads(snap):
     from ganlib.downloads import checkpoint_bytes, history_file, timeline_gif
     real = snap.real if snap.kind != "image" else None
-    name = snap.preset or "run"
+    name, v = snap.preset or "run", visitor()
     c1, c2, c3 = st.columns(3)
-    # callables: the files are made when clicked, so they hold the run as it is then
-    c1.download_button("Checkpoint (.pt)", lambda: checkpoint_bytes(runner), f"{name}.pt", key="dl.pt",
+    # callables: the files are made when clicked, from the run as it is then; they hold the visitor, never
+    # the run itself, so a run that was let go is not kept alive by a button
+    c1.download_button("Checkpoint (.pt)", lambda: checkpoint_bytes(v.runner), f"{name}.pt", key="dl.pt",
                        on_click="ignore", width="stretch")
-    c2.download_button("Loss history (.csv)", lambda: history_file(runner),
+    c2.download_button("Loss history (.csv)", lambda: history_file(v.runner),
                        f"{name}-history.csv", mime="text/csv", key="dl.csv", on_click="ignore", width="stretch")
-    c3.download_button("Samples over time (.gif)", lambda: timeline_gif(runner.snapshot().timeline, real),
+    c3.download_button("Samples over time (.gif)", lambda: timeline_gif(v.snapshot().timeline, real),
                        f"{name}-timeline.gif", mime="image/gif", key="dl.gif", on_click="ignore", width="stretch")
 
 
@@ -139,4 +104,5 @@ if snap is None or not snap.is_active:
 button_row(s, snap, cfg)
 st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None)
 if snap is not None and snap.shape:  # built: there is something to download
-    downloads(runner, snap)
+    downloads(snap)
+share_box(s)

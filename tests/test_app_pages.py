@@ -52,7 +52,7 @@ def at(folder, monkeypatch):
     # every AppTest shares one session id, so the session's cached Visitor would outlive a test:
     # clearing the cache releases it (Visitor.close stops its run) before and after each test
     st.cache_resource.clear()
-    monkeypatch.setattr(Visitor.__init__, "__defaults__", (str(folder),))
+    monkeypatch.setattr("ganlib.visitor.CHECKPOINT_DIR", str(folder))
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     yield app
