@@ -43,7 +43,7 @@ def health_s(url: str) -> float:
 
 @pytest.fixture(scope="module")
 def server():
-    env = {"PYTHONPATH": os.pathsep.join([SLOW, ROOT]), "GAN_STUDIO_TEST_DATA_DELAY": "3",
+    env = {"PYTHONPATH": os.pathsep.join([SLOW, ROOT]), "GAN_STUDIO_TEST_DATA_DELAY": "3", "GAN_STUDIO_IDLE_MINUTES": "0",
            "GAN_STUDIO_TEST_STEP_DELAY": "0.5"}
     with serve(env=env) as s:
         yield s

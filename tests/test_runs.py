@@ -1,0 +1,161 @@
+"""Runs on a shared server: the cap and its queue, the time budget, rejoining by key, the grace period,
+and watch codes that show a run but never control it."""
+import time
+
+import pytest
+
+from ganlib import preset
+from ganlib.runs import Limits, Runs, Slots
+from ganlib.share import app_url, qr_png, watch_url
+from ganlib.state import Reason, Status
+from ganlib.visitor import Visitor
+
+WAIT = 60.0
+
+
+def toy(**changes):
+    return preset("ring8").replace(batch_size=64, **changes)
+
+
+def until(r, pred, what):
+    s = r.wait(pred, WAIT)
+    assert pred(s), f"timed out waiting for {what}"
+    return s
+
+
+@pytest.fixture
+def made():
+    visitors = []
+    yield visitors
+    for v in visitors:
+        v.close()
+    for v in visitors:
+        if (r := v.runs.get(v.run_id)) is not None:
+            r.join(WAIT)
+
+
+def visitors(runs, n, made, tmp_path):
+    vs = [Visitor(runs, str(tmp_path)) for _ in range(n)]
+    made.extend(vs)
+    return vs
+
+
+def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path):
+    runs = Runs(Limits(max_runs=1))
+    a, b, c = visitors(runs, 3, made, tmp_path)
+    ra, rb, rc = a.new_run(toy()), b.new_run(toy(seed=1)), c.new_run(toy(seed=2))
+    ra.start()
+    until(ra, lambda s: s.status is Status.RUNNING, "a to train")
+    rb.start()
+    until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
+    rc.start()
+    until(rc, lambda s: s.status is Status.QUEUED, "c to queue")
+    assert (runs.place(rb.run_id), runs.place(rc.run_id)) == (1, 2)
+    load = runs.load()
+    assert (load.training, load.slots, load.queued) == (1, 1, 2)
+    step_b = rb.snapshot().step
+    time.sleep(0.3)
+    assert rb.snapshot().step == step_b == 0   # waiting means not training
+    c.close()                                   # a queued visitor who leaves loses their place
+    until(rc, lambda s: s.ended, "c to stop")
+    assert runs.place(rc.run_id) is None and runs.place(rb.run_id) == 1
+    ra.pause()                                  # the slot frees: b starts by itself
+    until(rb, lambda s: s.status is Status.RUNNING and s.step > 0, "b to start by itself")
+    assert until(ra, lambda s: s.status is Status.PAUSED, "a paused").status is Status.PAUSED
+    ra.resume()                                 # now a waits for b
+    until(ra, lambda s: s.status is Status.QUEUED, "a to queue behind b")
+    rb.stop()
+    until(ra, lambda s: s.status is Status.RUNNING, "a to get the slot back")
+
+
+def test_pausing_a_queued_run_leaves_the_line():
+    slots = Slots(1)
+
+    class R:
+        def __init__(self, run_id):
+            self.run_id, self.grants = run_id, 0
+
+        def grant(self):
+            self.grants += 1
+    a, b = R("a"), R("b")
+    assert slots.request(a) and not slots.request(b)
+    slots.leave("b")
+    slots.release("a")
+    assert b.grants == 0 and slots.counts() == (0, 0)
+
+
+def test_the_time_budget_pauses_for_good_and_frees_the_slot(made, tmp_path):
+    runs = Runs(Limits(max_runs=1, max_run_s=0.3))
+    a, b = visitors(runs, 2, made, tmp_path)
+    ra, rb = a.new_run(toy()), b.new_run(toy(seed=1))
+    ra.start()
+    rb.start()
+    s = until(ra, lambda s: s.status is Status.PAUSED, "a's time to run out")
+    assert s.reason is Reason.TIME_BUDGET and not s.can_resume and s.elapsed >= 0.3
+    until(rb, lambda s: s.status is Status.RUNNING, "b to get the freed slot")
+    ra.resume()
+    ra.step()
+    time.sleep(0.2)
+    assert ra.snapshot().status is Status.PAUSED and ra.snapshot().step == s.step   # no more training
+    assert ra.checkpoint()["trainer"]["step"] == s.step                             # but it can be saved
+
+
+def test_a_reload_rejoins_the_run_and_the_last_session_leaving_stops_it_after_the_grace(made, tmp_path):
+    runs = Runs(Limits(idle_s=0.5), reap_every=0.05)
+    first = Visitor(runs, str(tmp_path))
+    run = first.new_run(toy())
+    first.close()                                # the tab reloads: its session ends...
+    again = Visitor(runs, str(tmp_path), key=first.key)   # ...and the same URL opens a new one
+    made.append(again)
+    assert again.runner is run and again.config == run.snapshot().config
+    time.sleep(0.8)
+    assert run.alive and again.runner is run     # rejoined within the grace: it never stopped
+    other = Visitor(runs, str(tmp_path), key="not a key!")
+    made.append(other)
+    assert other.key != "not a key!" and other.runner is None   # a malformed key gets a fresh one
+    again.close()
+    until(run, lambda s: s.ended, "the run to stop after the grace period")
+    assert run.snapshot().reason is Reason.OWNER_GONE and run.join(WAIT)
+
+
+def test_a_watch_code_shows_the_owners_current_run_and_grants_nothing(made, tmp_path):
+    runs = Runs()
+    teacher, student = visitors(runs, 2, made, tmp_path)
+    code = teacher.share()
+    assert code == teacher.share() and len(code) == 8
+    student.watch_code = code
+    assert student.watched() is None             # nothing started yet
+    first = teacher.new_run(toy())
+    assert student.watched() is first and student.runner is None   # watching is not owning
+    assert runs.load().watching == 1
+    second = teacher.new_run(toy(seed=1))
+    assert student.watched() is second            # followers follow the teacher's next run
+    student.reset()                               # the student's own controls reach only their own runs
+    assert teacher.runner is second and second.snapshot().status is not Status.STOPPED
+    for bad in ("", "x" * 8 + "y", "../../etc", None, code.upper() if code.upper() != code else code + "!"):
+        student.watch_code = bad
+        assert student.watched() is None
+    student.close()
+    assert runs.load().watching == 0
+
+
+def test_limits_from_the_environment_name_the_bad_variable():
+    lim = Limits.from_env({"GAN_STUDIO_MAX_RUNS": "2", "GAN_STUDIO_MAX_RUN_MINUTES": "1.5",
+                           "GAN_STUDIO_IDLE_MINUTES": "0"})
+    assert (lim.max_runs, lim.max_run_s, lim.idle_s) == (2, 90.0, 0.0)
+    assert Limits.from_env({}).max_runs >= 1
+    with pytest.raises(ValueError, match="^GAN_STUDIO_MAX_RUNS: expected a number"):
+        Limits.from_env({"GAN_STUDIO_MAX_RUNS": "many"})
+    with pytest.raises(ValueError, match="^GAN_STUDIO_IDLE_MINUTES: must be 0 or more"):
+        Limits.from_env({"GAN_STUDIO_IDLE_MINUTES": "-1"})
+
+
+@pytest.mark.parametrize("page,root", [
+    ("http://h:8501/", "http://h:8501/"), ("http://h:8501/train?v=abc", "http://h:8501/"),
+    ("https://x.hf.space/proxy/app/watch?watch=1", "https://x.hf.space/proxy/app/"),
+    ("http://h/theory", "http://h/"),
+])
+def test_the_watch_link_is_the_apps_root_with_the_code_only(page, root):
+    assert app_url(page) == root
+    assert watch_url(page, "abcd1234") == root + "?watch=abcd1234"
+    assert qr_png(root)[:8] == b"\x89PNG\r\n\x1a\n"
