@@ -15,6 +15,7 @@ from .presets import DEFAULT_PRESET, preset
 from .runs import Runs
 
 if TYPE_CHECKING:
+    from .lesson import Lesson
     from .runner import Runner
     from .snapshot import Snapshot
 
@@ -29,6 +30,7 @@ class Visitor:
         self.closed = False                  # set by Runs.owner_gone
         self.preset_name = DEFAULT_PRESET
         self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits
+        self.lesson: Lesson | None = None    # the lesson link this session opened: its locked and hidden fields
         self.run_id: str | None = None
         self._explored: tuple | None = None  # (source key, LatentModel, config, caption) of the explorer
 
@@ -43,6 +45,15 @@ class Visitor:
     def choose_preset(self, name: str) -> TrainConfig:
         self.preset_name, self.config = name, preset(name)
         return self.config
+
+    def open_lesson(self, lesson: Lesson) -> TrainConfig:
+        """Set up the run a lesson link describes (its preset and config as the draft), ready to Start."""
+        self.preset_name, self.config, self.lesson = lesson.preset_name, lesson.config, lesson
+        return self.config
+
+    def leave_lesson(self) -> None:
+        """Unlock and show every field again; the draft stays as it is."""
+        self.lesson = None
 
     def new_run(self, cfg: TrainConfig | None = None) -> Runner:
         """A new run of `cfg` (or the draft) in place of the current one; raises ValueError for a bad config."""
