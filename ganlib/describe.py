@@ -22,6 +22,22 @@ def number(v) -> str:
     return f"{v:g}"
 
 
+def exact_number(v) -> str:
+    """v written so that it reads back exactly, in the shorter of its plain and its e forms ("5e-4", "0.5").
+
+    For a field typed as text: number() rounds (1.25e-4 shows as "1.2e-4"), and a form that shows
+    a rounded value would hand the rounded value on (a lesson link's 1.25e-4 would become 1.2e-4)."""
+    if isinstance(v, bool) or not isinstance(v, float) or not math.isfinite(v):
+        return str(v)
+    plain = f"{v:g}" if float(f"{v:g}") == v else repr(v)
+    for digits in range(17):   # the fewest mantissa digits that give v back
+        if float(sci := f"{v:.{digits}e}") == v:
+            break
+    mantissa, exp = sci.split("e")
+    sci = f"{mantissa}e{int(exp)}"
+    return sci if len(sci) < len(plain) else plain
+
+
 def duration(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "?"

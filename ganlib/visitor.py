@@ -15,6 +15,7 @@ from .presets import DEFAULT_PRESET, preset
 from .runs import KEY_FORMAT, Runs
 
 if TYPE_CHECKING:
+    from .lesson import Lesson
     from .runner import Runner
     from .snapshot import Snapshot
 
@@ -40,6 +41,7 @@ class Visitor:
         self.preset_name = DEFAULT_PRESET
         self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits
         self.watch_code: str | None = None   # set when this session follows someone else's run
+        self.lesson: Lesson | None = None    # the lesson link this session opened: its locked and hidden fields
         self._explored: tuple | None = None  # (source key, LatentModel, config, caption) of the explorer
         self.run_id: str | None = runs.attach(self)
         if (snap := self.snapshot()) is not None:  # rejoined: the form shows the run's settings
@@ -56,6 +58,15 @@ class Visitor:
     def choose_preset(self, name: str) -> TrainConfig:
         self.preset_name, self.config = name, preset(name)
         return self.config
+
+    def open_lesson(self, lesson: Lesson) -> TrainConfig:
+        """Set up the run a lesson link describes (its preset and config as the draft), ready to Start."""
+        self.preset_name, self.config, self.lesson = lesson.preset_name, lesson.config, lesson
+        return self.config
+
+    def leave_lesson(self) -> None:
+        """Unlock and show every field again; the draft stays as it is."""
+        self.lesson = None
 
     def new_run(self, cfg: TrainConfig | None = None) -> Runner:
         """A new run of `cfg` (or the draft) in place of the current one; raises ValueError for a bad config."""

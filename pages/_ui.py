@@ -12,7 +12,7 @@ import streamlit as st
 
 from ganlib.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
 from ganlib.controls import check
-from ganlib.describe import fraction_done, load_line, number, progress_line, status_word
+from ganlib.describe import exact_number, fraction_done, load_line, progress_line, status_word
 from ganlib.runs import CODE_FORMAT, Limits, Runs
 from ganlib.visitor import Visitor
 
@@ -50,12 +50,15 @@ def visitor() -> Visitor:
 
 def keep_visitor_in_url() -> Visitor:
     """The visitor's key stays in the URL, so a reload or the same link later rejoins its run; a watch code
-    (?watch=) is taken only in its exact format."""
+    (?watch=) is taken only in its exact format. Streamlit drops the query on each page switch: put both back."""
     v = visitor()
     if st.query_params.get("v") != v.key:
         st.query_params["v"] = v.key
     code = st.query_params.get("watch")
-    v.watch_code = code if isinstance(code, str) and CODE_FORMAT.fullmatch(code) else None
+    if isinstance(code, str) and CODE_FORMAT.fullmatch(code):
+        v.watch_code = code
+    elif v.watch_code:
+        st.query_params["watch"] = v.watch_code
     return v
 
 
@@ -106,37 +109,45 @@ def _status_body(status_at_render) -> None:
         st.rerun()
 
 
-def field_input(f: dataclasses.Field, value, key: str, **extra):
-    """One control for one TrainConfig field, chosen from its type and metadata (extra: on_change, args...)."""
+def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **extra):
+    """One control for one TrainConfig field, chosen from its type and metadata (extra: on_change, args...).
+
+    locked: shown with a 🔒 and disabled (a lesson link fixed it)."""
     m = f.metadata
-    kw = dict(key=key, help=m["help"], **extra)
+    label = f"{f.name} 🔒" if locked else f.name
+    kw = dict(key=key, help=m["help"] + (" (🔒 locked by the lesson)" if locked else ""), disabled=locked, **extra)
     if m["choices"]:
         choices = list(m["choices"])
-        return st.selectbox(f.name, choices, index=choices.index(value) if value in choices else 0, **kw)
+        return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, **kw)
     if isinstance(value, bool):
-        return st.toggle(f.name, value=value, **kw)
+        return st.toggle(label, value=value, **kw)
     if isinstance(value, float) and m["lo"] and m["hi"] / m["lo"] >= 1e3:
-        # rates span decades: typed as text ("2e-4", "0.001"); ganlib.config.coerce parses it
-        return st.text_input(f.name, value=number(value), **kw)
+        # rates span decades: typed as text ("2e-4", "0.001"); ganlib.config.coerce parses it. Exact, not
+        # rounded: the form hands on what it shows, and a lesson's 1.25e-4 must stay 1.25e-4
+        return st.text_input(label, value=exact_number(value), **kw)
     if isinstance(value, float):
         step = 10 ** math.floor(math.log10((m["hi"] - m["lo"]) / 100))
-        return st.number_input(f.name, value=value, step=float(step), format="%g", **kw)
+        return st.number_input(label, value=value, step=float(step), format="%g", **kw)
     if isinstance(value, int):
         # no min/max on purpose: an out-of-range value gets validate()'s message instead of a silent clamp
-        return st.number_input(f.name, value=value, step=1, **kw)
-    return st.text_input(f.name, value=value, **kw)
+        return st.number_input(label, value=value, step=1, **kw)
+    return st.text_input(label, value=value, **kw)
 
 
-def config_form(cfg: TrainConfig, prefix: str = "cfg") -> TrainConfig | None:
-    """Controls for every field, grouped; returns the valid config, or None with the error under the bad control."""
-    values, slots = {}, {}
+def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidden=frozenset()) -> TrainConfig | None:
+    """Controls for every field, grouped; returns the valid config, or None with the error under the bad control.
+
+    locked fields show disabled with a 🔒; hidden ones are not drawn, but their values are checked with the rest."""
+    values, slots = {name: getattr(cfg, name) for name in hidden}, {}
     note = st.empty()
     for group in groups():
+        if not (shown := [f for f in fields(group) if f.name not in hidden]):
+            continue
         with st.expander(group, expanded=group in OPEN_GROUPS):
             cols = st.columns(3)
-            for i, f in enumerate(fields(group)):
+            for i, f in enumerate(shown):
                 with cols[i % 3]:
-                    values[f.name] = field_input(f, getattr(cfg, f.name), f"{prefix}.{f.name}")
+                    values[f.name] = field_input(f, getattr(cfg, f.name), f"{prefix}.{f.name}", f.name in locked)
                     slots[f.name] = st.empty()
     ok, bad, msg = check(values)
     if ok is None:

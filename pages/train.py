@@ -10,6 +10,7 @@ from ganlib.config import fields
 from ganlib.describe import config_summary, queue_message
 from ganlib.presets import describe
 from ganlib.state import Status
+from pages._lesson import banner, fields_of, follow_link, link_panel
 from pages._live import run_view
 from pages._ui import config_form, field_input, refresh_every, runs, share_box, use_app_navigation, visitor
 
@@ -17,18 +18,21 @@ use_app_navigation()
 
 
 def setup(s, snap):
-    """Preset and config form; returns a valid config or None."""
+    """Preset and config form (with a lesson's locks), and the lesson link; returns a valid config or None."""
     if snap is not None:  # a finished run stays on show below: say what this form is for
         st.markdown("**Set up a new run** (Start replaces the run shown below)")
-    names = list(PRESETS)
-    st.selectbox("preset", names, index=names.index(s.preset_name) if s.preset_name in names else 0,
-                 key="preset", on_change=lambda: s.choose_preset(st.session_state.preset))
+    banner(s)
+    names, (locked, hidden) = list(PRESETS), fields_of(s)
+    fixed = bool(locked or hidden)  # another preset would replace the values the lesson fixed
+    st.selectbox("preset 🔒" if fixed else "preset", names, index=names.index(s.preset_name) if s.preset_name in names
+                 else 0, key="preset", disabled=fixed, on_change=lambda: s.choose_preset(st.session_state.preset))
     st.caption(describe(s.preset_name) if s.preset_name in PRESETS else "")
     # the preset is part of the keys, so choosing one redraws every control with its values
-    cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}")
+    cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}", locked=locked, hidden=hidden)
     if cfg is not None:
         s.config = cfg
         st.caption("New run: " + config_summary(cfg))
+    link_panel(s, cfg)
     return cfg
 
 
@@ -36,13 +40,15 @@ def _apply_live(runner, name, key):
     st.session_state["live_error"] = controls.apply_live(runner, name, st.session_state[key])
 
 
-def live_controls(runner, snap):
+def live_controls(runner, snap, locked=frozenset(), hidden=frozenset()):
     st.markdown("**Change while it trains** " + ("(to train longer: raise epochs, then press Resume)"
                 if snap.status is Status.FINISHED else "(applies at the next step; a dotted line marks it on the chart)"))
-    for col, f in zip(st.columns(len(LIVE_FIELDS)), [f for f in fields() if f.name in LIVE_FIELDS]):
+    live = [f for f in fields() if f.name in LIVE_FIELDS and f.name not in hidden]  # a lesson's locks hold here too
+    for col, f in zip(st.columns(max(len(live), 1)), live):
         key = f"live.{snap.run_id}.{f.name}"
         with col:
-            field_input(f, getattr(snap.config, f.name), key, on_change=_apply_live, args=(runner, f.name, key))
+            field_input(f, getattr(snap.config, f.name), key, f.name in locked,
+                        on_change=_apply_live, args=(runner, f.name, key))
     if st.session_state.get("live_error"):
         st.error(st.session_state["live_error"])
 
@@ -95,10 +101,11 @@ def downloads(snap):
 
 st.title("Train")
 s = visitor()
+follow_link(s)  # a lesson link sets up the run on a session's first visit, and stays in the URL
 runner, cfg = s.runner, None
 snap = runner.snapshot() if runner is not None else None
 if snap is not None and snap.accepts_live_changes:
-    live_controls(runner, snap)
+    live_controls(runner, snap, *fields_of(s))
 if snap is None or not snap.is_active:
     cfg = setup(s, snap)
 button_row(s, snap, cfg)
