@@ -94,10 +94,10 @@ def test_a_reload_rejoins_the_run(server, chromium):
         page.locator(".st-key-btn-Step button").click()
         poll(lambda: "paused" in sidebar(page), FIRST_RUN_S, what="a step")
         assert "v=" in page.url
-        step = int(re.search(r"step (\d+)", sidebar(page)).group(1))
+        step = poll(lambda: re.search(r"step (\d+)", sidebar(page)), CHANGE_S, what="the step").group(1)
         page.reload()
         poll(lambda: "Run: paused" in sidebar(page), CHANGE_S, what="the same run after the reload")
-        assert int(re.search(r"step (\d+)", sidebar(page)).group(1)) == step
+        assert poll(lambda: re.search(r"step (\d+)", sidebar(page)), CHANGE_S, what="the step").group(1) == step
         time.sleep(1.5)   # the old session's leaving must not stop the rejoined run
         assert "Run: paused" in sidebar(page)
     finally:
