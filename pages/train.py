@@ -18,7 +18,9 @@ use_app_navigation()
 
 
 def setup(s, snap):
-    """Preset and config form (with a lesson's locks), and the lesson link; returns a valid config or None."""
+    """Preset and config form (with a lesson's locks), and the lesson link.
+    Returns (a valid config or None, the place for the buttons: under the preset, so Start is on screen
+    without scrolling)."""
     if snap is not None:  # a finished run stays on show below: say what this form is for
         st.markdown("**Set up a new run** (Start replaces the run shown below)")
     banner(s)
@@ -27,13 +29,14 @@ def setup(s, snap):
     st.selectbox("preset 🔒" if fixed else "preset", names, index=names.index(s.preset_name) if s.preset_name in names
                  else 0, key="preset", disabled=fixed, on_change=lambda: s.choose_preset(st.session_state.preset))
     st.caption(describe(s.preset_name) if s.preset_name in PRESETS else "")
+    buttons = st.empty()   # filled once the form below has been checked
     # the preset is part of the keys, so choosing one redraws every control with its values
     cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}", locked=locked, hidden=hidden)
     if cfg is not None:
         s.config = cfg
         st.caption("New run: " + config_summary(cfg))
     link_panel(s, cfg)
-    return cfg
+    return cfg, buttons
 
 
 def _apply_live(runner, name, key):
@@ -107,8 +110,11 @@ snap = runner.snapshot() if runner is not None else None
 if snap is not None and snap.accepts_live_changes:
     live_controls(runner, snap, *fields_of(s))
 if snap is None or not snap.is_active:
-    cfg = setup(s, snap)
-button_row(s, snap, cfg)
+    cfg, buttons = setup(s, snap)
+else:
+    buttons = st.empty()
+with buttons.container():
+    button_row(s, snap, cfg)
 st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None)
 if snap is not None and snap.shape:  # built: there is something to download
     downloads(snap)

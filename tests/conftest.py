@@ -1,6 +1,15 @@
-"""Shared test setup: AppTest runs app.py on every rerun, as the server does."""
+"""Shared test setup: AppTest runs app.py on every rerun, as the server does, and each test gets new sessions.
+
+Runs of a closed session stop at once in tests (no grace period), so a test
+leaves no training thread behind to slow the next.
+"""
+import os
+
 import pytest
+import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+
+os.environ.setdefault("GAN_STUDIO_IDLE_MINUTES", "0")
 
 
 @pytest.fixture(autouse=True)
@@ -18,3 +27,12 @@ def navigation_v2(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", v2_init)
+
+
+@pytest.fixture(autouse=True)
+def fresh_sessions():
+    """Every AppTest shares one session id, so a session's cached Visitor would outlive its test: clearing
+    the cache releases it (Visitor.close, which stops its runs) before and after each test."""
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()

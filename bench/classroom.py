@@ -1,0 +1,145 @@
+"""A class on one server: one teacher's run, watched by N students. Does watching slow the run down?
+
+Starts a real `streamlit run app.py`. The teacher is a Chromium tab that
+starts the default preset (fast-digits) and shares its watch link. The
+students are real Streamlit sessions: websocket clients that speak Streamlit's
+protocol as a browser does (a first run of the app with ?watch=CODE, then the
+watch page's fragment rerun at the interval the server asks for), without a
+browser's own rendering cost on these 2 cores.
+
+For N = 0, 5, 10, 30 watchers it measures, over the same window each:
+- the run's steps/s, as a ratio to N = 0 (target: >= 0.8 at N = 10);
+- the server's CPU time per watcher refresh: (server CPU with N watchers - with
+  none) / refreshes served.
+
+    python bench/classroom.py [--window 20] [--watchers 0 5 10 30]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+
+from browser import browser_page, chromium_available, poll, serve  # noqa: E402
+
+TARGET_AT_10 = 0.8
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its threads."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Watcher(threading.Thread):
+    """One student's session: opens the app with the watch code and reruns the watch fragment when asked."""
+
+    def __init__(self, url: str, code: str, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.url, self.code, self.stop = url, code, stop
+        self.refreshes = 0
+
+    def run(self) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from websockets.sync.client import connect
+        query = f"watch={self.code}"
+        with connect(self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                     max_size=None) as ws:
+            first = BackMsg()
+            first.rerun_script.query_string = query
+            ws.send(first.SerializeToString())
+            page, timer = "", None
+            while not self.stop.is_set():
+                if timer and time.monotonic() >= timer[0]:
+                    again = BackMsg()   # what the browser sends when a fragment's run_every comes round
+                    again.rerun_script.query_string = query
+                    again.rerun_script.page_script_hash = page
+                    again.rerun_script.fragment_id = timer[2]
+                    again.rerun_script.is_auto_rerun = True
+                    ws.send(again.SerializeToString())
+                    timer = (time.monotonic() + timer[1], timer[1], timer[2])
+                try:
+                    raw = ws.recv(timeout=0.05)
+                except TimeoutError:
+                    continue
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                kind = msg.WhichOneof("type")
+                if kind == "new_session":
+                    page = msg.new_session.page_script_hash
+                elif kind == "auto_rerun" and msg.auto_rerun.interval > 0:
+                    timer = (time.monotonic() + msg.auto_rerun.interval, msg.auto_rerun.interval,
+                             msg.auto_rerun.fragment_id)
+                elif kind == "script_finished":
+                    self.refreshes += 1
+
+
+def teacher_step(page) -> int:
+    text = page.locator('[data-testid="stSidebar"]').inner_text()
+    return int(re.search(r"step ([\d,]+)", text).group(1).replace(",", ""))
+
+
+def measure(page, server, code: str, n: int, window: float) -> dict:
+    stop = threading.Event()
+    watchers = [Watcher(server.url, code, stop) for _ in range(n)]
+    for w in watchers:
+        w.start()
+    time.sleep(3.0 if n else 1.0)   # let every session run the page once before the clock starts
+    refreshed0 = sum(w.refreshes for w in watchers)
+    step0, cpu0, t0 = teacher_step(page), cpu_seconds(server.proc.pid), time.perf_counter()
+    time.sleep(window)
+    step1, cpu1, t1 = teacher_step(page), cpu_seconds(server.proc.pid), time.perf_counter()
+    refreshes = sum(w.refreshes for w in watchers) - refreshed0
+    stop.set()
+    for w in watchers:
+        w.join(10)
+    return {"n": n, "steps_per_s": (step1 - step0) / (t1 - t0), "cpu_s": cpu1 - cpu0, "refreshes": refreshes}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--window", type=float, default=20.0, help="seconds measured for each N")
+    ap.add_argument("--watchers", type=int, nargs="+", default=[0, 5, 10, 30])
+    args = ap.parse_args()
+    ok, why = chromium_available()
+    if not ok:
+        print(f"skipped: {why}")
+        return 0
+    with serve(env={"GAN_STUDIO_IDLE_MINUTES": "5"}) as server, browser_page() as page:
+        page.goto(server.url)
+        page.locator(".st-key-btn-Start button:not([disabled])").wait_for(timeout=120_000)
+        page.locator(".st-key-btn-Start button").click()
+        poll(lambda: "Run: running" in page.locator('[data-testid="stSidebar"]').inner_text(), 120,
+             what="the teacher's run to train")
+        page.get_by_text("Show this run to the class").click()
+        url = poll(lambda: next((t for t in page.locator('[data-testid="stCode"]').all_inner_texts()
+                                 if "watch=" in t), None), 60, what="the watch link")
+        code = url.strip().rsplit("watch=", 1)[1]
+        time.sleep(5)   # past the first steps' warm-up
+        rows = [measure(page, server, code, n, args.window) for n in args.watchers]
+    base = next(r for r in rows if r["n"] == 0) if any(r["n"] == 0 for r in rows) else rows[0]
+    print(f"one fast-digits run, N watchers, {args.window:.0f} s each, {os.cpu_count()} cores")
+    print(f"{'N':>3}  {'steps/s':>8}  {'vs N=0':>6}  {'refreshes':>9}  {'server CPU s':>12}  {'ms CPU / refresh':>16}")
+    for r in rows:
+        ratio = r["steps_per_s"] / base["steps_per_s"]
+        per = 1000 * (r["cpu_s"] - base["cpu_s"]) / r["refreshes"] if r["refreshes"] else float("nan")
+        print(f"{r['n']:>3}  {r['steps_per_s']:>8.1f}  {ratio:>6.2f}  {r['refreshes']:>9}  {r['cpu_s']:>12.1f}  "
+              f"{per:>16.1f}")
+    at10 = next((r for r in rows if r["n"] == 10), None)
+    if at10:
+        ratio = at10["steps_per_s"] / base["steps_per_s"]
+        print(f"N = 10: {ratio:.2f}x of the run's solo speed (target >= {TARGET_AT_10}): "
+              f"{'met' if ratio >= TARGET_AT_10 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
