@@ -49,8 +49,9 @@ def duration(seconds: float | None) -> str:
     return f"{s}s"
 
 
-def event_label(e: Event) -> str:
-    return f"{e.field} {number(e.old)} → {number(e.new)}"
+def event_label(e: Event, arrow: str = "→") -> str:
+    """"lr_g 2e-4 → 1e-3"; files pass arrow="->", for spreadsheets that read them in a legacy encoding."""
+    return f"{e.field} {number(e.old)} {arrow} {number(e.new)}"
 
 
 def fraction_done(snap) -> float:

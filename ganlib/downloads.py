@@ -26,7 +26,7 @@ def checkpoint_bytes(runner) -> bytes:
 
 
 def history_file(runner) -> bytes:
-    """Curves and live changes as CSV, both from one snapshot so they agree."""
+    """Curves and live changes as one CSV table (export.history_csv), both from one snapshot so they agree."""
     snap = runner.snapshot()
     return history_csv(snap.history, snap.events)
 

@@ -3,6 +3,7 @@
 AppTest runs no run_every timers, so the tests press Step (which waits for
 its step) or sleep briefly and rerun. ring8 is the fast preset here.
 """
+import io
 import json
 import os
 import socket
@@ -142,7 +143,10 @@ def test_offline_dataset_shows_a_clear_message(at, tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", ["ring8", "gauss-1d", "seed-mlp"])
 def test_the_download_files_are_what_they_say(name):
     """What the three download buttons hand over (AppTest does not call their deferred callables)."""
+    import pandas as pd
+
     from ganlib import Runner, load_checkpoint, preset
+    from ganlib.describe import number
     from ganlib.downloads import checkpoint_bytes, history_file, timeline_gif
     cfg = preset(name).replace(sample_every=1)
     runner = Runner(cfg)
@@ -155,8 +159,9 @@ def test_the_download_files_are_what_they_say(name):
         real = runner.snapshot().real if runner.snapshot().kind != "image" else None
         gif = timeline_gif(runner.snapshot().timeline, real)
         assert gif[:6] == b"GIF89a"
-        csv = history_file(runner).decode()
-        assert csv.startswith("step,d_loss") and f"lr_g,{cfg.lr_g},0.01" in csv
+        table = pd.read_csv(io.BytesIO(history_file(runner)))    # one table, the change on the row of its step
+        assert list(table.columns[:2]) == ["step", "d_loss"] and list(table["step"]) == [1, 2]
+        assert list(table["event"].fillna("")) == ["", f"lr_g {number(cfg.lr_g)} -> 0.01"]
         payload = load_checkpoint(checkpoint_bytes(runner))
         assert payload["config"].lr_g == 1e-2 and payload["trainer"]["step"] >= 2
     finally:

@@ -19,8 +19,9 @@ PRESET = "seed-mlp"   # the fastest digits preset per step on a small CPU
 FIRST_RUN_S = 120     # Start -> first chart: torch import, data, model, first steps, on a busy 2-core machine
 CHANGE_S = 45         # anything that should change while a run trains
 
+# _fullData, not data: numpy arrays reach plotly as base64 ({dtype, bdata}), which it decodes into _fullData
 CHART_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('.st-key-train-curves .js-plotly-plot')]
-    .map(el => (el.data && el.data[0] && el.data[0].x) ? el.data[0].x.length : 0))"""
+    .map(el => (el._fullData && el._fullData[0] && el._fullData[0].x) ? el._fullData[0].x.length : 0))"""
 CHART_NOTES = """() => [...document.querySelectorAll('.st-key-train-curves .js-plotly-plot')]
     .flatMap(el => ((el.layout && el.layout.annotations) || []).map(a => a.text || ''))"""
 DOTTED_LINES = """() => Math.max(0, ...[...document.querySelectorAll('.st-key-train-curves .js-plotly-plot')]

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(not ok, reason=why)
 FIRST_RUN_S = 120   # Start -> a chart: torch import, data, models, first steps on a busy 2-core machine
 CHANGE_S = 45
 CHART_POINTS = """(key) => Math.max(0, ...[...document.querySelectorAll('.st-key-' + key + ' .js-plotly-plot')]
-    .map(el => (el.data && el.data[0] && el.data[0].x) ? el.data[0].x.length : 0))"""
+    .map(el => (el._fullData && el._fullData[0] && el._fullData[0].x) ? el._fullData[0].x.length : 0))"""
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,18 @@
 """Charts: the quality chart states its latest values and names its log ticks in full; a loss spike cannot
-flatten the loss chart; 1-D real and fake histograms share their bins."""
+flatten the loss chart, and only the curves it draws set its axis (issue 13); 1-D real and fake histograms share
+their bins; the smoothed curves are the debiased EMA of the points, checked against a sum written out here; the
+presenter look has large type and its heights fit one 1280 x 720 screen (in a browser: test_browser_presenter.py)."""
 import math
 
+import numpy as np
+import pytest
+
+from ganlib.charts import look
+from ganlib.charts.look import FAINT
 from ganlib.charts.quality import latest_text, quality_figure
-from ganlib.charts.training import loss_range, training_figure
+from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
+from ganlib.charts.training import CURVES, FEW_POINTS, loss_range, points_figure, training_figure
+from ganlib.history import Event
 
 
 def history(d_loss):
@@ -39,10 +48,194 @@ def test_a_loss_spike_does_not_set_the_loss_axis():
 
 
 def test_1d_real_and_fake_histograms_share_their_bins():
-    import numpy as np
-
-    from ganlib.charts.training import points_figure
     rng = np.random.default_rng(0)
     fig = points_figure(rng.normal(size=(64, 1)), rng.normal(2.0, 1.0, size=(2000, 1)))
     real, fake = fig.data
     assert real.xbins.start == fake.xbins.start and real.xbins.size == fake.xbins.size
+
+
+# --- smoothed curves: the bold curve is TensorBoard's debiased EMA of the points, which stay drawn faint ---
+
+
+def geometric_average(x, w):
+    """Independent of ema(): point k is the average of points 0..k weighted w**(k - j), written as two sums."""
+    x = np.asarray(x, dtype=float)
+    out = []
+    for k in range(len(x)):
+        weights = w ** np.arange(k, -1, -1, dtype=float)
+        out.append(float(weights @ x[:k + 1] / weights.sum()))
+    return np.array(out)
+
+
+def noisy(n, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return {"step": (t + 1).tolist(), "d_loss": (1.0 + 0.3 * rng.standard_normal(n)).tolist(),
+            "g_loss": (2.0 - t / n + 0.5 * rng.standard_normal(n)).tolist(),
+            "value": (-1.3 + 0.1 * rng.standard_normal(n)).tolist(),
+            "d_real": np.clip(0.6 + 0.1 * rng.standard_normal(n), 0, 1).tolist(),
+            "d_fake": np.clip(0.4 + 0.1 * rng.standard_normal(n), 0, 1).tolist()}
+
+
+def by_name(fig):
+    return {t.name: t for t in fig.data}
+
+
+def test_ema_is_the_debiased_geometric_average():
+    x = np.random.default_rng(1).normal(size=300)
+    for w in (0.0, 0.6, 0.9, 0.99):
+        assert np.allclose(ema(x, w), geometric_average(x, w), rtol=1e-12, atol=1e-12)
+    assert ema([5.0, 5.0, 5.0], 0.9) == pytest.approx([5.0] * 3)   # no climb from 0 at the start
+
+
+def test_ema_passes_a_nan_through_and_leaves_it_out_of_the_average():
+    x = [1.0, 2.0, float("nan"), 3.0, 4.0]
+    got = ema(x, 0.5)
+    assert np.isnan(got[2])
+    assert np.allclose(np.delete(got, 2), geometric_average([1.0, 2.0, 3.0, 4.0], 0.5))
+
+
+@pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
+def test_training_chart_draws_each_curve_smoothed_over_its_points(loss):
+    h = noisy(2000)
+    fig = training_figure(h, loss=loss)
+    shown = by_name(fig)
+    keys = ["d_loss", "g_loss", "d_real", "d_fake"] + (["value"] if loss == "bce" else [])
+    assert effective_weight(SMOOTHING, 2000) == SMOOTHING     # 2,000 points: the weight is not capped
+    for key in keys:
+        name = CURVES[key][0]
+        raw, bold = shown[name], shown[f"{name} (smoothed)"]
+        assert list(raw.x) == list(bold.x) == h["step"]
+        assert list(raw.y) == h[key]                                   # every point, unchanged
+        assert raw.opacity == FAINT and not raw.showlegend
+        assert np.allclose(bold.y, geometric_average(h[key], SMOOTHING))
+        assert bold.line.width > raw.line.width and bold.opacity is None
+        assert f"{name} (smoothed)" in bold.hovertemplate
+        assert bold.legendgroup == raw.legendgroup                     # the legend hides and shows both
+    assert "V(D, G)" in shown if loss == "bce" else "V(D, G)" not in shown
+    assert "bold: smoothed" in fig.layout.annotations[0].text
+
+
+def test_smoothing_zero_draws_the_points_only():
+    fig = training_figure(noisy(500), smoothing=0)
+    assert not [t for t in fig.data if "smoothed" in t.name]
+    assert all(t.opacity is None for t in fig.data)
+    assert list(by_name(fig)["D loss"].y) == noisy(500)["d_loss"]
+
+
+def test_a_short_curve_is_smoothed_less_and_a_very_short_one_not_at_all():
+    h = noisy(100)
+    w = effective_weight(SMOOTHING, 100)
+    assert w == pytest.approx(0.8)                  # the window 1 / (1 - w) = 5 points, 5% of 100
+    assert np.allclose(by_name(training_figure(h))["D loss (smoothed)"].y, geometric_average(h["d_loss"], w))
+    few = training_figure(noisy(FEW_POINTS))        # points with markers are measurements: no average
+    assert not [t for t in few.data if "smoothed" in t.name]
+    assert by_name(few)["D loss"].mode == "lines+markers"
+
+
+def test_smoothing_outside_0_to_1_is_refused():
+    for bad in (-0.1, 1.0, 2):
+        with pytest.raises(ValueError, match="smoothing"):
+            training_figure(noisy(50), smoothing=bad)
+
+
+# --- the loss axis spans what the chart draws (issue 13): V(D, G) is recorded for every loss, drawn for two ---
+
+def run_like(loss, n=400, seed=0):
+    """Losses on the scale of each loss (from ring8 runs), one spike in D's loss, and V drifting far down
+    as the logits of an unbounded critic grow (wgan-gp, hinge) or sitting near -1.4 (lsgan)."""
+    rng = np.random.default_rng(seed)
+    centre, spread = {"bce": (1.35, 0.03), "minimax": (1.35, 0.03), "lsgan": (0.25, 0.04),
+                      "wgan-gp": (1.0, 2.0), "hinge": (1.8, 0.4)}[loss]
+    d = centre + spread * rng.standard_normal(n)
+    d[n // 2] = centre + 50                          # one spike: the axis is set by the central 98%
+    g = 0.7 * centre + spread * rng.standard_normal(n)
+    v = -1.4 - (np.linspace(0, 40, n) if loss in ("wgan-gp", "hinge") else 0) + 0.05 * rng.standard_normal(n)
+    return {"step": list(range(1, n + 1)), "d_loss": d.tolist(), "g_loss": g.tolist(), "value": v.tolist(),
+            "d_real": [0.6] * n, "d_fake": [0.4] * n}
+
+
+@pytest.mark.parametrize("loss", ["bce", "minimax", "lsgan", "wgan-gp", "hinge"])
+def test_the_loss_axis_is_set_by_the_drawn_curves_only(loss):
+    h = run_like(loss)
+    fig = training_figure(h, loss=loss)
+    panel = [t for t in fig.data if t.yaxis == "y" and t.opacity == FAINT]   # the loss panel's points
+    drawn = {"d_loss", "g_loss"} | ({"value"} if loss in ("bce", "minimax") else set())
+    assert {t.name for t in panel} == {CURVES[k][0] for k in drawn}
+    values = np.concatenate([h[k] for k in drawn])   # from the history, not from the figure's own code
+    lo, hi = np.percentile(values, [1, 99])
+    pad = 0.15 * (hi - lo)
+    assert list(fig.layout.yaxis.range) == pytest.approx([lo - pad, hi + pad])
+    assert fig.layout.yaxis.range[0] >= values.min() - pad   # no lower than the lowest point drawn, padded
+    if loss not in ("bce", "minimax"):
+        assert min(h["value"]) < fig.layout.yaxis.range[0] - 1   # V lies far below, off the axis as it should
+
+
+@pytest.mark.parametrize("loss", ["lsgan", "wgan-gp", "hinge"])
+def test_without_spikes_the_loss_axis_autoscales_over_the_drawn_curves(loss):
+    h = run_like(loss)
+    h["d_loss"][len(h["d_loss"]) // 2] = h["d_loss"][0]   # no spike
+    fig = training_figure(h, loss=loss)
+    assert fig.layout.yaxis.range is None             # plotly autoscales over the traces it draws
+    assert not [t for t in fig.data if t.name.startswith("V(D, G)")]
+
+
+# --- the presenter look: large type, thick lines, legend on top, and the heights of one 1280 x 720 screen ---
+
+DIGITS = [(s, {"fid": 300.0 / s, "classes_covered": 7, "class_histogram": [0.1] * 10}) for s in (100, 200, 300)]
+
+
+def presenter_figures():
+    pts = np.random.default_rng(0).normal(size=(64, 2))
+    return {
+        "training": (training_figure(noisy(2000), [Event(500, "lr_g", 2e-4, 1e-3)], presenter=True),
+                     look.TRAINING_HEIGHT),
+        "quality": (quality_figure(DIGITS, 18.8, presenter=True), look.QUALITY_HEIGHT),
+        "points": (points_figure(pts, pts + 1, presenter=True), look.SAMPLES_PX),
+    }
+
+
+@pytest.mark.parametrize("name", ["training", "quality", "points"])
+def test_presenter_figures_have_large_type_few_gridlines_and_the_legend_on_top(name):
+    fig, height = presenter_figures()[name]
+    big = look.PRESENTER.font
+    assert fig.layout.height == height
+    assert fig.layout.font.size == big >= 20 and fig.layout.hoverlabel.font.size == big
+    axes = [fig.layout[k] for k in fig.layout if k.startswith(("xaxis", "yaxis"))]
+    assert axes and all(a.tickfont.size == big for a in axes)       # Streamlit's theme would shrink them
+    assert all(a.showgrid is False for a in axes if a.plotly_name.startswith("xaxis"))
+    assert all(n.font.size >= look.PRESENTER.note >= 20 for n in fig.layout.annotations)
+    legends = [fig.layout[k] for k in fig.layout if k.startswith("legend")]
+    panel_tops = [a.domain[1] for a in axes if a.plotly_name.startswith("yaxis") and a.domain]
+    for legend in legends:
+        assert legend.orientation == "h" and legend.font.size >= 20
+        # on top: above the whole figure, or above the top of the panel it belongs to
+        assert (legend.yref == "container" and legend.y == 1 and legend.yanchor == "top") or \
+            (legend.yanchor == "bottom" and legend.y in panel_tops)
+    lines = [t for t in fig.data if t.type == "scatter" and "lines" in (t.mode or "lines") and t.opacity is None]
+    assert all(t.line.width >= 4 for t in lines)
+
+
+def test_the_presenter_training_chart_has_a_legend_above_each_panel_and_still_says_smoothed():
+    fig, _ = presenter_figures()["training"]
+    top = [t.name for t in fig.data if t.showlegend is not False and t.legend == "legend"]
+    bottom = [t.name for t in fig.data if t.showlegend is not False and t.legend == "legend2"]
+    assert top == ["D loss", "G loss", "V(D, G)"] and bottom == ["D(x) real", "D(G(z)) fake"]
+    assert fig.layout.legend.title.text == fig.layout.legend2.title.text == "smoothed:"
+    assert all("(smoothed)" in t.hovertemplate for t in fig.data if t.showlegend is not False)
+    assert fig.layout.legend.y == fig.layout.yaxis.domain[1] and fig.layout.legend2.y == fig.layout.yaxis2.domain[1]
+
+
+def test_the_presenter_layout_adds_up_to_one_1280_by_720_screen():
+    assert look.SCREEN_PX == (1280, 720)
+    assert look.SAMPLES_PX + look.GAP_PX + look.QUALITY_HEIGHT == look.TRAINING_HEIGHT == look.BODY_PX
+    assert look.CHROME_PX + look.BODY_PX <= look.SCREEN_PX[1]
+    assert min(look.SAMPLES_PX, look.QUALITY_HEIGHT) >= 240    # each still large enough to read across a room
+
+
+def test_the_screen_look_is_unchanged_by_the_presenter_one():
+    fig = training_figure(noisy(2000))
+    assert fig.layout.height == 520 and fig.layout.font.size is None
+    assert [a.text for a in fig.layout.annotations][:2] == [
+        "D and G losses (bold: smoothed, faint: each point)", "D's verdict: mean D(x) on real, D(G(z)) on fake"]
+    assert quality_figure(DIGITS, 18.8).layout.height == 320

@@ -21,6 +21,9 @@ EXPECTED = {
     "G(your z)": P.YOU, "your z": P.YOU, "G(z)": P.G, "real x": P.REAL, "G(z), z ~ N(0, 1)": P.FAKE,
     **{label: METRIC[k] for k, (label, _, _) in quality.CURVES.items()},
     "share of samples": METRIC["classes_covered"],
+    # the training chart's bold curves: the same meaning as the faint points under them
+    "D loss (smoothed)": P.D, "G loss (smoothed)": P.G, "D(x) real (smoothed)": P.D_REAL,
+    "D(G(z)) fake (smoothed)": P.D_FAKE, "V(D, G) (smoothed)": P.VALUE,
 }
 SCALES = {"G(z), z on a grid"}   # coloured by a colour scale (where z sits), not by one meaning
 
@@ -55,12 +58,18 @@ def _figures():
     u = np.linspace(-3, 3, 25)
     return {
         "training": training.training_figure(history, [Event(10, "lr_g", 2e-4, 1e-3)], loss="bce"),
+        "training, presenter": training.training_figure(history, [Event(10, "lr_g", 2e-4, 1e-3)], presenter=True),
+        "training, raw only": training.training_figure(history, loss="hinge", smoothing=0),
         "points 2-D": training.points_figure(pts, pts + 1),
+        "points 2-D, presenter": training.points_figure(pts, pts + 1, presenter=True),
         "points 1-D": training.points_figure(pts[:, :1], pts[:, 1:]),
         "quality digits": quality.quality_figure([(100, {"fid": 80.0, "classes_covered": 7,
                                                          "class_histogram": [0.1] * 10})], fid_real=20.0),
         "quality points": quality.quality_figure([(100, {"modes_covered": 6, "n_modes": 8, "high_quality": 0.8})]),
         "quality 1-D": quality.quality_figure([(100, {"js": 0.05})]),
+        "quality digits, presenter": quality.quality_figure([(100, {"fid": 80.0, "classes_covered": 7,
+                                                                    "class_histogram": [0.1] * 10})], 20.0,
+                                                            presenter=True),
         "density": theory.density_figure(v1),
         "field": theory.field_figure(v2),
         "value": theory.value_figure(history),

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import palette
+from .look import QUALITY_HEIGHT, look, present
 
 # metric -> (label, axis: 1 left / 2 right, log scale on its axis)
 CURVES = {
@@ -45,20 +46,28 @@ def latest_text(metrics, fid_real: float | None = None) -> str:
     return f"step {step:,}: " + ", ".join(parts)
 
 
-def quality_figure(metrics, fid_real: float | None = None, height: int = 320) -> go.Figure:
-    """Left: the quality curves over steps; right: the class histogram of the latest measurement (digits)."""
+def quality_figure(metrics, fid_real: float | None = None, height: int | None = None,
+                   presenter: bool = False) -> go.Figure:
+    """Left: the quality curves over steps; right: the class histogram of the latest measurement (digits).
+
+    presenter: large type and thick lines for a projector, QUALITY_HEIGHT tall unless `height` says."""
+    lk = look(presenter)
     metrics = [(s, m) for s, m in metrics if m and "error" not in m]
     last = metrics[-1][1] if metrics else {}
     hist = last.get("class_histogram")
+    titles = (latest_text(metrics, fid_real), "classes of the latest samples") if hist else \
+        (latest_text(metrics, fid_real),)
+    # the presenter's column is too narrow for these titles in large type: the legend names the curves, and the
+    # page can show latest_text as a caption; wider spacing keeps the right-hand ticks clear of the histogram
     fig = make_subplots(rows=1, cols=2 if hist else 1, column_widths=[0.65, 0.35] if hist else None,
                         specs=[[{"secondary_y": True}] + ([{}] if hist else [])],
-                        subplot_titles=(latest_text(metrics, fid_real), "classes of the latest samples")
-                        if hist else (latest_text(metrics, fid_real),))
+                        subplot_titles=None if presenter else titles, horizontal_spacing=0.16 if presenter else None)
     steps = [s for s, _ in metrics]
     for name, (label, axis, log) in CURVES.items():
         if name in last:
             fig.add_trace(go.Scatter(x=steps, y=[m.get(name) for _, m in metrics], name=label,
-                                     mode="lines+markers", line=dict(color=palette.METRIC[name])),
+                                     mode="lines+markers", line=dict(color=palette.METRIC[name], width=lk.line),
+                                     marker=dict(size=lk.marker)),
                           row=1, col=1, secondary_y=axis == 2)
             if log:
                 # plotly's own log ticks read "1000, 5, 2, 100" (5 meaning 500): name every tick in full
@@ -70,8 +79,8 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
         if fid_real > 0:
             fig.add_annotation(x=0, xref="x domain", y=math.log10(fid_real), yref="y", text="real vs real",
                                showarrow=False, xanchor="left", yanchor="bottom",
-                               font=dict(size=11, color=palette.REFERENCE))
-    _fixed_ranges(fig, last)
+                               font=dict(size=lk.note, color=palette.REFERENCE))
+    _fixed_ranges(fig, last, coarse=presenter)
     if hist:
         fig.add_trace(go.Bar(x=[str(i) for i in range(len(hist))], y=hist, name="share of samples",
                              marker_color=palette.METRIC["classes_covered"], showlegend=False), row=1, col=2)
@@ -80,20 +89,26 @@ def quality_figure(metrics, fid_real: float | None = None, height: int = 320) ->
         fig.update_xaxes(type="category", title_text="digit", row=1, col=2)  # "0".."9" would read as numbers: ticks 0, 5
     fig.update_xaxes(title_text="step", rangemode="tozero", row=1, col=1)
     # showlegend: with one curve (gauss-1d's js) plotly hides the legend, and the curve had no name at all
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="keep", showlegend=True,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    fig.update_layout(height=height or (QUALITY_HEIGHT if presenter else 320), margin=dict(l=10, r=10, t=40, b=10),
+                      uirevision="keep", showlegend=True, legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    if presenter:
+        present(fig, legend_rows=sum(name in last for name in CURVES))
+        if hist:  # the bars read against the "uniform" line; their own ticks would crowd a narrow panel
+            fig.update_yaxes(showticklabels=False, row=1, col=2)
     return fig
 
 
-def _fixed_ranges(fig, last: dict) -> None:
+def _fixed_ranges(fig, last: dict, coarse: bool = False) -> None:
     """Counts and shares on their whole scale: autoscaled around one value, 10 of 10 classes read as 9.3..10.7,
-    and two curves that both fall to 0 (modes covered, high-quality share) hid each other."""
+    and two curves that both fall to 0 (modes covered, high-quality share) hid each other.
+
+    coarse: every other count only, for large type (a presenter's 0..8 in steps of 1 ran into one another)."""
     if "classes_covered" in last:
         fig.update_yaxes(range=[0, 10.5], tickmode="linear", tick0=0, dtick=2, row=1, col=1, secondary_y=True)
     if "modes_covered" in last:
         n = last.get("n_modes") or max(1, last["modes_covered"])
         fig.update_yaxes(range=[0, n + 0.5], tickmode="linear", tick0=0,
-                         dtick=1 if n <= 10 else 5, row=1, col=1, secondary_y=False)
+                         dtick=(2 if coarse else 1) if n <= 10 else 5, row=1, col=1, secondary_y=False)
     if "high_quality" in last:
         fig.update_yaxes(range=[0, 1.05], tickformat=".0%", tickmode="linear", tick0=0, dtick=0.25,
                          row=1, col=1, secondary_y=True)

@@ -1,4 +1,9 @@
-"""Figures of a training run: losses and D's outputs over steps, and G's points against the real ones."""
+"""Figures of a training run: losses and D's outputs over steps, and G's points against the real ones.
+
+The curves are drawn twice: each point faint, and a smoothed average of them
+bold (ganlib/charts/smooth.py), so that a long run's noise reads as a band
+around a trend instead of a solid block.
+"""
 from __future__ import annotations
 
 import math
@@ -9,41 +14,106 @@ from plotly.subplots import make_subplots
 
 from ..describe import event_label
 from . import palette
+from .look import FAINT, SAMPLES_PX, TRAINING_HEIGHT, look, present
+from .smooth import SMOOTHING, effective_weight, ema
 
 OPTIMUM_V = -2 * math.log(2)   # V(D*, G*) when p_g = p_data
 MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
+MAX_EVENT_LABELS_PRESENTER = 4                # large type: fewer labels before they hide the curves
 FEW_POINTS = 30   # up to this many steps the curves get markers too
+GAME_LOSSES = ("bce", "minimax")   # the losses of the original game, where V(D, G) and its optimum mean something
+
+# column -> (name, colour, row); the losses on top, D's verdicts below
+CURVES = {
+    "d_loss": ("D loss", palette.D, 1),
+    "g_loss": ("G loss", palette.G, 1),
+    "value": ("V(D, G)", palette.VALUE, 1),
+    "d_real": ("D(x) real", palette.D_REAL, 2),
+    "d_fake": ("D(G(z)) fake", palette.D_FAKE, 2),
+}
 
 
-def training_figure(history: dict, events=(), loss: str = "bce", height: int = 520) -> go.Figure:
-    """Top: D and G losses (and V for bce/minimax); bottom: mean D(x) and D(G(z)); events as dotted lines."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("D and G losses", "D's verdict: mean D(x) on real, D(G(z)) on fake"))
-    steps = list(history.get("step", ()))
-    _line(fig, steps, history.get("d_loss", ()), "D loss", palette.D, 1)
-    _line(fig, steps, history.get("g_loss", ()), "G loss", palette.G, 1)
-    _line(fig, steps, history.get("d_real", ()), "D(x) real", palette.D_REAL, 2)
-    _line(fig, steps, history.get("d_fake", ()), "D(G(z)) fake", palette.D_FAKE, 2)
-    if loss in ("bce", "minimax"):  # the optimum of the original game; other losses have other scales
-        _line(fig, steps, history.get("value", ()), "V(D, G)", palette.VALUE, 1, dash="dot")
+def drawn_losses(loss: str) -> tuple[str, ...]:
+    """The history columns the loss panel draws for a loss: V(D, G) only for the original game's losses
+    (the trainer records it for every loss, but on lsgan, wgan-gp and hinge it is on another scale)."""
+    return ("d_loss", "g_loss", "value") if loss in GAME_LOSSES else ("d_loss", "g_loss")
+
+
+def training_figure(history: dict, events=(), loss: str = "bce", height: int | None = None,
+                    smoothing: float = SMOOTHING, presenter: bool = False) -> go.Figure:
+    """Top: D and G losses (and V for bce/minimax); bottom: mean D(x) and D(G(z)); events as dotted lines.
+
+    smoothing: the EMA weight of the bold curves, 0 <= smoothing < 1 (0: the points only, drawn bold);
+    presenter: large type and thick lines for a projector, TRAINING_HEIGHT tall unless `height` says."""
+    lk = look(presenter)
+    # numpy arrays, not lists: plotly checks a list item by item, which took most of the time of a redraw
+    steps = np.asarray(history.get("step", ()))
+    weight = effective_weight(smoothing, len(steps))   # (and a ValueError for a smoothing outside 0..1)
+    if len(steps) <= FEW_POINTS:   # each point gets a marker, and a marker says "measured here": such curves stay raw
+        weight = 0.0
+    titles = None if presenter else (  # the presenter's legends head the panels instead
+        "D and G losses" + (" (bold: smoothed, faint: each point)" if weight else ""),
+        "D's verdict: mean D(x) on real, D(G(z)) on fake")
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14 if presenter else 0.08,
+                        subplot_titles=titles)
+    keys = [k for k in CURVES if k in drawn_losses(loss) or CURVES[k][2] == 2]
+    if weight:  # every point faint first, so that no smoothed curve is drawn under another's points
+        for key in keys:
+            name, colour, row = CURVES[key]
+            fig.add_trace(go.Scatter(x=steps, y=_floats(history, key), name=name, mode="lines", opacity=FAINT,
+                                     legendgroup=name, showlegend=False, legend=_legend(row, presenter),
+                                     line=dict(color=colour, width=lk.faint_line)), row=row, col=1)
+    for key in keys:
+        name, colour, row = CURVES[key]
+        y = _floats(history, key)
+        label = f"{name} (smoothed)" if weight else name
+        # the presenter's legend is one short row per panel, titled "smoothed:"; the hover still says it
+        fig.add_trace(go.Scatter(x=steps, y=ema(y, weight) if weight else y, name=name if presenter else label,
+                                 legendgroup=name, legend=_legend(row, presenter),
+                                 hovertemplate=f"step %{{x}}<br>%{{y:.4g}}<extra>{label}</extra>",
+                                 # markers while there are few points: after one Step a lone point drawn as
+                                 # "lines" is invisible
+                                 mode="lines+markers" if len(steps) <= FEW_POINTS else "lines",
+                                 line=dict(color=colour, width=lk.line, dash="dot" if key == "value" else None)),
+                      row=row, col=1)
+    if loss in GAME_LOSSES:
         fig.add_hline(y=OPTIMUM_V, row=1, col=1, line_dash="dash", line_color=palette.REFERENCE,
                       annotation_text="V at the optimum = -2 log 2", annotation_position="bottom right")
         fig.add_hline(y=0.5, row=2, col=1, line_dash="dash", line_color=palette.REFERENCE,
                       annotation_text="optimum: D(x) = D(G(z)) = 0.5", annotation_position="top right")
-    _events(fig, events)
-    if (span := loss_range(history)) is not None:
+    _events(fig, events, lk)
+    if (span := loss_range(history, loss)) is not None:
         fig.update_yaxes(range=span, row=1, col=1)
     fig.update_yaxes(range=[-0.02, 1.02], row=2, col=1)
     fig.update_xaxes(title_text="step", row=2, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="keep-zoom",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
+    fig.update_layout(height=height or (TRAINING_HEIGHT if presenter else 520), margin=dict(l=10, r=10, t=40, b=10),
+                      uirevision="keep-zoom", legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
+    if presenter:
+        present(fig)
+        fig.update_yaxes(tickvals=[0, 0.5, 1], row=2, col=1)   # three ticks say all there is on a 0..1 scale
+        # one legend on top of each panel, in its free space above the panel's plot
+        title = dict(text="smoothed:" if weight else "", font=dict(size=lk.note), side="left")
+        for name, axis in (("legend", fig.layout.yaxis), ("legend2", fig.layout.yaxis2)):
+            fig.layout[name] = dict(orientation="h", yref="paper", y=axis.domain[1], yanchor="bottom", x=0,
+                                    xanchor="left", font=dict(size=lk.note), title=title, bgcolor="rgba(0,0,0,0)")
     return fig
 
 
-def loss_range(history: dict, q: float = 99.0) -> list[float] | None:
-    """A y range for the losses that one spike cannot flatten: the central q% of the values, padded;
-    None (autoscale) when nothing lies far outside it. The spikes stay in the data, for hovering."""
-    values = np.concatenate([np.asarray(history.get(k, ()), dtype=float) for k in ("d_loss", "g_loss", "value")])
+def _floats(history: dict, key: str) -> np.ndarray:
+    return np.asarray(history.get(key, ()), dtype=float)
+
+
+def _legend(row: int, presenter: bool) -> str:
+    return "legend2" if presenter and row == 2 else "legend"
+
+
+def loss_range(history: dict, loss: str = "bce", q: float = 99.0) -> list[float] | None:
+    """A y range for the loss panel that one spike cannot flatten: the central 2q - 100 % of the points it
+    draws (drawn_losses), padded; None (autoscale) when nothing lies far outside that. Only drawn series
+    count: V(D, G), recorded but not drawn for lsgan, wgan-gp and hinge, stretched their axis over empty space.
+    The smoothed curves are averages of these points, so they lie within their extremes; the spikes stay in
+    the data, for hovering."""
+    values = np.concatenate([np.asarray(history.get(k, ()), dtype=float) for k in drawn_losses(loss)])
     values = values[np.isfinite(values)]
     if len(values) < 20:
         return None
@@ -54,24 +124,23 @@ def loss_range(history: dict, q: float = 99.0) -> list[float] | None:
     return [float(lo - pad), float(hi + pad)]
 
 
-def _line(fig, x, y, name, color, row, dash=None) -> None:
-    # markers while there are few points: after one Step a lone point drawn as "lines" is invisible
-    fig.add_trace(go.Scatter(x=x, y=list(y), name=name, mode="lines+markers" if len(x) <= FEW_POINTS else "lines",
-                             line=dict(color=color, width=1.5, dash=dash)), row=row, col=1)
-
-
-def _events(fig, events) -> None:
+def _events(fig, events, lk) -> None:
     events = list(events)[-MAX_EVENT_LINES:]
+    labels = MAX_EVENT_LABELS if not lk.presenter else MAX_EVENT_LABELS_PRESENTER
     for i, e in enumerate(events):
-        fig.add_vline(x=e.step, line_dash="dot", line_color=palette.EVENT, line_width=1)
-        if i >= len(events) - MAX_EVENT_LABELS:
+        fig.add_vline(x=e.step, line_dash="dot", line_color=palette.EVENT, line_width=1 if not lk.presenter else 2)
+        if i >= len(events) - labels:
             fig.add_annotation(x=e.step, y=1, xref="x", yref="y domain", text=event_label(e),
                                showarrow=False, textangle=-90, xanchor="right", yanchor="top",
-                               font=dict(size=11, color=palette.EVENT))
+                               font=dict(size=lk.note, color=palette.EVENT))
 
 
-def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int = 420) -> go.Figure:
-    """G's points (from the fixed z) over the real ones: a scatter for 2-D data, histograms for 1-D."""
+def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int | None = None,
+                  presenter: bool = False) -> go.Figure:
+    """G's points (from the fixed z) over the real ones: a scatter for 2-D data, histograms for 1-D.
+
+    presenter: large type and points for a projector, SAMPLES_PX tall unless `height` says."""
+    lk = look(presenter)
     fig = go.Figure()
     if fake.shape[1] == 1:
         # the same bins for both, so that the overlap reads as overlap and not as a third series
@@ -86,9 +155,9 @@ def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int 
     else:
         if real is not None:
             fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real",
-                                     marker=dict(color=palette.REAL, size=4)))
+                                     marker=dict(color=palette.REAL, size=lk.real_marker)))
         fig.add_trace(go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake (G)",
-                                 marker=dict(color=palette.FAKE, size=6)))
+                                 marker=dict(color=palette.FAKE, size=lk.marker)))
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
         fig.update_xaxes(constrain="domain")  # keep the data's ranges and shrink the box, rather than widen x
         if real is not None:  # fixed axes from the real data, so frames compare; G's strays may leave the view
@@ -96,6 +165,8 @@ def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int 
             pad = 0.3 * (hi - lo)
             fig.update_xaxes(range=[lo[0] - pad[0], hi[0] + pad[0]])
             fig.update_yaxes(range=[lo[1] - pad[1], hi[1] + pad[1]])
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
+    fig.update_layout(height=height or (SAMPLES_PX if presenter else 420), margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    if presenter:
+        present(fig)
     return fig
