@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlib.charts.quality import quality_figure
+from ganlib.charts import look
+from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.training import points_figure, training_figure
 from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
 from ganlib.state import Status
@@ -17,11 +18,23 @@ SHARED_VERSIONS = 256   # cached figures: a few versions of each run that sessio
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
-def _figures(run_id: str, version: int, _snap) -> tuple:
+def _figures(run_id: str, version: int, presenter: bool, _snap) -> tuple:
     """(loss chart, quality chart or None) of one snapshot, built once for all its viewers."""
+    if presenter:
+        return (training_figure(_snap.history, _snap.events, _snap.config.loss, height=look.TRAINING_HEIGHT,
+                                presenter=True),
+                quality_figure(_snap.metrics, _snap.fid_floor, height=look.QUALITY_HEIGHT, presenter=True)
+                if _snap.metrics else None)
     curves = training_figure(_snap.history, _snap.events, _snap.config.loss)
     quality = quality_figure(_snap.metrics, _snap.fid_floor) if _snap.metrics else None
     return curves, quality
+
+
+def presenter_on(default: bool) -> bool:
+    """The sidebar's presenter switch: large type, and the samples and charts on one 1280 x 720 screen."""
+    return st.sidebar.toggle("🖥️ Presenter view", value=default, key="presenter",
+                             help="For a projector: large type, and the samples and the charts fit one 1280 x 720 "
+                                  "screen (close the sidebar too)")
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
@@ -59,8 +72,30 @@ def samples(snap, key: str = "frame") -> None:
     right.image(_picture(snap.run_id, -1, "real", snap.real), caption="real samples")
 
 
-def run_view(snap, *, owner: bool, key: str = "live") -> None:
+def presenter_view(snap, key: str) -> None:
+    """One projector screen: a line of status, G's newest samples and the quality chart beside the losses."""
+    st.markdown(f"**{status_word(snap).capitalize()}** · {progress_line(snap)} · {snap.config.dataset}")
+    curves, quality = _figures(snap.run_id, snap.version, True, snap)
+    left, right = st.columns(look.COLUMNS)
+    with left:
+        if snap.timeline:
+            frame = snap.timeline[-1]
+            if snap.kind == "image":
+                st.image(_picture(snap.run_id, frame.step, "fake", frame.picture), width=look.SAMPLES_PX,
+                         caption=f"G(z) for a fixed z, step {frame.step:,}")
+            else:
+                st.plotly_chart(points_figure(frame.picture, snap.real, height=look.SAMPLES_PX, presenter=True),
+                                key=f"{key}.points")
+        if quality is not None:
+            st.plotly_chart(quality, key=f"{key}.quality")
+            st.caption(latest_text(snap.metrics, snap.fid_floor))
+    right.plotly_chart(curves, key=f"{key}.curves")
+
+
+def run_view(snap, *, owner: bool, key: str = "live", presenter: bool = False) -> None:
     """Status, progress, the charts and the samples of one snapshot; `owner` adds what to press next."""
+    if presenter:
+        return presenter_view(snap, key)
     if owner:
         level, text = status_message(snap)
         getattr(st, level)(text)
@@ -68,7 +103,7 @@ def run_view(snap, *, owner: bool, key: str = "live") -> None:
         st.markdown(f"**{status_word(snap).capitalize()}** · {snap.config.dataset} · {snap.config.loss} loss")
     st.progress(fraction_done(snap), text=progress_line(snap))
     st.caption("This run: " + config_summary(snap.config))
-    curves, quality = _figures(snap.run_id, snap.version, snap)
+    curves, quality = _figures(snap.run_id, snap.version, False, snap)
     st.plotly_chart(curves, key=f"{key}.curves")
     if quality is not None:
         st.plotly_chart(quality, key=f"{key}.quality")

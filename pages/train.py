@@ -11,7 +11,7 @@ from ganlib.describe import config_summary, queue_message
 from ganlib.presets import describe
 from ganlib.state import Status
 from pages._lesson import banner, fields_of, follow_link, link_panel
-from pages._live import run_view
+from pages._live import presenter_on, run_view
 from pages._ui import config_form, field_input, refresh_every, runs, share_box, use_app_navigation, visitor
 
 use_app_navigation()
@@ -74,7 +74,7 @@ def button_row(s, snap, cfg):
         st.rerun()  # redraw the buttons for the new status
 
 
-def live_view(status_at_render, form_ok=True):
+def live_view(status_at_render, form_ok=True, presenter=False):
     snap = visitor().snapshot()
     if snap is None:
         st.info("Pick a preset, adjust it if you like, then press Start (or Step to go one step at a time)."
@@ -82,7 +82,7 @@ def live_view(status_at_render, form_ok=True):
         return
     if snap.status is Status.QUEUED:
         st.info(queue_message(runs().place(snap.run_id), runs().load()))
-    run_view(snap, owner=True, key="train")
+    run_view(snap, owner=True, key="train", presenter=presenter)
     if snap.status is not status_at_render:  # it finished or stopped by itself: redraw the whole page
         st.rerun()
 
@@ -115,7 +115,8 @@ else:
     buttons = st.empty()
 with buttons.container():
     button_row(s, snap, cfg)
-st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None)
+st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None,
+                                                     presenter_on(False))
 if snap is not None and snap.shape:  # built: there is something to download
     downloads(snap)
 share_box(s)

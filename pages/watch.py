@@ -10,7 +10,7 @@ import streamlit as st
 
 from ganlib.runs import CODE_FORMAT
 from ganlib.state import Status
-from pages._live import run_view
+from pages._live import presenter_on, run_view
 from pages._ui import use_app_navigation, visitor
 
 use_app_navigation()
@@ -35,14 +35,14 @@ def theory_panel(runner, snap) -> None:
         st.plotly_chart(field_figure(v), key="watch.field")
 
 
-def follow(training_at_render: bool) -> None:
+def follow(training_at_render: bool, presenter: bool) -> None:
     runner = visitor().watched()
     if runner is None:
         st.info("Nothing to show yet: the run behind this link has not started, or it has ended. "
                 "This page updates by itself.")
         return
     snap = runner.snapshot()
-    run_view(snap, owner=False, key="watch")
+    run_view(snap, owner=False, key="watch", presenter=presenter)
     if snap.kind == "points" and snap.shape in ((1,), (2,)) and snap.status is not Status.LOADING:
         theory_panel(runner, snap)
     st.caption("You are watching: nothing here changes the run. The Latent explorer can open a private copy "
@@ -63,4 +63,4 @@ if v.watch_code is None:
 else:
     snap = (r := v.watched()) and r.snapshot()
     every = 1.0 if snap and snap.is_training else NO_RUN_REFRESH_S
-    st.fragment(run_every=every)(follow)(bool(snap and snap.is_training))
+    st.fragment(run_every=every)(follow)(bool(snap and snap.is_training), presenter_on(True))
