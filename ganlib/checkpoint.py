@@ -290,7 +290,7 @@ def restore_trainer(trainer, payload: dict) -> None:
 
 def summary(path: str) -> dict:
     """What the Checkpoints page lists: name, preset, step, date, size."""
-    p = load_checkpoint(path)
+    p = load_checkpoint(path, name=os.path.basename(path))   # a listing shows no server folder
     return {"name": os.path.splitext(os.path.basename(path))[0], "path": path, "preset": p.get("preset", ""),
             "dataset": p["config"].dataset, "step": int(p["trainer"]["step"]), "created": p.get("created"),
             "size": os.path.getsize(path), "picture": p.get("picture")}

@@ -29,6 +29,8 @@ REAP_EVERY_S = 0.5
 class Owner(Protocol):
     key: str       # who owns a run: a visitor's key
     closed: bool   # set by Runs.owner_gone, under the registry's lock
+    # and, optionally, `space` (a spaces.Space): its runs read data_path through it, so they reach only
+    # the owner's own uploads
 
 
 class OwnerGone(RuntimeError):
@@ -57,7 +59,9 @@ class Runs:
         with self._lock:
             if owner.closed:
                 raise OwnerGone("the session that asked for this run has closed")
-            runner = Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset)
+            space = getattr(owner, "space", None)
+            runner = Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
+                            data_paths=space.data_path if space is not None else None)
             self._entries[runner.run_id] = _Entry(runner, owner.key)
         return runner
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from .config import TrainConfig
 from .presets import DEFAULT_PRESET, preset
 from .runs import Runs
+from .spaces import Space, spaces_root
 
 if TYPE_CHECKING:
     from .runner import Runner
@@ -23,9 +24,12 @@ CHECKPOINT_DIR = os.environ.get("GAN_STUDIO_CHECKPOINTS",
 
 
 class Visitor:
-    def __init__(self, runs: Runs, checkpoint_dir: str = CHECKPOINT_DIR):
+    def __init__(self, runs: Runs, checkpoint_dir: str = CHECKPOINT_DIR, *, spaces_dir: str | None = None):
+        """checkpoint_dir: the shared, read-only checkpoints; spaces_dir: the root of visitors' own folders
+        (default spaces.spaces_root()). Keyword-only, so that a test's patch of __defaults__ stays one value."""
         self.runs, self.checkpoint_dir = runs, checkpoint_dir
         self.key = secrets.token_urlsafe(12)
+        self.space = Space(spaces_dir or spaces_root(), self.key, checkpoint_dir)   # what only this visitor sees
         self.closed = False                  # set by Runs.owner_gone
         self.preset_name = DEFAULT_PRESET
         self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits
@@ -62,11 +66,12 @@ class Visitor:
         return runner
 
     def save(self, name: str) -> str:
+        """Save the current run under `name` in this visitor's own space; returns its ref (see spaces.py)."""
         runner = self.runner
         if runner is None:
             raise ValueError("name: there is no run to save yet; start one on the Train page")
-        from .library import save_target  # refuses the names of the shipped checkpoints
-        return runner.save(save_target(self.checkpoint_dir, name))
+        from .downloads import checkpoint_bytes  # the whole file first: the quota is checked before writing
+        return self.space.save(name, checkpoint_bytes(runner))
 
     def reset(self) -> None:
         self._replace(None)

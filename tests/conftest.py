@@ -1,6 +1,14 @@
-"""Shared test setup: AppTest runs app.py on every rerun, as the server does."""
+"""Shared test setup: AppTest runs app.py on every rerun, as the server does; visitors' files go to a temporary folder."""
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
+
+
+@pytest.fixture(autouse=True)
+def visitors_spaces(tmp_path_factory, monkeypatch):
+    """Every test's visitors keep their own files (spaces.py) in a fresh temporary folder, never in ~/.cache."""
+    root = tmp_path_factory.mktemp("visitors")
+    monkeypatch.setenv("GAN_STUDIO_SPACES", str(root))
+    return root
 
 
 @pytest.fixture(autouse=True)

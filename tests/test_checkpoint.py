@@ -266,7 +266,7 @@ def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
     assert info["picture"].dtype == torch.uint8 and info["picture"].dim() == 3
 
     # the checkpoint names dataset "digits": give the resumed trainer our tiny set instead
-    monkeypatch.setattr("ganlib.trainer.load_dataset", lambda cfg: images)
+    monkeypatch.setattr("ganlib.trainer.load_dataset", lambda cfg, data_paths=None: images)
     again = Runner.from_checkpoint(path)
     try:
         s = again.wait(lambda s: s.status is not Status.LOADING, 60)
