@@ -39,7 +39,7 @@ def save_form(space) -> None:
             except ValueError as e:
                 st.error(str(e))
             except OSError as e:   # its message would name a folder of the server
-                st.error(f"Could not save: {e.strerror}")
+                st.error(f"Could not save: {e.strerror or type(e).__name__}")
         if runner is None:
             st.caption("No run to save yet: start one on the Train page.")
 
