@@ -103,7 +103,7 @@ class Space:
         budget = max_upload_bytes()
         if len(data) > budget:
             raise ValueError(f"checkpoint: this run's checkpoint is {megabytes(len(data))}; a checkpoint here "
-                             f"holds at most {megabytes(budget)} (a smaller model, or fewer of its widths)")
+                             f"holds at most {megabytes(budget)}: lower g_width or d_width for a smaller model")
         path = os.path.join(self._checkpoints, ref[len(MINE):])
         self._check_quota(len(data), replaces=os.path.getsize(path) if os.path.isfile(path) else 0)
         atomic_write(self._ready(path), data)
