@@ -139,9 +139,10 @@ def in_browser(path: str, moves: int, baseline: bool = False) -> None:
         page.get_by_text("Saved checkpoint", exact=True).click()
         chooser = page.locator(".st-key-ex_file [role=combobox]")
         chooser.wait_for(timeout=60_000)
-        if chooser.input_value() != NAME:
+        shown = f"{NAME} (shared)"   # the server's checkpoints folder is the shared one (ganlib.spaces)
+        if chooser.input_value() != shown:
             chooser.click()
-            page.get_by_role("option", name=NAME, exact=True).click()
+            page.get_by_role("option", name=shown, exact=True).click()
         poll(lambda: NAME in page.locator("body").inner_text() and image_src(page, "G(z)"), 60,
              what=f"G(z) of {NAME}")
         moves_report(page, frames, moves, "(b) browser")

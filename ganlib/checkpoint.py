@@ -3,10 +3,15 @@
 Written atomically (files.atomic_write: a temporary file in the same folder,
 fsync, then rename), so a crash mid-save never destroys the last good
 checkpoint. Read with torch.load(weights_only=True): a file that carries code is refused, not run.
+Files come from strangers (uploads on a shared server), so reading trusts nothing: the sizes the zip
+declares are budgeted before torch.load allocates them, and every value is checked after, so one bad
+file is one clear message, never a crashed page or a server out of memory.
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import os
 import pickle
 import time
@@ -15,14 +20,22 @@ from typing import Any, BinaryIO
 import numpy as np
 import torch
 
-from .config import TrainConfig
+from .config import LIVE_FIELDS, TrainConfig, field_meta
 from .errors import CheckpointError
 from .files import atomic_write
-from .models import build_models
+from .history import COLUMNS
+from .limits import max_upload_bytes, megabytes
+from .models import build_models, meta_models
 from .trainer import Trainer
+from .zips import ZipProblem, declared_bytes, open_zip
 
 FORMAT, VERSION = "ganlib-checkpoint", 1
 REQUIRED = ("config", "shape", "trainer")
+MAX_ENTRIES = 10_000        # entries of a checkpoint's zip: one per tensor and a few more (fast-digits: 94)
+MAX_PICTURE_SIDE = 1024     # the listing's picture: an 8 x 8 grid of 64-pixel samples is 530 pixels wide
+MAX_COUNT = 2**53           # step, batches_seen: exact as a float, and printed at once
+MAX_CREATED = 2**33         # seconds since 1970 (the year 2242): time.localtime overflows on far larger ones
+MAX_ROWS = 10_000           # loss history rows and live-change events (runs keep at most 2,000 and 500)
 
 
 def make_payload(config: TrainConfig, shape, trainer: dict, history: dict | None = None,
@@ -51,18 +64,22 @@ def save_checkpoint(path: str, payload: dict) -> str:
     return atomic_write(path, lambda f: torch.save(payload, f))
 
 
-def load_checkpoint(source: str | bytes | BinaryIO | dict) -> dict:
-    """Read and check a checkpoint from a path, bytes, a file object or a payload; CheckpointError if unusable."""
+def load_checkpoint(source: str | bytes | BinaryIO | dict, name: str | None = None) -> dict:
+    """Read and check a checkpoint from a path, bytes, a file object or a payload; CheckpointError if unusable.
+
+    Nothing in the file is trusted: its declared sizes are checked before torch.load allocates them, and
+    every value the app reads later is checked after (see _check). `name` is what messages call the
+    file: by default the path given, or "the uploaded file"; the app passes a name that shows no server path.
+    """
     if isinstance(source, dict):  # a payload in memory is checked like a file; a checked one passes as it is
         return source if isinstance(source.get("config"), TrainConfig) else _check(dict(source), "the payload")
-    name = source if isinstance(source, str) else "the uploaded file"
+    name = name or (source if isinstance(source, str) else "the uploaded file")
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
     try:
-        if not _looks_like_torch(source):
-            raise CheckpointError(f"checkpoint: {name} is not a PyTorch file (a picture, text or other data?), "
-                                  f"so not a ganlib checkpoint")
-        payload = torch.load(source, map_location="cpu", weights_only=True)
+        with _opened(source) as f:
+            _check_container(f, name)
+            payload = torch.load(f, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"checkpoint: no such file: {name}") from None
     except pickle.UnpicklingError as e:
@@ -76,22 +93,49 @@ def load_checkpoint(source: str | bytes | BinaryIO | dict) -> dict:
     return _check(payload, name)
 
 
-def _looks_like_torch(source) -> bool:
-    """torch.save writes a zip (PK..) or, in its legacy format, a pickle (0x80..); anything else is not ours.
+@contextlib.contextmanager
+def _opened(source):
+    if not isinstance(source, str):
+        yield source
+        return
+    with open(source, "rb") as f:
+        yield f
 
-    Checked first so that a picture or a text file is called what it is, not 'objects that may carry code'.
+
+def _check_container(f: BinaryIO, name: str) -> None:
+    """The file is a zip as torch.save writes it, and what it declares fits the budget; before torch.load reads it.
+
+    A picture or a text file is called what it is, not 'objects that may carry code'. PyTorch's legacy
+    (pre-1.6) format is refused: it declares its storages' sizes only while loading, so they cannot be
+    checked first, and ganlib never wrote it.
     """
-    if isinstance(source, str):
-        with open(source, "rb") as f:
-            head = f.read(4)
-    else:
-        pos = source.tell()
-        head = source.read(4)
-        source.seek(pos)
-    return head.startswith((b"PK\x03\x04", b"\x80"))
+    pos = f.tell()
+    head = f.read(4)
+    f.seek(pos)
+    if head.startswith(b"\x80"):
+        raise CheckpointError(f"checkpoint: {name} is in PyTorch's legacy format (before 1.6), which ganlib "
+                              f"neither writes nor reads")
+    if not head.startswith(b"PK\x03\x04"):
+        raise CheckpointError(f"checkpoint: {name} is not a PyTorch file (a picture, text or other data?), "
+                              f"so not a ganlib checkpoint")
+    try:
+        with open_zip(f, MAX_ENTRIES) as zf:
+            declared = declared_bytes(zf)
+    except ZipProblem as e:
+        if "entries" in str(e):
+            raise CheckpointError(f"checkpoint: {name} {e}; a ganlib checkpoint has a few hundred") from None
+        raise CheckpointError(f"checkpoint: {name} is not a readable checkpoint: truncated, or not a "
+                              f"PyTorch file") from None
+    finally:
+        f.seek(pos)
+    budget = max_upload_bytes()
+    if declared > budget:
+        raise CheckpointError(f"checkpoint: {name} declares {megabytes(declared)} of data; a checkpoint here "
+                              f"holds at most {megabytes(budget)}")
 
 
 def _check(payload: Any, name: str) -> dict:
+    """Every value the app reads from a checkpoint, checked before anything uses it; CheckpointError naming it."""
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint: {name} is a PyTorch file but not a ganlib checkpoint")
     if payload.get("version") != VERSION:
@@ -106,10 +150,109 @@ def _check(payload: Any, name: str) -> dict:
     except (ValueError, TypeError) as e:
         raise CheckpointError(f"checkpoint: {name} has a bad config: {e}") from None
     try:
-        payload["shape"] = tuple(int(s) for s in payload["shape"])
+        payload["shape"] = _data_shape(payload["shape"])
     except (ValueError, TypeError):
-        raise CheckpointError(f"checkpoint: {name} has a bad data shape: {payload['shape']!r}") from None
+        raise CheckpointError(f"checkpoint: {name} has a bad data shape: {str(payload['shape'])[:100]}") from None
+    try:
+        _check_values(payload)
+        _check_weights(payload["config"], payload["shape"], payload["trainer"])
+    except ValueError as e:
+        raise CheckpointError(f"checkpoint: {name} {e}") from None
     return payload
+
+
+def _data_shape(shape) -> tuple[int, ...]:
+    """(D,) points with D 1 or 2, or (C, S, S) images with C 1 or 3 and S one of image_size's choices."""
+    if not isinstance(shape, (list, tuple)) or not all(type(s) is int for s in shape):
+        raise ValueError
+    sizes = field_meta("image_size")["choices"]
+    if tuple(shape) in ((1,), (2,)) or (len(shape) == 3 and shape[0] in (1, 3) and shape[1] == shape[2] in sizes):
+        return tuple(shape)
+    raise ValueError
+
+
+def _check_values(p: dict) -> None:
+    """The numbers the listing, the charts and a resumed run read: whole, finite and in range."""
+    state = p["trainer"]
+    for key in ("step", "batches_seen"):
+        _count(f"trainer.{key}", state.get(key))
+    created = p.get("created")
+    if created is not None and not (_is_number(created) and 0 <= created <= MAX_CREATED):
+        raise ValueError(f"has a bad created time: {str(created)[:40]!r} (seconds since 1970, or none)")
+    if not isinstance(p.get("preset", ""), str) or len(p.get("preset", "")) > 64:
+        raise ValueError("has a bad preset name (text of at most 64 characters)")
+    pic = p.get("picture")
+    if pic is not None and not (torch.is_tensor(pic) and pic.dtype == torch.uint8 and pic.dim() == 3
+                                and pic.shape[2] in (1, 3) and max(pic.shape[:2]) <= MAX_PICTURE_SIDE
+                                and min(pic.shape[:2]) > 0):
+        what = f"{tuple(pic.shape)} {pic.dtype}" if torch.is_tensor(pic) else type(pic).__name__
+        raise ValueError(f"has a bad picture ({what}): it must be H x W x 1 or 3 uint8, at most "
+                         f"{MAX_PICTURE_SIDE} x {MAX_PICTURE_SIDE}")
+    history = p.get("history", {"rows": [], "stride": 1})
+    rows = history.get("rows") if isinstance(history, dict) else None
+    if not (isinstance(rows, list) and len(rows) <= MAX_ROWS and _count("history.stride", history.get("stride"))
+            and all(isinstance(r, (list, tuple)) and len(r) == len(COLUMNS) and all(map(_is_number, r))
+                    for r in rows)):
+        raise ValueError(f"has a bad loss history: at most {MAX_ROWS:,} rows of {len(COLUMNS)} finite numbers")
+    events = p.get("events", [])
+    if not (isinstance(events, list) and len(events) <= MAX_ROWS and all(
+            isinstance(e, (list, tuple)) and len(e) == 4 and type(e[0]) is int and e[0] >= 0 and e[1] in LIVE_FIELDS
+            and _is_number(e[2]) and _is_number(e[3]) for e in events)):
+        raise ValueError("has bad live-change events: [step, one of " + ", ".join(LIVE_FIELDS) + ", old, new]")
+
+
+def _count(what: str, v) -> bool:
+    if type(v) is not int or not 0 <= v <= MAX_COUNT:
+        raise ValueError(f"has a bad {what}: {str(v)[:40]!r} (a whole number from 0 to {MAX_COUNT:,})")
+    return True
+
+
+def _is_number(v) -> bool:
+    return type(v) in (int, float) and math.isfinite(v)
+
+
+def _check_weights(cfg: TrainConfig, shape: tuple[int, ...], state: dict) -> None:
+    """Every tensor has the shape of the models the config builds (built on the meta device: nothing allocated),
+    so that what is later built for real is only as large as the config says."""
+    try:
+        G, D = meta_models(cfg, shape)
+    except ValueError as e:
+        raise ValueError(f"has a data shape {shape} that does not fit its config ({e})") from None
+    for key, net in (("G", G), ("D", D)) + ((("ema", G),) if state.get("ema") is not None else ()):
+        _check_tensors(key, state.get(key), net)
+    _check_adam("opt_g", state.get("opt_g"), G)
+    _check_adam("opt_d", state.get("opt_d"), D)
+    batches = state.get("batches")
+    if not (isinstance(batches, dict) and torch.is_tensor(batches.get("order")) and batches["order"].dim() == 1
+            and batches["order"].dtype == torch.int64):
+        raise ValueError("has a bad data order (trainer.batches)")
+    _count("trainer.batches.pos", batches.get("pos"))
+
+
+def _check_tensors(key: str, got, net: torch.nn.Module) -> None:
+    want = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    if not isinstance(got, dict) or set(got) != set(want):
+        raise ValueError(f"has weights (trainer.{key}) that do not fit the model its config describes")
+    for k, t in got.items():
+        if not torch.is_tensor(t) or tuple(t.shape) != want[k]:
+            have = tuple(t.shape) if torch.is_tensor(t) else type(t).__name__
+            raise ValueError(f"has weights that do not fit the model its config describes: {key}.{k} is "
+                             f"{have}, not {want[k]}")
+
+
+def _check_adam(key: str, opt, net: torch.nn.Module) -> None:
+    """Adam's moments have their parameter's shape (load_state_dict checks only how many there are)."""
+    shapes = [tuple(p.shape) for p in net.parameters()]
+    if not (isinstance(opt, dict) and isinstance(opt.get("state"), dict) and isinstance(opt.get("param_groups"), list)):
+        raise ValueError(f"has a malformed optimizer state (trainer.{key})")
+    for i, moments in opt["state"].items():
+        if type(i) is not int or not 0 <= i < len(shapes) or not isinstance(moments, dict):
+            raise ValueError(f"has a malformed optimizer state (trainer.{key})")
+        for k, t in moments.items():
+            want = () if k == "step" else shapes[i]
+            if not torch.is_tensor(t) or tuple(t.shape) != want:
+                raise ValueError(f"has an optimizer state that does not fit the model its config describes "
+                                 f"(trainer.{key}, parameter {i}, {k})")
 
 
 def build_generator(payload: dict, use_ema: bool = True) -> torch.nn.Module:
@@ -147,7 +290,7 @@ def restore_trainer(trainer, payload: dict) -> None:
 
 def summary(path: str) -> dict:
     """What the Checkpoints page lists: name, preset, step, date, size."""
-    p = load_checkpoint(path)
+    p = load_checkpoint(path, name=os.path.basename(path))   # a listing shows no server folder
     return {"name": os.path.splitext(os.path.basename(path))[0], "path": path, "preset": p.get("preset", ""),
             "dataset": p["config"].dataset, "step": int(p["trainer"]["step"]), "created": p.get("created"),
             "size": os.path.getsize(path), "picture": p.get("picture")}

@@ -6,7 +6,7 @@ without a browser. Every decision is made from a Snapshot's types.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .config import TrainConfig, coerce, field_meta
 from .state import Reason, Status
@@ -21,13 +21,17 @@ STATUS_WAIT_S = 5.0  # Start and Resume wait this long at most for the run to re
 BUTTONS = ("Start", "Pause", "Resume", "Step", "Stop", "Reset")
 
 
-def check(values: dict) -> tuple[TrainConfig | None, str, str]:
-    """Form values (maybe strings) -> (config, "", "") or (None, bad field, message naming it)."""
+def check(values: dict, data_paths: Callable[[str], str] | None = None) -> tuple[TrainConfig | None, str, str]:
+    """Form values (maybe strings) -> (config, "", "") or (None, bad field, message naming it).
+    data_paths: what data_path may name (a visitor's Space.data_path), checked here so Start waits for it."""
     clean = {}
     try:
         for name, v in values.items():
             clean[name] = coerce(name, v.strip() if isinstance(v, str) and _is_number(name) else v)
-        return TrainConfig(**clean).validate(), "", ""
+        cfg = TrainConfig(**clean).validate()
+        if cfg.dataset == "folder" and data_paths is not None:
+            data_paths(cfg.data_path)
+        return cfg, "", ""
     except ValueError as e:
         msg = str(e)
         return None, msg.split(":", 1)[0], msg

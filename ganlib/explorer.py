@@ -5,8 +5,6 @@ typing the seed. A picture is H x W x C uint8 (from LatentModel.pictures).
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import torch
 
@@ -14,7 +12,6 @@ from .data import load_dataset
 from .export import gif_bytes
 from .grid import tile
 from .latent import LatentModel, path, random_z
-from .library import list_checkpoints
 
 LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
 
@@ -103,9 +100,9 @@ def from_payload(payload: dict, name: str):
     return LatentModel.from_checkpoint(payload), cfg, f"{name}: {cfg.dataset}, step {int(payload['trainer']['step']):,}"
 
 
-def is_default(path: str) -> bool:
+def is_default(ref: str) -> bool:
     """The checkpoint the explorer opens on when there is no run: the shipped digits."""
-    return os.path.basename(path) == "pretrained-digits.pt"
+    return ref == "shared/pretrained-digits.pt"
 
 
 def from_runner(runner):
@@ -114,10 +111,11 @@ def from_runner(runner):
     return LatentModel.from_runner(runner), snap.config, f"G of the current run, copied at step {snap.step:,}"
 
 
-def saved_checkpoints(folder: str) -> tuple[list[str], str | None]:
-    """The loadable checkpoints in folder, and the one to open first (the shipped digits when it is there)."""
-    paths = [e["path"] for e in list_checkpoints(folder) if not e["error"]]
-    return paths, next((p for p in paths if is_default(p)), paths[0] if paths else None)
+def saved_checkpoints(entries: list[dict]) -> tuple[list[str], str | None]:
+    """The refs of a listing's loadable checkpoints (spaces.Space.list), and the one to open first (the
+    shipped digits when it is there)."""
+    refs = [e["ref"] for e in entries if not e["error"]]
+    return refs, next((r for r in refs if is_default(r)), refs[0] if refs else None)
 
 
 def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int = 32) -> bytes:

@@ -1,9 +1,9 @@
-"""The checkpoints folder: list it, store uploads in it, read and delete files from it.
+"""A folder of checkpoints as a listing, and the rule for the names users give files.
 
-The folder is shared by every browser session of one server, so names typed or
-uploaded by users go through checkpoint_path, never overwrite another
-file, and no operation reaches outside the folder. Shipped checkpoints
-(pretrained-*.pt) cannot be deleted from the app.
+Listing never raises for a file: one that cannot be read, whatever is wrong
+with it, is listed with its error, so one bad file never breaks the page for
+the others. Who may read, write or delete which folder is spaces.Space's
+business; this module only reads.
 """
 from __future__ import annotations
 
@@ -13,19 +13,38 @@ import time
 
 import numpy as np
 
-from .checkpoint import CheckpointError, load_checkpoint, summary
-from .files import write_new
-from .grid import flat_grey
-
 SHIPPED_PREFIX = "pretrained-"
+MAX_NAME = 64   # characters of a name users give: a listing shows it on one line
+
+
+def safe_name(name: str, ext: str = ".pt") -> str:
+    """The file name a name typed or uploaded by a user becomes: letters, digits, '-', '_', '.' and spaces
+    (anything else is dropped, '/' included, so it names a file directly in its folder), at most MAX_NAME
+    of them, ending in `ext`. ValueError naming the field when nothing, or too much, is left."""
+    clean = "".join(c for c in str(name).strip() if c.isalnum() or c in "-_ .").strip(" .")
+    clean = clean.removesuffix(ext).strip(" .")
+    if not clean:
+        raise ValueError("name: use letters, digits, '-', '_', '.' or spaces")
+    if len(clean) > MAX_NAME:
+        raise ValueError(f"name: at most {MAX_NAME} characters; this one has {len(clean)}")
+    return clean + ext
 
 
 def checkpoint_path(folder: str, name: str) -> str:
     """A safe file path for a checkpoint name typed by a user."""
-    clean = "".join(c for c in name.strip() if c.isalnum() or c in "-_ .").strip(" .")
-    if not clean:
-        raise ValueError("name: use letters, digits, '-', '_', '.' or spaces")
-    return os.path.join(folder, clean.removesuffix(".pt") + ".pt")
+    return os.path.join(folder, safe_name(name))
+
+
+def save_target(folder: str, name: str) -> str:
+    """Where a run saved under a typed name goes; ValueError for a bad name or a shipped checkpoint's."""
+    path = checkpoint_path(folder, name)
+    if is_shipped(path):
+        raise ValueError(f"name: {SHIPPED_PREFIX}... names belong to the checkpoints that ship with GAN Studio")
+    return path
+
+
+def is_shipped(path: str) -> bool:
+    return os.path.basename(path).startswith(SHIPPED_PREFIX)
 
 
 def list_checkpoints(folder: str) -> list[dict]:
@@ -47,15 +66,17 @@ def list_checkpoints(folder: str) -> list[dict]:
 @functools.lru_cache(maxsize=256)
 def _entry(path: str, mtime_ns: int, size: int) -> dict:
     # keyed by mtime and size, so a rewritten file is read again; pages rerun often, files change rarely
+    from .checkpoint import summary   # torch: with the first listing, not with the first page
+    from .grid import flat_grey
     try:
         s = summary(path)
-    except (CheckpointError, OSError, KeyError, TypeError, ValueError) as e:
+        if s["picture"] is not None:
+            s["picture"] = flat_grey(np.asarray(s["picture"], dtype=np.uint8))
+    except Exception as e:   # whatever is wrong with one file is that file's problem, not the listing's
         name = os.path.splitext(os.path.basename(path))[0]
         return {"name": name, "path": path, "preset": "", "dataset": "", "step": None,
                 "created": mtime_ns / 1e9, "size": size, "picture": None, "shipped": is_shipped(path),
                 "error": str(e).replace(path, os.path.basename(path))}   # the server's folders are nobody's business
-    if s["picture"] is not None:
-        s["picture"] = flat_grey(np.asarray(s["picture"], dtype=np.uint8))
     return {**s, "shipped": is_shipped(path), "error": ""}
 
 
@@ -74,58 +95,3 @@ def human_size(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n:.1f} GB"
-
-
-def save_target(folder: str, name: str) -> str:
-    """Where a run saved under a typed name goes; ValueError for a bad name or a shipped checkpoint's."""
-    path = checkpoint_path(folder, name)
-    if is_shipped(path):
-        raise ValueError(f"name: {SHIPPED_PREFIX}... names belong to the checkpoints that ship with GAN Studio")
-    return path
-
-
-def is_shipped(path: str) -> bool:
-    return os.path.basename(path).startswith(SHIPPED_PREFIX)
-
-
-def inside(folder: str, path: str) -> str:
-    """The real path of `path` if it is a file directly in `folder`; ValueError otherwise."""
-    real = os.path.realpath(path)
-    if os.path.dirname(real) != os.path.realpath(folder):
-        raise ValueError(f"path: {os.path.basename(path)} is not in the checkpoints folder")
-    return real
-
-
-def read_bytes(folder: str, path: str) -> bytes:
-    """The raw file, for a download."""
-    with open(inside(folder, path), "rb") as f:
-        return f.read()
-
-
-def delete_checkpoint(folder: str, path: str) -> None:
-    """Remove one checkpoint of the folder; shipped ones are refused with ValueError."""
-    real = inside(folder, path)
-    if is_shipped(real):
-        raise ValueError(f"{os.path.basename(real)} ships with GAN Studio and cannot be deleted here")
-    if not real.endswith(".pt"):
-        raise ValueError(f"{os.path.basename(real)} is not a checkpoint")
-    os.remove(real)
-
-
-def store_upload(folder: str, filename: str, data: bytes) -> str:
-    """Check that `data` is a ganlib checkpoint (CheckpointError if not) and save it under a fresh name.
-
-    Returns the new file's path. The name comes from the uploaded file's name,
-    made safe; when a file of that name exists, it gets a -2, -3 ... suffix instead.
-    """
-    load_checkpoint(data)
-    stem = os.path.splitext(os.path.basename(filename))[0]
-    if stem.startswith(SHIPPED_PREFIX):   # an upload must not pass for a shipped, undeletable file
-        stem = "uploaded-" + stem
-    try:
-        path = checkpoint_path(folder, stem)
-    except ValueError:
-        path = checkpoint_path(folder, "uploaded")
-    # write_new, not atomic_write: two uploads of one name at once must not overwrite each other
-    return write_new(path, data)
-

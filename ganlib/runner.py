@@ -52,16 +52,17 @@ def new_run_id() -> str:
 class Runner:
     def __init__(self, cfg: TrainConfig | None = None, *, trainer: Trainer | None = None, payload: dict | None = None,
                  evaluator: Callable | str | None = None, preset: str = "", run_id: str | None = None,
-                 slots=None, max_seconds: float = 0.0):
+                 slots=None, max_seconds: float = 0.0, data_paths: Callable[[str], str] | None = None):
         """A run of `cfg`, of a built `trainer`, or of a checkpoint `payload` (as load_checkpoint returns it).
         Its thread starts at once and builds the models; the run waits, IDLE, for start() or step().
         slots: the server's training slots (runs.Slots), asked before training; None trains at once.
-        max_seconds: training time after which the run pauses for good (0: no limit)."""
+        max_seconds: training time after which the run pauses for good (0: no limit).
+        data_paths: what data_path may name (a visitor's Space.data_path; see data.load_dataset)."""
         self._cfg = (trainer.cfg if trainer is not None else payload["config"] if payload is not None
                      else cfg.validate())
         self.run_id = run_id or new_run_id()
         self.preset = preset or (payload or {}).get("preset", "")
-        self._build_args = (trainer, payload, evaluator)
+        self._build_args = (trainer, payload, evaluator, data_paths)
         self._slots, self._max_seconds = slots, max_seconds
         self._cv = threading.Condition()     # guards the command queue and the published snapshot
         self._commands: deque = deque()
@@ -204,12 +205,12 @@ class Runner:
             self._close()
 
     def _build(self) -> bool:
-        trainer, payload, evaluator = self._build_args
+        trainer, payload, evaluator, data_paths = self._build_args
         self._build_args = None  # the payload's tensors are copied into the trainer: let them go
         try:
             set_threads(self._cfg.threads)
             if trainer is None:
-                trainer = Trainer(self._cfg)
+                trainer = Trainer(self._cfg, data_paths=data_paths)
             if payload is not None:
                 restore_trainer(trainer, payload)
                 self._curve.load_state_dict(payload["history"])

@@ -73,6 +73,8 @@ class Limits:
 class Owner(Protocol):
     key: str       # who owns a run: a visitor's key
     closed: bool   # this session has ended (set by Runs.owner_gone, under the registry's lock)
+    # and, optionally, `space` (a spaces.Space): its runs read data_path through it, so they reach only
+    # the owner's own uploads
 
 
 class OwnerGone(RuntimeError):
@@ -195,8 +197,10 @@ class Runs:
         with self._lock:
             if owner.closed:
                 raise OwnerGone("the session that asked for this run has closed")
+            space = getattr(owner, "space", None)
             runner = Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
-                            slots=self.slots, max_seconds=self.limits.max_run_s)
+                            slots=self.slots, max_seconds=self.limits.max_run_s,
+                            data_paths=space.data_path if space is not None else None)
             for run_id, e in list(self._entries.items()):
                 if e.owner == owner.key:
                     self._retire_locked(run_id, Reason.BY_USER)

@@ -10,6 +10,7 @@ import contextlib
 import copy
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -34,10 +35,11 @@ class StepStats:
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, data: Dataset | None = None):
+    def __init__(self, cfg: TrainConfig, data: Dataset | None = None, data_paths: Callable[[str], str] | None = None):
+        """data: the data to train on; by default load_dataset(cfg, data_paths) loads it (see there)."""
         self.cfg = cfg.validate()
         self.device = pick_device(cfg.device)
-        self.data = data if data is not None else load_dataset(cfg)
+        self.data = data if data is not None else load_dataset(cfg, data_paths)
         # everything random in a run comes from this one generator (data order, z, label noise, augmentation,
         # D's dropout, the gradient penalty's mix), so runs in parallel threads neither share nor race on torch's
         # global RNG, and a state_dict holds the whole random state; the initial weights come from cfg.seed

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from .config import TrainConfig
 from .presets import DEFAULT_PRESET, preset
 from .runs import KEY_FORMAT, Runs
+from .spaces import Space, spaces_root
 
 if TYPE_CHECKING:
     from .lesson import Lesson
@@ -33,10 +34,14 @@ def valid_key(key) -> bool:
 
 
 class Visitor:
-    def __init__(self, runs: Runs, checkpoint_dir: str | None = None, key: str | None = None):
-        """A session of visitor `key` (a new key when None or malformed); it rejoins that key's run."""
+    def __init__(self, runs: Runs, checkpoint_dir: str | None = None, key: str | None = None, *,
+                 spaces_dir: str | None = None):
+        """A session of visitor `key` (a new key when None or malformed); it rejoins that key's run and files.
+        checkpoint_dir: the shared, read-only checkpoints; spaces_dir: the root of visitors' own folders
+        (default spaces.spaces_root())."""
         self.runs, self.checkpoint_dir = runs, checkpoint_dir or CHECKPOINT_DIR
         self.key = key if valid_key(key) else new_key()
+        self.space = Space(spaces_dir or spaces_root(), self.key, self.checkpoint_dir)   # what only this visitor sees
         self.closed = False                  # set by Runs.owner_gone
         self.preset_name = DEFAULT_PRESET
         self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits
@@ -86,11 +91,12 @@ class Visitor:
         return runner
 
     def save(self, name: str) -> str:
+        """Save the current run under `name` in this visitor's own space; returns its ref (see spaces.py)."""
         runner = self.runner
         if runner is None:
             raise ValueError("name: there is no run to save yet; start one on the Train page")
-        from .library import save_target  # refuses the names of the shipped checkpoints
-        return runner.save(save_target(self.checkpoint_dir, name))
+        from .downloads import checkpoint_bytes  # the whole file first: the quota is checked before writing
+        return self.space.save(name, checkpoint_bytes(runner))
 
     def reset(self) -> None:
         self.runs.retire(self.run_id)

@@ -149,10 +149,43 @@ def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidde
                 with cols[i % 3]:
                     values[f.name] = field_input(f, getattr(cfg, f.name), f"{prefix}.{f.name}", f.name in locked)
                     slots[f.name] = st.empty()
-    ok, bad, msg = check(values)
+                    if f.name == "data_path" and values.get("dataset") == "folder":
+                        images_upload(f"{prefix}.{f.name}")
+    ok, bad, msg = check(values, visitor().space.data_path)   # data_path: the visitor's own uploads only
     if ok is None:
         slots.get(bad, note).error(msg)
         if bad in slots:
             group = field_meta(bad)["group"]
             note.warning(f"Fix {bad} (under {group}) before starting a run.")
     return ok
+
+
+def images_upload(path_key: str) -> None:
+    """dataset=folder: the visitor's images come as an upload, kept in their own space (ganlib.spaces);
+    data_path then names it. A folder of the server only when the operator allows it (GAN_STUDIO_LOCAL_PATHS)."""
+    # a new key after each upload kept: a fresh, empty uploader, and the server lets go of the files it held
+    key = f"{path_key}.upload{st.session_state.get(path_key + '.uploads', 0)}"
+    st.file_uploader("Your images: a .zip, or image files", accept_multiple_files=True, key=key,
+                     on_change=_store_images, args=(key, path_key), help="Kept in your own space; only you see it")
+    if note := st.session_state.pop(path_key + ".note", None):
+        (st.success if note[0] == "success" else st.error)(note[1])
+    if own := visitor().space.data_list():
+        st.caption("Your uploads (data_path): " + ", ".join(f"`{d['ref']}`" for d in own))
+
+
+def _store_images(key: str, path_key: str) -> None:
+    files = st.session_state.get(key) or []
+    if not files:
+        return
+    try:
+        ref = visitor().space.store_data([(f.name, f.getvalue()) for f in files])
+    except ValueError as e:   # DatasetError too: sizes, names, not images, the quota
+        st.session_state[path_key + ".note"] = ("error", str(e))
+        return
+    # the draft takes the new data_path, and the field is drawn afresh from it (setting a field that was
+    # drawn with a value would make Streamlit warn on the page)
+    s = visitor()
+    s.config = s.config.replace(data_path=ref)
+    st.session_state.pop(path_key, None)
+    st.session_state[path_key + ".uploads"] = st.session_state.get(path_key + ".uploads", 0) + 1
+    st.session_state[path_key + ".note"] = ("success", f"Kept as {ref}; data_path now names it.")

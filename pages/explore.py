@@ -2,22 +2,23 @@
 
 G is a private copy (of the current run, a saved checkpoint or an upload), kept
 by the session's Visitor per source, so a slider move only runs G, never rebuilds it.
+Saved checkpoints are the visitor's own and the shared ones, named by refs (ganlib.spaces).
 """
-import os
 import random
 
 import streamlit as st
 
-from ganlib import CheckpointError, LatentModel, load_checkpoint
+from ganlib import LatentModel
 from ganlib import explorer as ex
 from ganlib.charts.latent import toy_figure
 from ganlib.grid import enlarge
+from ganlib.uploads import shown, uploaded_checkpoint
 from pages._ui import use_app_navigation, visitor
 
 use_app_navigation()
 
 SOURCES = ("Current run", "Saved checkpoint", "Upload")
-REQUEST = "explore_request"   # a checkpoint path, set by the Checkpoints page's Explore button
+REQUEST = "explore_request"   # a checkpoint's ref, set by the Checkpoints page's Explore button
 MAX_SEED = 2**31 - 1
 
 
@@ -45,21 +46,28 @@ def run_source():
     return ("run", runner.run_id, refresh), lambda: ex.from_runner(runner)
 
 
+def label(ref: str) -> str:
+    name = ref.rsplit("/", 1)[-1]
+    return name if ref.startswith("mine/") else f"{name} (shared)"
+
+
 def file_source():
-    paths, first = ex.saved_checkpoints(visitor().checkpoint_dir)
-    if not paths:
+    space = visitor().space
+    refs, first = ex.saved_checkpoints(space.list())
+    if not refs:
         st.info("No saved checkpoints yet: save one on the Checkpoints page.")
         return None
     st.session_state.setdefault("ex_file", first)
-    path = st.selectbox("Checkpoint", paths, format_func=os.path.basename, key="ex_file", persist_state="session")
-    return ("file", path), lambda: ex.from_payload(load_checkpoint(path), os.path.basename(path))
+    ref = st.selectbox("Checkpoint", refs, format_func=label, key="ex_file", persist_state="session")
+    return ("file", ref), lambda: ex.from_payload(space.load(ref), label(ref))
 
 
 def upload_source():
     upload = st.file_uploader("A ganlib checkpoint (.pt)", key="ex_upload")
     if upload is None:
         return None
-    return ("upload", upload.file_id), lambda: ex.from_payload(load_checkpoint(upload.getvalue()), upload.name)
+    return ("upload", upload.file_id), lambda: ex.from_payload(uploaded_checkpoint(upload.name, upload.getvalue()),
+                                                                shown(upload.name))
 
 
 def load_model():
@@ -74,7 +82,7 @@ def load_model():
         return None
     try:
         model, cfg, caption = visitor().explorer_model(*chosen)
-    except CheckpointError as e:
+    except ValueError as e:   # CheckpointError, a file gone meanwhile, an upload over the budget
         st.error(str(e))
         return None
     st.caption(caption)

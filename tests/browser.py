@@ -6,8 +6,9 @@ Used by tests/test_browser.py and bench/*.py:
     with serve() as server, browser_page() as page:
         page.goto(server.url)
 
-The server keeps its checkpoints in a temporary folder (a copy of the shipped
-checkpoints/*.pt plus any files passed in), so nothing is written into the repo.
+The server keeps its shared checkpoints in a temporary folder (a copy of the shipped
+checkpoints/*.pt plus any files passed in), and its visitors' own folders beside
+it, so nothing is written into the repo or the home folder.
 Server and browser are always shut down, whatever happens in the block.
 Never `playwright install` here: it downloads; Chromium comes from Debian.
 """
@@ -114,7 +115,8 @@ def serve(checkpoints=(), env: dict | None = None, timeout: float = HEALTH_TIMEO
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
         log_path = os.path.join(tmp, "server.log")
-        full_env = {**os.environ, "GAN_STUDIO_CHECKPOINTS": folder, "PYTHONUNBUFFERED": "1", **(env or {})}
+        full_env = {**os.environ, "GAN_STUDIO_CHECKPOINTS": folder, "GAN_STUDIO_SPACES": os.path.join(tmp, "visitors"),
+                    "PYTHONUNBUFFERED": "1", **(env or {})}
         with open(log_path, "wb") as log:
             launched = time.perf_counter()
             proc = subprocess.Popen(cmd, cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT,

@@ -1,4 +1,5 @@
-"""Shared test setup: AppTest runs app.py on every rerun, as the server does, and each test gets new sessions.
+"""Shared test setup: AppTest runs app.py on every rerun, as the server does; each test gets new sessions;
+visitors' files go to a temporary folder.
 
 Runs of a closed session stop at once in tests (no grace period), so a test
 leaves no training thread behind to slow the next.
@@ -10,6 +11,14 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 os.environ.setdefault("GAN_STUDIO_IDLE_MINUTES", "0")
+
+
+@pytest.fixture(autouse=True)
+def visitors_spaces(tmp_path_factory, monkeypatch):
+    """Every test's visitors keep their own files (spaces.py) in a fresh temporary folder, never in ~/.cache."""
+    root = tmp_path_factory.mktemp("visitors")
+    monkeypatch.setenv("GAN_STUDIO_SPACES", str(root))
+    return root
 
 
 @pytest.fixture(autouse=True)

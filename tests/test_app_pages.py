@@ -1,10 +1,14 @@
 """The Latent explorer, Theory lab and Checkpoints pages under AppTest, with and without a run.
 
-Each test gets a fresh Studio that keeps its checkpoints in a temporary
-folder; any run a test starts is stopped when it ends.
+Each test gets a fresh Studio whose shared checkpoints are in a temporary
+folder, and whose visitors keep their own files in another (tests/conftest.py);
+any run a test starts is stopped when it ends.
 """
+import glob
 import os
 import shutil
+
+import re
 
 import pytest
 import streamlit as st
@@ -93,12 +97,13 @@ def test_pages_render_with_a_toy_run(at, folder):
     _goto(at, "pages/checkpoints.py")
     at.text_input(key="ck_name").input("gauss run")
     _ok(next(b for b in at.button if "Save" in b.label).click().run())
-    assert (folder / "gauss run.pt").exists() and "Saved gauss run.pt" in at.success[0].value
+    assert "Saved gauss run.pt" in at.success[0].value and at.button(key="ck_resume_mine/gauss run.pt")
+    assert not (folder / "gauss run.pt").exists() and len(_own_files("checkpoints", "gauss run.pt")) == 1
 
 
 def test_theory_lab_explains_an_image_run(at):
     _goto(at, "pages/checkpoints.py")
-    _ok(at.button(key="ck_resume_digits").click().run())   # resumes an image run
+    _ok(at.button(key="ck_resume_shared/digits.pt").click().run())   # resumes an image run
     assert "Loaded digits.pt" in at.success[0].value
     assert "needs 1-D or 2-D toy data" in _goto(at, "pages/theory.py").info[0].value
     _goto(at, "pages/explore.py")
@@ -108,7 +113,7 @@ def test_theory_lab_explains_an_image_run(at):
 def test_explorer_on_a_checkpoint_moves_the_image_with_a_slider(at):
     _goto(at, "pages/explore.py")
     _ok(at.radio(key="ex_source").set_value("Saved checkpoint").run())
-    _ok(at.selectbox(key="ex_file").select(next(p for p in at.selectbox(key="ex_file").options if "digits" in p)).run())
+    _ok(at.selectbox(key="ex_file").select("shared/digits.pt").run())
     before = _image_urls(at)[0]
     first = next(s.key for s in at.slider if s.key.startswith("ex_z"))  # the dimension that moves G(z) most
     _ok(at.slider(key=first).set_value(2.5).run())
@@ -124,7 +129,7 @@ def test_explorer_on_a_checkpoint_moves_the_image_with_a_slider(at):
 def test_explorer_maps_a_toy_checkpoint(at):
     _goto(at, "pages/explore.py")
     _ok(at.radio(key="ex_source").set_value("Saved checkpoint").run())
-    _ok(at.selectbox(key="ex_file").select(next(p for p in at.selectbox(key="ex_file").options if "ring8" in p)).run())
+    _ok(at.selectbox(key="ex_file").select("shared/ring8.pt").run())
     assert len(at.get("plotly_chart")) == 1 and not at.image
 
 
@@ -139,13 +144,135 @@ def test_checkpoints_upload_explore_and_delete(at, folder, made):
     _goto(at, "pages/checkpoints.py")
     _ok(at.file_uploader(key="ck_upload").set_value(("cat.png", b"\x89PNG\r\n\x1a\n", "image/png")).run())
     assert any("not a PyTorch file" in e.value for e in at.error)
-    assert not (folder / "cat.pt").exists()
+    assert not (folder / "cat.pt").exists() and _own_files() == []
     with open(made["ring8"], "rb") as f:
-        _ok(at.file_uploader(key="ck_upload").set_value(("shared ring.pt", f.read(), "application/octet-stream")).run())
-    assert (folder / "shared ring.pt").exists() and "Uploaded as shared ring.pt" in at.success[0].value
-    _ok(at.button(key="ck_explore_digits").click().run())   # switches to the explorer with that file
+        _ok(at.file_uploader(key="ck_upload").set_value(("my ring.pt", f.read(), "application/octet-stream")).run())
+    assert "Uploaded as my ring.pt" in at.success[0].value
+    assert not (folder / "my ring.pt").exists() and len(_own_files("checkpoints", "my ring.pt")) == 1
+    _ok(at.button(key="ck_explore_shared/digits.pt").click().run())   # switches to the explorer with that file
     assert at.radio(key="ex_source").value == "Saved checkpoint"
-    assert at.selectbox(key="ex_file").value == str(folder / "digits.pt") and len(at.image) > 0
+    assert at.selectbox(key="ex_file").value == "shared/digits.pt" and len(at.image) > 0
+    assert "my ring.pt" in at.selectbox(key="ex_file").options and "ring8.pt (shared)" in at.selectbox(key="ex_file").options
     _goto(at, "pages/checkpoints.py")
-    _ok(at.button(key="ck_delete_ring8").click().run())
-    assert not (folder / "ring8.pt").exists() and "Deleted ring8.pt" in at.success[0].value
+    assert not [b for b in at.button if b.key and b.key.startswith("ck_delete_shared/")]   # shared: never deleted here
+    _ok(at.button(key="ck_delete_mine/my ring.pt").click().run())
+    assert _own_files() == [] and "Deleted my ring.pt" in at.success[0].value
+    assert sorted(os.listdir(folder)) == ["broken.pt", "digits.pt", "ring8.pt"]
+
+
+# --- the classroom (issue 9): own spaces, checked uploads, no server paths ------------------------------------
+def _own_files(*parts) -> list[str]:
+    """Files in the visitors' own folders (all visitors of the test), optionally only those at parts."""
+    root = os.environ["GAN_STUDIO_SPACES"]
+    found = glob.glob(os.path.join(root, "*", *(parts or ("**", "*"))), recursive=True)
+    return sorted(p for p in found if os.path.isfile(p))
+
+
+def _new_visitor(at):
+    """The next rerun is another browser session's: AppTest keeps one session id, so end that session's Visitor."""
+    st.cache_resource.clear()
+    return _goto(at, "pages/checkpoints.py")
+
+
+def _save(at, name):
+    _ok(at.button(key="ck_resume_shared/ring8.pt").click().run())   # a run to save: loaded, not trained
+    at.text_input(key="ck_name").input(name)
+    return _ok(next(b for b in at.button if "Save" in b.label).click().run())
+
+
+def test_two_visitors_saving_one_name_both_keep_it_and_neither_can_delete_the_others(at):
+    _goto(at, "pages/checkpoints.py")
+    assert "Saved our run.pt" in _save(at, "our run").success[-1].value
+    _new_visitor(at)
+    assert [b for b in at.button if b.key and b.key.startswith("ck_resume_mine/")] == []   # a's file is not listed
+    assert "Saved our run.pt" in _save(at, "our run").success[-1].value   # not "Replaced": b's own
+    assert len(_own_files("checkpoints", "our run.pt")) == 2
+    _ok(at.button(key="ck_delete_mine/our run.pt").click().run())
+    assert len(_own_files("checkpoints", "our run.pt")) == 1             # b deleted b's; a's is still there
+
+
+def test_every_malicious_upload_is_refused_and_the_pages_keep_working(at, made):
+    from evil import evil_files
+    _goto(at, "pages/checkpoints.py")
+    with open(made["ring8"], "rb") as f:
+        evil = evil_files(f.read())
+    for which, (data, says) in evil.items():
+        _ok(at.file_uploader(key="ck_upload").set_value((f"{which}.pt", data, "application/octet-stream")).run())
+        errors = [e.value for e in at.error if not e.value.startswith("Unreadable")]
+        assert len(errors) == 1 and re.search(says, errors[0]) and errors[0].startswith(f"checkpoint: {which}.pt")
+        assert at.button(key="ck_resume_shared/digits.pt")           # the listing is still there
+    assert _own_files() == []
+    _goto(at, "pages/explore.py")
+    _ok(at.radio(key="ex_source").set_value("Upload").run())
+    for which in ("picture-16000", "step-inf", "picture-bomb"):
+        _ok(at.file_uploader(key="ex_upload").set_value((f"{which}.pt", evil[which][0], "application/octet-stream")).run())
+        assert re.search(evil[which][1], at.error[0].value)
+
+
+def test_bad_files_already_on_disk_are_listed_and_the_own_ones_deleted(at, made):
+    from evil import evil_files
+    _goto(at, "pages/checkpoints.py")
+    with open(made["ring8"], "rb") as f:
+        data = f.read()
+    _ok(at.file_uploader(key="ck_upload").set_value(("good.pt", data, "application/octet-stream")).run())
+    mine = os.path.dirname(_own_files("checkpoints", "good.pt")[0])
+    for which in ("step-inf", "created-yesterday", "picture-16000"):
+        with open(os.path.join(mine, f"{which}.pt"), "wb") as f:
+            f.write(evil_files(data)[which][0])
+    _goto(at, "pages/checkpoints.py")
+    unreadable = [e.value for e in at.error if e.value.startswith("Unreadable")]
+    assert len(unreadable) == 4 and not any(os.environ["GAN_STUDIO_SPACES"] in u for u in unreadable)  # and broken.pt
+    for which in ("step-inf", "created-yesterday", "picture-16000"):
+        _ok(at.button(key=f"ck_delete_mine/{which}.pt").click().run())
+    assert [os.path.basename(p) for p in _own_files()] == ["good.pt"]
+    _goto(at, "pages/explore.py")
+    _ok(at.radio(key="ex_source").set_value("Saved checkpoint").run())
+    assert "good.pt" in at.selectbox(key="ex_file").options
+
+
+def _folder_form(at):
+    """The Train page with dataset=folder chosen (the fast-digits preset's form)."""
+    _goto(at, "pages/train.py")
+    _ok(at.selectbox(key="preset").set_value("fast-digits").run())
+    return _ok(at.selectbox(key="cfg.fast-digits.dataset").set_value("folder").run())
+
+
+def _png(seed: int) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (20, 20, 3), dtype=np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_a_server_folder_is_refused_and_uploaded_images_are_used_instead(at):
+    from ganlib.spaces import SERVER_PATH_REFUSED
+    _folder_form(at)
+    for path in ("/usr/share", "/no/such/folder"):   # the same words: nothing said about what is there
+        _ok(at.text_input(key="cfg.fast-digits.data_path").input(path).run())
+        assert [e.value for e in at.error] == [SERVER_PATH_REFUSED] and at.button(key="btn.Start").disabled
+    _ok(at.file_uploader(key="cfg.fast-digits.data_path.upload0").set_value(
+        [(f"{i}.png", _png(i), "image/png") for i in range(3)]).run())
+    assert not at.error and "Kept as mine/data/images.zip" in at.success[0].value
+    assert at.file_uploader(key="cfg.fast-digits.data_path.upload1")   # a fresh, empty uploader
+    assert at.text_input(key="cfg.fast-digits.data_path").value == "mine/data/images.zip"
+    assert not at.button(key="btn.Start").disabled and not at.warning
+    assert [os.path.basename(p) for p in _own_files("data", "*")] == ["images.zip"]
+
+
+def test_bad_image_uploads_are_refused_and_the_form_keeps_working(at):
+    _folder_form(at)
+    for files, says in (([("notes.txt", b"hello", "text/plain")], "notes.txt is neither an image"),
+                        ([("bomb.zip", b"PK\x03\x04 not a zip", "application/zip")], "bomb.zip is not a readable")):
+        _ok(at.file_uploader(key="cfg.fast-digits.data_path.upload0").set_value(files).run())
+        assert any(says in e.value for e in at.error)
+    assert _own_files() == [] and at.text_input(key="cfg.fast-digits.data_path")
+
+
+def test_the_operator_may_allow_server_folders(at, monkeypatch, tmp_path):
+    monkeypatch.setenv("GAN_STUDIO_LOCAL_PATHS", "1")
+    _folder_form(at)
+    _ok(at.text_input(key="cfg.fast-digits.data_path").input(str(tmp_path)).run())
+    assert not at.error and not at.button(key="btn.Start").disabled

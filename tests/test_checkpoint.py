@@ -130,11 +130,13 @@ def test_pickled_code_is_refused_not_run(tmp_path, toy_ckpt):
 def test_truncated_file_refused(tmp_path, toy_ckpt):
     _, path = toy_ckpt
     raw = open(path, "rb").read()
-    for n in (len(raw) // 2, 100, 1):
+    for n in (len(raw) // 2, 100):
         cut = tmp_path / f"cut{n}.pt"
         cut.write_bytes(raw[:n])
         with pytest.raises(CheckpointError, match="truncated"):
-            load_checkpoint(str(cut))
+            load_checkpoint(str(cut), name="cut.pt")
+    with pytest.raises(CheckpointError, match="cut.pt is not a PyTorch file"):
+        load_checkpoint(raw[:1], name="cut.pt")
     with pytest.raises(CheckpointError):
         load_checkpoint(raw[:-1000])
 
@@ -193,15 +195,18 @@ def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
     p = payload_of(t)
     p["config"] = toy_cfg(g_width=64, d_width=64).to_dict()   # claims wider nets than it holds
     path = save_checkpoint(str(tmp_path / "misfit.pt"), p)
-    payload = load_checkpoint(path)
+    with pytest.raises(CheckpointError, match=r"do not fit .*G\.net\.0\.weight is \(32, 2\), not \(64, 2\)"):
+        load_checkpoint(path)
     with pytest.raises(CheckpointError, match="do not fit"):
-        build_generator(payload)
-    with pytest.raises(CheckpointError, match="does not fit"):
         trainer_from_checkpoint(path)
     with pytest.raises(CheckpointError):
         LatentModel.from_checkpoint(path)
+    # the builders say so too, for a payload made in memory that skipped the reading checks
+    unchecked = {**p, "config": toy_cfg(g_width=64, d_width=64), "shape": (2,)}
+    with pytest.raises(CheckpointError, match="do not fit"):
+        build_generator(unchecked)
     with pytest.raises(CheckpointError, match="does not fit"):
-        restore_trainer(Trainer(toy_cfg(g_width=64, d_width=64)), payload)
+        restore_trainer(Trainer(toy_cfg(g_width=64, d_width=64)), unchecked)
 
 
 def test_shape_that_does_not_fit_the_config_is_refused(tmp_path):
@@ -261,7 +266,7 @@ def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
     assert info["picture"].dtype == torch.uint8 and info["picture"].dim() == 3
 
     # the checkpoint names dataset "digits": give the resumed trainer our tiny set instead
-    monkeypatch.setattr("ganlib.trainer.load_dataset", lambda cfg: images)
+    monkeypatch.setattr("ganlib.trainer.load_dataset", lambda cfg, data_paths=None: images)
     again = Runner.from_checkpoint(path)
     try:
         s = again.wait(lambda s: s.status is not Status.LOADING, 60)
@@ -288,3 +293,53 @@ def test_checkpoint_path_is_safe(tmp_path, name, expected):
 def test_checkpoint_path_rejects_empty_names(tmp_path, name):
     with pytest.raises(ValueError, match="^name:"):
         checkpoint_path(str(tmp_path), name)
+
+
+# --- files from strangers (issue 9): each one refused with one clear message, nothing allocated for it --------
+@pytest.fixture(scope="module")
+def good_bytes(tmp_path_factory):
+    t = trained(toy_cfg(), steps=3)
+    picture = np.full((530, 530, 3), 40, np.uint8)   # as large as a grid gets: 8 x 8 samples of 64 pixels
+    path = save_checkpoint(str(tmp_path_factory.mktemp("good") / "good.pt"),
+                           payload_of(t, preset="ring8", picture=picture))
+    return open(path, "rb").read()
+
+
+@pytest.fixture(scope="module")
+def evil(good_bytes):
+    from evil import evil_files
+    return evil_files(good_bytes)
+
+
+EVIL = ("step-inf", "step-negative", "batches-nan", "created-yesterday", "created-inf", "picture-16000",
+        "picture-float", "picture-bomb", "many-entries", "history-nan", "events-bad", "shape-huge",
+        "weights-misfit", "config-bad", "legacy-format", "truncated", "text", "other-torch")
+
+
+@pytest.mark.parametrize("which", EVIL)
+def test_a_malicious_file_is_refused_saying_what_is_wrong(evil, which):
+    data, says = evil[which]
+    with pytest.raises(CheckpointError, match=says) as e:
+        load_checkpoint(data, name="upload.pt")
+    assert str(e.value).startswith("checkpoint: upload.pt ") and "\n" not in str(e.value)
+
+
+def test_the_evil_list_is_the_tested_list(evil):
+    assert tuple(evil) == EVIL
+
+
+def test_declared_sizes_are_refused_before_torch_load_allocates_them(good_bytes, evil, monkeypatch):
+    loads = []
+    monkeypatch.setattr(torch, "load", lambda *a, **k: loads.append(1))
+    with pytest.raises(CheckpointError, match=r"declares 7[67]\d MB"):
+        load_checkpoint(evil["picture-bomb"][0])
+    assert loads == []
+    monkeypatch.setenv("GAN_STUDIO_MAX_UPLOAD_MB", "0.1")   # the operator's budget applies to good files too
+    with pytest.raises(CheckpointError, match=r"declares 1\.\d MB of data; a checkpoint here holds at most 0\.1 MB"):
+        load_checkpoint(good_bytes)
+    assert loads == []
+
+
+def test_a_good_file_with_a_picture_passes_every_check(good_bytes):
+    p = load_checkpoint(good_bytes)
+    assert p["trainer"]["step"] == 3 and p["shape"] == (2,) and p["picture"].shape == (530, 530, 3)

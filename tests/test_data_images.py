@@ -136,3 +136,85 @@ def test_transparent_and_16bit_images(tmp_path):
     ds = load_images(str(tmp_path), 8, 0)
     assert ds.shape == (3, 8, 8)
     assert ds.images.min() == 255  # the 16-bit white is scaled, not clipped or wrapped
+
+
+# --- sizes checked before anything is allocated, and no server path in a message (issue 9) -------------------
+def test_messages_name_the_data_as_given_never_the_file_it_became(tmp_path):
+    (tmp_path / "fake.png").write_bytes(b"not a png")
+    for path in (tmp_path / "nope", tmp_path):
+        with pytest.raises(DatasetError) as e:
+            load_images(str(path), 16, 0, name="mine/data/cats.zip")
+        assert "mine/data/cats.zip" in str(e.value) and str(tmp_path) not in str(e.value)
+
+
+def test_an_image_larger_than_the_limit_is_skipped_without_being_decoded(tmp_path, monkeypatch):
+    import ganlib.data.images as images
+    Image.new("L", (images.MAX_SIDE + 1, 1)).save(tmp_path / "wide.png")
+    _grey(8, 8).save(tmp_path / "ok.png")
+    decoded = []
+    real_fit = images.ImageOps.fit
+    monkeypatch.setattr(images.ImageOps, "fit", lambda img, *a, **k: decoded.append(img.size) or real_fit(img, *a, **k))
+    assert load_images(str(tmp_path), 8, 0).size == 1 and decoded == [(8, 8)]
+    (tmp_path / "ok.png").unlink()
+    with pytest.raises(DatasetError, match=r"skipped 1 file.*1 of them larger than 4,096 x 4,096 pixels"):
+        load_images(str(tmp_path), 8, 0)
+
+
+def test_a_zip_with_too_many_entries_is_refused_before_it_is_opened(tmp_path, monkeypatch):
+    import zipfile as zf_module
+
+    import ganlib.data.images as images
+    z = tmp_path / "many.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for i in range(20):
+            zf.writestr(f"{i}.txt", "")
+    monkeypatch.setattr(images, "MAX_ENTRIES", 10)
+    opened = []
+    monkeypatch.setattr(zf_module.ZipFile, "_RealGetContents", lambda self: opened.append(1))
+    with pytest.raises(DatasetError, match=r"data_path: many\.zip holds 20 entries; the limit is 10"):
+        load_images(str(z), 8, 0, name="many.zip")
+    assert opened == []
+
+
+def test_images_whose_declared_sizes_exceed_the_budget_are_refused(tmp_path, monkeypatch):
+    import ganlib.data.images as images
+    z = tmp_path / "big.zip"
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.bmp", b"\0" * 100_000)   # 100 kB that deflate to almost nothing
+    monkeypatch.setattr(images, "MAX_TOTAL_BYTES", 50_000)
+    with pytest.raises(DatasetError, match=r"the images in big\.zip come to 0\.1 MB; the limit is 0\.1 MB"):
+        load_images(str(z), 8, 0, name="big.zip")
+
+
+def test_check_images_refuses_what_loading_would_skip_and_names_it(tmp_path):
+    import io
+
+    from ganlib.data.images import MAX_SIDE, check_images
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, img in (("a.png", _grey(8, 8)), ("sub/wide.png", Image.new("L", (MAX_SIDE + 1, 2)))):
+            b = io.BytesIO()
+            img.save(b, "PNG")
+            zf.writestr(name, b.getvalue())
+    with pytest.raises(DatasetError, match=r"data_path: sub/wide\.png in pics\.zip is 4,097 x 2 pixels; an image "
+                                           r"may be at most 4,096 x 4,096"):
+        check_images(buf, "pics.zip")
+    good = io.BytesIO()
+    with zipfile.ZipFile(good, "w") as zf:
+        zf.writestr("notes.txt", "skipped, as the loader skips it")
+        for i in range(3):
+            b = io.BytesIO()
+            _rgb(5, 7, i).save(b, "PNG")
+            zf.writestr(f"{i}.png", b.getvalue())
+    assert check_images(good, "good.zip") == 3
+    with pytest.raises(DatasetError, match="no usable images"):
+        check_images(_zip_of({"fake.png": b"not a png"}), "fake.zip")
+
+
+def _zip_of(files: dict) -> "io.BytesIO":
+    import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf

@@ -36,9 +36,10 @@ def test_explorer_model_is_built_once_per_source_and_a_failure_caches_nothing(tm
 
 
 def test_saved_checkpoints_open_on_the_shipped_digits(tmp_path):
-    paths, first = ex.saved_checkpoints(os.path.join(ROOT, "checkpoints"))
-    assert os.path.basename(first) == "pretrained-digits.pt" and first in paths
-    assert ex.saved_checkpoints(str(tmp_path)) == ([], None)
+    s = Visitor(Runs(), os.path.join(ROOT, "checkpoints"), spaces_dir=str(tmp_path))
+    refs, first = ex.saved_checkpoints(s.space.list())
+    assert first == "shared/pretrained-digits.pt" and refs == ["shared/pretrained-digits.pt", "shared/pretrained-ring8.pt"]
+    assert ex.saved_checkpoints(Visitor(Runs(), str(tmp_path / "none")).space.list()) == ([], None)
 
 
 def test_walk_gif_is_a_gif():

@@ -10,7 +10,7 @@ from .dropout import Dropout, use_generator
 from .init import init_weights
 from .mlp import FastMLPGenerator, MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator
 
-__all__ = ["Dropout", "build_models", "init_weights", "use_generator"]
+__all__ = ["Dropout", "build_models", "init_weights", "meta_models", "use_generator"]
 
 
 def build_models(cfg, shape: tuple[int, ...], generator: torch.Generator | None = None) -> tuple[nn.Module, nn.Module]:
@@ -25,6 +25,13 @@ def build_models(cfg, shape: tuple[int, ...], generator: torch.Generator | None 
     G, D = (init_weights(net.to_empty(device="cpu"), weights) for net in (G, D))  # G first, then D: the old order
     use_generator(D, generator if generator is not None else torch.Generator().manual_seed(cfg.seed))
     return G, D
+
+
+def meta_models(cfg, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
+    """G and D as build_models makes them, on the meta device: every shape, and no memory for any weight."""
+    _check_shape(cfg, shape)
+    with torch.device("meta"):
+        return _architecture(cfg, shape)
 
 
 def _check_shape(cfg, shape) -> None:
