@@ -99,7 +99,7 @@ def status_panel() -> None:
 def _status_body(status_at_render) -> None:
     snap = visitor().snapshot()
     if snap is None:
-        st.caption("No run yet: set one up on the Train page.")
+        st.caption("Watching a shared run." if visitor().watch_code else "No run yet: set one up on the Train page.")
         st.caption(load_line(runs().load()))
         return
     st.markdown(f"**Run:** {status_word(snap)} · {snap.config.dataset}")

@@ -51,8 +51,10 @@ def follow(training_at_render: bool, presenter: bool) -> None:
         st.rerun()
 
 
-st.title("Watch a run")
 v = visitor()
+presenter = presenter_on(True)
+if not presenter:   # a projector's 720 pixels go to the run
+    st.title("Watch a run")
 if v.watch_code is None:
     code = st.text_input("Watch code", max_chars=8, placeholder="8 characters from your teacher's screen")
     if code:
@@ -63,4 +65,4 @@ if v.watch_code is None:
 else:
     snap = (r := v.watched()) and r.snapshot()
     every = 1.0 if snap and snap.is_training else NO_RUN_REFRESH_S
-    st.fragment(run_every=every)(follow)(bool(snap and snap.is_training), presenter_on(True))
+    st.fragment(run_every=every)(follow)(bool(snap and snap.is_training), presenter)

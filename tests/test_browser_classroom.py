@@ -61,7 +61,7 @@ def test_students_watch_the_teachers_run_live_without_control_and_queue_for_thei
         assert "v=" not in url   # the owner's key never travels in the watch link
 
         student_ctx, student = visit(chromium, url)
-        student.get_by_role("heading", name="Watch a run").wait_for()
+        student.get_by_text("Presenter view").wait_for()
         first = poll(lambda: student.evaluate(CHART_POINTS, "watch-curves"), CHANGE_S, what="the watched chart")
         poll(lambda: student.evaluate(CHART_POINTS, "watch-curves") > first, CHANGE_S, what="the chart to advance")
         assert "1 watching" in sidebar(teacher) or "1 watching" in sidebar(student)
