@@ -51,9 +51,10 @@ def frame_slider(frames, running: bool, key: str) -> int:
         if running and n > 1:
             st.caption("Pause to scrub back through the samples taken so far.")
         return n - 1
-    # n in the key: a step that adds a frame brings the slider back to the newest one
+    # n in the key: a step that adds a frame brings the slider back to the newest one. The labels are plain
+    # strings: Streamlit keeps each key's format_func for the session, and a lambda would keep the pictures
     return st.select_slider("frame (scrub back through the samples)", options=list(range(n)), value=n - 1,
-                            key=f"{key}.{n}", format_func=lambda i: f"step {frames[i].step}")
+                            key=f"{key}.{n}", format_func=[f"step {f.step}" for f in frames].__getitem__)
 
 
 def samples(snap, key: str = "frame") -> None:

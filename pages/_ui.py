@@ -11,7 +11,7 @@ import math
 import streamlit as st
 
 from ganlib.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
-from ganlib.controls import check
+from ganlib.controls import apply_live, check
 from ganlib.describe import exact_number, fraction_done, load_line, progress_line, status_word
 from ganlib.runs import CODE_FORMAT, Limits, Runs
 from ganlib.visitor import Visitor
@@ -82,6 +82,23 @@ def share_box(v: Visitor) -> None:
 def _qr(url: str) -> bytes:
     from ganlib.share import qr_png
     return qr_png(url)
+
+
+def set_state(key: str, value) -> None:
+    """An on_click that sets one session value (a module function: see live_change)."""
+    st.session_state[key] = value
+
+
+def live_change(run_id: str, name: str, key: str) -> None:
+    """A live field's on_change (lr_g, lr_d, d_steps, epochs), applied if that run is still this visitor's.
+
+    Streamlit 1.67 keeps every widget's callback and arguments for the whole session, also after the widget is
+    gone, and live fields get new keys with each run. So these hold plain values only, and this is a module
+    function: a Runner in the arguments, or a page-script function (whose globals are that run of the page),
+    kept every run ever started alive, ~20 MB each (bench/churn.py)."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        st.session_state["live_error"] = apply_live(runner, name, st.session_state[key])
 
 
 def refresh_every(snap) -> float | None:

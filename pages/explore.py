@@ -13,17 +13,13 @@ from ganlib import explorer as ex
 from ganlib.charts.latent import toy_figure
 from ganlib.grid import enlarge
 from ganlib.uploads import shown, uploaded_checkpoint
-from pages._ui import use_app_navigation, visitor
+from pages._ui import set_state, use_app_navigation, visitor
 
 use_app_navigation()
 
 SOURCES = ("Current run", "Saved checkpoint", "Upload")
 REQUEST = "explore_request"   # a checkpoint's ref, set by the Checkpoints page's Explore button
 MAX_SEED = 2**31 - 1
-
-
-def set_state(key: str, value) -> None:
-    st.session_state[key] = value
 
 
 def seed_input(label: str, key: str, default: int) -> int:
@@ -151,16 +147,20 @@ def map_section(model: LatentModel, cfg) -> None:
     left.plotly_chart(toy_figure(model, cfg, z), key="ex_map")
 
 
-st.title("Latent explorer")
-st.caption("G turns a vector of random numbers z into a sample. Move z and watch what changes.")
-loaded = load_model()
-if loaded is not None:
-    model, cfg = loaded
-    if model.kind == "image":
-        move_tab, walk_tab = st.tabs(["Move z", "Walk from A to B"])
-        with move_tab:
-            move_section(model)
-        with walk_tab:
-            walk_section(model)
-    else:
-        map_section(model, cfg)
+def page() -> None:
+    st.title("Latent explorer")
+    st.caption("G turns a vector of random numbers z into a sample. Move z and watch what changes.")
+    loaded = load_model()
+    if loaded is not None:
+        model, cfg = loaded
+        if model.kind == "image":
+            move_tab, walk_tab = st.tabs(["Move z", "Walk from A to B"])
+            with move_tab:
+                move_section(model)
+            with walk_tab:
+                walk_section(model)
+        else:
+            map_section(model, cfg)
+
+
+page()

@@ -121,10 +121,14 @@ def live() -> None:
     st.plotly_chart(value_figure(snap.history), key="th_value")
 
 
-st.title("Theory lab")
-st.markdown(INTRO)
-launcher()
-st.fragment(run_every=refresh_every(visitor().snapshot()))(live)()
-with st.expander("Minimax or non-saturating: why G's gradient vanishes early with minimax"):
-    st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
-    st.markdown(LOSSES)
+def page() -> None:
+    st.title("Theory lab")
+    st.markdown(INTRO)
+    launcher()
+    st.fragment(run_every=refresh_every(visitor().snapshot()))(live)()
+    with st.expander("Minimax or non-saturating: why G's gradient vanishes early with minimax"):
+        st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
+        st.markdown(LOSSES)
+
+
+page()

@@ -12,7 +12,8 @@ from ganlib.presets import describe
 from ganlib.state import Status
 from pages._lesson import banner, fields_of, follow_link, link_panel
 from pages._live import presenter_on, run_view
-from pages._ui import config_form, field_input, refresh_every, runs, share_box, use_app_navigation, visitor
+from pages._ui import (config_form, field_input, live_change, refresh_every, runs, share_box, use_app_navigation,
+                       visitor)
 
 use_app_navigation()
 
@@ -39,11 +40,7 @@ def setup(s, snap):
     return cfg, buttons
 
 
-def _apply_live(runner, name, key):
-    st.session_state["live_error"] = controls.apply_live(runner, name, st.session_state[key])
-
-
-def live_controls(runner, snap, locked=frozenset(), hidden=frozenset()):
+def live_controls(snap, locked=frozenset(), hidden=frozenset()):
     st.markdown("**Change while it trains** " + ("(to train longer: raise epochs, then press Resume)"
                 if snap.status is Status.FINISHED else "(applies at the next step; a dotted line marks it on the chart)"))
     live = [f for f in fields() if f.name in LIVE_FIELDS and f.name not in hidden]  # a lesson's locks hold here too
@@ -51,7 +48,7 @@ def live_controls(runner, snap, locked=frozenset(), hidden=frozenset()):
         key = f"live.{snap.run_id}.{f.name}"
         with col:
             field_input(f, getattr(snap.config, f.name), key, f.name in locked,
-                        on_change=_apply_live, args=(runner, f.name, key))
+                        on_change=live_change, args=(snap.run_id, f.name, key))
     if st.session_state.get("live_error"):
         st.error(st.session_state["live_error"])
 
@@ -102,21 +99,26 @@ def downloads(snap):
                        f"{name}-timeline.gif", mime="image/gif", key="dl.gif", on_click="ignore", width="stretch")
 
 
-st.title("Train")
-s = visitor()
-follow_link(s)  # a lesson link sets up the run on a session's first visit, and stays in the URL
-runner, cfg = s.runner, None
-snap = runner.snapshot() if runner is not None else None
-if snap is not None and snap.accepts_live_changes:
-    live_controls(runner, snap, *fields_of(s))
-if snap is None or not snap.is_active:
-    cfg, buttons = setup(s, snap)
-else:
-    buttons = st.empty()
-with buttons.container():
-    button_row(s, snap, cfg)
-st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None,
-                                                     presenter_on(False))
-if snap is not None and snap.shape:  # built: there is something to download
-    downloads(snap)
-share_box(s)
+def page() -> None:
+    """The page, as a function: names bound at a page's top level live on in its functions' globals, which
+    Streamlit keeps with the widgets' callbacks, so a run named there was freed late or never."""
+    st.title("Train")
+    s = visitor()
+    follow_link(s)  # a lesson link sets up the run on a session's first visit, and stays in the URL
+    snap, cfg = s.snapshot(), None
+    if snap is not None and snap.accepts_live_changes:
+        live_controls(snap, *fields_of(s))
+    if snap is None or not snap.is_active:
+        cfg, buttons = setup(s, snap)
+    else:
+        buttons = st.empty()
+    with buttons.container():
+        button_row(s, snap, cfg)
+    st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None,
+                                                         presenter_on(False))
+    if snap is not None and snap.shape:  # built: there is something to download
+        downloads(snap)
+    share_box(s)
+
+
+page()

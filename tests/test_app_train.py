@@ -4,10 +4,12 @@ AppTest runs no run_every timers, so the tests press Step (which waits for
 its step) or sleep briefly and rerun. ring8 is the fast preset here.
 """
 import io
+import gc
 import json
 import os
 import socket
 import time
+import weakref
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -98,6 +100,35 @@ def test_start_then_pause(at):
     assert step > 0
     time.sleep(0.3)
     assert f"step {step:,} " in progress_text(at.run())  # paused means paused
+
+
+def test_a_reset_run_is_freed(at):
+    """Every run used to stay in memory (~20 MB each) after Reset, held by what Streamlit keeps of each widget
+    for the session: the live fields' callback arguments and page functions, the frame slider's labels."""
+    from ganlib import Runner
+
+    def runners():
+        return [o for o in gc.get_objects() if isinstance(o, Runner)]
+
+    before = weakref.WeakSet(runners())
+    choose(at, "ring8")
+    at.number_input(key="cfg.ring8.sample_every").set_value(1).run()
+    press(at, "Step")
+    press(at, "Step")
+    at.select_slider[0].set_value(0).run()   # the frame slider
+    next(t for t in at.text_input if t.key.endswith(".lr_g")).set_value("1e-2").run()   # a live field's callback
+    mine = [r for r in runners() if r not in before]
+    assert mine and not at.exception
+    mine = [weakref.ref(o) for r in mine for o in (r, *r.snapshot().timeline)]   # the run and its sample frames
+    press(at, "Stop")
+    press(at, "Reset")
+    assert "No run yet" in at.sidebar.caption[0].value
+    deadline = time.monotonic() + 30   # the reaper lets go of a run once its thread has ended
+    while any(r() is not None for r in mine) and time.monotonic() < deadline:
+        gc.collect()   # (AppTest's mocked runtime keeps each run's download callables in cycles; a server does not)
+        time.sleep(0.1)
+    assert [r() for r in mine if r() is not None] == []
+    assert not at.exception
 
 
 def test_live_lr_change_is_recorded_as_an_event(at):
