@@ -14,7 +14,8 @@ from ganlib.charts.training import points_figure, training_figure
 from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
 from ganlib.state import Status
 
-SHARED_VERSIONS = 256   # cached figures: a few versions of each run that sessions may be showing
+SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
+                        # 256 held ~80 MB of old figures in bench/churn.py)
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
