@@ -5,6 +5,7 @@ Runs of a closed session stop at once in tests (no grace period), so a test
 leaves no training thread behind to slow the next.
 """
 import os
+import threading
 
 import pytest
 import streamlit as st
@@ -36,6 +37,20 @@ def navigation_v2(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", v2_init)
+
+
+@pytest.fixture
+def held_build(monkeypatch):
+    """Runs stay LOADING (their thread inside Trainer.__init__) until the test sets the returned Event."""
+    from ganlib.trainer import Trainer
+    gate, real_init = threading.Event(), Trainer.__init__
+
+    def held_init(self, *a, **kw):
+        gate.wait(60)
+        real_init(self, *a, **kw)
+    monkeypatch.setattr(Trainer, "__init__", held_init)
+    yield gate
+    gate.set()
 
 
 @pytest.fixture(autouse=True)

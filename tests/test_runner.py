@@ -179,14 +179,8 @@ def test_pause_and_resume_when_not_applicable(make_runner):
     assert not r.alive and r.snapshot().status is Status.STOPPED
 
 
-def test_stop_while_loading_ends_the_thread(make_runner, monkeypatch):
-    gate = threading.Event()
-    real_init = Trainer.__init__
-
-    def slow_init(self, *a, **kw):
-        gate.wait(WAIT)
-        real_init(self, *a, **kw)
-    monkeypatch.setattr(Trainer, "__init__", slow_init)
+def test_stop_while_loading_ends_the_thread(make_runner, held_build):
+    gate = held_build
     r = make_runner()
     assert r.snapshot().status is Status.LOADING
     r.start()

@@ -73,14 +73,8 @@ def test_a_run_for_an_owner_that_has_gone_is_never_made(tmp_path):
     assert threads_named() == before and runs.snapshots() == [] and v.runner is None
 
 
-def test_an_owner_leaving_while_its_run_loads_stops_it_and_the_reaper_drops_it(tmp_path, monkeypatch):
-    gate = threading.Event()
-    real_init = Trainer.__init__
-
-    def slow_init(self, *a, **kw):
-        gate.wait(WAIT)
-        real_init(self, *a, **kw)
-    monkeypatch.setattr(Trainer, "__init__", slow_init)
+def test_an_owner_leaving_while_its_run_loads_stops_it_and_the_reaper_drops_it(tmp_path, held_build):
+    gate = held_build
     runs = Runs(reap_every=0.05)
     v = Visitor(runs, str(tmp_path))
     r = v.new_run(toy())
