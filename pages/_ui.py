@@ -6,7 +6,6 @@ the pages explicitly with st.navigation anyway.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import streamlit as st
 
@@ -138,16 +137,11 @@ def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **e
         return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, **kw)
     if isinstance(value, bool):
         return st.toggle(label, value=value, **kw)
-    if isinstance(value, float) and m["lo"] and m["hi"] / m["lo"] >= 1e3:
-        # rates span decades: typed as text ("2e-4", "0.001"); ganlib.config.coerce parses it. Exact, not
-        # rounded: the form hands on what it shows, and a lesson's 1.25e-4 must stay 1.25e-4
+    if isinstance(value, (int, float)):
+        # numbers are typed as text ("2e-4", "64") and read by ganlib.config.coerce, which names the field and
+        # what it allows when the text is not such a number. A number box read "1e9" as 1 and "0.5x" as 0.5,
+        # silently; and exact, not rounded: the form hands on what it shows (a lesson's 1.25e-4 stays 1.25e-4)
         return st.text_input(label, value=exact_number(value), **kw)
-    if isinstance(value, float):
-        step = 10 ** math.floor(math.log10((m["hi"] - m["lo"]) / 100))
-        return st.number_input(label, value=value, step=float(step), format="%g", **kw)
-    if isinstance(value, int):
-        # no min/max on purpose: an out-of-range value gets validate()'s message instead of a silent clamp
-        return st.number_input(label, value=value, step=1, **kw)
     return st.text_input(label, value=value, **kw)
 
 
