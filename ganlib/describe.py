@@ -115,8 +115,8 @@ def status_message(snap) -> tuple[str, str]:
     if s is Status.FINISHED and reason is Reason.BUDGET_EXTENDED:
         return "info", "The epoch budget was extended: press Resume to go on."
     if s is Status.FINISHED:
-        return "success", ("Finished: the epoch budget is used up. Raise epochs under 'Change while it trains' and "
-                           "press Resume to train longer, or download the results.")
+        return "success", ("Finished: the epoch budget is used up. To train longer, raise epochs under 'Train this "
+                           "run longer' and press Resume; or set up a new run above, or download the results.")
     if reason is Reason.OWNER_GONE:
         return "info", "Stopped: the session that owned this run has closed."
     return "info", "Stopped by you. Download the results, or set up a new run above and press Start."

@@ -150,6 +150,13 @@ class Runner:
         with self._cv:
             return self._snap
 
+    @property
+    def settings(self) -> TrainConfig:
+        """The config in force from the next step on: the run's, with every live change update() accepted
+        (a snapshot shows a change only once the run's thread has applied it)."""
+        with self._cv:
+            return self._wanted
+
     def wait(self, predicate: Callable[[Snapshot], bool], timeout: float) -> Snapshot:
         """The first snapshot for which predicate holds, or the latest one when `timeout` seconds pass first."""
         with self._cv:

@@ -10,7 +10,7 @@ import dataclasses
 import streamlit as st
 
 from ganlib.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
-from ganlib.controls import apply_live, check
+from ganlib.controls import apply_live, check, in_force
 from ganlib.describe import exact_number, fraction_done, load_line, progress_line, status_word
 from ganlib.runs import CODE_FORMAT, Limits, Runs
 from ganlib.visitor import Visitor
@@ -97,7 +97,21 @@ def live_change(run_id: str, name: str, key: str) -> None:
     kept every run ever started alive, ~20 MB each (bench/churn.py)."""
     runner = visitor().runner
     if runner is not None and runner.run_id == run_id:
-        st.session_state["live_error"] = apply_live(runner, name, st.session_state[key])
+        st.session_state["live_error"] = error = apply_live(runner, name, st.session_state[key])
+        if error:   # the old value goes on: the box shows it again, not the refused one (live_input)
+            st.session_state[key] = in_force(runner, name)
+
+
+def live_input(f: dataclasses.Field, run_id: str, value, locked: bool = False):
+    """The box of a live field (lr_g, lr_d, d_steps, epochs) of run `run_id`, showing `value` at first.
+
+    Its value lives in the session state, not in a value= argument, so that live_change can put the value in
+    force back when a change is refused (a box drawn with value= would keep the refused text)."""
+    key = f"live.{run_id}.{f.name}"
+    st.session_state.setdefault(key, exact_number(value))
+    return st.text_input(f"{f.name} 🔒" if locked else f.name, key=key, disabled=locked,
+                         help=f.metadata["help"] + (" (🔒 locked by the lesson)" if locked else ""),
+                         on_change=live_change, args=(run_id, f.name, key))
 
 
 def refresh_every(snap) -> float | None:

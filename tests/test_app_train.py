@@ -140,7 +140,31 @@ def test_live_lr_change_is_recorded_as_an_event(at):
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "lr_g 1e-3 → 0.01" in [a.get("text") for a in spec["layout"]["annotations"]]
     next(t for t in at.text_input if t.key.endswith(".lr_d")).set_value("2").run()
-    assert "lr_d: must be between" in at.error[0].value
+    assert "lr_d: must be between" in at.error[0].value and "lr_d stays 1e-3" in at.error[0].value
+    # the refused value does not stay in the box while the old one is used: the box shows the value in force
+    assert next(t for t in at.text_input if t.key.endswith(".lr_d")).value == "1e-3"
+    assert not at.exception
+
+
+def test_after_a_run_finishes_one_lr_g_box_and_its_epochs_to_train_longer(at):
+    """A finished run showed two lr_g boxes, its live one and the new-run form's; now it keeps its epochs only."""
+    choose(at, "ring8")
+    at.text_input(key="cfg.ring8.batch_size").set_value("4096").run()   # 2 steps an epoch
+    at.text_input(key="cfg.ring8.epochs").set_value("1").run()
+    press(at, "Start")
+    deadline = time.monotonic() + 30
+    while "finished" not in at.sidebar.markdown[0].value and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    assert "finished" in at.sidebar.markdown[0].value
+    boxes = lambda name: [t.key for t in at.text_input if t.key.endswith("." + name)]   # noqa: E731
+    assert boxes("lr_g") == ["cfg.ring8.lr_g"]                         # the new run's, only
+    live_epochs = [k for k in boxes("epochs") if k.startswith("live.")]
+    assert len(live_epochs) == 1 and any("Train this run longer" in m.value for m in at.markdown)
+    assert "Train this run longer" in at.success[0].value              # the status says where
+    at.text_input(key=live_epochs[0]).set_value("3").run()             # raised: the run can go on
+    assert enabled(at)["Resume"] and not at.exception
+    assert [k for k in boxes("lr_g")] == [live_epochs[0].replace("epochs", "lr_g")]   # live, and no form
 
 
 @pytest.mark.parametrize("key, bad, message", [

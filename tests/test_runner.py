@@ -210,6 +210,7 @@ def test_update_while_paused_records_events(make_runner):
     r = make_runner()
     stepped(r, 1)
     r.update(lr_g=5e-4, d_steps=2)
+    assert (r.settings.lr_g, r.settings.d_steps) == (5e-4, 2)   # in force from the next step, before it is applied
     s = until(r, lambda s: len(s.events) == 2, "the changes")
     assert s.config.lr_g == 5e-4 and s.config.d_steps == 2
     assert all(g["lr"] == 5e-4 for g in r.checkpoint()["trainer"]["opt_g"]["param_groups"])
@@ -260,6 +261,7 @@ def test_update_rejects_with_field_name(make_runner, changes, field):
     before = built(r).config
     with pytest.raises(ValueError, match=f"^{field}:"):
         r.update(**changes)
+    assert r.settings == before   # the config in force, which the Train page puts back in a refused box
     s = stepped(r, 1)
     assert s.config == before and s.events == ()  # nothing half-applied at the next step either
 
