@@ -220,8 +220,7 @@ class Runner:
                 trainer = Trainer(self._cfg, data_paths=data_paths)
             if payload is not None:
                 restore_trainer(trainer, payload)
-                self._curve.load_state_dict(payload["history"])
-                self._events.extend(Event(*e) for e in payload.get("events", []))
+                self._restore_records(payload)
             if evaluator == AUTO:
                 evaluator, self._fid_floor = evaluator_for(trainer), fid_floor(trainer.cfg)
         except Exception as e:  # bad data, a model that does not fit, a device that is not there
@@ -231,9 +230,23 @@ class Runner:
         self._trainer, self._evaluator = trainer, evaluator
         self._last_good = LastGood(trainer)
         self._real = real_picture(trainer.data)
-        self._take_frame()
+        if not self._timeline.frames or self._timeline.frames[-1].step != trainer.step_count:
+            self._take_frame()
         self._set(Status.IDLE, Reason.NONE)
         return True
+
+    def _restore_records(self, payload: dict) -> None:
+        """A checkpoint's curves, live changes, quality measurements and sample timeline (checked by
+        load_checkpoint; older checkpoints have no measurements or timeline), and the training time they
+        reached, so that its clock and charts go on from there."""
+        self._curve.load_state_dict(payload["history"])
+        self._events.extend(Event(*e) for e in payload.get("events", []))
+        self._metrics.extend((step, dict(values)) for step, values in payload.get("metrics", []))
+        del self._metrics[:-MAX_METRICS]
+        for f in payload.get("timeline", []):
+            self._timeline.add(Frame(f["step"], f["seconds"], frozen(f["picture"].numpy())))
+        times = [r[-1] for r in self._curve.rows[-1:]] + [f.seconds for f in self._timeline.frames[-1:]]
+        self._elapsed = max(times, default=0.0)
 
     def _loop(self) -> None:
         while self._status not in ENDED:
@@ -355,7 +368,7 @@ class Runner:
         picture = frames[-1].picture if frames and t.data.kind == "image" else None
         events = [(e.step, e.field, e.old, e.new) for e in self._events]
         return make_payload(t.cfg, t.data.shape, copy.deepcopy(t.state_dict()), self._curve.state_dict(),
-                            events, self.preset, picture)
+                            events, self.preset, picture, metrics=self._metrics, frames=frames)
 
     def _set(self, status: Status, reason: Reason, problem: Problem | None = None) -> None:
         was, self._status, self._reason, self._problem = self._status, status, reason, problem

@@ -509,17 +509,23 @@ def test_copies_and_checkpoint_while_running(make_runner):
 
 
 def test_from_checkpoint_carries_on(make_runner, tmp_path):
-    r = make_runner()
-    stepped(r, 3)
+    r = make_runner(toy(eval_every=2), evaluator=lambda t: {"score": float(t.step_count)})
+    before = stepped(r, 3)
     r.update(lr_g=4e-4)
     until(r, lambda s: s.events, "the change")
     path = r.save(str(tmp_path / "run.pt"))
-    again = make_runner(Runner.from_checkpoint(path) and None) if False else Runner.from_checkpoint(path)
+    again = Runner.from_checkpoint(path, evaluator=lambda t: {"score": float(t.step_count)})
     try:
         s = built(again)
         assert (s.status, s.step, s.config.lr_g) == (Status.IDLE, 3, 4e-4)
         assert s.history["step"] == (1, 2, 3) and [e.field for e in s.events] == ["lr_g"]
+        # the quality history, the samples (points here) and the clock go on from the checkpoint (issue 13)
+        assert s.metrics == before.metrics == ((2, {"score": 2.0}),)
+        assert [f.step for f in s.timeline] == [f.step for f in before.timeline] == [0, 1, 2, 3]
+        assert all(np.array_equal(a.picture, b.picture) for a, b in zip(s.timeline, before.timeline))
+        assert s.elapsed == before.history["seconds"][-1] > 0
         again.start()
-        until(again, lambda s: s.step >= 6, "steps after loading")
+        s = until(again, lambda s: s.step >= 6 and len(s.metrics) >= 2, "steps after loading")
+        assert s.metrics[:2] == ((2, {"score": 2.0}), (4, {"score": 4.0})) and s.history["seconds"][3] > before.history["seconds"][-1]
     finally:
         again.close()
