@@ -28,7 +28,7 @@ from .errors import DatasetError
 from .grid import frozen, make_grid
 from .history import Curve, Event, Frame, Timeline
 from .lastgood import LastGood
-from .metrics import evaluator_for, fid_floor
+from .metrics import evaluator_for
 from .samples import real_picture
 from .snapshot import Snapshot
 from .state import ENDED, Problem, Reason, Status
@@ -222,7 +222,8 @@ class Runner:
                 restore_trainer(trainer, payload)
                 self._restore_records(payload)
             if evaluator == AUTO:
-                evaluator, self._fid_floor = evaluator_for(trainer), fid_floor(trainer.cfg)
+                evaluator = evaluator_for(trainer)
+                self._fid_floor = evaluator.floor()   # on the run's own data: a folder of images has its own
         except Exception as e:  # bad data, a model that does not fit, a device that is not there
             reason = Reason.DATA_ERROR if isinstance(e, DatasetError) else Reason.ERROR
             self._set(Status.FAILED, reason, Problem(type(e).__name__, message=str(e)))
