@@ -5,14 +5,12 @@ typing the seed. A picture is H x W x C uint8 (from LatentModel.pictures).
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
 from .data import load_dataset
 from .export import gif_bytes
-from .grid import tile
+from .grid import tile, whole_scale
 from .latent import LatentModel, path, random_z
 
 LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
@@ -121,11 +119,6 @@ def saved_checkpoints(entries: list[dict]) -> tuple[list[str], str | None]:
     return refs, next((r for r in refs if is_default(r)), refs[0] if refs else None)
 
 
-def gif_scale(side: int, size: int) -> int:
-    """The whole-number enlargement that makes a picture `side` pixels wide at least `size` pixels wide."""
-    return max(1, math.ceil(size / side))
-
-
 def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int = 32, size: int = GIF_SIZES[0]) -> bytes:
     """The walk from a to b as an animated GIF, each frame at least `size` pixels wide (a 28 x 28 digit at 256:
     280 x 280), enlarged by whole pixels, nearest-neighbour: a slide or a chat shrinks a 112-pixel GIF to a
@@ -133,4 +126,4 @@ def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int =
     if size not in GIF_SIZES:
         raise ValueError(f"size: one of {', '.join(map(str, GIF_SIZES))} pixels; got {size!r}")
     pictures = model.pictures(walk(a, b, frames, method))
-    return gif_bytes(list(pictures), 0.08, scale=gif_scale(max(pictures.shape[1:3]), size))
+    return gif_bytes(list(pictures), 0.08, scale=whole_scale(max(pictures.shape[1:3]), size))

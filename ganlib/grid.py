@@ -65,6 +65,11 @@ def flat_grey(picture: np.ndarray) -> np.ndarray:
     return picture[..., 0] if picture.ndim == 3 and picture.shape[-1] == 1 else picture
 
 
+def whole_scale(side: int, size: int) -> int:
+    """The smallest whole-number enlargement that makes a picture `side` pixels wide at least `size` wide."""
+    return max(1, math.ceil(size / side))
+
+
 def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:
     """The picture `scale` times larger, nearest-neighbour, ready to show (grey as H x W).
 

@@ -25,18 +25,17 @@ from .checkpoint import load_checkpoint, make_payload, restore_trainer, save_che
 from .config import LIVE_FIELDS, TrainConfig, coerce
 from .device import set_threads
 from .errors import DatasetError
-from .grid import frozen, make_grid
-from .history import Curve, Event, Frame, Timeline
+from .history import MAX_MEASUREMENTS, Curve, Event, Frame, Records, Timeline, add_measurement
 from .lastgood import LastGood
 from .metrics import evaluator_for
-from .samples import real_picture
+from .samples import fake_picture, real_picture
 from .snapshot import Snapshot
 from .state import ENDED, Problem, Reason, Status
 from .trainer import Trainer
 
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
 MAX_EVENTS = 500
-MAX_METRICS = 400
+MAX_METRICS = MAX_MEASUREMENTS
 THREAD_NAME = "ganlib-runner"
 AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 CALL_TIMEOUT_S = 120.0
@@ -237,17 +236,12 @@ class Runner:
         return True
 
     def _restore_records(self, payload: dict) -> None:
-        """A checkpoint's curves, live changes, quality measurements and sample timeline (checked by
-        load_checkpoint; older checkpoints have no measurements or timeline), and the training time they
-        reached, so that its clock and charts go on from there."""
-        self._curve.load_state_dict(payload["history"])
-        self._events.extend(Event(*e) for e in payload.get("events", []))
-        self._metrics.extend((step, dict(values)) for step, values in payload.get("metrics", []))
-        del self._metrics[:-MAX_METRICS]
-        for f in payload.get("timeline", []):
-            self._timeline.add(Frame(f["step"], f["seconds"], frozen(f["picture"].numpy())))
-        times = [r[-1] for r in self._curve.rows[-1:]] + [f.seconds for f in self._timeline.frames[-1:]]
-        self._elapsed = max(times, default=0.0)
+        """A checkpoint's curves, live changes, quality measurements and sample timeline, and the training time
+        they reached, so that its clock and charts go on from there."""
+        records = Records.from_payload(payload)
+        self._curve, self._timeline, self._elapsed = records.curve, records.timeline, records.seconds
+        self._events.extend(records.events)
+        self._metrics.extend(records.metrics)
 
     def _loop(self) -> None:
         while self._status not in ENDED:
@@ -354,15 +348,10 @@ class Runner:
             values = self._evaluator(self._trainer)
         except Exception as e:  # a broken metric must not end the run
             values = {"error": f"{type(e).__name__}: {e}"}
-        self._metrics.append((step, values))
-        if len(self._metrics) > MAX_METRICS:  # thin the old ones, keep the first
-            self._metrics[:] = self._metrics[:1] + self._metrics[2::2]
+        add_measurement(self._metrics, step, values, MAX_METRICS)
 
     def _take_frame(self) -> None:
-        t = self._trainer
-        samples = t.generate(t.fixed_z)
-        picture = make_grid(samples) if t.data.kind == "image" else samples.numpy()
-        self._timeline.add(Frame(t.step_count, self._elapsed, frozen(picture)))
+        self._timeline.add(Frame(self._trainer.step_count, self._elapsed, fake_picture(self._trainer)))
 
     def _payload(self, t: Trainer) -> dict:
         frames = self._timeline.frames

@@ -11,7 +11,7 @@ import streamlit as st
 from ganlib import LatentModel
 from ganlib import explorer as ex
 from ganlib.charts.latent import toy_figure
-from ganlib.grid import enlarge
+from ganlib.grid import enlarge, whole_scale
 from ganlib.uploads import shown, uploaded_checkpoint
 from pages._ui import set_state, use_app_navigation, visitor
 
@@ -138,7 +138,7 @@ def walk_section(model: LatentModel) -> None:
     side = max(model.shape[1:])
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     size = left.selectbox("GIF size (pixels, at least)", ex.GIF_SIZES, key="ex_gif_size")
-    scale = ex.gif_scale(side, size)
+    scale = whole_scale(side, size)
     right.download_button(f"Download the walk as a GIF (32 frames, {method}, {side * scale} x {side * scale} px)",
                           file_name="latent-walk.gif", mime="image/gif", on_click="ignore",
                           data=lambda: ex.walk_gif(model, a, b, method, size=size))
