@@ -25,8 +25,9 @@ from .errors import CheckpointError
 from .files import atomic_write
 from .history import COLUMNS
 from .limits import max_upload_bytes, megabytes
+from .grid import grid_shape
 from .models import build_models, meta_models
-from .trainer import Trainer
+from .trainer import GRID, Trainer
 from .zips import ZipProblem, declared_bytes, open_zip
 
 FORMAT, VERSION = "ganlib-checkpoint", 1
@@ -36,16 +37,38 @@ MAX_PICTURE_SIDE = 1024     # the listing's picture: an 8 x 8 grid of 64-pixel s
 MAX_COUNT = 2**53           # step, batches_seen: exact as a float, and printed at once
 MAX_CREATED = 2**33         # seconds since 1970 (the year 2242): time.localtime overflows on far larger ones
 MAX_ROWS = 10_000           # loss history rows and live-change events (runs keep at most 2,000 and 500)
+MAX_FRAMES = 60             # the sample timeline (history.Timeline keeps 60)
+MAX_MEASUREMENTS = 1_000    # quality measurements (a run keeps at most 400)
+MAX_METRIC_KEYS = 32        # metrics in one measurement (digits: 5), each a number, none, a short list or an error
+MAX_METRIC_LIST = 64        # numbers in one metric's list (the class histogram: 10)
+MAX_TEXT = 500              # characters of a measurement's error message
+TIMELINE_BYTES = 4 * 2**20  # the timeline's pictures in a checkpoint: all 60 grids of 28 x 28 digits (3.5 MB);
+                            # larger pictures are thinned evenly to fit, the first and the last always kept
 
 
 def make_payload(config: TrainConfig, shape, trainer: dict, history: dict | None = None,
-                 events=(), preset: str = "", picture=None) -> dict:
+                 events=(), preset: str = "", picture=None, metrics=(), frames=()) -> dict:
+    """A checkpoint's contents. metrics: the run's (step, {name: value}) measurements; frames: its sample
+    timeline (history.Frame: uint8 grids, or points), thinned to TIMELINE_BYTES. Both come back with a resume."""
     return {
         "format": FORMAT, "version": VERSION, "created": time.time(), "preset": preset,
         "config": config.to_dict(), "shape": list(shape), "trainer": trainer,
         "history": history or {"rows": [], "stride": 1}, "events": [list(e) for e in events],
         "picture": None if picture is None else torch.tensor(np.array(picture)),
+        "metrics": [[int(step), dict(values)] for step, values in metrics],
+        "timeline": [{"step": int(f.step), "seconds": float(f.seconds), "picture": torch.tensor(np.array(f.picture))}
+                     for f in fit_frames(list(frames))],
     }
+
+
+def fit_frames(frames: list, budget: int = TIMELINE_BYTES) -> list:
+    """The frames to keep within `budget` bytes of pictures: all when they fit, else as many as fit (at least
+    the first and the last), evenly spread over the run."""
+    largest = max((np.asarray(f.picture).nbytes for f in frames), default=0)
+    k = max(2, budget // largest) if largest else len(frames)
+    if len(frames) <= k:
+        return frames
+    return [frames[i] for i in np.unique(np.round(np.linspace(0, len(frames) - 1, k)).astype(int))]
 
 
 def halve(state):
@@ -199,6 +222,44 @@ def _check_values(p: dict) -> None:
             isinstance(e, (list, tuple)) and len(e) == 4 and type(e[0]) is int and e[0] >= 0 and e[1] in LIVE_FIELDS
             and _is_number(e[2]) and _is_number(e[3]) for e in events)):
         raise ValueError("has bad live-change events: [step, one of " + ", ".join(LIVE_FIELDS) + ", old, new]")
+    _check_metrics(p.get("metrics", []))
+    _check_timeline(p.get("timeline", []), p["shape"])
+
+
+def _check_metrics(metrics) -> None:
+    """Quality measurements, as the runner keeps them: [step, {name: a number, none, a list of numbers or
+    an error's text}], in order of step; old checkpoints have none."""
+    def value_ok(v):
+        return (v is None or _is_number(v) or (isinstance(v, str) and len(v) <= MAX_TEXT)
+                or (isinstance(v, list) and len(v) <= MAX_METRIC_LIST and all(map(_is_number, v))))
+    ok = isinstance(metrics, list) and len(metrics) <= MAX_MEASUREMENTS and all(
+        isinstance(m, (list, tuple)) and len(m) == 2 and type(m[0]) is int and 0 <= m[0] <= MAX_COUNT
+        and isinstance(m[1], dict) and len(m[1]) <= MAX_METRIC_KEYS
+        and all(isinstance(k, str) and len(k) <= 40 and value_ok(v) for k, v in m[1].items()) for m in metrics)
+    if not ok or any(a[0] > b[0] for a, b in zip(metrics, metrics[1:])):
+        raise ValueError(f"has a bad quality history: at most {MAX_MEASUREMENTS:,} measurements [step, "
+                         f"{{metric: a finite number, none, a list of at most {MAX_METRIC_LIST} or a short text}}], "
+                         "in order of step")
+
+
+def _check_timeline(frames, shape: tuple[int, ...]) -> None:
+    """The sample timeline: at most MAX_FRAMES frames {step, seconds, picture} in order of step, each picture
+    exactly what the run draws for data of `shape`: the uint8 grid of its fixed z, or its float32 points."""
+    image = len(shape) == 3
+    want = grid_shape(GRID, shape) if image else (GRID, shape[0])
+    kind = f"{want[0]} x {want[1]} x {want[2]} uint8 grids" if image else f"{GRID} x {shape[0]} finite float32 points"
+    message = f"has a bad sample timeline: at most {MAX_FRAMES} frames {{step, seconds, picture}} of {kind}, in order"
+    if not (isinstance(frames, list) and len(frames) <= MAX_FRAMES):
+        raise ValueError(message)
+    last = -1
+    for f in frames:
+        if not (isinstance(f, dict) and set(f) == {"step", "seconds", "picture"} and type(f["step"]) is int
+                and max(last, 0) <= f["step"] <= MAX_COUNT and _is_number(f["seconds"]) and f["seconds"] >= 0):
+            raise ValueError(message)
+        pic, last = f["picture"], f["step"]
+        if not (torch.is_tensor(pic) and tuple(pic.shape) == want
+                and pic.dtype == (torch.uint8 if image else torch.float32) and (image or bool(pic.isfinite().all()))):
+            raise ValueError(message)
 
 
 def _count(what: str, v) -> bool:

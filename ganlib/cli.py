@@ -1,9 +1,10 @@
-"""python -m ganlib: list presets, train to a checkpoint, sample from one.
+"""python -m ganlib: list presets, train to a checkpoint (or go on from one), sample from one, measure one.
 
     python -m ganlib presets
-    python -m ganlib train --preset fast-digits --seconds 60 --out checkpoints/digits.pt
-    python -m ganlib train --preset ring8 --set lr_g=5e-4 --set loss=hinge --steps 2000 --out ring8.pt
-    python -m ganlib sample --checkpoint checkpoints/digits.pt --n 16 --out samples.npy
+    python -m ganlib train --preset fast-digits --seconds 60 --out /tmp/gan-studio/digits.pt
+    python -m ganlib train --resume /tmp/gan-studio/digits.pt --steps 2000 --out /tmp/gan-studio/digits-more.pt
+    python -m ganlib train --preset ring8 --set lr_g=5e-4 --set loss=hinge --steps 2000 --out /tmp/gan-studio/ring8.pt
+    python -m ganlib sample --checkpoint /tmp/gan-studio/digits.pt --n 16 --out /tmp/gan-studio/grid.png
 """
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ import time
 
 import numpy as np
 
-from .config import coerce
+from .config import LIVE_FIELDS, coerce
 from .errors import CheckpointError, DatasetError
 from .presets import PRESETS, preset
 
 # torch-heavy modules are imported inside the commands: `presets` and argument errors
 # then answer at once instead of after torch's 2-4 s import.
+PNG_WIDTH = 512   # a sample grid as a picture is enlarged, by whole pixels, to at least this many pixels wide
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,24 +46,30 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="{presets,train,sample,eval}")
     sub.add_parser("presets", help="list the presets").set_defaults(func=cmd_presets)
 
-    t = sub.add_parser("train", help="train a preset and write a checkpoint")
-    t.add_argument("--preset", required=True, choices=list(PRESETS), metavar="NAME", help="one of: " + ", ".join(PRESETS))
-    t.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a TrainConfig field (repeatable)")
+    t = sub.add_parser("train", help="train a preset, or go on from a checkpoint, and write a checkpoint")
+    begin = t.add_mutually_exclusive_group(required=True)
+    begin.add_argument("--preset", choices=list(PRESETS), metavar="NAME", help="one of: " + ", ".join(PRESETS))
+    begin.add_argument("--resume", metavar="PATH.pt",
+                       help="go on from a checkpoint, exactly where it stopped (its curves and samples too)")
+    t.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override a TrainConfig field (repeatable); with --resume, the live fields only: "
+                        + ", ".join(LIVE_FIELDS))
     budget = t.add_mutually_exclusive_group()
-    budget.add_argument("--steps", type=_positive(int), help="stop after N steps")
-    budget.add_argument("--seconds", type=_positive(float), help="stop after S seconds of training")
-    budget.add_argument("--epochs", type=_positive(int), help="epoch budget (default: the preset's)")
+    budget.add_argument("--steps", type=_positive(int), help="train N steps (more, with --resume)")
+    budget.add_argument("--seconds", type=_positive(float), help="train S seconds (more, with --resume)")
+    budget.add_argument("--epochs", type=_positive(int), help="epoch budget, in all (default: the preset's)")
     t.add_argument("--out", required=True, metavar="PATH.pt", help="where to write the checkpoint")
     t.add_argument("--dry-run", action="store_true", help="one step, to check that everything fits")
     t.add_argument("--compact", action="store_true",
                    help="store the tensors as float16: half the size, for shipping; a resume is then close, not exact")
     t.set_defaults(func=cmd_train)
 
-    s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file")
+    s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file or a .png picture")
     s.add_argument("--checkpoint", required=True, metavar="PATH.pt")
     s.add_argument("--n", type=_positive(int), default=16)
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--out", required=True, metavar="FILE.npy")
+    s.add_argument("--out", required=True, metavar="FILE.npy|FILE.png",
+                   help="FILE.png: a picture (a grid of images, or the points over real ones); else a .npy array")
     s.set_defaults(func=cmd_sample)
 
     e = sub.add_parser("eval", help="measure a checkpoint's samples; prints JSON")
@@ -91,7 +99,7 @@ def cmd_presets(args) -> int:
     return 0
 
 
-def _config(args):
+def _changes(args) -> dict:
     changes = {}
     for item in args.set:
         if "=" not in item:
@@ -100,50 +108,94 @@ def _config(args):
         changes[k.strip()] = coerce(k.strip(), v.strip())
     if args.epochs:
         changes["epochs"] = args.epochs
-    return preset(args.preset).replace(**changes).validate()
+    return changes
+
+
+def _begin(args):
+    """(trainer, its Records, preset name) of a new run of --preset, or of the run a --resume checkpoint holds,
+    with --set's live changes applied and recorded as the app records them."""
+    from .checkpoint import load_checkpoint, restore_trainer
+    from .device import set_threads
+    from .history import Event, Records
+    from .trainer import Trainer
+    changes = _changes(args)
+    if args.preset:
+        cfg = preset(args.preset).replace(**changes).validate()
+        set_threads(cfg.threads)
+        return Trainer(cfg), Records(), args.preset
+    not_live = sorted(set(changes) - set(LIVE_FIELDS))
+    if not_live:
+        raise ValueError(f"--set: {not_live[0]} cannot change when a run goes on (--resume); the live fields are "
+                         f"{', '.join(LIVE_FIELDS)}")
+    payload = load_checkpoint(args.resume)
+    set_threads(payload["config"].threads)
+    trainer = Trainer(payload["config"])
+    restore_trainer(trainer, payload)
+    records = Records.from_payload(payload)
+    old = trainer.cfg
+    trainer.apply(**changes)
+    records.events += [Event(trainer.step_count, k, getattr(old, k), v) for k, v in changes.items()
+                       if getattr(old, k) != v]
+    if trainer.done:
+        raise ValueError(f"--resume: {args.resume} has used its whole epoch budget ({trainer.cfg.epochs} epochs, "
+                         f"step {trainer.step_count:,}); raise it with --epochs")
+    return trainer, records, payload.get("preset", "")
 
 
 def cmd_train(args) -> int:
-    from .device import set_threads
+    from .history import Frame, add_measurement
     from .lastgood import LastGood
-    from .trainer import Trainer
-    cfg = _config(args)
-    set_threads(cfg.threads)
-    trainer = Trainer(cfg)
-    steps = 1 if args.dry_run else args.steps
+    from .metrics import evaluator_for
+    from .samples import fake_picture
+    trainer, records, preset_name = _begin(args)
+    cfg = trainer.cfg
+    evaluator = evaluator_for(trainer) if cfg.eval_every else None   # the app's quality chart, at the same steps
+    start, steps = trainer.step_count, 1 if args.dry_run else args.steps
     last_good, t0, shown = LastGood(trainer), time.perf_counter(), 0.0
-    while not trainer.done and (steps is None or trainer.step_count < steps):
+    if not records.timeline.frames:   # the untrained G's samples, where the app's timeline begins
+        records.timeline.add(Frame(start, records.seconds, fake_picture(trainer)))
+    while not trainer.done and (steps is None or trainer.step_count - start < steps):
         if args.seconds and time.perf_counter() - t0 >= args.seconds:
             break
         stats = trainer.step()
         if not last_good.after_step(trainer, stats):
-            return _roll_back(args, trainer, last_good, stats)
-        now = time.perf_counter() - t0
+            return _roll_back(args, trainer, records, last_good, stats, preset_name)
+        now, step = time.perf_counter() - t0, trainer.step_count
+        seconds = records.seconds + now
+        records.curve.add(step, seconds, (stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake, stats.value))
+        if step % cfg.sample_every == 0:
+            records.timeline.add(Frame(step, seconds, fake_picture(trainer)))
+        if evaluator is not None and step % cfg.eval_every == 0:
+            add_measurement(records.metrics, step, evaluator(trainer))
         if now - shown > 0.5 or trainer.done:
             shown = now
-            _progress(trainer, stats, now, steps, args.seconds)
+            _progress(trainer, stats, now, start, steps, args.seconds)
     print(file=sys.stderr)
-    path = _save(args.out, trainer, args.preset, args.compact)
+    path = _save(args.out, trainer, records, preset_name, args.compact, time.perf_counter() - t0)
     print(f"wrote {path} (step {trainer.step_count}, epoch {trainer.epoch:.2f}, "
           f"{time.perf_counter() - t0:.1f} s)")
     return 0
 
 
-def _roll_back(args, trainer, last_good, stats) -> int:
+def _roll_back(args, trainer, records, last_good, stats, preset_name) -> int:
     """Write the last good state to --out and say what went wrong; the exit status of a NaN run."""
     bad_step = trainer.step_count  # before the rollback, which resets step_count
     name, value = last_good.bad_value(stats)
     good_step = last_good.restore(trainer)
-    _save(args.out, trainer, args.preset, args.compact)
+    # the curves and samples go back with the weights, as the app's Runner does
+    records.curve.rows = [r for r in records.curve.rows if r[0] <= good_step]
+    records.timeline.frames = [f for f in records.timeline.frames if f.step <= good_step] or records.timeline.frames[:1]
+    _save(args.out, trainer, records, preset_name, args.compact)
     print(f"\nerror: the {name.replace('_', ' ')} became {value} at step {bad_step}; {args.out} holds the "
           f"last good state (step {good_step}). Try a lower lr_d / lr_g.", file=sys.stderr)
     return 1
 
 
-def _progress(trainer, stats, seconds, steps, budget_s) -> None:
-    rate = trainer.step_count / max(seconds, 1e-9)
+def _progress(trainer, stats, seconds, start, steps, budget_s) -> None:
+    done = trainer.step_count - start
+    rate = done / max(seconds, 1e-9)
     if steps:
-        frac = trainer.step_count / steps
+        frac = done / steps
     elif budget_s:
         frac = seconds / budget_s
     else:
@@ -154,28 +206,67 @@ def _progress(trainer, stats, seconds, steps, budget_s) -> None:
           f"D(x) {stats.d_real:.2f}  D(G(z)) {stats.d_fake:.2f}", end="", file=sys.stderr, flush=True)
 
 
-def _save(out: str, trainer, preset_name: str, compact: bool = False) -> str:
+def _save(out: str, trainer, records, preset_name: str, compact: bool = False, seconds: float | None = None) -> str:
     from .checkpoint import make_payload, save_checkpoint
-    from .grid import make_grid
-    picture = make_grid(trainer.generate(trainer.fixed_z)) if trainer.data.kind == "image" else None
+    from .history import Frame
+    from .samples import fake_picture
+    frames = records.timeline.frames
+    if not frames or frames[-1].step != trainer.step_count:   # the samples it ends with
+        records.timeline.add(Frame(trainer.step_count, records.seconds + (seconds or 0.0), fake_picture(trainer)))
+    picture = records.timeline.frames[-1].picture if trainer.data.kind == "image" else None
     state = trainer.state_dict()
     if compact:
         from .checkpoint import halve
         state = halve(state)
-    payload = make_payload(trainer.cfg, trainer.data.shape, state, preset=preset_name, picture=picture)
+    events = [(e.step, e.field, e.old, e.new) for e in records.events]
+    payload = make_payload(trainer.cfg, trainer.data.shape, state, records.curve.state_dict(), events, preset_name,
+                           picture, metrics=records.metrics, frames=records.timeline.frames)
     return save_checkpoint(out, payload)
 
 
 def cmd_sample(args) -> int:
+    from .checkpoint import load_checkpoint
     from .device import set_threads
+    from .files import atomic_write
     from .latent import LatentModel, random_z
     set_threads()
-    model = LatentModel.from_checkpoint(args.checkpoint)
+    payload = load_checkpoint(args.checkpoint)
+    model = LatentModel.from_checkpoint(payload)
     x = model(random_z(args.n, model.latent_dim, args.seed)).numpy().astype(np.float32)
-    out = args.out if args.out.endswith(".npy") else args.out + ".npy"  # np.save adds it
-    np.save(out, x)
-    print(f"wrote {out}: {x.shape[0]} samples of shape {tuple(x.shape[1:])}, float32")
+    if args.out.lower().endswith(".png"):
+        picture = _png_picture(x, payload["config"])
+        path = atomic_write(args.out, _png_bytes(picture))
+        print(f"wrote {path}: {x.shape[0]} samples as a {picture.shape[1]} x {picture.shape[0]} picture")
+        return 0
+    out = args.out if args.out.endswith(".npy") else args.out + ".npy"  # np.save would add it
+    path = atomic_write(out, lambda f: np.save(f, x))
+    print(f"wrote {path}: {x.shape[0]} samples of shape {tuple(x.shape[1:])}, float32")
     return 0
+
+
+def _png_picture(x: np.ndarray, cfg) -> np.ndarray:
+    """Samples as one picture: images in a grid (as the app shows them), points drawn over real ones (as the
+    timeline GIF draws them); enlarged by whole pixels to at least PNG_WIDTH wide."""
+    import torch
+
+    from .grid import enlarge, make_grid, whole_scale
+    if x.ndim == 4:
+        picture = make_grid(torch.from_numpy(x))
+    else:
+        from .data import load_dataset
+        from .downloads import points_picture
+        from .samples import REAL_POINTS
+        picture = points_picture(x, load_dataset(cfg).sample(REAL_POINTS).numpy())
+    return enlarge(picture, whole_scale(picture.shape[1], PNG_WIDTH))
+
+
+def _png_bytes(picture: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def cmd_eval(args) -> int:

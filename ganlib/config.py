@@ -127,7 +127,9 @@ def coerce(name: str, value):
     if isinstance(value, typ):
         return typ(value)  # numpy float64 -> float
     try:
-        if typ is int and not isinstance(value, (int, str)):  # floats, numpy numbers: whole values only
+        if typ is int and isinstance(value, str):
+            return _whole(value)
+        if typ is int and not isinstance(value, int):  # floats, numpy numbers: whole values only
             value = float(value)
             if not value.is_integer():
                 raise ValueError
@@ -137,6 +139,24 @@ def coerce(name: str, value):
         return typ(value)
     except (TypeError, ValueError):
         raise ValueError(f"{name}: expected {_kind(f)}, got {value!r}") from None
+
+
+def _whole(text: str) -> int:
+    """A whole number typed as text: "64", " 64 ", and also "1e3" or "64.0", which are whole too.
+
+    A form's number box read "1e9" as 1 (the browser parses up to the "e"), so the form takes numbers as text
+    and this reads all of it: "1e9" is 1000000000, which validate() then refuses by name and range."""
+    text = text.strip()
+    try:
+        v = int(text)
+    except ValueError:
+        f = float(text)   # ValueError for text that is no number at all
+        if not (math.isfinite(f) and f.is_integer()):
+            raise ValueError from None
+        v = int(f)
+    if abs(v) > 2**63:   # "1e300" would come back in validate()'s message as 301 digits
+        raise ValueError
+    return v
 
 
 def _kind(f: dataclasses.Field) -> str:
@@ -149,7 +169,7 @@ def _kind(f: dataclasses.Field) -> str:
     if typ is str:
         return "text"
     words = "a whole number" if typ is int else "a number"
-    return f"{words} from {m['lo']:g} to {m['hi']:g}" if m["lo"] is not None and m["hi"] is not None else words
+    return f"{words} from {_num(m['lo'])} to {_num(m['hi'])}" if m["lo"] is not None and m["hi"] is not None else words
 
 
 def _check(f: dataclasses.Field, v) -> None:

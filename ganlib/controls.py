@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from .config import TrainConfig, coerce, field_meta
+from .describe import exact_number
 from .state import Reason, Status
 
 if TYPE_CHECKING:
@@ -106,9 +107,19 @@ def _stop(runner: Runner) -> None:
 
 
 def apply_live(runner: Runner, name: str, raw) -> str | None:
-    """A live change typed into the Train page (lr_g, lr_d, d_steps, epochs): None, or the error naming the field."""
+    """A live change typed into the Train page (lr_g, lr_d, d_steps, epochs): None, or the error naming the field
+    and the value that stays in force (the page puts that value back in the box: see in_force)."""
     try:
-        runner.update(**{name: coerce(name, raw)})
+        value = coerce(name, raw)
+        runner.update(**{name: value})
     except ValueError as e:
-        return str(e)
+        return f"{e}. {name} stays {in_force(runner, name)}."
+    # the page redraws from the run's snapshot: wait (briefly) until it shows the change, so that raising a
+    # finished run's epochs enables Resume at once
+    runner.wait(lambda s: getattr(s.config, name) == value or s.ended, STATUS_WAIT_S)
     return None
+
+
+def in_force(runner: Runner, name: str) -> str:
+    """A live field's value in force, as its box shows it ("2e-4", "10")."""
+    return exact_number(getattr(runner.settings, name))

@@ -9,6 +9,7 @@ import math
 
 from .config import TrainConfig
 from .history import Event
+from .quality import kind_of
 from .state import Reason, Status
 
 
@@ -115,8 +116,8 @@ def status_message(snap) -> tuple[str, str]:
     if s is Status.FINISHED and reason is Reason.BUDGET_EXTENDED:
         return "info", "The epoch budget was extended: press Resume to go on."
     if s is Status.FINISHED:
-        return "success", ("Finished: the epoch budget is used up. Raise epochs under 'Change while it trains' and "
-                           "press Resume to train longer, or download the results.")
+        return "success", ("Finished: the epoch budget is used up. To train longer, raise epochs under 'Train this "
+                           "run longer' and press Resume; or set up a new run above, or download the results.")
     if reason is Reason.OWNER_GONE:
         return "info", "Stopped: the session that owned this run has closed."
     return "info", "Stopped by you. Download the results, or set up a new run above and press Start."
@@ -146,7 +147,7 @@ def config_summary(cfg: TrainConfig) -> str:
 
 
 def quality_note(cfg: TrainConfig, metrics) -> str:
-    """What the quality chart shows and how often it is measured; "" when this data has no metric."""
+    """What the quality chart shows and how often it is measured; "" when there is nothing to say yet."""
     names = set().union(*(m for _, m in metrics)) if metrics else set()
     every = f"Measured every {cfg.eval_every:,} steps"
     if "fid" in names or "classes_covered" in names:
@@ -154,6 +155,18 @@ def quality_note(cfg: TrainConfig, metrics) -> str:
                 "as a digit classifier sees them (lower is better; the dashed line is what real digits score "
                 "against other real digits). Classes covered: how many of the digits 0-9 G draws at least 2% "
                 "of the time (10 is best; fewer means mode collapse).")
+    if "feature_fd" in names:
+        return (f"{every} on 500 samples of G. Fréchet distance on random features: how far G's images are from "
+                "the real ones, compared on features that no network learned (a 4 x 4 thumbnail of each image "
+                "and 16 fixed random 5 x 5 filters), so they need no download and fit any images. Lower is "
+                "better; the dashed line is what real images score against other real images. Read it against "
+                "that line and against this run's own past: its numbers do not compare with other data sets, "
+                "nor with the digits' Fréchet distance.")
+    if "energy" in names:
+        return (f"{every} on 1,000 samples of G. Energy distance: how far G's points are from real points, from "
+                "the distances between points (0 when the two clouds are alike; lower is better; the dashed "
+                "line is what 1,000 real points score against other real points). It needs no clusters to "
+                "count, so it measures the spiral and the moons.")
     if "modes_covered" in names:
         return (f"{every} on 2,500 samples of G. Modes covered: how many of the real clusters have at least one "
                 "of G's points close to them (within 3 standard deviations). High-quality share: how many of "
@@ -161,9 +174,7 @@ def quality_note(cfg: TrainConfig, metrics) -> str:
     if "js" in names:
         return (f"{every} on 2,500 samples of G. JS (Jensen-Shannon divergence, in nats) compares G's density "
                 "with the real one: 0 when they match, 0.693 when they do not overlap at all.")
-    measured = (cfg.dataset in ("ring8", "grid25", "gauss-1d")
-                or (cfg.dataset in ("digits", "mnist") and cfg.image_size == 28))   # as metrics.evaluate.kind_of
-    if measured and cfg.eval_every > 0 and not metrics:
+    if kind_of(cfg) and cfg.eval_every > 0 and not metrics:   # every data set has a measurement (quality.py)
         return (f"A chart of sample quality appears at step {cfg.eval_every:,}, "
                 f"and is updated every {cfg.eval_every:,} steps.")
     return ""

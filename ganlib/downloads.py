@@ -39,6 +39,11 @@ def timeline_gif(frames, real: np.ndarray | None = None) -> bytes:
     return gif_bytes(pictures)
 
 
+def points_picture(points: np.ndarray, real: np.ndarray | None = None) -> np.ndarray:
+    """Toy points as a CANVAS x CANVAS RGB picture, G's over the real ones, in the charts' colours."""
+    return _draw_points([np.asarray(points)], real)[0]
+
+
 def _draw_points(clouds: list[np.ndarray], real: np.ndarray | None) -> list[np.ndarray]:
     ref = real if real is not None else clouds[-1]
     lo, hi = ref.min(0) - 0.25 * np.ptp(ref, 0) - 1e-3, ref.max(0) + 0.25 * np.ptp(ref, 0) + 1e-3

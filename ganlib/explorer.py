@@ -10,10 +10,11 @@ import torch
 
 from .data import load_dataset
 from .export import gif_bytes
-from .grid import tile
+from .grid import tile, whole_scale
 from .latent import LatentModel, path, random_z
 
 LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
+GIF_SIZES = (256, 384, 512)   # the walk GIF's frame width at least, in pixels: the explorer's choices
 
 
 def z_from_seed(latent_dim: int, seed: int) -> torch.Tensor:
@@ -118,6 +119,11 @@ def saved_checkpoints(entries: list[dict]) -> tuple[list[str], str | None]:
     return refs, next((r for r in refs if is_default(r)), refs[0] if refs else None)
 
 
-def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int = 32) -> bytes:
-    """The walk from a to b as an animated GIF, 4x enlarged."""
-    return gif_bytes(list(model.pictures(walk(a, b, frames, method))), 0.08, scale=4)
+def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int = 32, size: int = GIF_SIZES[0]) -> bytes:
+    """The walk from a to b as an animated GIF, each frame at least `size` pixels wide (a 28 x 28 digit at 256:
+    280 x 280), enlarged by whole pixels, nearest-neighbour: a slide or a chat shrinks a 112-pixel GIF to a
+    smudge, and a smoothed enlargement blurs the strokes the walk is about."""
+    if size not in GIF_SIZES:
+        raise ValueError(f"size: one of {', '.join(map(str, GIF_SIZES))} pixels; got {size!r}")
+    pictures = model.pictures(walk(a, b, frames, method))
+    return gif_bytes(list(pictures), 0.08, scale=whole_scale(max(pictures.shape[1:3]), size))

@@ -25,6 +25,14 @@ def make_grid(x: torch.Tensor, cols: int | None = None, pad: int = 2) -> np.ndar
     return tile(to_uint8(x), cols, pad)
 
 
+def grid_shape(n: int, sample: tuple[int, ...], cols: int | None = None, pad: int = 2) -> tuple[int, int, int]:
+    """The (H, W, C) of make_grid's picture of n samples of shape (C, h, w), without making it."""
+    c, h, w = sample
+    cols = cols or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    return rows * (h + pad) + pad, cols * (w + pad) + pad, c
+
+
 def tile(pictures: np.ndarray, cols: int | None = None, pad: int = 2, border: bool = True) -> np.ndarray:
     """(N, H, W, C) uint8 pictures as one picture, `cols` to a row (about square by default), dark gaps between.
 
@@ -55,6 +63,11 @@ def flat_grey(picture: np.ndarray) -> np.ndarray:
     PIL, and so st.image and the GIF writer, take grey as H x W only: H x W x 1 is refused or misread.
     """
     return picture[..., 0] if picture.ndim == 3 and picture.shape[-1] == 1 else picture
+
+
+def whole_scale(side: int, size: int) -> int:
+    """The smallest whole-number enlargement that makes a picture `side` pixels wide at least `size` wide."""
+    return max(1, math.ceil(size / side))
 
 
 def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:

@@ -1,13 +1,16 @@
-"""Bounded records of a run: loss curves and the timeline of sample grids.
+"""Bounded records of a run: loss curves, the timeline of sample grids, and quality measurements.
 
-Both stay small however long a run goes. The curve averages every `stride`
+All stay small however long a run goes. The curve averages every `stride`
 steps into one point; when it is full, neighbouring points are merged in pairs
-and the stride doubles. The timeline keeps its first frame and thins the rest.
+and the stride doubles. The timeline and the measurements keep their first
+entry and thin the rest. The Runner and the command line keep them alike.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 COLUMNS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "value", "seconds")
 
@@ -72,3 +75,42 @@ class Timeline:
         if len(self.frames) > self.capacity:
             # keep the first frame (where it all began) and every other one after it, and the newest
             self.frames = [self.frames[0]] + self.frames[2:-1:2] + [self.frames[-1]]
+
+
+MAX_MEASUREMENTS = 400   # quality measurements a run keeps
+
+
+def add_measurement(metrics: list, step: int, values: dict, capacity: int = MAX_MEASUREMENTS) -> None:
+    """Append (step, values) to a run's measurements; past capacity, keep the first and every other one after it."""
+    metrics.append((step, values))
+    if len(metrics) > capacity:
+        metrics[:] = metrics[:1] + metrics[2::2]
+
+
+@dataclass
+class Records:
+    """What a run records besides its weights, as a checkpoint keeps it and a resume restores it (the Runner
+    and the command line alike): the loss curve, the live changes, the quality measurements, the timeline of
+    sample grids, and the training time they reached."""
+    curve: Curve = field(default_factory=Curve)
+    events: list = field(default_factory=list)       # Event
+    metrics: list = field(default_factory=list)      # (step, {metric: value})
+    timeline: Timeline = field(default_factory=Timeline)
+    seconds: float = 0.0
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> "Records":
+        """From a checkpoint payload that checkpoint.load_checkpoint has checked; checkpoints written before
+        the measurements and the timeline were kept (issue 13) have neither, and start them afresh."""
+        r = cls()
+        r.curve.load_state_dict(payload["history"])
+        r.events = [Event(*e) for e in payload.get("events", [])]
+        for step, values in payload.get("metrics", []):
+            add_measurement(r.metrics, step, dict(values))
+        for f in payload.get("timeline", []):
+            picture = np.asarray(f["picture"].numpy())
+            picture.setflags(write=False)   # snapshots stay immutable
+            r.timeline.add(Frame(f["step"], f["seconds"], picture))
+        r.seconds = max([row[-1] for row in r.curve.rows[-1:]] + [f.seconds for f in r.timeline.frames[-1:]],
+                        default=0.0)
+        return r

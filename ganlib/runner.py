@@ -25,18 +25,17 @@ from .checkpoint import load_checkpoint, make_payload, restore_trainer, save_che
 from .config import LIVE_FIELDS, TrainConfig, coerce
 from .device import set_threads
 from .errors import DatasetError
-from .grid import frozen, make_grid
-from .history import Curve, Event, Frame, Timeline
+from .history import MAX_MEASUREMENTS, Curve, Event, Frame, Records, Timeline, add_measurement
 from .lastgood import LastGood
-from .metrics import evaluator_for, fid_floor
-from .samples import real_picture
+from .metrics import evaluator_for
+from .samples import fake_picture, real_picture
 from .snapshot import Snapshot
 from .state import ENDED, Problem, Reason, Status
 from .trainer import Trainer
 
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
 MAX_EVENTS = 500
-MAX_METRICS = 400
+MAX_METRICS = MAX_MEASUREMENTS
 THREAD_NAME = "ganlib-runner"
 AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 CALL_TIMEOUT_S = 120.0
@@ -150,6 +149,13 @@ class Runner:
         with self._cv:
             return self._snap
 
+    @property
+    def settings(self) -> TrainConfig:
+        """The config in force from the next step on: the run's, with every live change update() accepted
+        (a snapshot shows a change only once the run's thread has applied it)."""
+        with self._cv:
+            return self._wanted
+
     def wait(self, predicate: Callable[[Snapshot], bool], timeout: float) -> Snapshot:
         """The first snapshot for which predicate holds, or the latest one when `timeout` seconds pass first."""
         with self._cv:
@@ -213,10 +219,10 @@ class Runner:
                 trainer = Trainer(self._cfg, data_paths=data_paths)
             if payload is not None:
                 restore_trainer(trainer, payload)
-                self._curve.load_state_dict(payload["history"])
-                self._events.extend(Event(*e) for e in payload.get("events", []))
+                self._restore_records(payload)
             if evaluator == AUTO:
-                evaluator, self._fid_floor = evaluator_for(trainer), fid_floor(trainer.cfg)
+                evaluator = evaluator_for(trainer)
+                self._fid_floor = evaluator.floor()   # on the run's own data: a folder of images has its own
         except Exception as e:  # bad data, a model that does not fit, a device that is not there
             reason = Reason.DATA_ERROR if isinstance(e, DatasetError) else Reason.ERROR
             self._set(Status.FAILED, reason, Problem(type(e).__name__, message=str(e)))
@@ -224,9 +230,18 @@ class Runner:
         self._trainer, self._evaluator = trainer, evaluator
         self._last_good = LastGood(trainer)
         self._real = real_picture(trainer.data)
-        self._take_frame()
+        if not self._timeline.frames or self._timeline.frames[-1].step != trainer.step_count:
+            self._take_frame()
         self._set(Status.IDLE, Reason.NONE)
         return True
+
+    def _restore_records(self, payload: dict) -> None:
+        """A checkpoint's curves, live changes, quality measurements and sample timeline, and the training time
+        they reached, so that its clock and charts go on from there."""
+        records = Records.from_payload(payload)
+        self._curve, self._timeline, self._elapsed = records.curve, records.timeline, records.seconds
+        self._events.extend(records.events)
+        self._metrics.extend(records.metrics)
 
     def _loop(self) -> None:
         while self._status not in ENDED:
@@ -333,22 +348,17 @@ class Runner:
             values = self._evaluator(self._trainer)
         except Exception as e:  # a broken metric must not end the run
             values = {"error": f"{type(e).__name__}: {e}"}
-        self._metrics.append((step, values))
-        if len(self._metrics) > MAX_METRICS:  # thin the old ones, keep the first
-            self._metrics[:] = self._metrics[:1] + self._metrics[2::2]
+        add_measurement(self._metrics, step, values, MAX_METRICS)
 
     def _take_frame(self) -> None:
-        t = self._trainer
-        samples = t.generate(t.fixed_z)
-        picture = make_grid(samples) if t.data.kind == "image" else samples.numpy()
-        self._timeline.add(Frame(t.step_count, self._elapsed, frozen(picture)))
+        self._timeline.add(Frame(self._trainer.step_count, self._elapsed, fake_picture(self._trainer)))
 
     def _payload(self, t: Trainer) -> dict:
         frames = self._timeline.frames
         picture = frames[-1].picture if frames and t.data.kind == "image" else None
         events = [(e.step, e.field, e.old, e.new) for e in self._events]
         return make_payload(t.cfg, t.data.shape, copy.deepcopy(t.state_dict()), self._curve.state_dict(),
-                            events, self.preset, picture)
+                            events, self.preset, picture, metrics=self._metrics, frames=frames)
 
     def _set(self, status: Status, reason: Reason, problem: Problem | None = None) -> None:
         was, self._status, self._reason, self._problem = self._status, status, reason, problem

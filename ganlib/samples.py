@@ -1,4 +1,4 @@
-"""Real samples to show beside G's: an image grid like the fixed-z grid, or a cloud of points."""
+"""G's samples from the fixed z, and real samples to show beside them: an image grid, or a cloud of points."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,3 +17,10 @@ def real_picture(data: Dataset, seed: int = 0) -> np.ndarray:
     return frozen(data.sample(REAL_POINTS, seed).numpy())
 
 
+
+
+def fake_picture(trainer) -> np.ndarray:
+    """G's samples from the trainer's fixed z, as a frame of the timeline keeps them: an H x W x C uint8 grid,
+    or N x D points (read-only)."""
+    samples = trainer.generate(trainer.fixed_z)
+    return frozen(make_grid(samples) if trainer.data.kind == "image" else samples.numpy())

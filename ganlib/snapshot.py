@@ -34,7 +34,8 @@ class Snapshot:
     timeline: tuple[Frame, ...] = ()
     metrics: tuple[tuple[int, dict], ...] = ()     # (step, {name: value}) from the evaluator
     real: Any = None                   # read-only real samples to show beside G's (a grid, or points)
-    fid_floor: float | None = None     # real-vs-real Fréchet distance, where the data has one
+    fid_floor: float | None = None     # what real samples score on the run's distance (fid, energy or
+                                       # feature_fd: metrics.Evaluator.floor), where it has one
     problem: Problem | None = None     # with Reason.NAN, ERROR or DATA_ERROR
     preset: str = ""
 

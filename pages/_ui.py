@@ -6,12 +6,11 @@ the pages explicitly with st.navigation anyway.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import streamlit as st
 
 from ganlib.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
-from ganlib.controls import apply_live, check
+from ganlib.controls import apply_live, check, in_force
 from ganlib.describe import exact_number, fraction_done, load_line, progress_line, status_word
 from ganlib.runs import CODE_FORMAT, Limits, Runs
 from ganlib.visitor import Visitor
@@ -98,7 +97,21 @@ def live_change(run_id: str, name: str, key: str) -> None:
     kept every run ever started alive, ~20 MB each (bench/churn.py)."""
     runner = visitor().runner
     if runner is not None and runner.run_id == run_id:
-        st.session_state["live_error"] = apply_live(runner, name, st.session_state[key])
+        st.session_state["live_error"] = error = apply_live(runner, name, st.session_state[key])
+        if error:   # the old value goes on: the box shows it again, not the refused one (live_input)
+            st.session_state[key] = in_force(runner, name)
+
+
+def live_input(f: dataclasses.Field, run_id: str, value, locked: bool = False):
+    """The box of a live field (lr_g, lr_d, d_steps, epochs) of run `run_id`, showing `value` at first.
+
+    Its value lives in the session state, not in a value= argument, so that live_change can put the value in
+    force back when a change is refused (a box drawn with value= would keep the refused text)."""
+    key = f"live.{run_id}.{f.name}"
+    st.session_state.setdefault(key, exact_number(value))
+    return st.text_input(f"{f.name} 🔒" if locked else f.name, key=key, disabled=locked,
+                         help=f.metadata["help"] + (" (🔒 locked by the lesson)" if locked else ""),
+                         on_change=live_change, args=(run_id, f.name, key))
 
 
 def refresh_every(snap) -> float | None:
@@ -138,16 +151,11 @@ def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **e
         return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, **kw)
     if isinstance(value, bool):
         return st.toggle(label, value=value, **kw)
-    if isinstance(value, float) and m["lo"] and m["hi"] / m["lo"] >= 1e3:
-        # rates span decades: typed as text ("2e-4", "0.001"); ganlib.config.coerce parses it. Exact, not
-        # rounded: the form hands on what it shows, and a lesson's 1.25e-4 must stay 1.25e-4
+    if isinstance(value, (int, float)):
+        # numbers are typed as text ("2e-4", "64") and read by ganlib.config.coerce, which names the field and
+        # what it allows when the text is not such a number. A number box read "1e9" as 1 and "0.5x" as 0.5,
+        # silently; and exact, not rounded: the form hands on what it shows (a lesson's 1.25e-4 stays 1.25e-4)
         return st.text_input(label, value=exact_number(value), **kw)
-    if isinstance(value, float):
-        step = 10 ** math.floor(math.log10((m["hi"] - m["lo"]) / 100))
-        return st.number_input(label, value=value, step=float(step), format="%g", **kw)
-    if isinstance(value, int):
-        # no min/max on purpose: an out-of-range value gets validate()'s message instead of a silent clamp
-        return st.number_input(label, value=value, step=1, **kw)
     return st.text_input(label, value=value, **kw)
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from ganlib import LatentModel
 from ganlib import explorer as ex
 from ganlib.charts.latent import toy_figure
-from ganlib.grid import enlarge
+from ganlib.grid import enlarge, whole_scale
 from ganlib.uploads import shown, uploaded_checkpoint
 from pages._ui import set_state, use_app_navigation, visitor
 
@@ -135,8 +135,14 @@ def walk_section(model: LatentModel) -> None:
     method = st.radio("Path", ("slerp", "lerp"), horizontal=True, key="ex_method")
     t = st.slider("Frame along the path", 1, frames, 1, key=f"ex_t{frames}") - 1  # 1-based like the caption
     show(model.pictures(ex.walk(a, b, frames, method)[t:t + 1])[0], f"frame {t + 1} of {frames}")
-    st.download_button(f"Download the walk as a GIF (32 frames, {method})", file_name="latent-walk.gif",
-                       mime="image/gif", on_click="ignore", data=lambda: ex.walk_gif(model, a, b, method))
+    side = max(model.shape[1:])
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    size = left.selectbox("GIF size (pixels, at least)", ex.GIF_SIZES, key="ex_gif_size")
+    scale = whole_scale(side, size)
+    right.download_button(f"Download the walk as a GIF (32 frames, {method}, {side * scale} x {side * scale} px)",
+                          file_name="latent-walk.gif", mime="image/gif", on_click="ignore",
+                          data=lambda: ex.walk_gif(model, a, b, method, size=size))
+    right.caption(f"{side} x {side} pictures enlarged {scale} times, with crisp pixels")
 
 
 @st.fragment

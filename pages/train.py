@@ -12,8 +12,7 @@ from ganlib.presets import describe
 from ganlib.state import Status
 from pages._lesson import banner, fields_of, follow_link, link_panel
 from pages._live import presenter_on, run_view
-from pages._ui import (config_form, field_input, live_change, refresh_every, runs, share_box, use_app_navigation,
-                       visitor)
+from pages._ui import config_form, live_input, refresh_every, runs, share_box, use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -41,14 +40,20 @@ def setup(s, snap):
 
 
 def live_controls(snap, locked=frozenset(), hidden=frozenset()):
-    st.markdown("**Change while it trains** " + ("(to train longer: raise epochs, then press Resume)"
-                if snap.status is Status.FINISHED else "(applies at the next step; a dotted line marks it on the chart)"))
-    live = [f for f in fields() if f.name in LIVE_FIELDS and f.name not in hidden]  # a lesson's locks hold here too
-    for col, f in zip(st.columns(max(len(live), 1)), live):
-        key = f"live.{snap.run_id}.{f.name}"
+    """The current run's live fields. While the run can go on, all of them, and no new-run form; once it has
+    used its epoch budget, the form for a new run is the page's main form, and this run keeps only its epochs
+    box, titled for what it does: a new user saw two lr_g boxes and could not tell which run each one changed,
+    and epochs is all a finished run needs to go on (raised, the run is active again and gets them all back)."""
+    if snap.is_active:
+        st.markdown("**Change while it trains** (applies at the next step; a dotted line marks it on the chart)")
+        names = LIVE_FIELDS
+    else:
+        st.markdown("**Train this run longer**: raise its epochs, then press Resume")
+        names = ("epochs",)
+    live = [f for f in fields() if f.name in names and f.name not in hidden]  # a lesson's locks hold here too
+    for col, f in zip(st.columns(max(len(LIVE_FIELDS), 1)), live):
         with col:
-            field_input(f, getattr(snap.config, f.name), key, f.name in locked,
-                        on_change=live_change, args=(snap.run_id, f.name, key))
+            live_input(f, snap.run_id, getattr(snap.config, f.name), f.name in locked)
     if st.session_state.get("live_error"):
         st.error(st.session_state["live_error"])
 

@@ -69,6 +69,14 @@ def evil_files(good_bytes: bytes) -> dict[str, tuple[bytes, str]]:
         "history-nan": (_changed(good, lambda p: p["history"]["rows"].append([1, float("nan"), 0, 0, 0, 0, 0])),
                         "bad loss history"),
         "events-bad": (_changed(good, lambda p: p.__setitem__("events", [[0, "seed", 1, 2]])), "bad live-change"),
+        # the quality history and the sample timeline a resume restores (issue 13)
+        "metrics-nan": (_changed(good, lambda p: p.__setitem__("metrics", [[1, {"fid": float("nan")}]])),
+                        "bad quality history"),
+        "timeline-bomb": (_changed(good, lambda p: p.__setitem__("timeline", [
+            {"step": 0, "seconds": 0.0, "picture": torch.zeros(1, dtype=torch.uint8).expand(16000, 16000, 3)}])),
+            "bad sample timeline"),
+        "timeline-nan": (_changed(good, lambda p: p.__setitem__("timeline", [
+            {"step": 0, "seconds": 0.0, "picture": torch.full((64, 2), float("nan"))}])), "bad sample timeline"),
         "shape-huge": (_changed(good, lambda p: p.__setitem__("shape", [3, 100000, 100000])), "bad data shape"),
         "weights-misfit": (_changed(good, lambda p: p["config"].__setitem__("g_width", 2048)), "do not fit"),
         "config-bad": (_changed(good, lambda p: p["config"].__setitem__("lr_g", float("nan"))), "bad config"),

@@ -49,9 +49,9 @@ def test_a_lesson_link_sets_up_its_run_with_locked_and_hidden_fields(opened):
     assert at.selectbox(key="preset").value == "ring8" and at.selectbox(key="preset").disabled
     lr_g = at.text_input(key="cfg.ring8.lr_g")
     assert lr_g.value == "5e-4" and not lr_g.disabled
-    assert at.number_input(key="cfg.ring8.seed").value == 3
-    locked = at.number_input(key="cfg.ring8.batch_size")
-    assert locked.disabled and "🔒" in locked.label and locked.value == 256
+    assert at.text_input(key="cfg.ring8.seed").value == "3"
+    locked = at.text_input(key="cfg.ring8.batch_size")
+    assert locked.disabled and "🔒" in locked.label and locked.value == "256"
     assert keys_of(at, "model") == []                          # hidden: not drawn at all
     assert "A lesson: preset ring8" in at.info[0].value
     # ready to Start: a step runs the lesson's config (the hidden model included)
@@ -82,7 +82,7 @@ def test_a_tampered_link_shows_the_defaults_and_says_why(opened, tampered, messa
     assert len(at.warning) == 1 and message in at.warning[0].value and "not used" in at.warning[0].value
     assert at.selectbox(key="preset").value == DEFAULT_PRESET and not at.selectbox(key="preset").disabled
     assert at.text_input(key=f"cfg.{DEFAULT_PRESET}.lr_g").value == exact_number(preset(DEFAULT_PRESET).lr_g)
-    assert not any(w.disabled for w in at.number_input)        # nothing locked
+    assert not any(w.disabled for w in at.text_input)          # nothing locked
     assert keys_of(at, "model")                                 # nothing hidden
 
 
@@ -100,7 +100,7 @@ def test_the_lesson_stays_in_the_url_and_other_keys_stay_too(opened):
 def test_leaving_the_lesson_unlocks_and_takes_only_its_keys_out_of_the_url(opened):
     at = opened({**LESSON, **OTHERS})
     at.button(key="lesson.leave").click().run()
-    assert not at.number_input(key="cfg.ring8.batch_size").disabled and keys_of(at, "model")
+    assert not at.text_input(key="cfg.ring8.batch_size").disabled and keys_of(at, "model")
     assert at.text_input(key="cfg.ring8.lr_g").value == "5e-4"     # the values stay
     assert dict(at.query_params) == OTHERS
 
@@ -117,5 +117,5 @@ def test_the_teacher_gets_a_link_that_opens_the_same_setup(opened):
     student = opened(urllib.parse.parse_qs(url[1:]))
     assert student.text_input(key="cfg.ring8.lr_g").value == "1.25e-4"
     assert not student.text_input(key="cfg.ring8.lr_d").disabled
-    assert student.number_input(key="cfg.ring8.batch_size").disabled
+    assert student.text_input(key="cfg.ring8.batch_size").disabled
     assert student.code[0].value == url                         # the student's link is the teacher's

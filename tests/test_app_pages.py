@@ -123,7 +123,10 @@ def test_explorer_on_a_checkpoint_moves_the_image_with_a_slider(at):
     _ok(at.button(key="ex_pick_a105").click().run())   # a candidate becomes endpoint A
     assert at.number_input(key="ex_a").value == 105
     _ok(at.slider(key="ex_t8").set_value(4).run())
-    assert any(b.label.startswith("Download the walk") for b in at.get("download_button"))
+    assert any(b.label.startswith("Download the walk") and "280 x 280 px" in b.label for b in at.get("download_button"))
+    assert at.selectbox(key="ex_gif_size").options == ["256", "384", "512"]
+    _ok(at.selectbox(key="ex_gif_size").set_value(512).run())   # 28 x 28 digits, 19 times: at least 512
+    assert any("532 x 532 px" in b.label for b in at.get("download_button"))
 
 
 def test_explorer_maps_a_toy_checkpoint(at):

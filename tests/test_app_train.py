@@ -54,7 +54,7 @@ def test_choosing_a_preset_fills_the_form(at):
     choose(at, "seed-mlp")
     assert at.selectbox(key="cfg.seed-mlp.model").value == "mlp"
     assert at.text_input(key="cfg.seed-mlp.lr_g").value == "2e-4"
-    assert at.number_input(key="cfg.seed-mlp.batch_size").value == 64
+    assert at.text_input(key="cfg.seed-mlp.batch_size").value == "64"
     assert any("classic PyTorch text" in c.value for c in at.caption)
 
 
@@ -71,7 +71,7 @@ def test_step_advances_the_runner(at):
 
 def test_slider_scrubs_back_through_frames(at):
     choose(at, "ring8")
-    at.number_input(key="cfg.ring8.sample_every").set_value(1).run()
+    at.text_input(key="cfg.ring8.sample_every").set_value("1").run()
     press(at, "Step")
     press(at, "Step")
     slider = at.select_slider[0]
@@ -112,7 +112,7 @@ def test_a_reset_run_is_freed(at):
 
     before = weakref.WeakSet(runners())
     choose(at, "ring8")
-    at.number_input(key="cfg.ring8.sample_every").set_value(1).run()
+    at.text_input(key="cfg.ring8.sample_every").set_value("1").run()
     press(at, "Step")
     press(at, "Step")
     at.select_slider[0].set_value(0).run()   # the frame slider
@@ -140,17 +140,45 @@ def test_live_lr_change_is_recorded_as_an_event(at):
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "lr_g 1e-3 → 0.01" in [a.get("text") for a in spec["layout"]["annotations"]]
     next(t for t in at.text_input if t.key.endswith(".lr_d")).set_value("2").run()
-    assert "lr_d: must be between" in at.error[0].value
+    assert "lr_d: must be between" in at.error[0].value and "lr_d stays 1e-3" in at.error[0].value
+    # the refused value does not stay in the box while the old one is used: the box shows the value in force
+    assert next(t for t in at.text_input if t.key.endswith(".lr_d")).value == "1e-3"
+    assert not at.exception
+
+
+def test_after_a_run_finishes_one_lr_g_box_and_its_epochs_to_train_longer(at):
+    """A finished run showed two lr_g boxes, its live one and the new-run form's; now it keeps its epochs only."""
+    choose(at, "ring8")
+    at.text_input(key="cfg.ring8.batch_size").set_value("4096").run()   # 2 steps an epoch
+    at.text_input(key="cfg.ring8.epochs").set_value("1").run()
+    press(at, "Start")
+    deadline = time.monotonic() + 30
+    while "finished" not in at.sidebar.markdown[0].value and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    assert "finished" in at.sidebar.markdown[0].value
+    boxes = lambda name: [t.key for t in at.text_input if t.key.endswith("." + name)]   # noqa: E731
+    assert boxes("lr_g") == ["cfg.ring8.lr_g"]                         # the new run's, only
+    live_epochs = [k for k in boxes("epochs") if k.startswith("live.")]
+    assert len(live_epochs) == 1 and any("Train this run longer" in m.value for m in at.markdown)
+    assert "Train this run longer" in at.success[0].value              # the status says where
+    at.text_input(key=live_epochs[0]).set_value("3").run()             # raised: the run can go on
+    assert enabled(at)["Resume"] and not at.exception
+    assert [k for k in boxes("lr_g")] == [live_epochs[0].replace("epochs", "lr_g")]   # live, and no form
 
 
 @pytest.mark.parametrize("key, bad, message", [
     ("cfg.seed-mlp.lr_g", "0", "lr_g: must be between 1e-06 and 1"),
-    ("cfg.seed-mlp.batch_size", 0, "batch_size: must be between 1 and 4096"),
+    ("cfg.seed-mlp.batch_size", "0", "batch_size: must be between 1 and 4096"),
+    # a number box read "1e9" as 1, silently: typed as text, every value that is not taken as typed is named
+    ("cfg.seed-mlp.batch_size", "1e9", "batch_size: must be between 1 and 4096; got 1000000000"),
+    ("cfg.seed-mlp.batch_size", "64.5", "batch_size: expected a whole number from 1 to 4096, got '64.5'"),
+    ("cfg.seed-mlp.seed", "7x", "seed: expected a whole number from 0 to 2147483647, got '7x'"),
+    ("cfg.seed-mlp.d_dropout", "0.5.5", "d_dropout: expected a number from 0 to 0.9, got '0.5.5'"),
 ])
 def test_invalid_value_shows_its_error_and_blocks_start(at, key, bad, message):
     choose(at, "seed-mlp")
-    widget = at.text_input(key=key) if key.endswith("lr_g") else at.number_input(key=key)
-    widget.set_value(bad).run()
+    at.text_input(key=key).set_value(bad).run()
     assert any(message in e.value for e in at.error)
     assert not enabled(at)["Start"] and not enabled(at)["Step"]
     assert "No run yet" in at.sidebar.caption[0].value

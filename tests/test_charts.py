@@ -29,6 +29,30 @@ def test_quality_chart_title_states_the_latest_measurement():
     assert 500 in fig.layout.yaxis.tickvals and fig.layout.yaxis.type == "log"
 
 
+@pytest.mark.parametrize("name, label, dataset", [
+    ("energy", "energy distance to real points", "spiral"),
+    ("feature_fd", "Fréchet distance on random features", "folder"),
+])
+def test_the_spiral_moons_and_own_images_distances_are_labelled_with_their_floor(name, label, dataset):
+    """Each distance is named for what it is, on a log axis whose small ticks read as numbers, with its
+    real-vs-real floor as the dashed line; the note under the chart says what was measured."""
+    from ganlib import TrainConfig
+    from ganlib.describe import quality_note
+    metrics = [(200, {name: 0.5}), (400, {name: 0.0123})]
+    fig = quality_figure(metrics, 0.0014)
+    trace = fig.data[0]
+    assert trace.name.startswith(label) and "lower is better" in trace.name and list(trace.y) == [0.5, 0.0123]
+    assert fig.layout.yaxis.type == "log" and 0.01 in fig.layout.yaxis.tickvals
+    assert fig.layout.yaxis.exponentformat == "none"                          # 0.01, not "10m"
+    assert [s.y0 for s in fig.layout.shapes if s.line.dash == "dash"] == [0.0014]
+    assert any(a.text == "real vs real" and a.y == pytest.approx(math.log10(0.0014)) for a in fig.layout.annotations)
+    assert latest_text(metrics, 0.0014).startswith(f"step 400: {label.split(' to ')[0]} 0.012 (8.8x real vs real)")
+    cfg = TrainConfig(dataset=dataset, data_path="mine/data/x.zip", model="toy-mlp" if dataset == "spiral" else "mlp")
+    note = quality_note(cfg, metrics)
+    assert ("Energy distance" if name == "energy" else "Fréchet distance on random features") in note
+    assert "dashed line" in note and "A chart of sample quality appears" in quality_note(cfg, [])
+
+
 def test_quality_text_for_points_and_1d():
     assert latest_text([(10, {"modes_covered": 8, "n_modes": 8, "high_quality": 0.956})]) == \
         "step 10: 8 of 8 modes, 96% high quality"

@@ -10,8 +10,12 @@ import torch
 from ganlib import (CheckpointError, Dataset, LatentModel, Runner, Trainer, load_checkpoint, preset,
                     save_checkpoint, trainer_from_checkpoint)
 from ganlib.state import Status
-from ganlib.checkpoint import FORMAT, VERSION, build_generator, make_payload, restore_trainer, summary
+from ganlib.checkpoint import FORMAT, TIMELINE_BYTES, VERSION, build_generator, make_payload, restore_trainer, summary
+from ganlib.grid import make_grid
+from ganlib.history import Frame
 from ganlib.library import checkpoint_path
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 
@@ -242,6 +246,65 @@ def test_latent_model_round_trip_images_with_ema(tmp_path, images):
     assert pics.shape == (5, 28, 28, 1) and pics.dtype == np.uint8
 
 
+def _timeline_payload(t, n_frames, **kw):
+    frames = [Frame(i, 0.5 * i, make_grid(t.generate(t.fixed_z))) for i in range(n_frames)]
+    return payload_of(t, frames=frames, **kw)
+
+
+def test_the_timeline_is_kept_as_uint8_grids_and_thinned_to_its_budget(images):
+    t = trained(preset("seed-mlp").replace(batch_size=16), images, steps=1)
+    p = _timeline_payload(t, 60)     # 60 grids of 242 x 242 digits: 3.5 MB, within the budget
+    assert len(p["timeline"]) == 60 and all(f["picture"].dtype == torch.uint8 for f in p["timeline"])
+    assert tuple(p["timeline"][0]["picture"].shape) == (242, 242, 1)
+    kept = [f["step"] for f in make_payload(t.cfg, t.data.shape, t.state_dict(),
+                                            frames=[Frame(i, 0.0, np.zeros((530, 530, 3), np.uint8))
+                                                    for i in range(60)])["timeline"]]
+    assert kept[0] == 0 and kept[-1] == 59 and len(kept) * 530 * 530 * 3 <= TIMELINE_BYTES   # 64 x 64 RGB grids
+    assert kept == sorted(kept) and len(kept) >= 4
+
+
+@pytest.mark.parametrize("timeline, metrics", [
+    ([{"step": 0, "seconds": 0.0, "picture": torch.zeros(241, 242, 1, dtype=torch.uint8)}], []),   # not its grid
+    ([{"step": 0, "seconds": 0.0, "picture": torch.zeros(242, 242, 1)}], []),                       # not uint8
+    ([{"step": 0, "seconds": -1.0, "picture": torch.zeros(242, 242, 1, dtype=torch.uint8)}], []),
+    ([{"step": 2, "seconds": 0.0, "picture": torch.zeros(242, 242, 1, dtype=torch.uint8)},
+      {"step": 1, "seconds": 0.0, "picture": torch.zeros(242, 242, 1, dtype=torch.uint8)}], []),    # out of order
+    ([{"step": 0, "seconds": 0.0, "picture": torch.zeros(242, 242, 1, dtype=torch.uint8)}] * 61, []),
+    ("frames", []),
+    ([], [[5, {"fid": 1.0}], [1, {"fid": 2.0}]]),
+    ([], [[1, {"fid": float("inf")}]]),
+    ([], [[1, {"class_histogram": [0.1] * 65}]]),
+    ([], [[1, {"error": "x" * 501}]]),
+    ([], [[1, {k: 1.0 for k in map(str, range(33))}]]),
+    ([], [[-1, {}]]),
+    ([], [[1, {}]] * 1001),
+])
+def test_a_bad_timeline_or_quality_history_is_refused(images, tmp_path, timeline, metrics):
+    t = trained(preset("seed-mlp").replace(batch_size=16), images, steps=1)
+    p = payload_of(t)
+    p["timeline"], p["metrics"] = timeline, metrics
+    path = save_checkpoint(str(tmp_path / "bad.pt"), p)
+    with pytest.raises(CheckpointError, match="bad sample timeline" if timeline else "bad quality history"):
+        load_checkpoint(path)
+
+
+def test_a_checkpoint_without_quality_history_or_timeline_still_loads_and_resumes(images, tmp_path):
+    """Checkpoints written before issue 13 (the shipped ones too) have neither: they load as before."""
+    t = trained(preset("seed-mlp").replace(batch_size=16), images, steps=2)
+    p = payload_of(t)
+    del p["metrics"], p["timeline"]
+    path = save_checkpoint(str(tmp_path / "old.pt"), p)
+    r = Runner(trainer=Trainer(t.cfg, images), payload=load_checkpoint(path))
+    try:
+        s = r.wait(lambda s: s.status is not Status.LOADING, 60)
+        assert (s.status, s.step, s.metrics) == (Status.IDLE, 2, ())
+        assert [f.step for f in s.timeline] == [2]     # the samples of the loaded G
+    finally:
+        r.close()
+    for shipped in ("pretrained-digits.pt", "pretrained-ring8.pt"):
+        assert "timeline" not in load_checkpoint(os.path.join(ROOT, "checkpoints", shipped))
+
+
 def _step_to(r, step):
     while (s := r.wait(lambda s: s.status is not Status.LOADING, 60)).step < step:
         r.step()
@@ -249,8 +312,8 @@ def _step_to(r, step):
 
 
 def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
-    cfg = preset("seed-mlp").replace(batch_size=16, sample_every=2)
-    r = Runner(trainer=Trainer(cfg, images), preset="seed-mlp")
+    cfg = preset("seed-mlp").replace(batch_size=16, sample_every=2, eval_every=2)
+    r = Runner(trainer=Trainer(cfg, images), preset="seed-mlp", evaluator=lambda t: {"score": float(t.step_count)})
     try:
         _step_to(r, 3)
         r.update(lr_g=1e-4)
@@ -260,6 +323,8 @@ def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
         weights = {k: v.clone() for k, v in r.checkpoint()["trainer"]["G"].items()}
     finally:
         r.close()
+
+    assert before.metrics and len(before.timeline) >= 3
 
     info = summary(path)
     assert (info["name"], info["preset"], info["dataset"], info["step"]) == ("run", "seed-mlp", "digits", 5)
@@ -273,6 +338,11 @@ def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
         assert (s.status, s.step, s.config.lr_g) == (Status.IDLE, 5, 1e-4)
         assert again.preset == "seed-mlp" and s.preset == "seed-mlp"
         assert s.history == before.history
+        # the quality history and the sample timeline come back too (issue 13), frame for frame
+        assert s.metrics == before.metrics and s.elapsed == before.history["seconds"][-1]
+        assert [(f.step, f.seconds) for f in s.timeline] == [(f.step, f.seconds) for f in before.timeline]
+        assert all(np.array_equal(a.picture, b.picture) and a.picture.dtype == np.uint8 and not a.picture.flags.writeable
+                   for a, b in zip(s.timeline, before.timeline))
         assert [(e.step, e.field, e.old, e.new) for e in s.events] == [(3, "lr_g", 2e-4, 1e-4)]
         for k, v in again.checkpoint()["trainer"]["G"].items():
             assert torch.equal(v, weights[k])
@@ -312,7 +382,8 @@ def evil(good_bytes):
 
 
 EVIL = ("step-inf", "step-negative", "batches-nan", "created-yesterday", "created-inf", "picture-16000",
-        "picture-float", "picture-bomb", "many-entries", "history-nan", "events-bad", "shape-huge",
+        "picture-float", "picture-bomb", "many-entries", "history-nan", "events-bad", "metrics-nan",
+        "timeline-bomb", "timeline-nan", "shape-huge",
         "weights-misfit", "config-bad", "legacy-format", "truncated", "text", "other-torch")
 
 

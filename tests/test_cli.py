@@ -1,4 +1,4 @@
-"""python -m ganlib: presets, train, sample, and clean errors (a message, no traceback) for bad arguments.
+"""python -m ganlib: presets, train, resume, sample, and clean errors (a message, no traceback) for bad arguments.
 
 Each command that trains or samples is a fresh Python that imports torch (seconds on a busy
 machine), so the independent commands are started together and their results shared by the tests.
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ganlib import PRESETS, load_checkpoint
 
@@ -47,6 +48,15 @@ ERRORS = {
     "zero-steps": (["train", "--preset", "ring8", "--steps", "0", "--out", "{d}/e6.pt"], ["--steps"]),
     "sample-non-checkpoint": (["sample", "--checkpoint", "{d}/notes.txt", "--out", "{d}/e7.npy"], ["checkpoint"]),
     "no-command": ([], ["required"]),
+    "resume-set-not-live": (["train", "--resume", "{d}/ring8.pt", "--set", "batch_size=8", "--out", "{d}/e8.pt"],
+                            ["--set: batch_size cannot change", "lr_g"]),
+    "resume-and-preset": (["train", "--preset", "ring8", "--resume", "{d}/ring8.pt", "--out", "{d}/e9.pt"],
+                          ["not allowed with"]),
+    "resume-missing": (["train", "--resume", "{d}/nothing.pt", "--out", "{d}/e10.pt"], ["no such file"]),
+}
+LATER_ERRORS = {   # these need a checkpoint the first round writes
+    "resume-budget-used": (["train", "--resume", "{d}/done.pt", "--steps", "3", "--out", "{d}/e11.pt"],
+                           ["--resume", "whole epoch budget (1 epochs, step 2)", "--epochs"]),
 }
 
 
@@ -61,12 +71,22 @@ def results(tmp_path_factory):
         "train-mlp": ["train", "--preset", "seed-mlp", "--set", "batch_size=16", "--set", "lr_g=1e-4",
                       "--steps", "3", "--out", f"{d}/mlp.pt"],
         "dry-run": ["train", "--preset", "ring8", "--dry-run", "--out", f"{d}/dry.pt"],
+        # exact resume: 10 steps, then 5 more, against 15 at once (fast-digits: batch norm, an EMA, fused Adam)
+        "fd-10": ["train", "--preset", "fast-digits", "--set", "sample_every=4", "--steps", "10", "--out", f"{d}/fd10.pt"],
+        "fd-15": ["train", "--preset", "fast-digits", "--set", "sample_every=4", "--steps", "15", "--out", f"{d}/fd15.pt"],
+        "done": ["train", "--preset", "ring8", "--set", "batch_size=4096", "--epochs", "1", "--out", f"{d}/done.pt"],
         **{name: fmt(args) for name, (args, _) in ERRORS.items()},
     }
     res = _run_all(first)
     res.update(_run_all({
         "sample-ring8": ["sample", "--checkpoint", f"{d}/ring8.pt", "--n", "7", "--out", f"{d}/ring8.npy"],
         "sample-mlp": ["sample", "--checkpoint", f"{d}/mlp.pt", "--n", "5", "--seed", "3", "--out", f"{d}/mlp.npy"],
+        "fd-resume": ["train", "--resume", f"{d}/fd10.pt", "--steps", "5", "--set", "lr_g=5e-4", "--out",
+                      f"{d}/fd10+5.pt"],
+        "fd-resume-same": ["train", "--resume", f"{d}/fd10.pt", "--steps", "5", "--out", f"{d}/fd10+5same.pt"],
+        "png-mlp": ["sample", "--checkpoint", f"{d}/mlp.pt", "--n", "9", "--seed", "3", "--out", f"{d}/grid.png"],
+        "png-ring8": ["sample", "--checkpoint", f"{d}/ring8.pt", "--n", "50", "--out", f"{d}/ring8.png"],
+        **{name: fmt(args) for name, (args, _) in LATER_ERRORS.items()},
     }))
     return d, res
 
@@ -118,11 +138,73 @@ def test_dry_run_takes_one_step(results):
     assert load_checkpoint(str(d / "dry.pt"))["trainer"]["step"] == 1
 
 
-@pytest.mark.parametrize("name", list(ERRORS))
+def _flat(x, prefix=""):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from _flat(v, f"{prefix}.{k}")
+    elif isinstance(x, (list, tuple)):
+        for i, v in enumerate(x):
+            yield from _flat(v, f"{prefix}[{i}]")
+    else:
+        yield prefix, x
+
+
+def _same(a, b) -> bool:
+    return torch.equal(a, b) if torch.is_tensor(a) else type(a) is type(b) and a == b
+
+
+def test_a_resumed_run_goes_on_exactly_bit_for_bit(results):
+    """10 steps, then --resume for 5 more, is the 15-step run: every weight, Adam moment, the EMA, batch norm's
+    statistics, the random state and the data order; and the curves, samples and step counts add up."""
+    d, res = results
+    for name in ("fd-10", "fd-15", "fd-resume-same"):
+        ok(res[name])
+    ten, fifteen, resumed = (load_checkpoint(str(d / f)) for f in ("fd10.pt", "fd15.pt", "fd10+5same.pt"))
+    a, b = dict(_flat(resumed["trainer"])), dict(_flat(fifteen["trainer"]))
+    assert a.keys() == b.keys() and len(a) > 50
+    assert [k for k in a if not _same(a[k], b[k])] == []
+    assert resumed["trainer"]["step"] == 15 and resumed["preset"] == "fast-digits"
+    rows = lambda p: [r[:-1] for r in p["history"]["rows"]]   # noqa: E731 (all but the seconds)
+    assert rows(resumed) == rows(fifteen) and [r[0] for r in rows(resumed)] == list(range(1, 16))
+    assert [f["step"] for f in ten["timeline"]] == [0, 4, 8, 10]             # every sample_every, and the last
+    assert [f["step"] for f in resumed["timeline"]] == [0, 4, 8, 10, 12, 15]
+    seconds = [r[-1] for r in resumed["history"]["rows"]]
+    assert seconds == sorted(seconds) and seconds[9] == ten["history"]["rows"][-1][-1]   # its clock goes on
+
+
+def test_resume_takes_live_changes_and_records_them(results):
+    d, res = results
+    assert "step 15" in ok(res["fd-resume"]).stdout
+    p = load_checkpoint(str(d / "fd10+5.pt"))
+    assert p["config"].lr_g == 5e-4 and p["events"] == [[10, "lr_g", 1e-3, 5e-4]]
+    assert all(g["lr"] == 5e-4 for g in p["trainer"]["opt_g"]["param_groups"])
+
+
+def test_sample_writes_a_picture_when_the_name_ends_in_png(results):
+    from PIL import Image
+
+    from ganlib.grid import make_grid
+    d, res = results
+    assert "9 samples as a" in ok(res["png-mlp"]).stdout
+    picture = np.asarray(Image.open(d / "grid.png"))
+    x = torch.from_numpy(np.load(d / "mlp.npy"))                             # --seed 3 as well, 5 of the 9
+    grid = make_grid(torch.cat([x, x[:4]]))                                  # 3 x 3 tiles: the same layout
+    scale = picture.shape[1] // grid.shape[1]
+    assert picture.shape == (grid.shape[0] * scale, grid.shape[1] * scale) and picture.shape[1] >= 512
+    top_left = picture[2 * scale:30 * scale:scale, 2 * scale:30 * scale:scale]   # the first sample, unenlarged
+    assert np.array_equal(top_left, grid[2:30, 2:30, 0])
+    assert np.array_equal(picture[:scale, :scale], np.full((scale, scale), picture[0, 0]))   # crisp pixels
+    ok(res["png-ring8"])
+    points = np.asarray(Image.open(d / "ring8.png").convert("RGB"))
+    assert points.shape[0] == points.shape[1] >= 512
+    assert (points == (255, 127, 14)).all(-1).any() and (points == (170, 170, 170)).all(-1).any()   # G's over real
+
+
+@pytest.mark.parametrize("name", list(ERRORS) + list(LATER_ERRORS))
 def test_bad_arguments_fail_cleanly(results, name):
     d, res = results
     r = res[name]
-    words = ERRORS[name][1]
+    words = {**ERRORS, **LATER_ERRORS}[name][1]
     assert r.returncode != 0
     assert r.stderr.strip(), "no message on stderr"
     assert "Traceback" not in r.stdout + r.stderr
@@ -130,4 +212,4 @@ def test_bad_arguments_fail_cleanly(results, name):
         assert w in r.stderr, (w, r.stderr)
     # and nothing was written
     produced = [f.name for f in d.iterdir() if f.name.startswith("e")]
-    assert not [f for f in produced if f.split(".")[0] in ("e1", "e2", "e3", "e4", "e5", "e6", "e7")]
+    assert not [f for f in produced if f.split(".")[0] in [f"e{i}" for i in range(1, 12)]]

@@ -1,12 +1,13 @@
 """The Train page's rules without a browser: button actions, live changes typed in the form, the progress line."""
 import pytest
 
-from ganlib import controls
+from ganlib import TrainConfig, controls
 
 
 class FakeRunner:
     def __init__(self):
         self.calls = []
+        self.settings = TrainConfig(lr_g=2.5e-4)   # the config in force
 
     def wait(self, predicate, timeout):
         return None
@@ -39,7 +40,8 @@ def test_live_change_that_is_not_a_number_names_the_field_and_changes_nothing():
     r = FakeRunner()
     msg = controls.apply_live(r, "lr_g", "fast")
     assert msg.startswith("lr_g:") and "a number from" in msg
-    assert r.calls == []
+    assert msg.endswith("lr_g stays 2.5e-4.")   # the value in force, which the page puts back in the box
+    assert r.calls == [] and controls.in_force(r, "lr_g") == "2.5e-4" and controls.in_force(r, "epochs") == "10"
 
 
 @pytest.mark.parametrize("label,call", [("Pause", ("pause",)), ("Stop", ("stop",))])

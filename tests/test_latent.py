@@ -115,3 +115,36 @@ def test_strongest_dims_finds_the_dimensions_that_move_g():
     assert strongest_dims(model, torch.zeros(16), k=3) == [3, 9, 12]
     assert strongest_dims(model, torch.zeros(16), k=1) == [9]
     assert len(strongest_dims(model, torch.zeros(16), k=40)) == 16
+
+
+@pytest.mark.parametrize("side, size, scale", [(28, 256, 10), (28, 384, 14), (28, 512, 19), (64, 256, 4), (32, 384, 12)])
+def test_the_walk_gif_is_at_least_the_chosen_size_with_crisp_pixels(side, size, scale):
+    """Each frame of the explorer's GIF is its picture enlarged by whole pixels (checked with np.kron), at least
+    `size` wide: at 4x, a 28 x 28 walk was 112 pixels, a smudge on a slide."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from torch import nn
+
+    from ganlib.explorer import walk, walk_gif
+    from ganlib.latent import LatentModel
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(8, side * side), nn.Tanh(), nn.Unflatten(1, (1, side, side)))
+    model = LatentModel(G, 8, (1, side, side))
+    a, b = torch.randn(8), torch.randn(8)
+    gif = Image.open(io.BytesIO(walk_gif(model, a, b, "slerp", frames=5, size=size)))
+    assert gif.n_frames == 5 and gif.size == (side * scale, side * scale) and side * scale >= size
+    assert side * (scale - 1) < size                                     # the smallest whole scale that reaches it
+    pictures = model.pictures(walk(a, b, 5, "slerp"))
+    for i in range(5):
+        gif.seek(i)
+        expected = np.kron(pictures[i, :, :, 0], np.ones((scale, scale), np.uint8))
+        assert np.array_equal(np.asarray(gif.convert("L")), expected)
+
+
+def test_the_walk_gif_sizes_are_the_explorers_choices():
+    from ganlib.explorer import GIF_SIZES, walk_gif
+    assert GIF_SIZES == (256, 384, 512)
+    with pytest.raises(ValueError, match="^size: one of 256, 384, 512"):
+        walk_gif(None, torch.zeros(2), torch.ones(2), "lerp", size=300)

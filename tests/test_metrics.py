@@ -17,13 +17,16 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import Trainer, preset
+from ganlib import Dataset, TrainConfig, Trainer, preset
+from ganlib.config import DATASETS
 from ganlib.checkpoint import make_payload, save_checkpoint
 from ganlib.data import to_unit
 from ganlib.data.digits import digits
-from ganlib.data.toys import gauss_1d, grid25, ring8, spiral
-from ganlib.metrics import (DEFAULT_EVERY, digit_metrics, evaluate_checkpoint, evaluator_for, fid_from_features,
-                            load_classifier, points_metrics, reference_values)
+from ganlib.data.toys import TOYS, gauss_1d, grid25, moons, ring8, spiral
+from ganlib.metrics import (DEFAULT_EVERY, digit_metrics, energy_floor, evaluate_checkpoint, evaluator_for,
+                            feature_floor, feature_metrics, fid_floor, fid_from_features, image_features,
+                            load_classifier, points_metrics, points_reference, reference_values)
+from ganlib.metrics.energy import N_ENERGY
 from ganlib.metrics.classifier import WEIGHTS, metadata
 from ganlib.metrics.digits import real_accuracy
 
@@ -126,8 +129,102 @@ def test_js_is_near_zero_for_p_data_and_large_otherwise():
     assert points_metrics(torch.full((100, 1), float("nan")), ds)["js"] == pytest.approx(math.log(2), abs=1e-3)
 
 
-def test_no_metric_for_data_without_modes_or_density():
-    assert points_metrics(spiral().sample(100), spiral()) == {}
+# --- spiral and moons: the energy distance; other images: the Fréchet distance on random features --------------
+def _np_energy(x, y):
+    """The energy distance's V-statistic, computed here with numpy from every pairwise distance."""
+    d = lambda a, b: np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)).mean()   # noqa: E731
+    return 2 * d(x, y) - d(x, x) - d(y, y)
+
+
+@pytest.mark.parametrize("make", [spiral, moons])
+def test_the_energy_distance_of_spiral_and_moons_matches_numpy_and_has_a_floor(make):
+    ds = make()
+    ref = ds.sample(N_ENERGY, seed=0).double().numpy()                 # the documented reference
+    g = np.random.default_rng(1)
+    fake = ds.sample(2500, seed=7).numpy() * 0.7 + g.normal(0, 0.05, (2500, 2))   # a G that shrank the data
+    got = points_metrics(torch.as_tensor(fake), ds)
+    assert set(got) == {"energy"}
+    assert got["energy"] == pytest.approx(_np_energy(fake[:N_ENERGY].astype(np.float64), ref), rel=1e-9)
+    floor = energy_floor(ds, 2500)   # of 2,500 real points, the first 1,000 count, as of G's
+    assert floor == pytest.approx(_np_energy(ds.sample(2500, seed=1).double().numpy()[:N_ENERGY], ref), rel=1e-9)
+    assert 0 < floor < 0.005 and got["energy"] > 5 * floor
+    collapsed = points_metrics(torch.zeros(2500, 2), ds)["energy"]    # every point at one place
+    assert collapsed > got["energy"] > floor
+    assert points_reference(ds, 2500)["real"]["energy"] == floor     # `ganlib eval`'s reference is the floor
+
+
+def _np_features(x):
+    """metrics/features.py's documented features, computed here with numpy: a 4 x 4 thumbnail per channel, then
+    16 random 5 x 5 filters (mean 0, length 1, torch.randn with seed 13) at stride 2, ReLU, averaged per quarter."""
+    n, c, s, _ = x.shape
+    thumb = x.reshape(n, c, 4, s // 4, 4, s // 4).mean((3, 5)).reshape(n, -1)
+    w = torch.randn(16, c, 5, 5, generator=torch.Generator().manual_seed(13), dtype=torch.float64).numpy()
+    w = w - w.mean((1, 2, 3), keepdims=True)
+    w = w / np.sqrt((w ** 2).sum((1, 2, 3), keepdims=True))
+    windows = np.lib.stride_tricks.sliding_window_view(x, (5, 5), axis=(2, 3))[:, :, ::2, ::2]   # n c o o 5 5
+    out = np.maximum(np.einsum("ncijkl,fckl->nfij", windows, w.astype(np.float32).astype(np.float64)), 0)
+    o = out.shape[-1]
+    texture = out.reshape(n, 16, 2, o // 2, 2, o // 2).mean((3, 5)).reshape(n, -1)
+    return np.concatenate([thumb, texture], 1)
+
+
+def _np_frechet(a, b):
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    return (np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(ca) + np.trace(cb)
+            - 2 * np.trace(scipy_linalg.sqrtm(ca @ cb).real))
+
+
+@pytest.mark.filterwarnings("ignore:Matrix is singular")   # scipy on the smooth blobs; torch needs no sqrtm
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
+def test_the_random_feature_distance_of_your_own_images_matches_numpy_and_has_a_floor(shape):
+    g = torch.Generator().manual_seed(0)
+    blobs = torch.rand(400, *shape, generator=g).cumsum(-1).cumsum(-2)     # smooth random "photos"
+    images = (blobs / blobs.amax((1, 2, 3), keepdim=True) * 255).to(torch.uint8)
+    data = Dataset("folder", shape, len(images), images=images)
+    real = to_unit(images).double().numpy()
+    feats = image_features(to_unit(images[:50]))
+    assert feats.shape == (50, 16 * shape[0] + 64)
+    assert np.allclose(feats.numpy(), _np_features(real[:50]), atol=1e-5)
+    fake = torch.rand(300, *shape, generator=g) * 2 - 1                      # noise
+    got = feature_metrics(fake, data)
+    expected = _np_frechet(_np_features(fake.double().numpy()), _np_features(real[0::2]))
+    assert got["feature_fd"] == pytest.approx(expected, rel=1e-3)
+    floor = feature_floor(data, n=150)
+    assert 0 < floor < got["feature_fd"] / 20                              # real images score far better
+    assert fid_floor(TrainConfig(dataset="folder", data_path="x.zip", image_size=shape[1]), 150, data) == floor
+
+
+def test_a_live_run_of_spiral_or_of_own_images_draws_its_distance_against_its_floor():
+    from ganlib import Runner
+    from ganlib.runner import AUTO
+    from ganlib.state import Status
+    d = digits()
+    own = Dataset("folder", (1, 28, 28), 400, images=d.images[:400].clone())
+    runs = {"spiral": (Runner(preset("spiral").replace(eval_every=2), evaluator=AUTO), "energy",
+                       energy_floor(spiral(), 2500)),
+            "folder": (Runner(trainer=Trainer(preset("seed-mlp").replace(dataset="folder", data_path="mine/x.zip",
+                                                                         batch_size=16, eval_every=2), own),
+                              evaluator=AUTO), "feature_fd", feature_floor(own))}
+    try:
+        for runner, name, floor in runs.values():
+            runner.wait(lambda s: s.status is not Status.LOADING, 60)
+            for n in (1, 2):
+                runner.step()
+                runner.wait(lambda s: s.step >= n, 60)
+            s = runner.wait(lambda s: s.metrics, 60)
+            assert set(s.metrics[0][1]) == {name} and s.metrics[0][1][name] > floor > 0 and s.fid_floor == floor
+    finally:
+        for runner, _, _ in runs.values():
+            runner.close()
+
+
+def test_every_data_set_has_its_measurement_and_floor():
+    from ganlib.quality import kind_of
+    for name in DATASETS:
+        cfg = TrainConfig(dataset=name, data_path="x.zip", model="toy-mlp" if name in TOYS else "mlp")
+        assert kind_of(cfg) in ("digits", "points", "features"), name
+    assert fid_floor(preset("ring8")) is None and fid_floor(preset("spiral")) == energy_floor(spiral(), 2500)
 
 
 # --- live evaluation and checkpoints -------------------------------------------------------
@@ -141,6 +238,7 @@ def _trained(name, steps, **changes):
 @pytest.mark.parametrize("name,n,keys", [
     ("ring8", None, {"modes_covered", "n_modes", "high_quality", "reverse_kl"}),
     ("gauss-1d", None, {"js"}),
+    ("moons", None, {"energy"}),
     ("fast-digits", 100, {"confident", "classes_covered", "class_kl", "fid", "class_histogram"}),  # EMA + conv G
 ])
 def test_live_value_equals_checkpoint_eval_and_leaves_rng_alone(tmp_path, name, n, keys):
@@ -170,7 +268,7 @@ def test_evaluator_in_a_runner_and_for_data_without_metrics():
         r.close()
     assert [step for step, _ in metrics] == [2, 4]
     assert all(set(v) == {"modes_covered", "n_modes", "high_quality", "reverse_kl"} for _, v in metrics)
-    assert evaluator_for(preset("spiral"))(Trainer(preset("spiral"))) == {}
+    assert set(evaluator_for(preset("spiral"))(Trainer(preset("spiral")))) == {"energy"}
     assert DEFAULT_EVERY == 500
 
 

@@ -67,6 +67,8 @@ def _figures():
                                                          "class_histogram": [0.1] * 10})], fid_real=20.0),
         "quality points": quality.quality_figure([(100, {"modes_covered": 6, "n_modes": 8, "high_quality": 0.8})]),
         "quality 1-D": quality.quality_figure([(100, {"js": 0.05})]),
+        "quality spiral": quality.quality_figure([(100, {"energy": 0.05})], fid_real=0.001),
+        "quality own images": quality.quality_figure([(100, {"feature_fd": 0.5})], fid_real=0.01),
         "quality digits, presenter": quality.quality_figure([(100, {"fid": 80.0, "classes_covered": 7,
                                                                     "class_histogram": [0.1] * 10})], 20.0,
                                                             presenter=True),

@@ -204,6 +204,7 @@ def test_update_while_paused_records_events(make_runner):
     r = make_runner()
     stepped(r, 1)
     r.update(lr_g=5e-4, d_steps=2)
+    assert (r.settings.lr_g, r.settings.d_steps) == (5e-4, 2)   # in force from the next step, before it is applied
     s = until(r, lambda s: len(s.events) == 2, "the changes")
     assert s.config.lr_g == 5e-4 and s.config.d_steps == 2
     assert all(g["lr"] == 5e-4 for g in r.checkpoint()["trainer"]["opt_g"]["param_groups"])
@@ -254,6 +255,7 @@ def test_update_rejects_with_field_name(make_runner, changes, field):
     before = built(r).config
     with pytest.raises(ValueError, match=f"^{field}:"):
         r.update(**changes)
+    assert r.settings == before   # the config in force, which the Train page puts back in a refused box
     s = stepped(r, 1)
     assert s.config == before and s.events == ()  # nothing half-applied at the next step either
 
@@ -501,17 +503,23 @@ def test_copies_and_checkpoint_while_running(make_runner):
 
 
 def test_from_checkpoint_carries_on(make_runner, tmp_path):
-    r = make_runner()
-    stepped(r, 3)
+    r = make_runner(toy(eval_every=2), evaluator=lambda t: {"score": float(t.step_count)})
+    before = stepped(r, 3)
     r.update(lr_g=4e-4)
     until(r, lambda s: s.events, "the change")
     path = r.save(str(tmp_path / "run.pt"))
-    again = make_runner(Runner.from_checkpoint(path) and None) if False else Runner.from_checkpoint(path)
+    again = Runner.from_checkpoint(path, evaluator=lambda t: {"score": float(t.step_count)})
     try:
         s = built(again)
         assert (s.status, s.step, s.config.lr_g) == (Status.IDLE, 3, 4e-4)
         assert s.history["step"] == (1, 2, 3) and [e.field for e in s.events] == ["lr_g"]
+        # the quality history, the samples (points here) and the clock go on from the checkpoint (issue 13)
+        assert s.metrics == before.metrics == ((2, {"score": 2.0}),)
+        assert [f.step for f in s.timeline] == [f.step for f in before.timeline] == [0, 1, 2, 3]
+        assert all(np.array_equal(a.picture, b.picture) for a, b in zip(s.timeline, before.timeline))
+        assert s.elapsed == before.history["seconds"][-1] > 0
         again.start()
-        until(again, lambda s: s.step >= 6, "steps after loading")
+        s = until(again, lambda s: s.step >= 6 and len(s.metrics) >= 2, "steps after loading")
+        assert s.metrics[:2] == ((2, {"score": 2.0}), (4, {"score": 4.0})) and s.history["seconds"][3] > before.history["seconds"][-1]
     finally:
         again.close()

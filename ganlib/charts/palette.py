@@ -34,6 +34,8 @@ METRIC = {
     "modes_covered": "#54278f",
     "high_quality": "#66c2a5",
     "js": "#fdae6b",
+    "energy": "#08306b",       # spiral, moons: the energy distance to real points
+    "feature_fd": "#e6ab02",   # other images: the Fréchet distance on random features
 }
 
 

@@ -1,7 +1,9 @@
 """Figures of sample quality over a run: the metrics curve and the latest class histogram.
 
 Reads the runner's snapshot.metrics, a tuple of (step, {metric: value}); which
-metrics there are depends on the data (see ganlib/metrics/evaluate.py).
+metrics there are depends on the data (see ganlib/metrics/evaluate.py). Each data
+set has at most one distance to real samples (DISTANCES), drawn on a log axis
+with its real-vs-real floor as a dashed line; each is named for what it is.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from .look import QUALITY_HEIGHT, look, present
 # metric -> (label, axis: 1 left / 2 right, log scale on its axis)
 CURVES = {
     "fid": ("Fréchet distance (lower is better)", 1, True),
+    "feature_fd": ("Fréchet distance on random features (lower is better)", 1, True),
+    "energy": ("energy distance to real points (lower is better)", 1, True),
     "classes_covered": ("digit classes covered (of 10)", 2, False),
     "modes_covered": ("modes covered", 1, False),
     "high_quality": ("share of high-quality points", 2, False),
@@ -23,7 +27,9 @@ CURVES = {
 }
 
 
-LOG_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
+# 1-2-5 down to 1e-4: the energy distance and the random-feature distance live well below 1
+LOG_TICKS = [m * 10.0 ** e for e in range(-4, 4) for m in (1, 2, 5)] + [10000]
+DISTANCES = ("fid", "feature_fd", "energy")   # at most one per run; fid_real is its real-vs-real floor
 
 
 def latest_text(metrics, fid_real: float | None = None) -> str:
@@ -32,8 +38,10 @@ def latest_text(metrics, fid_real: float | None = None) -> str:
         return "quality of G's samples"
     step, m = metrics[-1]
     parts = []
-    if "fid" in m:
-        parts.append(f"Fréchet distance {m['fid']:.0f}" + (f" ({m['fid'] / fid_real:.1f}x real vs real)"
+    for name, words in (("fid", "Fréchet distance"), ("feature_fd", "Fréchet distance on random features"),
+                        ("energy", "energy distance")):
+        if m.get(name) is not None:
+            parts.append(f"{words} {_short(m[name])}" + (f" ({m[name] / fid_real:.1f}x real vs real)"
                                                           if fid_real else ""))
     if "classes_covered" in m:
         parts.append(f"{m['classes_covered']} of 10 classes")
@@ -44,6 +52,11 @@ def latest_text(metrics, fid_real: float | None = None) -> str:
     if "js" in m:
         parts.append(f"JS {m['js']:.3f}")
     return f"step {step:,}: " + ", ".join(parts)
+
+
+def _short(v: float) -> str:
+    """108 and 2,785 as they are, 0.0123 as 0.012: the distances span from 1e-3 to 1e3."""
+    return f"{v:,.0f}" if v >= 10 else f"{v:.2g}"
 
 
 def quality_figure(metrics, fid_real: float | None = None, height: int | None = None,
@@ -71,8 +84,9 @@ def quality_figure(metrics, fid_real: float | None = None, height: int | None = 
                           row=1, col=1, secondary_y=axis == 2)
             if log:
                 # plotly's own log ticks read "1000, 5, 2, 100" (5 meaning 500): name every tick in full
-                fig.update_yaxes(type="log", tickvals=LOG_TICKS, row=1, col=1, secondary_y=axis == 2)
-    if fid_real is not None and "fid" in last:
+                fig.update_yaxes(type="log", tickvals=LOG_TICKS, exponentformat="none", row=1, col=1,
+                                 secondary_y=axis == 2)   # 0.001, not plotly's "1m"
+    if fid_real is not None and any(name in last for name in DISTANCES):
         # no annotation_text here: on a log axis plotly puts the line at y but its label at 10**y,
         # which stretched the axis to 1e18 (plotly.py#2580); the label is placed by hand in log units
         fig.add_hline(y=fid_real, line_dash="dash", line_color=palette.REFERENCE, row=1, col=1)

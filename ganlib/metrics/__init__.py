@@ -9,8 +9,12 @@ reference_values() gives the same numbers for real digits, noise and black
 images, so that a GAN's numbers mean something.
 
 Toys: points_metrics(points, dataset) counts mode coverage by the PacGAN
-protocol on ring8 / grid25, and the JS divergence between p_data and p_g on
-gauss-1d.
+protocol on ring8 / grid25, the JS divergence between p_data and p_g on
+gauss-1d, and the energy distance to real points on spiral and moons (energy.py).
+
+Other images (your own, fashion-mnist, cifar10): feature_metrics, a Fréchet
+distance on fixed random features (features.py). Each distance has its
+real-vs-real floor (fid_floor, Evaluator.floor).
 
 Live: Runner(cfg, evaluator=evaluator_for(cfg)) with cfg.eval_every set (the
 default cadence is DEFAULT_EVERY = 500 steps). Offline:
@@ -18,12 +22,14 @@ evaluate_checkpoint(path), i.e. `python -m ganlib eval --checkpoint PATH`.
 """
 from .classifier import ClassifierMissing, DigitClassifier, classify, load_classifier
 from .digits import digit_metrics, reference_values
+from .energy import energy_distance, energy_floor
 from .evaluate import DEFAULT_EVERY, Evaluator, evaluate_checkpoint, evaluator_for, fid_floor
+from .features import feature_floor, feature_metrics, image_features
 from .fid import Gaussian, fid_from_features, frechet_distance
 from .points import modes_metrics, points_metrics, points_reference
 
 __all__ = [
     "ClassifierMissing", "DEFAULT_EVERY", "DigitClassifier", "Evaluator", "Gaussian", "classify",
-    "digit_metrics", "evaluate_checkpoint", "evaluator_for", "fid_floor", "fid_from_features", "frechet_distance",
-    "load_classifier", "modes_metrics", "points_metrics", "points_reference", "reference_values",
+    "digit_metrics", "energy_distance", "energy_floor", "evaluate_checkpoint", "evaluator_for", "feature_floor",
+    "feature_metrics", "fid_floor", "fid_from_features", "frechet_distance", "image_features", "load_classifier", "modes_metrics", "points_metrics", "points_reference", "reference_values",
 ]

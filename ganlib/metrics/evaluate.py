@@ -1,9 +1,12 @@
 """Metrics for a live run (evaluator_for -> Runner(evaluator=...)) and for a checkpoint (evaluate_checkpoint).
 
-What is measured depends on the data set:
+What is measured depends on the data (ganlib.quality.kind_of):
 - digits, mnist (1 x 28 x 28): digit_metrics of 500 samples (digits.py);
-- ring8, grid25: mode coverage of 2,500 samples; gauss-1d: js (points.py);
-- fashion-mnist, cifar10, folder, spiral, moons: nothing yet ({}).
+- ring8, grid25: mode coverage of 2,500 samples; gauss-1d: js; spiral, moons: energy distance (points.py);
+- any other images (folder, fashion-mnist, cifar10): a Fréchet distance on fixed random features of 500
+  samples (features.py).
+Evaluator.floor() is what real samples score on the run's distance (fid, energy or feature_fd) at the same n:
+the dashed line G's curve falls towards.
 
 Samples come from a fixed z (random_z(n, latent_dim, seed=0)), the same z the
 Theory lab and `python -m ganlib eval` use, so a curve moves only when G does,
@@ -11,9 +14,10 @@ and a checkpoint's eval repeats the live value at its step.
 
 Cost and the default cadence: one measurement costs G's forward pass on 500 z
 plus ~20-40 ms for the classifier and the Fréchet distance (digits), or ~2-12 ms
-(toys). Every DEFAULT_EVERY = 500 steps this is < 2% of training time for the
-presets (bench/metric_overhead.py measures it). The first digit measurement in
-a process also classifies the 5,000 real digits once (~0.5 s; cached).
+(toys; ~40 ms for the energy distance's 2 x 2,500^2 pairs). Every DEFAULT_EVERY = 500 steps this is < 2% of
+training time for the presets (bench/metric_overhead.py measures it). The first digit measurement in
+a process also classifies the 5,000 real digits once (~0.5 s; cached); the first of other images computes
+the features of up to 2,500 real ones once per data set.
 """
 from __future__ import annotations
 
@@ -23,25 +27,18 @@ from typing import Callable
 
 import torch
 
+from ..quality import kind_of
 from .digits import N_DIGITS, digit_metrics, reference_values
+from .energy import energy_floor
+from .features import N_IMAGES, feature_floor, feature_metrics
 from .points import N_POINTS, points_metrics, points_reference
 
 DEFAULT_EVERY = 500           # steps between measurements (TrainConfig.eval_every) unless chosen
-DIGIT_DATASETS = ("digits", "mnist")
 GEN_BATCH = 1000              # z per forward pass of G when drawing many samples
 
 
-def kind_of(cfg, shape=None) -> str:
-    """'digits', 'points' or '' (nothing to measure) for a config (and the data's sample shape)."""
-    if cfg.dataset in DIGIT_DATASETS and (shape is None or tuple(shape) == (1, 28, 28)):
-        return "digits"
-    if cfg.dataset in ("ring8", "grid25", "gauss-1d"):
-        return "points"
-    return ""
-
-
 def default_n(kind: str) -> int:
-    return N_DIGITS if kind == "digits" else N_POINTS if kind == "points" else 0
+    return {"digits": N_DIGITS, "points": N_POINTS, "features": N_IMAGES}.get(kind, 0)
 
 
 class Evaluator:
@@ -52,6 +49,7 @@ class Evaluator:
     """
 
     def __init__(self, cfg, data=None, n: int | None = None, seed: int = 0, every: int = DEFAULT_EVERY):
+        self.cfg = cfg
         self.dataset = cfg.dataset
         self.latent_dim = cfg.latent_dim
         self.kind = kind_of(cfg, data.shape if data is not None else None)
@@ -72,9 +70,19 @@ class Evaluator:
             return {}
 
     def data(self, trainer=None):
-        if self._data is None and self.kind == "points":
-            self._data = trainer.data if trainer is not None else _load(self.dataset)
+        if self._data is None and self.kind in ("points", "features"):
+            self._data = trainer.data if trainer is not None else _load(self.cfg)
         return self._data
+
+    def floor(self) -> float | None:
+        """What real samples score on the run's distance at this n (fid, energy or feature_fd): the dashed
+        line of the quality chart; None where the data has no such distance. Never raises (see __call__)."""
+        try:
+            return measured_floor(self.kind, self.n, self.data())
+        except Exception as e:  # noqa: BLE001 - a chart without its floor, rather than a run that fails
+            self.last_error = f"{type(e).__name__}: {e}"
+            warnings.warn(f"metrics: the real-vs-real floor failed: {self.last_error}", RuntimeWarning, stacklevel=2)
+            return None
 
 
 def evaluator_for(trainer_or_cfg, n: int | None = None, seed: int = 0) -> Evaluator:
@@ -84,11 +92,21 @@ def evaluator_for(trainer_or_cfg, n: int | None = None, seed: int = 0) -> Evalua
     return Evaluator(cfg, data, n=n, seed=seed)
 
 
-def fid_floor(cfg, n: int = 0) -> float | None:
-    """Real-vs-real FID at the live sample count: the floor to read a run's FID curve against."""
-    if kind_of(cfg) != "digits":
-        return None
-    return reference_values(n or default_n("digits"))["real"]["fid"]
+def fid_floor(cfg, n: int = 0, data=None) -> float | None:
+    """The real-vs-real value of the run's distance at the live sample count (Evaluator.floor): the floor to
+    read its curve against (digits: the Fréchet distance; spiral, moons: the energy distance; other images:
+    the Fréchet distance on random features); None where the data has none."""
+    return Evaluator(cfg, data, n=n or None).floor()
+
+
+def measured_floor(kind: str, n: int, data=None) -> float | None:
+    if kind == "digits":
+        return reference_values(n)["real"]["fid"]
+    if kind == "features":
+        return feature_floor(data, n)
+    if kind == "points" and data.modes is None and data.density is None:
+        return energy_floor(data, n)
+    return None
 
 
 def measure(kind: str, samples: torch.Tensor, data=None) -> dict:
@@ -97,12 +115,15 @@ def measure(kind: str, samples: torch.Tensor, data=None) -> dict:
         return digit_metrics(x)
     if kind == "points":
         return points_metrics(samples, data)
+    if kind == "features":
+        return feature_metrics(samples, data)
     return {}
 
 
 def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
     """What `python -m ganlib eval --checkpoint PATH` prints: the checkpoint's metrics and reference
-    values at the same n (real digits, noise and black images for digit runs; real points for toys).
+    values at the same n (real digits, noise and black images for digit runs; real points for toys; real
+    images for other images, whose data must be on this machine).
     Plain JSON types only (None where a value is undefined)."""
     from ..checkpoint import build_generator, load_checkpoint
     payload = load_checkpoint(path)
@@ -110,18 +131,17 @@ def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
     kind = kind_of(cfg, shape)
     out = {"checkpoint": path, "preset": payload.get("preset", ""), "dataset": cfg.dataset,
            "model": cfg.model, "step": int(payload["trainer"]["step"])}
-    if not kind:
-        return {**out, "n": 0, "seed": seed, "metrics": {},
-                "note": f"no metrics for dataset {cfg.dataset!r} yet (digits, mnist, ring8, grid25, gauss-1d have them)"}
     n = n or default_n(kind)
     G = build_generator(payload)
     z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
     with torch.inference_mode():
         samples = _generate(lambda zz: G(zz).float(), z)
-    data = _load(cfg.dataset) if kind == "points" else None
+    data = _load(cfg) if kind in ("points", "features") else None
     out.update(n=n, seed=seed, metrics=clean(measure(kind, samples, data)))
     if kind == "points":
         out["reference"] = clean(points_reference(data, n))
+    if kind == "features":
+        out["reference"] = clean({"n": n, "real": {"feature_fd": feature_floor(data, n)}})
     if kind == "digits":
         from .classifier import metadata
         out["reference"] = clean(reference_values(n))
@@ -133,9 +153,9 @@ def _generate(generate: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor)
     return torch.cat([generate(z[i:i + GEN_BATCH]) for i in range(0, len(z), GEN_BATCH)])
 
 
-def _load(name: str):
-    from ..data.toys import TOYS
-    return TOYS[name]()
+def _load(cfg):
+    from ..data import load_dataset
+    return load_dataset(cfg)
 
 
 def clean(value):

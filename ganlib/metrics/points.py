@@ -11,7 +11,8 @@
   Gaussian KDE of the samples and p_data is smoothed by the same kernel, so the
   smoothing cancels out: samples from p_data itself give js ~ 0.001 at 2,500
   samples, instead of the ~0.02 that smoothing only p_g would leave.
-- spiral, moons: no metric yet ({}).
+- spiral, moons (no modes, no closed-form density): energy, the energy distance to real points
+  (energy.py), read against what real points score (points_reference, energy.energy_floor).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import torch
 
 from ..data import Dataset
 from ..theory import js_divergence, mode_coverage
+from .energy import energy_metrics
 
 N_POINTS = 2500       # samples per measurement, as in the PacGAN protocol
 GRID = 2000           # points of the 1-D grid
@@ -40,6 +42,8 @@ def points_metrics(points, dataset: Dataset) -> dict:
         return {"js": js_1d(pts[:, 0], dataset)}
     if dataset.modes is not None and dataset.mode_std > 0:
         return modes_metrics(pts, dataset.modes.numpy(), dataset.mode_std)
+    if dataset.draw is not None:
+        return energy_metrics(torch.from_numpy(pts), dataset)
     return {}
 
 
