@@ -117,11 +117,13 @@ def cmd_train(args) -> int:
             break
         stats = trainer.step()
         if not last_good.after_step(trainer, stats):
-            return _roll_back(args, trainer, last_good, stats)
+            return _roll_back(args, trainer, last_good)
         now = time.perf_counter() - t0
         if now - shown > 0.5 or trainer.done:
             shown = now
             _progress(trainer, stats, now, steps, args.seconds)
+    if not last_good.read():  # the last steps' losses, unread on a GPU (lastgood.py)
+        return _roll_back(args, trainer, last_good)
     print(file=sys.stderr)
     path = _save(args.out, trainer, args.preset, args.compact)
     print(f"wrote {path} (step {trainer.step_count}, epoch {trainer.epoch:.2f}, "
@@ -129,10 +131,9 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _roll_back(args, trainer, last_good, stats) -> int:
+def _roll_back(args, trainer, last_good) -> int:
     """Write the last good state to --out and say what went wrong; the exit status of a NaN run."""
-    bad_step = trainer.step_count  # before the rollback, which resets step_count
-    name, value = last_good.bad_value(stats)
+    bad_step, name, value = last_good.bad  # before the rollback, which forgets it
     good_step = last_good.restore(trainer)
     _save(args.out, trainer, args.preset, args.compact)
     print(f"\nerror: the {name.replace('_', ' ')} became {value} at step {bad_step}; {args.out} holds the "
