@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "folder",
             "ring8", "grid25", "spiral", "moons", "gauss-1d")
-MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "fast", "fast-mlp", "toy-mlp")
+MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "dcgan-classic", "fast", "fast-mlp", "toy-mlp")
 LOSSES = ("bce", "minimax", "lsgan", "wgan-gp", "hinge")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
@@ -36,7 +36,7 @@ class TrainConfig:
     image_size: int = _f(28, "Side of the square images the models make; your own images are resized and cropped to it", "data", choices=(28, 32, 64))
     channels: int = _f(0, "Image channels for your own images: 1 gray, 3 RGB, 0 decides from the files", "data", choices=(0, 1, 3))
     # --- model ---
-    model: str = _f("mlp", "Architecture of G and D", "model", choices=MODELS)
+    model: str = _f("mlp", "Architecture of G and D (dcgan: the TensorFlow tutorial's; dcgan-classic: Radford et al.'s, as pytorch/examples builds it)", "model", choices=MODELS)
     latent_dim: int = _f(100, "Size of the noise vector z that G turns into a sample", "model", lo=1, hi=1024)
     g_width: int = _f(256, "G's hidden units (MLP) or base channels (conv)", "model", lo=4, hi=2048)
     d_width: int = _f(256, "D's hidden units (MLP) or base channels (conv)", "model", lo=4, hi=2048)

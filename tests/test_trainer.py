@@ -18,6 +18,8 @@ SMALL = {
     "keras-convgan": dict(batch_size=8, g_width=16, d_width=16),
     "dcgan-upsample": dict(batch_size=8, g_width=16, d_width=8),
     "tf-dcgan": dict(batch_size=8, g_width=8, d_width=8),
+    "dcgan-cifar10": dict(batch_size=8, g_width=8, d_width=8),
+    "dcgan-64": dict(batch_size=8, g_width=8, d_width=8, data_path="given"),  # the images are given below
 }
 TOY_BATCH = 64
 
