@@ -105,15 +105,15 @@ def _config(args):
 
 def cmd_train(args) -> int:
     from .device import set_threads
+    from .distributed import make_trainer, time_is_up
     from .lastgood import LastGood
-    from .trainer import Trainer
     cfg = _config(args)
     set_threads(cfg.threads)
-    trainer = Trainer(cfg)
+    trainer = make_trainer(cfg)  # under torchrun, one rank of a DDP team (distributed.py)
     steps = 1 if args.dry_run else args.steps
     last_good, t0, shown = LastGood(trainer), time.perf_counter(), 0.0
     while not trainer.done and (steps is None or trainer.step_count < steps):
-        if args.seconds and time.perf_counter() - t0 >= args.seconds:
+        if args.seconds and time_is_up(trainer, time.perf_counter() - t0 >= args.seconds):
             break
         stats = trainer.step()
         if not last_good.after_step(trainer, stats):
@@ -124,10 +124,11 @@ def cmd_train(args) -> int:
             _progress(trainer, stats, now, steps, args.seconds)
     if not last_good.read():  # the last steps' losses, unread on a GPU (lastgood.py)
         return _roll_back(args, trainer, last_good)
-    print(file=sys.stderr)
-    path = _save(args.out, trainer, args.preset, args.compact)
-    print(f"wrote {path} (step {trainer.step_count}, epoch {trainer.epoch:.2f}, "
-          f"{time.perf_counter() - t0:.1f} s)")
+    if trainer.rank == 0:  # under torchrun rank 0 alone writes
+        print(file=sys.stderr)
+        path = _save(args.out, trainer, args.preset, args.compact)
+        print(f"wrote {path} (step {trainer.step_count}, epoch {trainer.epoch:.2f}, "
+              f"{time.perf_counter() - t0:.1f} s, world size {trainer.world_size})")
     return 0
 
 
@@ -135,6 +136,8 @@ def _roll_back(args, trainer, last_good) -> int:
     """Write the last good state to --out and say what went wrong; the exit status of a NaN run."""
     bad_step, name, value = last_good.bad  # before the rollback, which forgets it
     good_step = last_good.restore(trainer)
+    if trainer.rank != 0:  # under torchrun every rank stops, and rank 0 alone writes
+        return 1
     _save(args.out, trainer, args.preset, args.compact)
     print(f"\nerror: the {name.replace('_', ' ')} became {value} at step {bad_step}; {args.out} holds the "
           f"last good state (step {good_step}). Try a lower lr_d / lr_g.", file=sys.stderr)
@@ -142,6 +145,8 @@ def _roll_back(args, trainer, last_good) -> int:
 
 
 def _progress(trainer, stats, seconds, steps, budget_s) -> None:
+    if trainer.rank != 0:  # under torchrun rank 0 alone prints
+        return
     rate = trainer.step_count / max(seconds, 1e-9)
     if steps:
         frac = trainer.step_count / steps
@@ -163,7 +168,8 @@ def _save(out: str, trainer, preset_name: str, compact: bool = False) -> str:
     if compact:
         from .checkpoint import halve
         state = halve(state)
-    payload = make_payload(trainer.cfg, trainer.data.shape, state, preset=preset_name, picture=picture)
+    payload = make_payload(trainer.cfg, trainer.data.shape, state, preset=preset_name, picture=picture,
+                           world_size=trainer.world_size)
     return save_checkpoint(out, payload)
 
 
