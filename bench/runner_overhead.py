@@ -22,6 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import ganlib  # noqa: E402
+from ganlib import Status  # noqa: E402
 from ganlib.device import set_threads  # noqa: E402
 from ganlib.metrics import DEFAULT_EVERY, evaluator_for  # noqa: E402
 
@@ -46,15 +47,14 @@ def bare(cfg, steps: int) -> float:
 
 def runner(cfg, steps: int) -> float:
     r = ganlib.Runner(cfg, evaluator=evaluator_for(cfg))
-    r.step_once()
-    while r.snapshot().step < 1:
-        time.sleep(0.01)
+    r.step()
+    r.wait(lambda s: s.step >= 1 and s.status is Status.PAUSED, timeout=120)
     t0 = time.perf_counter()
     r.resume()
-    while r.snapshot().step < steps + 1 and r.snapshot().status == "running":
-        time.sleep(0.01)
-    rate = (r.snapshot().step - 1) / (time.perf_counter() - t0)
-    r.stop()
+    # wait() wakes at the snapshot (4 a second) that first reaches the count
+    snap = r.wait(lambda s: s.step >= steps + 1 or s.problem is not None, timeout=600)
+    rate = (snap.step - 1) / (time.perf_counter() - t0)
+    r.close()
     return rate
 
 

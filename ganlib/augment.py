@@ -13,7 +13,7 @@ def translate(x: torch.Tensor, gen: torch.Generator, ratio: float = 0.125) -> to
     """Shift each image by up to ratio * size pixels, filling with -1 (the background of [-1, 1] digits)."""
     n, c, h, w = x.shape
     p = max(1, int(h * ratio + 0.5))
-    shift = (torch.randint(-p, p + 1, (2, n, 1, 1), generator=gen) + p).to(x.device)
+    shift = torch.randint(-p, p + 1, (2, n, 1, 1), generator=gen, device=gen.device).to(x.device) + p
     rows = torch.arange(h, device=x.device).view(1, h, 1) + shift[0]         # (N, H, 1)
     cols = torch.arange(w, device=x.device).view(1, 1, w) + shift[1]         # (N, 1, W)
     # one gather over flat pixels: 2.7x faster (forward + backward) on a CPU than advanced indexing

@@ -36,6 +36,7 @@ MAX_ENTRIES = 10_000        # entries of a checkpoint's zip: one per tensor and 
 MAX_PICTURE_SIDE = 1024     # the listing's picture: an 8 x 8 grid of 64-pixel samples is 530 pixels wide
 MAX_COUNT = 2**53           # step, batches_seen: exact as a float, and printed at once
 MAX_CREATED = 2**33         # seconds since 1970 (the year 2242): time.localtime overflows on far larger ones
+MAX_WORLD = 2**20           # processes that trained a checkpoint together (torchrun)
 MAX_ROWS = 10_000           # loss history rows and live-change events (runs keep at most 2,000 and 500)
 MAX_FRAMES = 60             # the sample timeline (history.Timeline keeps 60)
 MAX_MEASUREMENTS = 1_000    # quality measurements (a run keeps at most 400)
@@ -47,11 +48,12 @@ TIMELINE_BYTES = 4 * 2**20  # the timeline's pictures in a checkpoint: all 60 gr
 
 
 def make_payload(config: TrainConfig, shape, trainer: dict, history: dict | None = None,
-                 events=(), preset: str = "", picture=None, metrics=(), frames=()) -> dict:
+                 events=(), preset: str = "", picture=None, metrics=(), frames=(), world_size: int = 1) -> dict:
     """A checkpoint's contents. metrics: the run's (step, {name: value}) measurements; frames: its sample
-    timeline (history.Frame: uint8 grids, or points), thinned to TIMELINE_BYTES. Both come back with a resume."""
+    timeline (history.Frame: uint8 grids, or points), thinned to TIMELINE_BYTES. Both come back with a resume.
+    world_size: the processes that trained it together (torchrun; distributed.py); it loads the same."""
     return {
-        "format": FORMAT, "version": VERSION, "created": time.time(), "preset": preset,
+        "format": FORMAT, "version": VERSION, "created": time.time(), "preset": preset, "world_size": world_size,
         "config": config.to_dict(), "shape": list(shape), "trainer": trainer,
         "history": history or {"rows": [], "stride": 1}, "events": [list(e) for e in events],
         "picture": None if picture is None else torch.tensor(np.array(picture)),
@@ -202,6 +204,8 @@ def _check_values(p: dict) -> None:
     created = p.get("created")
     if created is not None and not (_is_number(created) and 0 <= created <= MAX_CREATED):
         raise ValueError(f"has a bad created time: {str(created)[:40]!r} (seconds since 1970, or none)")
+    if not (type(ws := p.get("world_size", 1)) is int and 1 <= ws <= MAX_WORLD):
+        raise ValueError(f"has a bad world_size: {str(ws)[:40]!r} (a whole number from 1 to {MAX_WORLD:,})")
     if not isinstance(p.get("preset", ""), str) or len(p.get("preset", "")) > 64:
         raise ValueError("has a bad preset name (text of at most 64 characters)")
     pic = p.get("picture")
@@ -354,4 +358,4 @@ def summary(path: str) -> dict:
     p = load_checkpoint(path, name=os.path.basename(path))   # a listing shows no server folder
     return {"name": os.path.splitext(os.path.basename(path))[0], "path": path, "preset": p.get("preset", ""),
             "dataset": p["config"].dataset, "step": int(p["trainer"]["step"]), "created": p.get("created"),
-            "size": os.path.getsize(path), "picture": p.get("picture")}
+            "size": os.path.getsize(path), "picture": p.get("picture"), "world_size": p.get("world_size", 1)}

@@ -116,20 +116,20 @@ def _begin(args):
     with --set's live changes applied and recorded as the app records them."""
     from .checkpoint import load_checkpoint, restore_trainer
     from .device import set_threads
+    from .distributed import make_trainer
     from .history import Event, Records
-    from .trainer import Trainer
     changes = _changes(args)
     if args.preset:
         cfg = preset(args.preset).replace(**changes).validate()
         set_threads(cfg.threads)
-        return Trainer(cfg), Records(), args.preset
+        return make_trainer(cfg), Records(), args.preset  # under torchrun, one rank of a DDP team
     not_live = sorted(set(changes) - set(LIVE_FIELDS))
     if not_live:
         raise ValueError(f"--set: {not_live[0]} cannot change when a run goes on (--resume); the live fields are "
                          f"{', '.join(LIVE_FIELDS)}")
     payload = load_checkpoint(args.resume)
     set_threads(payload["config"].threads)
-    trainer = Trainer(payload["config"])
+    trainer = make_trainer(payload["config"])
     restore_trainer(trainer, payload)
     records = Records.from_payload(payload)
     old = trainer.cfg
@@ -143,6 +143,7 @@ def _begin(args):
 
 
 def cmd_train(args) -> int:
+    from .distributed import time_is_up
     from .history import Frame, add_measurement
     from .lastgood import LastGood
     from .metrics import evaluator_for
@@ -154,34 +155,47 @@ def cmd_train(args) -> int:
     last_good, t0, shown = LastGood(trainer), time.perf_counter(), 0.0
     if not records.timeline.frames:   # the untrained G's samples, where the app's timeline begins
         records.timeline.add(Frame(start, records.seconds, fake_picture(trainer)))
+    unread = []   # (step, seconds, StepStats) whose numbers wait on the device until something shows them
     while not trainer.done and (steps is None or trainer.step_count - start < steps):
-        if args.seconds and time.perf_counter() - t0 >= args.seconds:
+        if args.seconds and time_is_up(trainer, time.perf_counter() - t0 >= args.seconds):
             break
         stats = trainer.step()
-        if not last_good.after_step(trainer, stats):
-            return _roll_back(args, trainer, records, last_good, stats, preset_name)
         now, step = time.perf_counter() - t0, trainer.step_count
-        seconds = records.seconds + now
-        records.curve.add(step, seconds, (stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake, stats.value))
-        if step % cfg.sample_every == 0:
-            records.timeline.add(Frame(step, seconds, fake_picture(trainer)))
-        if evaluator is not None and step % cfg.eval_every == 0:
+        frame, measure = step % cfg.sample_every == 0, evaluator is not None and step % cfg.eval_every == 0
+        show = now - shown > 0.5 or trainer.done
+        if not last_good.after_step(trainer, stats, read=frame or measure or show):
+            return _roll_back(args, trainer, records, last_good, preset_name)
+        unread.append((step, records.seconds + now, stats))
+        if stats.is_read:   # lastgood.py read them (and the steps before): the curve gets them all
+            for row_step, seconds, row in unread:
+                records.curve.add(row_step, seconds, row.values())
+            unread.clear()
+        if frame:
+            records.timeline.add(Frame(step, records.seconds + now, fake_picture(trainer)))
+        if measure:
             add_measurement(records.metrics, step, evaluator(trainer))
-        if now - shown > 0.5 or trainer.done:
+        if show:
             shown = now
             _progress(trainer, stats, now, start, steps, args.seconds)
+    if not last_good.read():  # the last steps' losses, unread on a GPU (lastgood.py)
+        return _roll_back(args, trainer, records, last_good, preset_name)
+    for row_step, seconds, row in unread:
+        records.curve.add(row_step, seconds, row.values())
+    if trainer.rank != 0:  # under torchrun rank 0 alone writes
+        return 0
     print(file=sys.stderr)
     path = _save(args.out, trainer, records, preset_name, args.compact, time.perf_counter() - t0)
     print(f"wrote {path} (step {trainer.step_count}, epoch {trainer.epoch:.2f}, "
-          f"{time.perf_counter() - t0:.1f} s)")
+          f"{time.perf_counter() - t0:.1f} s, world size {trainer.world_size})")
     return 0
 
 
-def _roll_back(args, trainer, records, last_good, stats, preset_name) -> int:
+def _roll_back(args, trainer, records, last_good, preset_name) -> int:
     """Write the last good state to --out and say what went wrong; the exit status of a NaN run."""
-    bad_step = trainer.step_count  # before the rollback, which resets step_count
-    name, value = last_good.bad_value(stats)
+    bad_step, name, value = last_good.bad  # before the rollback, which forgets it
     good_step = last_good.restore(trainer)
+    if trainer.rank != 0:  # under torchrun every rank stops, and rank 0 alone writes
+        return 1
     # the curves and samples go back with the weights, as the app's Runner does
     records.curve.rows = [r for r in records.curve.rows if r[0] <= good_step]
     records.timeline.frames = [f for f in records.timeline.frames if f.step <= good_step] or records.timeline.frames[:1]
@@ -192,6 +206,8 @@ def _roll_back(args, trainer, records, last_good, stats, preset_name) -> int:
 
 
 def _progress(trainer, stats, seconds, start, steps, budget_s) -> None:
+    if trainer.rank != 0:  # under torchrun rank 0 alone prints
+        return
     done = trainer.step_count - start
     rate = done / max(seconds, 1e-9)
     if steps:
@@ -220,7 +236,8 @@ def _save(out: str, trainer, records, preset_name: str, compact: bool = False, s
         state = halve(state)
     events = [(e.step, e.field, e.old, e.new) for e in records.events]
     payload = make_payload(trainer.cfg, trainer.data.shape, state, records.curve.state_dict(), events, preset_name,
-                           picture, metrics=records.metrics, frames=records.timeline.frames)
+                           picture, metrics=records.metrics, frames=records.timeline.frames,
+                           world_size=trainer.world_size)
     return save_checkpoint(out, payload)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "folder",
             "ring8", "grid25", "spiral", "moons", "gauss-1d")
-MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "fast", "fast-mlp", "toy-mlp")
+MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "dcgan-classic", "fast", "fast-mlp", "toy-mlp")
 LOSSES = ("bce", "minimax", "lsgan", "wgan-gp", "hinge")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
@@ -36,7 +36,7 @@ class TrainConfig:
     image_size: int = _f(28, "Side of the square images the models make; your own images are resized and cropped to it", "data", choices=(28, 32, 64))
     channels: int = _f(0, "Image channels for your own images: 1 gray, 3 RGB, 0 decides from the files", "data", choices=(0, 1, 3))
     # --- model ---
-    model: str = _f("mlp", "Architecture of G and D", "model", choices=MODELS)
+    model: str = _f("mlp", "Architecture of G and D (dcgan: the TensorFlow tutorial's; dcgan-classic: Radford et al.'s, as pytorch/examples builds it)", "model", choices=MODELS)
     latent_dim: int = _f(100, "Size of the noise vector z that G turns into a sample", "model", lo=1, hi=1024)
     g_width: int = _f(256, "G's hidden units (MLP) or base channels (conv)", "model", lo=4, hi=2048)
     d_width: int = _f(256, "D's hidden units (MLP) or base channels (conv)", "model", lo=4, hi=2048)
@@ -65,6 +65,8 @@ class TrainConfig:
     device: str = _f("auto", "auto picks CUDA, then Apple MPS, then CPU", "compute", choices=DEVICES)
     precision: str = _f("fp32", "bf16 autocast: faster on GPUs and AMX CPUs, ~10x slower on AVX2-only CPUs (measured)", "compute", choices=PRECISIONS)
     threads: int = _f(0, "CPU threads for torch (0 = auto: see device.py for why)", "compute", lo=0, hi=256)
+    compile: bool = _f(False, "torch.compile G and D: faster steps once the first step has compiled them (fast-digits on 2 busy CPU cores: 75 s); not with wgan-gp or R1, whose double backward torch.compile does not run", "compute")
+    sync_bn: bool = _f(False, "Under torchrun on GPUs: batch norm over all processes' batches together (SyncBatchNorm) instead of each its own; a single process ignores it", "compute")
 
     def validate(self) -> "TrainConfig":
         """Raise ValueError naming the first bad field and what it allows."""
@@ -72,6 +74,10 @@ class TrainConfig:
             _check(f, getattr(self, f.name))
         if self.dataset == "folder" and not self.data_path:
             raise ValueError("data_path: must name a folder or .zip of images when dataset=folder")
+        if self.compile and (self.loss == "wgan-gp" or self.r1_weight > 0):
+            why = "loss wgan-gp" if self.loss == "wgan-gp" else "r1_weight > 0"
+            raise ValueError(f"compile: must be false with {why}: torch.compile cannot run the double backward "
+                             f"of its gradient penalty")
         if self.is_toy != (self.model == "toy-mlp"):
             need = "toy-mlp" if self.is_toy else f"one of {', '.join(m for m in MODELS if m != 'toy-mlp')}"
             raise ValueError(f"model: dataset {self.dataset!r} needs model {need}, got {self.model!r}")

@@ -34,6 +34,8 @@ NOT_FROM_LINKS = {
     "device": "is the server's hardware choice, not the lesson's (a GPU-only link would fail on a CPU)",
     "precision": "depends on the server's hardware (bf16 is ~10x slower on AVX2-only CPUs)",
     "threads": "is how much of the shared server's CPU a run takes, not the lesson's to decide",
+    "compile": "depends on the server's hardware (compiling takes minutes on a small CPU)",
+    "sync_bn": "is for training on several GPUs with torchrun, not for the app",
 }
 # Caps checked before anything is parsed: nothing longer reaches float(), difflib or a message.
 MAX_PARAMS = 100       # the URL's parameters, ours and other features' together

@@ -74,6 +74,7 @@ class Runner:
         self._status, self._reason, self._problem = Status.LOADING, Reason.NONE, None
         self._singles = 0
         self._curve, self._timeline = Curve(), Timeline()
+        self._unread: list[tuple] = []       # (step, seconds, StepStats) not yet read (lastgood.py says when)
         self._events: list[Event] = []
         self._metrics: list[tuple[int, dict]] = []
         self._real, self._fid_floor = None, None
@@ -245,7 +246,10 @@ class Runner:
 
     def _loop(self) -> None:
         while self._status not in ENDED:
-            for kind, arg in self._next_commands():
+            commands = self._next_commands()
+            if commands and self._unread:  # what a command acts on (a pause, a save) includes every step's numbers
+                self._catch_up()
+            for kind, arg in commands:
                 self._handle(kind, arg)
             if self._status in ENDED:
                 return
@@ -320,24 +324,43 @@ class Runner:
             stats = t.step()
         except Exception as e:  # a crash ends the run and says why; the weights stay for a download
             return self._set(Status.FAILED, Reason.ERROR, Problem(type(e).__name__, step=t.step_count, message=str(e)))
-        if not self._last_good.after_step(t, stats):
-            return self._rollback(stats)
+        step = t.step_count
+        frame = single or step % t.cfg.sample_every == 0  # a Step shows what it changed
+        measure = self._evaluator is not None and t.cfg.eval_every and step % t.cfg.eval_every == 0
+        # the numbers are read when something shows them: a frame, a measurement, a snapshot, the end
+        due = (frame or measure or t.done or time.monotonic() - self._published_at > PUBLISH_EVERY
+               or (self._max_seconds and self._elapsed + time.perf_counter() - t0 >= self._max_seconds))
+        if not self._last_good.after_step(t, stats, read=due):
+            return self._rollback()
         dt = time.perf_counter() - t0
         self._elapsed += dt
         self._rate = 1 / dt if self._rate == 0 else 0.95 * self._rate + 0.05 / dt
-        step = t.step_count
-        self._curve.add(step, self._elapsed, (stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake, stats.value))
-        if single or step % t.cfg.sample_every == 0:  # a Step shows what it changed
+        self._unread.append((step, self._elapsed, stats))
+        if stats.is_read:
+            self._add_rows()
+        if frame:
             self._take_frame()
-        if self._evaluator is not None and t.cfg.eval_every and step % t.cfg.eval_every == 0:
+        if measure:
             self._measure(step)
         self._dirty |= single
 
-    def _rollback(self, stats) -> None:
-        what, value = self._last_good.bad_value(stats)
-        bad_step = self._trainer.step_count
+    def _add_rows(self) -> None:
+        for step, seconds, stats in self._unread:
+            self._curve.add(step, seconds, stats.values())
+        self._unread.clear()
+
+    def _catch_up(self) -> None:
+        """Read the steps' numbers not read yet (on a GPU: lastgood.py), rolling back if one is not finite."""
+        if self._last_good.read():
+            self._add_rows()
+        else:
+            self._rollback()
+
+    def _rollback(self) -> None:
+        bad_step, what, value = self._last_good.bad
         good_step = self._last_good.restore(self._trainer)
         # the curves and samples go back with the weights, so that Resume continues one story
+        self._unread.clear()
         self._curve.rows = [r for r in self._curve.rows if r[0] <= good_step]
         self._timeline.frames = [f for f in self._timeline.frames if f.step <= good_step] or self._timeline.frames[:1]
         self._singles = 0

@@ -2,14 +2,18 @@
 
 A step is d_steps updates of D (the detective) with G frozen, then one update
 of G (the forger) with D frozen. Nothing else happens here: no threads, no
-callbacks. The Runner (runner.py) drives a Trainer from a background thread.
+callbacks. The Runner (runner.py) drives a Trainer from a background thread;
+distributed.py runs one per process under torchrun.
+
+On a GPU nothing in a step makes the host wait for the GPU: the data, z and
+every other random draw are made on the device, and the step's numbers come
+back as a StepStats that stays on the device until someone reads it.
 """
 from __future__ import annotations
 
 import contextlib
 import copy
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -25,16 +29,69 @@ from .models import build_models
 GRID = 64  # samples in the fixed-z grid (8 x 8)
 
 
-@dataclass(frozen=True)
 class StepStats:
-    d_loss: float
-    g_loss: float
-    d_real: float   # mean D(x) on the real batch
-    d_fake: float   # mean D(G(z)) on the fake batch
-    value: float    # estimate of V(D, G); -2 log 2 = -1.386 at the optimum
+    """What one step measured: d_loss, g_loss, d_real (mean D(x) on the real batch), d_fake (mean D(G(z))
+    on the fake batch) and value (the estimate of V(D, G); -2 log 2 = -1.386 at the optimum).
+
+    A step's five numbers stay on its device, as one tensor, until a field is read: then all five come
+    over at once (read_all: many steps' at once). On a GPU a read waits for every queued kernel, so a
+    loop that read each step would leave the GPU idle while Python queues the next one; lastgood.py
+    says when they are read. StepStats(d_loss, g_loss, d_real, d_fake, value) makes one from numbers.
+    """
+    FIELDS = ("d_loss", "g_loss", "d_real", "d_fake", "value")
+    __slots__ = ("tensor", "_values")
+
+    def __init__(self, d_loss: float, g_loss: float, d_real: float, d_fake: float, value: float):
+        self.tensor, self._values = None, tuple(map(float, (d_loss, g_loss, d_real, d_fake, value)))
+
+    @classmethod
+    def pending(cls, tensor: torch.Tensor) -> "StepStats":
+        """The stats of a step as a tensor of five on its device, read later."""
+        stats = cls.__new__(cls)
+        stats.tensor, stats._values = tensor, None
+        return stats
+
+    @property
+    def is_read(self) -> bool:
+        return self._values is not None
+
+    def values(self) -> tuple[float, ...]:
+        if self._values is None:
+            StepStats.read_all([self])
+        return self._values
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(self.FIELDS, self.values()))
+
+    @staticmethod
+    def read_all(stats: list["StepStats"]) -> None:
+        """Read every unread one of `stats` to the host in one transfer."""
+        unread = [s for s in stats if s._values is None]
+        if not unread:
+            return
+        rows = unread[0].tensor.view(1, -1) if len(unread) == 1 else torch.stack([s.tensor for s in unread])
+        for s, row in zip(unread, rows.tolist()):
+            s.tensor, s._values = None, tuple(row)
+
+    d_loss = property(lambda self: self.values()[0])
+    g_loss = property(lambda self: self.values()[1])
+    d_real = property(lambda self: self.values()[2])
+    d_fake = property(lambda self: self.values()[3])
+    value = property(lambda self: self.values()[4])
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, StepStats) and self.values() == other.values()
+
+    def __repr__(self) -> str:
+        if not self.is_read:
+            return "StepStats(unread)"
+        return "StepStats(" + ", ".join(f"{k}={v:.4g}" for k, v in self.as_dict().items()) + ")"
 
 
 class Trainer:
+    # one process of a torchrun team: DistributedTrainer (distributed.py) sets these
+    rank, world_size = 0, 1
+
     def __init__(self, cfg: TrainConfig, data: Dataset | None = None, data_paths: Callable[[str], str] | None = None):
         """data: the data to train on; by default load_dataset(cfg, data_paths) loads it (see there)."""
         self.cfg = cfg.validate()
@@ -42,14 +99,21 @@ class Trainer:
         self.data = data if data is not None else load_dataset(cfg, data_paths)
         # everything random in a run comes from this one generator (data order, z, label noise, augmentation,
         # D's dropout, the gradient penalty's mix), so runs in parallel threads neither share nor race on torch's
-        # global RNG, and a state_dict holds the whole random state; the initial weights come from cfg.seed
-        self.gen = torch.Generator().manual_seed(cfg.seed)
+        # global RNG, and a state_dict holds the whole random state; the initial weights come from cfg.seed.
+        # It lives on the run's device, so that on a GPU every draw is made there: a draw on the host would be
+        # copied over each step, and D's dropout masks alone are megabytes a step for the conv Ds
+        self.gen = torch.Generator(device=self.device).manual_seed(cfg.seed)
         G, D = build_models(cfg, self.data.shape, self.gen)
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.opt_g = self._adam(self.G, cfg.lr_g)
         self.opt_d = self._adam(self.D, cfg.lr_d)
         self.ema = make_ema(self.G) if cfg.ema > 0 else None
-        self.batches = Batches(self.data, self.gen)
+        # what a step calls: G and D themselves, or compiled (cfg.compile); distributed.py wraps g_train and
+        # d_train for DDP. d_frozen is D in G's update, where D learns nothing: never a DDP wrapper, as
+        # there are no gradients of D to reduce (see distributed.py)
+        self.g_train, self.d_train = self._compiled(self.G), self._compiled(self.D)
+        self.d_frozen = self.d_train
+        self.batches = Batches(self.data, self.gen, self.device)
         self.fixed_z = torch.randn(GRID, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
         self.step_count = 0
         self.batches_seen = 0
@@ -85,18 +149,21 @@ class Trainer:
         cfg, G, D = self.cfg, self.G, self.D
         n = cfg.batch_size
         for i in range(cfg.d_steps):
-            real = self.batches.next(n).to(self.device).requires_grad_(cfg.r1_weight > 0)  # R1 needs grad D(x)
+            # already on the device, unless the images did not fit there (data.Batches): then copied without
+            # waiting for the GPU (a blocking copy from host memory would first wait for its queue to run)
+            real = self.batches.next(n).to(self.device, non_blocking=True)
+            real.requires_grad_(cfg.r1_weight > 0)  # R1 needs grad D(x)
             # the last fakes keep their graph so that G's update below reuses them instead of running
             # G again (as pytorch/examples dcgan does); D only ever sees them detached, so G stays frozen
             with torch.set_grad_enabled(i == cfg.d_steps - 1), self._autocast():
-                fake = G(self._z(n)).float()
+                fake = self.g_train(self._z(n)).float()
             # D: maximise log D(x) + log(1 - D(G(z))), i.e. call real "real" (1) and fake "fake" (0)
             with self._autocast():
-                real_logit = D(self._aug(real)).float()
-                fake_logit = D(self._aug(fake.detach())).float()
+                real_logit = self.d_train(self._aug(real)).float()
+                fake_logit = self.d_train(self._aug(fake.detach())).float()
                 loss_d = self._d_loss(real_logit, fake_logit)
             if cfg.loss == "wgan-gp":
-                loss_d = loss_d + cfg.gp_weight * L.gradient_penalty(D, real, fake.detach(), self.gen)
+                loss_d = loss_d + cfg.gp_weight * L.gradient_penalty(self.d_train, real, fake.detach(), self.gen)
             if cfg.r1_weight > 0:  # R1: penalise D's slope on real data, gamma/2 |grad D(x)|^2
                 loss_d = loss_d + cfg.r1_weight / 2 * L.r1_penalty(real_logit, real)
             self.opt_d.zero_grad(set_to_none=True)
@@ -108,7 +175,7 @@ class Trainer:
         D.requires_grad_(False)
         try:
             with self._autocast():
-                fake_logit_g = D(self._aug(fake)).float()
+                fake_logit_g = self.d_frozen(self._aug(fake)).float()
                 loss_g = self._g_loss(fake_logit_g)
             self.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
@@ -118,12 +185,18 @@ class Trainer:
         if self.ema is not None:
             update_ema(self.ema, G, cfg.ema, self.step_count)
         self.step_count += 1
-        with torch.no_grad():
-            return StepStats(loss_d.item(), loss_g.item(), torch.sigmoid(real_logit).mean().item(),
-                             torch.sigmoid(fake_logit).mean().item(), L.value(real_logit, fake_logit).item())
+        with torch.no_grad():  # stays on the device: see StepStats
+            return StepStats.pending(torch.stack([
+                loss_d, loss_g, torch.sigmoid(real_logit).mean(), torch.sigmoid(fake_logit).mean(),
+                L.value(real_logit, fake_logit)]))
 
     def _adam(self, net, lr):
         return torch.optim.Adam(net.parameters(), lr, betas=(self.cfg.beta1, self.cfg.beta2), fused=self._fused())
+
+    def _compiled(self, net):
+        # torch.compile wraps the module it is given; self.G and self.D stay plain, so the state_dict,
+        # the EMA and the copies for samples never see the wrapper
+        return torch.compile(net) if self.cfg.compile else net
 
     def _fused(self) -> bool:
         # one kernel for all parameters: 7x faster than Adam's default loop on a CPU (measured)
@@ -147,12 +220,12 @@ class Trainer:
         """Real and fake targets: 1 and 0, or smoothed (1 - s) and noisy (0.05 x uniform, as in the Keras text)."""
         cfg, real, fake = self.cfg, 1.0 - self.cfg.label_smoothing, 0.0
         if cfg.label_noise > 0:
-            real = real - cfg.label_noise * torch.rand(n, generator=self.gen).to(self.device)
-            fake = fake + cfg.label_noise * torch.rand(n, generator=self.gen).to(self.device)
+            real = real - cfg.label_noise * torch.rand(n, generator=self.gen, device=self.device)
+            fake = fake + cfg.label_noise * torch.rand(n, generator=self.gen, device=self.device)
         return real, fake
 
     def _z(self, n):
-        return torch.randn(n, self.cfg.latent_dim, generator=self.gen).to(self.device)
+        return torch.randn(n, self.cfg.latent_dim, generator=self.gen, device=self.device)
 
     def _aug(self, x):
         return augment(x, self.cfg.augment, self.gen)
@@ -187,7 +260,7 @@ class Trainer:
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
             "step": self.step_count, "batches_seen": self.batches_seen,
-            "rng": {"gen": self.gen.get_state()},
+            "rng": {"gen": self.gen.get_state(), "device": self.device.type},
             "batches": self.batches.state_dict(),
         }
 
@@ -201,6 +274,16 @@ class Trainer:
         if self.ema is not None and s.get("ema") is not None:
             self.ema.load_state_dict(s["ema"])
         self.step_count, self.batches_seen = int(s["step"]), int(s["batches_seen"])
-        self.gen.set_state(s["rng"]["gen"])  # older checkpoints also hold rng["torch"]: nothing draws from it now
+        self._set_rng(s["rng"])
         self.batches.load_state_dict(s["batches"])
         self.apply()  # the optimizers' saved lr wins over the config's otherwise
+
+    def _set_rng(self, rng: dict) -> None:
+        """The saved random state, when it comes from the same kind of device (older checkpoints: the CPU,
+        and also rng["torch"], which nothing draws from now). A CPU generator's state cannot be loaded into
+        a GPU's, nor back, so a run resumed on another kind of device goes on with a stream seeded from its
+        seed and step: it goes on where it stopped, but does not replay as it would have there."""
+        if rng.get("device", "cpu") == self.device.type:
+            self.gen.set_state(rng["gen"])
+        else:
+            self.gen.manual_seed((self.cfg.seed + self.step_count * 1_000_003) % 2**32)

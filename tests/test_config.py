@@ -18,6 +18,10 @@ def test_defaults_validate():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_validates(name):
     cfg = preset(name)
+    if cfg.dataset == "folder":  # your own images: valid once data_path names them
+        with pytest.raises(ValueError, match="^data_path: must name a folder"):
+            cfg.validate()
+        cfg = cfg.replace(data_path="mine/data/faces.zip")
     assert cfg.validate() is cfg
     assert cfg.is_toy == (cfg.model == "toy-mlp")
 
@@ -129,6 +133,7 @@ def test_wrong_type_rejected(field, value):
 def test_to_dict_from_dict_round_trip():
     for name in PRESETS:
         cfg = preset(name)
+        cfg = cfg.replace(data_path="faces.zip") if cfg.dataset == "folder" else cfg
         d = cfg.to_dict()
         assert set(d) == {f.name for f in dataclasses.fields(TrainConfig)}
         assert TrainConfig.from_dict(d) == cfg

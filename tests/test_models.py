@@ -6,7 +6,7 @@ from torch import nn
 from ganlib import TrainConfig
 from ganlib.models import build_models
 
-IMAGE_MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "fast", "fast-mlp")
+IMAGE_MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "dcgan-classic", "fast", "fast-mlp")
 IMAGE_SHAPES = ((1, 28, 28), (3, 32, 32), (3, 64, 64))
 N = 4
 

@@ -523,3 +523,23 @@ def test_from_checkpoint_carries_on(make_runner, tmp_path):
         assert s.metrics[:2] == ((2, {"score": 2.0}), (4, {"score": 4.0})) and s.history["seconds"][3] > before.history["seconds"][-1]
     finally:
         again.close()
+
+
+def test_read_every_few_steps_as_on_a_gpu_keeps_every_row_and_finds_the_nan_step(make_runner, monkeypatch):
+    """On a GPU the losses are read every READ_EVERY steps (lastgood.py); the curve still gets every
+    step, a pause shows them all, and a NaN is reported at the step it appeared, not where it was read."""
+    monkeypatch.setattr(lastgood, "read_every", lambda device: 5)
+    r = make_runner(toy())
+    r.start()
+    until(r, lambda s: s.step >= 13, "13 steps")
+    r.pause()
+    s = until(r, lambda s: s.status is Status.PAUSED, "the pause")
+    assert list(s.history["step"]) == list(range(1, s.step + 1))  # none waits unread behind the pause
+
+    monkeypatch.setattr(lastgood, "GOOD_EVERY", 4)
+    copies = {}
+    r = make_runner(trainer=nan_trainer(toy(), 7, copies))
+    r.start()
+    s = until(r, lambda s: s.status is not Status.RUNNING and s.step > 0, "the NaN to pause the run")
+    assert s.reason is Reason.NAN and (s.problem.step, s.problem.good_step, s.step) == (7, 4, 4)
+    assert list(s.history["step"]) == [1, 2, 3, 4]

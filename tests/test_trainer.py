@@ -1,4 +1,5 @@
 """Trainer: every preset trains, D learns with G frozen (and G with D frozen), and a resumed run is exact."""
+import copy
 import math
 
 import pytest
@@ -17,6 +18,8 @@ SMALL = {
     "keras-convgan": dict(batch_size=8, g_width=16, d_width=16),
     "dcgan-upsample": dict(batch_size=8, g_width=16, d_width=8),
     "tf-dcgan": dict(batch_size=8, g_width=8, d_width=8),
+    "dcgan-cifar10": dict(batch_size=8, g_width=8, d_width=8),
+    "dcgan-64": dict(batch_size=8, g_width=8, d_width=8, data_path="given"),  # the images are given below
 }
 TOY_BATCH = 64
 
@@ -59,7 +62,7 @@ def test_every_preset_trains(name, images):
     for i in range(3):
         s = t.step()
         assert isinstance(s, StepStats)
-        assert all(math.isfinite(v) for v in s.__dict__.values()), s
+        assert all(math.isfinite(v) for v in s.as_dict().values()), s
         if cfg.loss in ("bce", "minimax"):
             assert 0 < s.d_real < 1 and 0 < s.d_fake < 1
     assert t.step_count == 3
@@ -76,7 +79,7 @@ def test_every_loss_trains(loss):
     t = Trainer(small("ring8", loss=loss, label_smoothing=0.1, d_steps=2))
     for _ in range(3):
         s = t.step()
-        assert all(math.isfinite(v) for v in s.__dict__.values())
+        assert all(math.isfinite(v) for v in s.as_dict().values())
     assert t.batches_seen == 6
 
 
@@ -93,7 +96,7 @@ def test_r1_penalty_enters_d_loss(name, images, monkeypatch):
     assert seen == []
     s = on.step()
     assert seen == [(on.cfg.batch_size, *on.data.shape)]
-    assert all(math.isfinite(v) for v in s.__dict__.values())
+    assert all(math.isfinite(v) for v in s.as_dict().values())
     assert not same(params(on.D), params(off.D))  # same seed, same batches: only the penalty differs
 
 
@@ -101,7 +104,7 @@ def test_bf16_and_label_noise(images):
     t = Trainer(small("keras-convgan", precision="bf16"), images)
     for _ in range(2):
         s = t.step()
-        assert all(math.isfinite(v) for v in s.__dict__.values())
+        assert all(math.isfinite(v) for v in s.as_dict().values())
     assert t.generate(t.fixed_z[:2]).dtype == torch.float32
 
 
@@ -325,3 +328,46 @@ def test_generate_is_deterministic_and_restores_training_mode(images):
     assert not copy.training
     with torch.no_grad():
         assert torch.equal(copy(t.fixed_z[:4]), a)
+
+
+def test_resume_on_another_kind_of_device_goes_on_with_a_stream_from_seed_and_step():
+    """A GPU generator's state does not fit a CPU generator (nor back): a checkpoint from a GPU resumes on
+    the CPU with a stream seeded from its seed and step, the same each time it is loaded."""
+    a = Trainer(small("ring8"))
+    for _ in range(3):
+        a.step()
+    state = a.state_dict()
+    assert state["rng"]["device"] == "cpu"
+    state["rng"] = {"gen": torch.zeros(16, dtype=torch.uint8), "device": "cuda"}  # as a CUDA generator saves it
+    runs = []
+    for _ in range(2):
+        b = Trainer(small("ring8"))
+        b.load_state_dict(copy.deepcopy(state))  # Adam shares the moments it loads
+        b.step()
+        runs.append(weights(b))
+    assert b.step_count == 4 and same(runs[0], runs[1])
+
+
+def test_compile_wraps_what_a_step_calls_and_leaves_g_and_d_plain(images, monkeypatch):
+    """compile=True: the step calls torch.compile's wrappers of G and D, while the state_dict, the EMA and
+    the sample copies keep using the plain modules. (The aot_eager backend here: Inductor's code generation
+    takes minutes on these cores; the CUDA test runs it for real.)"""
+    real_compile = torch.compile
+    monkeypatch.setattr(torch, "compile", lambda net: real_compile(net, backend="aot_eager"))
+    t = make(small("fast-digits", compile=True), images)
+    plain = make(small("fast-digits"), images)
+    assert t.g_train is not t.G and t.d_train is not t.D and t.g_train._orig_mod is t.G
+    assert t.state_dict()["G"].keys() == plain.state_dict()["G"].keys()
+    g0 = params(t.G)
+    for _ in range(2):
+        s = t.step()
+        assert all(math.isfinite(v) for v in s.as_dict().values())
+    assert not same(params(t.G), g0)
+    assert t.generate(t.fixed_z[:2]).shape == (2, 1, 28, 28)
+
+
+def test_compile_is_refused_with_a_double_backward():
+    with pytest.raises(ValueError, match="^compile: must be false with loss wgan-gp"):
+        small("ring8", loss="wgan-gp", compile=True)
+    with pytest.raises(ValueError, match="^compile: must be false with r1_weight > 0"):
+        small("fast-digits", r1_weight=1.0, compile=True)

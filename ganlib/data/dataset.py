@@ -11,6 +11,7 @@ from typing import Callable
 
 import torch
 
+from ..device import data_fits
 from ..errors import DatasetError, DatasetUnavailable  # noqa: F401 (re-exported)
 
 
@@ -47,25 +48,35 @@ def to_unit(x_uint8: torch.Tensor) -> torch.Tensor:
 
 
 class Batches:
-    """Endless batches: shuffled passes over images, fresh draws for toys."""
+    """Endless batches: shuffled passes over images, fresh draws for toys, on `device`.
 
-    def __init__(self, data: Dataset, generator: torch.Generator):
+    The data order and the toys' points are drawn from the run's generator, on the device it lives on.
+    Images move onto the device once when they fit there (device.data_fits), so a step cuts its batch
+    where it trains and copies nothing; otherwise the order is brought to the images once a pass.
+    """
+
+    def __init__(self, data: Dataset, generator: torch.Generator, device: torch.device | None = None):
         self.data, self.gen = data, generator
+        self.device = device or torch.device("cpu")
+        self.images = data.images
+        if self.images is not None and data_fits(self.images.nbytes, self.device):
+            self.images = self.images.to(self.device)
         self.order = torch.empty(0, dtype=torch.long)
         self.pos = 0
 
     def next(self, n: int) -> torch.Tensor:
-        if self.data.images is None:
+        if self.images is None:
             return self.data.draw(n, self.gen)
         if self.pos + n > len(self.order):  # a new epoch: the leftover tail is dropped, as drop_last does
-            self.order = torch.randperm(self.data.size, generator=self.gen)
+            order = torch.randperm(self.data.size, generator=self.gen, device=self.gen.device)
+            self.order = order.to(self.images.device)  # a copy only when the images stayed in host memory
             self.pos = 0
         idx = self.order[self.pos:self.pos + n]
         self.pos += n
-        return self.data.batch(idx)
+        return to_unit(self.images[idx])
 
     def state_dict(self) -> dict:
-        return {"order": self.order.clone(), "pos": self.pos}
+        return {"order": self.order.cpu().clone(), "pos": self.pos}
 
     def load_state_dict(self, s: dict) -> None:
-        self.order, self.pos = s["order"].clone(), int(s["pos"])
+        self.order, self.pos = s["order"].to(self.images.device if self.images is not None else "cpu"), int(s["pos"])

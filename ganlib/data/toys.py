@@ -18,11 +18,28 @@ EPOCH = 10_000  # nominal points per epoch; the points themselves are drawn fres
 # gauss-1d: weights, means, stds of the mixture
 GAUSS_1D = ((0.5, -2.0, 0.5), (0.3, 1.0, 0.4), (0.2, 3.0, 0.3))
 
+# Points are drawn where the generator lives (the run's device: see trainer.py), so a step on a GPU
+# copies nothing from the host.
+
+
+def _kept_on(table: torch.Tensor):
+    """table on a device, copied there once: a copy from the host each draw would make the host wait
+    for the GPU to finish its queue (a blocking copy from pageable memory synchronises the stream)."""
+    copies = {}
+
+    def on(device: torch.device) -> torch.Tensor:
+        if device not in copies:
+            copies[device] = table.to(device)
+        return copies[device]
+    return on
+
 
 def _mixture(modes: torch.Tensor, std: float):
+    modes_on = _kept_on(modes)
+
     def draw(n: int, g: torch.Generator) -> torch.Tensor:
-        k = torch.randint(len(modes), (n,), generator=g)
-        return modes[k] + std * torch.randn(n, modes.shape[1], generator=g)
+        k = torch.randint(len(modes), (n,), generator=g, device=g.device)
+        return modes_on(g.device)[k] + std * torch.randn(n, modes.shape[1], generator=g, device=g.device)
     return draw
 
 
@@ -40,19 +57,19 @@ def grid25() -> Dataset:
 
 def spiral() -> Dataset:
     def draw(n: int, g: torch.Generator) -> torch.Tensor:
-        t = torch.rand(n, generator=g).sqrt() * 3 * math.pi
+        t = torch.rand(n, generator=g, device=g.device).sqrt() * 3 * math.pi
         x = torch.stack([t * t.cos(), t * t.sin()], 1) / (3 * math.pi) * 2
-        return x + 0.03 * torch.randn(n, 2, generator=g)
+        return x + 0.03 * torch.randn(n, 2, generator=g, device=g.device)
     return Dataset("spiral", (2,), EPOCH, draw=draw)
 
 
 def moons() -> Dataset:
     def draw(n: int, g: torch.Generator) -> torch.Tensor:
-        t = torch.rand(n, generator=g) * math.pi
-        upper = torch.rand(n, generator=g) < 0.5
+        t = torch.rand(n, generator=g, device=g.device) * math.pi
+        upper = torch.rand(n, generator=g, device=g.device) < 0.5
         x = torch.where(upper, t.cos(), 1 - t.cos())
         y = torch.where(upper, t.sin(), 0.5 - t.sin())
-        return torch.stack([x - 0.5, y - 0.25], 1) + 0.05 * torch.randn(n, 2, generator=g)
+        return torch.stack([x - 0.5, y - 0.25], 1) + 0.05 * torch.randn(n, 2, generator=g, device=g.device)
     return Dataset("moons", (2,), EPOCH, draw=draw)
 
 
@@ -67,10 +84,12 @@ def gauss_1d() -> Dataset:
     w = torch.tensor([c[0] for c in GAUSS_1D])
     mu = torch.tensor([c[1] for c in GAUSS_1D])
     s = torch.tensor([c[2] for c in GAUSS_1D])
+    table = _kept_on(torch.stack([w, mu, s]))
 
     def draw(n: int, g: torch.Generator) -> torch.Tensor:
-        k = torch.multinomial(w, n, replacement=True, generator=g)
-        return (mu[k] + s[k] * torch.randn(n, generator=g)).unsqueeze(1)
+        w_, mu_, s_ = table(g.device)
+        k = torch.multinomial(w_, n, replacement=True, generator=g)
+        return (mu_[k] + s_[k] * torch.randn(n, generator=g, device=g.device)).unsqueeze(1)
     return Dataset("gauss-1d", (1,), EPOCH, draw=draw, density=gauss_1d_density, modes=mu.unsqueeze(1))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .conv import (DCGANDiscriminator, DCGANGenerator, FastGenerator, KerasConvDiscriminator,
-                   KerasConvGenerator, UpsampleDiscriminator, UpsampleGenerator)
+from .conv import (ClassicDCGANDiscriminator, ClassicDCGANGenerator, DCGANDiscriminator, DCGANGenerator,
+                   FastGenerator, KerasConvDiscriminator, KerasConvGenerator, UpsampleDiscriminator,
+                   UpsampleGenerator)
 from .dropout import Dropout, use_generator
 from .init import init_weights
 from .mlp import FastMLPGenerator, MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator
@@ -53,6 +54,8 @@ def _architecture(cfg, shape) -> tuple[nn.Module, nn.Module]:
         return UpsampleGenerator(z, shape, gw), UpsampleDiscriminator(shape, dw, p)
     if cfg.model == "dcgan":
         return DCGANGenerator(z, shape, gw), DCGANDiscriminator(shape, dw, p)
+    if cfg.model == "dcgan-classic":
+        return ClassicDCGANGenerator(z, shape, gw), ClassicDCGANDiscriminator(shape, dw, p)
     if cfg.model == "fast":
         return FastGenerator(z, shape, gw), MLPDiscriminator(shape, dw, p, depth=2)
     if cfg.model == "fast-mlp":

@@ -1,7 +1,9 @@
 """Convolutional G and D for C x S x S images (S divisible by 4: 28, 32, 64).
 
-Each generator starts with a dense layer to 128 (or w) maps of S/4 x S/4 and
-doubles the size twice; the shape comments are for S = 28.
+Each generator but the classic DCGAN starts with a dense layer to 128 (or w) maps
+of S/4 x S/4 and doubles the size twice; the shape comments are for S = 28. The
+classic DCGAN starts at 4 x 4 (7 x 7 for 28) and doubles as often as it takes;
+its comments are for S = 64.
 """
 from __future__ import annotations
 
@@ -183,3 +185,48 @@ class FastGenerator(nn.Module):
 
     def forward(self, z):
         return self.net(z)
+
+
+def _doublings(size: int) -> tuple[int, int]:
+    """(start, n): a DCGAN starts at start x start and doubles n times to size: 28 -> (7, 2), 32 -> (4, 3), 64 -> (4, 4)."""
+    n = 0
+    while size % 2 == 0 and size > 4:
+        size, n = size // 2, n + 1
+    return size, n
+
+
+class ClassicDCGANGenerator(nn.Module):
+    """The DCGAN of Radford et al. as pytorch/examples builds it: z as a 1 x 1 map, a transposed conv to
+    8w maps of 4 x 4 (for 64-pixel images; 4w for 32, 2w of 7 x 7 for 28), then stride-2 4x4 transposed
+    convs with batch norm and ReLU, halving the channels as they double the size, to C x S x S, Tanh."""
+
+    def __init__(self, latent_dim, shape, width=64):
+        super().__init__()
+        c, (start, n) = shape[0], _doublings(shape[1])
+        ch = width * 2 ** (n - 1)
+        layers = [Reshape(latent_dim, 1, 1), nn.ConvTranspose2d(latent_dim, ch, start, 1, 0, bias=False),
+                  nn.BatchNorm2d(ch), nn.ReLU()]                                    # (N, 512, 4, 4) for 64
+        for _ in range(n - 1):
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU()]
+            ch //= 2                                                                # ... (N, 64, 32, 32)
+        self.net = nn.Sequential(*layers, nn.ConvTranspose2d(ch, c, 4, 2, 1, bias=False), nn.Tanh())  # (N, C, 64, 64)
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class ClassicDCGANDiscriminator(nn.Module):
+    """Its mirror: stride-2 4x4 convs with LeakyReLU(0.2), doubling the channels as they halve the size,
+    with batch norm after all but the first; a last conv over the 4 x 4 (or 7 x 7) maps gives the logit."""
+
+    def __init__(self, shape, width=64, dropout=0.0):
+        super().__init__()
+        c, (start, n) = shape[0], _doublings(shape[1])
+        layers, ch = [nn.Conv2d(c, width, 4, 2, 1, bias=False), _leaky(), Dropout(dropout)], width  # (N, 64, 32, 32)
+        for _ in range(n - 1):
+            layers += [nn.Conv2d(ch, 2 * ch, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * ch), _leaky(), Dropout(dropout)]
+            ch *= 2                                                                 # ... (N, 512, 4, 4)
+        self.net = nn.Sequential(*layers, nn.Conv2d(ch, 1, start, 1, 0, bias=False), nn.Flatten())  # (N, 1)
+
+    def forward(self, x):
+        return self.net(x).squeeze(1)
