@@ -101,7 +101,7 @@ def test_two_runs_resumed_together_in_threads_are_exact(name, images):
         t.load_state_dict(copy.deepcopy(state))
         return weights(steps(t, STEPS))
 
-    solo = resume()
+    (solo,) = in_threads(resume)   # alone, with the same torch thread count as the pair (a run's worker's)
     a, b = in_threads(resume, resume)
     assert same(a, solo) and same(b, solo)
 
