@@ -132,7 +132,8 @@ TAMPERED = [
     ({**RING8, "lr_g": "abc"}, "lr_g: expected a number"),
     ({**RING8, "lr_g": "nan"}, "lr_g: must be a finite number"),
     ({**RING8, "lr_g": "inf"}, "lr_g: must be a finite number"),
-    ({**RING8, "batch_size": "1e3"}, "batch_size: expected a whole number"),
+    ({**RING8, "batch_size": "12.5"}, "batch_size: expected a whole number"),   # ("1e3" is 1000: whole)
+    ({**RING8, "batch_size": "1e9"}, "batch_size: must be between 1 and 4096; got 1000000000"),
     ({**RING8, "epochs": "0"}, "epochs: must be between 1 and 100000"),
     ({**RING8, "loss": "magic"}, "loss: must be one of"),
     ({**RING8, "model": "mlp"}, "model: dataset 'ring8' needs model toy-mlp"),
