@@ -39,7 +39,7 @@ MAX_CREATED = 2**33         # seconds since 1970 (the year 2242): time.localtime
 MAX_WORLD = 2**20           # processes that trained a checkpoint together (torchrun)
 MAX_ROWS = 10_000           # loss history rows and live-change events (runs keep at most 2,000 and 500)
 MAX_FRAMES = 60             # the sample timeline (history.Timeline keeps 60)
-MAX_MEASUREMENTS = 1_000    # quality measurements (a run keeps at most 400)
+MAX_QUALITY_ROWS = 1_000    # quality measurements (a run keeps at most 400: history.MAX_MEASUREMENTS)
 MAX_METRIC_KEYS = 32        # metrics in one measurement (digits: 5), each a number, none, a short list or an error
 MAX_METRIC_LIST = 64        # numbers in one metric's list (the class histogram: 10)
 MAX_TEXT = 500              # characters of a measurement's error message
@@ -236,12 +236,12 @@ def _check_metrics(metrics) -> None:
     def value_ok(v):
         return (v is None or _is_number(v) or (isinstance(v, str) and len(v) <= MAX_TEXT)
                 or (isinstance(v, list) and len(v) <= MAX_METRIC_LIST and all(map(_is_number, v))))
-    ok = isinstance(metrics, list) and len(metrics) <= MAX_MEASUREMENTS and all(
+    ok = isinstance(metrics, list) and len(metrics) <= MAX_QUALITY_ROWS and all(
         isinstance(m, (list, tuple)) and len(m) == 2 and type(m[0]) is int and 0 <= m[0] <= MAX_COUNT
         and isinstance(m[1], dict) and len(m[1]) <= MAX_METRIC_KEYS
         and all(isinstance(k, str) and len(k) <= 40 and value_ok(v) for k, v in m[1].items()) for m in metrics)
     if not ok or any(a[0] > b[0] for a, b in zip(metrics, metrics[1:])):
-        raise ValueError(f"has a bad quality history: at most {MAX_MEASUREMENTS:,} measurements [step, "
+        raise ValueError(f"has a bad quality history: at most {MAX_QUALITY_ROWS:,} measurements [step, "
                          f"{{metric: a finite number, none, a list of at most {MAX_METRIC_LIST} or a short text}}], "
                          "in order of step")
 

@@ -86,8 +86,9 @@ class Runner:
 
     @classmethod
     def from_checkpoint(cls, source, **kw) -> Runner:
-        """A run that carries on where a checkpoint (path, bytes or payload) stopped, curves and live changes
-        included. The file is read and checked here; raises CheckpointError naming what is wrong."""
+        """A run that carries on where a checkpoint (path, bytes or payload) stopped, its curves, live changes,
+        quality history and sample timeline included. The file is read and checked here; raises CheckpointError
+        naming what is wrong."""
         return cls(payload=load_checkpoint(source), **kw)
 
     # --- commands (any thread): queued, carried out by the run's thread between steps --------

@@ -207,10 +207,11 @@ def _store_images(key: str, path_key: str) -> None:
     except ValueError as e:   # DatasetError too: sizes, names, not images, the quota
         st.session_state[path_key + ".note"] = ("error", str(e))
         return
-    # the draft takes the new data_path, and the field is drawn afresh from it (setting a field that was
-    # drawn with a value would make Streamlit warn on the page)
+    # the draft and the field take the new data_path. The box's own state is set, not dropped: dropped, the
+    # server drew it afresh from the draft, but the browser kept showing (and then sent back) the old text, so
+    # Start said data_path was empty (Streamlit only logs that a field drawn with a value was set this way)
     s = visitor()
     s.config = s.config.replace(data_path=ref)
-    st.session_state.pop(path_key, None)
+    st.session_state[path_key] = ref
     st.session_state[path_key + ".uploads"] = st.session_state.get(path_key + ".uploads", 0) + 1
     st.session_state[path_key + ".note"] = ("success", f"Kept as {ref}; data_path now names it.")
