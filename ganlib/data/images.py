@@ -26,9 +26,9 @@ KINDS = "png, jpg, jpeg, bmp, gif, webp, ..."
 def load_images(path: str, size: int, channels: int) -> Dataset:
     """Every image under `path` as N x C x size x size uint8; channels 0 picks 1 or 3 from the files."""
     _check_args(size, channels)
-    root = os.path.expanduser(str(path or "").strip())
+    root = _root(path)
     with _archive(root) as (names, read):
-        files = [n for n in names if os.path.splitext(n)[1].lower() in _image_exts()]
+        files = _image_files(names)
         if len(files) > MAX_IMAGES:
             raise DatasetError(f"data_path: {root} holds {len(files):,} images; the limit is "
                                f"{MAX_IMAGES:,} (all are kept in memory). Use a smaller folder.")
@@ -40,6 +40,21 @@ def load_images(path: str, size: int, channels: int) -> Dataset:
     arr = np.stack([np.asarray(img.convert(mode)).reshape(size, size, c) for img, _ in decoded])
     images = torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous()
     return Dataset("folder", (c, size, size), len(images), images=images)
+
+
+def count_images(path: str) -> int:
+    """How many files under `path` load_images would decode, found without reading any; DatasetError as load_images."""
+    with _archive(_root(path)) as (names, _):
+        return len(_image_files(names))
+
+
+def _root(path) -> str:
+    return os.path.expanduser(str(path or "").strip())
+
+
+def _image_files(names: list[str]) -> list[str]:
+    exts = _image_exts()
+    return [n for n in names if os.path.splitext(n)[1].lower() in exts]
 
 
 def _check_args(size, channels) -> None:
