@@ -40,14 +40,22 @@ def tile(pictures: np.ndarray, cols: int | None = None, pad: int = 2, border: bo
     """
     n, h, w, c = pictures.shape
     cols = cols or math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
     edge = pad if border else 0
-    out = np.full((rows * (h + pad) - pad + 2 * edge, cols * (w + pad) - pad + 2 * edge, c), GAP, np.uint8)
+    out = np.full(tile_shape(n, h, w, c, cols, pad, border), GAP, np.uint8)
     for i, img in enumerate(pictures):
         r, k = divmod(i, cols)
         y, x0 = edge + r * (h + pad), edge + k * (w + pad)
         out[y:y + h, x0:x0 + w] = img
     return out
+
+
+def tile_shape(n: int, h: int, w: int, c: int, cols: int | None = None, pad: int = 2,
+               border: bool = True) -> tuple[int, int, int]:
+    """The shape of tile()'s picture of n h x w x c pictures, without making it."""
+    cols = cols or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    edge = pad if border else 0
+    return rows * (h + pad) - pad + 2 * edge, cols * (w + pad) - pad + 2 * edge, c
 
 
 def frozen(a: np.ndarray) -> np.ndarray:

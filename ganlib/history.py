@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 
 COLUMNS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "value", "seconds")
+CURVE_ROWS = 2000      # points of a loss curve, however long the run
+TIMELINE_FRAMES = 60   # sample grids of a timeline (one more for a moment, while it thins)
 
 
 class Curve:
-    def __init__(self, capacity: int = 2000):
+    def __init__(self, capacity: int = CURVE_ROWS):
         self.capacity, self.stride = capacity, 1
         self.rows: list[tuple] = []
         self._sum = [0.0] * 5
@@ -66,7 +68,7 @@ class Event:
 
 
 class Timeline:
-    def __init__(self, capacity: int = 60):
+    def __init__(self, capacity: int = TIMELINE_FRAMES):
         self.capacity = capacity
         self.frames: list[Frame] = []
 

@@ -52,6 +52,7 @@ class Limits:
     max_runs: int = 0            # runs training at once; 0 = no cap
     max_run_s: float = 0.0       # training seconds per run before it pauses for good; 0 = none
     idle_s: float = 0.0          # how long a run outlives its owner's last session
+    max_run_mb: float = 0.0      # the memory one run may take (budget.py), checked before it is made; 0 = none
 
     @classmethod
     def from_env(cls, env=os.environ) -> Limits:
@@ -65,9 +66,11 @@ class Limits:
             if not value >= 0:
                 raise ValueError(f"{name}: must be 0 or more, got {raw!r}")
             return value
+        from .budget import DEFAULT_MAX_RUN_MB
         return cls(max_runs=int(number("GAN_STUDIO_MAX_RUNS", default_max_runs())),
                    max_run_s=60 * number("GAN_STUDIO_MAX_RUN_MINUTES", 0),
-                   idle_s=60 * number("GAN_STUDIO_IDLE_MINUTES", 5))
+                   idle_s=60 * number("GAN_STUDIO_IDLE_MINUTES", 5),
+                   max_run_mb=number("GAN_STUDIO_MAX_RUN_MB", DEFAULT_MAX_RUN_MB))
 
 
 class Owner(Protocol):

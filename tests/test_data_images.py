@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from ganlib.data import DatasetError
-from ganlib.data.images import load_images
+from ganlib.data.images import count_images, load_images
 
 
 def _rgb(w, h, seed=0):
@@ -30,6 +30,12 @@ def mixed(tmp_path):
     (d / ".hidden.png").write_bytes(b"not really")
     (d / "notes.txt").write_text("hello")
     return d
+
+
+def test_count_images_counts_what_loading_decodes_without_decoding(mixed, tmp_path):
+    assert count_images(str(mixed)) == load_images(str(mixed), 16, 0).size == 4  # no litter, no hidden files
+    with pytest.raises(DatasetError, match="^data_path: no such folder"):
+        count_images(str(tmp_path / "nowhere"))
 
 
 def test_folder_of_mixed_rgb(mixed):

@@ -159,3 +159,13 @@ def test_the_watch_link_is_the_apps_root_with_the_code_only(page, root):
     assert app_url(page) == root
     assert watch_url(page, "abcd1234") == root + "?watch=abcd1234"
     assert qr_png(root)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_larger_than_the_server_allows_is_refused_before_it_is_made(made, tmp_path):
+    runs = Runs(Limits(max_run_mb=1500))
+    (v,) = visitors(runs, 1, made, tmp_path)
+    with pytest.raises(ValueError, match="^batch_size: this run needs about"):
+        v.new_run(preset("tf-dcgan").replace(batch_size=4096))
+    assert v.runner is None and runs.snapshots() == []
+    assert v.new_run(toy()).snapshot().status in (Status.LOADING, Status.IDLE)   # a small one is made
+    assert Limits.from_env({"GAN_STUDIO_MAX_RUN_MB": "0"}).max_run_mb == 0

@@ -1,13 +1,13 @@
-"""Datasets by name: load_dataset(config) -> Dataset."""
+"""Datasets by name: load_dataset(config) -> Dataset, and plan(config): its shape and size without loading it."""
 from __future__ import annotations
 
 from typing import Callable
 
 from .dataset import Batches, Dataset, DatasetError, DatasetUnavailable, to_unit
-from .digits import digits
+from .digits import SHAPE as DIGITS_SHAPE, SIZE as DIGITS_SIZE, digits
 from .toys import TOYS
 
-__all__ = ["Batches", "Dataset", "DatasetError", "DatasetUnavailable", "load_dataset", "to_unit"]
+__all__ = ["Batches", "Dataset", "DatasetError", "DatasetUnavailable", "load_dataset", "plan", "to_unit"]
 
 
 def load_dataset(cfg, data_paths: Callable[[str], str] | None = None) -> Dataset:
@@ -28,4 +28,27 @@ def load_dataset(cfg, data_paths: Callable[[str], str] | None = None) -> Dataset
         from .images import load_images
         path = data_paths(cfg.data_path) if data_paths is not None else cfg.data_path
         return load_images(path, cfg.image_size, cfg.channels, name=cfg.data_path)
+    raise DatasetError(f"dataset: unknown {name!r}")
+
+
+def plan(cfg) -> tuple[tuple[int, ...], int]:
+    """(one sample's shape, images held in memory) that load_dataset(cfg) would give, found without loading
+    or downloading anything. Toys hold no images: their points are drawn for each batch. A folder counts
+    its image files (0 when it cannot be read: loading will say why), with 3 channels when `channels` is
+    0 (auto), the most the files can decide."""
+    name = cfg.dataset
+    if name == "digits":
+        return DIGITS_SHAPE, DIGITS_SIZE
+    if name in TOYS:
+        return TOYS[name]().shape, 0  # a few modes' worth of tensors, nothing of the batch's size
+    if name in ("mnist", "fashion-mnist", "cifar10"):
+        from .online import SIZES
+        return SIZES[name]
+    if name == "folder":
+        from .images import MAX_IMAGES, count_images
+        try:
+            n = min(count_images(cfg.data_path), MAX_IMAGES)  # more is refused when loading
+        except DatasetError:
+            n = 0
+        return (cfg.channels or 3, cfg.image_size, cfg.image_size), n
     raise DatasetError(f"dataset: unknown {name!r}")

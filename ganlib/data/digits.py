@@ -16,6 +16,8 @@ import torch
 
 from .dataset import Dataset, DatasetError
 
+SHAPE, SIZE = (1, 28, 28), 5_000  # what the file holds: 500 digits of each class
+
 
 def _csv_path() -> str:
     try:
@@ -31,11 +33,11 @@ def _load() -> tuple[torch.Tensor, torch.Tensor]:
         rows = np.loadtxt(f, delimiter=",", dtype=np.uint8)
     order = np.random.default_rng(1234).permutation(len(rows))
     rows = rows[order]
-    images = torch.from_numpy(rows[:, :784].reshape(-1, 1, 28, 28).copy())
+    images = torch.from_numpy(rows[:, :784].reshape(-1, *SHAPE).copy())
     labels = torch.from_numpy(rows[:, 784].astype(np.int64))
     return images, labels
 
 
 def digits() -> Dataset:
     images, labels = _load()
-    return Dataset("digits", (1, 28, 28), len(images), images=images, labels=labels)
+    return Dataset("digits", SHAPE, len(images), images=images, labels=labels)

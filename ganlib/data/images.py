@@ -75,6 +75,13 @@ def check_images(source: str | BinaryIO, name: str) -> int:
     return readable
 
 
+def count_images(path: str, name: str | None = None) -> int:
+    """How many files under `path` load_images would decode, found without reading any; DatasetError as load_images."""
+    root = os.path.expanduser(str(path or "").strip())
+    with _archive(root, name if name is not None else (str(path or "").strip() or "(empty)")) as (_, images, __):
+        return len(images)
+
+
 def _check_args(size, channels) -> None:
     if not isinstance(size, int) or size < 1:
         raise DatasetError(f"image_size: must be a positive whole number of pixels, got {size!r}")

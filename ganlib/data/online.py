@@ -19,6 +19,8 @@ from .dataset import Dataset, DatasetError, DatasetUnavailable
 
 PROBE_TIMEOUT_S = 3.0     # how long the "is the internet there?" check may take
 DOWNLOAD_TIMEOUT_S = 30.0  # per socket operation, so a stalled download ends
+# each train split: one image's shape and how many there are (torchvision's files; budget.py reads these)
+SIZES = {"mnist": ((1, 28, 28), 60_000), "fashion-mnist": ((1, 28, 28), 60_000), "cifar10": ((3, 32, 32), 50_000)}
 
 
 def cache_dir() -> str:

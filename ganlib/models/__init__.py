@@ -17,11 +17,9 @@ __all__ = ["Dropout", "build_models", "init_weights", "meta_models", "use_genera
 def build_models(cfg, shape: tuple[int, ...], generator: torch.Generator | None = None) -> tuple[nn.Module, nn.Module]:
     """G and D on the CPU, initialised from a generator seeded with cfg.seed; D's dropout draws from
     `generator` (a run's own: the Trainer passes its gen), or by default from one seeded with cfg.seed."""
-    _check_shape(cfg, shape)
-    # on the meta device the layers' constructors draw nothing from torch's global RNG (which other
-    # threads share); every weight is drawn just below from this call's own generator instead
-    with torch.device("meta"):
-        G, D = _architecture(cfg, shape)
+    # built on the meta device, so the layers' constructors draw nothing from torch's global RNG (which
+    # other threads share); every weight is drawn just below from this call's own generator instead
+    G, D = architecture(cfg, shape)
     weights = torch.Generator().manual_seed(cfg.seed)
     G, D = (init_weights(net.to_empty(device="cpu"), weights) for net in (G, D))  # G first, then D: the old order
     use_generator(D, generator if generator is not None else torch.Generator().manual_seed(cfg.seed))
