@@ -195,8 +195,13 @@ class Runs:
     def create(self, owner: Owner, cfg: TrainConfig | None = None, *, payload: dict | None = None,
                preset: str = "", metrics: bool = True) -> Runner:
         """A new run for `owner`, of `cfg` or of a checkpoint payload; its thread starts building at once,
-        and it replaces the owner's current run. Raises OwnerGone if the session has closed."""
+        and it replaces the owner's current run. Raises OwnerGone if the session has closed, and ValueError
+        naming the field to lower for a run larger than the server allows (checked before anything is allocated)."""
         from .runner import AUTO, Runner  # torch: imported with the first run, not with the first page
+        if self.limits.max_run_mb:
+            from .budget import check
+            check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
+                  shape=payload["shape"] if payload is not None else None)
         with self._lock:
             if owner.closed:
                 raise OwnerGone("the session that asked for this run has closed")

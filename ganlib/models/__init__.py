@@ -19,7 +19,7 @@ def build_models(cfg, shape: tuple[int, ...], generator: torch.Generator | None 
     `generator` (a run's own: the Trainer passes its gen), or by default from one seeded with cfg.seed."""
     # built on the meta device, so the layers' constructors draw nothing from torch's global RNG (which
     # other threads share); every weight is drawn just below from this call's own generator instead
-    G, D = architecture(cfg, shape)
+    G, D = meta_models(cfg, shape)
     weights = torch.Generator().manual_seed(cfg.seed)
     G, D = (init_weights(net.to_empty(device="cpu"), weights) for net in (G, D))  # G first, then D: the old order
     use_generator(D, generator if generator is not None else torch.Generator().manual_seed(cfg.seed))
