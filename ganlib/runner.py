@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from .checkpoint import load_checkpoint, make_payload, restore_trainer, save_checkpoint
 from .config import LIVE_FIELDS, TrainConfig, coerce
-from .device import set_threads
+from .device import device_name, set_threads
 from .errors import DatasetError
 from .history import MAX_MEASUREMENTS, Curve, Event, Frame, Records, Timeline, add_measurement
 from .lastgood import LastGood
@@ -77,7 +77,7 @@ class Runner:
         self._unread: list[tuple] = []       # (step, seconds, StepStats) not yet read (lastgood.py says when)
         self._events: list[Event] = []
         self._metrics: list[tuple[int, dict]] = []
-        self._real, self._fid_floor = None, None
+        self._real, self._fid_floor, self._device = None, None, ""
         self._elapsed, self._rate = 0.0, 0.0
         self._version, self._dirty, self._published_at = 0, False, 0.0
         self._snap = self._make_snapshot()
@@ -231,7 +231,7 @@ class Runner:
             return False
         self._trainer, self._evaluator = trainer, evaluator
         self._last_good = LastGood(trainer)
-        self._real = real_picture(trainer.data)
+        self._real, self._device = real_picture(trainer.data), device_name(trainer.cfg.device)
         if not self._timeline.frames or self._timeline.frames[-1].step != trainer.step_count:
             self._take_frame()
         self._set(Status.IDLE, Reason.NONE)
@@ -421,7 +421,8 @@ class Runner:
             steps_per_sec=self._rate if running else 0.0, eta_seconds=eta, elapsed=self._elapsed,
             history=MappingProxyType(self._curve.columns()), events=tuple(self._events),
             timeline=tuple(self._timeline.frames), metrics=tuple(self._metrics), real=self._real,
-            fid_floor=self._fid_floor, problem=self._problem, preset=self.preset)
+            fid_floor=self._fid_floor, problem=self._problem, preset=self.preset,
+            device=self._device)
 
 
 def _fulfil(request, trainer) -> None:

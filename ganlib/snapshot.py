@@ -38,6 +38,7 @@ class Snapshot:
                                        # feature_fd: metrics.Evaluator.floor), where it has one
     problem: Problem | None = None     # with Reason.NAN, ERROR or DATA_ERROR
     preset: str = ""
+    device: str = ""                   # where it computes, in words: "cuda: NVIDIA H200", "cpu: 1 thread of 2 cores"
 
     @property
     def epochs_left(self) -> bool:

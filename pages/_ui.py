@@ -133,6 +133,8 @@ def _status_body(status_at_render) -> None:
         st.caption(load_line(runs().load()))
         return
     st.markdown(f"**Run:** {status_word(snap)} · {snap.config.dataset}")
+    if snap.device:
+        st.caption(f"Device: {snap.device}")
     st.progress(fraction_done(snap), text=progress_line(snap))
     st.caption(load_line(runs().load()))
     if snap.status is not status_at_render:  # finished, NaN-paused or failed in the background: redraw the page
