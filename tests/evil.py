@@ -62,6 +62,7 @@ def evil_files(good_bytes: bytes) -> dict[str, tuple[bytes, str]]:
         "batches-nan": (_changed(good, trainer("batches_seen", float("nan"))), r"bad trainer\.batches_seen"),
         "created-yesterday": (_changed(good, lambda p: p.__setitem__("created", "yesterday")), "bad created time"),
         "created-inf": (_changed(good, lambda p: p.__setitem__("created", float("inf"))), "bad created time"),
+        "world-size-0": (_changed(good, lambda p: p.__setitem__("world_size", 0)), "bad world_size: '0'"),
         "picture-16000": (_changed(good, picture((16000, 16000, 3))), r"bad picture \(\(16000, 16000, 3\)"),
         "picture-float": (_changed(good, picture((8, 8, 3), torch.float32)), "bad picture"),
         "picture-bomb": (_declaring(good_bytes, BOMB_BYTES), r"declares 7[67]\d MB of data; .* at most"),

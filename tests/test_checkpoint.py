@@ -381,8 +381,8 @@ def evil(good_bytes):
     return evil_files(good_bytes)
 
 
-EVIL = ("step-inf", "step-negative", "batches-nan", "created-yesterday", "created-inf", "picture-16000",
-        "picture-float", "picture-bomb", "many-entries", "history-nan", "events-bad", "metrics-nan",
+EVIL = ("step-inf", "step-negative", "batches-nan", "created-yesterday", "created-inf", "world-size-0",
+        "picture-16000", "picture-float", "picture-bomb", "many-entries", "history-nan", "events-bad", "metrics-nan",
         "timeline-bomb", "timeline-nan", "shape-huge",
         "weights-misfit", "config-bad", "legacy-format", "truncated", "text", "other-torch")
 
