@@ -20,17 +20,12 @@ from .config import TrainConfig, field_meta
 from .data import plan
 from .grid import tile_shape
 from .history import CURVE_ROWS, TIMELINE_FRAMES
+from .limits import DEFAULT_MAX_RUN_MB
 from .metrics.evaluate import GEN_BATCH, default_n, kind_of
 from .models import Dropout, meta_models
 from .trainer import GRID
 
 ENV = "GAN_STUDIO_MAX_RUN_MB"
-# Why 1,500 MB: the app's process holds ~0.8 GB before any run (measured: torch, streamlit, the digits and
-# their metrics' features: 790 MB resident), so a 4 GB server has ~3.2 GB for runs: two at this limit, one
-# per core (on 2 cores a third run only slows the other two). Every preset as it ships needs at most
-# ~820 MB (keras-convgan, most of it its metrics' pass), and a student can still raise tf-dcgan's batch
-# from 256 to 512 (about 910 MB) or 1,024 (about 1,400 MB). An 8 GB server can raise the limit.
-DEFAULT_MAX_RUN_MB = 1500
 MB = 2**20
 F32 = 4                # bytes: weights and activations are float32 (bf16 autocast keeps fp32 weights and grads)
 CURVE_ROW_BYTES = 540  # one loss-curve row as Python floats in a tuple in a list (tracemalloc, 1,250 rows)

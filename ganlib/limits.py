@@ -11,6 +11,12 @@ import os
 MB = 1_000_000
 MAX_UPLOAD_MB = 64   # as .streamlit/config.toml's server.maxUploadSize: what a browser can send at all
 QUOTA_MB = 200       # a class of 30 then fits in 6 GB of disk
+# Why 1,500 MB: the app's process holds ~0.8 GB before any run (measured: torch, streamlit, the digits and
+# their metrics' features: 790 MB resident), so a 4 GB server has ~3.2 GB for runs: two at this limit, one
+# per core (on 2 cores a third run only slows the other two). Every preset as it ships needs at most
+# ~820 MB (keras-convgan, most of it its metrics' pass), and a student can still raise tf-dcgan's batch
+# from 256 to 512 (about 910 MB) or 1,024 (about 1,400 MB). An 8 GB server can raise the limit.
+DEFAULT_MAX_RUN_MB = 1500   # GAN_STUDIO_MAX_RUN_MB: the memory one run may take (budget.py estimates it)
 
 
 def max_upload_bytes() -> int:

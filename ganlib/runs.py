@@ -66,7 +66,7 @@ class Limits:
             if not value >= 0:
                 raise ValueError(f"{name}: must be 0 or more, got {raw!r}")
             return value
-        from .budget import DEFAULT_MAX_RUN_MB
+        from .limits import DEFAULT_MAX_RUN_MB   # torch-free: the first page builds Runs
         return cls(max_runs=int(number("GAN_STUDIO_MAX_RUNS", default_max_runs())),
                    max_run_s=60 * number("GAN_STUDIO_MAX_RUN_MINUTES", 0),
                    idle_s=60 * number("GAN_STUDIO_IDLE_MINUTES", 5),
