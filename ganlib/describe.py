@@ -172,8 +172,10 @@ def quality_note(cfg: TrainConfig, metrics) -> str:
                 "of G's points close to them (within 3 standard deviations). High-quality share: how many of "
                 "G's points are that close to some cluster.")
     if "js" in names:
-        return (f"{every} on 2,500 samples of G. JS (Jensen-Shannon divergence, in nats) compares G's density "
-                "with the real one: 0 when they match, 0.693 when they do not overlap at all.")
+        return (f"{every}. JS (Jensen-Shannon divergence, in nats) compares G's density with the real one: 0 when "
+                "they match, 0.693 when they do not overlap at all. G's density is computed from G itself (its "
+                "moving average, as the samples), not guessed from a few samples: within 0.001 of the exact JS for "
+                "a 1-D latent.")
     if kind_of(cfg) and cfg.eval_every > 0 and not metrics:   # every data set has a measurement (quality.py)
         return (f"A chart of sample quality appears at step {cfg.eval_every:,}, "
                 f"and is updated every {cfg.eval_every:,} steps.")

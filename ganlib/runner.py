@@ -168,9 +168,11 @@ class Runner:
         """A private copy of the sampling G (its EMA when there is one), for the latent explorer."""
         return self._call(lambda t: t.generator_copy())
 
-    def models_copy(self):
-        """Private CPU copies of (the sampling G, D) in eval mode, for charts that probe both."""
-        return self._call(lambda t: (copy.deepcopy(t.sampler()).eval().cpu(), copy.deepcopy(t.D).eval().cpu()))
+    def models_copy(self, game: bool = False):
+        """Private CPU copies of (G, D) in eval mode, for charts that probe both. G is the sampling G (its EMA
+        when there is one), or with game=True the raw G that D trains against (D* is a reply to that one)."""
+        return self._call(lambda t: (copy.deepcopy(t.G if game else t.sampler()).eval().cpu(),
+                                     copy.deepcopy(t.D).eval().cpu()))
 
     def dataset(self):
         """The run's data (a Dataset never changes once built)."""

@@ -1,10 +1,12 @@
 """The math of the classic GAN texts, measured on 1-D and 2-D toy runs.
 
-For 1-D data: p_data, p_g (a KDE of G's samples), D(x), the optimal
-D*(x) = p_data / (p_data + p_g) and JS(p_data, p_g), all on one grid of x.
-For 2-D data: D as a heat map under the real and fake points, and mode
-coverage by the PacGAN protocol. Everything works on private copies of G and
-D, taken between training steps, so the live run is never raced.
+For 1-D data: p_data, p_g, D(x), the optimal D*(x) = p_data / (p_data + p_g), JS(p_data, p_g) and
+V(D, G), all on one fine grid of x; p_g and JS come from ganlib.density, which computes G's density
+rather than smoothing a few samples (see there for how accurate it is). For 2-D data: D as a heat map
+under the real and fake points, and mode coverage by the PacGAN protocol. G is always the raw G that D
+trains against, never its EMA (which the Train page samples from): D* is the best reply to the G that D
+actually faces. Everything works on private copies of G and D, taken between training steps, so the
+live run is never raced.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import density
 from .data import Dataset
 from .device import set_threads
 from .latent import random_z
@@ -21,26 +24,13 @@ from .latent import random_z
 LOG2 = math.log(2.0)
 OPTIMUM_VALUE = -2 * LOG2   # V(D*, G) when p_g = p_data
 SAMPLES = 2500              # as in the PacGAN protocol
+CHART_POINTS = 600          # points of the 1-D chart's curves (the estimate's grid is ~3,000 bins)
+PROBE = 4096                # points per forward pass of D on a grid
+
+_ranges: dict[str, tuple[float, float, float]] = {}
 
 
-# --- densities on a grid ------------------------------------------------------
-def bandwidth(samples: np.ndarray) -> float:
-    """Silverman's rule of thumb, floored so a collapsed G still gives a finite spike."""
-    s = np.asarray(samples, dtype=np.float64).ravel()
-    spread = min(s.std(), (np.percentile(s, 75) - np.percentile(s, 25)) / 1.34) if len(s) > 1 else 0.0
-    if spread <= 0:
-        spread = s.std()
-    return max(0.9 * spread * len(s) ** -0.2, 1e-3)
-
-
-def kde(samples: np.ndarray, x: np.ndarray, h: float | None = None) -> np.ndarray:
-    """Gaussian kernel density estimate of 1-D samples at the points x."""
-    s = np.asarray(samples, dtype=np.float64).ravel()
-    h = bandwidth(s) if h is None else h
-    u = (np.asarray(x, dtype=np.float64)[:, None] - s[None, :]) / h
-    return np.exp(-0.5 * u * u).sum(1) / (len(s) * h * math.sqrt(2 * math.pi))
-
-
+# --- D* and JS -----------------------------------------------------------------
 def optimal_d(p_data: np.ndarray, p_g: np.ndarray, floor: float = 1e-4) -> np.ndarray:
     """D*(x) = p_data / (p_data + p_g); NaN where neither has mass (D* is undefined there)."""
     p, q = np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64)
@@ -56,9 +46,24 @@ def js_divergence(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
     return float(max(0.0, 0.5 * _kl_on_grid(p, m, x) + 0.5 * _kl_on_grid(q, m, x)))
 
 
-def js_from_value(value: float) -> float:
-    """JS implied by V(D, G) = -log 4 + 2 JS; exact only when D = D*, otherwise a lower bound."""
-    return max(0.0, (value - OPTIMUM_VALUE) / 2)
+def value_at_optimum(js: float) -> float:
+    """V(D*, G) = -log 4 + 2 JS(p_data, p_g): the most any D can score against this G."""
+    return OPTIMUM_VALUE + 2 * js
+
+
+def value_on_grid(logit: np.ndarray, p_data: np.ndarray, p_g: np.ndarray) -> float:
+    """V(D, G) = E_data[log D] + E_g[log(1 - D)] for this D, integrated over the grid (no mini-batch noise)."""
+    p, q = p_data / p_data.sum(), p_g / max(p_g.sum(), 1e-300)
+    t = torch.as_tensor(logit, dtype=torch.float64)
+    log_d, log_1md = torch.nn.functional.logsigmoid(t).numpy(), torch.nn.functional.logsigmoid(-t).numpy()
+    return float(np.sum(p * log_d) + np.sum(q * log_1md))
+
+
+def distance_to_optimum(d: np.ndarray, d_star: np.ndarray, p_data: np.ndarray, p_g: np.ndarray) -> float:
+    """Mean |D - D*| where the data and G's samples lie: weighted by (p_data + p_g) / 2."""
+    w = (p_data / p_data.sum() + p_g / max(p_g.sum(), 1e-300)) / 2
+    ok = np.isfinite(d_star)
+    return float(np.sum(w[ok] * np.abs(d[ok] - d_star[ok])) / max(w[ok].sum(), 1e-300))
 
 
 def _normalised(p: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -75,12 +80,17 @@ def _kl_on_grid(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
 
 # --- D and G on points -------------------------------------------------------
 @torch.inference_mode()
-def d_prob(D: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """D(x) = sigmoid(D's logit) at the points x, shape (N, dim) or (N,) for 1-D."""
+def d_logit(D: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """D's raw output at the points x, shape (N, dim) or (N,) for 1-D."""
     t = torch.as_tensor(np.asarray(x, dtype=np.float32))
     if t.ndim == 1:
         t = t.unsqueeze(1)
-    return torch.sigmoid(D(t).float()).numpy().astype(np.float64)
+    return torch.cat([D(t[i:i + PROBE]).float() for i in range(0, len(t), PROBE)]).numpy().astype(np.float64)
+
+
+def d_prob(D: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """D(x) = sigmoid(D's logit) at the points x, shape (N, dim) or (N,) for 1-D."""
+    return 1 / (1 + np.exp(-d_logit(D, x)))
 
 
 @torch.inference_mode()
@@ -115,13 +125,21 @@ def mode_coverage(points: np.ndarray, modes: np.ndarray, std: float) -> dict:
 # --- the views the Theory lab draws -------------------------------------------
 @dataclass(frozen=True)
 class View1D:
-    x: np.ndarray          # the grid
+    x: np.ndarray          # the chart's grid (every k-th bin of the estimate's)
     p_data: np.ndarray
-    p_g: np.ndarray        # KDE of G's samples
+    p_g: np.ndarray        # G's density (ganlib.density)
     d: np.ndarray          # D(x)
     d_star: np.ndarray     # D*(x), NaN where undefined
     js: float              # JS(p_data, p_g) in nats
     fake: np.ndarray       # G's samples
+    method: str = "pushforward"   # how p_g was estimated (density.describe)
+    value: float = math.nan       # V(D, G) of this D, integrated on the grid
+    gap: float = math.nan         # mean |D - D*| where the data and G's samples lie
+
+    @property
+    def value_star(self) -> float:
+        """V(D*, G) = -log 4 + 2 JS: what the best detective would score against this G."""
+        return value_at_optimum(self.js)
 
 
 @dataclass(frozen=True)
@@ -135,16 +153,22 @@ class View2D:
     coverage: dict | None  # mode_coverage(), for mixtures with known modes
 
 
-def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int = 600, seed: int = 0) -> View1D:
-    fake = fake_points(G, latent_dim, n, seed).ravel()
-    real = data.sample(n, seed).numpy().ravel()
-    h = bandwidth(fake)
-    both = np.clip(np.concatenate([real, fake]), -50, 50)  # a runaway G must not stretch the grid to infinity
-    x = np.linspace(both.min() - 3 * h - 0.5, both.max() + 3 * h + 0.5, points)
-    p_data = (data.density(torch.as_tensor(x)).numpy().astype(np.float64) if data.density is not None
-              else kde(real, x))
-    p_g = kde(fake, x, h)
-    return View1D(x, p_data, p_g, d_prob(D, x), optimal_d(p_data, p_g), js_divergence(p_data, p_g, x), fake)
+def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int = CHART_POINTS,
+            seed: int = 0) -> View1D:
+    e = density.estimate(G, latent_dim, data.density, *data_range(data), seed=seed)
+    logit = d_logit(D, e.x)
+    d, d_star = 1 / (1 + np.exp(-logit)), optimal_d(e.p_ref, e.p_g)
+    k = max(1, len(e.x) // points)
+    return View1D(e.x[::k], e.p_data[::k], e.p_g[::k], d[::k], d_star[::k], e.js,
+                  fake_points(G, latent_dim, n, seed).ravel(), e.method,
+                  value_on_grid(logit, e.p_ref, e.p_g), distance_to_optimum(d, d_star, e.p_ref, e.p_g))
+
+
+def data_range(data: Dataset) -> tuple[float, float, float]:
+    """(lo, hi, std) of 20,000 real points, once per data set."""
+    if data.name not in _ranges:
+        _ranges[data.name] = density.data_range(data.density, lambda k: data.sample(k, seed=0).numpy())
+    return _ranges[data.name]
 
 
 def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 60, seed: int = 0) -> View2D:
@@ -178,13 +202,49 @@ def view(runner, n: int = SAMPLES, seed: int = 0) -> View1D | View2D | None:
     if snap.kind != "points" or snap.shape not in ((1,), (2,)):
         return None
     set_threads()  # this thread's torch threads: 2 would stall on cores the training thread keeps busy
-    G, D = runner.models_copy()   # private copies, taken between two training steps
+    G, D = runner.models_copy(game=True)   # private copies of the G that D plays and of D, between two steps
     data, latent_dim = runner.dataset(), snap.config.latent_dim
     make = view_1d if data.shape[0] == 1 else view_2d
     return make(G, D, data, latent_dim, n=n, seed=seed)
 
 
-def g_loss_curves(points: int = 200) -> dict[str, np.ndarray]:
-    """G's two losses against D(G(z)): minimax log(1 - D) is flat where D rejects fakes, -log D is steep."""
-    d = np.linspace(0.001, 0.999, points)
-    return {"d_fake": d, "minimax": np.log(1 - d), "non_saturating": -np.log(d)}
+def verdict_1d(v: View1D) -> str:
+    """What the 1-D view says about the game, in one or two sentences: never "G has won" for a flat but weak D."""
+    flat = _mean_distance_to(v.d, 0.5, v.p_data, v.p_g) < FLAT
+    if v.js < CLOSE_JS:
+        return (f"p_g matches p_data (JS {v.js:.3f} < {CLOSE_JS}): the best detective D* is 1/2 everywhere and "
+                "V(D*, G) is -2 log 2. Here G has won.")
+    if v.gap < NEAR:
+        return (f"D is close to the best detective D* (mean |D - D*| = {v.gap:.2f}): it tells real from fake as well "
+                f"as anyone can against this G. G still has JS = {v.js:.3f} nats to go.")
+    if flat:
+        return (f"D sits near 1/2, but JS is {v.js:.3f}: p_g is not p_data. D is weak (it has not caught up with G, "
+                f"mean |D - D*| = {v.gap:.2f}), not beaten: the best detective D* would still tell them apart.")
+    return f"D has not caught up with G yet: mean |D - D*| = {v.gap:.2f}, and JS is {v.js:.3f} nats."
+
+
+FLAT, NEAR, CLOSE_JS = 0.05, 0.05, 0.01   # thresholds of verdict_1d, in units of D and nats
+
+
+def _mean_distance_to(d: np.ndarray, level: float, p_data: np.ndarray, p_g: np.ndarray) -> float:
+    return distance_to_optimum(d, np.full_like(d, level), p_data, p_g)
+
+
+def coverage_note(c: dict) -> str:
+    """A warning to read beside the high-quality share: near some mode is not near every mode."""
+    if c["modes_covered"] <= c["n_modes"] // 2 and c["high_quality"] > 0.5:
+        return (f"{100 * c['high_quality']:.0f}% of G's samples are near a mode, but only {c['modes_covered']} of "
+                f"{c['n_modes']} modes are covered: high quality without coverage is mode collapse.")
+    return ""
+
+
+def g_loss_curves(points: int = 200, reach: float = 6.0) -> dict[str, np.ndarray]:
+    """G's two losses and their slopes against D's logit l on a fake (D(G(z)) = sigmoid(l)).
+
+    Minimax log(1 - D) = -softplus(l): its slope -sigmoid(l) vanishes where D rejects the fakes (l << 0).
+    Non-saturating -log D = softplus(-l): its slope -(1 - sigmoid(l)) is ~-1 there. (Against D(G(z))
+    itself, minimax is not flat at 0: its slope there is -1; it is the logit, which G moves, that flattens it.)"""
+    logit = np.linspace(-reach, reach, points)
+    d = 1 / (1 + np.exp(-logit))
+    return {"logit": logit, "d_fake": d, "minimax": -np.logaddexp(0, logit), "non_saturating": np.logaddexp(0, -logit),
+            "minimax_slope": -d, "non_saturating_slope": -(1 - d)}

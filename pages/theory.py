@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from ganlib import controls, theory
+from ganlib import controls, density, theory
 from ganlib.charts.theory import density_figure, field_figure, g_loss_figure, value_figure
 from ganlib.describe import status_word
 from ganlib.state import Status
@@ -16,7 +16,7 @@ from pages._ui import refresh_every, use_app_navigation, visitor
 use_app_navigation()
 
 TOYS = ("gauss-1d", "ring8", "grid25")
-LOSS_NAMES = {"bce": "non-saturating (bce)", "minimax": "minimax (the paper's)"}
+LOSS_NAMES = {"bce": "non-saturating (bce)", "minimax": "minimax (the game as written)"}
 
 INTRO = r"""
 Two networks play a game. **G, the forger**, turns random noise $z$ into samples $G(z)$;
@@ -26,9 +26,12 @@ $$V(D, G) = \mathbb{E}_{x \sim p_{data}}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(
 """
 ONE_D = r"""
 For a fixed G the best detective is $D^*(x) = \frac{p_{data}(x)}{p_{data}(x) + p_g(x)}$, and with it
-$V = -\log 4 + 2\,\mathrm{JS}(p_{data} \,\|\, p_g)$. So the game's optimum is $p_g = p_{data}$, where
+$V(D^*, G) = -\log 4 + 2\,\mathrm{JS}(p_{data} \,\|\, p_g)$. So the game's optimum is $p_g = p_{data}$, where
 $D^* = \frac{1}{2}$ everywhere and $V = -2 \log 2 \approx -1.386$.
-Watch D(x) chase D*(x), and flatten toward 1/2 as p_g covers p_data.
+D*(x) here is computed from p_data and G's density; D(x) is what D has learned so far, and any D scores
+$V(D, G) \le V(D^*, G)$. So a D near 1/2, or a V near $-2 \log 2$, means p_g = p_data only when D is near D*:
+a weak D is flat too. Both are drawn against the raw G, the one D trains against (the Train page's samples come
+from its moving average, which lags it).
 """
 TWO_D = r"""
 Blue: D says *real*; red: D says *fake*. G moves its points along D's slope toward blue.
@@ -38,10 +41,13 @@ nearest mode; a mode is *covered* when it holds one; reverse KL of the mode hist
 (0: even spread, log K: one mode).
 """
 LOSSES = r"""
-The paper's G minimises $\log(1 - D(G(z)))$. Early on D rejects fakes easily, $D(G(z)) \approx 0$, where
-that curve is flat: its gradient with respect to D's logit is $-D(G(z)) \approx 0$, so G barely learns.
-The non-saturating loss $-\log D(G(z))$ has the same fixed point but is steep right there
-(gradient $-(1 - D(G(z))) \approx -1$). Start the same toy with each loss and compare.
+In the game as written (Goodfellow et al., 2014) G minimises $\log(1 - D(G(z)))$; the paper itself warns that
+this saturates early in learning and recommends, in practice, that G maximise $\log D(G(z))$ instead: the
+non-saturating loss, which is what *bce* trains. G moves D's logit $l$ on its fakes, and
+$\frac{d}{dl}\log(1 - \sigma(l)) = -\sigma(l) = -D(G(z))$: where D confidently rejects the fakes,
+$D(G(z)) \approx 0$ and G's gradient vanishes. (Against $D(G(z))$ itself the curve is not flat: its slope at 0
+is $-1$; it is the sigmoid in between that flattens it.) $-\log D(G(z))$ has the same fixed point, and its slope
+$-(1 - D(G(z))) \approx -1$ is largest right there.
 """
 
 
@@ -73,13 +79,16 @@ def show_1d(v: theory.View1D, snap) -> None:
     left, right = st.columns([3, 1])
     left.plotly_chart(density_figure(v), key="th_density")
     with right:
-        st.metric("JS(p_data, p_g) on a grid", f"{v.js:.3f} nats", help="0 when p_g = p_data; log 2 = 0.693 at most")
-        values = snap.history.get("value", ())
-        if values:
-            st.metric("JS implied by V(D, G)", f"{theory.js_from_value(values[-1]):.3f} nats",
-                      help="(V + log 4) / 2: equals JS only when D = D*; with a D that is not the best detective "
-                           "it is lower, so it sits below the JS on the grid")
-        st.markdown(ONE_D)
+        st.metric("JS(p_data, p_g)", f"{v.js:.3f} nats", help="Jensen-Shannon divergence of p_data and the raw G's "
+                  f"density: 0 when they match, log 2 = 0.693 when they do not overlap. {density.describe(v.method)}.")
+        st.metric("V(D*, G) = -log 4 + 2 JS", f"{v.value_star:.3f}",
+                  help="The best detective's score against this G: -2 log 2 = -1.386 only when p_g = p_data")
+        st.metric("V(D, G), this D", f"{v.value:.3f}", help="This D's score, integrated over p_data and p_g on the "
+                  "grid (no mini-batch noise); never above V(D*, G)")
+        st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best detective, weighted by where "
+                  "the real data and G's samples lie")
+    st.info(theory.verdict_1d(v))
+    st.markdown(ONE_D)
 
 
 def show_2d(v: theory.View2D) -> None:
@@ -91,13 +100,27 @@ def show_2d(v: theory.View2D) -> None:
             st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",
                       help="Real clusters with one of G's samples close to them (within 3 standard deviations)")
             st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %",
-                      help="G's samples that close to some real cluster")
+                      help="G's samples that close to some real cluster: all of them on one cluster scores 100%, "
+                           "so read it with modes covered")
+            if note := theory.coverage_note(c):
+                st.caption(note)
             # with no high-quality sample the histogram is empty and the KL undefined: no "∞" that reads as a score
             kl = "n/a" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
             st.metric("Reverse KL to uniform", kl,
                       help=f"How unevenly G's good samples spread over the clusters: 0 even, log {c['n_modes']} = "
                            f"{math.log(c['n_modes']):.2f} all on one; n/a while no sample is near a cluster")
         st.markdown(TWO_D)
+
+
+def best_track(snap, v) -> tuple:
+    """(step, V(D*, G)) at each step this tab drew the 1-D view of this run: the best D's score over time."""
+    run_id, track = st.session_state.get("th_best", (None, ()))
+    if run_id != snap.run_id:
+        track = ()
+    if isinstance(v, theory.View1D) and (not track or track[-1][0] != snap.step):
+        track = (track + ((snap.step, v.value_star),))[-500:]
+    st.session_state.th_best = (snap.run_id, track)
+    return track
 
 
 def live() -> None:
@@ -118,7 +141,7 @@ def live() -> None:
         show_1d(v, snap)
     else:
         show_2d(v)
-    st.plotly_chart(value_figure(snap.history), key="th_value")
+    st.plotly_chart(value_figure(snap.history, best_track(snap, v)), key="th_value")
 
 
 def page() -> None:
@@ -126,7 +149,7 @@ def page() -> None:
     st.markdown(INTRO)
     launcher()
     st.fragment(run_every=refresh_every(visitor().snapshot()))(live)()
-    with st.expander("Minimax or non-saturating: why G's gradient vanishes early with minimax"):
+    with st.expander("Minimax or non-saturating: why G's gradient vanishes when D rejects its fakes"):
         st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
         st.markdown(LOSSES)
 

@@ -23,7 +23,7 @@ CURVES = {
     "classes_covered": ("digit classes covered (of 10)", 2, False),
     "modes_covered": ("modes covered", 1, False),
     "high_quality": ("share of high-quality points", 2, False),
-    "js": ("JS(p_data, p_g) (0 = same)", 1, False),
+    "js": ("JS(p_data, p_g) in nats, from G's density (0 = same)", 1, False),
 }
 
 

@@ -8,15 +8,17 @@ from ..theory import OPTIMUM_VALUE, View1D, View2D
 from . import palette
 
 MARGIN = dict(l=10, r=10, t=40, b=10)
+D_STAR_NAME = "D*(x) = p_data / (p_data + p_g), against the raw G"   # the G that D trains against, not its EMA
+V_STAR_NAME = "V(D*, G) = -log 4 + 2 JS (the best D's score)"
 
 
 def density_figure(v: View1D) -> go.Figure:
     """p_data and p_g (left axis) with D(x) and D*(x) (right axis, 0..1) on one x grid."""
     fig = go.Figure([
         go.Scatter(x=v.x, y=v.p_data, name="p_data (real)", line=dict(color=palette.REAL), fill="tozeroy"),
-        go.Scatter(x=v.x, y=v.p_g, name="p_g (G's samples)", line=dict(color=palette.FAKE), fill="tozeroy"),
+        go.Scatter(x=v.x, y=v.p_g, name="p_g (G's density)", line=dict(color=palette.FAKE), fill="tozeroy"),
         go.Scatter(x=v.x, y=v.d, name="D(x)", line=dict(color=palette.D_REAL, width=3), yaxis="y2"),
-        go.Scatter(x=v.x, y=v.d_star, name="D*(x) = p_data / (p_data + p_g)",
+        go.Scatter(x=v.x, y=v.d_star, name=D_STAR_NAME,
                    line=dict(color=palette.D_STAR, dash="dash"), yaxis="y2"),
         go.Scatter(x=[v.x[0], v.x[-1]], y=[0.5, 0.5], name="1/2", mode="lines",
                    line=dict(color=palette.REFERENCE, dash="dot", width=1), yaxis="y2"),
@@ -56,26 +58,39 @@ def field_figure(v: View2D, points: int = 1000) -> go.Figure:
     return fig
 
 
-def value_figure(history: dict) -> go.Figure:
-    """V(D, G) over training against its value at the optimum, -2 log 2."""
-    fig = go.Figure(go.Scatter(x=history.get("step", ()), y=history.get("value", ()), name="V(D, G)",
-                               line=dict(color=palette.VALUE)))
+def value_figure(history: dict, best=()) -> go.Figure:
+    """V(D, G) of the current D over training, V(D*, G) where it was computed (`best`: (step, value) pairs),
+    and their common value when p_g = p_data, -2 log 2. V(D, G) <= V(D*, G) always: V near -2 log 2 says
+    that this D cannot tell, not that nobody could."""
+    traces = [go.Scatter(x=history.get("step", ()), y=history.get("value", ()), name="V(D, G)",
+                         line=dict(color=palette.VALUE))]
+    if best:
+        steps, values = zip(*best)
+        traces.append(go.Scatter(x=steps, y=values, name=V_STAR_NAME, mode="lines+markers",
+                                 line=dict(color=palette.D_STAR, dash="dash"), marker=dict(size=5)))
+    fig = go.Figure(traces)
     fig.add_hline(y=OPTIMUM_VALUE, line_dash="dash", line_color=palette.REFERENCE,
-                  annotation_text="-2 log 2 (p_g = p_data)", annotation_position="bottom right")
-    fig.update_layout(title="V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))]", margin=MARGIN,
-                      xaxis_title="step", yaxis_title="V")
+                  annotation_text="-2 log 2: V(D*, G) when p_g = p_data", annotation_position="bottom right")
+    fig.update_layout(title="V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], this D (mini-batches) vs the best D",
+                      margin=MARGIN, xaxis_title="step", yaxis_title="V", legend=dict(orientation="h", y=-0.25))
     return fig
 
 
 def g_loss_figure(curves: dict) -> go.Figure:
-    """The two G losses against D(G(z)): where D rejects fakes (left), minimax is flat."""
-    d = curves["d_fake"]
+    """G's two losses (solid) and their slopes (dotted) against D's logit on a fake: where D rejects the fakes
+    (left), the minimax loss flattens and its slope, what G learns from, goes to 0."""
+    x = curves["logit"]
     fig = go.Figure([
-        go.Scatter(x=d, y=curves["minimax"], name="minimax: minimise log(1 - D(G(z)))",
+        go.Scatter(x=x, y=curves["minimax"], name="minimax: minimise log(1 - D(G(z)))",
                    line=dict(color=palette.MINIMAX)),
-        go.Scatter(x=d, y=curves["non_saturating"], name="non-saturating: minimise -log D(G(z))",
+        go.Scatter(x=x, y=curves["non_saturating"], name="non-saturating: minimise -log D(G(z))",
                    line=dict(color=palette.NON_SATURATING)),
+        go.Scatter(x=x, y=curves["minimax_slope"], name="slope of minimax: -D(G(z))",
+                   line=dict(color=palette.MINIMAX, dash="dot")),
+        go.Scatter(x=x, y=curves["non_saturating_slope"], name="slope of non-saturating: -(1 - D(G(z)))",
+                   line=dict(color=palette.NON_SATURATING, dash="dot")),
     ])
-    fig.update_layout(title="G's loss against D(G(z))", margin=MARGIN, xaxis_title="D(G(z))",
-                      yaxis_title="G's loss", legend=dict(orientation="h", y=-0.25))
+    fig.update_layout(title="G's loss against D's logit on a fake (D(G(z)) = sigmoid(logit))", margin=MARGIN,
+                      xaxis_title="D's logit on G(z): left, D is sure it is fake", yaxis_title="loss, slope",
+                      legend=dict(orientation="h", y=-0.3))
     return fig

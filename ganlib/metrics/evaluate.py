@@ -2,7 +2,8 @@
 
 What is measured depends on the data (ganlib.quality.kind_of):
 - digits, mnist (1 x 28 x 28): digit_metrics of 500 samples (digits.py);
-- ring8, grid25: mode coverage of 2,500 samples; gauss-1d: js; spiral, moons: energy distance (points.py);
+- ring8, grid25: mode coverage of 2,500 samples; gauss-1d: js, with p_g computed from G itself
+  (points.js_of_generator), not from the samples; spiral, moons: energy distance (points.py);
 - any other images (folder, fashion-mnist, cifar10): a Fréchet distance on fixed random features of 500
   samples (features.py).
 Evaluator.floor() is what real samples score on the run's distance (fid, energy or feature_fd) at the same n:
@@ -31,7 +32,7 @@ from ..quality import kind_of
 from .digits import N_DIGITS, digit_metrics, reference_values
 from .energy import energy_floor
 from .features import N_IMAGES, feature_floor, feature_metrics
-from .points import N_POINTS, points_metrics, points_reference
+from .points import N_POINTS, js_of_generator, points_metrics, points_reference
 
 DEFAULT_EVERY = 500           # steps between measurements (TrainConfig.eval_every) unless chosen
 GEN_BATCH = 1000              # z per forward pass of G when drawing many samples
@@ -63,7 +64,10 @@ class Evaluator:
         if not self.kind:
             return {}
         try:
-            return clean(measure(self.kind, _generate(trainer.generate, self.z), self.data(trainer)))
+            data = self.data(trainer)
+            if _has_density(data):   # G at hand: its density exactly, not a blurred histogram of 2,500 samples
+                return clean({"js": js_of_generator(trainer.generate, self.latent_dim, data)})
+            return clean(measure(self.kind, _generate(trainer.generate, self.z), data))
         except Exception as e:  # noqa: BLE001 - reported, never raised into the worker thread
             self.last_error = f"{type(e).__name__}: {e}"
             warnings.warn(f"metrics: measurement failed: {self.last_error}", RuntimeWarning, stacklevel=2)
@@ -137,7 +141,9 @@ def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
     with torch.inference_mode():
         samples = _generate(lambda zz: G(zz).float(), z)
     data = _load(cfg) if kind in ("points", "features") else None
-    out.update(n=n, seed=seed, metrics=clean(measure(kind, samples, data)))
+    metrics = ({"js": js_of_generator(G, cfg.latent_dim, data)} if _has_density(data)
+               else measure(kind, samples, data))
+    out.update(n=n, seed=seed, metrics=clean(metrics))
     if kind == "points":
         out["reference"] = clean(points_reference(data, n))
     if kind == "features":
@@ -147,6 +153,10 @@ def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
         out["reference"] = clean(reference_values(n))
         out["classifier"] = {"held_out_accuracy": metadata()["held_out_accuracy"]}
     return out
+
+
+def _has_density(data) -> bool:
+    return data is not None and data.density is not None and tuple(data.shape) == (1,)
 
 
 def _generate(generate: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> torch.Tensor:

@@ -7,10 +7,12 @@
   KL(histogram of the high-quality samples over the modes || uniform). The
   counting is ganlib.theory.mode_coverage, shared with the Theory lab.
 - gauss-1d (a closed-form density): js, the Jensen-Shannon divergence in nats
-  (0 = same, log 2 = 0.693 = disjoint) between p_data and p_g on a grid. p_g is a
-  Gaussian KDE of the samples and p_data is smoothed by the same kernel, so the
-  smoothing cancels out: samples from p_data itself give js ~ 0.001 at 2,500
-  samples, instead of the ~0.02 that smoothing only p_g would leave.
+  (0 = same, log 2 = 0.693 = disjoint) between p_data and p_g. With G at hand
+  (a live run, a checkpoint: js_of_generator) p_g is computed from G itself, as
+  the Theory lab does (ganlib.density: within 0.001 for a 1-D latent). From bare
+  samples (points_metrics) it is the smoothed estimate: a histogram and a kernel
+  of 0.05 std(p_data), p_data blurred alike; a lower bound, and at 2,500 samples
+  real points themselves score ~0.002 (points_reference), which is its noise floor.
 - spiral, moons (no modes, no closed-form density): energy, the energy distance to real points
   (energy.py), read against what real points score (points_reference, energy.energy_floor).
 """
@@ -21,16 +23,12 @@ import math
 import numpy as np
 import torch
 
+from .. import density as De
 from ..data import Dataset
-from ..theory import js_divergence, mode_coverage
+from ..theory import data_range as _data_support, mode_coverage
 from .energy import energy_metrics
 
 N_POINTS = 2500       # samples per measurement, as in the PacGAN protocol
-GRID = 2000           # points of the 1-D grid
-BANDWIDTH = 0.05      # KDE bandwidth for js, as a share of the std of p_data (0.1 for gauss-1d)
-
-_support: dict[str, tuple[float, float, float]] = {}
-
 
 def points_metrics(points, dataset: Dataset) -> dict:
     """The metrics that fit `dataset` for G's samples `points` (N, D); {} when none does."""
@@ -60,30 +58,11 @@ def modes_metrics(points: np.ndarray, modes: np.ndarray, std: float) -> dict:
             "high_quality": float(m["high_quality"]), "reverse_kl": float(rk) if math.isfinite(rk) else None}
 
 
-def _data_support(dataset: Dataset) -> tuple[float, float, float]:
-    """(lo, hi, std) of p_data, from 20,000 real draws; cached per data set."""
-    if dataset.name not in _support:
-        real = dataset.sample(20_000, seed=0).double().numpy().ravel()
-        _support[dataset.name] = (float(real.min()), float(real.max()), float(real.std()))
-    return _support[dataset.name]
-
-
 def js_1d(samples: np.ndarray, dataset: Dataset) -> float:
-    """JS(p_data * K, p_g * K) in nats on a grid, K a Gaussian kernel of BANDWIDTH x std(p_data)."""
-    s = np.asarray(samples, dtype=np.float64).ravel()
-    lo, hi, std = _data_support(dataset)
-    span = hi - lo
-    s = np.clip(s, lo - span, hi + span)  # far-away samples pile up at the grid's edge: still no overlap
-    h = BANDWIDTH * std
-    x = np.linspace(min(lo, s.min()) - 4 * h, max(hi, s.max()) + 4 * h, GRID)
-    dx = x[1] - x[0]
-    h = max(h, 2 * dx)
-    k = np.arange(-math.ceil(4 * h / dx), math.ceil(4 * h / dx) + 1) * dx
-    kernel = np.exp(-0.5 * (k / h) ** 2)
-    kernel /= kernel.sum()
-    p_data = dataset.density(torch.as_tensor(x)).double().numpy()
-    edges = np.concatenate([x - dx / 2, x[-1:] + dx / 2])
-    hist = np.histogram(s, bins=edges)[0] / (len(s) * dx)
-    p = np.convolve(p_data, kernel, mode="same")
-    q = np.convolve(hist, kernel, mode="same")
-    return js_divergence(p, q, x)
+    """JS(p_data, p_g) in nats from G's samples, both densities blurred alike (ganlib.density.from_samples)."""
+    return De.from_samples(samples, dataset.density, *_data_support(dataset)).js
+
+
+def js_of_generator(G, latent_dim: int, dataset: Dataset) -> float:
+    """JS(p_data, p_g) in nats with p_g computed from G itself (ganlib.density.estimate)."""
+    return De.estimate(G, latent_dim, dataset.density, *_data_support(dataset)).js

@@ -1,0 +1,152 @@
+"""ganlib.density and the Theory lab's 1-D view, held to the truth: a G whose density is known exactly (the
+quantile G of gauss-1d, a linear G of a Gaussian), and JS integrated numerically here, independently of the
+estimator. The old Silverman KDE drew D* from 0.13 to 0.62 for the perfect G and read JS 0.024 (issue 10)."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ganlib import density, theory
+from ganlib.data import Dataset
+from ganlib.data.toys import GAUSS_1D, gauss_1d, gauss_1d_density
+from ganlib.device import set_threads
+
+set_threads()
+SUPPORT = 0.01   # "on the support": where p_data > 0.01 (its peak is 0.40); 99% of gauss-1d's mass lies there
+
+
+class QuantileG(torch.nn.Module):
+    """The perfect G of a 1-D mixture for z ~ N(0, I): x = F^-1(Phi(z_0)), by interpolating a fine table of F."""
+
+    def __init__(self, comps=GAUSS_1D):
+        super().__init__()
+        self.x = torch.linspace(-8, 9, 400_001, dtype=torch.float64)
+        self.F = sum(w * torch.special.ndtr((self.x - mu) / s) for w, mu, s in comps)
+
+    def forward(self, z):
+        u = torch.special.ndtr(z[:, 0].double())
+        i = torch.searchsorted(self.F, u).clamp(1, len(self.F) - 1)
+        f0, f1, x0, x1 = self.F[i - 1], self.F[i], self.x[i - 1], self.x[i]
+        t = ((u - f0) / (f1 - f0).clamp_min(1e-300)).clamp(0, 1)
+        return (x0 + t * (x1 - x0)).float().unsqueeze(1)
+
+
+class LinearG(torch.nn.Module):
+    """x = mu + sigma z_0: p_g is N(mu, sigma^2) exactly."""
+
+    def __init__(self, mu, sigma):
+        super().__init__()
+        self.mu, self.sigma = mu, sigma
+
+    def forward(self, z):
+        return self.mu + self.sigma * z[:, :1]
+
+
+def gauss(x, mu, s):
+    return np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * math.sqrt(2 * math.pi))
+
+
+def integrated_js(mu, sigma):
+    """JS(N(0, 1), N(mu, sigma^2)) by the trapezoid rule on 900,001 points: the truth the estimator is held to."""
+    x = np.linspace(-25, 30, 900_001)
+    p, q = gauss(x, 0, 1), gauss(x, mu, sigma)
+    m = (p + q) / 2
+    with np.errstate(all="ignore"):
+        f = 0.5 * np.where(p > 0, p * np.log(p / m), 0) + 0.5 * np.where(q > 0, q * np.log(q / m), 0)
+    return float(np.trapezoid(f, x))
+
+
+def unit_gaussian():
+    return Dataset("unit-gauss", (1,), 10_000, draw=lambda n, g: torch.randn(n, 1, generator=g),
+                   density=lambda x: torch.as_tensor(gauss(np.asarray(x, dtype=np.float64), 0, 1)))
+
+
+def gauss_range():
+    return theory.data_range(gauss_1d())
+
+
+@pytest.mark.parametrize("latent_dim,tolerance", [(1, 0.005), (2, 0.02)])
+def test_a_perfect_g_gets_d_star_one_half_and_js_zero(latent_dim, tolerance):
+    e = density.estimate(QuantileG(), latent_dim, gauss_1d_density, *gauss_range())
+    assert e.method == ("pushforward" if latent_dim == 1 else "smoothed")
+    d_star = theory.optimal_d(e.p_ref, e.p_g)
+    on = e.p_data > SUPPORT
+    assert np.abs(d_star[on] - 0.5).max() < tolerance
+    assert e.js < 0.005
+    assert np.trapezoid(e.p_g, e.x) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("mu,sigma", [(1.0, 0.5), (0.3, 1.2), (3.0, 0.3), (8.0, 1.0)])
+@pytest.mark.parametrize("latent_dim,tolerance", [(1, 0.01), (2, 0.05)])
+def test_js_of_two_gaussians_matches_the_integral(mu, sigma, latent_dim, tolerance):
+    data = unit_gaussian()
+    js = density.estimate(LinearG(mu, sigma), latent_dim, data.density, *theory.data_range(data)).js
+    assert js == pytest.approx(integrated_js(mu, sigma), rel=tolerance)
+
+
+def test_a_collapsed_or_broken_g_is_disjoint_from_the_data():
+    lo, hi, std = gauss_range()
+    point = density.estimate(lambda z: torch.full((len(z), 1), 1.0), 1, gauss_1d_density, lo, hi, std).js
+    assert 0.6 < point <= math.log(2) + 1e-9         # a point mass hardly overlaps a density
+    nan = density.estimate(lambda z: torch.full((len(z), 1), float("nan")), 1, gauss_1d_density, lo, hi, std)
+    assert nan.js == pytest.approx(math.log(2), abs=1e-6) and nan.outside == pytest.approx(1.0)
+
+
+def test_v_of_the_best_d_integrated_on_the_grid_is_minus_log4_plus_2js():
+    e = density.estimate(LinearG(1.0, 0.5), 1, gauss_1d_density, *gauss_range())
+    d_star = np.clip(theory.optimal_d(e.p_ref, e.p_g), 1e-12, 1 - 1e-12)
+    logit = np.log(d_star / (1 - d_star))
+    logit[~np.isfinite(logit)] = 0.0   # where neither has mass: no weight either
+    assert theory.value_on_grid(logit, e.p_ref, e.p_g) == pytest.approx(theory.value_at_optimum(e.js), abs=2e-3)
+    # and any other D scores less
+    assert theory.value_on_grid(np.zeros_like(logit), e.p_ref, e.p_g) < theory.value_at_optimum(e.js) - 0.05
+
+
+class ConstantD(torch.nn.Module):
+    def __init__(self, logit=0.0):
+        super().__init__()
+        self.logit = logit
+
+    def forward(self, x):
+        return torch.full((len(x),), self.logit)
+
+
+def test_the_view_of_a_perfect_g_draws_d_star_one_half_and_says_g_has_won():
+    v = theory.view_1d(QuantileG(), ConstantD(), gauss_1d(), latent_dim=1)
+    on = v.p_data > SUPPORT
+    assert np.abs(v.d_star[on] - 0.5).max() < 0.005 and v.js < 0.001
+    assert v.gap < 0.01 and v.value == pytest.approx(theory.OPTIMUM_VALUE, abs=1e-3)
+    assert "G has won" in theory.verdict_1d(v)
+
+
+def test_a_flat_d_against_a_wrong_g_is_called_weak_not_beaten():
+    v = theory.view_1d(LinearG(0.0, 1.0), ConstantD(), gauss_1d(), latent_dim=1)   # D = 1/2, G far from p_data
+    assert v.js > 0.1 and v.gap > 0.1
+    text = theory.verdict_1d(v)
+    assert "weak" in text and "won" not in text
+
+
+def test_the_lab_draws_d_star_of_the_raw_g_that_d_plays():
+    from ganlib import Runner, preset
+    r = Runner(preset("gauss-1d").replace(ema=0.9))
+    try:
+        r.step()
+        r.wait(lambda s: s.step >= 1, 60)
+        raw, _ = r.models_copy(game=True)
+        ema, _ = r.models_copy()
+        G = r.checkpoint()["trainer"]["G"]       # the weights D trains against
+        same = lambda a: all(torch.equal(a.state_dict()[k], G[k]) for k in G)  # noqa: E731
+        assert same(raw) and not same(ema)
+    finally:
+        r.close()
+
+
+def test_the_train_pages_js_is_computed_from_g_itself():
+    from ganlib import Trainer, preset
+    from ganlib.metrics import evaluator_for
+    t = Trainer(preset("gauss-1d"))
+    t.step()
+    data = gauss_1d()
+    want = density.estimate(t.sampler().eval(), 1, data.density, *theory.data_range(data)).js
+    assert evaluator_for(t)(t)["js"] == pytest.approx(want, rel=1e-5)
