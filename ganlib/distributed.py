@@ -21,16 +21,17 @@ The traps, and what this module does about them:
   copies rank 0's running statistics into the module before each forward, in place,
   which bumps the version of tensors that the previous forward saved for backward:
   "one of the variables needed for gradient computation has been modified by an
-  inplace operation" (pytorch/pytorch#175024: PyTorch 2.6 to 2.14; 2.15 preserves the
-  version counters, pytorch/pytorch#175851). Both wrappers sync no buffers before a
+  inplace operation" (pytorch/pytorch#175024, since PyTorch 2.6; the torch 2.15 here
+  preserves the version counters, pytorch/pytorch#175851). Both wrappers sync no buffers before a
   forward (broadcast_buffers=False, as NVlabs' stylegan2-ada-pytorch does; 2.15 calls
   it forward_sync_buffers=False): each rank keeps its own statistics, and rank 0's
   (which it saves) are exactly those a broadcast would have left it. sync_bn=true
   computes them over all ranks' batches instead.
 - D in G's update: D is frozen there and gets no gradients, so there is nothing for
   DDP to reduce; G's update calls the bare D (Trainer.d_frozen), as stylegan2-ada's
-  loss runs D without gradient sync in G's phase. (A DDP D there still prepares a
-  reduction each time; on torch 2.15 that passed 8 of 8 runs, but it is work for nothing.)
+  loss runs D without gradient sync in G's phase. (A DDP D there prepares a reduction
+  that never comes; on torch 2.15 with gloo, 8 of 9 such runs passed and one failed,
+  its log not kept: work for nothing at best.)
 - The gradient penalty and R1 differentiate D's output with create_graph=True and then
   call backward once: DDP reduces the gradients of that one backward, double-backward
   parts included, so no special handling; the tests run wgan-gp and R1 under DDP.
