@@ -7,12 +7,14 @@ protocol as a browser does (a first run of the app with ?watch=CODE, then the
 watch page's fragment rerun at the interval the server asks for), without a
 browser's own rendering cost on these 2 cores.
 
-For N = 0, 5, 10, 30 watchers it measures, over the same window each:
+For N = 0, 5, 10, 30 watchers it measures, over the same window each (and with
+--rounds R, R times in turn, keeping each N's median, so that other work on the
+machine weighs on every N alike):
 - the run's steps/s, as a ratio to N = 0 (target: >= 0.8 at N = 10);
 - the server's CPU time per watcher refresh: (server CPU with N watchers - with
   none) / refreshes served.
 
-    python bench/classroom.py [--window 20] [--watchers 0 5 10 30]
+    python bench/classroom.py [--window 20] [--watchers 0 5 10 30] [--rounds 1]
 """
 from __future__ import annotations
 
@@ -104,10 +106,16 @@ def measure(page, server, code: str, n: int, window: float) -> dict:
     return {"n": n, "steps_per_s": (step1 - step0) / (t1 - t0), "cpu_s": cpu1 - cpu0, "refreshes": refreshes}
 
 
+def median_row(rows: list[dict]) -> dict:
+    """The row of the round whose steps/s is the median for this N (its own CPU and refreshes with it)."""
+    return sorted(rows, key=lambda r: r["steps_per_s"])[len(rows) // 2]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--window", type=float, default=20.0, help="seconds measured for each N")
     ap.add_argument("--watchers", type=int, nargs="+", default=[0, 5, 10, 30])
+    ap.add_argument("--rounds", type=int, default=1, help="measure every N this many times, in turn; keep medians")
     args = ap.parse_args()
     ok, why = chromium_available()
     if not ok:
@@ -124,9 +132,11 @@ def main() -> int:
                                  if "watch=" in t), None), 60, what="the watch link")
         code = url.strip().rsplit("watch=", 1)[1]
         time.sleep(5)   # past the first steps' warm-up
-        rows = [measure(page, server, code, n, args.window) for n in args.watchers]
+        rounds = [[measure(page, server, code, n, args.window) for n in args.watchers] for _ in range(args.rounds)]
+    rows = [median_row([r[i] for r in rounds]) for i in range(len(args.watchers))]
     base = next(r for r in rows if r["n"] == 0) if any(r["n"] == 0 for r in rows) else rows[0]
-    print(f"one fast-digits run, N watchers, {args.window:.0f} s each, {os.cpu_count()} cores")
+    print(f"one fast-digits run, N watchers, {args.window:.0f} s each, median of {args.rounds} round(s), "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"{'N':>3}  {'steps/s':>8}  {'vs N=0':>6}  {'refreshes':>9}  {'server CPU s':>12}  {'ms CPU / refresh':>16}")
     for r in rows:
         ratio = r["steps_per_s"] / base["steps_per_s"]

@@ -252,7 +252,8 @@ def cmd_sample(args) -> int:
     x = model(random_z(args.n, model.latent_dim, args.seed)).numpy().astype(np.float32)
     if args.out.lower().endswith(".png"):
         picture = _png_picture(x, payload["config"])
-        path = atomic_write(args.out, _png_bytes(picture))
+        from .grid import png_bytes
+        path = atomic_write(args.out, png_bytes(picture))
         print(f"wrote {path}: {x.shape[0]} samples as a {picture.shape[1]} x {picture.shape[0]} picture")
         return 0
     out = args.out if args.out.endswith(".npy") else args.out + ".npy"  # np.save would add it
@@ -275,15 +276,6 @@ def _png_picture(x: np.ndarray, cfg) -> np.ndarray:
         from .samples import REAL_POINTS
         picture = points_picture(x, load_dataset(cfg).sample(REAL_POINTS).numpy())
     return enlarge(picture, whole_scale(picture.shape[1], PNG_WIDTH))
-
-
-def _png_bytes(picture: np.ndarray) -> bytes:
-    import io
-
-    from PIL import Image
-    buf = io.BytesIO()
-    Image.fromarray(picture).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def cmd_eval(args) -> int:

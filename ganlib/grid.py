@@ -78,6 +78,16 @@ def whole_scale(side: int, size: int) -> int:
     return max(1, math.ceil(size / side))
 
 
+def png_bytes(picture: np.ndarray) -> bytes:
+    """A picture as PNG bytes (a grey one as one channel)."""
+    import io
+
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(flat_grey(np.asarray(picture))).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:
     """The picture `scale` times larger, nearest-neighbour, ready to show (grey as H x W).
 

@@ -6,6 +6,8 @@ run, so thirty students watching one run cost about one figure a refresh.
 """
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from ganlib.charts import look
@@ -16,10 +18,20 @@ from ganlib.state import Status
 
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
                         # 256 held ~80 MB of old figures in bench/churn.py)
+REDRAW_S = 1.0          # a training run's charts are drawn anew at most this often, for all its viewers
+
+
+def drawn_as(snap) -> tuple:
+    """What a cached drawing of `snap` is keyed by: its version once it rests, else the REDRAW_S tick.
+
+    A training run publishes a new version every few steps, so keyed by version every watcher's refresh
+    missed the cache and drew its own figures: 28% of the server's CPU at 10 watchers (py-spy), and the
+    training thread waited for the GIL meanwhile."""
+    return (snap.run_id, "tick", int(time.monotonic() / REDRAW_S)) if snap.is_training else (snap.run_id, snap.version)
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
-def _figures(run_id: str, version: int, presenter: bool, _snap) -> tuple:
+def _figures(drawn: tuple, presenter: bool, _snap) -> tuple:
     """(loss chart, quality chart or None) of one snapshot, built once for all its viewers."""
     if presenter:
         return (training_figure(_snap.history, _snap.events, _snap.config.loss, height=look.TRAINING_HEIGHT,
@@ -39,10 +51,19 @@ def presenter_on(default: bool) -> bool:
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
-def _picture(run_id: str, step: int, which: str, _picture):
-    """A sample grid enlarged for the screen, once per run, frame and side."""
-    from ganlib.grid import enlarge  # torch: only once there is a run to show
-    return enlarge(_picture)
+def _picture(run_id: str, step: int, which: str, _picture) -> bytes:
+    """A sample grid enlarged for the screen, as PNG, once per run, frame and side (st.image would encode an
+    array anew for each session: 5% of the server's CPU at 10 watchers)."""
+    from ganlib.grid import enlarge, png_bytes  # torch: only once there is a run to show
+    return png_bytes(enlarge(_picture))
+
+
+@st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
+def _points(run_id: str, step: int, presenter: bool, _fake, _real):
+    """The scatter (or histograms) of one frame of a toy run, built once for all its viewers."""
+    if presenter:
+        return points_figure(_fake, _real, height=look.SAMPLES_PX, presenter=True)
+    return points_figure(_fake, _real)
 
 
 def frame_slider(frames, running: bool, key: str) -> int:
@@ -64,29 +85,30 @@ def samples(snap, key: str = "frame") -> None:
     i = frame_slider(snap.timeline, snap.status is Status.RUNNING, f"{key}.{snap.run_id}")
     frame = snap.timeline[i]
     if snap.kind != "image":
-        st.plotly_chart(points_figure(frame.picture, snap.real), key=f"{key}.points")
+        st.plotly_chart(_points(snap.run_id, frame.step, False, frame.picture, snap.real), key=f"{key}.points")
         st.caption(f"G's samples from the fixed z at step {frame.step} (orange) over real ones (grey)")
         return
     left, right = st.columns(2)
-    left.image(_picture(snap.run_id, frame.step, "fake", frame.picture),
+    left.image(_picture(snap.run_id, frame.step, "fake", frame.picture), output_format="PNG",
                caption=f"fake: G(z) for the same fixed z, step {frame.step} (taken every "
                        f"{snap.config.sample_every} steps; {len(snap.timeline)} kept, thinned evenly as the run grows)")
-    right.image(_picture(snap.run_id, -1, "real", snap.real), caption="real samples")
+    right.image(_picture(snap.run_id, -1, "real", snap.real), output_format="PNG", caption="real samples")
 
 
 def presenter_view(snap, key: str) -> None:
     """One projector screen: a line of status, G's newest samples and the quality chart beside the losses."""
     st.markdown(f"**{status_word(snap).capitalize()}** · {progress_line(snap)} · {snap.config.dataset}")
-    curves, quality = _figures(snap.run_id, snap.version, True, snap)
+    curves, quality = _figures(drawn_as(snap), True, snap)
     left, right = st.columns(look.COLUMNS)
     with left:
         if snap.timeline:
             frame = snap.timeline[-1]
             if snap.kind == "image":
                 st.image(_picture(snap.run_id, frame.step, "fake", frame.picture), width=look.SAMPLES_PX,
+                         output_format="PNG",
                          caption=f"G(z) for a fixed z, step {frame.step:,}")
             else:
-                st.plotly_chart(points_figure(frame.picture, snap.real, height=look.SAMPLES_PX, presenter=True),
+                st.plotly_chart(_points(snap.run_id, frame.step, True, frame.picture, snap.real),
                                 key=f"{key}.points")
         if quality is not None:
             st.plotly_chart(quality, key=f"{key}.quality")
@@ -105,7 +127,7 @@ def run_view(snap, *, owner: bool, key: str = "live", presenter: bool = False) -
         st.markdown(f"**{status_word(snap).capitalize()}** · {snap.config.dataset} · {snap.config.loss} loss")
     st.progress(fraction_done(snap), text=progress_line(snap))
     st.caption("This run: " + config_summary(snap.config))
-    curves, quality = _figures(snap.run_id, snap.version, False, snap)
+    curves, quality = _figures(drawn_as(snap), False, snap)
     st.plotly_chart(curves, key=f"{key}.curves")
     if quality is not None:
         st.plotly_chart(quality, key=f"{key}.quality")

@@ -4,13 +4,11 @@ A follower gets no button or input that changes the run: it reads snapshots
 through the watch code, which Runs resolves to the owner's current run (so a
 teacher's next run shows here too). The figures are shared by all watchers.
 """
-import time
-
 import streamlit as st
 
 from ganlib.runs import CODE_FORMAT
 from ganlib.state import Status
-from pages._live import presenter_on, run_view
+from pages._live import REDRAW_S, drawn_as, presenter_on, run_view
 from pages._ui import use_app_navigation, visitor
 
 use_app_navigation()
@@ -19,20 +17,19 @@ NO_RUN_REFRESH_S = 3.0
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _theory_view(run_id: str, second: int, _runner):
-    """The theory lab's view of a toy run, computed at most once a second for all its watchers."""
+def _theory_figure(drawn: tuple, _runner):
+    """The theory lab's figure of a toy run, computed once per drawing tick for all its watchers."""
     from ganlib import theory
-    return theory.view(_runner)
+    from ganlib.charts.theory import density_figure, field_figure
+    v = theory.view(_runner)
+    if v is None:
+        return None
+    return density_figure(v) if isinstance(v, theory.View1D) else field_figure(v)
 
 
 def theory_panel(runner, snap) -> None:
-    from ganlib import theory
-    from ganlib.charts.theory import density_figure, field_figure
-    v = _theory_view(snap.run_id, int(time.time()), runner)
-    if isinstance(v, theory.View1D):
-        st.plotly_chart(density_figure(v), key="watch.density")
-    elif v is not None:
-        st.plotly_chart(field_figure(v), key="watch.field")
+    if (fig := _theory_figure(drawn_as(snap), runner)) is not None:
+        st.plotly_chart(fig, key="watch.theory")
 
 
 def follow(training_at_render: bool, presenter: bool) -> None:
@@ -64,5 +61,5 @@ if v.watch_code is None:
         st.error("Watch code: 8 letters, digits, '-' or '_', as shown on the teacher's screen.")
 else:
     snap = (r := v.watched()) and r.snapshot()
-    every = 1.0 if snap and snap.is_training else NO_RUN_REFRESH_S
+    every = REDRAW_S if snap and snap.is_training else NO_RUN_REFRESH_S
     st.fragment(run_every=every)(follow)(bool(snap and snap.is_training), presenter)

@@ -1,0 +1,40 @@
+"""The live view's shared drawings: what one refresh of thirty watchers costs is one drawing, not thirty."""
+import io
+
+import numpy as np
+from PIL import Image
+
+from ganlib.config import TrainConfig
+from ganlib.grid import enlarge
+from ganlib.snapshot import Snapshot
+from ganlib.state import Reason, Status
+from pages import _live
+
+
+def snap(status: Status, version: int) -> Snapshot:
+    return Snapshot(run_id="7-abc", version=version, status=status, reason=Reason.NONE, config=TrainConfig(),
+                    kind="image")
+
+
+def test_a_training_run_is_drawn_once_a_tick_whatever_its_version(monkeypatch):
+    now = [100.2]
+    monkeypatch.setattr(_live.time, "monotonic", lambda: now[0])
+    first = _live.drawn_as(snap(Status.RUNNING, 10))
+    assert _live.drawn_as(snap(Status.RUNNING, 11)) == first      # new steps within the tick: the same drawing
+    now[0] += _live.REDRAW_S
+    assert _live.drawn_as(snap(Status.RUNNING, 12)) != first      # the next tick: drawn anew
+
+
+def test_a_resting_run_is_drawn_once_per_version(monkeypatch):
+    paused = _live.drawn_as(snap(Status.PAUSED, 40))
+    monkeypatch.setattr(_live.time, "monotonic", lambda: 1e6)
+    assert _live.drawn_as(snap(Status.PAUSED, 40)) == paused      # no redraw while nothing changes
+    assert _live.drawn_as(snap(Status.FINISHED, 41)) != paused    # but its last snapshot is drawn
+    assert _live.drawn_as(snap(Status.RUNNING, 41)) != _live.drawn_as(snap(Status.PAUSED, 41))
+
+
+def test_the_shared_picture_is_png_of_the_enlarged_grid():
+    grey = np.random.default_rng(0).integers(0, 256, (10, 12, 1), dtype=np.uint8)
+    png = _live._picture.__wrapped__("7-abc", 3, "fake", grey)
+    back = np.asarray(Image.open(io.BytesIO(png)))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and np.array_equal(back, enlarge(grey))
