@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from ganlib.charts import look
@@ -19,6 +20,21 @@ from ganlib.state import Status
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
                         # 256 held ~80 MB of old figures in bench/churn.py)
 REDRAW_S = 1.0          # a training run's charts are drawn anew at most this often, for all its viewers
+
+
+class Drawn(go.Figure):
+    """A finished figure, turned into plain data once for every session that shows it.
+
+    st.plotly_chart calls to_dict() on a figure for each session at each refresh, a deep copy of every trace
+    (~2 ms for a 2,000-point loss chart, with the GIL held); a Drawn hands out the dict made when it was
+    drawn. Nothing may change it afterwards."""
+
+    def __init__(self, fig: go.Figure):
+        super().__init__()
+        self._drawn = fig.to_dict()
+
+    def to_dict(self) -> dict:
+        return self._drawn
 
 
 def drawn_as(snap) -> tuple:
@@ -34,13 +50,13 @@ def drawn_as(snap) -> tuple:
 def _figures(drawn: tuple, presenter: bool, _snap) -> tuple:
     """(loss chart, quality chart or None) of one snapshot, built once for all its viewers."""
     if presenter:
-        return (training_figure(_snap.history, _snap.events, _snap.config.loss, height=look.TRAINING_HEIGHT,
-                                presenter=True),
-                quality_figure(_snap.metrics, _snap.fid_floor, height=look.QUALITY_HEIGHT, presenter=True)
+        return (Drawn(training_figure(_snap.history, _snap.events, _snap.config.loss, height=look.TRAINING_HEIGHT,
+                                      presenter=True)),
+                Drawn(quality_figure(_snap.metrics, _snap.fid_floor, height=look.QUALITY_HEIGHT, presenter=True))
                 if _snap.metrics else None)
     curves = training_figure(_snap.history, _snap.events, _snap.config.loss)
     quality = quality_figure(_snap.metrics, _snap.fid_floor) if _snap.metrics else None
-    return curves, quality
+    return Drawn(curves), quality and Drawn(quality)
 
 
 def presenter_on(default: bool) -> bool:
@@ -62,8 +78,8 @@ def _picture(run_id: str, step: int, which: str, _picture) -> bytes:
 def _points(run_id: str, step: int, presenter: bool, _fake, _real):
     """The scatter (or histograms) of one frame of a toy run, built once for all its viewers."""
     if presenter:
-        return points_figure(_fake, _real, height=look.SAMPLES_PX, presenter=True)
-    return points_figure(_fake, _real)
+        return Drawn(points_figure(_fake, _real, height=look.SAMPLES_PX, presenter=True))
+    return Drawn(points_figure(_fake, _real))
 
 
 def frame_slider(frames, running: bool, key: str) -> int:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ganlib.runs import CODE_FORMAT
 from ganlib.state import Status
-from pages._live import REDRAW_S, drawn_as, presenter_on, run_view
+from pages._live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
 from pages._ui import use_app_navigation, visitor
 
 use_app_navigation()
@@ -24,7 +24,7 @@ def _theory_figure(drawn: tuple, _runner):
     v = theory.view(_runner)
     if v is None:
         return None
-    return density_figure(v) if isinstance(v, theory.View1D) else field_figure(v)
+    return Drawn(density_figure(v) if isinstance(v, theory.View1D) else field_figure(v))
 
 
 def theory_panel(runner, snap) -> None:

@@ -38,3 +38,25 @@ def test_the_shared_picture_is_png_of_the_enlarged_grid():
     png = _live._picture.__wrapped__("7-abc", 3, "fake", grey)
     back = np.asarray(Image.open(io.BytesIO(png)))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and np.array_equal(back, enlarge(grey))
+
+
+def test_a_drawn_figure_reaches_the_browser_as_the_figure_itself():
+    from streamlit.testing.v1 import AppTest
+
+    def app():
+        import numpy as np
+        import streamlit as st
+
+        from ganlib.charts.training import training_figure
+        from pages._live import Drawn
+        n = 300
+        h = {"step": tuple(range(n)), **{k: tuple(np.linspace(0, 1, n)) for k in
+                                         ("d_loss", "g_loss", "d_real", "d_fake", "value", "seconds")}}
+        fig = training_figure(h, (), "bce")
+        st.plotly_chart(fig, key="plain")
+        st.plotly_chart(Drawn(fig), key="drawn")
+
+    at = AppTest.from_function(app).run(timeout=60)
+    assert not at.exception
+    plain, drawn = at.get("plotly_chart")
+    assert plain.proto.spec == drawn.proto.spec and len(plain.proto.spec) > 10_000
