@@ -77,7 +77,7 @@ if ! docker image inspect python:3.11-slim >/dev/null 2>&1 && ! timeout 60 docke
 fi
 
 # --- a local package index for LOCAL_TORCH_WHEEL ----------------------------------------------------------
-build_args=(--network host)
+build_args=(--network host --force-rm)   # no container left behind by a failed step
 [ "${CACHE:-0}" = 1 ] || build_args+=(--no-cache)   # a fresh build, so that the build time means something
 index_pid=""
 cleanup() {
