@@ -26,6 +26,7 @@ import os
 import threading
 import time
 
+from . import home
 from .errors import DatasetError
 from .files import atomic_write, write_new
 from .library import list_checkpoints, save_target
@@ -53,14 +54,9 @@ def _no_paths(method):
 
 
 def spaces_root() -> str:
-    """Where visitors' spaces live: GAN_STUDIO_SPACES, else /data/gan-studio/visitors when /data is a writable
-    disk (a Hugging Face Space's persistent storage), else ~/.cache/gan-studio/visitors."""
-    env = os.environ.get("GAN_STUDIO_SPACES", "").strip()
-    if env:
-        return os.path.abspath(os.path.expanduser(env))
-    if os.path.isdir("/data") and os.access("/data", os.W_OK):
-        return "/data/gan-studio/visitors"
-    return os.path.join(os.path.expanduser("~"), ".cache", "gan-studio", "visitors")
+    """Where visitors' spaces live: GAN_STUDIO_SPACES, else visitors/ under home.home() (/data/gan-studio
+    when /data is writable, a Hugging Face Space's persistent storage; else ~/.cache/gan-studio)."""
+    return home.folder("GAN_STUDIO_SPACES", "visitors")
 
 
 def folder_name(key: str) -> str:

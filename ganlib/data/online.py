@@ -1,7 +1,8 @@
 """The classic image sets (MNIST, Fashion-MNIST, CIFAR-10) via torchvision, downloaded once.
 
-Files live in $GAN_STUDIO_DATA (default ~/.cache/gan-studio/data). A cached copy
-is always tried first, so a machine that downloaded once works offline after.
+Files live in $GAN_STUDIO_DATA, else data/ under home.home() (/data/gan-studio when /data is
+writable, else ~/.cache/gan-studio). A cached copy is always tried first, so a machine that
+downloaded once works offline after.
 Offline and uncached, we fail fast with DatasetUnavailable and a hint, rather
 than letting torchvision hang on a dead connection or leak a URLError.
 """
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import torch
 
+from .. import home
 from .dataset import Dataset, DatasetError, DatasetUnavailable
 
 PROBE_TIMEOUT_S = 3.0     # how long the "is the internet there?" check may take
@@ -24,7 +26,7 @@ SIZES = {"mnist": ((1, 28, 28), 60_000), "fashion-mnist": ((1, 28, 28), 60_000),
 
 
 def cache_dir() -> str:
-    return os.path.expanduser(os.environ.get("GAN_STUDIO_DATA", "~/.cache/gan-studio/data"))
+    return home.folder("GAN_STUDIO_DATA", "data")
 
 
 def _classes() -> dict:
