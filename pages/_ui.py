@@ -37,9 +37,6 @@ def use_app_navigation() -> None:
 @st.cache_resource(show_spinner=False)
 def runs() -> Runs:
     """Every run of this server process (one registry, shared by all sessions), with the server's limits."""
-    import os, sys
-    if os.environ.get("SWITCH_MS"):
-        sys.setswitchinterval(float(os.environ["SWITCH_MS"]) / 1000)
     return Runs(Limits.from_env())
 
 
