@@ -29,8 +29,8 @@ GRID = 64  # samples in the fixed-z grid (8 x 8)
 class StepStats:
     d_loss: float
     g_loss: float
-    d_real: float   # mean D(x) on the real batch
-    d_fake: float   # mean D(G(z)) on the fake batch
+    d_real: float   # mean D(x) on the real batch, in the loss's meaning (losses.d_output)
+    d_fake: float   # mean D(G(z)) on the fake batch, likewise
     value: float    # estimate of V(D, G); -2 log 2 = -1.386 at the optimum
 
 
@@ -119,8 +119,9 @@ class Trainer:
             update_ema(self.ema, G, cfg.ema, self.step_count)
         self.step_count += 1
         with torch.no_grad():
-            return StepStats(loss_d.item(), loss_g.item(), torch.sigmoid(real_logit).mean().item(),
-                             torch.sigmoid(fake_logit).mean().item(), L.value(real_logit, fake_logit).item())
+            # D's outputs in their own meaning: sigmoid of a WGAN critic's score was pinned at 1.0 (issue 10)
+            return StepStats(loss_d.item(), loss_g.item(), L.d_output(cfg.loss, real_logit).mean().item(),
+                             L.d_output(cfg.loss, fake_logit).mean().item(), L.value(real_logit, fake_logit).item())
 
     def _adam(self, net, lr):
         return torch.optim.Adam(net.parameters(), lr, betas=(self.cfg.beta1, self.cfg.beta2), fused=self._fused())

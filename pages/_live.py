@@ -12,6 +12,7 @@ from ganlib.charts import look
 from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.training import points_figure, training_figure
 from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
+from ganlib.meaning import of_config
 from ganlib.state import Status
 
 SHARED_VERSIONS = 256   # cached figures: a few versions of each run that sessions may be showing
@@ -21,11 +22,11 @@ SHARED_VERSIONS = 256   # cached figures: a few versions of each run that sessio
 def _figures(run_id: str, version: int, presenter: bool, _snap) -> tuple:
     """(loss chart, quality chart or None) of one snapshot, built once for all its viewers."""
     if presenter:
-        return (training_figure(_snap.history, _snap.events, _snap.config.loss, height=look.TRAINING_HEIGHT,
+        return (training_figure(_snap.history, _snap.events, of_config(_snap.config), height=look.TRAINING_HEIGHT,
                                 presenter=True),
                 quality_figure(_snap.metrics, _snap.fid_floor, height=look.QUALITY_HEIGHT, presenter=True)
                 if _snap.metrics else None)
-    curves = training_figure(_snap.history, _snap.events, _snap.config.loss)
+    curves = training_figure(_snap.history, _snap.events, of_config(_snap.config))
     quality = quality_figure(_snap.metrics, _snap.fid_floor) if _snap.metrics else None
     return curves, quality
 

@@ -34,7 +34,8 @@ a weak D is flat too. Both are drawn against the raw G, the one D trains against
 from its moving average, which lags it).
 """
 TWO_D = r"""
-Blue: D says *real*; red: D says *fake*. G moves its points along D's slope toward blue.
+Blue: where D scores x as *real*; red: as *fake* (for bce and minimax a probability; for the other losses D's raw
+output, read by the colour bar). G moves its points along D's slope toward blue.
 **Mode collapse**: G piles its samples on a few modes that fool D, and D chases them from mode to mode.
 Counted as in PacGAN: 2,500 samples; a sample is *high quality* within 3 standard deviations of its
 nearest mode; a mode is *covered* when it holds one; reverse KL of the mode histogram against uniform
@@ -78,15 +79,22 @@ def current_view(runner):
 def show_1d(v: theory.View1D, snap) -> None:
     left, right = st.columns([3, 1])
     left.plotly_chart(density_figure(v), key="th_density")
+    left.caption(v.meaning.optimum)
     with right:
         st.metric("JS(p_data, p_g)", f"{v.js:.3f} nats", help="Jensen-Shannon divergence of p_data and the raw G's "
                   f"density: 0 when they match, log 2 = 0.693 when they do not overlap. {density.describe(v.method)}.")
-        st.metric("V(D*, G) = -log 4 + 2 JS", f"{v.value_star:.3f}",
-                  help="The best detective's score against this G: -2 log 2 = -1.386 only when p_g = p_data")
-        st.metric("V(D, G), this D", f"{v.value:.3f}", help="This D's score, integrated over p_data and p_g on the "
-                  "grid (no mini-batch noise); never above V(D*, G)")
-        st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best detective, weighted by where "
-                  "the real data and G's samples lie")
+        if v.meaning.kind == "probability":
+            st.metric("V(D*, G) = -log 4 + 2 JS", f"{v.value_star:.3f}",
+                      help="The best detective's score against this G: -2 log 2 = -1.386 only when p_g = p_data")
+            st.metric("V(D, G), this D", f"{v.value:.3f}", help="This D's score, integrated over p_data and p_g "
+                      "on the grid (no mini-batch noise); never above V(D*, G)")
+        if v.meaning.kind == "critic":
+            st.metric("Wasserstein-1 distance", f"{v.w1:.3f}", help="The integral of |F_data - F_g|, exact in 1-D")
+            st.metric("critic's gap E f(real) - E f(fake)", f"{v.critic_gap:.3f}",
+                      help="What the critic estimates W1 to be; equal to it at the best 1-Lipschitz critic")
+        else:
+            st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D, weighted by where "
+                      "the real data and G's samples lie")
     st.info(theory.verdict_1d(v))
     st.markdown(ONE_D)
 
@@ -141,7 +149,11 @@ def live() -> None:
         show_1d(v, snap)
     else:
         show_2d(v)
-    st.plotly_chart(value_figure(snap.history, best_track(snap, v)), key="th_value")
+    if v.meaning.kind == "probability":
+        st.plotly_chart(value_figure(snap.history, best_track(snap, v), v.meaning), key="th_value")
+    else:
+        st.caption(f"V(D, G) is the value of the original game (bce, minimax); this run's {snap.config.loss} loss "
+                   "plays another, so it is not drawn.")
 
 
 def page() -> None:

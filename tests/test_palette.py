@@ -26,6 +26,9 @@ EXPECTED = {
     # the training chart's bold curves: the same meaning as the faint points under them
     "D loss (smoothed)": P.D, "G loss (smoothed)": P.G, "D(x) real (smoothed)": P.D_REAL,
     "D(G(z)) fake (smoothed)": P.D_FAKE, "V(D, G) (smoothed)": P.VALUE,
+    # D's output under the other losses (ganlib/meaning.py): the same meanings, in raw units
+    "D(x) real (raw output)": P.D_REAL, "D(G(z)) fake (raw output)": P.D_FAKE,
+    "critic f(x) real": P.D_REAL, "critic f(G(z)) fake": P.D_FAKE,
 }
 SCALES = {"G(z), z on a grid"}   # coloured by a colour scale (where z sits), not by one meaning
 
