@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import ctypes
 import itertools
+import math
 import secrets
 import sys
 import threading
@@ -32,12 +33,14 @@ from .metrics import evaluator_for, fid_floor
 from .samples import real_picture
 from .snapshot import Snapshot
 from .state import ENDED, Problem, Reason, Status
-from .trainer import Trainer
+from .trainer import D_ALONE_LR, Trainer
 
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
 MAX_EVENTS = 500
 MAX_METRICS = 400
 THREAD_NAME = "ganlib-runner"
+D_ALONE_CHUNK = 25     # D-alone updates between looks at the commands (~50 ms on a busy core)
+MAX_D_ALONE = 20_000   # ~40 s on a busy core: D-alone runs outside the training slots, so it is kept short
 AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 CALL_TIMEOUT_S = 120.0
 
@@ -73,7 +76,7 @@ class Runner:
         self._trainer: Trainer | None = None
         self._evaluator = None
         self._status, self._reason, self._problem = Status.LOADING, Reason.NONE, None
-        self._singles = 0
+        self._singles, self._d_left, self._d_total, self._after_d = 0, 0, 0, None
         self._curve, self._timeline = Curve(), Timeline()
         self._events: list[Event] = []
         self._metrics: list[tuple[int, dict]] = []
@@ -103,6 +106,14 @@ class Runner:
     def step(self) -> None:
         """One step, then paused (also before the first start)."""
         self._send("step")
+
+    def train_d(self, steps: int) -> None:
+        """Freeze G and train D alone for `steps` updates on fresh samples (Trainer.train_d), paused meanwhile
+        (Reason.D_ALONE); from idle, paused, running or finished, and back to paused (finished) after. Pause,
+        Resume, Step or Stop end it early. Raises ValueError for a count outside 1..MAX_D_ALONE."""
+        if not 1 <= int(steps) <= MAX_D_ALONE:
+            raise ValueError(f"steps: must be between 1 and {MAX_D_ALONE:,}; got {steps!r}")
+        self._send("train_d", int(steps))
 
     def grant(self) -> None:
         """A training slot is this run's now (called by runs.Slots for a queued run)."""
@@ -236,7 +247,9 @@ class Runner:
                 self._handle(kind, arg)
             if self._status in ENDED:
                 return
-            if self._wants_step():
+            if self._d_left:
+                self._d_alone_chunk()
+            elif self._wants_step():
                 self._one_step()
             if self._dirty or time.monotonic() - self._published_at > PUBLISH_EVERY:
                 self._publish()
@@ -249,9 +262,12 @@ class Runner:
         return taken
 
     def _wants_step(self) -> bool:
-        return self._status is Status.RUNNING or (self._status is Status.PAUSED and self._singles > 0)
+        return (self._status is Status.RUNNING or (self._status is Status.PAUSED and self._singles > 0)
+                or self._d_left > 0)
 
     def _handle(self, kind: str, arg: Any) -> None:
+        if self._d_left and kind in ("pause", "resume", "start", "step", "stop"):
+            self._end_d_alone()
         s = self._status
         if kind == "call":
             _fulfil(arg, self._trainer)
@@ -266,6 +282,9 @@ class Runner:
         elif (kind == "start" and s is Status.IDLE) or (kind in ("start", "resume") and self._can_resume()):
             granted = self._slots is None or self._slots.request(self)
             self._set(Status.RUNNING if granted else Status.QUEUED, Reason.NONE)
+        elif kind == "train_d" and s in (Status.IDLE, Status.PAUSED, Status.RUNNING, Status.FINISHED) \
+                and self._reason is not Reason.TIME_BUDGET:
+            self._start_d_alone(arg)
         elif kind == "step" and s in (Status.IDLE, Status.PAUSED) and self._reason is not Reason.TIME_BUDGET:
             self._singles += 1
             self._set(Status.PAUSED, Reason.BY_USER)
@@ -308,7 +327,7 @@ class Runner:
         except Exception as e:  # a crash ends the run and says why; the weights stay for a download
             return self._set(Status.FAILED, Reason.ERROR, Problem(type(e).__name__, step=t.step_count, message=str(e)))
         if not self._last_good.after_step(t, stats):
-            return self._rollback(stats)
+            return self._rollback(*self._last_good.bad_value(stats))
         dt = time.perf_counter() - t0
         self._elapsed += dt
         self._rate = 1 / dt if self._rate == 0 else 0.95 * self._rate + 0.05 / dt
@@ -320,8 +339,30 @@ class Runner:
             self._measure(step)
         self._dirty |= single
 
-    def _rollback(self, stats) -> None:
-        what, value = self._last_good.bad_value(stats)
+    def _start_d_alone(self, steps: int) -> None:
+        if not self._d_left:   # where to go back to: a running run comes back paused, a finished one finished
+            self._after_d = (self._status, self._reason) if self._status is Status.FINISHED else \
+                (Status.PAUSED, Reason.BY_USER)
+        self._d_left, self._d_total, self._singles = steps, steps, 0
+        self._trainer.start_d_alone()
+        self._set(Status.PAUSED, Reason.D_ALONE)
+
+    def _d_alone_chunk(self) -> None:
+        for _ in range(min(D_ALONE_CHUNK, self._d_left)):
+            # the rate falls linearly to 0: at a fixed rate D hovers around D* at a distance set by the rate
+            loss = self._trainer.train_d(D_ALONE_LR * self._d_left / self._d_total)
+            self._d_left -= 1
+            if not math.isfinite(loss):
+                self._d_left = 0
+                return self._rollback("d_loss", loss)
+        if not self._d_left:
+            self._end_d_alone()
+
+    def _end_d_alone(self) -> None:
+        self._d_left = 0
+        self._set(*self._after_d)
+
+    def _rollback(self, what: str, value: float) -> None:
         bad_step = self._trainer.step_count
         good_step = self._last_good.restore(self._trainer)
         # the curves and samples go back with the weights, so that Resume continues one story
@@ -389,7 +430,7 @@ class Runner:
             steps_per_sec=self._rate if running else 0.0, eta_seconds=eta, elapsed=self._elapsed,
             history=MappingProxyType(self._curve.columns()), events=tuple(self._events),
             timeline=tuple(self._timeline.frames), metrics=tuple(self._metrics), real=self._real,
-            fid_floor=self._fid_floor, problem=self._problem, preset=self.preset)
+            fid_floor=self._fid_floor, problem=self._problem, preset=self.preset, d_alone_left=self._d_left)
 
 
 def _fulfil(request, trainer) -> None:

@@ -37,6 +37,7 @@ class Snapshot:
     fid_floor: float | None = None     # real-vs-real Fréchet distance, where the data has one
     problem: Problem | None = None     # with Reason.NAN, ERROR or DATA_ERROR
     preset: str = ""
+    d_alone_left: int = 0              # D's updates still to go while it trains alone (Reason.D_ALONE)
 
     @property
     def epochs_left(self) -> bool:
@@ -63,7 +64,7 @@ class Snapshot:
     @property
     def is_training(self) -> bool:
         """Its pages should refresh by themselves."""
-        return self.status in (Status.LOADING, Status.QUEUED, Status.RUNNING)
+        return self.status in (Status.LOADING, Status.QUEUED, Status.RUNNING) or self.reason is Reason.D_ALONE
 
     @property
     def ended(self) -> bool:

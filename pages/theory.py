@@ -8,6 +8,8 @@ import math
 import streamlit as st
 
 from ganlib import controls, density, theory
+from ganlib.lab_text import D_ALONE, INTRO, LOSSES, ONE_D, TWO_D
+from ganlib.state import Reason
 from ganlib.charts.theory import density_figure, field_figure, g_loss_figure, value_figure
 from ganlib.describe import status_word
 from ganlib.state import Status
@@ -17,41 +19,7 @@ use_app_navigation()
 
 TOYS = ("gauss-1d", "ring8", "grid25")
 LOSS_NAMES = {"bce": "non-saturating (bce)", "minimax": "minimax (the game as written)"}
-
-INTRO = r"""
-Two networks play a game. **G, the forger**, turns random noise $z$ into samples $G(z)$;
-**D, the detective**, says how likely a sample is real. D maximises and G minimises
-
-$$V(D, G) = \mathbb{E}_{x \sim p_{data}}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))].$$
-"""
-ONE_D = r"""
-For a fixed G the best detective is $D^*(x) = \frac{p_{data}(x)}{p_{data}(x) + p_g(x)}$, and with it
-$V(D^*, G) = -\log 4 + 2\,\mathrm{JS}(p_{data} \,\|\, p_g)$. So the game's optimum is $p_g = p_{data}$, where
-$D^* = \frac{1}{2}$ everywhere and $V = -2 \log 2 \approx -1.386$.
-D*(x) here is computed from p_data and G's density; D(x) is what D has learned so far, and any D scores
-$V(D, G) \le V(D^*, G)$. So a D near 1/2, or a V near $-2 \log 2$, means p_g = p_data only when D is near D*:
-a weak D is flat too. Both are drawn against the raw G, the one D trains against (the Train page's samples come
-from its moving average, which lags it).
-"""
-TWO_D = r"""
-Blue: where D scores x as *real*; red: as *fake* (for bce and minimax a probability; for the other losses D's raw
-output, read by the colour bar). G moves its points along D's slope toward blue.
-**Mode collapse**: G piles its samples on a few modes that fool D, and D chases them from mode to mode.
-Counted as in PacGAN: 2,500 samples; a sample is *high quality* within 3 standard deviations of its
-nearest mode; a mode is *covered* when it holds one; reverse KL of the mode histogram against uniform
-(0: even spread, log K: one mode).
-"""
-LOSSES = r"""
-In the game as written (Goodfellow et al., 2014) G minimises $\log(1 - D(G(z)))$; the paper itself warns that
-this saturates early in learning and recommends, in practice, that G maximise $\log D(G(z))$ instead: the
-non-saturating loss, which is what *bce* trains. G moves D's logit $l$ on its fakes, and
-$\frac{d}{dl}\log(1 - \sigma(l)) = -\sigma(l) = -D(G(z))$: where D confidently rejects the fakes,
-$D(G(z)) \approx 0$ and G's gradient vanishes. (Against $D(G(z))$ itself the curve is not flat: its slope at 0
-is $-1$; it is the sigmoid in between that flattens it.) $-\log D(G(z))$ has the same fixed point, and its slope
-$-(1 - D(G(z))) \approx -1$ is largest right there.
-"""
-
-
+D_ALONE_STEPS = (1000, 3000, 10000)
 def start(name: str, loss: str) -> None:
     v = visitor()
     controls.start(v, v.choose_preset(name).replace(loss=loss))
@@ -70,8 +38,8 @@ def current_view(runner):
     """The theory view of the run, recomputed only when the run has moved on."""
     snap = runner.snapshot()
     cached = st.session_state.get("th_view")
-    if cached is None or cached[:2] != (snap.run_id, snap.step):
-        cached = (snap.run_id, snap.step, theory.view(runner))
+    if cached is None or cached[:2] != (snap.run_id, snap.version):   # version: D moves while G is frozen too
+        cached = (snap.run_id, snap.version, theory.view(runner))
         st.session_state.th_view = cached
     return snap, cached[2]
 
@@ -131,7 +99,27 @@ def best_track(snap, v) -> tuple:
     return track
 
 
-def live() -> None:
+def train_d(run_id: str, key: str) -> None:
+    """The D-alone button's on_click (plain values only: see pages/_ui.live_change); waits until it shows."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        runner.train_d(int(st.session_state[key]))
+        runner.wait(lambda s: s.reason is Reason.D_ALONE or s.ended, 5.0)
+
+
+def d_alone_row(snap) -> None:
+    left, mid, right = st.columns([2, 1, 3])
+    key = "th_d_steps"
+    mid.selectbox("D updates", D_ALONE_STEPS, index=1, key=key, label_visibility="collapsed")
+    left.button("Train D to the optimum (G frozen)", key="th_train_d", on_click=train_d, args=(snap.run_id, key),
+                disabled=snap.ended or snap.reason is Reason.D_ALONE, width="stretch")
+    if snap.reason is Reason.D_ALONE:
+        right.info(f"D trains alone: {snap.d_alone_left:,} updates to go. Watch D close in on D*.")
+    else:
+        right.caption(D_ALONE)
+
+
+def live(training_at_render: bool) -> None:
     runner = visitor().runner
     if runner is None:
         st.info("No run yet: start a toy above.")
@@ -145,6 +133,7 @@ def live() -> None:
                 "data. Start a toy above.")
         return
     st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,} · {status_word(snap)}")
+    d_alone_row(snap)
     if isinstance(v, theory.View1D):
         show_1d(v, snap)
     else:
@@ -154,13 +143,16 @@ def live() -> None:
     else:
         st.caption(f"V(D, G) is the value of the original game (bce, minimax); this run's {snap.config.loss} loss "
                    "plays another, so it is not drawn.")
+    if snap.is_training != training_at_render:   # started or ended: the page's refresh pace must follow
+        st.rerun()
 
 
 def page() -> None:
     st.title("Theory lab")
     st.markdown(INTRO)
     launcher()
-    st.fragment(run_every=refresh_every(visitor().snapshot()))(live)()
+    snap = visitor().snapshot()
+    st.fragment(run_every=refresh_every(snap))(live)(bool(snap and snap.is_training))
     with st.expander("Minimax or non-saturating: why G's gradient vanishes when D rejects its fakes"):
         st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
         st.markdown(LOSSES)

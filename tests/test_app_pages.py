@@ -278,3 +278,14 @@ def test_the_operator_may_allow_server_folders(at, monkeypatch, tmp_path):
     _folder_form(at)
     _ok(at.text_input(key="cfg.fast-digits.data_path").input(str(tmp_path)).run())
     assert not at.error and not at.button(key="btn.Start").disabled
+
+
+def test_theory_lab_trains_d_alone_with_g_frozen(at):
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_start_gauss-1d").click().run())
+    _ok(at.selectbox(key="th_d_steps").select(1000).run())
+    _ok(at.button(key="th_train_d").click().run())   # its callback waits until the run shows it
+    texts = " ".join(c.value for c in at.caption) + " ".join(i.value for i in at.info)
+    assert "training D alone" in texts and "D trains alone" in texts
+    assert at.button(key="th_train_d").disabled      # once at a time
+    assert any(m.label == "mean |D - D*|" for m in at.metric)

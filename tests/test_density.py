@@ -150,3 +150,26 @@ def test_the_train_pages_js_is_computed_from_g_itself():
     data = gauss_1d()
     want = density.estimate(t.sampler().eval(), 1, data.density, *theory.data_range(data)).js
     assert evaluator_for(t)(t)["js"] == pytest.approx(want, rel=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["bce", "lsgan"])
+def test_training_d_alone_brings_d_to_d_star(loss):
+    """The lab's "Train D to the optimum": G frozen, D alone; D's curve closes in on D* of this loss."""
+    from ganlib import Runner, Status, preset
+    from ganlib.state import Reason
+    r = Runner(preset("gauss-1d").replace(loss=loss, epochs=30))
+    try:
+        r.start()
+        r.wait(lambda s: s.step >= 600, 120)
+        r.pause()
+        before = theory.view(r)
+        step = r.snapshot().step
+        r.train_d(2000)
+        assert r.wait(lambda s: s.reason is Reason.D_ALONE, 10).reason is Reason.D_ALONE
+        after_snap = r.wait(lambda s: s.reason is not Reason.D_ALONE, 120)
+        after = theory.view(r)
+    finally:
+        r.close()
+    assert (after_snap.status, after_snap.reason, after_snap.step) == (Status.PAUSED, Reason.BY_USER, step)
+    assert after.js == pytest.approx(before.js, abs=1e-9)          # G did not move
+    assert after.gap < 0.6 * before.gap and after.gap < 0.1, (before.gap, after.gap)

@@ -521,3 +521,44 @@ def test_from_checkpoint_carries_on(make_runner, tmp_path):
         until(again, lambda s: s.step >= 6, "steps after loading")
     finally:
         again.close()
+
+
+# --- D alone (the Theory lab's "Train D to the optimum") ----------------------------------------------
+def test_train_d_freezes_g_and_comes_back_paused(make_runner):
+    r = make_runner()
+    r.start()
+    until(r, lambda s: s.step >= 3, "steps")
+    r.train_d(400)                                   # from running: the run pauses first
+    until(r, lambda s: s.reason is Reason.D_ALONE, "D alone to start")
+    g_before = r.checkpoint()["trainer"]["G"]        # taken between two of D's updates
+    s = until(r, lambda s: s.reason is not Reason.D_ALONE and s.status is Status.PAUSED, "D alone to end")
+    after = r.checkpoint()["trainer"]
+    assert (s.status, s.reason, s.d_alone_left) == (Status.PAUSED, Reason.BY_USER, 0)
+    assert all(torch.equal(g_before[k], after["G"][k]) for k in g_before)          # G did not move
+    assert after["step"] == s.step and s.history["step"][-1] == s.step             # no step of the game was taken
+
+
+def test_train_d_is_shown_while_it_runs_and_pause_ends_it(make_runner):
+    r = make_runner()
+    built(r)
+    r.train_d(20_000)
+    s = until(r, lambda s: s.reason is Reason.D_ALONE and s.d_alone_left < 20_000, "D alone to start")
+    assert s.status is Status.PAUSED and s.is_training      # its pages keep refreshing
+    r.pause()
+    s = until(r, lambda s: s.reason is not Reason.D_ALONE, "Pause to end it")
+    assert (s.status, s.reason, s.d_alone_left) == (Status.PAUSED, Reason.BY_USER, 0)
+    r.resume()
+    until(r, lambda s: s.status is Status.RUNNING, "Resume after D alone")
+
+
+def test_train_d_from_finished_comes_back_finished_and_refuses_bad_counts(make_runner):
+    r = make_runner(toy(epochs=1, batch_size=4000))    # 2 steps use up the budget
+    r.start()
+    until(r, lambda s: s.status is Status.FINISHED, "the budget to end")
+    r.train_d(30)
+    until(r, lambda s: s.reason is Reason.D_ALONE or s.d_alone_left == 0, "D alone")
+    s = until(r, lambda s: s.reason is Reason.BUDGET_DONE, "back to finished")
+    assert s.status is Status.FINISHED
+    for bad in (0, -1, 10 ** 9):
+        with pytest.raises(ValueError, match="steps"):
+            r.train_d(bad)
