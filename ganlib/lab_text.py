@@ -41,3 +41,30 @@ D_ALONE = (
     "**Train D to the optimum**: G is frozen and D trains alone, on fresh samples, with its own optimizer. "
     "Against a fixed G the best D is D*, so D's curve should close in on D*'s (a small D cannot follow D*'s "
     "sharpest steps exactly). If D was flat at 1/2 before, and now is not, the flat D was weak: G had not won.")
+GRADS = (
+    "How much G learns from here: the norm of G's gradient if its next step minimised log(1 - D(G(z))) (minimax) "
+    "or -log D(G(z)) (non-saturating), at the current G and D, for 512 fixed z. Where D confidently rejects the "
+    "fakes the minimax line falls orders of magnitude below the other: that G barely learns. Dotted: the previous "
+    "run's lines, to compare two demos on the same scale.")
+
+# the failure demos: preset -> (button, what to watch); bench/demos.py measures that they fail, and their twins don't
+DEMOS = {
+    "collapse-ring8": (
+        "Mode collapse",
+        "**Watch** G's points gather into one small blob that D's blue region chases around the ring: it covers "
+        "at most 1 of the 8 modes (0 of 8 after 1,000 steps on seeds 0-2). *ring8* (Start above: least squares and "
+        "an EMA of G) covers all 8 on the same seeds by 3,000 steps."),
+    "minimax-stall": (
+        "Minimax stalls",
+        "**Watch** G's gradient under minimax (pink, below) fall many orders of magnitude below the non-saturating "
+        "one (olive): D trained 1,000 updates alone first, so it rejects every fake with certainty "
+        "(D(G(z)) < 0.001), and G's points stay put: 0 of 8 modes on seeds 0-2. Then run its twin."),
+    "minimax-stall-ns": (
+        "... its non-saturating twin",
+        "The same confident D, rates and seed as *Minimax stalls*, but G minimises -log D(G(z)): its gradient is "
+        "largest where D rejects the fakes, so G pulls D(G(z)) back to 0.2-0.5 within 500 steps and spreads out."),
+    "d-overpowers": (
+        "D overpowers G",
+        "**Watch** D's verdicts on the Train page: D(x) about 0.9 and D(G(z)) about 0.1, step after step. D trains 5 "
+        "times per G step at 50x G's rate, so G never catches up: it sits on one mode of 8."),
+}

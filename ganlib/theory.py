@@ -10,6 +10,7 @@ live run is never raced.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -134,6 +135,7 @@ class View1D:
     meaning: Meaning = meaning("bce")
     w1: float = math.nan          # Wasserstein-1 distance of p_data and p_g, integral of |F_data - F_g|
     critic_gap: float = math.nan  # E_data[D] - E_g[D] on the grid: a critic's estimate of w1
+    g_grads: dict | None = None   # g_gradient_norms at this G and D (bce, minimax)
 
     @property
     def value_star(self) -> float:
@@ -151,6 +153,7 @@ class View2D:
     modes: np.ndarray | None
     coverage: dict | None  # mode_coverage(), for mixtures with known modes
     meaning: Meaning = meaning("bce")
+    g_grads: dict | None = None   # g_gradient_norms at this G and D (bce, minimax)
 
 
 def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int = CHART_POINTS,
@@ -223,7 +226,11 @@ def view(runner, n: int = SAMPLES, seed: int = 0) -> View1D | View2D | None:
     G, D = runner.models_copy(game=True)   # private copies of the G that D plays and of D, between two steps
     data, latent_dim = runner.dataset(), snap.config.latent_dim
     make = view_1d if data.shape[0] == 1 else view_2d
-    return make(G, D, data, latent_dim, n=n, seed=seed, m=of_config(snap.config))
+    m = of_config(snap.config)
+    v = make(G, D, data, latent_dim, n=n, seed=seed, m=m)
+    if m.kind == PROBABILITY:
+        v = dataclasses.replace(v, g_grads=g_gradient_norms(G, D, latent_dim, seed=seed))
+    return v
 
 
 def verdict_1d(v: View1D) -> str:
@@ -258,6 +265,22 @@ def coverage_note(c: dict) -> str:
         return (f"{100 * c['high_quality']:.0f}% of G's samples are near a mode, but only {c['modes_covered']} of "
                 f"{c['n_modes']} modes are covered: high quality without coverage is mode collapse.")
     return ""
+
+
+def g_gradient_norms(G, D, latent_dim: int, n: int = 512, seed: int = 0) -> dict[str, float]:
+    """The norm of G's gradient under each of its two BCE losses, for these G and D and one fixed batch of z:
+    how much G would learn from a step of minimax and of non-saturating, from the same position."""
+    from . import losses as L
+    z = random_z(n, latent_dim, seed)
+    out = {}
+    for name, loss in (("minimax", L.g_minimax), ("non_saturating", L.g_nonsaturating)):
+        G.zero_grad(set_to_none=True)
+        with torch.enable_grad():
+            loss(D(G(z)).float()).backward()
+        out[name] = float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in G.parameters() if p.grad is not None)))
+    G.zero_grad(set_to_none=True)
+    D.zero_grad(set_to_none=True)
+    return out
 
 
 def g_loss_curves(points: int = 200, reach: float = 6.0) -> dict[str, np.ndarray]:

@@ -88,6 +88,8 @@ class Trainer:
     # --- the game ----------------------------------------------------------
     def step(self) -> StepStats:
         cfg, G, D = self.cfg, self.G, self.D
+        if self.step_count == 0 and cfg.d_head_start:   # before the game's first step only
+            self.head_start()
         for i in range(cfg.d_steps):
             # the last fakes keep their graph so that G's update below reuses them instead of running
             # G again (as pytorch/examples dcgan does); D only ever sees them detached, so G stays frozen
@@ -112,6 +114,17 @@ class Trainer:
             # D's outputs in their own meaning: sigmoid of a WGAN critic's score was pinned at 1.0 (issue 10)
             return StepStats(loss_d.item(), loss_g.item(), L.d_output(cfg.loss, real_logit).mean().item(),
                              L.d_output(cfg.loss, fake_logit).mean().item(), L.value(real_logit, fake_logit).item())
+
+    def head_start(self) -> None:
+        """cfg.d_head_start updates of D alone against the untrained G, as train_d does them (its own Adam,
+        the rate annealed from D_ALONE_LR to 0): D starts the game confident. Measured on ring8 with 1,000:
+        D(G(z)) ~ 1e-5 at the first step; with minimax G's gradient then fell from 1e-2 to 1e-25 and G
+        covered 0 of 8 modes after 1,500 steps, while non-saturating G pulled D(G(z)) back to 0.3 and covered
+        4 and 7 (seeds 0 and 1)."""
+        self.start_d_alone()
+        n = self.cfg.d_head_start
+        for k in range(n):
+            self.train_d(D_ALONE_LR * (n - k) / n)
 
     def start_d_alone(self) -> None:
         """A fresh optimizer for D alone (train_d with an lr), apart from D's own, whose state the game keeps."""

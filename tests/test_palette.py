@@ -20,6 +20,9 @@ EXPECTED = {
     "fake G(z)": P.FAKE,
     "minimax: minimise log(1 - D(G(z)))": P.MINIMAX, "non-saturating: minimise -log D(G(z))": P.NON_SATURATING,
     "slope of minimax: -D(G(z))": P.MINIMAX, "slope of non-saturating: -(1 - D(G(z)))": P.NON_SATURATING,
+    theory.GRAD_NAMES["minimax"]: P.MINIMAX, theory.GRAD_NAMES["non_saturating"]: P.NON_SATURATING,
+    theory.GRAD_NAMES["minimax"] + " (before: ring8)": P.MINIMAX,
+    theory.GRAD_NAMES["non_saturating"] + " (before: ring8)": P.NON_SATURATING,
     "G(your z)": P.YOU, "your z": P.YOU, "G(z)": P.G, "real x": P.REAL, "G(z), z ~ N(0, 1)": P.FAKE,
     **{label: METRIC[k] for k, (label, _, _) in quality.CURVES.items()},
     "share of samples": METRIC["classes_covered"],
@@ -79,6 +82,7 @@ def _figures():
         "field": theory.field_figure(v2),
         "value": theory.value_figure(history, [(10, -1.2), (20, -1.3)]),
         "g losses": theory.g_loss_figure(g_loss_curves()),
+        "g gradients": theory.grad_figure([(1, 1e-3, 1.0), (2, 1e-5, 2.0)], [(1, 0.5, 0.6)], "before: ring8"),
         "latent map": latent.map_figure(pts[:25], u, u, pts, pts[0]),
         "latent curve": latent.curve_figure(u, u, pts[:, 0], pts[:, 1], (0.0, 0.0)),
     }

@@ -121,3 +121,25 @@ def g_loss_figure(curves: dict) -> go.Figure:
                       xaxis_title="D's logit on G(z): left, D is sure it is fake", yaxis_title="loss, slope",
                       legend=dict(orientation="h", y=-0.3))
     return fig
+
+
+GRAD_NAMES = {"minimax": "|grad G| if G minimised log(1 - D(G(z)))",
+              "non_saturating": "|grad G| if G minimised -log D(G(z))"}
+
+
+def grad_figure(track, before=(), before_label: str = "") -> go.Figure:
+    """The norm of G's gradient under each loss at the current G and D, over steps (`track`: (step, minimax,
+    non-saturating) triples), and the same for an earlier run (`before`), dotted, to compare demos side by side."""
+    fig = go.Figure()
+    for rows, label, dash in ((track, "", None), (before, f" ({before_label})", "dot")):
+        if not rows:
+            continue
+        steps, mm, ns = zip(*rows)
+        fig.add_trace(go.Scatter(x=steps, y=mm, name=GRAD_NAMES["minimax"] + label,
+                                 line=dict(color=palette.MINIMAX, dash=dash)))
+        fig.add_trace(go.Scatter(x=steps, y=ns, name=GRAD_NAMES["non_saturating"] + label,
+                                 line=dict(color=palette.NON_SATURATING, dash=dash)))
+    fig.update_layout(title="How much G learns: its gradient's norm under each loss, at the current G and D",
+                      margin=MARGIN, xaxis_title="step", yaxis=dict(title="|grad G|", type="log"),
+                      legend=dict(orientation="h", y=-0.3))
+    return fig
