@@ -39,13 +39,14 @@ def drawn_losses(loss: str) -> tuple[str, ...]:
 
 
 def training_figure(history: dict, events=(), loss: str | Meaning = "bce", height: int | None = None,
-                    smoothing: float = SMOOTHING, presenter: bool = False) -> go.Figure:
+                    smoothing: float = SMOOTHING, presenter: bool = False, alarms=()) -> go.Figure:
     """Top: D and G losses (and V for bce/minimax); bottom: D's mean output on real and fake, in the loss's
     meaning, with its reference lines (ganlib/meaning.py); events as dotted lines.
 
     loss: a loss name, or the run's Meaning (which knows its label smoothing: meaning.of_config);
     smoothing: the EMA weight of the bold curves, 0 <= smoothing < 1 (0: the points only, drawn bold);
-    presenter: large type and thick lines for a projector, TRAINING_HEIGHT tall unless `height` says."""
+    presenter: large type and thick lines for a projector, TRAINING_HEIGHT tall unless `height` says;
+    alarms: ganlib.alarms.Alarm, each marked as a band over the steps it looked at."""
     m = loss if isinstance(loss, Meaning) else meaning(loss)
     loss, names = m.loss, curve_names(m)
     lk = look(presenter)
@@ -82,6 +83,7 @@ def training_figure(history: dict, events=(), loss: str | Meaning = "bce", heigh
                       row=row, col=1)
     _reference_lines(fig, m)
     _events(fig, events, lk)
+    _alarm_marks(fig, alarms, lk)
     if (span := loss_range(history, loss)) is not None:
         fig.update_yaxes(range=span, row=1, col=1)
     if m.bounded:   # a probability: 0..1; raw outputs and a critic's scores have no fixed range
@@ -139,6 +141,14 @@ def loss_range(history: dict, loss: str = "bce", q: float = 99.0) -> list[float]
     if values.min() >= lo - 3 * pad and values.max() <= hi + 3 * pad:
         return None
     return [float(lo - pad), float(hi + pad)]
+
+
+def _alarm_marks(fig, alarms, lk) -> None:
+    for a in alarms:
+        fig.add_vrect(x0=a.start, x1=max(a.end, a.start + 1), fillcolor=palette.ALARM, opacity=0.12,
+                      line=dict(color=palette.ALARM, width=0), row="all", col=1)
+        fig.add_annotation(x=a.end, y=0, xref="x", yref="y domain", text=f"⚠ {a.title}", showarrow=False,
+                           xanchor="right", yanchor="bottom", font=dict(size=lk.note, color=palette.ALARM))
 
 
 def _events(fig, events, lk) -> None:
