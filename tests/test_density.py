@@ -174,4 +174,16 @@ def test_training_d_alone_brings_d_to_d_star(loss):
     assert (after_snap.status, after_snap.reason, after_snap.step) == (Status.PAUSED, Reason.BY_USER, step) == \
         (Status.PAUSED, Reason.BY_USER, 600)
     assert after.js == pytest.approx(before.js, abs=1e-9)          # G did not move
-    assert after.gap < 0.6 * before.gap and after.gap < 0.1, (before.gap, after.gap)
+    assert after.gap < 0.5 * before.gap and after.gap < 0.05, (before.gap, after.gap)   # measured 0.102 -> 0.022
+
+
+def test_gauss_1d_converges():
+    """The preset reaches JS <= 0.01 (exact, ganlib.density) in 8,000 steps, ~60 s on 2 quiet cores. One seed
+    here; bench/gauss1d.py --steps 8000 measured 0.0081-0.0095 on seeds 0-2 (their EMA 0.0069-0.0091)."""
+    from ganlib import Trainer, preset
+    t = Trainer(preset("gauss-1d").replace(seed=1))
+    for _ in range(8000):
+        t.step()
+    data = t.data
+    assert density.estimate(t.G, 1, data.density, *theory.data_range(data)).js <= 0.01
+    assert density.estimate(t.sampler(), 1, data.density, *theory.data_range(data)).js <= 0.01
