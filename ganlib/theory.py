@@ -154,6 +154,8 @@ class View2D:
     coverage: dict | None  # mode_coverage(), for mixtures with known modes
     meaning: Meaning = meaning("bce")
     g_grads: dict | None = None   # g_gradient_norms at this G and D (bce, minimax)
+    arrows: tuple | None = None   # (points (K, 2), G's pull on them (K, 2)): push_on_fakes
+    warp: np.ndarray | None = None  # G of a grid of z: (lines, points, 2), for a 2-D latent
 
 
 def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int = CHART_POINTS,
@@ -200,7 +202,35 @@ def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 6
     d = output(m, d_logit(D, np.stack([gx.ravel(), gy.ravel()], 1))).reshape(gy.shape)
     modes = data.modes.numpy() if data.modes is not None else None
     coverage = mode_coverage(fake, modes, data.mode_std) if modes is not None else None
-    return View2D(real, fake, xs, ys, d, modes, coverage, m)
+    return View2D(real, fake, xs, ys, d, modes, coverage, m, arrows=push_on_fakes(D, fake[:ARROWS], m),
+                  warp=z_grid_image(G) if latent_dim == 2 else None)
+
+
+ARROWS = 150     # fakes that get an arrow (more hide the map)
+G_LOSS_OF_OUTPUT = {   # G's loss as a function of D's output on a fake (trainer._g_loss)
+    "bce": lambda o: torch.nn.functional.softplus(-o), "minimax": lambda o: -torch.nn.functional.softplus(o),
+    "lsgan": lambda o: 0.5 * (o - 1) ** 2, "hinge": lambda o: -o, "wgan-gp": lambda o: -o}
+
+
+def push_on_fakes(D, points: np.ndarray, m: Meaning) -> tuple[np.ndarray, np.ndarray]:
+    """Where G's loss pushes each fake: minus its gradient with respect to the point, -d loss(D(x)) / dx.
+    G can only move its points through its weights, but this is the direction each point is asked to go."""
+    x = torch.as_tensor(np.asarray(points, dtype=np.float32)).requires_grad_(True)
+    with torch.enable_grad():
+        G_LOSS_OF_OUTPUT[m.loss](D(x).float()).sum().backward()
+    D.zero_grad(set_to_none=True)
+    return np.asarray(points, dtype=np.float64), -x.grad.double().numpy()
+
+
+@torch.inference_mode()
+def z_grid_image(G, lines: int = 11, points: int = 41, reach: float = 2.5) -> np.ndarray:
+    """G of the lines of a grid over z in [-reach, reach]^2 (both directions): how G warps the plane of z.
+    Shape (2 * lines, points, 2); rows of the grid first, then its columns."""
+    u, t = np.linspace(-reach, reach, lines), np.linspace(-reach, reach, points)
+    rows = [np.stack([t, np.full_like(t, c)], 1) for c in u]
+    cols = [np.stack([np.full_like(t, c), t], 1) for c in u]
+    z = torch.as_tensor(np.concatenate(rows + cols), dtype=torch.float32)
+    return G(z).float().numpy().astype(np.float64).reshape(2 * lines, points, 2)
 
 
 def span(real: np.ndarray, fake: np.ndarray) -> tuple[float, float]:

@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from ganlib import density, theory
+from ganlib import controls, density, theory
 from ganlib.charts.theory import density_figure, field_figure, grad_figure
 from ganlib.lab_text import D_ALONE, GRADS, ONE_D, TWO_D
 from ganlib.state import Reason
@@ -107,8 +107,21 @@ def train_d(run_id: str, key: str) -> None:
         runner.wait(lambda s: s.reason is Reason.D_ALONE or s.ended, 5.0)
 
 
+def press(run_id: str, label: str) -> None:
+    """Pause, Resume or Step on the lab itself, on this tab's run if it is still the one shown."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        controls.press(label, visitor(), None)
+
+
 def d_alone_row(snap) -> None:
-    left, mid, right = st.columns([2, 1, 3])
+    ok = controls.buttons(snap, form_ok=False)
+    pause, step, left, mid, right = st.columns([1, 1, 2, 1, 3])
+    label = "Pause" if ok["pause"] else "Resume"
+    pause.button(label, key="th_pause", on_click=press, args=(snap.run_id, label), width="stretch",
+                 disabled=not ok[label.lower()])
+    step.button("Step", key="th_step", on_click=press, args=(snap.run_id, "Step"), width="stretch",
+                disabled=not ok["step"], help="One step of the game: D's updates, then G's")
     key = "th_d_steps"
     mid.selectbox("D updates", D_ALONE_STEPS, index=1, key=key, label_visibility="collapsed")
     left.button("Train D to the optimum (G frozen)", key="th_train_d", on_click=train_d, args=(snap.run_id, key),

@@ -20,6 +20,7 @@ EXPECTED = {
     "fake G(z)": P.FAKE,
     "minimax: minimise log(1 - D(G(z)))": P.MINIMAX, "non-saturating: minimise -log D(G(z))": P.NON_SATURATING,
     "slope of minimax: -D(G(z))": P.MINIMAX, "slope of non-saturating: -(1 - D(G(z)))": P.NON_SATURATING,
+    theory.WARP_NAME: P.G, theory.ARROW_NAME: P.G,
     theory.GRAD_NAMES["minimax"]: P.MINIMAX, theory.GRAD_NAMES["non_saturating"]: P.NON_SATURATING,
     theory.GRAD_NAMES["minimax"] + " (before: ring8)": P.MINIMAX,
     theory.GRAD_NAMES["non_saturating"] + " (before: ring8)": P.NON_SATURATING,
@@ -62,7 +63,8 @@ def _figures():
     pts = rng.normal(size=(200, 2))
     v1 = View1D(x, np.exp(-x ** 2), np.exp(-(x - 1) ** 2), 1 / (1 + np.exp(-x)), np.full_like(x, 0.5), 0.1,
                 rng.normal(size=100))
-    v2 = View2D(pts, pts + 1, x, x, rng.random((50, 50)), pts[:8], None)
+    v2 = View2D(pts, pts + 1, x, x, rng.random((50, 50)), pts[:8], None, arrows=(pts[:5], pts[:5]),
+                warp=rng.normal(size=(4, 6, 2)))
     u = np.linspace(-3, 3, 25)
     return {
         "training": training.training_figure(history, [Event(10, "lr_g", 2e-4, 1e-3)], loss="bce"),

@@ -69,18 +69,43 @@ def field_figure(v: View2D, points: int = 1000) -> go.Figure:
     if v.modes is not None:
         traces.append(go.Scatter(x=v.modes[:, 0], y=v.modes[:, 1], mode="markers", name="modes",
                                  marker=dict(symbol="circle-open", size=14, color=palette.REFERENCE, line=dict(width=1))))
+    if v.warp is not None:
+        traces.append(_polylines(v.warp, WARP_NAME, palette.G, width=1, visible="legendonly"))
     traces += [
         go.Scatter(x=v.real[:points, 0], y=v.real[:points, 1], mode="markers", name="real",
                    marker=dict(size=4, color=palette.REAL, opacity=0.7)),
         go.Scatter(x=v.fake[:points, 0], y=v.fake[:points, 1], mode="markers", name="fake G(z)",
                    marker=dict(size=4, color=palette.FAKE, opacity=0.7)),
     ]
+    if v.arrows is not None:
+        traces.append(_arrows(*v.arrows, span=float(np.ptp(v.xs))))
     fig = go.Figure(traces)
     fig.update_layout(title=f"Real and fake points over {m.name} ({FIELD_TITLE[m.kind if m.loss != 'lsgan' else 'lsgan']})",
                       margin=MARGIN,
                       legend=dict(orientation="h", y=-0.12),
                       yaxis=dict(scaleanchor="x", scaleratio=1))
     return fig
+
+
+WARP_NAME = "G of a grid of z (how G warps the plane)"
+ARROW_NAME = "where G's loss pushes each fake"
+ARROW_SHARE = 0.08   # the longest arrow, as a share of the map's width
+
+
+def _polylines(lines: np.ndarray, name: str, colour: str, width: float = 1, visible=True) -> go.Scatter:
+    """Many lines as one trace, separated by gaps (one SVG path instead of hundreds of traces)."""
+    gap = np.full((len(lines), 1, 2), np.nan)
+    xy = np.concatenate([lines, gap], 1).reshape(-1, 2)
+    return go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=name, line=dict(color=colour, width=width),
+                      hoverinfo="skip", visible=visible)
+
+
+def _arrows(at: np.ndarray, push: np.ndarray, span: float) -> go.Scatter:
+    """Each fake's push as a segment from the point; lengths relative to the strongest (its direction matters,
+    and which fakes are pushed hardest), the longest ARROW_SHARE of the map's width."""
+    norm = np.linalg.norm(push, axis=1).max()
+    tip = at + push / (norm if norm > 0 else 1.0) * ARROW_SHARE * span
+    return _polylines(np.stack([at, tip], 1), ARROW_NAME, palette.G, width=2)
 
 
 def value_figure(history: dict, best=(), m=None) -> go.Figure:
