@@ -12,6 +12,8 @@ from ganlib.charts import look
 from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.training import points_figure, training_figure
 from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
+from ganlib.alarms import alarms
+from ganlib.meaning import of_config
 from ganlib.state import Status
 
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
@@ -22,11 +24,11 @@ SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of th
 def _figures(run_id: str, version: int, presenter: bool, _snap) -> tuple:
     """(loss chart, quality chart or None) of one snapshot, built once for all its viewers."""
     if presenter:
-        return (training_figure(_snap.history, _snap.events, _snap.config.loss, height=look.TRAINING_HEIGHT,
-                                presenter=True),
+        return (training_figure(_snap.history, _snap.events, of_config(_snap.config), height=look.TRAINING_HEIGHT,
+                                presenter=True, alarms=alarms(_snap)),
                 quality_figure(_snap.metrics, _snap.fid_floor, height=look.QUALITY_HEIGHT, presenter=True)
                 if _snap.metrics else None)
-    curves = training_figure(_snap.history, _snap.events, _snap.config.loss)
+    curves = training_figure(_snap.history, _snap.events, of_config(_snap.config), alarms=alarms(_snap))
     quality = quality_figure(_snap.metrics, _snap.fid_floor) if _snap.metrics else None
     return curves, quality
 
@@ -104,6 +106,8 @@ def run_view(snap, *, owner: bool, key: str = "live", presenter: bool = False) -
     else:
         st.markdown(f"**{status_word(snap).capitalize()}** · {snap.config.dataset} · {snap.config.loss} loss")
     st.progress(fraction_done(snap), text=progress_line(snap))
+    for a in alarms(snap):   # plain words, a band on the chart, and what to try
+        st.warning(f"**⚠ {a.title}.** {a.what} *Try:* {a.advice}")
     st.caption("This run: " + config_summary(snap.config))
     curves, quality = _figures(snap.run_id, snap.version, False, snap)
     st.plotly_chart(curves, key=f"{key}.curves")
