@@ -219,7 +219,7 @@ def _progress(trainer, stats, seconds, start, steps, budget_s) -> None:
     bar = "#" * int(24 * min(frac, 1.0))
     print(f"\r[{bar:<24}] {100 * min(frac, 1):5.1f}%  step {trainer.step_count}  epoch {trainer.epoch:.2f}  "
           f"{rate:.1f} steps/s  D loss {stats.d_loss:.3f}  G loss {stats.g_loss:.3f}  "
-          f"D(x) {stats.d_real:.2f}  D(G(z)) {stats.d_fake:.2f}", end="", file=sys.stderr, flush=True)
+          f"D on real {stats.d_real:.2f}, on fake {stats.d_fake:.2f}", end="", file=sys.stderr, flush=True)
 
 
 def _save(out: str, trainer, records, preset_name: str, compact: bool = False, seconds: float | None = None) -> str:

@@ -54,6 +54,7 @@ class TrainConfig:
     beta1: float = _f(0.9, "Adam beta1; GANs often use 0.5 so momentum cannot carry G past the moving target", "optimizer", lo=0.0, hi=0.999)
     beta2: float = _f(0.999, "Adam beta2", "optimizer", lo=0.0, hi=0.9999)
     d_steps: int = _f(1, "D updates for each G update", "optimizer", lo=1, hi=20, live=True)
+    d_head_start: int = _f(0, "D's updates alone, against the untrained G, before the game's first step: a D that is sure of itself from the start (G frozen meanwhile; 0 = none)", "optimizer", lo=0, hi=20000)
     ema: float = _f(0.0, "Decay of an exponential moving average of G's weights, used for samples (0 = off)", "optimizer", lo=0.0, hi=0.99999)
     batch_size: int = _f(64, "Real and fake samples in each update", "optimizer", lo=1, hi=4096)
     # --- schedule ---

@@ -79,6 +79,8 @@ def status_word(snap) -> str:
         return "loading"
     if snap.status is Status.PAUSED and snap.reason is Reason.NAN:
         return "paused (NaN)"
+    if snap.reason is Reason.D_ALONE:
+        return "training D alone"
     return snap.status.value
 
 
@@ -102,6 +104,9 @@ def status_message(snap) -> tuple[str, str]:
     if s is Status.PAUSED and reason is Reason.TIME_BUDGET:
         return "warning", ("This server gives each run a fixed training time, and this run has used it. Its slot "
                            "is free for others. Save it on the Checkpoints page, or download it below.")
+    if reason is Reason.D_ALONE:
+        return "info", (f"G is frozen and D trains alone ({snap.d_alone_left:,} updates to go): on the Theory lab, "
+                        "watch D approach the best D*. Pause or Resume ends it.")
     if s is Status.PAUSED and reason is Reason.NAN:
         return "warning", (f"The {p.what.replace('_', ' ')} became {p.value} at step {p.step:,}. Training was paused "
                            f"and the weights were rolled back to step {p.good_step:,}. Try a lower learning rate "

@@ -76,6 +76,12 @@ def g_hinge(fake_logit):
     return -fake_logit.mean()
 
 
+def d_output(loss: str, logit: torch.Tensor) -> torch.Tensor:
+    """D's output in its loss's meaning (ganlib/meaning.py): the probability sigmoid(l) for bce and minimax,
+    the raw output for lsgan and hinge, the critic's score for wgan-gp."""
+    return torch.sigmoid(logit) if loss in ("bce", "minimax") else logit
+
+
 def value(real_logit, fake_logit) -> torch.Tensor:
     """The estimate of V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))]; -2 log 2 at the optimum."""
     return -F.softplus(-real_logit).mean() - F.softplus(fake_logit).mean()

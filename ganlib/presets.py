@@ -74,13 +74,40 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "ring8-minimax": (
         "ring8 with the paper's minimax loss: G's gradient vanishes when D wins; compare with ring8.",
         TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "minimax"})),
+    "collapse-ring8": (
+        "Failure demo: ring8 with the plain BCE game (Adam betas (0.5, 0.999), no EMA): G's points gather into one "
+        "small blob that D chases around the ring, covering at most 1 of 8 modes.",
+        # measured (bench/demos.py, seeds 0-2): 0 of 8 modes at 500, 1,000, ..., 3,000 steps (0 or 1 at 2,000);
+        # the blob's spread 0.08-0.2, its median distance to the nearest mode 0.17-0.35 (3 std of a mode: 0.03)
+        TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "bce", "beta1": 0.5, "beta2": 0.999,
+                                                     "ema": 0.0})),
+    "minimax-stall": (
+        "Failure demo: ring8 with the minimax loss and a D that trains 1,000 updates alone first: D rejects the "
+        "fakes with certainty, G's gradient vanishes and G stalls.",
+        # a D that is merely faster (lr_d 5e-3) never got confident: D(G(z)) stayed 0.3-0.5 and minimax G
+        # covered 7-8 of 8 modes by 3,000 steps; Adam rescales a small gradient, so it must be vanishing
+        TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "minimax", "d_head_start": 1000, "ema": 0.0})),
+    "minimax-stall-ns": (
+        "minimax-stall with the non-saturating loss: the same confident D, the same seed, and G learns.",
+        TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "bce", "d_head_start": 1000, "ema": 0.0})),
+    "d-overpowers": (
+        "Failure demo: ring8 where D trains 5 times per G step at 50x G's rate: D wins outright, G stays on one mode.",
+        # measured (seeds 0-2): D(x) 0.88-0.91 and D(G(z)) 0.09-0.15 from step 300 to 1,500, 1 of 8 modes; with
+        # lr_d 1e-3 instead G caught up (8 of 8 by 3,000 steps), and a head start alone wore off by step ~1,200
+        TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "bce", "lr_g": 1e-4, "lr_d": 5e-3,
+                                                     "d_steps": 5, "ema": 0.0})),
     "spiral": ("A spiral in 2-D.", TrainConfig(dataset="spiral", epochs=2000, **_TOY)),
     "moons": ("Two moons in 2-D.", TrainConfig(dataset="moons", epochs=2000, **_TOY)),
     "gauss-1d": (
         "A mixture of three Gaussians in 1-D: see p_data, p_g, D(x) and D*(x) on one chart.",
-        # the classic BCE game, so that V(D, G) can be read against -2 log 2
-        TrainConfig(dataset="gauss-1d", epochs=1000, **{**_TOY, "latent_dim": 1, "g_width": 64, "d_width": 64,
-                                                         "lr_g": 5e-4, "lr_d": 5e-4, "loss": "bce"})),
+        # the classic BCE game, so that V(D, G) can be read against -2 log 2. Measured with the exact JS
+        # (bench/gauss1d.py, ganlib/density.py), seeds 0-2: with lr 5e-4 for both, D 64 wide and batch 256, D
+        # went flat at 1/2 (|D - 1/2| ~0.001, a weak D: trained alone it left 1/2) while JS stayed 0.02-0.10.
+        # D 128 wide at 5x G's rate, batch 512 and R1 0.1: JS 0.0081-0.0095 (its EMA 0.0069-0.0091) at 8,000
+        # steps. Without R1 seed 2 stayed at 0.012; lr_g 1e-4 with lr_d 2e-3 left seed 1 a mode short (JS 0.23).
+        TrainConfig(dataset="gauss-1d", epochs=1000, **{**_TOY, "latent_dim": 1, "g_width": 64, "d_width": 128,
+                                                         "lr_g": 2e-4, "lr_d": 1e-3, "batch_size": 512,
+                                                         "r1_weight": 0.1, "loss": "bce"})),
 }
 
 DEFAULT_PRESET = "fast-digits"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import ctypes
 import itertools
+import math
 import secrets
 import sys
 import threading
@@ -20,6 +21,8 @@ from collections import deque
 from concurrent.futures import Future
 from types import MappingProxyType
 from typing import Any, Callable
+
+import torch
 
 from .checkpoint import load_checkpoint, make_payload, restore_trainer, save_checkpoint
 from .config import LIVE_FIELDS, TrainConfig, coerce
@@ -31,12 +34,14 @@ from .metrics import evaluator_for
 from .samples import fake_picture, real_picture
 from .snapshot import Snapshot
 from .state import ENDED, Problem, Reason, Status
-from .trainer import Trainer
+from .trainer import D_ALONE_LR, Trainer
 
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
 MAX_EVENTS = 500
 MAX_METRICS = MAX_MEASUREMENTS
 THREAD_NAME = "ganlib-runner"
+D_ALONE_CHUNK = 25     # D-alone updates between looks at the commands (~50 ms on a busy core)
+MAX_D_ALONE = 20_000   # ~40 s on a busy core: D-alone runs outside the training slots, so it is kept short
 AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 CALL_TIMEOUT_S = 120.0
 
@@ -72,7 +77,7 @@ class Runner:
         self._trainer: Trainer | None = None
         self._evaluator = None
         self._status, self._reason, self._problem = Status.LOADING, Reason.NONE, None
-        self._singles = 0
+        self._singles, self._d_left, self._d_total, self._after_d = 0, 0, 0, None
         self._curve, self._timeline = Curve(), Timeline()
         self._unread: list[tuple] = []       # (step, seconds, StepStats) not yet read (lastgood.py says when)
         self._events: list[Event] = []
@@ -104,6 +109,14 @@ class Runner:
     def step(self) -> None:
         """One step, then paused (also before the first start)."""
         self._send("step")
+
+    def train_d(self, steps: int) -> None:
+        """Freeze G and train D alone for `steps` updates on fresh samples (Trainer.train_d), paused meanwhile
+        (Reason.D_ALONE); from idle, paused, running or finished, and back to paused (finished) after. Pause,
+        Resume, Step or Stop end it early. Raises ValueError for a count outside 1..MAX_D_ALONE."""
+        if not 1 <= int(steps) <= MAX_D_ALONE:
+            raise ValueError(f"steps: must be between 1 and {MAX_D_ALONE:,}; got {steps!r}")
+        self._send("train_d", int(steps))
 
     def grant(self) -> None:
         """A training slot is this run's now (called by runs.Slots for a queued run)."""
@@ -256,7 +269,9 @@ class Runner:
                 self._handle(kind, arg)
             if self._status in ENDED:
                 return
-            if self._wants_step():
+            if self._d_left:
+                self._d_alone_chunk()
+            elif self._wants_step():
                 self._one_step()
             if self._dirty or time.monotonic() - self._published_at > PUBLISH_EVERY:
                 self._publish()
@@ -269,9 +284,12 @@ class Runner:
         return taken
 
     def _wants_step(self) -> bool:
-        return self._status is Status.RUNNING or (self._status is Status.PAUSED and self._singles > 0)
+        return (self._status is Status.RUNNING or (self._status is Status.PAUSED and self._singles > 0)
+                or self._d_left > 0)
 
     def _handle(self, kind: str, arg: Any) -> None:
+        if self._d_left and kind in ("pause", "resume", "start", "step", "stop"):
+            self._end_d_alone()
         s = self._status
         if kind == "call":
             _fulfil(arg, self._trainer)
@@ -286,6 +304,9 @@ class Runner:
         elif (kind == "start" and s is Status.IDLE) or (kind in ("start", "resume") and self._can_resume()):
             granted = self._slots is None or self._slots.request(self)
             self._set(Status.RUNNING if granted else Status.QUEUED, Reason.NONE)
+        elif kind == "train_d" and s in (Status.IDLE, Status.PAUSED, Status.RUNNING, Status.FINISHED) \
+                and self._reason is not Reason.TIME_BUDGET:
+            self._start_d_alone(arg)
         elif kind == "step" and s in (Status.IDLE, Status.PAUSED) and self._reason is not Reason.TIME_BUDGET:
             self._singles += 1
             self._set(Status.PAUSED, Reason.BY_USER)
@@ -359,8 +380,37 @@ class Runner:
         else:
             self._rollback()
 
-    def _rollback(self) -> None:
-        bad_step, what, value = self._last_good.bad
+    def _start_d_alone(self, steps: int) -> None:
+        if not self._d_left:   # where to go back to: a running run comes back paused, a finished one finished
+            self._after_d = (self._status, self._reason) if self._status is Status.FINISHED else \
+                (Status.PAUSED, Reason.BY_USER)
+        self._d_left, self._d_total, self._singles = steps, steps, 0
+        self._trainer.start_d_alone()
+        self._set(Status.PAUSED, Reason.D_ALONE)
+
+    def _d_alone_chunk(self) -> None:
+        t, losses = self._trainer, []
+        for _ in range(min(D_ALONE_CHUNK, self._d_left)):
+            # the rate falls linearly to 0: at a fixed rate D hovers around D* at a distance set by the rate
+            losses.append(t.train_d(D_ALONE_LR * self._d_left / self._d_total))
+            self._d_left -= 1
+        # the chunk's losses are read in one transfer, as a step's StepStats are: a read per update would make
+        # a GPU wait each time. A NaN is found at the chunk's end; the weights go back to the last good state
+        bad = next((v for v in torch.stack(losses).tolist() if not math.isfinite(v)), None)
+        if bad is not None:
+            self._d_left = 0
+            return self._rollback((t.step_count, "d_loss", bad))
+        if not self._d_left:
+            self._end_d_alone()
+
+    def _end_d_alone(self) -> None:
+        self._d_left = 0
+        self._set(*self._after_d)
+
+    def _rollback(self, bad: tuple[int, str, float] | None = None) -> None:
+        """Back to the last good state, paused (Reason.NAN). bad: (step, field, value) of what was not finite;
+        by default what the last good state's reads found (LastGood.bad)."""
+        bad_step, what, value = bad or self._last_good.bad
         good_step = self._last_good.restore(self._trainer)
         # the curves and samples go back with the weights, so that Resume continues one story
         self._unread.clear()
@@ -424,7 +474,7 @@ class Runner:
             history=MappingProxyType(self._curve.columns()), events=tuple(self._events),
             timeline=tuple(self._timeline.frames), metrics=tuple(self._metrics), real=self._real,
             fid_floor=self._fid_floor, problem=self._problem, preset=self.preset,
-            device=self._device)
+            device=self._device, d_alone_left=self._d_left)
 
 
 def _fulfil(request, trainer) -> None:

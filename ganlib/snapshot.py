@@ -39,6 +39,7 @@ class Snapshot:
     problem: Problem | None = None     # with Reason.NAN, ERROR or DATA_ERROR
     preset: str = ""
     device: str = ""                   # where it computes, in words: "cuda: NVIDIA H200", "cpu: 1 thread of 2 cores"
+    d_alone_left: int = 0              # D's updates still to go while it trains alone (Reason.D_ALONE)
 
     @property
     def epochs_left(self) -> bool:
@@ -65,7 +66,7 @@ class Snapshot:
     @property
     def is_training(self) -> bool:
         """Its pages should refresh by themselves."""
-        return self.status in (Status.LOADING, Status.QUEUED, Status.RUNNING)
+        return self.status in (Status.LOADING, Status.QUEUED, Status.RUNNING) or self.reason is Reason.D_ALONE
 
     @property
     def ended(self) -> bool:

@@ -30,6 +30,7 @@ class Reason(Enum):
     DATA_ERROR = "data_error"            # the data or models could not be built (Snapshot.problem)
     OWNER_GONE = "owner_gone"            # its visitor left for good
     TIME_BUDGET = "time_budget"          # the server's time budget per run is spent
+    D_ALONE = "d_alone"                  # paused while D trains alone against the frozen G (Runner.train_d)
 
 
 # Statuses whose thread has ended: nothing can change the run any more.

@@ -10,6 +10,7 @@ live run is never raced.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import torch
 
 from . import density
 from .data import Dataset
+from .meaning import CRITIC, PROBABILITY, Meaning, meaning, of_config, optimal, output
 from .device import set_threads
 from .latent import random_z
 
@@ -88,11 +90,6 @@ def d_logit(D: torch.nn.Module, x: np.ndarray) -> np.ndarray:
     return torch.cat([D(t[i:i + PROBE]).float() for i in range(0, len(t), PROBE)]).numpy().astype(np.float64)
 
 
-def d_prob(D: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """D(x) = sigmoid(D's logit) at the points x, shape (N, dim) or (N,) for 1-D."""
-    return 1 / (1 + np.exp(-d_logit(D, x)))
-
-
 @torch.inference_mode()
 def fake_points(G: torch.nn.Module, latent_dim: int, n: int = SAMPLES, seed: int = 0) -> np.ndarray:
     """G's samples for a fixed z (the same seed every time, so a chart moves only when G does)."""
@@ -128,13 +125,17 @@ class View1D:
     x: np.ndarray          # the chart's grid (every k-th bin of the estimate's)
     p_data: np.ndarray
     p_g: np.ndarray        # G's density (ganlib.density)
-    d: np.ndarray          # D(x)
-    d_star: np.ndarray     # D*(x), NaN where undefined
+    d: np.ndarray          # D(x), in its loss's meaning (ganlib/meaning.py)
+    d_star: np.ndarray     # D*(x) in the same units, NaN where undefined (everywhere for a critic)
     js: float              # JS(p_data, p_g) in nats
     fake: np.ndarray       # G's samples
     method: str = "pushforward"   # how p_g was estimated (density.describe)
-    value: float = math.nan       # V(D, G) of this D, integrated on the grid
+    value: float = math.nan       # V(D, G) of this D, integrated on the grid (bce, minimax)
     gap: float = math.nan         # mean |D - D*| where the data and G's samples lie
+    meaning: Meaning = meaning("bce")
+    w1: float = math.nan          # Wasserstein-1 distance of p_data and p_g, integral of |F_data - F_g|
+    critic_gap: float = math.nan  # E_data[D] - E_g[D] on the grid: a critic's estimate of w1
+    g_grads: dict | None = None   # g_gradient_norms at this G and D (bce, minimax)
 
     @property
     def value_star(self) -> float:
@@ -148,20 +149,40 @@ class View2D:
     fake: np.ndarray       # (N, 2)
     xs: np.ndarray         # heat-map columns
     ys: np.ndarray         # heat-map rows
-    d: np.ndarray          # D on the (len(ys), len(xs)) grid
+    d: np.ndarray          # D on the (len(ys), len(xs)) grid, in its loss's meaning
     modes: np.ndarray | None
     coverage: dict | None  # mode_coverage(), for mixtures with known modes
+    meaning: Meaning = meaning("bce")
+    g_grads: dict | None = None   # g_gradient_norms at this G and D (bce, minimax)
+    arrows: tuple | None = None   # (points (K, 2), G's pull on them (K, 2)): push_on_fakes
+    warp: np.ndarray | None = None  # G of a grid of z: (lines, points, 2), for a 2-D latent
 
 
 def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int = CHART_POINTS,
-            seed: int = 0) -> View1D:
+            seed: int = 0, m: Meaning | None = None) -> View1D:
+    m = m or meaning("bce")
     e = density.estimate(G, latent_dim, data.density, *data_range(data), seed=seed)
     logit = d_logit(D, e.x)
-    d, d_star = 1 / (1 + np.exp(-logit)), optimal_d(e.p_ref, e.p_g)
+    d, d_star = output(m, logit), optimal(m, e.p_ref, e.p_g)
+    if d_star is None:   # a critic: no pointwise optimum
+        d_star = np.full_like(d, np.nan)
     k = max(1, len(e.x) // points)
+    value = value_on_grid(logit, e.p_ref, e.p_g) if m.kind == PROBABILITY else math.nan
+    gap = distance_to_optimum(d, d_star, e.p_ref, e.p_g) if m.kind != CRITIC else math.nan
     return View1D(e.x[::k], e.p_data[::k], e.p_g[::k], d[::k], d_star[::k], e.js,
-                  fake_points(G, latent_dim, n, seed).ravel(), e.method,
-                  value_on_grid(logit, e.p_ref, e.p_g), distance_to_optimum(d, d_star, e.p_ref, e.p_g))
+                  fake_points(G, latent_dim, n, seed).ravel(), e.method, value, gap, m,
+                  wasserstein(e.p_ref, e.p_g, e.x), _mean(d, e.p_ref) - _mean(d, e.p_g))
+
+
+def wasserstein(p_data: np.ndarray, p_g: np.ndarray, x: np.ndarray) -> float:
+    """W1 of two densities on a uniform grid: the integral of |F_data - F_g| (exact in 1-D)."""
+    dx = x[1] - x[0]
+    f = np.cumsum(p_data) / p_data.sum() - np.cumsum(p_g) / max(p_g.sum(), 1e-300)
+    return float(np.abs(f).sum() * dx)
+
+
+def _mean(d: np.ndarray, p: np.ndarray) -> float:
+    return float(np.sum(d * p) / max(p.sum(), 1e-300))
 
 
 def data_range(data: Dataset) -> tuple[float, float, float]:
@@ -171,15 +192,45 @@ def data_range(data: Dataset) -> tuple[float, float, float]:
     return _ranges[data.name]
 
 
-def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 60, seed: int = 0) -> View2D:
+def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 60, seed: int = 0,
+            m: Meaning | None = None) -> View2D:
+    m = m or meaning("bce")
     fake = fake_points(G, latent_dim, n, seed)
     real = data.sample(n, seed).numpy()
     xs, ys = _axis(real[:, 0], fake[:, 0], res), _axis(real[:, 1], fake[:, 1], res)
     gx, gy = np.meshgrid(xs, ys)
-    d = d_prob(D, np.stack([gx.ravel(), gy.ravel()], 1)).reshape(gy.shape)
+    d = output(m, d_logit(D, np.stack([gx.ravel(), gy.ravel()], 1))).reshape(gy.shape)
     modes = data.modes.numpy() if data.modes is not None else None
     coverage = mode_coverage(fake, modes, data.mode_std) if modes is not None else None
-    return View2D(real, fake, xs, ys, d, modes, coverage)
+    return View2D(real, fake, xs, ys, d, modes, coverage, m, arrows=push_on_fakes(D, fake[:ARROWS], m),
+                  warp=z_grid_image(G) if latent_dim == 2 else None)
+
+
+ARROWS = 150     # fakes that get an arrow (more hide the map)
+G_LOSS_OF_OUTPUT = {   # G's loss as a function of D's output on a fake (trainer._g_loss)
+    "bce": lambda o: torch.nn.functional.softplus(-o), "minimax": lambda o: -torch.nn.functional.softplus(o),
+    "lsgan": lambda o: 0.5 * (o - 1) ** 2, "hinge": lambda o: -o, "wgan-gp": lambda o: -o}
+
+
+def push_on_fakes(D, points: np.ndarray, m: Meaning) -> tuple[np.ndarray, np.ndarray]:
+    """Where G's loss pushes each fake: minus its gradient with respect to the point, -d loss(D(x)) / dx.
+    G can only move its points through its weights, but this is the direction each point is asked to go."""
+    x = torch.as_tensor(np.asarray(points, dtype=np.float32)).requires_grad_(True)
+    with torch.enable_grad():
+        G_LOSS_OF_OUTPUT[m.loss](D(x).float()).sum().backward()
+    D.zero_grad(set_to_none=True)
+    return np.asarray(points, dtype=np.float64), -x.grad.double().numpy()
+
+
+@torch.inference_mode()
+def z_grid_image(G, lines: int = 11, points: int = 41, reach: float = 2.5) -> np.ndarray:
+    """G of the lines of a grid over z in [-reach, reach]^2 (both directions): how G warps the plane of z.
+    Shape (2 * lines, points, 2); rows of the grid first, then its columns."""
+    u, t = np.linspace(-reach, reach, lines), np.linspace(-reach, reach, points)
+    rows = [np.stack([t, np.full_like(t, c)], 1) for c in u]
+    cols = [np.stack([np.full_like(t, c), t], 1) for c in u]
+    z = torch.as_tensor(np.concatenate(rows + cols), dtype=torch.float32)
+    return G(z).float().numpy().astype(np.float64).reshape(2 * lines, points, 2)
 
 
 def span(real: np.ndarray, fake: np.ndarray) -> tuple[float, float]:
@@ -205,21 +256,29 @@ def view(runner, n: int = SAMPLES, seed: int = 0) -> View1D | View2D | None:
     G, D = runner.models_copy(game=True)   # private copies of the G that D plays and of D, between two steps
     data, latent_dim = runner.dataset(), snap.config.latent_dim
     make = view_1d if data.shape[0] == 1 else view_2d
-    return make(G, D, data, latent_dim, n=n, seed=seed)
+    m = of_config(snap.config)
+    v = make(G, D, data, latent_dim, n=n, seed=seed, m=m)
+    if m.kind == PROBABILITY:
+        v = dataclasses.replace(v, g_grads=g_gradient_norms(G, D, latent_dim, seed=seed))
+    return v
 
 
 def verdict_1d(v: View1D) -> str:
     """What the 1-D view says about the game, in one or two sentences: never "G has won" for a flat but weak D."""
-    flat = _mean_distance_to(v.d, 0.5, v.p_data, v.p_g) < FLAT
+    level = v.meaning.level
+    flat = level is not None and _mean_distance_to(v.d, level, v.p_data, v.p_g) < FLAT
     if v.js < CLOSE_JS:
-        return (f"p_g matches p_data (JS {v.js:.3f} < {CLOSE_JS}): the best detective D* is 1/2 everywhere and "
-                "V(D*, G) is -2 log 2. Here G has won.")
+        return (f"p_g matches p_data (JS {v.js:.3f} < {CLOSE_JS}): there is nothing left for any D to tell apart. "
+                "Here G has won.")
+    if v.meaning.kind == CRITIC:
+        return (f"JS is {v.js:.3f} nats and the Wasserstein distance {v.w1:.3f}; the critic's gap E f(real) - "
+                f"E f(fake) reads {v.critic_gap:.3f} (an estimate of it while f's slope stays within 1).")
     if v.gap < NEAR:
-        return (f"D is close to the best detective D* (mean |D - D*| = {v.gap:.2f}): it tells real from fake as well "
+        return (f"D is close to the best D* (mean |D - D*| = {v.gap:.2f}): it tells real from fake as well "
                 f"as anyone can against this G. G still has JS = {v.js:.3f} nats to go.")
     if flat:
-        return (f"D sits near 1/2, but JS is {v.js:.3f}: p_g is not p_data. D is weak (it has not caught up with G, "
-                f"mean |D - D*| = {v.gap:.2f}), not beaten: the best detective D* would still tell them apart.")
+        return (f"D sits near {level:g}, but JS is {v.js:.3f}: p_g is not p_data. D is weak (it has not caught up "
+                f"with G, mean |D - D*| = {v.gap:.2f}), not beaten: the best D* would still tell them apart.")
     return f"D has not caught up with G yet: mean |D - D*| = {v.gap:.2f}, and JS is {v.js:.3f} nats."
 
 
@@ -236,6 +295,22 @@ def coverage_note(c: dict) -> str:
         return (f"{100 * c['high_quality']:.0f}% of G's samples are near a mode, but only {c['modes_covered']} of "
                 f"{c['n_modes']} modes are covered: high quality without coverage is mode collapse.")
     return ""
+
+
+def g_gradient_norms(G, D, latent_dim: int, n: int = 512, seed: int = 0) -> dict[str, float]:
+    """The norm of G's gradient under each of its two BCE losses, for these G and D and one fixed batch of z:
+    how much G would learn from a step of minimax and of non-saturating, from the same position."""
+    from . import losses as L
+    z = random_z(n, latent_dim, seed)
+    out = {}
+    for name, loss in (("minimax", L.g_minimax), ("non_saturating", L.g_nonsaturating)):
+        G.zero_grad(set_to_none=True)
+        with torch.enable_grad():
+            loss(D(G(z)).float()).backward()
+        out[name] = float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in G.parameters() if p.grad is not None)))
+    G.zero_grad(set_to_none=True)
+    D.zero_grad(set_to_none=True)
+    return out
 
 
 def g_loss_curves(points: int = 200, reach: float = 6.0) -> dict[str, np.ndarray]:

@@ -15,6 +15,8 @@ from ganlib.charts import look
 from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.training import points_figure, training_figure
 from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
+from ganlib.alarms import alarms
+from ganlib.meaning import of_config
 from ganlib.state import Status
 
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
@@ -48,15 +50,16 @@ def drawn_as(snap) -> tuple:
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
 def _figures(drawn: tuple, presenter: bool, _snap) -> tuple:
-    """(loss chart, quality chart or None) of one snapshot, built once for all its viewers."""
+    """(loss chart, quality chart or None, the alarms it marks) of one snapshot, made once for all its viewers."""
+    found = alarms(_snap)
     if presenter:
-        return (Drawn(training_figure(_snap.history, _snap.events, _snap.config.loss, height=look.TRAINING_HEIGHT,
-                                      presenter=True)),
+        return (Drawn(training_figure(_snap.history, _snap.events, of_config(_snap.config),
+                                      height=look.TRAINING_HEIGHT, presenter=True, alarms=found)),
                 Drawn(quality_figure(_snap.metrics, _snap.fid_floor, height=look.QUALITY_HEIGHT, presenter=True))
-                if _snap.metrics else None)
-    curves = training_figure(_snap.history, _snap.events, _snap.config.loss)
+                if _snap.metrics else None, found)
+    curves = training_figure(_snap.history, _snap.events, of_config(_snap.config), alarms=found)
     quality = quality_figure(_snap.metrics, _snap.fid_floor) if _snap.metrics else None
-    return Drawn(curves), quality and Drawn(quality)
+    return Drawn(curves), quality and Drawn(quality), found
 
 
 def presenter_on(default: bool) -> bool:
@@ -114,7 +117,7 @@ def samples(snap, key: str = "frame") -> None:
 def presenter_view(snap, key: str) -> None:
     """One projector screen: a line of status, G's newest samples and the quality chart beside the losses."""
     st.markdown(f"**{status_word(snap).capitalize()}** · {progress_line(snap)} · {snap.config.dataset}")
-    curves, quality = _figures(drawn_as(snap), True, snap)
+    curves, quality, _ = _figures(drawn_as(snap), True, snap)
     left, right = st.columns(look.COLUMNS)
     with left:
         if snap.timeline:
@@ -142,8 +145,10 @@ def run_view(snap, *, owner: bool, key: str = "live", presenter: bool = False) -
     else:
         st.markdown(f"**{status_word(snap).capitalize()}** · {snap.config.dataset} · {snap.config.loss} loss")
     st.progress(fraction_done(snap), text=progress_line(snap))
+    curves, quality, found = _figures(drawn_as(snap), False, snap)
+    for a in found:   # plain words, a band on the chart, and what to try
+        st.warning(f"**⚠ {a.title}.** {a.what} *Try:* {a.advice}")
     st.caption("This run: " + config_summary(snap.config))
-    curves, quality = _figures(drawn_as(snap), False, snap)
     st.plotly_chart(curves, key=f"{key}.curves")
     if quality is not None:
         st.plotly_chart(quality, key=f"{key}.quality")

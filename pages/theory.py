@@ -3,14 +3,14 @@
 Reads the session's run only through ganlib.theory.view (private copies of G
 and D, taken between steps) and the run's snapshot.
 """
-import math
-
 import streamlit as st
 
-from ganlib import controls, density, theory
-from ganlib.charts.theory import density_figure, field_figure, g_loss_figure, value_figure
+from ganlib import controls, theory
+from ganlib.charts.theory import g_loss_figure, value_figure
 from ganlib.describe import status_word
+from ganlib.lab_text import DEMOS, INTRO, LOSSES
 from ganlib.state import Status
+from pages._lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
 from pages._ui import refresh_every, use_app_navigation, visitor
 
 use_app_navigation()
@@ -18,42 +18,11 @@ use_app_navigation()
 TOYS = ("gauss-1d", "ring8", "grid25")
 LOSS_NAMES = {"bce": "non-saturating (bce)", "minimax": "minimax (the game as written)"}
 
-INTRO = r"""
-Two networks play a game. **G, the forger**, turns random noise $z$ into samples $G(z)$;
-**D, the detective**, says how likely a sample is real. D maximises and G minimises
 
-$$V(D, G) = \mathbb{E}_{x \sim p_{data}}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))].$$
-"""
-ONE_D = r"""
-For a fixed G the best detective is $D^*(x) = \frac{p_{data}(x)}{p_{data}(x) + p_g(x)}$, and with it
-$V(D^*, G) = -\log 4 + 2\,\mathrm{JS}(p_{data} \,\|\, p_g)$. So the game's optimum is $p_g = p_{data}$, where
-$D^* = \frac{1}{2}$ everywhere and $V = -2 \log 2 \approx -1.386$.
-D*(x) here is computed from p_data and G's density; D(x) is what D has learned so far, and any D scores
-$V(D, G) \le V(D^*, G)$. So a D near 1/2, or a V near $-2 \log 2$, means p_g = p_data only when D is near D*:
-a weak D is flat too. Both are drawn against the raw G, the one D trains against (the Train page's samples come
-from its moving average, which lags it).
-"""
-TWO_D = r"""
-Blue: D says *real*; red: D says *fake*. G moves its points along D's slope toward blue.
-**Mode collapse**: G piles its samples on a few modes that fool D, and D chases them from mode to mode.
-Counted as in PacGAN: 2,500 samples; a sample is *high quality* within 3 standard deviations of its
-nearest mode; a mode is *covered* when it holds one; reverse KL of the mode histogram against uniform
-(0: even spread, log K: one mode).
-"""
-LOSSES = r"""
-In the game as written (Goodfellow et al., 2014) G minimises $\log(1 - D(G(z)))$; the paper itself warns that
-this saturates early in learning and recommends, in practice, that G maximise $\log D(G(z))$ instead: the
-non-saturating loss, which is what *bce* trains. G moves D's logit $l$ on its fakes, and
-$\frac{d}{dl}\log(1 - \sigma(l)) = -\sigma(l) = -D(G(z))$: where D confidently rejects the fakes,
-$D(G(z)) \approx 0$ and G's gradient vanishes. (Against $D(G(z))$ itself the curve is not flat: its slope at 0
-is $-1$; it is the sigmoid in between that flattens it.) $-\log D(G(z))$ has the same fixed point, and its slope
-$-(1 - D(G(z))) \approx -1$ is largest right there.
-"""
-
-
-def start(name: str, loss: str) -> None:
+def start(name: str, loss: str | None = None) -> None:
     v = visitor()
-    controls.start(v, v.choose_preset(name).replace(loss=loss))
+    cfg = v.choose_preset(name)
+    controls.start(v, cfg.replace(loss=loss) if loss else cfg)
 
 
 def launcher() -> None:
@@ -65,65 +34,15 @@ def launcher() -> None:
         st.caption("Starting replaces this tab's current run. Spiral and moons: start them on the Train page.")
 
 
-def current_view(runner):
-    """The theory view of the run, recomputed only when the run has moved on."""
-    snap = runner.snapshot()
-    cached = st.session_state.get("th_view")
-    if cached is None or cached[:2] != (snap.run_id, snap.step):
-        cached = (snap.run_id, snap.step, theory.view(runner))
-        st.session_state.th_view = cached
-    return snap, cached[2]
+def demos() -> None:
+    with st.expander("Failure demos: runs that go wrong on purpose, and what to watch"):
+        for name, (label, watch) in DEMOS.items():
+            left, right = st.columns([1, 3])
+            left.button(label, key=f"th_demo_{name}", on_click=start, args=(name,), width="stretch")
+            right.markdown(watch)
 
 
-def show_1d(v: theory.View1D, snap) -> None:
-    left, right = st.columns([3, 1])
-    left.plotly_chart(density_figure(v), key="th_density")
-    with right:
-        st.metric("JS(p_data, p_g)", f"{v.js:.3f} nats", help="Jensen-Shannon divergence of p_data and the raw G's "
-                  f"density: 0 when they match, log 2 = 0.693 when they do not overlap. {density.describe(v.method)}.")
-        st.metric("V(D*, G) = -log 4 + 2 JS", f"{v.value_star:.3f}",
-                  help="The best detective's score against this G: -2 log 2 = -1.386 only when p_g = p_data")
-        st.metric("V(D, G), this D", f"{v.value:.3f}", help="This D's score, integrated over p_data and p_g on the "
-                  "grid (no mini-batch noise); never above V(D*, G)")
-        st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best detective, weighted by where "
-                  "the real data and G's samples lie")
-    st.info(theory.verdict_1d(v))
-    st.markdown(ONE_D)
-
-
-def show_2d(v: theory.View2D) -> None:
-    left, right = st.columns([3, 1])
-    left.plotly_chart(field_figure(v), key="th_field")
-    with right:
-        c = v.coverage
-        if c is not None:
-            st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",
-                      help="Real clusters with one of G's samples close to them (within 3 standard deviations)")
-            st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %",
-                      help="G's samples that close to some real cluster: all of them on one cluster scores 100%, "
-                           "so read it with modes covered")
-            if note := theory.coverage_note(c):
-                st.caption(note)
-            # with no high-quality sample the histogram is empty and the KL undefined: no "∞" that reads as a score
-            kl = "n/a" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
-            st.metric("Reverse KL to uniform", kl,
-                      help=f"How unevenly G's good samples spread over the clusters: 0 even, log {c['n_modes']} = "
-                           f"{math.log(c['n_modes']):.2f} all on one; n/a while no sample is near a cluster")
-        st.markdown(TWO_D)
-
-
-def best_track(snap, v) -> tuple:
-    """(step, V(D*, G)) at each step this tab drew the 1-D view of this run: the best D's score over time."""
-    run_id, track = st.session_state.get("th_best", (None, ()))
-    if run_id != snap.run_id:
-        track = ()
-    if isinstance(v, theory.View1D) and (not track or track[-1][0] != snap.step):
-        track = (track + ((snap.step, v.value_star),))[-500:]
-    st.session_state.th_best = (snap.run_id, track)
-    return track
-
-
-def live() -> None:
+def live(training_at_render: bool) -> None:
     runner = visitor().runner
     if runner is None:
         st.info("No run yet: start a toy above.")
@@ -137,18 +56,28 @@ def live() -> None:
                 "data. Start a toy above.")
         return
     st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,} · {status_word(snap)}")
+    d_alone_row(snap)
     if isinstance(v, theory.View1D):
         show_1d(v, snap)
     else:
         show_2d(v)
-    st.plotly_chart(value_figure(snap.history, best_track(snap, v)), key="th_value")
+    if v.meaning.kind == "probability":
+        st.plotly_chart(value_figure(snap.history, best_track(snap, v), v.meaning), key="th_value")
+        grad_track(snap, v)
+    else:
+        st.caption(f"V(D, G) is the value of the original game (bce, minimax); this run's {snap.config.loss} loss "
+                   "plays another, so it is not drawn.")
+    if snap.is_training != training_at_render:   # started or ended: the page's refresh pace must follow
+        st.rerun()
 
 
 def page() -> None:
     st.title("Theory lab")
     st.markdown(INTRO)
     launcher()
-    st.fragment(run_every=refresh_every(visitor().snapshot()))(live)()
+    demos()
+    snap = visitor().snapshot()
+    st.fragment(run_every=refresh_every(snap))(live)(bool(snap and snap.is_training))
     with st.expander("Minimax or non-saturating: why G's gradient vanishes when D rejects its fakes"):
         st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
         st.markdown(LOSSES)

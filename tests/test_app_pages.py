@@ -281,3 +281,32 @@ def test_the_operator_may_allow_server_folders(at, monkeypatch, tmp_path):
     _folder_form(at)
     _ok(at.text_input(key="cfg.fast-digits.data_path").input(str(tmp_path)).run())
     assert not at.error and not at.button(key="btn.Start").disabled
+
+
+def test_theory_lab_trains_d_alone_with_g_frozen(at):
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_start_gauss-1d").click().run())
+    _ok(at.selectbox(key="th_d_steps").select(1000).run())
+    _ok(at.button(key="th_train_d").click().run())   # its callback waits until the run shows it
+    texts = " ".join(c.value for c in at.caption) + " ".join(i.value for i in at.info)
+    assert "training D alone" in texts and "D trains alone" in texts
+    assert at.button(key="th_train_d").disabled      # once at a time
+    assert any(m.label == "mean |D - D*|" for m in at.metric)
+
+
+def test_theory_lab_pauses_and_steps_its_run(at):
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_start_ring8").click().run())
+    assert at.button(key="th_pause").label == "Pause"
+    _ok(at.button(key="th_pause").click().run())
+    assert at.button(key="th_pause").label == "Resume" and not at.button(key="th_step").disabled
+    before = _lab_step(at)
+    _ok(at.button(key="th_step").click().run())
+    assert _lab_step(at) == before + 1
+    field = at.get("plotly_chart")[0]
+    assert "where G's loss pushes each fake" in field.proto.spec and "G of a grid of z" in field.proto.spec
+
+
+def _lab_step(at) -> int:
+    line = next(c.value for c in at.caption if " · step " in c.value)   # "ring8 · loss bce · step 1,234 · paused"
+    return int(re.search(r"step ([\d,]+)", line).group(1).replace(",", ""))

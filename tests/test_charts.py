@@ -11,7 +11,8 @@ from ganlib.charts import look
 from ganlib.charts.look import FAINT
 from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
-from ganlib.charts.training import CURVES, FEW_POINTS, loss_range, points_figure, training_figure
+from ganlib.charts.training import CURVES, FEW_POINTS, curve_names, loss_range, points_figure, training_figure
+from ganlib.meaning import meaning
 from ganlib.history import Event
 
 
@@ -126,8 +127,9 @@ def test_training_chart_draws_each_curve_smoothed_over_its_points(loss):
     shown = by_name(fig)
     keys = ["d_loss", "g_loss", "d_real", "d_fake"] + (["value"] if loss == "bce" else [])
     assert effective_weight(SMOOTHING, 2000) == SMOOTHING     # 2,000 points: the weight is not capped
+    names = curve_names(meaning(loss))   # a critic's curves are named as scores, not as D(x)
     for key in keys:
-        name = CURVES[key][0]
+        name = names[key]
         raw, bold = shown[name], shown[f"{name} (smoothed)"]
         assert list(raw.x) == list(bold.x) == h["step"]
         assert list(raw.y) == h[key]                                   # every point, unchanged
@@ -261,5 +263,6 @@ def test_the_screen_look_is_unchanged_by_the_presenter_one():
     fig = training_figure(noisy(2000))
     assert fig.layout.height == 520 and fig.layout.font.size is None
     assert [a.text for a in fig.layout.annotations][:2] == [
-        "D and G losses (bold: smoothed, faint: each point)", "D's verdict: mean D(x) on real, D(G(z)) on fake"]
+        "D and G losses (bold: smoothed, faint: each point)",
+        "D's verdict: mean D(x) = sigmoid(output) on real, D(G(z)) on fake"]
     assert quality_figure(DIGITS, 18.8).layout.height == 320

@@ -20,12 +20,19 @@ EXPECTED = {
     "fake G(z)": P.FAKE,
     "minimax: minimise log(1 - D(G(z)))": P.MINIMAX, "non-saturating: minimise -log D(G(z))": P.NON_SATURATING,
     "slope of minimax: -D(G(z))": P.MINIMAX, "slope of non-saturating: -(1 - D(G(z)))": P.NON_SATURATING,
+    theory.WARP_NAME: P.G, theory.ARROW_NAME: P.G,
+    theory.GRAD_NAMES["minimax"]: P.MINIMAX, theory.GRAD_NAMES["non_saturating"]: P.NON_SATURATING,
+    theory.GRAD_NAMES["minimax"] + " (before: ring8)": P.MINIMAX,
+    theory.GRAD_NAMES["non_saturating"] + " (before: ring8)": P.NON_SATURATING,
     "G(your z)": P.YOU, "your z": P.YOU, "G(z)": P.G, "real x": P.REAL, "G(z), z ~ N(0, 1)": P.FAKE,
     **{label: METRIC[k] for k, (label, _, _) in quality.CURVES.items()},
     "share of samples": METRIC["classes_covered"],
     # the training chart's bold curves: the same meaning as the faint points under them
     "D loss (smoothed)": P.D, "G loss (smoothed)": P.G, "D(x) real (smoothed)": P.D_REAL,
     "D(G(z)) fake (smoothed)": P.D_FAKE, "V(D, G) (smoothed)": P.VALUE,
+    # D's output under the other losses (ganlib/meaning.py): the same meanings, in raw units
+    "D(x) real (raw output)": P.D_REAL, "D(G(z)) fake (raw output)": P.D_FAKE,
+    "critic f(x) real": P.D_REAL, "critic f(G(z)) fake": P.D_FAKE,
 }
 SCALES = {"G(z), z on a grid"}   # coloured by a colour scale (where z sits), not by one meaning
 
@@ -56,7 +63,8 @@ def _figures():
     pts = rng.normal(size=(200, 2))
     v1 = View1D(x, np.exp(-x ** 2), np.exp(-(x - 1) ** 2), 1 / (1 + np.exp(-x)), np.full_like(x, 0.5), 0.1,
                 rng.normal(size=100))
-    v2 = View2D(pts, pts + 1, x, x, rng.random((50, 50)), pts[:8], None)
+    v2 = View2D(pts, pts + 1, x, x, rng.random((50, 50)), pts[:8], None, arrows=(pts[:5], pts[:5]),
+                warp=rng.normal(size=(4, 6, 2)))
     u = np.linspace(-3, 3, 25)
     return {
         "training": training.training_figure(history, [Event(10, "lr_g", 2e-4, 1e-3)], loss="bce"),
@@ -78,6 +86,7 @@ def _figures():
         "field": theory.field_figure(v2),
         "value": theory.value_figure(history, [(10, -1.2), (20, -1.3)]),
         "g losses": theory.g_loss_figure(g_loss_curves()),
+        "g gradients": theory.grad_figure([(1, 1e-3, 1.0), (2, 1e-5, 2.0)], [(1, 0.5, 0.6)], "before: ring8"),
         "latent map": latent.map_figure(pts[:25], u, u, pts, pts[0]),
         "latent curve": latent.curve_figure(u, u, pts[:, 0], pts[:, 1], (0.0, 0.0)),
     }

@@ -543,3 +543,72 @@ def test_read_every_few_steps_as_on_a_gpu_keeps_every_row_and_finds_the_nan_step
     s = until(r, lambda s: s.status is not Status.RUNNING and s.step > 0, "the NaN to pause the run")
     assert s.reason is Reason.NAN and (s.problem.step, s.problem.good_step, s.step) == (7, 4, 4)
     assert list(s.history["step"]) == [1, 2, 3, 4]
+
+
+# --- D alone (the Theory lab's "Train D to the optimum") ----------------------------------------------
+def test_train_d_freezes_g_and_comes_back_paused(make_runner):
+    r = make_runner()
+    r.start()
+    until(r, lambda s: s.step >= 3, "steps")
+    r.train_d(400)                                   # from running: the run pauses first
+    until(r, lambda s: s.reason is Reason.D_ALONE, "D alone to start")
+    g_before = r.checkpoint()["trainer"]["G"]        # taken between two of D's updates
+    s = until(r, lambda s: s.reason is not Reason.D_ALONE and s.status is Status.PAUSED, "D alone to end")
+    after = r.checkpoint()["trainer"]
+    assert (s.status, s.reason, s.d_alone_left) == (Status.PAUSED, Reason.BY_USER, 0)
+    assert all(torch.equal(g_before[k], after["G"][k]) for k in g_before)          # G did not move
+    assert after["step"] == s.step and s.history["step"][-1] == s.step             # no step of the game was taken
+
+
+def test_train_d_is_shown_while_it_runs_and_pause_ends_it(make_runner):
+    r = make_runner()
+    built(r)
+    r.train_d(20_000)
+    s = until(r, lambda s: s.reason is Reason.D_ALONE and s.d_alone_left < 20_000, "D alone to start")
+    assert s.status is Status.PAUSED and s.is_training      # its pages keep refreshing
+    r.pause()
+    s = until(r, lambda s: s.reason is not Reason.D_ALONE, "Pause to end it")
+    assert (s.status, s.reason, s.d_alone_left) == (Status.PAUSED, Reason.BY_USER, 0)
+    r.resume()
+    until(r, lambda s: s.status is Status.RUNNING, "Resume after D alone")
+
+
+def test_train_d_from_finished_comes_back_finished_and_refuses_bad_counts(make_runner):
+    r = make_runner(toy(epochs=1, batch_size=4000))    # 2 steps use up the budget
+    r.start()
+    until(r, lambda s: s.status is Status.FINISHED, "the budget to end")
+    r.train_d(30)
+    until(r, lambda s: s.reason is Reason.D_ALONE or s.d_alone_left == 0, "D alone")
+    s = until(r, lambda s: s.reason is Reason.BUDGET_DONE, "back to finished")
+    assert s.status is Status.FINISHED
+    for bad in (0, -1, 10 ** 9):
+        with pytest.raises(ValueError, match="steps"):
+            r.train_d(bad)
+
+
+def test_a_nan_while_d_trains_alone_rolls_back_to_the_last_good_state(make_runner, monkeypatch):
+    """D alone's losses stay on the device and are read once a chunk (as StepStats are); a NaN among them
+    rolls D back to the last good state, reported at the game's step, not after the chunk's other updates."""
+    monkeypatch.setattr(lastgood, "GOOD_EVERY", 4)
+    t = Trainer(toy())
+    real_train_d, calls = t.train_d, []
+
+    def train_d(lr=None):
+        loss = real_train_d(lr)
+        calls.append(loss)
+        if len(calls) == 30:   # the second chunk's 5th update wrecks D
+            with torch.no_grad():
+                for p in t.D.parameters():
+                    p.fill_(math.nan)
+            return torch.tensor(math.nan)
+        return loss
+    t.train_d = train_d
+    r = make_runner(trainer=t)
+    s = stepped(r, 5)
+    before = weights(r)
+    r.train_d(400)
+    s = until(r, lambda s: s.reason is Reason.NAN, "the NaN to end D alone")
+    assert s.status is Status.PAUSED and s.d_alone_left == 0 and len(calls) == 2 * runner_module.D_ALONE_CHUNK
+    assert s.problem.what == "d_loss" and math.isnan(s.problem.value) and (s.problem.step, s.problem.good_step) == (5, 4)
+    assert s.step == 4 and all(torch.isfinite(v.float()).all() for v in weights(r))
+    assert not all(torch.equal(a, b) for a, b in zip(weights(r), before))   # back to step 4, not step 5

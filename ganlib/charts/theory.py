@@ -1,37 +1,60 @@
 """Figures of the Theory lab: densities and D in 1-D, D's map in 2-D, V(D, G), G's two losses."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
+from ..meaning import PROBABILITY, meaning
 from ..theory import OPTIMUM_VALUE, View1D, View2D
 from . import palette
 
 MARGIN = dict(l=10, r=10, t=40, b=10)
-D_STAR_NAME = "D*(x) = p_data / (p_data + p_g), against the raw G"   # the G that D trains against, not its EMA
+D_STAR_NAME = meaning("bce").star_name   # "... against the raw G": the G that D trains against, not its EMA
 V_STAR_NAME = "V(D*, G) = -log 4 + 2 JS (the best D's score)"
 
 
 def density_figure(v: View1D) -> go.Figure:
-    """p_data and p_g (left axis) with D(x) and D*(x) (right axis, 0..1) on one x grid."""
-    fig = go.Figure([
+    """p_data and p_g (left axis) with D(x) and D*(x) in the loss's meaning (right axis) on one x grid."""
+    m = v.meaning
+    traces = [
         go.Scatter(x=v.x, y=v.p_data, name="p_data (real)", line=dict(color=palette.REAL), fill="tozeroy"),
         go.Scatter(x=v.x, y=v.p_g, name="p_g (G's density)", line=dict(color=palette.FAKE), fill="tozeroy"),
-        go.Scatter(x=v.x, y=v.d, name="D(x)", line=dict(color=palette.D_REAL, width=3), yaxis="y2"),
-        go.Scatter(x=v.x, y=v.d_star, name=D_STAR_NAME,
-                   line=dict(color=palette.D_STAR, dash="dash"), yaxis="y2"),
-        go.Scatter(x=[v.x[0], v.x[-1]], y=[0.5, 0.5], name="1/2", mode="lines",
-                   line=dict(color=palette.REFERENCE, dash="dot", width=1), yaxis="y2"),
-    ])
+        go.Scatter(x=v.x, y=v.d, name=m.name, line=dict(color=palette.D_REAL, width=3), yaxis="y2"),
+    ]
+    if m.star_name:
+        traces.append(go.Scatter(x=v.x, y=v.d_star, name=m.star_name, line=dict(color=palette.D_STAR, dash="dash"),
+                                 yaxis="y2"))
+    traces += [go.Scatter(x=[v.x[0], v.x[-1]], y=[y, y], name="1/2" if y == 0.5 else text,
+                          mode="lines", line=dict(color=palette.REFERENCE, dash="dot", width=1), yaxis="y2")
+               for y, text in m.lines]
+    fig = go.Figure(traces)
     p_max = float(np.nanmax([v.p_data.max(), v.p_g.max()]))
     fig.update_layout(
-        title="Densities and the detective", margin=MARGIN, xaxis_title="x",
+        title="Densities and the detective" if m.kind != "critic" else "Densities and the critic",
+        margin=MARGIN, xaxis_title="x",
         yaxis=dict(title="density", range=[0, 1.05 * min(p_max, 5 * float(v.p_data.max()))]),
-        yaxis2=dict(title="D(x)", overlaying="y", side="right", range=[0, 1.02], showgrid=False,
-                    tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1]),
+        yaxis2=dict(title=m.name, overlaying="y", side="right", showgrid=False, **_d_axis(v)),
         legend=dict(orientation="h", y=-0.2),
     )
     return fig
+
+
+def _d_axis(v: View1D) -> dict:
+    """0..1 for a probability; for raw outputs and critics, their own range and their lines."""
+    if v.meaning.kind == PROBABILITY:
+        return dict(range=[0, 1.02], tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1])
+    values = np.concatenate([v.d[np.isfinite(v.d)], v.d_star[np.isfinite(v.d_star)], [y for y, _ in v.meaning.lines]])
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.05 * max(hi - lo, 1e-3)
+    return dict(range=[lo - pad, hi + pad])
+
+
+# what blue means on D's map, per kind of output; where a raw output's colour scale is centred
+FIELD_TITLE = {PROBABILITY: "blue: D says real", "lsgan": "blue: nearer the real target 1",
+               "score": "blue: above 0, on the real side of the hinge", "critic": "blue: scored as more real"}
+FIELD_MIDDLE = {"lsgan": 0.5, "hinge": 0.0}
 
 
 def field_figure(v: View2D, points: int = 1000) -> go.Figure:
@@ -39,29 +62,57 @@ def field_figure(v: View2D, points: int = 1000) -> go.Figure:
 
     Draws at most `points` of each kind: thousands of SVG markers redrawn every second lag in a browser.
     """
-    traces = [go.Heatmap(x=v.xs, y=v.ys, z=v.d, zmin=0, zmax=1, colorscale="RdBu", opacity=0.6,
-                         colorbar=dict(title="D(x)"),
-                         hovertemplate="x %{x:.2f}, %{y:.2f}<br>D %{z:.2f}<extra></extra>")]
+    m = v.meaning
+    scale = dict(zmin=0, zmax=1) if m.kind == PROBABILITY else dict(zmid=FIELD_MIDDLE.get(m.loss))
+    traces = [go.Heatmap(x=v.xs, y=v.ys, z=v.d, colorscale="RdBu", opacity=0.6, colorbar=dict(title=m.name),
+                         hovertemplate="x %{x:.2f}, %{y:.2f}<br>D %{z:.2f}<extra></extra>", **scale)]
     if v.modes is not None:
         traces.append(go.Scatter(x=v.modes[:, 0], y=v.modes[:, 1], mode="markers", name="modes",
                                  marker=dict(symbol="circle-open", size=14, color=palette.REFERENCE, line=dict(width=1))))
+    if v.warp is not None:
+        traces.append(_polylines(v.warp, WARP_NAME, palette.G, width=1, visible="legendonly"))
     traces += [
         go.Scatter(x=v.real[:points, 0], y=v.real[:points, 1], mode="markers", name="real",
                    marker=dict(size=4, color=palette.REAL, opacity=0.7)),
         go.Scatter(x=v.fake[:points, 0], y=v.fake[:points, 1], mode="markers", name="fake G(z)",
                    marker=dict(size=4, color=palette.FAKE, opacity=0.7)),
     ]
+    if v.arrows is not None:
+        traces.append(_arrows(*v.arrows, span=float(np.ptp(v.xs))))
     fig = go.Figure(traces)
-    fig.update_layout(title="Real and fake points over D(x) (blue: D says real)", margin=MARGIN,
+    fig.update_layout(title=f"Real and fake points over {m.name} ({FIELD_TITLE[m.kind if m.loss != 'lsgan' else 'lsgan']})",
+                      margin=MARGIN,
                       legend=dict(orientation="h", y=-0.12),
                       yaxis=dict(scaleanchor="x", scaleratio=1))
     return fig
 
 
-def value_figure(history: dict, best=()) -> go.Figure:
+WARP_NAME = "G of a grid of z (how G warps the plane)"
+ARROW_NAME = "where G's loss pushes each fake"
+ARROW_SHARE = 0.08   # the longest arrow, as a share of the map's width
+
+
+def _polylines(lines: np.ndarray, name: str, colour: str, width: float = 1, visible=True) -> go.Scatter:
+    """Many lines as one trace, separated by gaps (one SVG path instead of hundreds of traces)."""
+    gap = np.full((len(lines), 1, 2), np.nan)
+    xy = np.concatenate([lines, gap], 1).reshape(-1, 2)
+    return go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=name, line=dict(color=colour, width=width),
+                      hoverinfo="skip", visible=visible)
+
+
+def _arrows(at: np.ndarray, push: np.ndarray, span: float) -> go.Scatter:
+    """Each fake's push as a segment from the point; lengths relative to the strongest (its direction matters,
+    and which fakes are pushed hardest), the longest ARROW_SHARE of the map's width."""
+    norm = np.linalg.norm(push, axis=1).max()
+    tip = at + push / (norm if norm > 0 else 1.0) * ARROW_SHARE * span
+    return _polylines(np.stack([at, tip], 1), ARROW_NAME, palette.G, width=2)
+
+
+def value_figure(history: dict, best=(), m=None) -> go.Figure:
     """V(D, G) of the current D over training, V(D*, G) where it was computed (`best`: (step, value) pairs),
-    and their common value when p_g = p_data, -2 log 2. V(D, G) <= V(D*, G) always: V near -2 log 2 says
-    that this D cannot tell, not that nobody could."""
+    and their common value when p_g = p_data, -2 log 2 (or, with label smoothing, V of the smoothed optimum:
+    m, the run's Meaning). V(D, G) <= V(D*, G) always: V near -2 log 2 says that this D cannot tell, not that
+    nobody could."""
     traces = [go.Scatter(x=history.get("step", ()), y=history.get("value", ()), name="V(D, G)",
                          line=dict(color=palette.VALUE))]
     if best:
@@ -69,8 +120,9 @@ def value_figure(history: dict, best=()) -> go.Figure:
         traces.append(go.Scatter(x=steps, y=values, name=V_STAR_NAME, mode="lines+markers",
                                  line=dict(color=palette.D_STAR, dash="dash"), marker=dict(size=5)))
     fig = go.Figure(traces)
-    fig.add_hline(y=OPTIMUM_VALUE, line_dash="dash", line_color=palette.REFERENCE,
-                  annotation_text="-2 log 2: V(D*, G) when p_g = p_data", annotation_position="bottom right")
+    y, text = (m or meaning("bce")).value_line or (OPTIMUM_VALUE, "")
+    fig.add_hline(y=y, line_dash="dash", line_color=palette.REFERENCE, annotation_position="bottom right",
+                  annotation_text="-2 log 2: V(D*, G) when p_g = p_data" if math.isclose(y, OPTIMUM_VALUE) else text)
     fig.update_layout(title="V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], this D (mini-batches) vs the best D",
                       margin=MARGIN, xaxis_title="step", yaxis_title="V", legend=dict(orientation="h", y=-0.25))
     return fig
@@ -92,5 +144,27 @@ def g_loss_figure(curves: dict) -> go.Figure:
     ])
     fig.update_layout(title="G's loss against D's logit on a fake (D(G(z)) = sigmoid(logit))", margin=MARGIN,
                       xaxis_title="D's logit on G(z): left, D is sure it is fake", yaxis_title="loss, slope",
+                      legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
+GRAD_NAMES = {"minimax": "|grad G| if G minimised log(1 - D(G(z)))",
+              "non_saturating": "|grad G| if G minimised -log D(G(z))"}
+
+
+def grad_figure(track, before=(), before_label: str = "") -> go.Figure:
+    """The norm of G's gradient under each loss at the current G and D, over steps (`track`: (step, minimax,
+    non-saturating) triples), and the same for an earlier run (`before`), dotted, to compare demos side by side."""
+    fig = go.Figure()
+    for rows, label, dash in ((track, "", None), (before, f" ({before_label})", "dot")):
+        if not rows:
+            continue
+        steps, mm, ns = zip(*rows)
+        fig.add_trace(go.Scatter(x=steps, y=mm, name=GRAD_NAMES["minimax"] + label,
+                                 line=dict(color=palette.MINIMAX, dash=dash)))
+        fig.add_trace(go.Scatter(x=steps, y=ns, name=GRAD_NAMES["non_saturating"] + label,
+                                 line=dict(color=palette.NON_SATURATING, dash=dash)))
+    fig.update_layout(title="How much G learns: its gradient's norm under each loss, at the current G and D",
+                      margin=MARGIN, xaxis_title="step", yaxis=dict(title="|grad G|", type="log"),
                       legend=dict(orientation="h", y=-0.3))
     return fig

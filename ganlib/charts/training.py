@@ -6,24 +6,23 @@ around a trend instead of a solid block.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..describe import event_label
+from ..meaning import Meaning, meaning
 from . import palette
 from .look import FAINT, SAMPLES_PX, TRAINING_HEIGHT, look, present
 from .smooth import SMOOTHING, effective_weight, ema
 
-OPTIMUM_V = -2 * math.log(2)   # V(D*, G*) when p_g = p_data
 MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
 MAX_EVENT_LABELS_PRESENTER = 4                # large type: fewer labels before they hide the curves
 FEW_POINTS = 30   # up to this many steps the curves get markers too
 GAME_LOSSES = ("bce", "minimax")   # the losses of the original game, where V(D, G) and its optimum mean something
 
-# column -> (name, colour, row); the losses on top, D's verdicts below
+# column -> (name, colour, row); the losses on top, D's verdicts below (named by the loss's Meaning: these are bce's)
 CURVES = {
     "d_loss": ("D loss", palette.D, 1),
     "g_loss": ("G loss", palette.G, 1),
@@ -39,12 +38,17 @@ def drawn_losses(loss: str) -> tuple[str, ...]:
     return ("d_loss", "g_loss", "value") if loss in GAME_LOSSES else ("d_loss", "g_loss")
 
 
-def training_figure(history: dict, events=(), loss: str = "bce", height: int | None = None,
-                    smoothing: float = SMOOTHING, presenter: bool = False) -> go.Figure:
-    """Top: D and G losses (and V for bce/minimax); bottom: mean D(x) and D(G(z)); events as dotted lines.
+def training_figure(history: dict, events=(), loss: str | Meaning = "bce", height: int | None = None,
+                    smoothing: float = SMOOTHING, presenter: bool = False, alarms=()) -> go.Figure:
+    """Top: D and G losses (and V for bce/minimax); bottom: D's mean output on real and fake, in the loss's
+    meaning, with its reference lines (ganlib/meaning.py); events as dotted lines.
 
+    loss: a loss name, or the run's Meaning (which knows its label smoothing: meaning.of_config);
     smoothing: the EMA weight of the bold curves, 0 <= smoothing < 1 (0: the points only, drawn bold);
-    presenter: large type and thick lines for a projector, TRAINING_HEIGHT tall unless `height` says."""
+    presenter: large type and thick lines for a projector, TRAINING_HEIGHT tall unless `height` says;
+    alarms: ganlib.alarms.Alarm, each marked as a band over the steps it looked at."""
+    m = loss if isinstance(loss, Meaning) else meaning(loss)
+    loss, names = m.loss, curve_names(m)
     lk = look(presenter)
     # numpy arrays, not lists: plotly checks a list item by item, which took most of the time of a redraw
     steps = np.asarray(history.get("step", ()))
@@ -53,19 +57,20 @@ def training_figure(history: dict, events=(), loss: str = "bce", height: int | N
         weight = 0.0
     titles = None if presenter else (  # the presenter's legends head the panels instead
         "D and G losses" + (" (bold: smoothed, faint: each point)" if weight else ""),
-        "D's verdict: mean D(x) on real, D(G(z)) on fake")
+        m.panel)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14 if presenter else 0.08,
                         subplot_titles=titles)
     keys = [k for k in CURVES if k in drawn_losses(loss) or CURVES[k][2] == 2]
     if weight:  # every point faint first, so that no smoothed curve is drawn under another's points
         for key in keys:
-            name, colour, row = CURVES[key]
+            _, colour, row = CURVES[key]
+            name = names[key]
             fig.add_trace(go.Scatter(x=steps, y=_floats(history, key), name=name, mode="lines", opacity=FAINT,
                                      legendgroup=name, showlegend=False, legend=_legend(row, presenter),
                                      line=dict(color=colour, width=lk.faint_line)), row=row, col=1)
     for key in keys:
-        name, colour, row = CURVES[key]
-        y = _floats(history, key)
+        _, colour, row = CURVES[key]
+        name, y = names[key], _floats(history, key)
         label = f"{name} (smoothed)" if weight else name
         # the presenter's legend is one short row per panel, titled "smoothed:"; the hover still says it
         fig.add_trace(go.Scatter(x=steps, y=ema(y, weight) if weight else y, name=name if presenter else label,
@@ -76,27 +81,41 @@ def training_figure(history: dict, events=(), loss: str = "bce", height: int | N
                                  mode="lines+markers" if len(steps) <= FEW_POINTS else "lines",
                                  line=dict(color=colour, width=lk.line, dash="dot" if key == "value" else None)),
                       row=row, col=1)
-    if loss in GAME_LOSSES:
-        fig.add_hline(y=OPTIMUM_V, row=1, col=1, line_dash="dash", line_color=palette.REFERENCE,
-                      annotation_text="V at the optimum = -2 log 2", annotation_position="bottom right")
-        fig.add_hline(y=0.5, row=2, col=1, line_dash="dash", line_color=palette.REFERENCE,
-                      annotation_text="optimum: D(x) = D(G(z)) = 0.5", annotation_position="top right")
+    _reference_lines(fig, m)
     _events(fig, events, lk)
+    _alarm_marks(fig, alarms, lk)
     if (span := loss_range(history, loss)) is not None:
         fig.update_yaxes(range=span, row=1, col=1)
-    fig.update_yaxes(range=[-0.02, 1.02], row=2, col=1)
+    if m.bounded:   # a probability: 0..1; raw outputs and a critic's scores have no fixed range
+        fig.update_yaxes(range=[-0.02, 1.02], row=2, col=1)
     fig.update_xaxes(title_text="step", row=2, col=1)
     fig.update_layout(height=height or (TRAINING_HEIGHT if presenter else 520), margin=dict(l=10, r=10, t=40, b=10),
                       uirevision="keep-zoom", legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
     if presenter:
         present(fig)
-        fig.update_yaxes(tickvals=[0, 0.5, 1], row=2, col=1)   # three ticks say all there is on a 0..1 scale
+        if m.bounded:
+            fig.update_yaxes(tickvals=[0, 0.5, 1], row=2, col=1)   # three ticks say all there is on a 0..1 scale
         # one legend on top of each panel, in its free space above the panel's plot
         title = dict(text="smoothed:" if weight else "", font=dict(size=lk.note), side="left")
         for name, axis in (("legend", fig.layout.yaxis), ("legend2", fig.layout.yaxis2)):
             fig.layout[name] = dict(orientation="h", yref="paper", y=axis.domain[1], yanchor="bottom", x=0,
                                     xanchor="left", font=dict(size=lk.note), title=title, bgcolor="rgba(0,0,0,0)")
     return fig
+
+
+def curve_names(m: Meaning) -> dict[str, str]:
+    """The name of each history column's curve under the loss's meaning."""
+    return {**{k: v[0] for k, v in CURVES.items()}, "d_real": m.real_name, "d_fake": m.fake_name}
+
+
+def _reference_lines(fig, m: Meaning) -> None:
+    """V at the optimum (bce, minimax: V is their game's value) and D's own lines (1/2, the margins)."""
+    if m.value_line is not None and m.loss in GAME_LOSSES:
+        fig.add_hline(y=m.value_line[0], row=1, col=1, line_dash="dash", line_color=palette.REFERENCE,
+                      annotation_text=m.value_line[1], annotation_position="bottom right")
+    for y, text in m.lines:
+        fig.add_hline(y=y, row=2, col=1, line_dash="dash", line_color=palette.REFERENCE,
+                      annotation_text=text, annotation_position="top right")
 
 
 def _floats(history: dict, key: str) -> np.ndarray:
@@ -122,6 +141,14 @@ def loss_range(history: dict, loss: str = "bce", q: float = 99.0) -> list[float]
     if values.min() >= lo - 3 * pad and values.max() <= hi + 3 * pad:
         return None
     return [float(lo - pad), float(hi + pad)]
+
+
+def _alarm_marks(fig, alarms, lk) -> None:
+    for a in alarms:
+        fig.add_vrect(x0=a.start, x1=max(a.end, a.start + 1), fillcolor=palette.ALARM, opacity=0.12,
+                      line=dict(color=palette.ALARM, width=0), row="all", col=1)
+        fig.add_annotation(x=a.end, y=0, xref="x", yref="y domain", text=f"⚠ {a.title}", showarrow=False,
+                           xanchor="right", yanchor="bottom", font=dict(size=lk.note, color=palette.ALARM))
 
 
 def _events(fig, events, lk) -> None:

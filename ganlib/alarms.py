@@ -1,0 +1,116 @@
+"""Alarms: what is going wrong in a run, read from its snapshot's curves and metrics, in plain words.
+
+Four kinds (Kind), each from a rule measured on runs driven into it (tests/test_alarms.py) and on healthy
+runs that must raise none (ring8, gauss-1d):
+- D_OVERPOWERS: D's mean output on real data stays above 0.8 and on fakes below 0.2 over the last WINDOW
+  points (d-overpowers: 0.9 and 0.1; healthy runs sit near 0.5). For losses whose output has targets 1 and 0
+  (bce, minimax, lsgan).
+- G_VANISHING: minimax only: G's gradient through D is D(G(z)) times D's slope, so a mean D(G(z)) below
+  0.01 leaves G nothing to learn from (minimax-stall: 0.000, its gradient 1e-25..7e-3).
+- OSCILLATION: D's smoothed verdict on fakes swings by more than 0.12 within the window: D and G take turns
+  (collapse-ring8: 0.13-0.27, D chasing G's blob; healthy runs 0.01-0.04 after their first 1,000 steps).
+- MODE_COLLAPSE: the latest measurement covers at most a quarter of the modes (toys) or 3 of 10 digit classes.
+No alarm before WARM_UP steps: every run starts far from balance (ring8's first 300 steps swing by 0.15-0.23).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+WINDOW = 300          # history points the curve rules look at
+WARM_UP = 1000        # steps before any alarm
+SMOOTH = 10           # points in the moving average of the oscillation rule
+OVER_REAL, OVER_FAKE = 0.8, 0.2
+VANISHING = 0.01
+SWING = 0.12
+TARGETS_1_0 = ("bce", "minimax", "lsgan")
+
+
+class Kind(Enum):
+    D_OVERPOWERS = "d_overpowers"
+    G_VANISHING = "g_vanishing"
+    OSCILLATION = "oscillation"
+    MODE_COLLAPSE = "mode_collapse"
+
+
+@dataclass(frozen=True)
+class Alarm:
+    kind: Kind
+    start: int    # the steps the rule looked at (the marker on the chart)
+    end: int
+    what: str     # what is happening, in plain words
+    advice: str   # what to try
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.kind]
+
+
+TITLES = {Kind.D_OVERPOWERS: "D overpowers G", Kind.G_VANISHING: "G's gradient is vanishing",
+          Kind.OSCILLATION: "D and G oscillate", Kind.MODE_COLLAPSE: "Mode collapse"}
+
+
+def alarms(snap) -> list[Alarm]:
+    """The alarms a snapshot raises now (none while it is young)."""
+    h, loss = snap.history, snap.config.loss
+    steps = np.asarray(h.get("step", ()), dtype=float)
+    if not len(steps) or steps[-1] < WARM_UP:
+        return []
+    recent = steps >= max(steps[-1] - WINDOW * _stride(steps), WARM_UP / 2)
+    real, fake = (np.asarray(h[k], dtype=float)[recent] for k in ("d_real", "d_fake"))
+    span = (int(steps[recent][0]), int(steps[-1]))
+    found = [_overpowers(loss, real, fake, span), _vanishing(loss, fake, span), _oscillation(loss, fake, span),
+             _collapse(snap.metrics)]
+    return [a for a in found if a is not None]
+
+
+def _stride(steps: np.ndarray) -> float:
+    return float(np.median(np.diff(steps[-50:]))) if len(steps) > 1 else 1.0
+
+
+def _overpowers(loss, real, fake, span) -> Alarm | None:
+    if loss not in TARGETS_1_0 or not (real.mean() > OVER_REAL and fake.mean() < OVER_FAKE):
+        return None
+    return Alarm(Kind.D_OVERPOWERS, *span,
+                 f"D tells real from fake almost every time (on average {real.mean():.2f} on real, {fake.mean():.2f} "
+                 "on fake), so G's samples never get close enough to fool it.",
+                 "Slow D down: lower lr_d, set d_steps to 1, or add dropout to D; or raise lr_g.")
+
+
+def _vanishing(loss, fake, span) -> Alarm | None:
+    if loss != "minimax" or fake.mean() >= VANISHING:
+        return None
+    return Alarm(Kind.G_VANISHING, *span,
+                 f"With the minimax loss G learns in proportion to D(G(z)), which is {fake.mean():.4f}: D rejects "
+                 "every fake, and G's gradient has all but vanished.",
+                 "Switch to the non-saturating loss (bce), which is steepest exactly here; or slow D down.")
+
+
+def _oscillation(loss, fake, span) -> Alarm | None:
+    if loss not in TARGETS_1_0 or len(fake) < 2 * SMOOTH:
+        return None
+    smooth = np.convolve(fake, np.ones(SMOOTH) / SMOOTH, mode="valid")
+    swing = float(smooth.max() - smooth.min())
+    if swing <= SWING:
+        return None
+    return Alarm(Kind.OSCILLATION, *span,
+                 f"D's verdict on the fakes swings by {swing:.2f}: D and G take turns winning instead of settling; "
+                 "G's samples hop from place to place.",
+                 "Lower both learning rates, use beta1 = 0 or 0.5, add an EMA of G (ema 0.999), or R1 (r1_weight).")
+
+
+def _collapse(metrics) -> Alarm | None:
+    done = [(s, m) for s, m in metrics if m and "error" not in m and s >= WARM_UP]
+    if not done:
+        return None
+    step, m = done[-1]
+    if "modes_covered" in m and m["modes_covered"] <= max(1, m["n_modes"] // 4):
+        what = f"G's samples cover only {m['modes_covered']} of the {m['n_modes']} modes of the data."
+    elif "classes_covered" in m and m["classes_covered"] <= 3:
+        what = f"G draws only {m['classes_covered']} of the 10 digit classes."
+    else:
+        return None
+    return Alarm(Kind.MODE_COLLAPSE, step, step, what + " It has found a few answers that fool D and keeps to them.",
+                 "Try the least-squares loss (lsgan), an EMA of G, R1 (r1_weight), or a lower lr_g.")

@@ -1,0 +1,134 @@
+"""The Theory lab's panels: the 1-D and 2-D views of a run, the tracks this tab keeps of them, and D alone.
+
+pages/theory.py lays them out. Every callback here holds plain values only (see pages/_ui.live_change).
+"""
+import math
+
+import streamlit as st
+
+from ganlib import controls, density, theory
+from ganlib.charts.theory import density_figure, field_figure, grad_figure
+from ganlib.lab_text import D_ALONE, GRADS, ONE_D, TWO_D
+from ganlib.state import Reason
+from pages._ui import visitor
+
+D_ALONE_STEPS = (1000, 3000, 10000)
+TRACK = 500   # points kept of each track
+
+
+def current_view(runner):
+    """The theory view of the run, recomputed only when the run has moved on."""
+    snap = runner.snapshot()
+    cached = st.session_state.get("th_view")
+    if cached is None or cached[:2] != (snap.run_id, snap.version):   # version: D moves while G is frozen too
+        cached = (snap.run_id, snap.version, theory.view(runner))
+        st.session_state.th_view = cached
+    return snap, cached[2]
+
+
+def show_1d(v: theory.View1D, snap) -> None:
+    left, right = st.columns([3, 1])
+    left.plotly_chart(density_figure(v), key="th_density")
+    left.caption(v.meaning.optimum)
+    with right:
+        st.metric("JS(p_data, p_g)", f"{v.js:.3f} nats", help="Jensen-Shannon divergence of p_data and the raw G's "
+                  f"density: 0 when they match, log 2 = 0.693 when they do not overlap. {density.describe(v.method)}.")
+        if v.meaning.kind == "probability":
+            st.metric("V(D*, G) = -log 4 + 2 JS", f"{v.value_star:.3f}",
+                      help="The best detective's score against this G: -2 log 2 = -1.386 only when p_g = p_data")
+            st.metric("V(D, G), this D", f"{v.value:.3f}", help="This D's score, integrated over p_data and p_g "
+                      "on the grid (no mini-batch noise); never above V(D*, G)")
+        if v.meaning.kind == "critic":
+            st.metric("Wasserstein-1 distance", f"{v.w1:.3f}", help="The integral of |F_data - F_g|, exact in 1-D")
+            st.metric("critic's gap E f(real) - E f(fake)", f"{v.critic_gap:.3f}",
+                      help="What the critic estimates W1 to be; equal to it at the best 1-Lipschitz critic")
+        else:
+            st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D, weighted by where "
+                      "the real data and G's samples lie")
+    st.info(theory.verdict_1d(v))
+    st.markdown(ONE_D)
+
+
+def show_2d(v: theory.View2D) -> None:
+    left, right = st.columns([3, 1])
+    left.plotly_chart(field_figure(v), key="th_field")
+    with right:
+        c = v.coverage
+        if c is not None:
+            st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",
+                      help="Real clusters with one of G's samples close to them (within 3 standard deviations)")
+            st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %",
+                      help="G's samples that close to some real cluster: all of them on one cluster scores 100%, "
+                           "so read it with modes covered")
+            if note := theory.coverage_note(c):
+                st.caption(note)
+            # with no high-quality sample the histogram is empty and the KL undefined: no "∞" that reads as a score
+            kl = "n/a" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
+            st.metric("Reverse KL to uniform", kl,
+                      help=f"How unevenly G's good samples spread over the clusters: 0 even, log {c['n_modes']} = "
+                           f"{math.log(c['n_modes']):.2f} all on one; n/a while no sample is near a cluster")
+        st.markdown(TWO_D)
+
+
+def best_track(snap, v) -> tuple:
+    """(step, V(D*, G)) at each step this tab drew the 1-D view of this run: the best D's score over time."""
+    run_id, track = st.session_state.get("th_best", (None, ()))
+    if run_id != snap.run_id:
+        track = ()
+    if isinstance(v, theory.View1D) and (not track or track[-1][0] != snap.step):
+        track = (track + ((snap.step, v.value_star),))[-TRACK:]
+    st.session_state.th_best = (snap.run_id, track)
+    return track
+
+
+def grad_track(snap, v) -> None:
+    """G's gradient norm under each loss at each step this tab drew, beside the previous run's (the demos)."""
+    if v.g_grads is None:
+        return
+    label = f"{snap.preset or snap.config.dataset}, {snap.config.loss}"
+    run_id, _, rows = st.session_state.get("th_grads", (None, "", ()))
+    if run_id != snap.run_id:
+        if rows:   # the last run's curves stay, dotted, to compare with this one
+            st.session_state.th_grads_before = st.session_state.th_grads[1:]
+        rows = ()
+    if not rows or rows[-1][0] != snap.step:
+        rows = (rows + ((snap.step, v.g_grads["minimax"], v.g_grads["non_saturating"]),))[-TRACK:]
+    st.session_state.th_grads = (snap.run_id, label, rows)
+    before_label, before = st.session_state.get("th_grads_before", ("", ()))
+    st.plotly_chart(grad_figure(rows, before, f"before: {before_label}"), key="th_grads")
+    st.caption(GRADS)
+
+
+def train_d(run_id: str, key: str) -> None:
+    """The D-alone button's on_click (plain values only: see pages/_ui.live_change); waits until it shows."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        runner.train_d(int(st.session_state[key]))
+        runner.wait(lambda s: s.reason is Reason.D_ALONE or s.ended, 5.0)
+
+
+def press(run_id: str, label: str) -> None:
+    """Pause, Resume or Step on the lab itself, on this tab's run if it is still the one shown."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        controls.press(label, visitor(), None)
+
+
+def d_alone_row(snap) -> None:
+    ok = controls.buttons(snap, form_ok=False)
+    pause, step, left, mid, right = st.columns([1, 1, 2, 1, 3])
+    label = "Pause" if ok["pause"] else "Resume"
+    pause.button(label, key="th_pause", on_click=press, args=(snap.run_id, label), width="stretch",
+                 disabled=not ok[label.lower()])
+    step.button("Step", key="th_step", on_click=press, args=(snap.run_id, "Step"), width="stretch",
+                disabled=not ok["step"], help="One step of the game: D's updates, then G's")
+    key = "th_d_steps"
+    mid.selectbox("D updates", D_ALONE_STEPS, index=1, key=key, label_visibility="collapsed")
+    left.button("Train D to the optimum (G frozen)", key="th_train_d", on_click=train_d, args=(snap.run_id, key),
+                disabled=snap.ended or snap.reason is Reason.D_ALONE, width="stretch")
+    if snap.reason is Reason.D_ALONE:
+        right.info(f"D trains alone: {snap.d_alone_left:,} updates to go. Watch D close in on D*.")
+    else:
+        right.caption(D_ALONE)
+
+

@@ -1,0 +1,57 @@
+"""Alarms (ganlib/alarms.py): each one raised by a run driven into it, none by healthy runs; the Train page's
+chart marks them. Fixed step counts, so a busy machine cannot change what is raised."""
+from types import SimpleNamespace
+
+import pytest
+
+from ganlib import Trainer, preset
+from ganlib.alarms import WARM_UP, Kind, alarms
+from ganlib.charts import palette
+from ganlib.charts.training import training_figure
+from ganlib.device import set_threads
+from ganlib.history import Curve
+from ganlib.metrics import evaluator_for
+
+set_threads()
+
+
+def run(name: str, steps: int, seed: int = 0):
+    """A snapshot-like record of a run as the Runner keeps it: its curve and one measurement at the end."""
+    t, curve = Trainer(preset(name).replace(seed=seed)), Curve()
+    for _ in range(steps):
+        s = t.step()
+        curve.add(t.step_count, 0.0, (s.d_loss, s.g_loss, s.d_real, s.d_fake, s.value))
+    return SimpleNamespace(history=curve.columns(), config=t.cfg, metrics=((t.step_count, evaluator_for(t)(t)),))
+
+
+def kinds(snap) -> set:
+    return {a.kind for a in alarms(snap)}
+
+
+@pytest.mark.parametrize("name,want", [
+    ("d-overpowers", {Kind.D_OVERPOWERS}),
+    ("minimax-stall", {Kind.G_VANISHING, Kind.D_OVERPOWERS}),
+    ("collapse-ring8", {Kind.MODE_COLLAPSE, Kind.OSCILLATION}),
+])
+def test_a_run_driven_into_trouble_raises_its_alarm(name, want):
+    snap = run(name, WARM_UP + 100)
+    assert want <= kinds(snap)
+    for a in alarms(snap):
+        assert a.what and a.advice and a.start <= a.end <= WARM_UP + 100
+
+
+@pytest.mark.parametrize("name,steps", [("ring8", 3000), ("gauss-1d", WARM_UP + 300)])
+def test_a_healthy_run_raises_none(name, steps):
+    assert kinds(run(name, steps)) == set()
+
+
+def test_no_alarm_while_a_run_is_young():
+    assert kinds(run("d-overpowers", WARM_UP - 100)) == set()
+
+
+def test_the_chart_marks_each_alarm_over_the_steps_it_looked_at():
+    snap = run("d-overpowers", WARM_UP + 100)
+    fig = training_figure(snap.history, loss=snap.config.loss, alarms=alarms(snap))
+    bands = [s for s in fig.layout.shapes if s.fillcolor == palette.ALARM]
+    assert bands and all(s.x0 <= s.x1 for s in bands)
+    assert any(a.text == "⚠ D overpowers G" for a in fig.layout.annotations)
