@@ -21,7 +21,9 @@ from ganlib.state import Status
 
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
                         # 256 held ~80 MB of old figures in bench/churn.py)
-REDRAW_S = 1.0          # a training run's charts are drawn anew at most this often, for all its viewers
+REDRAW_S = 2.0          # a training run's charts are drawn anew at most this often, for all its viewers, and
+                        # watchers refresh at this pace: every bit of Python the server runs holds the GIL that
+                        # the run's small steps need between their torch ops (bench/classroom.py)
 
 
 class Drawn(go.Figure):
