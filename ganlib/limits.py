@@ -16,6 +16,8 @@ QUOTA_MB = 200       # a class of 30 then fits in 6 GB of disk
 # per core (on 2 cores a third run only slows the other two). Every preset as it ships needs at most
 # ~820 MB (keras-convgan, most of it its metrics' pass), and a student can still raise tf-dcgan's batch
 # from 256 to 512 (about 910 MB) or 1,024 (about 1,400 MB). An 8 GB server can raise the limit.
+KEEP_DAYS = 30       # a space nobody has opened for this long is removed: 30 students x 200 MB would otherwise
+                     # pile up class after class on a server's disk
 DEFAULT_MAX_RUN_MB = 1500   # GAN_STUDIO_MAX_RUN_MB: the memory one run may take (budget.py estimates it)
 
 
@@ -27,6 +29,18 @@ def max_upload_bytes() -> int:
 def quota_bytes() -> int:
     """All the files of one visitor's space together (GAN_STUDIO_QUOTA_MB)."""
     return _mb("GAN_STUDIO_QUOTA_MB", QUOTA_MB)
+
+
+def keep_seconds() -> float:
+    """How long a visitor's space outlives its last visit (GAN_STUDIO_KEEP_DAYS; 0 keeps spaces for ever)."""
+    raw = os.environ.get("GAN_STUDIO_KEEP_DAYS", "").strip()
+    try:
+        days = float(raw) if raw else KEEP_DAYS
+    except ValueError:
+        raise ValueError(f"GAN_STUDIO_KEEP_DAYS: must be a number of days, got {raw!r}") from None
+    if not days >= 0 or days == float("inf"):
+        raise ValueError(f"GAN_STUDIO_KEEP_DAYS: must be 0 (keep for ever) or a number of days, got {raw!r}")
+    return days * 86400.0
 
 
 def local_paths() -> bool:

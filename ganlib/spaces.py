@@ -23,6 +23,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import shutil
 import threading
 import time
 
@@ -30,15 +31,16 @@ from . import home
 from .errors import DatasetError
 from .files import atomic_write, write_new
 from .library import list_checkpoints, save_target
-from .limits import local_paths, max_upload_bytes, megabytes, quota_bytes
+from .limits import keep_seconds, local_paths, max_upload_bytes, megabytes, quota_bytes
 
 MINE, SHARED, DATA = "mine/", "shared/", "mine/data/"
 STALE_TEMP_S = 3600.0   # a temporary file this old in any space is a save that was killed midway
+SWEEP_EVERY_S = 3600.0  # how often the spaces are looked over (at a visitor's arrival, at most this often)
 SERVER_PATH_REFUSED = ("data_path: upload your images (a .zip or image files) in the data section and pick the "
                        "upload; folders on the server can be used only when GAN Studio runs on your own "
                        "machine (GAN_STUDIO_LOCAL_PATHS=1)")
 
-_swept: set[str] = set()
+_swept: dict[str, float] = {}   # root -> when it was last looked over
 _swept_lock = threading.Lock()
 
 
@@ -71,7 +73,9 @@ class Space:
         self._checkpoints, self._data = os.path.join(self._home, "checkpoints"), os.path.join(self._home, "data")
         for folder in (self._checkpoints, self._data):
             _remove_temps(folder, 0.0)
-        _sweep_once(os.path.abspath(root))
+        with contextlib.suppress(OSError):   # a visit keeps the space: its age counts from the last one
+            os.utime(self._home)
+        sweep(os.path.abspath(root))
 
     # --- checkpoints ------------------------------------------------------------------------------
     def list(self) -> list[dict]:
@@ -232,17 +236,33 @@ def _remove_temps(folder: str, older_than_s: float) -> None:
                         os.remove(e.path)
 
 
-def _sweep_once(root: str) -> None:
-    """Once per process and root: old temporary files in every space. A visitor's key is new with each
-    session, so a killed save is left in a space that is not made again; only old files go, so that
-    another server process's save in progress is left alone."""
+def sweep(root: str, now: float | None = None) -> None:
+    """At most once per SWEEP_EVERY_S and root: remove the spaces nobody has visited for GAN_STUDIO_KEEP_DAYS,
+    and old temporary files in the others. A visitor's key is new with each session unless their link keeps
+    it, so a killed save is left in a space that may never be made again; only old temporary files go, so
+    that another server process's save in progress is left alone."""
+    now = time.time() if now is None else now
     with _swept_lock:
-        if root in _swept:
+        if now - _swept.get(root, -SWEEP_EVERY_S) < SWEEP_EVERY_S:
             return
-        _swept.add(root)
+        _swept[root] = now
+    keep = keep_seconds()
     with contextlib.suppress(FileNotFoundError, NotADirectoryError, PermissionError):
         for space in os.scandir(root):
-            if space.is_dir(follow_symlinks=False):
-                for sub in ("checkpoints", "data"):
-                    _remove_temps(os.path.join(space.path, sub), STALE_TEMP_S)
+            if not space.is_dir(follow_symlinks=False):
+                continue
+            if keep and now - _last_visit(space.path) > keep:
+                shutil.rmtree(space.path, ignore_errors=True)
+                continue
+            for sub in ("checkpoints", "data"):
+                _remove_temps(os.path.join(space.path, sub), STALE_TEMP_S)
 
+
+def _last_visit(path: str) -> float:
+    """When a space was last opened or written: the newest time of the folder, its two folders and its files."""
+    newest = 0.0
+    for folder, _, files in os.walk(path):
+        for name in (folder, *(os.path.join(folder, f) for f in files)):
+            with contextlib.suppress(OSError):
+                newest = max(newest, os.stat(name, follow_symlinks=False).st_mtime)
+    return newest

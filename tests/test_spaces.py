@@ -132,9 +132,30 @@ def test_temp_files_of_killed_saves_are_removed_when_a_space_is_made(root, share
     (other / ".tmp-new.zip").write_bytes(b"another process saving now")
     old = time.time() - 2 * spaces.STALE_TEMP_S
     os.utime(other / ".tmp-old.zip", (old, old))
-    monkeypatch.setattr(spaces, "_swept", set())   # as in a fresh server process
+    monkeypatch.setattr(spaces, "_swept", {})   # as in a fresh server process
     space(root, shared, KEY_A)
     assert os.listdir(mine) == [] and os.listdir(other) == [".tmp-new.zip"]
+
+
+def test_a_space_nobody_visits_for_the_keep_days_is_removed_and_a_visit_keeps_one(root, shared, ckpt, monkeypatch):
+    monkeypatch.setattr(spaces, "_swept", {})
+    a, b = space(root, shared, KEY_A), space(root, shared, KEY_B)
+    a.save("mine", ckpt)
+    b.save("theirs", ckpt)
+    month = time.time() - 31 * 86400
+    for path in [root / folder_name(k) for k in (KEY_A, KEY_B)]:
+        for p in [path, *path.rglob("*")]:
+            os.utime(p, (month, month))
+    monkeypatch.setattr(spaces, "_swept", {})   # an hour later, say: the next visitor's arrival looks again
+    space(root, shared, KEY_A)                  # A comes back (their link keeps the key): a visit keeps the space
+    assert os.listdir(root) == [folder_name(KEY_A)] and a.list()[0]["name"] == "mine"
+    spaces.sweep(str(root), now=time.time() + 60)   # within the hour: not looked over again
+    monkeypatch.setenv("GAN_STUDIO_KEEP_DAYS", "0")   # 0: kept for ever
+    spaces.sweep(str(root), now=time.time() + 86400 * 400)
+    assert os.listdir(root) == [folder_name(KEY_A)]
+    monkeypatch.setenv("GAN_STUDIO_KEEP_DAYS", "soon")
+    with pytest.raises(ValueError, match="^GAN_STUDIO_KEEP_DAYS: must be a number of days"):
+        spaces.sweep(str(root), now=time.time() + 86400 * 800)
 
 
 def test_spaces_root(monkeypatch, tmp_path):
