@@ -68,3 +68,11 @@ DEMOS = {
         "**Watch** D's verdicts on the Train page: D(x) about 0.9 and D(G(z)) about 0.1, step after step. D trains 5 "
         "times per G step at 50x G's rate, so G never catches up: it sits on one mode of 8."),
 }
+
+
+def no_d_star(kind: str) -> str:
+    """Why the 2-D view draws no D* map."""
+    if kind == "critic":
+        return ("WGAN-GP's critic has no D*: its score is no probability and has no best value at a point, so no "
+                "map of a best critic is drawn.")
+    return "This data's density is not known in closed form (only ring8's and grid25's are), so no D* map is drawn."

@@ -7,8 +7,8 @@ import math
 import streamlit as st
 
 from ganlib import controls, density, theory
-from ganlib.charts.theory import density_figure, field_figure, grad_figure
-from ganlib.lab_text import D_ALONE, GRADS, ONE_D, TWO_D
+from ganlib.charts.theory import MAPS, density_figure, field_figure, grad_figure
+from ganlib.lab_text import D_ALONE, GRADS, ONE_D, TWO_D, no_d_star
 from ganlib.state import Reason
 from pages._ui import visitor
 
@@ -51,8 +51,16 @@ def show_1d(v: theory.View1D, snap) -> None:
 
 def show_2d(v: theory.View2D) -> None:
     left, right = st.columns([3, 1])
-    left.plotly_chart(field_figure(v), key="th_field")
+    show = "D"
+    if v.d_star is not None:
+        show = left.radio("Map", MAPS, horizontal=True, key="th_map", persist_state="session",
+                          help="D as trained; the best D* against this G; their difference")
+    left.plotly_chart(field_figure(v, show=show), key="th_field")
+    left.caption(v.meaning.optimum if v.d_star is not None else no_d_star(v.meaning.kind))
     with right:
+        if v.d_star is not None:
+            st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D against this G, in its "
+                      f"loss's units, over 2 x {len(v.real):,} real and fake points. {density.describe_2d()}.")
         c = v.coverage
         if c is not None:
             st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",

@@ -307,6 +307,16 @@ def test_theory_lab_pauses_and_steps_its_run(at):
     assert "where G's loss pushes each fake" in field.proto.spec and "G of a grid of z" in field.proto.spec
 
 
+def test_theory_lab_draws_d_star_on_2d_data(at):
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_start_ring8").click().run())
+    _ok(at.button(key="th_pause").click().run())
+    assert any(m.label == "mean |D - D*|" for m in at.metric)
+    for show, words in (("D*", "the best D*"), ("D - D*", "D - D*")):
+        _ok(at.radio(key="th_map").set_value(show).run())
+        assert words in at.get("plotly_chart")[0].proto.spec
+
+
 def _lab_step(at) -> int:
     line = next(c.value for c in at.caption if " · step " in c.value)   # "ring8 · loss bce · step 1,234 · paused"
     return int(re.search(r"step ([\d,]+)", line).group(1).replace(",", ""))
