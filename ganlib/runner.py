@@ -33,7 +33,7 @@ from .lastgood import LastGood
 from .metrics import evaluator_for
 from .samples import fake_picture, real_picture
 from .snapshot import Snapshot
-from .state import ENDED, Problem, Reason, Status
+from .state import ENDED, Part, Problem, Reason, Status
 from .trainer import D_ALONE_LR, Trainer
 
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
@@ -78,6 +78,7 @@ class Runner:
         self._evaluator = None
         self._status, self._reason, self._problem = Status.LOADING, Reason.NONE, None
         self._singles, self._d_left, self._d_total, self._after_d = 0, 0, 0, None
+        self._half_steps = (0, 0)            # updates of D alone and of G alone by Step D / Step G (Part)
         self._curve, self._timeline = Curve(), Timeline()
         self._unread: list[tuple] = []       # (step, seconds, StepStats) not yet read (lastgood.py says when)
         self._events: list[Event] = []
@@ -106,9 +107,12 @@ class Runner:
     def resume(self) -> None:
         self._send("resume")
 
-    def step(self) -> None:
-        """One step, then paused (also before the first start)."""
-        self._send("step")
+    def step(self, part: Part = Part.BOTH) -> None:
+        """One step, then paused (also before the first start). Part.D or Part.G: half a step, one update of D
+        alone or of G alone (Trainer.step_d, step_g), from idle or paused only. A half-step changes the weights
+        but is no step: the step count, the epoch budget and the curves count whole rounds of the game, and
+        Snapshot.half_steps counts the half-steps (D's, G's) apart."""
+        self._send("step", Part(part))
 
     def train_d(self, steps: int) -> None:
         """Freeze G and train D alone for `steps` updates on fresh samples (Trainer.train_d), paused meanwhile
@@ -308,8 +312,11 @@ class Runner:
                 and self._reason is not Reason.TIME_BUDGET:
             self._start_d_alone(arg)
         elif kind == "step" and s in (Status.IDLE, Status.PAUSED) and self._reason is not Reason.TIME_BUDGET:
-            self._singles += 1
-            self._set(Status.PAUSED, Reason.BY_USER)
+            if arg in (None, Part.BOTH):
+                self._singles += 1
+                self._set(Status.PAUSED, Reason.BY_USER)
+            else:
+                self._half_step(arg)
 
     def _can_resume(self) -> bool:
         if self._status is Status.PAUSED:
@@ -367,6 +374,18 @@ class Runner:
         if measure:
             self._measure(step)
         self._dirty |= single
+
+    def _half_step(self, part: Part) -> None:
+        t = self._trainer
+        try:
+            loss = float(t.step_d() if part is Part.D else t.step_g())   # one read: a button press, not a loop
+        except Exception as e:  # as a step's crash
+            return self._set(Status.FAILED, Reason.ERROR, Problem(type(e).__name__, step=t.step_count, message=str(e)))
+        if not math.isfinite(loss):
+            return self._rollback((t.step_count, "d_loss" if part is Part.D else "g_loss", loss))
+        d, g = self._half_steps
+        self._half_steps = (d + 1, g) if part is Part.D else (d, g + 1)
+        self._set(Status.PAUSED, Reason.BY_USER)
 
     def _add_rows(self) -> None:
         for step, seconds, stats in self._unread:
@@ -474,7 +493,7 @@ class Runner:
             history=MappingProxyType(self._curve.columns()), events=tuple(self._events),
             timeline=tuple(self._timeline.frames), metrics=tuple(self._metrics), real=self._real,
             fid_floor=self._fid_floor, problem=self._problem, preset=self.preset,
-            device=self._device, d_alone_left=self._d_left)
+            device=self._device, d_alone_left=self._d_left, half_steps=self._half_steps)
 
 
 def _fulfil(request, trainer) -> None:

@@ -8,8 +8,8 @@ import streamlit as st
 
 from ganlib import controls, density, theory
 from ganlib.charts.theory import MAPS, density_figure, field_figure, grad_figure
-from ganlib.lab_text import D_ALONE, GRADS, ONE_D, TWO_D, no_d_star
-from ganlib.state import Reason
+from ganlib.lab_text import D_ALONE, GRADS, ONE_D, STEP_D, STEP_G, TWO_D, no_d_star
+from ganlib.state import Part, Reason
 from pages._ui import visitor
 
 D_ALONE_STEPS = (1000, 3000, 10000)
@@ -122,14 +122,24 @@ def press(run_id: str, label: str) -> None:
         controls.press(label, visitor(), None)
 
 
+def half(run_id: str, part: str) -> None:
+    """Step D or Step G on the lab (part: a Part's value, a plain string: see pages/_ui.live_change)."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        controls.half_step(runner, Part(part))
+
+
 def d_alone_row(snap) -> None:
     ok = controls.buttons(snap, form_ok=False)
-    pause, step, left, mid, right = st.columns([1, 1, 2, 1, 3])
+    pause, step, step_d, step_g, left, mid, right = st.columns([1, 1, 1, 1, 2, 1, 2])
     label = "Pause" if ok["pause"] else "Resume"
     pause.button(label, key="th_pause", on_click=press, args=(snap.run_id, label), width="stretch",
                  disabled=not ok[label.lower()])
-    step.button("Step", key="th_step", on_click=press, args=(snap.run_id, "Step"), width="stretch",
+    step.button("Step both", key="th_step", on_click=press, args=(snap.run_id, "Step"), width="stretch",
                 disabled=not ok["step"], help="One step of the game: D's updates, then G's")
+    for col, part, text in ((step_d, Part.D, STEP_D), (step_g, Part.G, STEP_G)):
+        col.button(f"Step {part.name}", key=f"th_step_{part.value}", on_click=half, args=(snap.run_id, part.value),
+                   width="stretch", disabled=not ok["step"], help=text)
     key = "th_d_steps"
     mid.selectbox("D updates", D_ALONE_STEPS, index=1, key=key, label_visibility="collapsed")
     left.button("Train D to the optimum (G frozen)", key="th_train_d", on_click=train_d, args=(snap.run_id, key),

@@ -8,7 +8,7 @@ import streamlit as st
 from ganlib import controls, theory
 from ganlib.charts.theory import g_loss_figure, value_figure
 from ganlib.describe import status_word
-from ganlib.lab_text import DEMOS, INTRO, LOSSES
+from ganlib.lab_text import DEMOS, INTRO, LOSSES, half_steps_note
 from ganlib.state import Status
 from pages._lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
 from pages._ui import refresh_every, use_app_navigation, visitor
@@ -55,7 +55,8 @@ def live(training_at_render: bool) -> None:
         st.info(f"The current run learns {snap.config.dataset} images; the theory lab needs 1-D or 2-D toy "
                 "data. Start a toy above.")
         return
-    st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,} · {status_word(snap)}")
+    st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,}{half_steps_note(snap.half_steps)}"
+               f" · {status_word(snap)}")
     d_alone_row(snap)
     if isinstance(v, theory.View1D):
         show_1d(v, snap)

@@ -305,6 +305,11 @@ def test_theory_lab_pauses_and_steps_its_run(at):
     assert _lab_step(at) == before + 1
     field = at.get("plotly_chart")[0]
     assert "where G's loss pushes each fake" in field.proto.spec and "G of a grid of z" in field.proto.spec
+    _ok(at.button(key="th_step_d").click().run())     # half-steps: counted apart, not in the step count
+    _ok(at.button(key="th_step_g").click().run())
+    _ok(at.button(key="th_step_g").click().run())
+    assert _lab_step(at) == before + 1
+    assert any("half-steps: 1 of D alone, 2 of G alone" in c.value for c in at.caption)
 
 
 def test_theory_lab_draws_d_star_on_2d_data(at):
