@@ -45,6 +45,8 @@ STEP_D = ("One update of D alone, G frozen: watch D's map move and G's points st
           "and the curves count whole steps only; the caption above counts half-steps apart.")
 STEP_G = ("One update of G alone, D frozen: watch G's points move along the arrows and D's map stay. Half a step: "
           "not in the step count or the curves.")
+PACE = ("Train at most this many steps a second, so that each step's change shows; the lab redraws after each "
+        "step (at most 4 times a second). Full speed: as fast as the server allows, redrawn each second.")
 GRADS = (
     "How much G learns from here: the norm of G's gradient if its next step minimised log(1 - D(G(z))) (minimax) "
     "or -log D(G(z)) (non-saturating), at the current G and D, for 512 fixed z. Where D confidently rejects the "
@@ -86,3 +88,8 @@ def half_steps_note(half_steps: tuple[int, int]) -> str:
     """The caption's count of Step D / Step G presses, which the step count leaves out ("" when none)."""
     d, g = half_steps
     return f" · and half-steps: {d:,} of D alone, {g:,} of G alone" if d or g else ""
+
+
+def pace_label(steps_per_s: float) -> str:
+    """The slow-motion control's options: "5 steps/s", or "full speed" for 0."""
+    return f"{steps_per_s:g} steps/s" if steps_per_s else "full speed"

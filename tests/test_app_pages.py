@@ -312,6 +312,16 @@ def test_theory_lab_pauses_and_steps_its_run(at):
     assert any("half-steps: 1 of D alone, 2 of G alone" in c.value for c in at.caption)
 
 
+def test_theory_lab_slow_motion_sets_the_runs_pace(at):
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_start_gauss-1d").click().run())
+    _ok(at.radio(key="th_pace").set_value(5.0).run())
+    _ok(at.run())   # the control shows the run's own pace each time: it stays at 5 only if the run took it
+    assert at.radio(key="th_pace").value == 5.0
+    _ok(at.radio(key="th_pace").set_value(0.0).run())
+    assert at.radio(key="th_pace").value == 0.0
+
+
 def test_theory_lab_draws_d_star_on_2d_data(at):
     _goto(at, "pages/theory.py")
     _ok(at.button(key="th_start_ring8").click().run())
