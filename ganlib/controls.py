@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .config import TrainConfig, coerce, field_meta
 from .describe import exact_number
-from .state import Reason, Status
+from .state import Part, Reason, Status
 
 if TYPE_CHECKING:
     from .runner import Runner
@@ -77,6 +77,14 @@ def step(visitor: Visitor, cfg: TrainConfig | None, timeout: float = STEP_WAIT_S
     runner.step()
     runner.wait(lambda s: landed(s, before), timeout)
     return runner
+
+
+def half_step(runner: Runner, part: Part, timeout: float = STEP_WAIT_S) -> None:
+    """Step D or Step G (Part.D, Part.G) of an idle or paused run, waiting until it shows (Snapshot.half_steps)."""
+    before = runner.snapshot().half_steps
+    runner.step(part)
+    runner.wait(lambda s: s.half_steps != before or s.status not in (Status.IDLE, Status.PAUSED)
+                or s.reason is not Reason.BY_USER, timeout)
 
 
 def landed(snap: Snapshot, before: int) -> bool:

@@ -41,6 +41,12 @@ D_ALONE = (
     "**Train D to the optimum**: G is frozen and D trains alone, on fresh samples, with its own optimizer. "
     "Against a fixed G the best D is D*, so D's curve should close in on D*'s (a small D cannot follow D*'s "
     "sharpest steps exactly). If D was flat at 1/2 before, and now is not, the flat D was weak: G had not won.")
+STEP_D = ("One update of D alone, G frozen: watch D's map move and G's points stay. Half a step: the step count "
+          "and the curves count whole steps only; the caption above counts half-steps apart.")
+STEP_G = ("One update of G alone, D frozen: watch G's points move along the arrows and D's map stay. Half a step: "
+          "not in the step count or the curves.")
+PACE = ("Train at most this many steps a second, so that each step's change shows; the lab redraws after each "
+        "step (at most 4 times a second). Full speed: as fast as the server allows, redrawn each second.")
 GRADS = (
     "How much G learns from here: the norm of G's gradient if its next step minimised log(1 - D(G(z))) (minimax) "
     "or -log D(G(z)) (non-saturating), at the current G and D, for 512 fixed z. Where D confidently rejects the "
@@ -68,3 +74,22 @@ DEMOS = {
         "**Watch** D's verdicts on the Train page: D(x) about 0.9 and D(G(z)) about 0.1, step after step. D trains 5 "
         "times per G step at 50x G's rate, so G never catches up: it sits on one mode of 8."),
 }
+
+
+def no_d_star(kind: str) -> str:
+    """Why the 2-D view draws no D* map."""
+    if kind == "critic":
+        return ("WGAN-GP's critic has no D*: its score is no probability and has no best value at a point, so no "
+                "map of a best critic is drawn.")
+    return "This data's density is not known in closed form (only ring8's and grid25's are), so no D* map is drawn."
+
+
+def half_steps_note(half_steps: tuple[int, int]) -> str:
+    """The caption's count of Step D / Step G presses, which the step count leaves out ("" when none)."""
+    d, g = half_steps
+    return f" · and half-steps: {d:,} of D alone, {g:,} of G alone" if d or g else ""
+
+
+def pace_label(steps_per_s: float) -> str:
+    """The slow-motion control's options: "5 steps/s", or "full speed" for 0."""
+    return f"{steps_per_s:g} steps/s" if steps_per_s else "full speed"

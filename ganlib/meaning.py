@@ -111,9 +111,11 @@ def output(m: Meaning, logit) -> np.ndarray:
     return 1 / (1 + np.exp(-x)) if m.kind == PROBABILITY else x
 
 
-def optimal(m: Meaning, p_data: np.ndarray, p_g: np.ndarray, floor: float = 1e-4) -> np.ndarray | None:
+def optimal(m: Meaning, p_data: np.ndarray, p_g: np.ndarray, floor: float = 1e-4, tie: float = 0.0) -> np.ndarray | None:
     """The best D against p_g at each x, in the units of `output`; NaN where neither density has mass
-    (D* is undefined there); None for the critic, which has no pointwise optimum."""
+    (D* is undefined there); None for the critic, which has no pointwise optimum.
+    tie: for hinge, NaN where p_data / (p_data + p_g) is within tie of 1/2 (any value in [-1, 1] is best there,
+    and an estimate that close cannot tell +1 from -1: a perfect G would be drawn as noise of +-1)."""
     p, q = np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64)
     total = p + q
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -122,7 +124,7 @@ def optimal(m: Meaning, p_data: np.ndarray, p_g: np.ndarray, floor: float = 1e-4
         elif m.loss == "lsgan":
             d = p / total
         elif m.loss == "hinge":
-            d = np.sign(p - q)
+            d = np.where(np.abs(p / total - 0.5) < tie, np.nan, np.sign(p - q))
         else:
             return None
     return np.where(total > floor, d, np.nan)

@@ -33,7 +33,7 @@ from .lastgood import LastGood
 from .metrics import evaluator_for
 from .samples import fake_picture, real_picture
 from .snapshot import Snapshot
-from .state import ENDED, Problem, Reason, Status
+from .state import ENDED, Part, Problem, Reason, Status
 from .trainer import D_ALONE_LR, Trainer
 
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
@@ -44,6 +44,7 @@ D_ALONE_CHUNK = 25     # D-alone updates between looks at the commands (~50 ms o
 MAX_D_ALONE = 20_000   # ~40 s on a busy core: D-alone runs outside the training slots, so it is kept short
 AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 CALL_TIMEOUT_S = 120.0
+MAX_PACE = 100.0       # steps/s: the slowest pace above full speed that Runner.pace takes
 
 _serial = itertools.count(1)
 
@@ -78,6 +79,8 @@ class Runner:
         self._evaluator = None
         self._status, self._reason, self._problem = Status.LOADING, Reason.NONE, None
         self._singles, self._d_left, self._d_total, self._after_d = 0, 0, 0, None
+        self._half_steps = (0, 0)            # updates of D alone and of G alone by Step D / Step G (Part)
+        self._pace, self._next_due = 0.0, 0.0   # steps/s (0: full speed); when the next paced step is due
         self._curve, self._timeline = Curve(), Timeline()
         self._unread: list[tuple] = []       # (step, seconds, StepStats) not yet read (lastgood.py says when)
         self._events: list[Event] = []
@@ -106,9 +109,12 @@ class Runner:
     def resume(self) -> None:
         self._send("resume")
 
-    def step(self) -> None:
-        """One step, then paused (also before the first start)."""
-        self._send("step")
+    def step(self, part: Part = Part.BOTH) -> None:
+        """One step, then paused (also before the first start). Part.D or Part.G: half a step, one update of D
+        alone or of G alone (Trainer.step_d, step_g), from idle or paused only. A half-step changes the weights
+        but is no step: the step count, the epoch budget and the curves count whole rounds of the game, and
+        Snapshot.half_steps counts the half-steps (D's, G's) apart."""
+        self._send("step", Part(part))
 
     def train_d(self, steps: int) -> None:
         """Freeze G and train D alone for `steps` updates on fresh samples (Trainer.train_d), paused meanwhile
@@ -117,6 +123,14 @@ class Runner:
         if not 1 <= int(steps) <= MAX_D_ALONE:
             raise ValueError(f"steps: must be between 1 and {MAX_D_ALONE:,}; got {steps!r}")
         self._send("train_d", int(steps))
+
+    def pace(self, steps_per_s: float) -> None:
+        """Train at most this many steps a second (slow motion: each step's change shows), or 0 for full speed.
+        The run's thread waits between steps on its commands, so a Pause or Stop meanwhile is taken at once.
+        Raises ValueError outside 0..MAX_PACE."""
+        if not 0 <= float(steps_per_s) <= MAX_PACE:
+            raise ValueError(f"pace: must be between 0 (full speed) and {MAX_PACE} steps/s; got {steps_per_s!r}")
+        self._send("pace", float(steps_per_s))
 
     def grant(self) -> None:
         """A training slot is this run's now (called by runs.Slots for a queued run)."""
@@ -271,17 +285,28 @@ class Runner:
                 return
             if self._d_left:
                 self._d_alone_chunk()
-            elif self._wants_step():
+            elif self._wants_step() and self._pace_wait() <= 0:
                 self._one_step()
             if self._dirty or time.monotonic() - self._published_at > PUBLISH_EVERY:
                 self._publish()
 
     def _next_commands(self) -> list:
         with self._cv:
-            while not (self._commands or self._wants_step() or self._dirty):
-                self._cv.wait()
+            while not (self._commands or self._dirty):
+                if not self._wants_step():
+                    self._cv.wait()
+                elif (wait := self._pace_wait()) > 0:   # slow motion: a command wakes it before the next step
+                    self._cv.wait(wait)
+                else:
+                    break
             taken, self._commands = list(self._commands), deque()
         return taken
+
+    def _pace_wait(self) -> float:
+        """Seconds until the next step is due at the run's pace; 0 at full speed, for Step and for D alone."""
+        if not self._pace or self._status is not Status.RUNNING or self._d_left:
+            return 0.0
+        return self._next_due - time.monotonic()
 
     def _wants_step(self) -> bool:
         return (self._status is Status.RUNNING or (self._status is Status.PAUSED and self._singles > 0)
@@ -299,6 +324,8 @@ class Runner:
             self._apply(arg)
         elif kind == "grant":
             self._granted()
+        elif kind == "pace":
+            self._pace, self._next_due, self._dirty = arg, time.monotonic(), True
         elif kind == "pause" and s in (Status.RUNNING, Status.QUEUED):
             self._set(Status.PAUSED, Reason.BY_USER)
         elif (kind == "start" and s is Status.IDLE) or (kind in ("start", "resume") and self._can_resume()):
@@ -308,8 +335,11 @@ class Runner:
                 and self._reason is not Reason.TIME_BUDGET:
             self._start_d_alone(arg)
         elif kind == "step" and s in (Status.IDLE, Status.PAUSED) and self._reason is not Reason.TIME_BUDGET:
-            self._singles += 1
-            self._set(Status.PAUSED, Reason.BY_USER)
+            if arg in (None, Part.BOTH):
+                self._singles += 1
+                self._set(Status.PAUSED, Reason.BY_USER)
+            else:
+                self._half_step(arg)
 
     def _can_resume(self) -> bool:
         if self._status is Status.PAUSED:
@@ -344,6 +374,8 @@ class Runner:
             self._take_frame()
             return self._set(Status.PAUSED, Reason.TIME_BUDGET)
         t0 = time.perf_counter()
+        if self._pace:   # due one interval after this one began (not after it ended): p steps a second
+            self._next_due = max(self._next_due + 1 / self._pace, time.monotonic())
         try:
             stats = t.step()
         except Exception as e:  # a crash ends the run and says why; the weights stay for a download
@@ -366,7 +398,19 @@ class Runner:
             self._take_frame()
         if measure:
             self._measure(step)
-        self._dirty |= single
+        self._dirty |= single or bool(self._pace)   # in slow motion every step is published: each one shows
+
+    def _half_step(self, part: Part) -> None:
+        t = self._trainer
+        try:
+            loss = float(t.step_d() if part is Part.D else t.step_g())   # one read: a button press, not a loop
+        except Exception as e:  # as a step's crash
+            return self._set(Status.FAILED, Reason.ERROR, Problem(type(e).__name__, step=t.step_count, message=str(e)))
+        if not math.isfinite(loss):
+            return self._rollback((t.step_count, "d_loss" if part is Part.D else "g_loss", loss))
+        d, g = self._half_steps
+        self._half_steps = (d + 1, g) if part is Part.D else (d, g + 1)
+        self._set(Status.PAUSED, Reason.BY_USER)
 
     def _add_rows(self) -> None:
         for step, seconds, stats in self._unread:
@@ -466,15 +510,16 @@ class Runner:
         t, self._version = self._trainer, self._version + 1
         cfg = t.cfg if t is not None else self._cfg
         running = self._status is Status.RUNNING
-        eta = t.steps_left() / self._rate if t is not None and running and self._rate > 0 else None
+        rate = min(self._rate, self._pace) if self._pace else self._rate   # slow motion keeps to its pace
+        eta = t.steps_left() / rate if t is not None and running and rate > 0 else None
         return Snapshot(
             run_id=self.run_id, version=self._version, status=self._status, reason=self._reason, config=cfg,
             kind="points" if cfg.is_toy else "image", shape=tuple(t.data.shape) if t else (), step=t.step_count if t else 0, epoch=t.epoch if t else 0.0,
-            steps_per_sec=self._rate if running else 0.0, eta_seconds=eta, elapsed=self._elapsed,
+            steps_per_sec=rate if running else 0.0, eta_seconds=eta, elapsed=self._elapsed,
             history=MappingProxyType(self._curve.columns()), events=tuple(self._events),
             timeline=tuple(self._timeline.frames), metrics=tuple(self._metrics), real=self._real,
             fid_floor=self._fid_floor, problem=self._problem, preset=self.preset,
-            device=self._device, d_alone_left=self._d_left)
+            device=self._device, d_alone_left=self._d_left, half_steps=self._half_steps, pace=self._pace)
 
 
 def _fulfil(request, trainer) -> None:

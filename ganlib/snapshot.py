@@ -40,6 +40,8 @@ class Snapshot:
     preset: str = ""
     device: str = ""                   # where it computes, in words: "cuda: NVIDIA H200", "cpu: 1 thread of 2 cores"
     d_alone_left: int = 0              # D's updates still to go while it trains alone (Reason.D_ALONE)
+    half_steps: tuple[int, int] = (0, 0)   # updates of D alone, of G alone, by Step D / Step G (not in `step`)
+    pace: float = 0.0                  # steps/s the run keeps to while it trains (slow motion); 0: full speed
 
     @property
     def epochs_left(self) -> bool:

@@ -33,6 +33,13 @@ class Reason(Enum):
     D_ALONE = "d_alone"                  # paused while D trains alone against the frozen G (Runner.train_d)
 
 
+class Part(Enum):
+    """What a Step moves: a whole round of the game, or half of one (the Theory lab's Step D / Step G)."""
+    BOTH = "both"   # D's updates, then G's: one step
+    D = "d"         # one update of D alone, G frozen
+    G = "g"         # one update of G alone, D frozen
+
+
 # Statuses whose thread has ended: nothing can change the run any more.
 ENDED = (Status.STOPPED, Status.FAILED)
 

@@ -156,6 +156,9 @@ class View2D:
     g_grads: dict | None = None   # g_gradient_norms at this G and D (bce, minimax)
     arrows: tuple | None = None   # (points (K, 2), G's pull on them (K, 2)): push_on_fakes
     warp: np.ndarray | None = None  # G of a grid of z: (lines, points, 2), for a 2-D latent
+    d_star: np.ndarray | None = None  # D* on the grid in the loss's units, NaN where undefined; None when there
+    #                                   is none to draw (a critic, or data whose density is not known)
+    gap: float = math.nan         # mean |D - D*| over the real and fake points (where the data and G's samples lie)
 
 
 def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int = CHART_POINTS,
@@ -192,18 +195,49 @@ def data_range(data: Dataset) -> tuple[float, float, float]:
     return _ranges[data.name]
 
 
-def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 60, seed: int = 0,
+def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 90, seed: int = 0,
             m: Meaning | None = None) -> View2D:
     m = m or meaning("bce")
     fake = fake_points(G, latent_dim, n, seed)
     real = data.sample(n, seed).numpy()
     xs, ys = _axis(real[:, 0], fake[:, 0], res), _axis(real[:, 1], fake[:, 1], res)
     gx, gy = np.meshgrid(xs, ys)
-    d = output(m, d_logit(D, np.stack([gx.ravel(), gy.ravel()], 1))).reshape(gy.shape)
+    grid = np.stack([gx.ravel(), gy.ravel()], 1)
+    d = output(m, d_logit(D, grid)).reshape(gy.shape)
     modes = data.modes.numpy() if data.modes is not None else None
     coverage = mode_coverage(fake, modes, data.mode_std) if modes is not None else None
+    d_star, gap = None, math.nan
+    if modes is not None and m.kind != CRITIC:   # p_data known exactly (a mixture), and a pointwise optimum
+        e = density.estimate_2d(G, latent_dim, modes, data.mode_std, seed=seed)
+        d_star = optimal_2d(m, e, grid).reshape(gy.shape)
+        points = np.concatenate([real, fake])
+        gap = _mean_abs(output(m, d_logit(D, points)), optimal_2d(m, e, points))
     return View2D(real, fake, xs, ys, d, modes, coverage, m, arrows=push_on_fakes(D, fake[:ARROWS], m),
-                  warp=z_grid_image(G) if latent_dim == 2 else None)
+                  warp=z_grid_image(G) if latent_dim == 2 else None, d_star=d_star, gap=gap)
+
+
+# D* is left undrawn (NaN) where p_g's sampling noise alone could move p_data / (p_data + p_g) over a range wider
+# than this (density.Estimate2D.ratio_spread): far from the data and from G's samples. A floor on p_data + p_g
+# of 1e-4 x p_data's peak drew a perfect G's D* at 0.016 5.5 std from a ring8 mode, from one stray sample;
+# a first-order error bar (linear in p_g's noise) still let that one through
+UNSURE = 0.1
+HINGE_TIE = 0.1     # hinge's D* is any value in [-1, 1] where the estimated ratio is this near 1/2 (meaning.optimal)
+
+
+def optimal_2d(m: Meaning, e: density.Estimate2D, points: np.ndarray) -> np.ndarray:
+    """D* at the points, in the loss's units, from a 2-D estimate (ganlib.density.estimate_2d); NaN where
+    the estimate is unsure (UNSURE) or where neither density has mass."""
+    p_ref, p_g = e.at(points)
+    d = optimal(m, p_ref, p_g, floor=0.0, tie=HINGE_TIE)
+    d[e.ratio_spread(p_ref, p_g) > UNSURE] = np.nan
+    return d
+
+
+def _mean_abs(d: np.ndarray, d_star: np.ndarray) -> float:
+    """Mean |D - D*| over points drawn half from p_data and half from p_g, i.e. weighted by (p_data + p_g) / 2,
+    as distance_to_optimum weights a grid; points where D* is undefined are left out."""
+    ok = np.isfinite(d_star)
+    return float(np.abs(d[ok] - d_star[ok]).mean()) if ok.any() else math.nan
 
 
 ARROWS = 150     # fakes that get an arrow (more hide the map)

@@ -154,34 +154,53 @@ class Trainer:
 
     # --- the game ----------------------------------------------------------
     def step(self) -> StepStats:
-        cfg, G, D = self.cfg, self.G, self.D
+        cfg = self.cfg
         if self.step_count == 0 and cfg.d_head_start:   # before the game's first step only
             self.head_start()
         for i in range(cfg.d_steps):
-            # the last fakes keep their graph so that G's update below reuses them instead of running
-            # G again (as pytorch/examples dcgan does); D only ever sees them detached, so G stays frozen
+            # D: call real "real" and fake "fake" (G is frozen). The last fakes keep their graph so that G's
+            # update below reuses them instead of running G again (as pytorch/examples dcgan does); D only ever
+            # sees them detached, so G stays frozen
             fake, real_logit, fake_logit, loss_d = self._d_update(keep_graph=i == cfg.d_steps - 1)
             self.batches_seen += 1
-
         # G: make D call its fakes real (D is frozen while G learns)
-        D.requires_grad_(False)
-        try:
-            with self._autocast():
-                fake_logit_g = self.d_frozen(self._aug(fake)).float()
-                loss_g = self._g_loss(fake_logit_g)
-            self.opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            self.opt_g.step()
-        finally:
-            D.requires_grad_(True)  # also after an error, or D would never learn again
-        if self.ema is not None:
-            update_ema(self.ema, G, cfg.ema, self.step_count)
+        loss_g = self._g_update(fake)
         self.step_count += 1
         with torch.no_grad():  # stays on the device: see StepStats
             # D's outputs in their own meaning: sigmoid of a WGAN critic's score was pinned at 1.0 (issue 10)
             return StepStats.pending(torch.stack([
                 loss_d, loss_g, L.d_output(cfg.loss, real_logit).mean(), L.d_output(cfg.loss, fake_logit).mean(),
                 L.value(real_logit, fake_logit)]))
+
+    # --- half a step, for the Theory lab's Step D / Step G -----------------------------------------
+    # Neither counts as a step: the step count, the epoch budget and the curves count whole rounds of the
+    # game, as train_d leaves them; the Runner counts half-steps apart (Snapshot.half_steps).
+    def step_d(self) -> torch.Tensor:
+        """One update of D as in a step (its own Adam, R1 as configured), G frozen; returns D's loss, on the device."""
+        *_, loss_d = self._d_update(keep_graph=False)
+        return loss_d.detach()
+
+    def step_g(self) -> torch.Tensor:
+        """One update of G as in a step, on fresh fakes, D frozen (and the EMA of G follows); returns G's loss."""
+        with self._autocast():
+            fake = self.g_train(self._z(self.cfg.batch_size)).float()
+        return self._g_update(fake).detach()
+
+    def _g_update(self, fake: torch.Tensor) -> torch.Tensor:
+        """One update of G on its fakes (with their graph), D frozen; then the EMA of G. Returns G's loss."""
+        D = self.D
+        D.requires_grad_(False)
+        try:
+            with self._autocast():
+                loss_g = self._g_loss(self.d_frozen(self._aug(fake)).float())
+            self.opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            self.opt_g.step()
+        finally:
+            D.requires_grad_(True)  # also after an error, or D would never learn again
+        if self.ema is not None:
+            update_ema(self.ema, self.G, self.cfg.ema, self.step_count)
+        return loss_g
 
     def head_start(self) -> None:
         """cfg.d_head_start updates of D alone against the untrained G, as train_d does them (its own Adam,

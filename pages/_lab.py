@@ -7,9 +7,9 @@ import math
 import streamlit as st
 
 from ganlib import controls, density, theory
-from ganlib.charts.theory import density_figure, field_figure, grad_figure
-from ganlib.lab_text import D_ALONE, GRADS, ONE_D, TWO_D
-from ganlib.state import Reason
+from ganlib.charts.theory import MAPS, density_figure, field_figure, grad_figure
+from ganlib.lab_text import D_ALONE, GRADS, ONE_D, PACE, STEP_D, STEP_G, TWO_D, no_d_star, pace_label
+from ganlib.state import Part, Reason
 from pages._ui import visitor
 
 D_ALONE_STEPS = (1000, 3000, 10000)
@@ -51,8 +51,16 @@ def show_1d(v: theory.View1D, snap) -> None:
 
 def show_2d(v: theory.View2D) -> None:
     left, right = st.columns([3, 1])
-    left.plotly_chart(field_figure(v), key="th_field")
+    show = "D"
+    if v.d_star is not None:
+        show = left.radio("Map", MAPS, horizontal=True, key="th_map", persist_state="session",
+                          help="D as trained; the best D* against this G; their difference")
+    left.plotly_chart(field_figure(v, show=show), key="th_field")
+    left.caption(v.meaning.optimum if v.d_star is not None else no_d_star(v.meaning.kind))
     with right:
+        if v.d_star is not None:
+            st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D against this G, in its "
+                      f"loss's units, over 2 x {len(v.real):,} real and fake points. {density.describe_2d()}.")
         c = v.coverage
         if c is not None:
             st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",
@@ -114,14 +122,24 @@ def press(run_id: str, label: str) -> None:
         controls.press(label, visitor(), None)
 
 
+def half(run_id: str, part: str) -> None:
+    """Step D or Step G on the lab (part: a Part's value, a plain string: see pages/_ui.live_change)."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        controls.half_step(runner, Part(part))
+
+
 def d_alone_row(snap) -> None:
     ok = controls.buttons(snap, form_ok=False)
-    pause, step, left, mid, right = st.columns([1, 1, 2, 1, 3])
+    pause, step, step_d, step_g, left, mid, right = st.columns([1, 1, 1, 1, 2, 1, 2])
     label = "Pause" if ok["pause"] else "Resume"
     pause.button(label, key="th_pause", on_click=press, args=(snap.run_id, label), width="stretch",
                  disabled=not ok[label.lower()])
-    step.button("Step", key="th_step", on_click=press, args=(snap.run_id, "Step"), width="stretch",
+    step.button("Step both", key="th_step", on_click=press, args=(snap.run_id, "Step"), width="stretch",
                 disabled=not ok["step"], help="One step of the game: D's updates, then G's")
+    for col, part, text in ((step_d, Part.D, STEP_D), (step_g, Part.G, STEP_G)):
+        col.button(f"Step {part.name}", key=f"th_step_{part.value}", on_click=half, args=(snap.run_id, part.value),
+                   width="stretch", disabled=not ok["step"], help=text)
     key = "th_d_steps"
     mid.selectbox("D updates", D_ALONE_STEPS, index=1, key=key, label_visibility="collapsed")
     left.button("Train D to the optimum (G frozen)", key="th_train_d", on_click=train_d, args=(snap.run_id, key),
@@ -132,3 +150,23 @@ def d_alone_row(snap) -> None:
         right.caption(D_ALONE)
 
 
+
+
+PACES = (1.0, 5.0, 20.0, 0.0)   # steps/s; 0: full speed
+
+
+def set_pace(run_id: str, key: str) -> None:
+    """The pace control's on_change (plain values only: see pages/_ui.live_change)."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        pace = float(st.session_state[key])
+        runner.pace(pace)
+        runner.wait(lambda s: s.pace == pace or s.ended, 5.0)
+
+
+def pace_row(snap) -> None:
+    key = "th_pace"
+    if st.session_state.get(key) != snap.pace:   # the control shows the run's pace (a new run: full speed)
+        st.session_state[key] = snap.pace if snap.pace in PACES else 0.0
+    st.radio("Slow motion", PACES, key=key, horizontal=True, on_change=set_pace, args=(snap.run_id, key),
+             format_func=pace_label, help=PACE, disabled=snap.ended)

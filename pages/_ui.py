@@ -99,9 +99,13 @@ def live_change(run_id: str, name: str, key: str) -> None:
             st.session_state[key] = in_force(runner, name)
 
 
-def refresh_every(snap) -> float | None:
-    """Seconds between a live view's refreshes: each second while the run trains or loads, else none."""
-    return 1.0 if snap is not None and snap.is_training else None
+def refresh_every(snap, paced: bool = False) -> float | None:
+    """Seconds between a live view's refreshes: each second while the run trains or loads, else none. paced: a
+    view that follows a slow-motion run (Snapshot.pace): once a step, but no more than 4 times a second (the
+    Theory lab's 2-D view takes ~1 s to make on a busy core, its 1-D view ~0.1 s)."""
+    if snap is None or not snap.is_training:
+        return None
+    return max(0.25, 1 / snap.pace) if paced and snap.pace else 1.0
 
 
 def status_panel() -> None:

@@ -8,9 +8,9 @@ import streamlit as st
 from ganlib import controls, theory
 from ganlib.charts.theory import g_loss_figure, value_figure
 from ganlib.describe import status_word
-from ganlib.lab_text import DEMOS, INTRO, LOSSES
+from ganlib.lab_text import DEMOS, INTRO, LOSSES, half_steps_note
 from ganlib.state import Status
-from pages._lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
+from pages._lab import best_track, current_view, d_alone_row, grad_track, pace_row, show_1d, show_2d
 from pages._ui import refresh_every, use_app_navigation, visitor
 
 use_app_navigation()
@@ -42,7 +42,7 @@ def demos() -> None:
             right.markdown(watch)
 
 
-def live(training_at_render: bool) -> None:
+def live(training_at_render: bool, pace_at_render: float) -> None:
     runner = visitor().runner
     if runner is None:
         st.info("No run yet: start a toy above.")
@@ -55,8 +55,10 @@ def live(training_at_render: bool) -> None:
         st.info(f"The current run learns {snap.config.dataset} images; the theory lab needs 1-D or 2-D toy "
                 "data. Start a toy above.")
         return
-    st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,} · {status_word(snap)}")
+    st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,}{half_steps_note(snap.half_steps)}"
+               f" · {status_word(snap)}")
     d_alone_row(snap)
+    pace_row(snap)
     if isinstance(v, theory.View1D):
         show_1d(v, snap)
     else:
@@ -67,7 +69,7 @@ def live(training_at_render: bool) -> None:
     else:
         st.caption(f"V(D, G) is the value of the original game (bce, minimax); this run's {snap.config.loss} loss "
                    "plays another, so it is not drawn.")
-    if snap.is_training != training_at_render:   # started or ended: the page's refresh pace must follow
+    if snap.is_training != training_at_render or snap.pace != pace_at_render:   # the page's refresh must follow
         st.rerun()
 
 
@@ -77,7 +79,8 @@ def page() -> None:
     launcher()
     demos()
     snap = visitor().snapshot()
-    st.fragment(run_every=refresh_every(snap))(live)(bool(snap and snap.is_training))
+    st.fragment(run_every=refresh_every(snap, paced=True))(live)(bool(snap and snap.is_training),
+                                                                 snap.pace if snap else 0.0)
     with st.expander("Minimax or non-saturating: why G's gradient vanishes when D rejects its fakes"):
         st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
         st.markdown(LOSSES)

@@ -305,6 +305,31 @@ def test_theory_lab_pauses_and_steps_its_run(at):
     assert _lab_step(at) == before + 1
     field = at.get("plotly_chart")[0]
     assert "where G's loss pushes each fake" in field.proto.spec and "G of a grid of z" in field.proto.spec
+    _ok(at.button(key="th_step_d").click().run())     # half-steps: counted apart, not in the step count
+    _ok(at.button(key="th_step_g").click().run())
+    _ok(at.button(key="th_step_g").click().run())
+    assert _lab_step(at) == before + 1
+    assert any("half-steps: 1 of D alone, 2 of G alone" in c.value for c in at.caption)
+
+
+def test_theory_lab_slow_motion_sets_the_runs_pace(at):
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_start_gauss-1d").click().run())
+    _ok(at.radio(key="th_pace").set_value(5.0).run())
+    _ok(at.run())   # the control shows the run's own pace each time: it stays at 5 only if the run took it
+    assert at.radio(key="th_pace").value == 5.0
+    _ok(at.radio(key="th_pace").set_value(0.0).run())
+    assert at.radio(key="th_pace").value == 0.0
+
+
+def test_theory_lab_draws_d_star_on_2d_data(at):
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_start_ring8").click().run())
+    _ok(at.button(key="th_pause").click().run())
+    assert any(m.label == "mean |D - D*|" for m in at.metric)
+    for show, words in (("D*", "the best D*"), ("D - D*", "D - D*")):
+        _ok(at.radio(key="th_map").set_value(show).run())
+        assert words in at.get("plotly_chart")[0].proto.spec
 
 
 def _lab_step(at) -> int:

@@ -612,3 +612,88 @@ def test_a_nan_while_d_trains_alone_rolls_back_to_the_last_good_state(make_runne
     assert s.problem.what == "d_loss" and math.isnan(s.problem.value) and (s.problem.step, s.problem.good_step) == (5, 4)
     assert s.step == 4 and all(torch.isfinite(v.float()).all() for v in weights(r))
     assert not all(torch.equal(a, b) for a, b in zip(weights(r), before))   # back to step 4, not step 5
+
+
+# --- half-steps: Step D / Step G (the Theory lab) ---------------------------------------------------------
+def _parts(r) -> dict[str, list[torch.Tensor]]:
+    state = r.checkpoint()["trainer"]
+    return {part: [v.clone() for v in state[part].values()] for part in ("G", "D", "ema")}
+
+
+def _same(a, b) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+def test_step_d_moves_d_alone_and_step_g_moves_g_alone(make_runner):
+    from ganlib.state import Part
+    r = make_runner()
+    s = stepped(r, 2)
+    rows, before = len(s.history["step"]), _parts(r)
+    r.step(Part.D)
+    s = until(r, lambda s: s.half_steps == (1, 0), "Step D")
+    after_d = _parts(r)
+    assert not _same(after_d["D"], before["D"]) and _same(after_d["G"], before["G"]) and _same(after_d["ema"], before["ema"])
+    r.step(Part.G)
+    s = until(r, lambda s: s.half_steps == (1, 1), "Step G")
+    after_g = _parts(r)
+    assert _same(after_g["D"], after_d["D"]) and not _same(after_g["G"], after_d["G"])
+    assert not _same(after_g["ema"], after_d["ema"])   # the EMA of G follows G's update, as in a step
+    # a half-step is no step: the count, the epoch budget and the curves count whole rounds only
+    assert (s.step, s.status, s.reason, len(s.history["step"])) == (2, Status.PAUSED, Reason.BY_USER, rows)
+    assert r.checkpoint()["trainer"]["batches_seen"] == 2
+    r.step(Part.BOTH)
+    s = until(r, lambda s: s.step == 3, "Step both")
+    assert s.half_steps == (1, 1) and len(s.history["step"]) == rows + 1
+
+
+def test_half_steps_only_when_paused_or_idle(make_runner):
+    from ganlib.state import Part
+    r = make_runner()
+    built(r)
+    r.step(Part.G)   # from idle: G moves, the run is paused at step 0
+    s = until(r, lambda s: s.half_steps == (0, 1), "Step G from idle")
+    assert (s.status, s.step) == (Status.PAUSED, 0)
+    r.resume()
+    until(r, lambda s: s.status is Status.RUNNING, "running")
+    r.step(Part.D)   # while running: refused, as Step is
+    r.pause()
+    s = until(r, lambda s: s.status is Status.PAUSED, "paused")
+    assert s.half_steps == (0, 1)
+
+
+# --- slow motion ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("pace", [5.0, 20.0])
+def test_at_a_pace_the_run_makes_about_that_many_steps_a_second(make_runner, pace):
+    r = make_runner()
+    built(r)
+    r.pace(pace)
+    r.start()
+    s0 = until(r, lambda s: s.status is Status.RUNNING and s.pace == pace and s.step >= 2, "a paced start")
+    t0, cpu0 = time.monotonic(), time.process_time()
+    time.sleep(2.0)
+    s1, t1, cpu = r.snapshot(), time.monotonic(), time.process_time() - cpu0
+    rate = (s1.step - s0.step) / (t1 - t0)
+    assert 0.75 * pace <= rate <= 1.15 * pace, rate
+    assert s1.steps_per_sec <= pace + 1e-9
+    # waiting between steps, not spinning (that would take a core, 2 s): measured 0.04 s at 5 steps/s and
+    # 0.18 s at 20, a step of this toy taking a few ms
+    assert cpu < 0.1 + 0.015 * pace * (t1 - t0), cpu
+
+
+def test_a_slow_pace_waits_on_commands_and_full_speed_comes_back(make_runner):
+    r = make_runner()
+    built(r)
+    r.pace(0.2)   # a step every 5 s
+    r.start()
+    until(r, lambda s: s.step >= 1, "the first paced step")
+    t0 = time.monotonic()
+    r.pause()     # taken at once, not after the 5 s wait
+    s = until(r, lambda s: s.status is Status.PAUSED, "pause")
+    assert time.monotonic() - t0 < 2.0 and s.step == 1
+    r.pace(0)
+    r.resume()
+    s = until(r, lambda s: s.step >= 30, "full speed")
+    assert s.pace == 0.0
+    for bad in (-1, 1e6):
+        with pytest.raises(ValueError, match="pace"):
+            r.pace(bad)

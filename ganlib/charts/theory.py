@@ -57,15 +57,30 @@ FIELD_TITLE = {PROBABILITY: "blue: D says real", "lsgan": "blue: nearer the real
 FIELD_MIDDLE = {"lsgan": 0.5, "hinge": 0.0}
 
 
-def field_figure(v: View2D, points: int = 1000) -> go.Figure:
-    """D(x) as a heat map under the real and fake points (and the mixture's modes, when known).
+MAPS = ("D", "D*", "D - D*")   # what field_figure's heat map shows
+
+
+def field_figure(v: View2D, points: int = 1000, show: str = "D") -> go.Figure:
+    """A heat map under the real and fake points (and the mixture's modes, when known): D(x), the best D*(x)
+    against the raw G (blank where it is undefined or the estimate unsure: theory.optimal_2d), or D - D*, all
+    in the loss's units. D* falls back to D where the view has none (a critic; data of unknown density).
 
     Draws at most `points` of each kind: thousands of SVG markers redrawn every second lag in a browser.
     """
     m = v.meaning
+    show = show if v.d_star is not None else "D"
     scale = dict(zmin=0, zmax=1) if m.kind == PROBABILITY else dict(zmid=FIELD_MIDDLE.get(m.loss))
-    traces = [go.Heatmap(x=v.xs, y=v.ys, z=v.d, colorscale="RdBu", opacity=0.6, colorbar=dict(title=m.name),
-                         hovertemplate="x %{x:.2f}, %{y:.2f}<br>D %{z:.2f}<extra></extra>", **scale)]
+    z, name = {"D": (v.d, m.name), "D*": (v.d_star, "D*(x)"), "D - D*": (v.d - v.d_star if show != "D" else None,
+                                                                           "D - D*")}[show]
+    if show == "D - D*":   # centred on 0: blue where D says "more real" than the best D would
+        reach = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+        scale = dict(zmin=-reach, zmax=reach, zmid=0.0)
+    elif v.d_star is not None and m.kind != PROBABILITY:   # D and D* on one scale, so that the two maps read alike
+        mid = FIELD_MIDDLE.get(m.loss, 0.0)
+        reach = float(np.nanmax(np.abs(np.concatenate([v.d.ravel(), v.d_star.ravel()]) - mid)))
+        scale = dict(zmin=mid - reach, zmax=mid + reach)
+    traces = [go.Heatmap(x=v.xs, y=v.ys, z=z, colorscale="RdBu", opacity=0.6, colorbar=dict(title=name),
+                         hovertemplate=f"x %{{x:.2f}}, %{{y:.2f}}<br>{name} %{{z:.2f}}<extra></extra>", **scale)]
     if v.modes is not None:
         traces.append(go.Scatter(x=v.modes[:, 0], y=v.modes[:, 1], mode="markers", name="modes",
                                  marker=dict(symbol="circle-open", size=14, color=palette.REFERENCE, line=dict(width=1))))
@@ -80,7 +95,10 @@ def field_figure(v: View2D, points: int = 1000) -> go.Figure:
     if v.arrows is not None:
         traces.append(_arrows(*v.arrows, span=float(np.ptp(v.xs))))
     fig = go.Figure(traces)
-    fig.update_layout(title=f"Real and fake points over {m.name} ({FIELD_TITLE[m.kind if m.loss != 'lsgan' else 'lsgan']})",
+    over = {"D": f"{m.name} ({FIELD_TITLE[m.kind if m.loss != 'lsgan' else 'lsgan']})",
+            "D*": "the best D* against the raw G (blank: no mass there, or too few of G's samples to say)",
+            "D - D*": "D - D* (white: D is at its optimum; blank: D* unknown there)"}[show]
+    fig.update_layout(title=f"Real and fake points over {over}",
                       margin=MARGIN,
                       legend=dict(orientation="h", y=-0.12),
                       yaxis=dict(scaleanchor="x", scaleratio=1))
