@@ -41,13 +41,13 @@ class Drawn(go.Figure):
         return self._drawn
 
 
-def drawn_as(snap) -> tuple:
-    """What a cached drawing of `snap` is keyed by: its version once it rests, else the REDRAW_S tick.
+def drawn_as(snap, every: float = REDRAW_S) -> tuple:
+    """What a cached drawing of `snap` is keyed by: its version once it rests, else the tick of `every` seconds.
 
     A training run publishes a new version every few steps, so keyed by version every watcher's refresh
     missed the cache and drew its own figures: 28% of the server's CPU at 10 watchers (py-spy), and the
     training thread waited for the GIL meanwhile."""
-    return (snap.run_id, "tick", int(time.monotonic() / REDRAW_S)) if snap.is_training else (snap.run_id, snap.version)
+    return (snap.run_id, "tick", every, int(time.monotonic() / every)) if snap.is_training else (snap.run_id, snap.version)
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)

@@ -14,6 +14,8 @@ from pages._ui import use_app_navigation, visitor
 use_app_navigation()
 
 NO_RUN_REFRESH_S = 3.0
+THEORY_EVERY_S = 6.0    # a 2-D theory view takes ~0.5 s of a core alone, ~1 s beside training (the true D* from
+                        # 100,000 of G's samples): made each 2 s it took half the watched toy run's steps/s
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -28,7 +30,7 @@ def _theory_figure(drawn: tuple, _runner):
 
 
 def theory_panel(runner, snap) -> None:
-    if (fig := _theory_figure(drawn_as(snap), runner)) is not None:
+    if (fig := _theory_figure(drawn_as(snap, THEORY_EVERY_S), runner)) is not None:
         st.plotly_chart(fig, key="watch.theory")
 
 
