@@ -14,8 +14,8 @@ from pages._ui import use_app_navigation, visitor
 use_app_navigation()
 
 NO_RUN_REFRESH_S = 3.0
-THEORY_EVERY_S = 6.0    # a 2-D theory view takes ~0.5 s of a core alone, ~1 s beside training (the true D* from
-                        # 100,000 of G's samples): made each 2 s it took half the watched toy run's steps/s
+THEORY_EVERY_S = 6.0    # a 2-D theory view takes ~0.45 s alone, ~1 s beside training (the true D* from 100,000 of
+                        # G's samples); made back to back, views took a ring8 run from 290 to 153 steps/s
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
