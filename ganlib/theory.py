@@ -347,6 +347,14 @@ def g_gradient_norms(G, D, latent_dim: int, n: int = 512, seed: int = 0) -> dict
     return out
 
 
+OWN_LOSS = {"minimax": "minimax", "bce": "non_saturating"}   # a config's loss -> its g_gradient_norms entry
+
+
+def own_g_grad(v, loss: str) -> float | None:
+    """The norm of G's gradient under the loss this run's G trains with (a view's g_grads), or None."""
+    return v.g_grads[OWN_LOSS[loss]] if v is not None and v.g_grads and loss in OWN_LOSS else None
+
+
 def g_loss_curves(points: int = 200, reach: float = 6.0) -> dict[str, np.ndarray]:
     """G's two losses and their slopes against D's logit l on a fake (D(G(z)) = sigmoid(l)).
 
