@@ -167,7 +167,7 @@ class _OwnerRecord:
 @dataclass(frozen=True)
 class Load:
     """What the server carries, for the sidebar's one line."""
-    training: int
+    training: int       # training slots in use (a side-by-side pair holds one)
     slots: int          # 0 = no cap
     queued: int
     watching: int
