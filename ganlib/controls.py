@@ -62,9 +62,23 @@ def start(visitor: Visitor, cfg: TrainConfig | None) -> Runner:
     return runner
 
 
-def resume(runner: Runner) -> Runner:
-    runner.resume()
-    runner.wait(lambda s: s.status is not Status.PAUSED and not s.can_resume, STATUS_WAIT_S)
+def start_pair(visitor: Visitor, lead: str, twin: str) -> Runner:
+    """Start two presets side by side (Visitor.new_pair: one slot, turns a step each), waiting until both show
+    it; returns the lead."""
+    pair = visitor.new_pair(lead, twin)
+    for r in pair:
+        r.start()
+    for r in pair:
+        r.wait(lambda s: s.status not in (Status.LOADING, Status.IDLE), STATUS_WAIT_S)
+    return pair[0]
+
+
+def resume(runner: Runner, *also: Runner) -> Runner:
+    """Resume the run (and the twin of a side-by-side pair: `also`), waiting until each shows it."""
+    for r in (runner, *also):   # all asked first: a twin does not train alone while its lead is waited for
+        r.resume()
+    for r in (runner, *also):
+        r.wait(lambda s: s.status is not Status.PAUSED and not s.can_resume, STATUS_WAIT_S)
     return runner
 
 
@@ -94,24 +108,30 @@ def landed(snap: Snapshot, before: int) -> bool:
 
 
 def press(label: str, visitor: Visitor, cfg: TrainConfig | None) -> None:
-    """What a Train page button does: Start, Pause, Resume, Step, Stop or Reset."""
-    runner = visitor.runner
-    actions = {"Start": lambda: start(visitor, cfg), "Pause": lambda: _pause(runner),
-               "Resume": lambda: resume(runner), "Step": lambda: step(visitor, cfg),
-               "Stop": lambda: _stop(runner), "Reset": visitor.reset}
+    """What a Train page button does: Start, Pause, Resume, Step, Stop or Reset. Pause, Resume and Stop act on
+    both runs of a side-by-side pair (Visitor.twin): the pair is one demo."""
+    runner, twin = visitor.runner, visitor.twin
+    pair = (runner, twin) if twin is not None else (runner,)
+    actions = {"Start": lambda: start(visitor, cfg), "Pause": lambda: _pause(*pair),
+               "Resume": lambda: resume(*pair), "Step": lambda: step(visitor, cfg),
+               "Stop": lambda: _stop(*pair), "Reset": visitor.reset}
     if label not in actions:
         raise ValueError(f"button: unknown {label!r}; one of {', '.join(actions)}")
     actions[label]()
 
 
-def _pause(runner: Runner) -> None:
-    runner.pause()
-    runner.wait(lambda s: s.status is not Status.RUNNING, STATUS_WAIT_S)
+def _pause(*runners: Runner) -> None:
+    for r in runners:
+        r.pause()
+    for r in runners:
+        r.wait(lambda s: s.status is not Status.RUNNING, STATUS_WAIT_S)
 
 
-def _stop(runner: Runner) -> None:
-    runner.stop()
-    runner.wait(lambda s: s.ended, STATUS_WAIT_S)
+def _stop(*runners: Runner) -> None:
+    for r in runners:
+        r.stop()
+    for r in runners:
+        r.wait(lambda s: s.ended, STATUS_WAIT_S)
 
 
 def apply_live(runner: Runner, name: str, raw) -> str | None:

@@ -75,6 +75,14 @@ DEMOS = {
         "times per G step at 50x G's rate, so G never catches up: it sits on one mode of 8."),
 }
 
+# the side-by-side demo (presets.SIDE_BY_SIDE): its button, and the one thing to watch
+SIDE_BY_SIDE = (
+    "Minimax vs non-saturating, side by side",
+    "**Watch** the two lines: both Gs face a D that trained 1,000 updates alone first, on the same seed, and the "
+    "minimax G's gradient (pink) sinks orders of magnitude below the non-saturating G's (olive), so its points stay "
+    "put while the other G's move out toward the modes. The two runs share one training slot and take turns, a step "
+    "each; Pause and Stop act on both.")
+
 
 def no_d_star(kind: str) -> str:
     """Why the 2-D view draws no D* map."""

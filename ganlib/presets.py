@@ -112,6 +112,9 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
 
 DEFAULT_PRESET = "fast-digits"
 
+# the Theory lab's side-by-side demo: (lead, twin), the same seed, D and rates, one loss apart (Runs.create_pair)
+SIDE_BY_SIDE = ("minimax-stall", "minimax-stall-ns")
+
 
 def preset(name: str) -> TrainConfig:
     if name not in PRESETS:

@@ -45,6 +45,7 @@ MAX_D_ALONE = 20_000   # ~40 s on a busy core: D-alone runs outside the training
 AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 CALL_TIMEOUT_S = 120.0
 MAX_PACE = 100.0       # steps/s: the slowest pace above full speed that Runner.pace takes
+TURN_WAIT_S = 0.1      # with a Baton: how long a run waits for its turn before it looks at its commands again
 
 _serial = itertools.count(1)
 
@@ -57,18 +58,22 @@ def new_run_id() -> str:
 class Runner:
     def __init__(self, cfg: TrainConfig | None = None, *, trainer: Trainer | None = None, payload: dict | None = None,
                  evaluator: Callable | str | None = None, preset: str = "", run_id: str | None = None,
-                 slots=None, max_seconds: float = 0.0, data_paths: Callable[[str], str] | None = None):
+                 slots=None, max_seconds: float = 0.0, data_paths: Callable[[str], str] | None = None,
+                 slot_key: str | None = None, baton=None):
         """A run of `cfg`, of a built `trainer`, or of a checkpoint `payload` (as load_checkpoint returns it).
         Its thread starts at once and builds the models; the run waits, IDLE, for start() or step().
         slots: the server's training slots (runs.Slots), asked before training; None trains at once.
         max_seconds: training time after which the run pauses for good (0: no limit).
-        data_paths: what data_path may name (a visitor's Space.data_path; see data.load_dataset)."""
+        data_paths: what data_path may name (a visitor's Space.data_path; see data.load_dataset).
+        slot_key: the slot it trains in (default its own run_id); a side-by-side twin names its lead's, and rides
+        that slot (runs.Slots). baton: a baton.Baton shared with that twin: the two take turns, a step each."""
         self._cfg = (trainer.cfg if trainer is not None else payload["config"] if payload is not None
                      else cfg.validate())
         self.run_id = run_id or new_run_id()
         self.preset = preset or (payload or {}).get("preset", "")
         self._build_args = (trainer, payload, evaluator, data_paths)
         self._slots, self._max_seconds = slots, max_seconds
+        self.slot_key, self._baton = slot_key or self.run_id, baton
         self._cv = threading.Condition()     # guards the command queue and the published snapshot
         self._commands: deque = deque()
         self._wanted = self._cfg             # the config with every accepted live change, to check the next
@@ -363,6 +368,15 @@ class Runner:
         self._dirty = True
 
     def _one_step(self) -> None:
+        if self._baton is None:
+            return self._step_once()
+        if self._baton.take(self.run_id, TURN_WAIT_S):   # not yet: back to the commands, then ask again
+            try:
+                self._step_once()
+            finally:
+                self._baton.give(self.run_id)
+
+    def _step_once(self) -> None:
         t = self._trainer
         single = self._status is not Status.RUNNING
         if single:
@@ -483,6 +497,8 @@ class Runner:
     def _set(self, status: Status, reason: Reason, problem: Problem | None = None) -> None:
         was, self._status, self._reason, self._problem = self._status, status, reason, problem
         self._dirty = True
+        if self._baton is not None and (was is Status.RUNNING) != (status is Status.RUNNING):
+            self._baton.training(self.run_id, status is Status.RUNNING)
         if self._slots is not None and was is not status:
             if was is Status.RUNNING:      # paused, finished, stopped, failed or out of time: free the slot
                 self._slots.release(self.run_id)

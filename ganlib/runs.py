@@ -14,6 +14,8 @@ first and `create` refuses.
 - A cap on runs that train at once (`GAN_STUDIO_MAX_RUNS`, see Slots) with a
   queue, and a time budget per run (`GAN_STUDIO_MAX_RUN_MINUTES`).
 - A watch code shows an owner's current run, read-only, to anyone holding it.
+- A side-by-side pair (create_pair) is one demo: one slot, turns a step each, and
+  the twin goes wherever its lead goes (retired with it, never rejoined alone).
 
 Kept behind this small interface so that a shared store can replace it for
 several app replicas.
@@ -29,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from .state import Reason, Status
+from .state import Reason
 
 if TYPE_CHECKING:
     from .config import TrainConfig
@@ -86,22 +88,25 @@ class OwnerGone(RuntimeError):
 
 class Slots:
     """The training slots: a run asks for one to train, waits in line when all are busy, and gives it back
-    when it stops training (pause, finish, stop, a failure, its time budget)."""
+    when it stops training (pause, finish, stop, a failure, its time budget).
+
+    A slot is held by a slot key (Runner.slot_key, by default its run_id): the two runs of a side-by-side
+    demo share one key, so the pair takes one slot (and takes turns in it: baton.py). The second to ask
+    rides the slot the first holds; when the key waits in line both wait, and one grant lets both in; the
+    slot frees when the last of them stops training."""
 
     def __init__(self, limit: int):
         self.limit = limit
         self._lock = threading.Lock()
-        self._busy: set[str] = set()
+        self._held: dict[str, set[str]] = {}   # slot key -> the run ids training in that slot
         self._line: deque = deque()
 
     def request(self, runner) -> bool:
         """True: train now. False: queued; runner.grant() is called when a slot frees."""
+        key = _key(runner)
         with self._lock:
-            if runner.run_id in self._busy or not self.limit:
-                self._busy.add(runner.run_id)
-                return True
-            if len(self._busy) < self.limit and not self._line:
-                self._busy.add(runner.run_id)
+            if key in self._held or not self.limit or (len(self._held) < self.limit and not self._line):
+                self._held.setdefault(key, set()).add(runner.run_id)
                 return True
             if all(r.run_id != runner.run_id for r in self._line):
                 self._line.append(runner)
@@ -109,11 +114,17 @@ class Slots:
 
     def release(self, run_id: str) -> None:
         with self._lock:
-            self._busy.discard(run_id)
-            while self._line and (not self.limit or len(self._busy) < self.limit):
-                nxt = self._line.popleft()
-                self._busy.add(nxt.run_id)
-                nxt.grant()   # queued: the run turns its QUEUED into RUNNING (or hands the slot back)
+            for key in [k for k, ids in self._held.items() if run_id in ids]:
+                self._held[key].discard(run_id)
+                if not self._held[key]:
+                    del self._held[key]
+            while self._line and (not self.limit or len(self._held) < self.limit):
+                key = _key(self._line[0])
+                granted = [r for r in self._line if _key(r) == key]   # the next in line, and its twin if queued
+                self._line = deque(r for r in self._line if _key(r) != key)
+                self._held[key] = {r.run_id for r in granted}
+                for r in granted:
+                    r.grant()   # queued: the run turns its QUEUED into RUNNING (or hands the slot back)
 
     def leave(self, run_id: str) -> None:
         """A queued run that no longer wants to train loses its place."""
@@ -121,14 +132,20 @@ class Slots:
             self._line = deque(r for r in self._line if r.run_id != run_id)
 
     def place(self, run_id: str) -> int | None:
-        """1 for the next in line; None when not queued."""
+        """1 for the next in line; None when not queued. A queued pair is one place."""
         with self._lock:
-            return next((i for i, r in enumerate(self._line, 1) if r.run_id == run_id), None)
+            keys = list(dict.fromkeys(_key(r) for r in self._line))
+            key = next((_key(r) for r in self._line if r.run_id == run_id), None)
+            return keys.index(key) + 1 if key is not None else None
 
     def counts(self) -> tuple[int, int]:
-        """(runs training, runs waiting)."""
+        """(slots in use, places in line)."""
         with self._lock:
-            return len(self._busy), len(self._line)
+            return len(self._held), len({_key(r) for r in self._line})
+
+
+def _key(runner) -> str:
+    return getattr(runner, "slot_key", runner.run_id)
 
 
 @dataclass
@@ -136,6 +153,7 @@ class _Entry:
     runner: Runner
     owner: str
     retired: bool = False   # stopped and let go: the reaper drops it once its thread ends
+    lead: str | None = None   # a side-by-side twin: the run_id of the run it rides with (create_pair)
 
 
 @dataclass
@@ -149,7 +167,7 @@ class _OwnerRecord:
 @dataclass(frozen=True)
 class Load:
     """What the server carries, for the sidebar's one line."""
-    training: int
+    training: int       # training slots in use (a side-by-side pair holds one)
     slots: int          # 0 = no cap
     queued: int
     watching: int
@@ -173,7 +191,7 @@ class Runs:
             rec = self._owners.setdefault(owner.key, _OwnerRecord())
             rec.sessions += 1
             rec.gone_at = None
-            live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired]
+            live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired and not e.lead]
             return live[-1] if live else None
 
     def owner_gone(self, owner: Owner) -> None:
@@ -197,28 +215,54 @@ class Runs:
         """A new run for `owner`, of `cfg` or of a checkpoint payload; its thread starts building at once,
         and it replaces the owner's current run. Raises OwnerGone if the session has closed, and ValueError
         naming the field to lower for a run larger than the server allows (checked before anything is allocated)."""
+        return self._create(owner, [(cfg, payload, preset)], metrics)[0]
+
+    def create_pair(self, owner: Owner, lead: tuple[TrainConfig, str], twin: tuple[TrainConfig, str]
+                    ) -> tuple[Runner, Runner]:
+        """Two runs for `owner` to compare side by side, each (config, preset name): the lead is the owner's
+        current run, the twin rides its training slot and the two take turns a step each (baton.py), so the
+        pair costs the server what one run costs. They replace the owner's runs; retiring the lead (Reset, a new
+        run, the owner leaving) retires the twin. Raises as create."""
+        return tuple(self._create(owner, [(lead[0], None, lead[1]), (twin[0], None, twin[1])], True))
+
+    def _create(self, owner: Owner, runs: list[tuple], metrics: bool) -> list[Runner]:
+        from .baton import Baton
         from .runner import AUTO, Runner  # torch: imported with the first run, not with the first page
         if self.limits.max_run_mb:
             from .budget import check
-            check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
-                  shape=payload["shape"] if payload is not None else None)
+            for cfg, payload, _ in runs:
+                check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
+                      shape=payload["shape"] if payload is not None else None)
         with self._lock:
             if owner.closed:
                 raise OwnerGone("the session that asked for this run has closed")
             space = getattr(owner, "space", None)
-            runner = Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
-                            slots=self.slots, max_seconds=self.limits.max_run_s,
-                            data_paths=space.data_path if space is not None else None)
+            baton = Baton() if len(runs) > 1 else None
+            made: list[Runner] = []
+            for cfg, payload, preset in runs:
+                made.append(Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
+                                   slots=self.slots, max_seconds=self.limits.max_run_s,
+                                   data_paths=space.data_path if space is not None else None,
+                                   slot_key=made[0].run_id if made else None, baton=baton))
             for run_id, e in list(self._entries.items()):
                 if e.owner == owner.key:
                     self._retire_locked(run_id, Reason.BY_USER)
-            self._entries[runner.run_id] = _Entry(runner, owner.key)
-        return runner
+            lead = made[0].run_id
+            for runner in made:
+                self._entries[runner.run_id] = _Entry(runner, owner.key, lead=None if runner is made[0] else lead)
+        return made
 
     def get(self, run_id: str | None) -> Runner | None:
         with self._lock:
             e = self._entries.get(run_id) if run_id else None
             return e.runner if e is not None and not e.retired else None
+
+    def twin(self, run_id: str | None) -> Runner | None:
+        """The run that rides with run `run_id` (create_pair), while both are live; None for a single run."""
+        with self._lock:
+            if run_id is None or run_id not in self._entries or self._entries[run_id].retired:
+                return None
+            return next((e.runner for e in self._entries.values() if e.lead == run_id and not e.retired), None)
 
     def retire(self, run_id: str | None, reason: Reason = Reason.BY_USER) -> None:
         """Stop a run and let it go (its owner reset it); returns at once."""
@@ -230,6 +274,8 @@ class Runs:
         if e is not None and not e.retired:
             e.retired = True
             e.runner.stop(reason)
+            for twin_id in [k for k, t in self._entries.items() if t.lead == run_id]:   # the pair is one demo
+                self._retire_locked(twin_id, reason)
             self._ensure_reaper_locked()
 
     # --- watching -------------------------------------------------------------------------------
@@ -253,7 +299,7 @@ class Runs:
                 return None
             if watcher is not None and not watcher.closed:
                 rec.watchers.add(watcher.key)
-            live = [e.runner for e in self._entries.values() if e.owner == key and not e.retired]
+            live = [e.runner for e in self._entries.values() if e.owner == key and not e.retired and not e.lead]
             return live[-1] if live else None
 
     # --- what the server carries ------------------------------------------------------------------
@@ -268,10 +314,10 @@ class Runs:
             return sum(e.runner.alive for e in self._entries.values())
 
     def load(self) -> Load:
-        training = sum(s.status is Status.RUNNING for s in self.snapshots())
+        training, queued = self.slots.counts()   # a side-by-side pair is one slot, and one place in line
         with self._lock:
             watching = sum(len(r.watchers) for r in self._owners.values())
-        return Load(training, self.slots.limit, self.slots.counts()[1], watching)
+        return Load(training, self.slots.limit, queued, watching)
 
     def place(self, run_id: str) -> int | None:
         return self.slots.place(run_id)

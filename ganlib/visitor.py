@@ -56,6 +56,11 @@ class Visitor:
     def runner(self) -> Runner | None:
         return self.runs.get(self.run_id)
 
+    @property
+    def twin(self) -> Runner | None:
+        """The second run of a side-by-side demo, which rides with the current run; None for a single run."""
+        return self.runs.twin(self.run_id)
+
     def snapshot(self) -> Snapshot | None:
         runner = self.runner
         return runner.snapshot() if runner is not None else None
@@ -80,6 +85,14 @@ class Visitor:
         self._replace(runner)
         self.config = cfg
         return runner
+
+    def new_pair(self, lead: str, twin: str) -> tuple[Runner, Runner]:
+        """Two presets side by side (presets.SIDE_BY_SIDE) in place of the current run, on the same seed: the
+        lead is the current run, the twin rides its slot (Runs.create_pair)."""
+        pair = self.runs.create_pair(self, (preset(lead), lead), (preset(twin), twin))
+        self._replace(pair[0])
+        self.preset_name, self.config = lead, pair[0].snapshot().config
+        return pair
 
     def resume_from(self, source) -> Runner:
         """A checkpoint (path, bytes or payload) as the current run: it loads, then waits for Start."""

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ganlib import controls, density, theory
 from ganlib.charts.theory import MAPS, density_figure, field_figure, grad_figure
-from ganlib.lab_text import D_ALONE, GRADS, ONE_D, PACE, STEP_D, STEP_G, TWO_D, no_d_star, pace_label
+from ganlib.lab_text import D_ALONE, GRADS, ONE_D, STEP_D, STEP_G, TWO_D, no_d_star
 from ganlib.state import Part, Reason
 from pages._ui import visitor
 
@@ -16,13 +16,13 @@ D_ALONE_STEPS = (1000, 3000, 10000)
 TRACK = 500   # points kept of each track
 
 
-def current_view(runner):
-    """The theory view of the run, recomputed only when the run has moved on."""
+def current_view(runner, key: str = "th_view", with_d_star: bool = True):
+    """The theory view of the run (kept under `key`), recomputed only when the run has moved on."""
     snap = runner.snapshot()
-    cached = st.session_state.get("th_view")
+    cached = st.session_state.get(key)
     if cached is None or cached[:2] != (snap.run_id, snap.version):   # version: D moves while G is frozen too
-        cached = (snap.run_id, snap.version, theory.view(runner))
-        st.session_state.th_view = cached
+        cached = (snap.run_id, snap.version, theory.view(runner, with_d_star=with_d_star))
+        st.session_state[key] = cached
     return snap, cached[2]
 
 
@@ -149,24 +149,3 @@ def d_alone_row(snap) -> None:
     else:
         right.caption(D_ALONE)
 
-
-
-
-PACES = (1.0, 5.0, 20.0, 0.0)   # steps/s; 0: full speed
-
-
-def set_pace(run_id: str, key: str) -> None:
-    """The pace control's on_change (plain values only: see pages/_ui.live_change)."""
-    runner = visitor().runner
-    if runner is not None and runner.run_id == run_id:
-        pace = float(st.session_state[key])
-        runner.pace(pace)
-        runner.wait(lambda s: s.pace == pace or s.ended, 5.0)
-
-
-def pace_row(snap) -> None:
-    key = "th_pace"
-    if st.session_state.get(key) != snap.pace:   # the control shows the run's pace (a new run: full speed)
-        st.session_state[key] = snap.pace if snap.pace in PACES else 0.0
-    st.radio("Slow motion", PACES, key=key, horizontal=True, on_change=set_pace, args=(snap.run_id, key),
-             format_func=pace_label, help=PACE, disabled=snap.ended)

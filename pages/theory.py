@@ -8,9 +8,12 @@ import streamlit as st
 from ganlib import controls, theory
 from ganlib.charts.theory import g_loss_figure, value_figure
 from ganlib.describe import status_word
-from ganlib.lab_text import DEMOS, INTRO, LOSSES, half_steps_note
+from ganlib.lab_text import DEMOS, INTRO, LOSSES, SIDE_BY_SIDE, half_steps_note
+from ganlib.presets import SIDE_BY_SIDE as PAIR
 from ganlib.state import Status
-from pages._lab import best_track, current_view, d_alone_row, grad_track, pace_row, show_1d, show_2d
+from pages import _duet
+from pages._lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
+from pages._pace import pace_row
 from pages._ui import refresh_every, use_app_navigation, visitor
 
 use_app_navigation()
@@ -25,6 +28,10 @@ def start(name: str, loss: str | None = None) -> None:
     controls.start(v, cfg.replace(loss=loss) if loss else cfg)
 
 
+def start_pair() -> None:
+    controls.start_pair(visitor(), *PAIR)
+
+
 def launcher() -> None:
     with st.container(border=True):
         loss = st.radio("G's loss", list(LOSS_NAMES), format_func=LOSS_NAMES.get, horizontal=True, key="th_loss",
@@ -36,6 +43,7 @@ def launcher() -> None:
 
 def demos() -> None:
     with st.expander("Failure demos: runs that go wrong on purpose, and what to watch"):
+        st.button(SIDE_BY_SIDE[0], key="th_pair", on_click=start_pair, type="primary")
         for name, (label, watch) in DEMOS.items():
             left, right = st.columns([1, 3])
             left.button(label, key=f"th_demo_{name}", on_click=start, args=(name,), width="stretch")
@@ -43,18 +51,30 @@ def demos() -> None:
 
 
 def live(training_at_render: bool, pace_at_render: float) -> None:
-    runner = visitor().runner
+    v = visitor()
+    runner, twin = v.runner, v.twin
     if runner is None:
         st.info("No run yet: start a toy above.")
         return
+    if twin is not None:
+        _duet.show(runner, twin)
+    elif not single(runner):
+        return
+    # the page's refresh must follow: it runs while either run of a pair trains, at a slow-motion run's pace
+    if _duet.training(v) != training_at_render or runner.snapshot().pace != pace_at_render:
+        st.rerun()
+
+
+def single(runner) -> bool:
+    """The lab's views of one run; False while there is nothing to draw yet, or nothing the lab can draw."""
     if runner.snapshot().status is Status.LOADING:
         st.info("Loading the data and building G and D…")
-        return
+        return False
     snap, v = current_view(runner)
     if v is None:
         st.info(f"The current run learns {snap.config.dataset} images; the theory lab needs 1-D or 2-D toy "
                 "data. Start a toy above.")
-        return
+        return False
     st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,}{half_steps_note(snap.half_steps)}"
                f" · {status_word(snap)}")
     d_alone_row(snap)
@@ -69,8 +89,7 @@ def live(training_at_render: bool, pace_at_render: float) -> None:
     else:
         st.caption(f"V(D, G) is the value of the original game (bce, minimax); this run's {snap.config.loss} loss "
                    "plays another, so it is not drawn.")
-    if snap.is_training != training_at_render or snap.pace != pace_at_render:   # the page's refresh must follow
-        st.rerun()
+    return True
 
 
 def page() -> None:
@@ -78,9 +97,10 @@ def page() -> None:
     st.markdown(INTRO)
     launcher()
     demos()
-    snap = visitor().snapshot()
-    st.fragment(run_every=refresh_every(snap, paced=True))(live)(bool(snap and snap.is_training),
-                                                                 snap.pace if snap else 0.0)
+    v = visitor()
+    snap, training = v.snapshot(), _duet.training(v)
+    every = refresh_every(snap, paced=True) or (1.0 if training else None)   # a pair: while either run trains
+    st.fragment(run_every=every)(live)(training, snap.pace if snap else 0.0)
     with st.expander("Minimax or non-saturating: why G's gradient vanishes when D rejects its fakes"):
         st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
         st.markdown(LOSSES)

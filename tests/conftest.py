@@ -60,3 +60,15 @@ def fresh_sessions():
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def made():
+    """The Visitors a test makes (tests/test_runs.py's visitors()): closed when it ends, so their runs stop."""
+    visitors = []
+    yield visitors
+    for v in visitors:
+        v.close()
+    for v in visitors:
+        if (r := v.runs.get(v.run_id)) is not None:
+            r.join(60.0)

@@ -7,6 +7,7 @@ any run a test starts is stopped when it ends.
 import glob
 import os
 import shutil
+import time
 
 import re
 
@@ -330,6 +331,26 @@ def test_theory_lab_draws_d_star_on_2d_data(at):
     for show, words in (("D*", "the best D*"), ("D - D*", "D - D*")):
         _ok(at.radio(key="th_map").set_value(show).run())
         assert words in at.get("plotly_chart")[0].proto.spec
+
+
+def test_theory_lab_runs_minimax_and_non_saturating_side_by_side(at):
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_pair").click().run())   # both start; D's head start takes a few seconds of each turn
+    for _ in range(60):
+        steps = [int(m.group(1).replace(",", "")) for c in at.caption if (m := re.search(r"step ([\d,]+)", c.value))]
+        if len(steps) == 2 and min(steps) > 0:
+            break
+        time.sleep(1)
+        _ok(at.run())
+    assert len(steps) == 2 and min(steps) > 0, steps
+    lines = next(c for c in at.get("plotly_chart") if "under its own loss" in c.proto.spec).proto.spec
+    assert "minimax-stall: minimax G" in lines and "minimax-stall-ns: bce G" in lines
+    assert len([c for c in at.get("plotly_chart") if "D(x)" in c.proto.spec]) == 2   # each run's map
+    assert at.button(key="th_pair_pause").label == "Pause both"
+    _ok(at.button(key="th_pair_pause").click().run())
+    assert [c.value.endswith("paused") for c in at.caption if " · step " in c.value] == [True, True]
+    _ok(at.button(key="th_pair_stop").click().run())
+    assert all("stopped" in c.value for c in at.caption if " · step " in c.value)
 
 
 def _lab_step(at) -> int:

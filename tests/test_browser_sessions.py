@@ -84,6 +84,23 @@ def test_no_training_thread_outlives_its_tab(server, chromium, how, after):
         context.close()
 
 
+def test_no_side_by_side_twin_outlives_its_tab(server, chromium):
+    pid = server.proc.pid
+    poll(lambda: training_threads(pid) == 0, GONE_S, what="runs of earlier tests to end")
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(server.url + "/theory")
+        page.get_by_text("Failure demos").click()
+        page.locator(".st-key-th_pair button").click()
+        poll(lambda: training_threads(pid) == 2, 60, what="both runs of the pair to train")
+        page.close()
+        poll(lambda: training_threads(pid) == 0, GONE_S, what=f"no training thread {GONE_S:.0f} s after the close")
+    finally:
+        context.close()
+
+
 def test_closing_a_tab_mid_step_never_stalls_the_server(server, chromium):
     pid = server.proc.pid
     context, page = open_train(chromium, server.url)

@@ -24,7 +24,7 @@ class FakeRunner:
 
 class FakeVisitor:
     def __init__(self):
-        self.runner, self.resets = FakeRunner(), 0
+        self.runner, self.twin, self.resets = FakeRunner(), None, 0
 
     def reset(self):
         self.resets += 1
@@ -49,6 +49,14 @@ def test_buttons_run_their_action(label, call):
     s = FakeVisitor()
     controls.press(label, s, None)
     assert s.runner.calls == [call]
+
+
+@pytest.mark.parametrize("label,call", [("Pause", ("pause",)), ("Stop", ("stop",))])
+def test_pause_and_stop_act_on_both_runs_of_a_side_by_side_pair(label, call):
+    s = FakeVisitor()
+    s.twin = FakeRunner()
+    controls.press(label, s, None)
+    assert s.runner.calls == s.twin.calls == [call]
 
 
 def test_reset_button_resets_the_visitor_and_unknown_buttons_are_refused():

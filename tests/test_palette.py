@@ -24,6 +24,7 @@ EXPECTED = {
     theory.GRAD_NAMES["minimax"]: P.MINIMAX, theory.GRAD_NAMES["non_saturating"]: P.NON_SATURATING,
     theory.GRAD_NAMES["minimax"] + " (before: ring8)": P.MINIMAX,
     theory.GRAD_NAMES["non_saturating"] + " (before: ring8)": P.NON_SATURATING,
+    "minimax-stall: minimax G": P.MINIMAX, "minimax-stall-ns: bce G": P.NON_SATURATING,
     "G(your z)": P.YOU, "your z": P.YOU, "G(z)": P.G, "real x": P.REAL, "G(z), z ~ N(0, 1)": P.FAKE,
     **{label: METRIC[k] for k, (label, _, _) in quality.CURVES.items()},
     "share of samples": METRIC["classes_covered"],
@@ -87,6 +88,8 @@ def _figures():
         "value": theory.value_figure(history, [(10, -1.2), (20, -1.3)]),
         "g losses": theory.g_loss_figure(g_loss_curves()),
         "g gradients": theory.grad_figure([(1, 1e-3, 1.0), (2, 1e-5, 2.0)], [(1, 0.5, 0.6)], "before: ring8"),
+        "g gradients side by side": theory.pair_grad_figure([("minimax-stall: minimax G", "minimax", [(1, 1e-6)]),
+                                                             ("minimax-stall-ns: bce G", "non_saturating", [(1, 3.0)])]),
         "latent map": latent.map_figure(pts[:25], u, u, pts, pts[0]),
         "latent curve": latent.curve_figure(u, u, pts[:, 0], pts[:, 1], (0.0, 0.0)),
     }

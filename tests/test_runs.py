@@ -23,17 +23,6 @@ def until(r, pred, what):
     return s
 
 
-@pytest.fixture
-def made():
-    visitors = []
-    yield visitors
-    for v in visitors:
-        v.close()
-    for v in visitors:
-        if (r := v.runs.get(v.run_id)) is not None:
-            r.join(WAIT)
-
-
 def visitors(runs, n, made, tmp_path):
     vs = [Visitor(runs, str(tmp_path)) for _ in range(n)]
     made.extend(vs)

@@ -186,3 +186,16 @@ def grad_figure(track, before=(), before_label: str = "") -> go.Figure:
                       margin=MARGIN, xaxis_title="step", yaxis=dict(title="|grad G|", type="log"),
                       legend=dict(orientation="h", y=-0.3))
     return fig
+
+
+def pair_grad_figure(tracks) -> go.Figure:
+    """Side by side: the norm of each run's G gradient under the loss it trains with, over steps. `tracks`: one
+    (label, G's entry of g_gradient_norms ("minimax" or "non_saturating"), (step, norm) pairs) per run."""
+    colours = {"minimax": palette.MINIMAX, "non_saturating": palette.NON_SATURATING}
+    fig = go.Figure()
+    for label, loss, rows in tracks:
+        steps, norms = zip(*rows) if rows else ((), ())
+        fig.add_trace(go.Scatter(x=steps, y=norms, name=label, line=dict(color=colours[loss])))
+    fig.update_layout(title="How much each G learns: the norm of its gradient under its own loss", margin=MARGIN,
+                      xaxis_title="step", yaxis=dict(title="|grad G|", type="log"), legend=dict(orientation="h", y=-0.3))
+    return fig
