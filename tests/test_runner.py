@@ -673,11 +673,11 @@ def test_at_a_pace_the_run_makes_about_that_many_steps_a_second(make_runner, pac
     time.sleep(2.0)
     s1, t1, cpu = r.snapshot(), time.monotonic(), time.process_time() - cpu0
     rate = (s1.step - s0.step) / (t1 - t0)
-    assert 0.75 * pace <= rate <= 1.15 * pace, rate
+    assert 0.6 * pace <= rate <= 1.15 * pace, rate   # (low side: a loaded CI machine may delay a step)
     assert s1.steps_per_sec <= pace + 1e-9
     # waiting between steps, not spinning (that would take a core, 2 s): measured 0.04 s at 5 steps/s and
-    # 0.18 s at 20, a step of this toy taking a few ms
-    assert cpu < 0.1 + 0.015 * pace * (t1 - t0), cpu
+    # 0.18 s at 20, a step of this toy taking a few ms; the bound leaves room for the process's other threads
+    assert cpu < 0.3 + 0.02 * pace * (t1 - t0), cpu
 
 
 def test_a_slow_pace_waits_on_commands_and_full_speed_comes_back(make_runner):
