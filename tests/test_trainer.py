@@ -271,7 +271,7 @@ def test_a_live_lr_change_scales_the_decayed_lr_and_no_decay_keeps_it():
     t.apply(lr_g=2e-3)  # a teacher doubles lr_g mid-run: the curve doubles, the decay goes on
     assert t.opt_g.param_groups[0]["lr"] == pytest.approx(2e-3 * t.lr_scale())
     assert t.opt_d.param_groups[0]["lr"] == pytest.approx(1e-3 * t.lr_scale())
-    flat = Trainer(small("ring8", lr_g=1e-3))
+    flat = Trainer(small("ring8", lr_g=1e-3, lr_decay_after=0))
     for _ in range(5):
         flat.step()
     assert flat.lr_scale() == 1.0 and flat.opt_g.param_groups[0]["lr"] == 1e-3
