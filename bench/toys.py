@@ -72,7 +72,9 @@ def bench(name: str, seeds: list[int], seconds: float, steps: int | None) -> boo
     cfg = preset(name)
     print(f"\n{name}: {cfg.loss}, r1 {cfg.r1_weight:g}, latent {cfg.latent_dim}, width {cfg.g_width}/{cfg.d_width}, "
           f"batch {cfg.batch_size}, lr {cfg.lr_g:g}/{cfg.lr_d:g}, betas ({cfg.beta1:g}, {cfg.beta2:g}), "
-          f"d_steps {cfg.d_steps}, ema {cfg.ema:g}; " + (f"{steps} steps" if steps else f"{seconds:g} s"), flush=True)
+          f"d_steps {cfg.d_steps}, ema {cfg.ema:g}"
+          + (f", lr halving every {cfg.lr_half_life} steps after {cfg.lr_decay_after}" if cfg.lr_decay_after else "")
+          + "; " + (f"{steps} steps" if steps else f"{seconds:g} s"), flush=True)
     print(f"  {'':<14} {'modes':>9} {'HQ':>7}  {'rev KL':>7}  {'steps':>7} {'steps/s':>7} {'wall':>6}")
     runs = []
     for seed in seeds:
