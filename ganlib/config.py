@@ -57,6 +57,8 @@ class TrainConfig:
     d_head_start: int = _f(0, "D's updates alone, against the untrained G, before the game's first step: a D that is sure of itself from the start (G frozen meanwhile; 0 = none)", "optimizer", lo=0, hi=20000)
     ema: float = _f(0.0, "Decay of an exponential moving average of G's weights, used for samples (0 = off)", "optimizer", lo=0.0, hi=0.99999)
     batch_size: int = _f(64, "Real and fake samples in each update", "optimizer", lo=1, hi=4096)
+    lr_decay_after: int = _f(0, "Steps at the full lr_g and lr_d; after them both halve every lr_half_life steps (0 = never decay)", "optimizer", lo=0, hi=10_000_000)
+    lr_half_life: int = _f(3000, "Steps in which the decaying learning rates halve (see lr_decay_after)", "optimizer", lo=1, hi=10_000_000)
     # --- schedule ---
     epochs: int = _f(10, "Epoch budget (passes of D over the data); can be extended or cut while training", "schedule", lo=1, hi=100000, live=True)
     sample_every: int = _f(100, "Steps between snapshots of the sample grid from the fixed z", "schedule", lo=1, hi=100000)

@@ -146,17 +146,31 @@ class Trainer:
     def apply(self, **changes) -> TrainConfig:
         """Change hyperparameters between steps (lr_g, lr_d, d_steps, epochs are safe mid-run)."""
         self.cfg = self.cfg.replace(**changes).validate()
-        for group in self.opt_g.param_groups:
-            group["lr"] = self.cfg.lr_g
-        for group in self.opt_d.param_groups:
-            group["lr"] = self.cfg.lr_d
+        self._set_lr()
         return self.cfg
+
+    def lr_scale(self) -> float:
+        """The schedule's factor on lr_g and lr_d at this step: 1 for the first lr_decay_after steps, then halving
+        every lr_half_life steps (lr_decay_after 0: always 1). A live change of lr_g or lr_d scales the whole curve."""
+        after = self.cfg.lr_decay_after
+        if after == 0 or self.step_count <= after:
+            return 1.0
+        return 0.5 ** ((self.step_count - after) / self.cfg.lr_half_life)
+
+    def _set_lr(self) -> None:
+        scale = self.lr_scale()
+        for group in self.opt_g.param_groups:
+            group["lr"] = self.cfg.lr_g * scale
+        for group in self.opt_d.param_groups:
+            group["lr"] = self.cfg.lr_d * scale
 
     # --- the game ----------------------------------------------------------
     def step(self) -> StepStats:
         cfg = self.cfg
         if self.step_count == 0 and cfg.d_head_start:   # before the game's first step only
             self.head_start()
+        if cfg.lr_decay_after:  # the lr schedule (lr_scale)
+            self._set_lr()
         for i in range(cfg.d_steps):
             # D: call real "real" and fake "fake" (G is frozen). The last fakes keep their graph so that G's
             # update below reuses them instead of running G again (as pytorch/examples dcgan does); D only ever

@@ -305,6 +305,18 @@ def test_a_checkpoint_without_quality_history_or_timeline_still_loads_and_resume
         assert "timeline" not in load_checkpoint(os.path.join(ROOT, "checkpoints", shipped))
 
 
+def test_a_checkpoint_from_before_the_lr_schedule_loads_with_a_constant_lr(tmp_path):
+    t = trained(toy_cfg(lr_g=7e-4), steps=3)
+    p = payload_of(t)
+    for key in ("lr_decay_after", "lr_half_life"):  # not in a checkpoint written before they existed
+        del p["config"][key]
+    resumed, _ = trainer_from_checkpoint(save_checkpoint(str(tmp_path / "old.pt"), p))
+    assert resumed.cfg.lr_decay_after == 0 and resumed.step_count == 3
+    for _ in range(3):
+        resumed.step()
+    assert resumed.opt_g.param_groups[0]["lr"] == 7e-4
+
+
 def _step_to(r, step):
     while (s := r.wait(lambda s: s.status is not Status.LOADING, 60)).step < step:
         r.step()

@@ -252,6 +252,40 @@ def test_apply_changes_lr_live():
     assert t.batches_seen == seen + 3
 
 
+def test_lr_decays_after_lr_decay_after_steps_halving_every_half_life():
+    t = Trainer(small("ring8", lr_g=1e-3, lr_d=2e-3, lr_decay_after=4, lr_half_life=2))
+    lrs = []
+    for _ in range(8):
+        t.step()  # a step sets the lr for its own update from the steps before it
+        lrs.append((t.opt_g.param_groups[0]["lr"], t.opt_d.param_groups[0]["lr"]))
+    assert [g for g, _ in lrs[:5]] == [1e-3] * 5
+    assert lrs[6] == pytest.approx((0.5e-3, 1e-3))    # step 6: two steps (one half-life) after step 4
+    assert lrs[7][0] < lrs[6][0]
+    assert t.lr_scale() == pytest.approx(0.5 ** 2)
+
+
+def test_a_live_lr_change_scales_the_decayed_lr_and_no_decay_keeps_it():
+    t = Trainer(small("ring8", lr_g=1e-3, lr_d=1e-3, lr_decay_after=2, lr_half_life=2))
+    for _ in range(4):
+        t.step()
+    t.apply(lr_g=2e-3)  # a teacher doubles lr_g mid-run: the curve doubles, the decay goes on
+    assert t.opt_g.param_groups[0]["lr"] == pytest.approx(2e-3 * t.lr_scale())
+    assert t.opt_d.param_groups[0]["lr"] == pytest.approx(1e-3 * t.lr_scale())
+    flat = Trainer(small("ring8", lr_g=1e-3, lr_decay_after=0))
+    for _ in range(5):
+        flat.step()
+    assert flat.lr_scale() == 1.0 and flat.opt_g.param_groups[0]["lr"] == 1e-3
+
+
+def test_a_resumed_run_goes_on_with_its_decayed_lr():
+    a = Trainer(small("ring8", lr_decay_after=2, lr_half_life=3))
+    for _ in range(6):
+        a.step()
+    b = Trainer(small("ring8", lr_decay_after=2, lr_half_life=3))
+    b.load_state_dict(a.state_dict())
+    assert b.opt_g.param_groups[0]["lr"] == pytest.approx(a.cfg.lr_g * 0.5 ** (4 / 3))
+
+
 def test_apply_rejects_bad_values_and_keeps_config():
     t = Trainer(small("ring8"))
     before = t.cfg
