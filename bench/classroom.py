@@ -122,7 +122,8 @@ def main() -> int:
         print(f"skipped: {why}")
         return 0
     with serve(env={"GAN_STUDIO_IDLE_MINUTES": "5"}) as server, browser_page() as page:
-        page.goto(server.url)
+        # a lesson link with a long epoch budget: at ~120 steps/s fast-digits' 200 epochs end within the bench
+        page.goto(server.url + "/?preset=fast-digits&epochs=5000")
         page.locator(".st-key-btn-Start button:not([disabled])").wait_for(timeout=120_000)
         page.locator(".st-key-btn-Start button").click()
         poll(lambda: "Run: running" in page.locator('[data-testid="stSidebar"]').inner_text(), 120,

@@ -131,9 +131,11 @@ def status_message(snap) -> tuple[str, str]:
 def queue_message(place: int | None, load) -> str:
     """What a run waiting for a training slot is told: how busy the server is and its place in line."""
     where = f"you are number {place} in line" if place else "your run is next"
-    return (f"All {load.slots} training slot{'s' * (load.slots != 1)} of this server are busy ({load.training} "
-            f"run{'s' * (load.training != 1)} training), so {where}. It starts by itself when a slot frees; keep "
-            "this tab open, or you lose your place. Meanwhile you can watch your teacher's run with its watch link.")
+    busy = ("The server's training slot is busy" if load.slots == 1 else
+            f"All {load.slots} training slots of this server are busy")
+    return (f"{busy} ({load.training} run{'s' * (load.training != 1)} training or paused a moment), so {where}. "
+            "It starts by itself when a slot frees; keep this tab open, or you lose your place. Meanwhile you "
+            "can watch a shared run with its watch link.")
 
 
 def load_line(load) -> str:

@@ -36,6 +36,8 @@ from .snapshot import Snapshot
 from .state import ENDED, Part, Problem, Reason, Status
 from .trainer import D_ALONE_LR, Trainer
 
+PAUSE_HOLD_S = 120.0   # a paused run keeps its training slot this long: a teacher who paused to explain found the
+                       # slot given to a student on Resume, and the class watched the run wait in line (class trial)
 PUBLISH_EVERY = 0.25   # seconds between snapshots while running
 MAX_EVENTS = 500
 MAX_METRICS = MAX_MEASUREMENTS
@@ -86,6 +88,7 @@ class Runner:
         self._singles, self._d_left, self._d_total, self._after_d = 0, 0, 0, None
         self._half_steps = (0, 0)            # updates of D alone and of G alone by Step D / Step G (Part)
         self._pace, self._next_due = 0.0, 0.0   # steps/s (0: full speed); when the next paced step is due
+        self._held_until: float | None = None    # paused, but keeping its slot until then (PAUSE_HOLD_S)
         self._curve, self._timeline = Curve(), Timeline()
         self._unread: list[tuple] = []       # (step, seconds, StepStats) not yet read (lastgood.py says when)
         self._events: list[Event] = []
@@ -282,6 +285,8 @@ class Runner:
     def _loop(self) -> None:
         while self._status not in ENDED:
             commands = self._next_commands()
+            if self._held_until is not None and time.monotonic() >= self._held_until:
+                self._let_slot_go()
             if commands and self._unread:  # what a command acts on (a pause, a save) includes every step's numbers
                 self._catch_up()
             for kind, arg in commands:
@@ -299,7 +304,12 @@ class Runner:
         with self._cv:
             while not (self._commands or self._dirty):
                 if not self._wants_step():
-                    self._cv.wait()
+                    if self._held_until is None:
+                        self._cv.wait()
+                    elif not self._cv.wait(max(0.0, self._held_until - time.monotonic())):
+                        break   # the paused run's hold on its slot is up
+                    else:
+                        continue
                 elif (wait := self._pace_wait()) > 0:   # slow motion: a command wakes it before the next step
                     self._cv.wait(wait)
                 else:
@@ -500,10 +510,21 @@ class Runner:
         if self._baton is not None and (was is Status.RUNNING) != (status is Status.RUNNING):
             self._baton.training(self.run_id, status is Status.RUNNING)
         if self._slots is not None and was is not status:
-            if was is Status.RUNNING:      # paused, finished, stopped, failed or out of time: free the slot
+            if was is Status.RUNNING and status is Status.PAUSED and reason is not Reason.TIME_BUDGET:
+                self._held_until = time.monotonic() + PAUSE_HOLD_S   # a pause to explain keeps the slot a while
+            elif was is Status.RUNNING:    # finished, stopped, failed or out of time: free the slot
                 self._slots.release(self.run_id)
             elif was is Status.QUEUED:     # no longer waiting: lose the place in line
                 self._slots.leave(self.run_id)
+            if status is Status.RUNNING:   # resumed within the hold: Slots.request found its slot still held
+                self._held_until = None
+            elif was is Status.PAUSED and self._held_until is not None:
+                self._let_slot_go()
+
+    def _let_slot_go(self) -> None:
+        """A paused run's hold on its training slot is up (or it ended): the next in line gets it."""
+        self._held_until = None
+        self._slots.release(self.run_id)
 
     def _close(self) -> None:
         with self._cv:

@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from .state import Reason
+from .state import Reason, Status
 
 if TYPE_CHECKING:
     from .config import TrainConfig
@@ -207,6 +207,9 @@ class Runs:
             rec.sessions = max(0, rec.sessions - 1)
             if rec.sessions == 0:
                 rec.gone_at = time.monotonic()
+                for e in self._entries.values():   # a queued visitor who leaves loses their place at once
+                    if e.owner == owner.key and not e.retired and e.runner.snapshot().status is Status.QUEUED:
+                        e.runner.pause()
                 self._expire_locked(now=rec.gone_at)
                 self._ensure_reaper_locked()
 

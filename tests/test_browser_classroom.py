@@ -78,7 +78,8 @@ def test_students_watch_the_teachers_run_live_without_control_and_queue_for_thei
              or "your run is next" in student.locator('[data-testid="stMain"]').inner_text(),
              CHANGE_S, what="the student's queue message")
         assert "1 waiting" in sidebar(student)
-        teacher.locator(".st-key-btn-Pause button").click()
+        # a pause keeps the teacher's slot for a while (runner.PAUSE_HOLD_S); a Stop frees it at once
+        teacher.locator(".st-key-btn-Stop button").click()
         poll(lambda: "Run: running" in sidebar(student), CHANGE_S, what="the student's run to start by itself")
     finally:
         for ctx in (student_ctx, teacher_ctx):

@@ -40,7 +40,14 @@ def exact_steps(v) -> tuple[int, int]:
     return tuple(until(r, lambda s: s.status is Status.PAUSED, "paused").step for r in (v.runner, v.twin))
 
 
-def test_the_pair_takes_one_slot_and_another_visitors_run_queues(made, tmp_path):
+@pytest.fixture
+def short_hold(monkeypatch):
+    """A pause keeps its slot for runner.PAUSE_HOLD_S (2 minutes); these tests need it to pass on quickly."""
+    from ganlib import runner
+    monkeypatch.setattr(runner, "PAUSE_HOLD_S", 0.2)
+
+
+def test_the_pair_takes_one_slot_and_another_visitors_run_queues(made, tmp_path, short_hold):
     runs = Runs(Limits(max_runs=1))
     a, b = visitors(runs, 2, made, tmp_path)
     lead, twin = started(a)
@@ -58,11 +65,11 @@ def test_the_pair_takes_one_slot_and_another_visitors_run_queues(made, tmp_path)
     again = Visitor(runs, str(tmp_path), key=a.key)   # a reload rejoins the lead, and the twin with it
     made.append(again)
     assert again.runner is lead and again.twin is twin
-    controls.press("Pause", a, None)                  # the pair pauses as one: the slot frees
+    controls.press("Pause", a, None)                  # the pair pauses as one: the slot frees (after the hold)
     until(other, lambda s: s.status is Status.RUNNING and s.step > 0, "the other run to get the slot")
 
 
-def test_the_twin_waits_in_line_with_its_lead(made, tmp_path):
+def test_the_twin_waits_in_line_with_its_lead(made, tmp_path, short_hold):
     runs = Runs(Limits(max_runs=1))
     a, b = visitors(runs, 2, made, tmp_path)
     other = b.new_run(toy(seed=1))

@@ -29,7 +29,9 @@ def visitors(runs, n, made, tmp_path):
     return vs
 
 
-def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path):
+def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path, monkeypatch):
+    from ganlib import runner
+    monkeypatch.setattr(runner, "PAUSE_HOLD_S", 0.5)
     runs = Runs(Limits(max_runs=1))
     a, b, c = visitors(runs, 3, made, tmp_path)
     ra, rb, rc = a.new_run(toy()), b.new_run(toy(seed=1)), c.new_run(toy(seed=2))
@@ -48,13 +50,37 @@ def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, t
     c.close()                                   # a queued visitor who leaves loses their place
     until(rc, lambda s: s.ended, "c to stop")
     assert runs.place(rc.run_id) is None and runs.place(rb.run_id) == 1
-    ra.pause()                                  # the slot frees: b starts by itself
+    ra.pause()                                  # a pause keeps the slot a while (PAUSE_HOLD_S)...
+    time.sleep(0.2)
+    assert rb.snapshot().status is Status.QUEUED
+    ra.resume()                                 # ...so a Resume within it trains at once
+    until(ra, lambda s: s.status is Status.RUNNING, "a to train again")
+    ra.pause()                                  # past the hold the slot frees: b starts by itself
     until(rb, lambda s: s.status is Status.RUNNING and s.step > 0, "b to start by itself")
     assert until(ra, lambda s: s.status is Status.PAUSED, "a paused").status is Status.PAUSED
     ra.resume()                                 # now a waits for b
     until(ra, lambda s: s.status is Status.QUEUED, "a to queue behind b")
     rb.stop()
     until(ra, lambda s: s.status is Status.RUNNING, "a to get the slot back")
+
+
+def test_a_queued_visitor_who_leaves_loses_the_place_at_once_even_within_the_grace(made, tmp_path):
+    runs = Runs(Limits(max_runs=1, idle_s=600))
+    a, b, c = visitors(runs, 3, made, tmp_path)
+    ra, rb, rc = a.new_run(toy()), b.new_run(toy(seed=1)), c.new_run(toy(seed=2))
+    ra.start()
+    until(ra, lambda s: s.status is Status.RUNNING, "a to train")
+    rb.start()
+    until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
+    rc.start()
+    until(rc, lambda s: s.status is Status.QUEUED, "c to queue")
+    b.close()                                    # b's tab closes: its run waits out the grace, but not in line
+    s = until(rb, lambda s: s.status is Status.PAUSED, "b to leave the line")
+    assert not s.ended and runs.place(rb.run_id) is None and runs.place(rc.run_id) == 1
+    assert runs.load().queued == 1
+    ra.stop()                                    # the slot goes to c, not to b's ownerless run
+    until(rc, lambda s: s.status is Status.RUNNING, "c to get the slot")
+    assert rb.snapshot().status is Status.PAUSED
 
 
 def test_pausing_a_queued_run_leaves_the_line():
