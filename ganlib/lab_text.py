@@ -64,7 +64,9 @@ DEMOS = {
         "Minimax stalls",
         "**Watch** G's gradient under minimax (pink, below) fall many orders of magnitude below the non-saturating "
         "one (olive): D trained 1,000 updates alone first, so it rejects every fake with certainty "
-        "(D(G(z)) < 0.001), and G's points stay put: 0 of 8 modes on seeds 0-2. Then run its twin."),
+        "(D(G(z)) < 0.001). Adam turns even a vanishing gradient into full-size steps, so in the first few hundred "
+        "steps G's points are flung far off the ring (to 14-159 from its centre on seeds 0-2; the ring's radius is "
+        "1), where D rejects them for good, and there they stay: 0 of 8 modes. Then run its twin."),
     "minimax-stall-ns": (
         "... its non-saturating twin",
         "The same confident D, rates and seed as *Minimax stalls*, but G minimises -log D(G(z)): its gradient is "

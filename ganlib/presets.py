@@ -104,7 +104,7 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
                                                      "ema": 0.0})),
     "minimax-stall": (
         "Failure demo: ring8 with the minimax loss and a D that trains 1,000 updates alone first: D rejects the "
-        "fakes with certainty, G's gradient vanishes and G stalls.",
+        "fakes with certainty, G's gradient vanishes, and G is flung off the data and stalls there.",
         # a D that is merely faster (lr_d 5e-3) never got confident: D(G(z)) stayed 0.3-0.5 and minimax G
         # covered 7-8 of 8 modes by 3,000 steps; Adam rescales a small gradient, so it must be vanishing
         TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "minimax", "d_head_start": 1000, "ema": 0.0})),
