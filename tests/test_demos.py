@@ -5,6 +5,7 @@ measures over a minute of wall time. Coverage follows the PacGAN protocol (ganli
 """
 import statistics
 
+import numpy as np
 import pytest
 
 from ganlib import Trainer, preset, theory
@@ -59,6 +60,10 @@ def test_minimax_stalls_against_a_confident_d_where_non_saturating_learns(seed):
     g_ns = theory.g_gradient_norms(learnt.G, learnt.D, 2)["non_saturating"]
     assert s_ns.d_fake > 0.05 and g_ns > 0.1            # the same D, but G pulls D(G(z)) back up and learns
     assert modes(stalled) == 0
+    # what the lab says to watch: Adam's full-size steps flung the minimax G's points far off the ring (radius 1),
+    # and there they stay; the non-saturating G's sit on it (medians measured: 14-159 and 0.8-0.9)
+    radius = [float(np.median(np.linalg.norm(theory.fake_points(t.G, 2, 2000, 0), axis=1))) for t in (stalled, learnt)]
+    assert radius[0] > 5 and 0.5 < radius[1] < 1.5, radius
     # side by side, each G under its own loss (the lab's chart, on a log scale): one reading swings 10x from step
     # to step, so the levels are geometric means over steps 400-800. See the README for the measured figures
     # (floored: a fully saturated float32 gradient is exactly 0, which a geometric mean refuses)
