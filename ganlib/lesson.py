@@ -28,6 +28,9 @@ from .presets import DEFAULT_PRESET, PRESETS, preset
 
 FIELD_NAMES = tuple(f.name for f in fields())
 KEYS = ("preset", *FIELD_NAMES, "lock", "hide")
+# The address's other parameters, which are not the lesson's: the visitor's key (pages/_ui), a watch code
+# (runs.CODE_FORMAT), and Streamlit's own for an embedded app. Anything else is named as not read.
+OTHER_KEYS = ("v", "watch", "embed", "embed_options")
 # Settings about the server rather than the lesson: a link may not choose them, whoever wrote it.
 NOT_FROM_LINKS = {
     "data_path": "names a folder on the server's disk; a link may not make the server read files",
@@ -122,9 +125,9 @@ def decode(params: Mapping[str, str | list]) -> Lesson:
     """The lesson in a URL's parameters (each value a string, or a list for a repeated key).
 
     Never raises: a URL with no key of KEYS gives the defaults with linked=False; a bad one the
-    defaults with problems, each naming the parameter and what it allows. Other features' keys are
-    ignored, but one that is a near miss of ours ("lr_gg") is reported, so a typo is not silently
-    dropped."""
+    defaults with problems, each naming the parameter and what it allows. Other features' keys
+    (OTHER_KEYS) are left alone; any other parameter is named, with the key it nearly is ("lr-g": lr_g),
+    so that a typo is never silently dropped."""
     try:
         return _decode(params)
     except Exception as e:  # noqa: BLE001 -- the last guard of "a tampered link never crashes the page"
@@ -132,10 +135,10 @@ def decode(params: Mapping[str, str | list]) -> Lesson:
 
 
 def _decode(params: Mapping) -> Lesson:
-    if not any(k in KEYS for k in params):
-        return no_lesson()
     if len(params) > MAX_PARAMS:
         return no_lesson(f"the address has {len(params)} parameters; at most {MAX_PARAMS} are read")
+    if not any(k in KEYS for k in params):   # no lesson; but a parameter nobody reads is named, not dropped
+        return no_lesson(*[_unknown(k) for k in params if k not in OTHER_KEYS][:3])
     problems, values = [], {}
     for key in params:
         if key in NOT_FROM_LINKS:   # said before its value is looked at: the value does not matter
@@ -143,10 +146,14 @@ def _decode(params: Mapping) -> Lesson:
         elif key in KEYS:
             try:
                 values[key] = _one(key, params[key])
-            except _Bad as e:
+                if key == "preset" and values[key] not in PRESETS:
+                    problems.append(f"preset: unknown {values[key]!r}; one of {', '.join(PRESETS)}")
+                elif key in FIELD_NAMES:
+                    _value(key, values[key])   # each value read on its own first, so that every bad one is named
+            except ValueError as e:   # _Bad, and coerce()'s messages, which name the field and what it allows
                 problems.append(str(e))
-        elif isinstance(key, str) and len(key) <= MAX_VALUE and (near := difflib.get_close_matches(key, KEYS, 1, 0.8)):
-            problems.append(f"{key}: not a setting a lesson link can hold (did you mean {near[0]}?)")
+        elif key not in OTHER_KEYS:
+            problems.append(_unknown(key))
     if "preset" not in values and not problems:
         problems.append("preset: missing; a lesson link starts with ?preset=NAME")
     if problems:
@@ -163,6 +170,15 @@ def _decode(params: Mapping) -> Lesson:
     except ValueError as e:   # _Bad, and validate()'s messages, which name the field and what it allows
         return no_lesson(str(e))
     return Lesson(name, cfg, locked, hidden, linked=True)
+
+
+def _unknown(key) -> str:
+    """A parameter no part of the app reads, named (cut short), with the key it nearly is ("lr-g": lr_g)."""
+    name = key if isinstance(key, str) and len(key) <= MAX_VALUE else f"{str(key)[:20]}…"
+    near = (difflib.get_close_matches(key.lower().replace("-", "_"), KEYS, 1, 0.8)
+            if isinstance(key, str) and len(key) <= MAX_VALUE else [])
+    hint = f"did you mean {near[0]}?" if near else "a lesson link starts with ?preset=NAME"
+    return f"{name}: not a setting a lesson link can hold ({hint})"
 
 
 def _one(key: str, raw) -> str:

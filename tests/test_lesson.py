@@ -166,6 +166,9 @@ TAMPERED = [
     ({**RING8, "lock": "model;loss"}, "lock: unexpected characters"),
     ({**RING8, "lrg": "1e-3"}, "lrg: not a setting a lesson link can hold (did you mean lr_g?)"),
     ({**RING8, "presets": "grid25"}, "did you mean preset?"),
+    ({**RING8, "lr-g": "5e-4"}, "lr-g: not a setting a lesson link can hold (did you mean lr_g?)"),
+    ({"lesson": "garbage"}, "lesson: not a setting a lesson link can hold (a lesson link starts with ?preset="),
+    ({**RING8, "colour": "red"}, "colour: not a setting a lesson link can hold"),
     ({**RING8, "seed": 3}, "seed: expected text, got int"),
     ({**RING8, **{f"x{i}": "1" for i in range(MAX_PARAMS)}}, f"parameters; at most {MAX_PARAMS}"),
 ]
@@ -181,6 +184,13 @@ def test_a_tampered_link_gives_the_defaults_and_says_what_was_wrong(params, mess
 def test_each_bad_parameter_is_named():
     got = decode({**RING8, "lr_g": ["1", "2"], "device": "cuda", "lock": "nope!"})
     assert [p.split(":")[0] for p in got.problems] == ["lr_g", "device", "lock"]
+    got = decode({"preset": "nosuch", "lr_g": "fast", "lock": "../../x"})
+    assert [p.split(":")[0] for p in got.problems] == ["preset", "lr_g", "lock"], got.problems
+
+
+def test_the_apps_own_parameters_are_no_lesson_and_no_problem():
+    assert decode({"v": "k" * 22, "watch": "abcdefgh", "embed": "true"}) == decode({})
+    assert not decode({**RING8, "v": "k" * 22}).problems
 
 
 def test_random_garbage_never_raises():
