@@ -291,6 +291,11 @@ class Runs:
                 self._codes[rec.code] = owner.key
             return rec.code
 
+    def shared(self, code: str | None) -> bool:
+        """Whether some owner shares under this watch code (its run may not have started yet)."""
+        with self._lock:
+            return isinstance(code, str) and code in self._codes
+
     def watch(self, code: str, watcher: Owner | None = None) -> Runner | None:
         """The run a watch code shows now (None for an unknown code, or while the owner has no run)."""
         if not isinstance(code, str) or not CODE_FORMAT.fullmatch(code):

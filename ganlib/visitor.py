@@ -119,6 +119,10 @@ class Visitor:
         """This visitor's watch code: others follow its current run with it, read-only."""
         return self.runs.share(self)
 
+    def watch_known(self) -> bool:
+        """Whether someone shares under this session's watch code (a typo'd code is never shared)."""
+        return self.runs.shared(self.watch_code)
+
     def watched(self):
         """The run this session follows through its watch code, or None."""
         return self.runs.watch(self.watch_code, self) if self.watch_code else None

@@ -44,6 +44,9 @@ def visitor() -> Visitor:
     return Visitor(runs(), key=st.query_params.get("v"))
 
 
+WATCH_CODE_RULE = "Watch code: 8 letters, digits, '-' or '_', as shown on the teacher's screen."
+
+
 def keep_visitor_in_url() -> Visitor:
     """The visitor's key stays in the URL, so a reload or the same link later rejoins its run; a watch code
     (?watch=) is taken only in its exact format. Streamlit drops the query on each page switch: put both back."""
@@ -53,6 +56,9 @@ def keep_visitor_in_url() -> Visitor:
     code = st.query_params.get("watch")
     if isinstance(code, str) and CODE_FORMAT.fullmatch(code):
         v.watch_code = code
+    elif code is not None:   # said once, and dropped from the address: the page opens as it would without it
+        del st.query_params["watch"]
+        st.error(WATCH_CODE_RULE + " This link's is not one: ask for the link again.")
     elif v.watch_code:
         st.query_params["watch"] = v.watch_code
     return v

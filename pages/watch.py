@@ -9,7 +9,7 @@ import streamlit as st
 from ganlib.runs import CODE_FORMAT
 from ganlib.state import Status
 from pages._live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
-from pages._ui import use_app_navigation, visitor
+from pages._ui import WATCH_CODE_RULE, use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -35,10 +35,15 @@ def theory_panel(runner, snap) -> None:
 
 
 def follow(training_at_render: bool, presenter: bool) -> None:
-    runner = visitor().watched()
+    v = visitor()
+    runner = v.watched()
     if runner is None:
-        st.info("Nothing to show yet: the run behind this link has not started, or it has ended. "
-                "This page updates by itself.")
+        if v.watch_known():
+            st.info("Nothing to show yet: the run behind this link has not started, or it has ended. "
+                    "This page updates by itself.")
+        else:
+            st.warning(f"No run is shared under the code {v.watch_code} on this server: check it against the "
+                       "teacher's screen. This page updates by itself once it is shared.")
         return
     snap = runner.snapshot()
     run_view(snap, owner=False, key="watch", presenter=presenter)
@@ -60,7 +65,7 @@ if v.watch_code is None:
         if CODE_FORMAT.fullmatch(code.strip()):
             st.query_params["watch"] = code.strip()
             st.rerun()
-        st.error("Watch code: 8 letters, digits, '-' or '_', as shown on the teacher's screen.")
+        st.error(WATCH_CODE_RULE)
 else:
     snap = (r := v.watched()) and r.snapshot()
     every = REDRAW_S if snap and snap.is_training else NO_RUN_REFRESH_S

@@ -356,3 +356,18 @@ def test_theory_lab_runs_minimax_and_non_saturating_side_by_side(at):
 def _lab_step(at) -> int:
     line = next(c.value for c in at.caption if " · step " in c.value)   # "ring8 · loss bce · step 1,234 · paused"
     return int(re.search(r"step ([\d,]+)", line).group(1).replace(",", ""))
+
+
+def test_a_malformed_watch_code_in_the_address_is_said_once_and_dropped(at):
+    at.query_params["watch"] = "../../etc"
+    _ok(at.run())
+    assert any("Watch code: 8 letters" in e.value for e in at.error), [e.value for e in at.error]
+    assert "watch" not in at.query_params and at.title[0].value == "Train"   # the page opens as without it
+    _ok(at.run())
+    assert not any("Watch code" in e.value for e in at.error)
+
+
+def test_a_watch_code_nobody_shares_says_so(at):
+    at.query_params["watch"] = "zzzzzzzz"
+    _goto(at, "pages/watch.py")
+    assert any("No run is shared under the code zzzzzzzz" in w.value for w in at.warning), [w.value for w in at.warning]
