@@ -142,8 +142,9 @@ def d_alone_row(snap) -> None:
                    width="stretch", disabled=not ok["step"], help=text)
     key = "th_d_steps"
     mid.selectbox("D updates", D_ALONE_STEPS, index=1, key=key, label_visibility="collapsed")
-    left.button("Train D to the optimum (G frozen)", key="th_train_d", on_click=train_d, args=(snap.run_id, key),
-                disabled=snap.ended or snap.reason is Reason.D_ALONE, width="stretch")
+    left.button("Train D to D*", key="th_train_d", on_click=train_d, args=(snap.run_id, key),   # short: it fits
+                disabled=snap.ended or snap.reason is Reason.D_ALONE, width="stretch",
+                help="Train D to the optimum: G frozen, D alone for the chosen number of updates")
     if snap.reason is Reason.D_ALONE:
         right.info(f"D trains alone: {snap.d_alone_left:,} updates to go. Watch D close in on D*.")
     else:
