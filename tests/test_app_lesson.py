@@ -15,7 +15,7 @@ from ganlib.lesson import FIELD_NAMES, decode, encode
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
 LESSON = {"preset": "ring8", "lr_g": "5e-4", "seed": "3", "lock": "lr_d batch_size", "hide": "model"}
-OTHERS = {"v": "visitor-key-0123456", "watch": "run-1"}   # another feature's parameters: never ours to touch
+OTHERS = {"v": "visitor-key-0123456", "embed": "true"}   # other features' parameters (the visitor key, Streamlit's own): never ours to touch
 
 
 def open_link(params: dict) -> AppTest:
