@@ -29,10 +29,8 @@ def visitors(runs, n, made, tmp_path):
     return vs
 
 
-def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path, monkeypatch):
-    from ganlib import runner
-    monkeypatch.setattr(runner, "PAUSE_HOLD_S", 0.5)
-    runs = Runs(Limits(max_runs=1))
+def three_in_line(runs, made, tmp_path):
+    """Three visitors on a one-slot server: a's run trains, b's and c's wait in line in that order."""
     a, b, c = visitors(runs, 3, made, tmp_path)
     ra, rb, rc = a.new_run(toy()), b.new_run(toy(seed=1)), c.new_run(toy(seed=2))
     ra.start()
@@ -41,6 +39,14 @@ def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, t
     until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
     rc.start()
     until(rc, lambda s: s.status is Status.QUEUED, "c to queue")
+    return (a, b, c), (ra, rb, rc)
+
+
+def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path, monkeypatch):
+    from ganlib import runner
+    monkeypatch.setattr(runner, "PAUSE_HOLD_S", 0.5)
+    runs = Runs(Limits(max_runs=1))
+    (a, b, c), (ra, rb, rc) = three_in_line(runs, made, tmp_path)
     assert (runs.place(rb.run_id), runs.place(rc.run_id)) == (1, 2)
     load = runs.load()
     assert (load.training, load.slots, load.queued) == (1, 1, 2)
@@ -66,14 +72,7 @@ def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, t
 
 def test_a_queued_visitor_who_leaves_loses_the_place_at_once_even_within_the_grace(made, tmp_path):
     runs = Runs(Limits(max_runs=1, idle_s=600))
-    a, b, c = visitors(runs, 3, made, tmp_path)
-    ra, rb, rc = a.new_run(toy()), b.new_run(toy(seed=1)), c.new_run(toy(seed=2))
-    ra.start()
-    until(ra, lambda s: s.status is Status.RUNNING, "a to train")
-    rb.start()
-    until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
-    rc.start()
-    until(rc, lambda s: s.status is Status.QUEUED, "c to queue")
+    (a, b, c), (ra, rb, rc) = three_in_line(runs, made, tmp_path)
     b.close()                                    # b's tab closes: its run waits out the grace, but not in line
     s = until(rb, lambda s: s.status is Status.PAUSED, "b to leave the line")
     assert not s.ended and runs.place(rb.run_id) is None and runs.place(rc.run_id) == 1
