@@ -80,6 +80,8 @@ def test_a_queued_visitor_who_leaves_loses_the_place_at_once_even_within_the_gra
     ra.stop()                                    # the slot goes to c, not to b's ownerless run
     until(rc, lambda s: s.status is Status.RUNNING, "c to get the slot")
     assert rb.snapshot().status is Status.PAUSED
+    for r in (rb, rc):   # within the grace nothing else would stop them
+        r.stop()
 
 
 def test_pausing_a_queued_run_leaves_the_line():
