@@ -18,6 +18,9 @@ from .config import TrainConfig
 _TOY = dict(model="toy-mlp", batch_size=256, latent_dim=2, g_width=128, d_width=128, loss="lsgan",
             lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, ema=0.999, sample_every=50)
 _SETTLE = dict(lr_decay_after=4000, lr_half_life=3000)  # not measured on spiral, moons and gauss-1d: not theirs
+# pytorch/examples' dcgan: ngf = ndf = 64, BCE, Adam 2e-4 with beta1 0.5, batch 128 (dcgan-cifar10, dcgan-64)
+_CLASSIC_DCGAN = dict(model="dcgan-classic", latent_dim=100, g_width=64, d_width=64, loss="bce", lr_g=2e-4,
+                      lr_d=2e-4, beta1=0.5, batch_size=128, sample_every=100)
 
 PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "fast-digits": (
@@ -73,17 +76,13 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
         "Very slow on a CPU: about 1.5 s a step on 2 cores, where the 25 epochs are 9,750 steps.",
         # the recipe of pytorch/examples' dcgan (ngf = ndf = 64, 25 epochs) at 32 pixels; CPU speed measured
         # with 1 thread on this project's 2 busy cores (load ~8)
-        TrainConfig(dataset="cifar10", image_size=32, model="dcgan-classic", latent_dim=100, g_width=64,
-                    d_width=64, loss="bce", lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, epochs=25,
-                    sample_every=100)),
+        TrainConfig(dataset="cifar10", image_size=32, epochs=25, **_CLASSIC_DCGAN)),
     "dcgan-64": (
         "For a GPU: a 64x64 DCGAN for your own images (upload a .zip of them in the data section; "
         "dataset folder, image_size 64): the classic DCGAN, BCE, Adam 2e-4 with beta1 0.5, batch 128. "
         "Far too slow on a CPU: about 9 s a step on 2 cores.",
         # pytorch/examples' dcgan at its own 64 pixels; data_path is left for the user (validate() asks for it)
-        TrainConfig(dataset="folder", image_size=64, model="dcgan-classic", latent_dim=100, g_width=64,
-                    d_width=64, loss="bce", lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, epochs=100,
-                    sample_every=100)),
+        TrainConfig(dataset="folder", image_size=64, epochs=100, **_CLASSIC_DCGAN)),
     "ring8": (
         "8 Gaussians on a circle, the mode-collapse benchmark: watch whether G covers all 8. "
         "The learning rates halve every 3,000 steps after the first 4,000, so the points settle on the modes.",
