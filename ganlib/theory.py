@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import density
+from . import density, density_2d
 from .data import Dataset
 from .meaning import CRITIC, PROBABILITY, Meaning, meaning, of_config, optimal, output
 from .device import set_threads
@@ -209,7 +209,7 @@ def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 9
     coverage = mode_coverage(fake, modes, data.mode_std) if modes is not None else None
     d_star, gap = None, math.nan
     if modes is not None and m.kind != CRITIC and with_d_star:   # p_data known exactly (a mixture), and a pointwise optimum
-        e = density.estimate_2d(G, latent_dim, modes, data.mode_std, seed=seed)
+        e = density_2d.estimate_2d(G, latent_dim, modes, data.mode_std, seed=seed)
         d_star = optimal_2d(m, e, grid).reshape(gy.shape)
         points = np.concatenate([real, fake])
         gap = _mean_abs(output(m, d_logit(D, points)), optimal_2d(m, e, points))
@@ -218,15 +218,15 @@ def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 9
 
 
 # D* is left undrawn (NaN) where p_g's sampling noise alone could move p_data / (p_data + p_g) over a range wider
-# than this (density.Estimate2D.ratio_spread): far from the data and from G's samples. A floor on p_data + p_g
+# than this (density_2d.Estimate2D.ratio_spread): far from the data and from G's samples. A floor on p_data + p_g
 # of 1e-4 x p_data's peak drew a perfect G's D* at 0.016 5.5 std from a ring8 mode, from one stray sample;
 # a first-order error bar (linear in p_g's noise) still let that one through
 UNSURE = 0.1
 HINGE_TIE = 0.1     # hinge's D* is any value in [-1, 1] where the estimated ratio is this near 1/2 (meaning.optimal)
 
 
-def optimal_2d(m: Meaning, e: density.Estimate2D, points: np.ndarray) -> np.ndarray:
-    """D* at the points, in the loss's units, from a 2-D estimate (ganlib.density.estimate_2d); NaN where
+def optimal_2d(m: Meaning, e: density_2d.Estimate2D, points: np.ndarray) -> np.ndarray:
+    """D* at the points, in the loss's units, from a 2-D estimate (ganlib.density_2d.estimate_2d); NaN where
     the estimate is unsure (UNSURE) or where neither density has mass."""
     p_ref, p_g = e.at(points)
     d = optimal(m, p_ref, p_g, floor=0.0, tie=HINGE_TIE)

@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from ganlib import controls, density, theory
+from ganlib import controls, density, density_2d, theory
 from ganlib.charts.theory import MAPS, density_figure, field_figure, grad_figure
 from ganlib.lab_text import D_ALONE, GRADS, ONE_D, STEP_D, STEP_G, TWO_D, no_d_star
 from ganlib.state import Part, Reason
@@ -60,7 +60,7 @@ def show_2d(v: theory.View2D) -> None:
     with right:
         if v.d_star is not None:
             st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D against this G, in its "
-                      f"loss's units, over 2 x {len(v.real):,} real and fake points. {density.describe_2d()}.")
+                      f"loss's units, over 2 x {len(v.real):,} real and fake points. {density_2d.describe_2d()}.")
         c = v.coverage
         if c is not None:
             st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import density, theory
+from ganlib import density, density_2d, theory
 from ganlib.data import Dataset
 from ganlib.data.toys import GAUSS_1D, gauss_1d, gauss_1d_density
 from ganlib.device import set_threads
@@ -226,7 +226,7 @@ def test_2d_a_perfect_g_gets_d_star_one_half_where_the_data_lie(name, worst, p99
     from ganlib.data.toys import TOYS
     data = TOYS[name]()
     modes, std = data.modes.numpy(), data.mode_std
-    e = density.estimate_2d(MixtureG(modes, std), 3, modes, std)
+    e = density_2d.estimate_2d(MixtureG(modes, std), 3, modes, std)
     gx, gy = np.meshgrid(e.xs, e.ys)
     p = mixture_density(gx, gy, modes, std)
     on = p > 0.01 * mixture_density(*modes[0], modes, std)   # 99% of the mass
@@ -251,7 +251,7 @@ def test_2d_a_perfect_g_gets_d_star_one_half_where_the_data_lie(name, worst, p99
                                              ((0.15, 0.05), 0.05, 0.025), ((0.02, 0.0), 0.03, 0.09)])
 def test_2d_d_star_of_two_gaussians_matches_the_formula(mu, sd, tolerance):
     G = lambda z: torch.tensor(mu) + sd * z   # noqa: E731
-    e = density.estimate_2d(G, 2, np.zeros((1, 2)), 0.05)
+    e = density_2d.estimate_2d(G, 2, np.zeros((1, 2)), 0.05)
     gx, gy = np.meshgrid(e.xs, e.ys)
     p, q = gauss(gx, 0, 0.05) * gauss(gy, 0, 0.05), gauss(gx, mu[0], sd) * gauss(gy, mu[1], sd)
     truth = p / (p + q)
