@@ -41,6 +41,7 @@ class TrainConfig:
     g_width: int = _f(256, "G's hidden units (MLP) or base channels (conv)", "model", lo=4, hi=2048)
     d_width: int = _f(256, "D's hidden units (MLP) or base channels (conv)", "model", lo=4, hi=2048)
     d_dropout: float = _f(0.0, "Dropout in D; slows down a detective that wins too easily", "model", lo=0.0, hi=0.9)
+    spectral_norm: bool = _f(False, "Spectral normalisation of D's layers: each divided by its largest singular value, so D's slope is bounded and it cannot overshoot G's moving fakes", "model")
     # --- loss ---
     loss: str = _f("bce", "bce: non-saturating (G maximises log D(G(z))); minimax: the paper's log(1 - D(G(z))); lsgan; wgan-gp; hinge", "loss", choices=LOSSES)
     gp_weight: float = _f(10.0, "Weight of WGAN-GP's gradient penalty", "loss", lo=0.0, hi=1000.0)

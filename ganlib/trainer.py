@@ -17,6 +17,7 @@ import math
 from typing import Callable
 
 import torch
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from . import losses as L
 from .augment import augment
@@ -113,6 +114,9 @@ class Trainer:
         self.gen = torch.Generator(device=self.device).manual_seed(cfg.seed)
         G, D = build_models(cfg, self.data.shape, self.gen)
         self.G, self.D = G.to(self.device), D.to(self.device)
+        # D judges real and fake in one batch when no batch norm in it would mix their statistics: one pass
+        # of D instead of two (and one power iteration of its spectral norm)
+        self.one_pass = not any(isinstance(m, _BatchNorm) for m in self.D.modules())
         self.opt_g = self._adam(self.G, cfg.lr_g)
         self.opt_d = self._adam(self.D, cfg.lr_d)
         self.ema = make_ema(self.G) if cfg.ema > 0 else None
@@ -261,8 +265,11 @@ class Trainer:
         with torch.set_grad_enabled(keep_graph), self._autocast():
             fake = self.g_train(self._z(n)).float()
         with self._autocast():
-            real_logit = self.d_train(self._aug(real)).float()
-            fake_logit = self.d_train(self._aug(fake.detach())).float()
+            if self.one_pass:
+                real_logit, fake_logit = self.d_train(self._aug(torch.cat([real, fake.detach()]))).float().split(n)
+            else:
+                real_logit = self.d_train(self._aug(real)).float()
+                fake_logit = self.d_train(self._aug(fake.detach())).float()
             loss_d = self._d_loss(real_logit, fake_logit)
         if cfg.loss == "wgan-gp":
             loss_d = loss_d + cfg.gp_weight * L.gradient_penalty(self.d_train, real, fake.detach(), self.gen)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import PRESETS, load_checkpoint
+from ganlib import PRESETS, load_checkpoint, preset
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300
@@ -176,7 +176,7 @@ def test_resume_takes_live_changes_and_records_them(results):
     d, res = results
     assert "step 15" in ok(res["fd-resume"]).stdout
     p = load_checkpoint(str(d / "fd10+5.pt"))
-    assert p["config"].lr_g == 5e-4 and p["events"] == [[10, "lr_g", 1e-3, 5e-4]]
+    assert p["config"].lr_g == 5e-4 and p["events"] == [[10, "lr_g", preset("fast-digits").lr_g, 5e-4]]
     assert all(g["lr"] == 5e-4 for g in p["trainer"]["opt_g"]["param_groups"])
 
 

@@ -27,6 +27,8 @@ def random_value(rng: random.Random, f):
     m, default = field_meta(f.name), f.default
     if m["choices"] is not None:
         return rng.choice(m["choices"])
+    if isinstance(default, bool):   # spectral_norm
+        return rng.choice([False, True])
     if isinstance(default, int):
         return rng.choice([m["lo"], m["hi"], rng.randint(m["lo"], m["hi"]), rng.randint(m["lo"], min(m["hi"], 100))])
     lo, hi = m["lo"], m["hi"]

@@ -9,6 +9,7 @@ from .conv import (ClassicDCGANDiscriminator, ClassicDCGANGenerator, DCGANDiscri
                    UpsampleGenerator)
 from .dropout import Dropout, use_generator
 from .init import init_weights
+from .spectral import spectral_norm
 from .mlp import FastMLPGenerator, MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator
 
 __all__ = ["Dropout", "build_models", "init_weights", "meta_models", "use_generator"]
@@ -30,7 +31,8 @@ def meta_models(cfg, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
     """G and D as build_models makes them, on the meta device: every shape, and no memory for any weight."""
     _check_shape(cfg, shape)
     with torch.device("meta"):
-        return _architecture(cfg, shape)
+        G, D = _architecture(cfg, shape)
+        return G, spectral_norm(D) if cfg.spectral_norm else D
 
 
 def _check_shape(cfg, shape) -> None:

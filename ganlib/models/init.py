@@ -16,6 +16,8 @@ from torch import nn
 from torch.nn.modules.batchnorm import _NormBase
 from torch.nn.modules.conv import _ConvNd
 
+from .spectral import SpectralNorm
+
 
 def init_weights(net: nn.Module, generator: torch.Generator) -> nn.Module:
     """Fill every parameter and buffer of net (in module order) from generator; returns net."""
@@ -27,6 +29,8 @@ def init_weights(net: nn.Module, generator: torch.Generator) -> nn.Module:
 def init_layer(m: nn.Module, generator: torch.Generator) -> None:
     if isinstance(m, (nn.Linear, _ConvNd)):
         default_uniform(m, generator)
+    elif isinstance(m, SpectralNorm):
+        m.u = nn.functional.normalize(torch.randn(m.u.shape, generator=generator), dim=0)
     elif isinstance(m, _NormBase):
         m.reset_parameters()  # weight 1, bias 0, running mean 0 and variance 1: nothing random
     elif has_own_state(m):
