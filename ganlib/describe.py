@@ -148,7 +148,8 @@ def load_line(load) -> str:
 
 def config_summary(cfg: TrainConfig) -> str:
     """One line: what plays against what, on which data, and how."""
-    return (f"{cfg.model} G and D on {cfg.dataset} · {cfg.loss} loss · latent_dim {cfg.latent_dim} · "
+    d = "D with spectral norm" if cfg.spectral_norm else "D"
+    return (f"{cfg.model} G and {d} on {cfg.dataset} · {cfg.loss} loss · latent_dim {cfg.latent_dim} · "
             f"batch {cfg.batch_size} · lr_g {number(cfg.lr_g)}, lr_d {number(cfg.lr_d)} "
             f"(beta1 {number(cfg.beta1)}) · d_steps {cfg.d_steps} · {cfg.epochs} epochs · seed {cfg.seed}")
 

@@ -113,3 +113,9 @@ def test_one_pass_over_real_and_fake_is_the_same_update_as_two():
 def test_a_d_with_batch_norm_judges_real_and_fake_apart():
     # batch norm over a mixed batch would let D tell real from fake by the batch's statistics
     assert not Trainer(preset("dcgan-upsample").replace(batch_size=8, g_width=16, d_width=8)).one_pass
+
+
+def test_the_run_line_says_when_d_has_spectral_norm():
+    from ganlib.describe import config_summary
+    assert "fast-mlp G and D with spectral norm on digits" in config_summary(preset("fast-digits"))
+    assert "toy-mlp G and D on ring8" in config_summary(preset("ring8"))
