@@ -18,7 +18,7 @@ _EXPORTS = {
     "DEFAULT_PRESET": "presets", "PRESETS": "presets", "preset": "presets",
     "Runner": "runner", "Snapshot": "snapshot", "Runs": "runs", "Visitor": "visitor",
     "Status": "state", "Reason": "state", "Problem": "state", "trainer_from_checkpoint": "checkpoint",
-    "StepStats": "trainer", "Trainer": "trainer",
+    "StepStats": "stats", "Trainer": "trainer",
 }
 __all__ = sorted(_EXPORTS)
 

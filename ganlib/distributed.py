@@ -52,7 +52,8 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from .config import TrainConfig
 from .data import Dataset, load_dataset
 from .device import pick_device
-from .trainer import StepStats, Trainer
+from .stats import StepStats
+from .trainer import Trainer
 
 # Steps between two checks that a --seconds budget is spent: every rank must stop at the same step, so they
 # agree on it, and each agreement is a host read

@@ -18,7 +18,7 @@ import math
 
 import torch
 
-from .trainer import StepStats
+from .stats import StepStats
 
 GOOD_EVERY = 200  # steps between kept states
 # Steps between reads of the losses on a GPU, where each read makes the host wait until the GPU has run
