@@ -57,6 +57,7 @@ class TrainConfig:
     d_steps: int = _f(1, "D updates for each G update", "optimizer", lo=1, hi=20, live=True)
     d_head_start: int = _f(0, "D's updates alone, against the untrained G, before the game's first step: a D that is sure of itself from the start (G frozen meanwhile; 0 = none)", "optimizer", lo=0, hi=20000)
     ema: float = _f(0.0, "Decay of an exponential moving average of G's weights, used for samples (0 = off)", "optimizer", lo=0.0, hi=0.99999)
+    ema_calibrate: int = _f(0, "Samples from a fixed z over which the EMA of G's batch-norm statistics are recomputed for its own weights each time it is sampled (0 = averaged from G's, as its weights are)", "optimizer", lo=0, hi=4096)
     batch_size: int = _f(64, "Real and fake samples in each update", "optimizer", lo=1, hi=4096)
     lr_decay_after: int = _f(0, "Steps at the full lr_g and lr_d; after them both halve every lr_half_life steps (0 = never decay)", "optimizer", lo=0, hi=10_000_000)
     lr_half_life: int = _f(3000, "Steps in which the decaying learning rates halve (see lr_decay_after)", "optimizer", lo=1, hi=10_000_000)

@@ -24,7 +24,7 @@ from .augment import augment
 from .config import TrainConfig
 from .data import Batches, Dataset, load_dataset
 from .device import pick_device
-from .ema import make_ema, update_ema
+from .ema import make_ema, recalibrate, update_ema
 from .models import build_models
 from .stats import StepStats
 
@@ -61,6 +61,11 @@ class Trainer:
         self.opt_g = self._adam(self.G, cfg.lr_g)
         self.opt_d = self._adam(self.D, cfg.lr_d)
         self.ema = make_ema(self.G) if cfg.ema > 0 else None
+        # the EMA's batch norm statistics, recomputed for its own weights when it is sampled (cfg.ema_calibrate):
+        # on a z of their own, so that sampling never draws from the run's stream; computed at ema_updates
+        self.calibration_z = (torch.randn(cfg.ema_calibrate, cfg.latent_dim, generator=torch.Generator().manual_seed(
+            cfg.seed + 2)).to(self.device) if self.ema is not None and cfg.ema_calibrate else None)
+        self.ema_updates, self._calibrated_at = 0, -1
         # what a step calls: G and D themselves, or compiled (cfg.compile); distributed.py wraps g_train and
         # d_train for DDP. d_frozen is D in G's update, where D learns nothing: never a DDP wrapper, as
         # there are no gradients of D to reduce (see distributed.py)
@@ -159,6 +164,7 @@ class Trainer:
             D.requires_grad_(True)  # also after an error, or D would never learn again
         if self.ema is not None:
             update_ema(self.ema, self.G, self.cfg.ema, self.step_count)
+            self.ema_updates += 1
         return loss_g
 
     def head_start(self) -> None:
@@ -269,8 +275,13 @@ class Trainer:
 
     # --- samples and state -------------------------------------------------
     def sampler(self) -> torch.nn.Module:
-        """The G to draw samples from: the EMA of G when there is one."""
-        return self.ema if self.ema is not None else self.G
+        """The G to draw samples from: the EMA of G when there is one (recalibrated: see ema_calibrate)."""
+        if self.ema is None:
+            return self.G
+        if self.calibration_z is not None and self._calibrated_at != self.ema_updates:
+            recalibrate(self.ema, self.calibration_z)
+            self._calibrated_at = self.ema_updates
+        return self.ema
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor) -> torch.Tensor:
@@ -290,7 +301,7 @@ class Trainer:
         return {
             "G": self.G.state_dict(), "D": self.D.state_dict(),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "ema": self.ema.state_dict() if self.ema is not None else None,
+            "ema": self.sampler().state_dict() if self.ema is not None else None,
             "step": self.step_count, "batches_seen": self.batches_seen,
             "rng": {"gen": self.gen.get_state(), "device": self.device.type},
             "batches": self.batches.state_dict(),
@@ -305,6 +316,7 @@ class Trainer:
             group["fused"] = self._fused()  # a checkpoint saved before fused Adam would switch it off
         if self.ema is not None and s.get("ema") is not None:
             self.ema.load_state_dict(s["ema"])
+            self._calibrated_at = -1
         self.step_count, self.batches_seen = int(s["step"]), int(s["batches_seen"])
         self._set_rng(s["rng"])
         self.batches.load_state_dict(s["batches"])

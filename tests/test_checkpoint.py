@@ -236,7 +236,7 @@ def test_latent_model_round_trip_images_with_ema(tmp_path, images):
     t = trained(cfg, images, steps=3)
     path = save_checkpoint(str(tmp_path / "img.pt"), payload_of(t))
     m = LatentModel.from_checkpoint(path)
-    assert (m.latent_dim, m.shape, m.kind) == (64, (1, 28, 28), "image")
+    assert (m.latent_dim, m.shape, m.kind) == (cfg.latent_dim, (1, 28, 28), "image")
     z = t.fixed_z[:5]
     assert torch.equal(m(z), t.generate(z))            # the EMA of G, as the trainer samples
     raw = build_generator(load_checkpoint(path), use_ema=False)
