@@ -34,7 +34,7 @@ def with_dims(z: torch.Tensor, values: dict[int, float]) -> torch.Tensor:
 def strongest_dims(model, z: torch.Tensor, k: int = 8) -> list[int]:
     """The k dimensions of z whose moves (from -LIMIT to +LIMIT) change G(z) most, in order of index.
 
-    With 64 dimensions most single ones barely change a picture, and sliders on
+    With 32 or 64 dimensions most single ones barely change a picture, and sliders on
     z[0..7] looked broken to a new user; these are the ones worth a slider.
     """
     n = model.latent_dim

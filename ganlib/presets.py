@@ -127,13 +127,17 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "grid25": (
         "25 Gaussians on a 5 x 5 grid: a harder mode-collapse benchmark. "
         "The learning rates halve every 3,000 steps after the first 4,000, so the points settle on the modes.",
-        # G 256 wide (issue 12, "every seed"): high quality at 6,000 / 10,000 / 14,000 steps, seeds 0-4, screened
-        # 2 runs at a time: 92.0 90.0 94.3 94.7 87.5 / 96.7 95.7 96.1 96.7 93.2 / 97.1 96.8 97.8 97.2 94.8% against
-        # 128 wide at 81.6 89.8 91.4 90.6 71.3 / 91.7 95.8 94.5 96.8 87.2 / 91.7 97.2 97.3 97.5 91.4%, at 0.9-1.0x
-        # the steps/s (the toys' steps are mostly overhead). Kept out: G and D 256 wide (93.6-94.8% at 10,000,
-        # 0.75x the steps/s); G 384 wide (seed 4 93.4% at 10,000, 0.7x); beta2 0.999 (90.5-93.0% at 10,000); the
-        # lr halving every 2,000 steps after 3,000 (seed 4 stalled at 93.0-93.1% from 10,000 steps).
-        TrainConfig(dataset="grid25", epochs=3000, **{**_TOY, "g_width": 256}, **_SETTLE)),
+        # G 192 wide (issue 12, "every seed"). High quality at 6,000 / 10,000 / 14,000 steps, seeds 0-4 (screened 2
+        # runs at a time), 128 wide as before: 81.6 89.8 91.4 90.6 71.3 / 91.7 95.8 94.5 96.8 87.2 / 91.7 97.2 97.3
+        # 97.5 91.4%; 256 wide: 92.0 90.0 94.3 94.7 87.5 / 96.7 95.7 96.1 96.7 93.2 / 97.1 96.8 97.8 97.2 94.8%.
+        # But a step is compute-bound here, not overhead: alone, 255 / 184 / 162 steps/s for G 128 / 192 / 256
+        # wide, so 60 s are ~15,000 / 11,000 / 9,700 steps. 256 wide in bench/toys.py: seed 4 at 92.9% (9,446
+        # steps). 192 wide at 9,000 / 11,000 / 13,000 steps: 95.6 95.0 92.3 92.2 94.5 / 95.3 95.0 94.3 93.9 95.2 /
+        # 96.8 96.2 95.7 94.8 95.5%. Kept out: G and D 256 wide (93.6-94.8% at 10,000, 0.75x the steps/s of G 256);
+        # G 384 (seed 4 93.4% at 10,000, 104 steps/s); G 256 with batch 128 (seed 4 93.2% at 12,000, 199 steps/s);
+        # beta2 0.999 (90.5-93.0% at 10,000, G 128); the lr halving every 2,000 steps after 3,000 (G 256: seed 4
+        # stalled at 93.0-93.1% from 10,000 steps).
+        TrainConfig(dataset="grid25", epochs=3000, **{**_TOY, "g_width": 192}, **_SETTLE)),
     "ring8-minimax": (
         "ring8 with the paper's minimax loss: G's gradient vanishes when D wins; compare with ring8.",
         TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "minimax"})),
