@@ -26,6 +26,7 @@ import torch
 
 from .checkpoint import load_checkpoint, make_payload, restore_trainer, save_checkpoint
 from .config import LIVE_FIELDS, TrainConfig, coerce
+from .d_alone import D_ALONE_LR
 from .device import device_name, set_threads
 from .errors import DatasetError
 from .history import MAX_MEASUREMENTS, Curve, Event, Frame, Records, Timeline, add_measurement
@@ -34,7 +35,7 @@ from .metrics import evaluator_for
 from .samples import fake_picture, real_picture
 from .snapshot import Snapshot
 from .state import ENDED, Part, Problem, Reason, Status
-from .trainer import D_ALONE_LR, Trainer
+from .trainer import Trainer
 
 PAUSE_HOLD_S = 120.0   # a paused run keeps its training slot this long: a teacher who paused to explain found the
                        # slot given to a student on Resume, and the class watched the run wait in line (class trial)
