@@ -664,12 +664,14 @@ def test_half_steps_only_when_paused_or_idle(make_runner):
 # --- slow motion ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("pace", [5.0, 20.0])
 def test_at_a_pace_the_run_makes_about_that_many_steps_a_second(make_runner, pace):
+    before = runner_threads()
     r = make_runner()
     built(r)
+    (thread,) = runner_threads() - before
     r.pace(pace)
     r.start()
     s0 = until(r, lambda s: s.status is Status.RUNNING and s.pace == pace and s.step >= 2, "a paced start")
-    cpu_time = run_thread_cpu(r)
+    cpu_time = thread_cpu(thread)
     t0, cpu0 = time.monotonic(), cpu_time()
     time.sleep(2.0)
     s1, t1, cpu = r.snapshot(), time.monotonic(), cpu_time() - cpu0
@@ -682,11 +684,11 @@ def test_at_a_pace_the_run_makes_about_that_many_steps_a_second(make_runner, pac
     assert cpu < 0.5 * (t1 - t0), cpu
 
 
-def run_thread_cpu(r):
-    """A clock of the CPU time of r's own thread (Linux), else of the whole process: the process's also counts
+def thread_cpu(thread):
+    """A clock of the CPU time of a run's own thread (Linux), else of the whole process: the process's also counts
     the threads of runners that other tests left closing, which once took it past the bound on a busy CI."""
     try:
-        clock = time.pthread_getcpuclockid(r._thread.ident)
+        clock = time.pthread_getcpuclockid(thread.ident)
         return lambda: time.clock_gettime(clock)
     except (AttributeError, OSError):
         return time.process_time
