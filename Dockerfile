@@ -37,6 +37,6 @@ USER user
 EXPOSE 8501
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s \
     CMD python -c "import urllib.request as u; assert u.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() == b'ok'"
-# XSRF protection breaks file uploads inside the Space's iframe.
-CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0", \
-     "--server.enableXsrfProtection=false"]
+# Streamlit's XSRF protection stays on. Inside a Hugging Face Space's cross-site iframe its cookie needs
+# SameSite=None: set the Space variable STREAMLIT_SERVER_XSRF_COOKIE_SAME_SITE=none there alone (README, Hosting).
+CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]

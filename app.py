@@ -15,12 +15,13 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._ui import keep_visitor_in_url, status_panel  # noqa: E402
+from pages._access import join_visitor  # noqa: E402
+from pages._ui import status_panel  # noqa: E402
 
 # st.navigation also ends Streamlit's pages/-folder mode for the server; pages/_ui.use_app_navigation covers
 # a first visit that opens a page's URL before any session has run this file.
 st.set_page_config(page_title="GAN Studio", page_icon="🎨", layout="wide")
-watching = keep_visitor_in_url().watch_code is not None
+watching = join_visitor().watch_code is not None
 page = st.navigation([
     st.Page("pages/train.py", title="Train", icon="🏋️", default=not watching),
     st.Page("pages/watch.py", title="Watch", icon="📺", default=watching),

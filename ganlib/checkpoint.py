@@ -20,13 +20,14 @@ from typing import Any, BinaryIO
 import numpy as np
 import torch
 
+from .checkpoint_check import check_state
 from .config import LIVE_FIELDS, TrainConfig, field_meta
 from .errors import CheckpointError
 from .files import atomic_write
 from .history import COLUMNS
 from .limits import max_upload_bytes, megabytes
 from .grid import grid_shape
-from .models import build_models, meta_models
+from .models import build_models
 from .trainer import GRID, Trainer
 from .zips import ZipProblem, declared_bytes, open_zip
 
@@ -74,13 +75,15 @@ def fit_frames(frames: list, budget: int = TIMELINE_BYTES) -> list:
 
 
 def halve(state):
-    """float32 tensors -> float16, anywhere in a nested state (loading casts them back to the model's dtype)."""
+    """float32 tensors -> float16, anywhere in a nested state (loading casts them back to the model's dtype);
+    a tensor with a value beyond float16's range (65,504) stays float32: as inf it would be refused on loading."""
     if isinstance(state, dict):
         return {k: halve(v) for k, v in state.items()}
     if isinstance(state, (list, tuple)):
         return type(state)(halve(v) for v in state)
     if torch.is_tensor(state) and state.dtype == torch.float32 and state.dim() > 0:
-        return state.half()
+        half = state.half()
+        return half if bool(half.isfinite().all()) else state
     return state
 
 
@@ -180,7 +183,7 @@ def _check(payload: Any, name: str) -> dict:
         raise CheckpointError(f"checkpoint: {name} has a bad data shape: {str(payload['shape'])[:100]}") from None
     try:
         _check_values(payload)
-        _check_weights(payload["config"], payload["shape"], payload["trainer"])
+        check_state(payload["config"], payload["shape"], payload["trainer"])
     except ValueError as e:
         raise CheckpointError(f"checkpoint: {name} {e}") from None
     return payload
@@ -201,6 +204,11 @@ def _check_values(p: dict) -> None:
     state = p["trainer"]
     for key in ("step", "batches_seen"):
         _count(f"trainer.{key}", state.get(key))
+    batches = state.get("batches")
+    if not (isinstance(batches, dict) and torch.is_tensor(batches.get("order")) and batches["order"].dim() == 1
+            and batches["order"].dtype == torch.int64):
+        raise ValueError("has a bad data order (trainer.batches)")
+    _count("trainer.batches.pos", batches.get("pos"))
     created = p.get("created")
     if created is not None and not (_is_number(created) and 0 <= created <= MAX_CREATED):
         raise ValueError(f"has a bad created time: {str(created)[:40]!r} (seconds since 1970, or none)")
@@ -274,50 +282,6 @@ def _count(what: str, v) -> bool:
 
 def _is_number(v) -> bool:
     return type(v) in (int, float) and math.isfinite(v)
-
-
-def _check_weights(cfg: TrainConfig, shape: tuple[int, ...], state: dict) -> None:
-    """Every tensor has the shape of the models the config builds (built on the meta device: nothing allocated),
-    so that what is later built for real is only as large as the config says."""
-    try:
-        G, D = meta_models(cfg, shape)
-    except ValueError as e:
-        raise ValueError(f"has a data shape {shape} that does not fit its config ({e})") from None
-    for key, net in (("G", G), ("D", D)) + ((("ema", G),) if state.get("ema") is not None else ()):
-        _check_tensors(key, state.get(key), net)
-    _check_adam("opt_g", state.get("opt_g"), G)
-    _check_adam("opt_d", state.get("opt_d"), D)
-    batches = state.get("batches")
-    if not (isinstance(batches, dict) and torch.is_tensor(batches.get("order")) and batches["order"].dim() == 1
-            and batches["order"].dtype == torch.int64):
-        raise ValueError("has a bad data order (trainer.batches)")
-    _count("trainer.batches.pos", batches.get("pos"))
-
-
-def _check_tensors(key: str, got, net: torch.nn.Module) -> None:
-    want = {k: tuple(v.shape) for k, v in net.state_dict().items()}
-    if not isinstance(got, dict) or set(got) != set(want):
-        raise ValueError(f"has weights (trainer.{key}) that do not fit the model its config describes")
-    for k, t in got.items():
-        if not torch.is_tensor(t) or tuple(t.shape) != want[k]:
-            have = tuple(t.shape) if torch.is_tensor(t) else type(t).__name__
-            raise ValueError(f"has weights that do not fit the model its config describes: {key}.{k} is "
-                             f"{have}, not {want[k]}")
-
-
-def _check_adam(key: str, opt, net: torch.nn.Module) -> None:
-    """Adam's moments have their parameter's shape (load_state_dict checks only how many there are)."""
-    shapes = [tuple(p.shape) for p in net.parameters()]
-    if not (isinstance(opt, dict) and isinstance(opt.get("state"), dict) and isinstance(opt.get("param_groups"), list)):
-        raise ValueError(f"has a malformed optimizer state (trainer.{key})")
-    for i, moments in opt["state"].items():
-        if type(i) is not int or not 0 <= i < len(shapes) or not isinstance(moments, dict):
-            raise ValueError(f"has a malformed optimizer state (trainer.{key})")
-        for k, t in moments.items():
-            want = () if k == "step" else shapes[i]
-            if not torch.is_tensor(t) or tuple(t.shape) != want:
-                raise ValueError(f"has an optimizer state that does not fit the model its config describes "
-                                 f"(trainer.{key}, parameter {i}, {k})")
 
 
 def build_generator(payload: dict, use_ema: bool = True) -> torch.nn.Module:

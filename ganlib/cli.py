@@ -9,10 +9,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -29,16 +32,40 @@ PNG_WIDTH = 512   # a sample grid as a picture is enlarged, by whole pixels, to 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return args.func(args)
+        with _sigterm_as_interrupt():
+            return args.func(args)
     except (ValueError, CheckpointError, DatasetError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `... | head` closed the pipe: not an error of ours
         sys.stdout = open(os.devnull, "w")
         return 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("\ninterrupted", file=sys.stderr)
-        return 130
+        return 128 + getattr(e, "signum", signal.SIGINT)   # a shell's status for a command ended by that signal
+
+
+class _Terminated(KeyboardInterrupt):
+    signum = signal.SIGTERM
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (docker stop, a scheduler, torchrun ending its workers) ends a command as Ctrl+C does, between two
+    Python bytecodes, never inside a torch op, and says so. Without a handler the process ends at once without a
+    word, and as PID 1 in a container it ignores SIGTERM until `docker stop` kills it 10 s later. The handler is
+    put back after: main() may be called in another program's process."""
+    if threading.current_thread() is not threading.main_thread():   # only the main thread may set handlers
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise _Terminated()
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -177,7 +204,9 @@ def cmd_train(args) -> int:
         if show:
             shown = now
             _progress(trainer, stats, now, start, steps, args.seconds)
-    if not last_good.read():  # the last steps' losses, unread on a GPU (lastgood.py)
+    # the last steps' losses, unread on a GPU, and the state to write, unchecked since the last kept step: a file
+    # with a NaN would be refused when loaded (checkpoint_check.py)
+    if not (last_good.read() and last_good.keep(trainer)):
         return _roll_back(args, trainer, records, last_good, preset_name)
     for row_step, seconds, row in unread:
         records.curve.add(row_step, seconds, row.values())
@@ -191,16 +220,24 @@ def cmd_train(args) -> int:
 
 
 def _roll_back(args, trainer, records, last_good, preset_name) -> int:
-    """Write the last good state to --out and say what went wrong; the exit status of a NaN run."""
+    """Write the last good state to --out and say what went wrong; the exit status of a NaN run. When even the
+    state the run began from was not finite there is no good state: nothing is written."""
+    from .describe import nan_subject
     bad_step, name, value = last_good.bad  # before the rollback, which forgets it
     good_step = last_good.restore(trainer)
     if trainer.rank != 0:  # under torchrun every rank stops, and rank 0 alone writes
+        return 1
+    if last_good.start_bad is not None:
+        start_name, start_value = last_good.start_bad
+        print(f"\nerror: {nan_subject(name)} became {value} at step {bad_step}, and the state the run began from "
+              f"(step {good_step}) was not finite either ({start_name} is {start_value}); nothing was written to "
+              f"{args.out}", file=sys.stderr)
         return 1
     # the curves and samples go back with the weights, as the app's Runner does
     records.curve.rows = [r for r in records.curve.rows if r[0] <= good_step]
     records.timeline.frames = [f for f in records.timeline.frames if f.step <= good_step] or records.timeline.frames[:1]
     _save(args.out, trainer, records, preset_name, args.compact)
-    print(f"\nerror: the {name.replace('_', ' ')} became {value} at step {bad_step}; {args.out} holds the "
+    print(f"\nerror: {nan_subject(name)} became {value} at step {bad_step}; {args.out} holds the "
           f"last good state (step {good_step}). Try a lower lr_d / lr_g.", file=sys.stderr)
     return 1
 

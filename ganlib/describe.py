@@ -71,6 +71,12 @@ def progress_line(snap) -> str:
     return " · ".join(parts)
 
 
+def nan_subject(what: str) -> str:
+    """What became NaN, for a sentence: "the d loss" for a loss (StepStats' field), "a value in
+    G.net.3.running_var" for a tensor of the run's state (lastgood.py names them with dots)."""
+    return f"a value in {what}" if "." in what else f"the {what.replace('_', ' ')}"
+
+
 def status_word(snap) -> str:
     """The run's state in one or two words for the sidebar."""
     if snap.status is Status.IDLE:
@@ -81,6 +87,8 @@ def status_word(snap) -> str:
         return "paused (NaN)"
     if snap.reason is Reason.D_ALONE:
         return "training D alone"
+    if snap.status is Status.PAUSED and snap.reason is Reason.OWNER_AWAY:
+        return "paused (you left)"
     return snap.status.value
 
 
@@ -108,9 +116,13 @@ def status_message(snap) -> tuple[str, str]:
         return "info", (f"G is frozen and D trains alone ({snap.d_alone_left:,} updates to go): on the Theory lab, "
                         "watch D approach the best D*. Pause or Resume ends it.")
     if s is Status.PAUSED and reason is Reason.NAN:
-        return "warning", (f"The {p.what.replace('_', ' ')} became {p.value} at step {p.step:,}. Training was paused "
-                           f"and the weights were rolled back to step {p.good_step:,}. Try a lower learning rate "
-                           "(lr_d, lr_g), a smaller batch, or another loss, then Resume.")
+        subject = nan_subject(p.what)
+        return "warning", (f"{subject[0].upper()}{subject[1:]} became {p.value} at step {p.step:,}. Training was "
+                           f"paused and the weights were rolled back to step {p.good_step:,}. Try a lower learning "
+                           "rate (lr_d, lr_g), a smaller batch, or another loss, then Resume.")
+    if s is Status.PAUSED and reason is Reason.OWNER_AWAY:
+        return "info", ("Paused because you left: with no tab of yours open, a run trains on a short while, then "
+                        "pauses and gives its training slot to others. Press Resume to go on.")
     if s is Status.PAUSED:
         return "info", "Paused. Press Resume to go on, or Step to take one step at a time."
     if s is Status.FAILED and reason is Reason.DATA_ERROR:
@@ -125,6 +137,8 @@ def status_message(snap) -> tuple[str, str]:
                            "run longer' and press Resume; or set up a new run above, or download the results.")
     if reason is Reason.OWNER_GONE:
         return "info", "Stopped: the session that owned this run has closed."
+    if reason is Reason.SERVER_STOPPING:
+        return "info", "Stopped: the server is shutting down (a restart or an update). Open the app again soon."
     return "info", "Stopped by you. Download the results, or set up a new run above and press Start."
 
 

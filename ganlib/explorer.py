@@ -12,6 +12,7 @@ from .data import load_dataset
 from .export import gif_bytes
 from .grid import tile, whole_scale
 from .latent import LatentModel, path, random_z
+from .state import Status
 
 LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
 GIF_SIZES = (256, 384, 512)   # the walk GIF's frame width at least, in pixels: the explorer's choices
@@ -107,9 +108,10 @@ def is_default(ref: str) -> bool:
 
 
 def from_runner(runner):
-    """(LatentModel, config, caption) for a private copy of the current run's G."""
-    snap = runner.snapshot()
-    return LatentModel.from_runner(runner), snap.config, f"G of the current run, copied at step {snap.step:,}"
+    """(LatentModel, config, caption) for the current run's G as its snapshot last published it (at a frame, a pause)."""
+    snap = runner.wait(lambda s: s.g_weights is not None or s.status is not Status.LOADING, 60.0)
+    step = snap.g_weights.step if snap.g_weights is not None else snap.step
+    return LatentModel.from_snapshot(snap), snap.config, f"G of the current run, as published at step {step:,}"
 
 
 def saved_checkpoints(entries: list[dict]) -> tuple[list[str], str | None]:

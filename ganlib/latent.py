@@ -1,4 +1,8 @@
-"""The latent space: paths between z vectors, and a G that turns z into pictures or points."""
+"""The latent space: paths between z vectors, and a G that turns z into pictures or points.
+
+A run's G comes from the weights its snapshot carries (published.py), never from
+the run's thread: a watcher's explorer costs the run nothing.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +11,8 @@ import torch
 from .checkpoint import build_generator, load_checkpoint
 from .device import set_threads
 from .grid import to_uint8
+from .published import generator
+from .state import Status
 
 
 def lerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
@@ -53,8 +59,16 @@ class LatentModel:
 
     @classmethod
     def from_runner(cls, runner) -> "LatentModel":
-        snap = runner.wait(lambda s: bool(s.shape) or s.ended, 60.0)  # a run still loading has no shape yet
-        return cls(runner.generator_copy(), snap.config.latent_dim, snap.shape)
+        """G of a run as its latest snapshot publishes it (a run still loading is waited for, a minute at most)."""
+        return cls.from_snapshot(runner.wait(lambda s: s.g_weights is not None or s.status is not Status.LOADING,
+                                             60.0))
+
+    @classmethod
+    def from_snapshot(cls, snap) -> "LatentModel":
+        """G from a snapshot's weights (Snapshot.g_weights); raises ValueError when it has none yet."""
+        if snap.g_weights is None:
+            raise ValueError("This run has no G yet: it builds its models when it starts training.")
+        return cls(generator(snap.g_weights, snap.config, snap.shape), snap.config.latent_dim, snap.shape)
 
     @torch.inference_mode()
     def __call__(self, z: torch.Tensor) -> torch.Tensor:

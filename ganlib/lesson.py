@@ -28,9 +28,10 @@ from .presets import DEFAULT_PRESET, PRESETS, preset
 
 FIELD_NAMES = tuple(f.name for f in fields())
 KEYS = ("preset", *FIELD_NAMES, "lock", "hide")
-# The address's other parameters, which are not the lesson's: the visitor's key (pages/_ui), a watch code
-# (runs.CODE_FORMAT), and Streamlit's own for an embedded app. Anything else is named as not read.
-OTHER_KEYS = ("v", "watch", "embed", "embed_options")
+# The address's other parameters, which are not the lesson's: an old link's visitor key (pages/_ui drops it
+# unread), a pairing code (identity.py), a watch code (runs.CODE_FORMAT), and Streamlit's own for an embedded
+# app. Anything else is named as not read.
+OTHER_KEYS = ("v", "pair", "watch", "embed", "embed_options")
 # Settings about the server rather than the lesson: a link may not choose them, whoever wrote it.
 NOT_FROM_LINKS = {
     "data_path": "names a folder on the server's disk; a link may not make the server read files",

@@ -1,7 +1,8 @@
 """Runner: the only writer of one run. Commands go in as messages; numbered snapshots come out.
 
 One thread per run does everything to its Trainer: it builds the data and the
-models (so a Start that is still loading can be stopped like any run), takes
+models (at once, or when first needed: building.py; either way a Start that is
+still loading can be stopped like any run), takes
 the commands queued between steps, steps, and publishes each Snapshot. Pages
 and watchers send commands and read snapshots; `wait` is the one way to wait
 for a run to get somewhere. After the thread ends (Stop, an error) nothing
@@ -24,15 +25,13 @@ from typing import Any, Callable
 
 import torch
 
-from .checkpoint import load_checkpoint, make_payload, restore_trainer, save_checkpoint
+from . import published
+from .building import AUTO, Building, builds_late  # noqa: F401  (AUTO: callers import it from here)
+from .checkpoint import load_checkpoint, make_payload, save_checkpoint
 from .config import LIVE_FIELDS, TrainConfig, coerce
 from .d_alone import D_ALONE_LR
-from .device import device_name, set_threads
-from .errors import DatasetError
-from .history import MAX_MEASUREMENTS, Curve, Event, Frame, Records, Timeline, add_measurement
-from .lastgood import LastGood
-from .metrics import evaluator_for
-from .samples import fake_picture, real_picture
+from .history import MAX_MEASUREMENTS, Curve, Event, Frame, Timeline, add_measurement
+from .samples import fake_picture
 from .snapshot import Snapshot
 from .state import ENDED, Part, Problem, Reason, Status
 from .trainer import Trainer
@@ -45,10 +44,10 @@ MAX_METRICS = MAX_MEASUREMENTS
 THREAD_NAME = "ganlib-runner"
 D_ALONE_CHUNK = 25     # D-alone updates between looks at the commands (~50 ms on a busy core)
 MAX_D_ALONE = 20_000   # ~40 s on a busy core: D-alone runs outside the training slots, so it is kept short
-AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 CALL_TIMEOUT_S = 120.0
 MAX_PACE = 100.0       # steps/s: the slowest pace above full speed that Runner.pace takes
 TURN_WAIT_S = 0.1      # with a Baton: how long a run waits for its turn before it looks at its commands again
+NO_MODELS = "the run has no models: it never built them (it waited for a slot), or they could not be built"
 
 _serial = itertools.count(1)
 
@@ -58,14 +57,15 @@ def new_run_id() -> str:
     return f"{next(_serial)}-{secrets.token_hex(4)}"
 
 
-class Runner:
+class Runner(Building):
     def __init__(self, cfg: TrainConfig | None = None, *, trainer: Trainer | None = None, payload: dict | None = None,
                  evaluator: Callable | str | None = None, preset: str = "", run_id: str | None = None,
                  slots=None, max_seconds: float = 0.0, data_paths: Callable[[str], str] | None = None,
                  slot_key: str | None = None, baton=None):
         """A run of `cfg`, of a built `trainer`, or of a checkpoint `payload` (as load_checkpoint returns it).
         Its thread starts at once and builds the models; the run waits, IDLE, for start() or step().
-        slots: the server's training slots (runs.Slots), asked before training; None trains at once.
+        slots: the server's training slots (runs.Slots), asked before training; None trains at once. With a cap,
+        a run of `cfg` builds only when it first needs its models (building.py).
         max_seconds: training time after which the run pauses for good (0: no limit).
         data_paths: what data_path may name (a visitor's Space.data_path; see data.load_dataset).
         slot_key: the slot it trains in (default its own run_id); a side-by-side twin names its lead's, and rides
@@ -85,7 +85,9 @@ class Runner:
         # from here on, written by the run's thread alone
         self._trainer: Trainer | None = None
         self._evaluator = None
-        self._status, self._reason, self._problem = Status.LOADING, Reason.NONE, None
+        self._status = Status.IDLE if builds_late(trainer, payload, slots) else Status.LOADING
+        self._reason, self._problem, self._built_late = Reason.NONE, None, False
+        self._g, self._g_at = None, None     # G's weights as published (published.py), and (step, half-steps) then
         self._singles, self._d_left, self._d_total, self._after_d = 0, 0, 0, None
         self._half_steps = (0, 0)            # updates of D alone and of G alone by Step D / Step G (Part)
         self._pace, self._next_due = 0.0, 0.0   # steps/s (0: full speed); when the next paced step is due
@@ -112,8 +114,10 @@ class Runner:
     def start(self) -> None:
         self._send("start")
 
-    def pause(self) -> None:
-        self._send("pause")
+    def pause(self, reason: Reason = Reason.BY_USER) -> None:
+        """Pause between two steps. A user's pause keeps the training slot a while (PAUSE_HOLD_S);
+        Reason.OWNER_AWAY (runs.Runs: the owner has no tab open) gives it back at once, also one a paused run holds."""
+        self._send("pause", reason)
 
     def resume(self) -> None:
         self._send("resume")
@@ -236,52 +240,20 @@ class Runner:
 
     def _built(self) -> Trainer:
         if self._trainer is None:
-            raise RuntimeError("the run has no models: they could not be built")
+            raise RuntimeError(NO_MODELS)
         return self._trainer
 
     # --- the run's thread ---------------------------------------------------------------------
     def _work(self) -> None:
         _name_os_thread(THREAD_NAME)
         try:
-            if self._build():
+            if self._status is Status.IDLE or self._build():   # IDLE: it builds when it first needs to
+                self._set(Status.IDLE, Reason.NONE)
                 self._loop()
         except Exception as e:  # a bug of ours: end the run and say so, rather than hang its pages
             self._set(Status.FAILED, Reason.ERROR, Problem(type(e).__name__, message=str(e)))
         finally:
             self._close()
-
-    def _build(self) -> bool:
-        trainer, payload, evaluator, data_paths = self._build_args
-        self._build_args = None  # the payload's tensors are copied into the trainer: let them go
-        try:
-            set_threads(self._cfg.threads)
-            if trainer is None:
-                trainer = Trainer(self._cfg, data_paths=data_paths)
-            if payload is not None:
-                restore_trainer(trainer, payload)
-                self._restore_records(payload)
-            if evaluator == AUTO:
-                evaluator = evaluator_for(trainer)
-                self._fid_floor = evaluator.floor()   # on the run's own data: a folder of images has its own
-        except Exception as e:  # bad data, a model that does not fit, a device that is not there
-            reason = Reason.DATA_ERROR if isinstance(e, DatasetError) else Reason.ERROR
-            self._set(Status.FAILED, reason, Problem(type(e).__name__, message=str(e)))
-            return False
-        self._trainer, self._evaluator = trainer, evaluator
-        self._last_good = LastGood(trainer)
-        self._real, self._device = real_picture(trainer.data), device_name(trainer.cfg.device)
-        if not self._timeline.frames or self._timeline.frames[-1].step != trainer.step_count:
-            self._take_frame()
-        self._set(Status.IDLE, Reason.NONE)
-        return True
-
-    def _restore_records(self, payload: dict) -> None:
-        """A checkpoint's curves, live changes, quality measurements and sample timeline, and the training time
-        they reached, so that its clock and charts go on from there."""
-        records = Records.from_payload(payload)
-        self._curve, self._timeline, self._elapsed = records.curve, records.timeline, records.seconds
-        self._events.extend(records.events)
-        self._metrics.extend(records.metrics)
 
     def _loop(self) -> None:
         while self._status not in ENDED:
@@ -294,6 +266,9 @@ class Runner:
                 self._handle(kind, arg)
             if self._status in ENDED:
                 return
+            if self._built_late:   # it built just now: a Stop sent meanwhile comes before any step
+                self._built_late = False
+                continue
             if self._d_left:
                 self._d_alone_chunk()
             elif self._wants_step() and self._pace_wait() <= 0:
@@ -333,6 +308,7 @@ class Runner:
             self._end_d_alone()
         s = self._status
         if kind == "call":
+            self._models()   # a copy of a run that waited without its models builds them (failed: the call raises)
             _fulfil(arg, self._trainer)
         elif kind == "stop":
             self._set(Status.STOPPED, arg)
@@ -343,14 +319,20 @@ class Runner:
         elif kind == "pace":
             self._pace, self._next_due, self._dirty = arg, time.monotonic(), True
         elif kind == "pause" and s in (Status.RUNNING, Status.QUEUED):
-            self._set(Status.PAUSED, Reason.BY_USER)
+            self._set(Status.PAUSED, arg or Reason.BY_USER)
+        elif kind == "pause" and arg is Reason.OWNER_AWAY and self._held_until is not None:
+            self._let_slot_go()   # the hold waits for a Resume, and nobody is there to press it
         elif (kind == "start" and s is Status.IDLE) or (kind in ("start", "resume") and self._can_resume()):
-            granted = self._slots is None or self._slots.request(self)
-            self._set(Status.RUNNING if granted else Status.QUEUED, Reason.NONE)
+            if self._slots is None or self._slots.request(self):
+                self._train()
+            else:
+                self._set(Status.QUEUED, Reason.NONE)
+        # D alone and a Step need no slot, but the models: building them first if the run waited without
         elif kind == "train_d" and s in (Status.IDLE, Status.PAUSED, Status.RUNNING, Status.FINISHED) \
-                and self._reason is not Reason.TIME_BUDGET:
+                and self._reason is not Reason.TIME_BUDGET and self._models():
             self._start_d_alone(arg)
-        elif kind == "step" and s in (Status.IDLE, Status.PAUSED) and self._reason is not Reason.TIME_BUDGET:
+        elif kind == "step" and s in (Status.IDLE, Status.PAUSED) and self._reason is not Reason.TIME_BUDGET \
+                and self._models():
             if arg in (None, Part.BOTH):
                 self._singles += 1
                 self._set(Status.PAUSED, Reason.BY_USER)
@@ -364,15 +346,19 @@ class Runner:
 
     def _granted(self) -> None:
         if self._status is Status.QUEUED:
-            self._set(Status.RUNNING, Reason.NONE)
+            self._train()
         else:  # paused or stopped while the grant was on its way: the slot goes to the next in line
             self._slots.release(self.run_id)
 
     def _apply(self, changes: dict) -> None:
         t = self._trainer
-        old = t.cfg
-        t.apply(**changes)
-        self._events += [Event(t.step_count, k, getattr(old, k), v) for k, v in changes.items() if getattr(old, k) != v]
+        old = t.cfg if t is not None else self._cfg
+        if t is None:   # not built yet: it will be built with them
+            self._cfg = old.replace(**changes).validate()
+        else:
+            t.apply(**changes)
+        step = t.step_count if t is not None else 0
+        self._events += [Event(step, k, getattr(old, k), v) for k, v in changes.items() if getattr(old, k) != v]
         del self._events[:-MAX_EVENTS]
         if self._status is Status.FINISHED and not t.done:
             self._reason = Reason.BUDGET_EXTENDED
@@ -481,6 +467,7 @@ class Runner:
         by default what the last good state's reads found (LastGood.bad)."""
         bad_step, what, value = bad or self._last_good.bad
         good_step = self._last_good.restore(self._trainer)
+        self._g_at = None   # G went back: published again as the run stands still (_make_snapshot)
         # the curves and samples go back with the weights, so that Resume continues one story
         self._unread.clear()
         self._curve.rows = [r for r in self._curve.rows if r[0] <= good_step]
@@ -497,6 +484,11 @@ class Runner:
 
     def _take_frame(self) -> None:
         self._timeline.add(Frame(self._trainer.step_count, self._elapsed, fake_picture(self._trainer)))
+        self._publish_g()   # G as the frame shows it: a page builds its own from this (published.py)
+
+    def _publish_g(self) -> None:
+        t = self._trainer
+        self._g, self._g_at = published.copy_of(t), (t.step_count, self._half_steps)
 
     def _payload(self, t: Trainer) -> dict:
         frames = self._timeline.frames
@@ -511,7 +503,8 @@ class Runner:
         if self._baton is not None and (was is Status.RUNNING) != (status is Status.RUNNING):
             self._baton.training(self.run_id, status is Status.RUNNING)
         if self._slots is not None and was is not status:
-            if was is Status.RUNNING and status is Status.PAUSED and reason is not Reason.TIME_BUDGET:
+            if was is Status.RUNNING and status is Status.PAUSED and reason not in (Reason.TIME_BUDGET,
+                                                                                   Reason.OWNER_AWAY):
                 self._held_until = time.monotonic() + PAUSE_HOLD_S   # a pause to explain keeps the slot a while
             elif was is Status.RUNNING:    # finished, stopped, failed or out of time: free the slot
                 self._slots.release(self.run_id)
@@ -535,6 +528,8 @@ class Runner:
             for kind, arg in left:
                 if kind == "call":
                     _fulfil(arg, self._trainer)
+                elif kind == "grant":   # a slot given as it ended: the next in line gets it
+                    self._slots.release(self.run_id)
         self._publish()
 
     def _publish(self) -> None:
@@ -546,6 +541,9 @@ class Runner:
 
     def _make_snapshot(self) -> Snapshot:
         t, self._version = self._trainer, self._version + 1
+        if t is not None and self._g_at != (t.step_count, self._half_steps) and \
+                self._status not in (Status.RUNNING, Status.FAILED):
+            self._publish_g()   # it stands still with a G newer than the last frame's (a pause, a Step G)
         cfg = t.cfg if t is not None else self._cfg
         running = self._status is Status.RUNNING
         rate = min(self._rate, self._pace) if self._pace else self._rate   # slow motion keeps to its pace
@@ -557,14 +555,15 @@ class Runner:
             history=MappingProxyType(self._curve.columns()), events=tuple(self._events),
             timeline=tuple(self._timeline.frames), metrics=tuple(self._metrics), real=self._real,
             fid_floor=self._fid_floor, problem=self._problem, preset=self.preset,
-            device=self._device, d_alone_left=self._d_left, half_steps=self._half_steps, pace=self._pace)
+            device=self._device, d_alone_left=self._d_left, half_steps=self._half_steps, pace=self._pace,
+            g_weights=self._g)
 
 
 def _fulfil(request, trainer) -> None:
     fn, box = request
     try:
         if trainer is None:
-            raise RuntimeError("the run has no models: they could not be built")
+            raise RuntimeError(NO_MODELS)
         box.set_result(fn(trainer))
     except Exception as e:
         box.set_exception(e)

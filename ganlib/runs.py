@@ -8,7 +8,9 @@ first and `create` refuses.
 
 - Owners are visitor keys. A key lives in its owner's URL, so a reload or a
   reopened link rejoins the same run; when the last session of a key closes,
-  its runs go on for a grace period (`GAN_STUDIO_IDLE_MINUTES`), then stop.
+  its runs train on for `Limits.away_s` (a reload rejoins them running), then
+  pause and free their slot (Reason.OWNER_AWAY), and stay for a grace period
+  (`GAN_STUDIO_IDLE_MINUTES`) before they stop.
 - Leaving only says so: stopping is a queued command, and the reaper joins
   ended threads on its own thread, never on the server's event loop.
 - A cap on runs that train at once (`GAN_STUDIO_MAX_RUNS`, see Slots) with a
@@ -16,6 +18,8 @@ first and `create` refuses.
 - A watch code shows an owner's current run, read-only, to anyone holding it.
 - A side-by-side pair (create_pair) is one demo: one slot, turns a step each, and
   the twin goes wherever its lead goes (retired with it, never rejoined alone).
+- When the process ends, `shutdown` stops every run between two steps and joins
+  its thread (shutdown.py says why, and calls it from atexit).
 
 Kept behind this small interface so that a shared store can replace it for
 several app replicas.
@@ -27,10 +31,12 @@ import re
 import secrets
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from .heap import give_back
+from .shutdown import register
+from .slots import Slots  # noqa: F401  (Runs' slots; tests and older callers import it from here)
 from .state import Reason, Status
 
 if TYPE_CHECKING:
@@ -55,6 +61,8 @@ class Limits:
     max_run_s: float = 0.0       # training seconds per run before it pauses for good; 0 = none
     idle_s: float = 0.0          # how long a run outlives its owner's last session
     max_run_mb: float = 0.0      # the memory one run may take (budget.py), checked before it is made; 0 = none
+    away_s: float = 30.0         # how long a run trains on with no tab of its owner open, before it pauses: a
+                                 # reload rejoins it running, and a tab left closed does not keep the slot
 
     @classmethod
     def from_env(cls, env=os.environ) -> Limits:
@@ -86,68 +94,6 @@ class OwnerGone(RuntimeError):
     """The session that asked for a run has closed meanwhile; no run was made."""
 
 
-class Slots:
-    """The training slots: a run asks for one to train, waits in line when all are busy, and gives it back
-    when it stops training (pause, finish, stop, a failure, its time budget).
-
-    A slot is held by a slot key (Runner.slot_key, by default its run_id): the two runs of a side-by-side
-    demo share one key, so the pair takes one slot (and takes turns in it: baton.py). The second to ask
-    rides the slot the first holds; when the key waits in line both wait, and one grant lets both in; the
-    slot frees when the last of them stops training."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._held: dict[str, set[str]] = {}   # slot key -> the run ids training in that slot
-        self._line: deque = deque()
-
-    def request(self, runner) -> bool:
-        """True: train now. False: queued; runner.grant() is called when a slot frees."""
-        key = _key(runner)
-        with self._lock:
-            if key in self._held or not self.limit or (len(self._held) < self.limit and not self._line):
-                self._held.setdefault(key, set()).add(runner.run_id)
-                return True
-            if all(r.run_id != runner.run_id for r in self._line):
-                self._line.append(runner)
-            return False
-
-    def release(self, run_id: str) -> None:
-        with self._lock:
-            for key in [k for k, ids in self._held.items() if run_id in ids]:
-                self._held[key].discard(run_id)
-                if not self._held[key]:
-                    del self._held[key]
-            while self._line and (not self.limit or len(self._held) < self.limit):
-                key = _key(self._line[0])
-                granted = [r for r in self._line if _key(r) == key]   # the next in line, and its twin if queued
-                self._line = deque(r for r in self._line if _key(r) != key)
-                self._held[key] = {r.run_id for r in granted}
-                for r in granted:
-                    r.grant()   # queued: the run turns its QUEUED into RUNNING (or hands the slot back)
-
-    def leave(self, run_id: str) -> None:
-        """A queued run that no longer wants to train loses its place."""
-        with self._lock:
-            self._line = deque(r for r in self._line if r.run_id != run_id)
-
-    def place(self, run_id: str) -> int | None:
-        """1 for the next in line; None when not queued. A queued pair is one place."""
-        with self._lock:
-            keys = list(dict.fromkeys(_key(r) for r in self._line))
-            key = next((_key(r) for r in self._line if r.run_id == run_id), None)
-            return keys.index(key) + 1 if key is not None else None
-
-    def counts(self) -> tuple[int, int]:
-        """(slots in use, places in line)."""
-        with self._lock:
-            return len(self._held), len({_key(r) for r in self._line})
-
-
-def _key(runner) -> str:
-    return getattr(runner, "slot_key", runner.run_id)
-
-
 @dataclass
 class _Entry:
     runner: Runner
@@ -160,6 +106,7 @@ class _Entry:
 class _OwnerRecord:
     sessions: int = 0
     gone_at: float | None = None   # when its last session closed
+    away: bool = False             # its runs were paused for it (Limits.away_s) since then
     code: str = ""                 # its watch code, once it shared its run
     watchers: set = field(default_factory=set)   # keys of the sessions watching it
 
@@ -183,6 +130,8 @@ class Runs:
         self._codes: dict[str, str] = {}      # watch code -> owner key
         self._reap_every = reap_every
         self._reaper: threading.Thread | None = None
+        self._closing = False                 # shutdown has begun: no new run
+        register(self)
 
     # --- owners ---------------------------------------------------------------------------------
     def attach(self, owner: Owner) -> str | None:
@@ -190,7 +139,7 @@ class Runs:
         with self._lock:
             rec = self._owners.setdefault(owner.key, _OwnerRecord())
             rec.sessions += 1
-            rec.gone_at = None
+            rec.gone_at, rec.away = None, False
             live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired and not e.lead]
             return live[-1] if live else None
 
@@ -209,14 +158,14 @@ class Runs:
                 rec.gone_at = time.monotonic()
                 for e in self._entries.values():   # a queued visitor who leaves loses their place at once
                     if e.owner == owner.key and not e.retired and e.runner.snapshot().status is Status.QUEUED:
-                        e.runner.pause()
+                        e.runner.pause(Reason.OWNER_AWAY)
                 self._expire_locked(now=rec.gone_at)
                 self._ensure_reaper_locked()
 
     def create(self, owner: Owner, cfg: TrainConfig | None = None, *, payload: dict | None = None,
                preset: str = "", metrics: bool = True) -> Runner:
-        """A new run for `owner`, of `cfg` or of a checkpoint payload; its thread starts building at once,
-        and it replaces the owner's current run. Raises OwnerGone if the session has closed, and ValueError
+        """A new run for `owner`, of `cfg` or of a checkpoint payload; its thread starts at once (with a cap,
+        a run of `cfg` builds when it first needs its models: building.py), and it replaces the owner's current run. Raises OwnerGone if the session has closed, and ValueError
         naming the field to lower for a run larger than the server allows (checked before anything is allocated)."""
         return self._create(owner, [(cfg, payload, preset)], metrics)[0]
 
@@ -237,8 +186,8 @@ class Runs:
                 check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
                       shape=payload["shape"] if payload is not None else None)
         with self._lock:
-            if owner.closed:
-                raise OwnerGone("the session that asked for this run has closed")
+            if owner.closed or self._closing:
+                raise OwnerGone("the session that asked for this run has closed, or the server is stopping")
             space = getattr(owner, "space", None)
             baton = Baton() if len(runs) > 1 else None
             made: list[Runner] = []
@@ -277,6 +226,10 @@ class Runs:
         if e is not None and not e.retired:
             e.retired = True
             e.runner.stop(reason)
+            # its slot frees now, not once its thread has stopped: the run that replaces it (a new Start) builds
+            # only on its slot (building.py), so it must not wait in line behind the one it replaces
+            self.slots.leave(run_id)
+            self.slots.release(run_id)
             for twin_id in [k for k, t in self._entries.items() if t.lead == run_id]:   # the pair is one demo
                 self._retire_locked(twin_id, reason)
             self._ensure_reaper_locked()
@@ -330,13 +283,33 @@ class Runs:
     def place(self, run_id: str) -> int | None:
         return self.slots.place(run_id)
 
+    def shutdown(self, timeout: float) -> bool:
+        """The process is ending: stop every run (training, paused, queued, loading) with
+        Reason.SERVER_STOPPING, and wait for their threads, `timeout` seconds in all; True when all have ended.
+        No run is made after it (create raises OwnerGone)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._closing = True
+            live = [e for e in self._entries.values() if not e.retired]
+            # the queued first: a slot freed by a stopping run must not start one of them for a step
+            live.sort(key=lambda e: e.runner.snapshot().status is not Status.QUEUED)
+            for e in live:
+                e.retired = True   # no reaper: a new thread may not start while the interpreter ends
+                e.runner.stop(Reason.SERVER_STOPPING)
+            runners = [e.runner for e in self._entries.values()]
+        return all([r.join(max(0.0, deadline - time.monotonic())) for r in runners])
+
     # --- the reaper ---------------------------------------------------------------------------
     def reap(self) -> None:
-        """Stop the runs of owners gone past the grace period; join and drop ended retired runs."""
+        """Stop the runs of owners gone past the grace period; join and drop ended retired runs, and give
+        the memory they held back to the system (heap.py says why it must be asked for)."""
         with self._lock:
             self._expire_locked(now=time.monotonic())
-            for k in [k for k, e in self._entries.items() if e.retired and not e.runner.alive]:
+            ended = [k for k, e in self._entries.items() if e.retired and not e.runner.alive]
+            for k in ended:
                 self._entries.pop(k).runner.join(0)
+        if ended:
+            give_back()
 
     def _expire_locked(self, now: float) -> None:
         for key, rec in list(self._owners.items()):
@@ -346,6 +319,14 @@ class Runs:
                         self._retire_locked(run_id, Reason.OWNER_GONE)
                 self._codes.pop(rec.code, None)
                 del self._owners[key]
+            elif rec.gone_at is not None and now - rec.gone_at >= self.limits.away_s:
+                for e in self._entries.values():
+                    # once all (a run paused by its owner gives up the slot it holds), then any that trains again
+                    # (a Start sent while it was loading)
+                    if e.owner == key and not e.retired and (
+                            not rec.away or e.runner.snapshot().status is Status.RUNNING):
+                        e.runner.pause(Reason.OWNER_AWAY)
+                rec.away = True
 
     def _busy_locked(self) -> bool:
         return any(e.retired for e in self._entries.values()) or any(

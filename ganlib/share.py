@@ -18,7 +18,7 @@ def app_url(page_url: str) -> str:
 
 def watch_url(page_url: str, code: str) -> str:
     """The link that shows a run read-only: the app's root with ?watch=CODE, and nothing else of the
-    owner's URL (its ?v= key would hand over control)."""
+    owner's URL (a lesson's parameters or Streamlit's own belong to the owner's view, not the class's)."""
     return app_url(page_url) + "?" + urlencode({"watch": code})
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import TrainConfig
 from .history import Event, Frame
 from .state import ENDED, Problem, Reason, Status
+
+if TYPE_CHECKING:
+    from .published import GWeights   # torch-free here: pages read snapshots before torch is imported
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Snapshot:
     d_alone_left: int = 0              # D's updates still to go while it trains alone (Reason.D_ALONE)
     half_steps: tuple[int, int] = (0, 0)   # updates of D alone, of G alone, by Step D / Step G (not in `step`)
     pace: float = 0.0                  # steps/s the run keeps to while it trains (slow motion); 0: full speed
+    g_weights: GWeights | None = None  # the sampling G's weights, read-only, as of its last frame or standstill
+                                       # (published.py); None until the models are built
 
     @property
     def epochs_left(self) -> bool:

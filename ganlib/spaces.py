@@ -12,10 +12,15 @@ and never written from the app. Files are named by opaque refs, never by path:
     mine/data/NAME.zip  images this visitor uploaded; what data_path names when dataset=folder
 
 Everything written is checked first (uploads.py), fits the visitor's quota
-(GAN_STUDIO_QUOTA_MB) and is written atomically (files.py). data_path names a
-visitor's own upload; a folder of the server only when the operator runs GAN
-Studio for themselves (GAN_STUDIO_LOCAL_PATHS=1); the command line, the
-operator's own tool, reads any path and never goes through a Space.
+(GAN_STUDIO_QUOTA_MB) and the server's budget for all spaces together
+(GAN_STUDIO_DISK_MB; a new space only within its address's hourly cap: disk.py,
+which also says which spaces make room when it is full), and is written
+atomically (files.py). A temporary file is removed only when it is older than
+STALE_TEMP_S: a fresh one may be a save in progress (of the same visitor's
+other tab, say). data_path names a visitor's own upload; a folder of the
+server only when the operator runs GAN Studio for themselves
+(GAN_STUDIO_LOCAL_PATHS=1); the command line, the operator's own tool, reads
+any path and never goes through a Space.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ import shutil
 import threading
 import time
 
-from . import home
+from . import disk, home
 from .errors import DatasetError
 from .files import atomic_write, write_new
 from .library import list_checkpoints, save_target
@@ -67,15 +72,17 @@ def folder_name(key: str) -> str:
 
 
 class Space:
-    def __init__(self, root: str, key: str, shared: str):
-        self.shared = os.path.abspath(shared)
-        self._home = os.path.join(os.path.abspath(root), folder_name(key))
+    def __init__(self, root: str, key: str, shared: str, *, address: str | None = None):
+        """Visitor `key`'s space under `root`, beside the read-only `shared` folder. address: the client's IP as
+        Streamlit gives it (None when unknown), counted when this space is made (disk.admit_new_space)."""
+        self.shared, self._root, self._address = os.path.abspath(shared), os.path.abspath(root), address
+        self._home = os.path.join(self._root, folder_name(key))
         self._checkpoints, self._data = os.path.join(self._home, "checkpoints"), os.path.join(self._home, "data")
         for folder in (self._checkpoints, self._data):
-            _remove_temps(folder, 0.0)
+            _remove_temps(folder, STALE_TEMP_S)   # a fresh one may be this visitor's save in another tab
         with contextlib.suppress(OSError):   # a visit keeps the space: its age counts from the last one
             os.utime(self._home)
-        sweep(os.path.abspath(root))
+        sweep(self._root)
 
     # --- checkpoints ------------------------------------------------------------------------------
     def list(self) -> list[dict]:
@@ -105,8 +112,10 @@ class Space:
             raise ValueError(f"checkpoint: this run's checkpoint is {megabytes(len(data))}; a checkpoint here "
                              f"holds at most {megabytes(budget)}: lower g_width or d_width for a smaller model")
         path = os.path.join(self._checkpoints, ref[len(MINE):])
-        self._check_quota(len(data), replaces=os.path.getsize(path) if os.path.isfile(path) else 0)
-        atomic_write(self._ready(path), data)
+        replaces = os.path.getsize(path) if os.path.isfile(path) else 0
+        self._check_quota(len(data), replaces=replaces)
+        with disk.room(self._root, self._home, len(data) - replaces):
+            atomic_write(self._ready(path), data)
         return ref
 
     @_no_paths
@@ -116,8 +125,9 @@ class Space:
         from .uploads import checkpoint_upload
         name = checkpoint_upload(filename, data)
         self._check_quota(len(data))
-        # write_new, not atomic_write: two uploads of one name at once must not overwrite each other
-        return MINE + os.path.basename(write_new(self._ready(os.path.join(self._checkpoints, name)), bytes(data)))
+        with disk.room(self._root, self._home, len(data)):
+            # write_new, not atomic_write: two uploads of one name at once must not overwrite each other
+            return MINE + os.path.basename(write_new(self._ready(os.path.join(self._checkpoints, name)), bytes(data)))
 
     @_no_paths
     def load(self, ref: str) -> dict:
@@ -162,7 +172,8 @@ class Space:
         from .uploads import data_upload
         name, data = data_upload(files)
         self._check_quota(len(data))
-        return DATA + os.path.basename(write_new(self._ready(os.path.join(self._data, name)), data))
+        with disk.room(self._root, self._home, len(data)):
+            return DATA + os.path.basename(write_new(self._ready(os.path.join(self._data, name)), data))
 
     def data_list(self) -> list[dict]:
         """This visitor's uploaded images, newest first: ref, name, size."""
@@ -189,18 +200,15 @@ class Space:
         raise DatasetError(SERVER_PATH_REFUSED)
 
     def _ready(self, path: str) -> str:
+        if not os.path.isdir(self._home):   # the first write makes the space: counted against its address
+            disk.admit_new_space(self._address)
         os.makedirs(self._home, mode=0o700, exist_ok=True)   # private: other accounts on the machine see nothing
         return path
 
     # --- the quota ---------------------------------------------------------------------------------
     def used(self) -> int:
         """Bytes of every file in this space."""
-        total = 0
-        for folder, _, files in os.walk(self._home):
-            for f in files:
-                with contextlib.suppress(FileNotFoundError):
-                    total += os.path.getsize(os.path.join(folder, f))
-        return total
+        return disk.measure(self._home)[0]
 
     def _check_quota(self, adds: int, replaces: int = 0) -> None:
         quota, used = quota_bytes(), self.used()
@@ -251,18 +259,9 @@ def sweep(root: str, now: float | None = None) -> None:
         for space in os.scandir(root):
             if not space.is_dir(follow_symlinks=False):
                 continue
-            if keep and now - _last_visit(space.path) > keep:
+            if keep and now - disk.measure(space.path)[1] > keep:
                 shutil.rmtree(space.path, ignore_errors=True)
                 continue
             for sub in ("checkpoints", "data"):
                 _remove_temps(os.path.join(space.path, sub), STALE_TEMP_S)
 
-
-def _last_visit(path: str) -> float:
-    """When a space was last opened or written: the newest time of the folder, its two folders and its files."""
-    newest = 0.0
-    for folder, _, files in os.walk(path):
-        for name in (folder, *(os.path.join(folder, f) for f in files)):
-            with contextlib.suppress(OSError):
-                newest = max(newest, os.stat(name, follow_symlinks=False).st_mtime)
-    return newest

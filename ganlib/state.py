@@ -29,6 +29,8 @@ class Reason(Enum):
     ERROR = "error"                      # an exception in a step (Snapshot.problem)
     DATA_ERROR = "data_error"            # the data or models could not be built (Snapshot.problem)
     OWNER_GONE = "owner_gone"            # its visitor left for good
+    OWNER_AWAY = "owner_away"            # paused: its visitor has had no tab open for a while (Limits.away_s)
+    SERVER_STOPPING = "server_stopping"  # the server process is ending (SIGTERM, Ctrl+C): Runs.shutdown
     TIME_BUDGET = "time_budget"          # the server's time budget per run is spent
     D_ALONE = "d_alone"                  # paused while D trains alone against the frozen G (Runner.train_d)
 

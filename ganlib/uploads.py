@@ -4,8 +4,10 @@ A checkpoint: a size within the budget, a usable name, and a file that
 load_checkpoint reads without complaint (which checks what it declares before
 loading and every value after). Images: one .zip, or several image files packed
 into one (stored, not compressed: they are compressed already), checked by
-data.images.check_images as load_images will read them. Each refusal is one
-message naming what is wrong; a refused upload leaves nothing behind.
+data.images.check_images as load_images will read them: each entry inflated no
+further than it declares, and all of them to the upload budget at most, the
+budget a Start on the kept file holds them to again (data.load_dataset). Each
+refusal is one message naming what is wrong; a refused upload leaves nothing behind.
 """
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ def data_upload(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
     """(the .zip name to keep it under, the zip's bytes) for one uploaded .zip or several image files.
 
     DatasetError or ValueError naming what is wrong: sizes, names, a file that is not an image, an image
-    too large to decode, or nothing usable at all."""
+    too large to decode, a zip entry larger than it declares or images unpacking past the upload budget,
+    or nothing usable at all."""
     from .data.images import check_images, image_exts   # Pillow: only once an upload is there to check
     if not files:
         raise DatasetError("data_path: upload a .zip of images, or image files")
@@ -63,7 +66,7 @@ def data_upload(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
                 raise DatasetError(f"data_path: {shown(filename)} is neither an image (png, jpg, ...) nor a .zip")
         name = upload_name(files[0][0], ".zip") if len(files) == 1 else "images.zip"
         data = _packed(files)
-    check_images(io.BytesIO(data), name)
+    check_images(io.BytesIO(data), name, max_upload_bytes())
     return name, data
 
 

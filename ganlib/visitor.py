@@ -7,12 +7,12 @@ id and looks it up in Runs, so a run it let go is gone from every page at once.
 from __future__ import annotations
 
 import os
-import secrets
 from typing import TYPE_CHECKING, Callable
 
 from .config import TrainConfig
+from .identity import server_keys
 from .presets import DEFAULT_PRESET, preset
-from .runs import KEY_FORMAT, Runs
+from .runs import Runs
 from .spaces import Space, spaces_root
 
 if TYPE_CHECKING:
@@ -24,24 +24,18 @@ CHECKPOINT_DIR = os.environ.get("GAN_STUDIO_CHECKPOINTS",
                                 os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checkpoints"))
 
 
-def new_key() -> str:
-    """A visitor's key: 96 random bits. It stands in the owner's URL, so whoever has that URL owns the run."""
-    return secrets.token_urlsafe(12)
-
-
-def valid_key(key) -> bool:
-    return isinstance(key, str) and KEY_FORMAT.fullmatch(key) is not None
-
-
 class Visitor:
     def __init__(self, runs: Runs, checkpoint_dir: str | None = None, key: str | None = None, *,
-                 spaces_dir: str | None = None):
-        """A session of visitor `key` (a new key when None or malformed); it rejoins that key's run and files.
+                 spaces_dir: str | None = None, address: str | None = None):
+        """A session of visitor `key`, which rejoins that key's run and files; a new visitor when the key is None
+        or not one this server made (identity.py: a typed or guessed key is refused, never adopted).
         checkpoint_dir: the shared, read-only checkpoints; spaces_dir: the root of visitors' own folders
-        (default spaces.spaces_root())."""
+        (default spaces.spaces_root()); address: the client's IP, where known (a cap on new spaces per address)."""
         self.runs, self.checkpoint_dir = runs, checkpoint_dir or CHECKPOINT_DIR
-        self.key = key if valid_key(key) else new_key()
-        self.space = Space(spaces_dir or spaces_root(), self.key, self.checkpoint_dir)   # what only this visitor sees
+        root = spaces_dir or spaces_root()
+        keys = server_keys(root)
+        self.key = key if keys.valid(key) else keys.new()
+        self.space = Space(root, self.key, self.checkpoint_dir, address=address)   # what only this visitor sees
         self.closed = False                  # set by Runs.owner_gone
         self.preset_name = DEFAULT_PRESET
         self.config: TrainConfig = preset(DEFAULT_PRESET)   # the draft the Train page edits

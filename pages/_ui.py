@@ -1,4 +1,7 @@
-"""Pieces every page shares: the server's Runs, the session's Visitor, the sidebar run status, the share box.
+"""Pieces every page shares: the server's Runs, the session's Visitor, the sidebar run status.
+
+A visitor is known by a cookie (ganlib/identity.py, pages/_access.py), never by the address: the address can
+be copied, the cookie stays in the browser that was given it.
 
 The leading underscore keeps this file out of the page list; app.py names
 the pages explicitly with st.navigation anyway.
@@ -9,7 +12,8 @@ import streamlit as st
 
 from ganlib.controls import apply_live, in_force
 from ganlib.describe import fraction_done, load_line, progress_line, status_word
-from ganlib.runs import CODE_FORMAT, Limits, Runs
+from ganlib.identity import COOKIE, Pairings
+from ganlib.runs import Limits, Runs
 from ganlib.visitor import Visitor
 
 
@@ -37,53 +41,18 @@ def runs() -> Runs:
     return Runs(Limits.from_env())
 
 
+@st.cache_resource(show_spinner=False)
+def pairings() -> Pairings:
+    """The server's one-time links that pair a second device with a visitor."""
+    return Pairings()
+
+
 @st.cache_resource(scope="session", on_release=lambda v: v.close(), show_spinner=False)
 def visitor() -> Visitor:
-    """This browser tab's Visitor, rejoining the run of the key in its URL (?v=). When the tab goes, Runs is
-    told; nothing waits on the event loop."""
-    return Visitor(runs(), key=st.query_params.get("v"))
-
-
-WATCH_CODE_RULE = "Watch code: 8 letters, digits, '-' or '_', as shown on the teacher's screen."
-
-
-def keep_visitor_in_url() -> Visitor:
-    """The visitor's key stays in the URL, so a reload or the same link later rejoins its run; a watch code
-    (?watch=) is taken only in its exact format. Streamlit drops the query on each page switch: put both back."""
-    v = visitor()
-    if st.query_params.get("v") != v.key:
-        st.query_params["v"] = v.key
-    code = st.query_params.get("watch")
-    if isinstance(code, str) and CODE_FORMAT.fullmatch(code):
-        v.watch_code = code
-    elif code is not None:   # said once, and dropped from the address: the page opens as it would without it
-        del st.query_params["watch"]
-        st.error(WATCH_CODE_RULE + " This link's is not one: ask for the link again.")
-    elif v.watch_code:
-        st.query_params["watch"] = v.watch_code
-    return v
-
-
-def share_box(v: Visitor) -> None:
-    """The owner's watch link for a class: a link, the code in large type, and a QR code for a projector."""
-    if v.snapshot() is None or not st.toggle("📣 Show this run to the class (watch link)", key="share"):
-        return
-    from ganlib.share import watch_url
-    url = watch_url(st.context.url, v.share())
-    with st.container(border=True):
-        left, right = st.columns([3, 2])
-        left.markdown("Students who open this link see this run live, read-only: the link gives no control.")
-        left.code(url, language=None)
-        left.markdown(f"<div style='font-size:3rem;font-weight:700;letter-spacing:.1em'>{v.share()}</div>",
-                      unsafe_allow_html=True)
-        left.caption("Your own address (with ?v=) is different: it controls this run, so keep it to yourself.")
-        right.image(_qr(url), caption="Scan to watch", width=260)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _qr(url: str) -> bytes:
-    from ganlib.share import qr_png
-    return qr_png(url)
+    """This browser tab's Visitor: the one its cookie names (a reload, the app reopened in this browser), the one a
+    pairing link hands over, or a new one. When the tab goes, Runs is told; nothing waits on the event loop."""
+    key = st.session_state.get("paired_key") or st.context.cookies.get(COOKIE)
+    return Visitor(runs(), key=key, address=st.context.ip_address)
 
 
 def set_state(key: str, value) -> None:
@@ -114,11 +83,16 @@ def refresh_every(snap, paced: bool = False) -> float | None:
     return max(0.25, 1 / snap.pace) if paced and snap.pace else 1.0
 
 
+PAUSED_LOOK_S = 5.0   # a paused run can be resumed from the owner's other tab or paired device: this one looks again
+
+
 def status_panel() -> None:
-    """The sidebar's run status on every page; it refreshes itself only while a run trains."""
+    """The sidebar's run status on every page; it refreshes itself while a run trains, and looks now and then
+    while it waits (paused, idle), so that a change made on the owner's other device reaches this one."""
     snap = visitor().snapshot()
+    every = refresh_every(snap) or (PAUSED_LOOK_S if snap is not None and snap.is_active else None)
     with st.sidebar:
-        st.fragment(run_every=refresh_every(snap))(_status_body)(snap.status if snap else None)
+        st.fragment(run_every=every)(_status_body)(snap.status if snap else None)
 
 
 def _status_body(status_at_render) -> None:

@@ -37,7 +37,8 @@ def run_source():
         st.info("No run yet: start one on the Train page, or explore a saved checkpoint.")
         return None
     refresh = st.session_state.setdefault("ex_refresh", 0)
-    if st.button("🔄 Refresh weights", help="Copy G's current weights from the run (it keeps training)"):
+    # the weights come with the run's snapshot (taken with each frame of samples), never from its training thread
+    if st.button("🔄 Refresh weights", help="G's weights as of the run's latest samples (it keeps training)"):
         refresh = st.session_state.ex_refresh = refresh + 1
     return ("run", runner.run_id, refresh), lambda: ex.from_runner(runner)
 

@@ -13,7 +13,8 @@ from ganlib.state import Status
 from pages._lesson import banner, fields_of, follow_link, link_panel
 from pages._live import presenter_on, run_view
 from pages._form import config_form, live_input
-from pages._ui import refresh_every, runs, share_box, use_app_navigation, visitor
+from pages._access import share_box
+from pages._ui import refresh_every, runs, use_app_navigation, visitor
 
 use_app_navigation()
 

@@ -9,7 +9,8 @@ import streamlit as st
 from ganlib.runs import CODE_FORMAT
 from ganlib.state import Status
 from pages._live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
-from pages._ui import WATCH_CODE_RULE, use_app_navigation, visitor
+from pages._access import WATCH_CODE_RULE
+from pages._ui import use_app_navigation, visitor
 
 use_app_navigation()
 

@@ -173,10 +173,9 @@ def _own_files(*parts) -> list[str]:
 
 
 def _new_visitor(at):
-    """The next rerun is another browser's: AppTest keeps one session id, so end that session's Visitor, and
-    take the visitor key out of the URL (the same URL would rejoin the same visitor)."""
+    """The next rerun is another browser's: AppTest keeps one session id (and sends no cookie), so end that
+    session's Visitor."""
     st.cache_resource.clear()
-    at.query_params.pop("v", None)
     return _goto(at, "pages/checkpoints.py")
 
 

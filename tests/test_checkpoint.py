@@ -1,6 +1,7 @@
 """Checkpoints: atomic writes, safe reads (weights_only), clear refusals, and exact round trips."""
 import io
 import os
+import re
 import time
 
 import numpy as np
@@ -10,7 +11,8 @@ import torch
 from ganlib import (CheckpointError, Dataset, LatentModel, Runner, Trainer, load_checkpoint, preset,
                     save_checkpoint, trainer_from_checkpoint)
 from ganlib.state import Status
-from ganlib.checkpoint import FORMAT, TIMELINE_BYTES, VERSION, build_generator, make_payload, restore_trainer, summary
+from ganlib.checkpoint import (FORMAT, TIMELINE_BYTES, VERSION, build_generator, halve, make_payload, restore_trainer,
+                               summary)
 from ganlib.grid import make_grid
 from ganlib.history import Frame
 from ganlib.library import checkpoint_path
@@ -211,6 +213,52 @@ def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
         build_generator(unchecked)
     with pytest.raises(CheckpointError, match="does not fit"):
         restore_trainer(Trainer(toy_cfg(g_width=64, d_width=64)), unchecked)
+
+
+def _poison_weight(p):
+    p["trainer"]["G"]["net.0.weight"][0, 0] = float("nan")
+
+
+def _poison_adam(p):
+    p["trainer"]["opt_d"]["state"][2]["exp_avg"][0] = float("inf")
+
+
+def _poison_running_var(p):
+    p["trainer"]["G"]["net.1.running_var"][3] = float("nan")
+
+
+@pytest.mark.parametrize("poison, where, value", [
+    (_poison_weight, "trainer.G.net.0.weight", "nan"),
+    (_poison_adam, "trainer.opt_d.state.2.exp_avg", "inf"),
+    (_poison_running_var, "trainer.G.net.1.running_var", "nan"),  # only eval-mode samples would show it
+], ids=["nan-weight", "inf-adam-moment", "nan-bn-running-var"])
+def test_a_checkpoint_with_a_non_finite_tensor_is_refused_naming_it(tmp_path, images, poison, where, value):
+    """A run that went NaN is refused on load, resume and upload (all read through load_checkpoint), not loaded
+    as a good state that a rollback would go back to."""
+    t = trained(preset("fast-digits").replace(batch_size=16, g_width=8, d_width=8, latent_dim=4), images, steps=2)
+    p = payload_of(t)
+    poison(p)
+    path = save_checkpoint(str(tmp_path / "nan.pt"), p)
+    message = re.escape(f"has a non-finite value in {where} ({value}): ")
+    with pytest.raises(CheckpointError, match=f"^{re.escape(f'checkpoint: {path} ')}{message}"):
+        load_checkpoint(path)
+    with pytest.raises(CheckpointError, match=message):
+        trainer_from_checkpoint(path)
+    with open(path, "rb") as f:
+        with pytest.raises(CheckpointError, match=f"^checkpoint: the uploaded file {message}"):
+            load_checkpoint(f.read())
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(p)      # a payload in memory, as the runner hands on
+
+
+def test_a_compact_checkpoint_keeps_float32_where_float16_would_overflow(tmp_path):
+    t = trained(toy_cfg(), steps=1)
+    state = t.state_dict()
+    state["D"]["net.0.weight"][0, 0] = 1e6    # float16 ends at 65,504: it would be inf, and refused on loading
+    small = halve(state)
+    assert small["D"]["net.0.weight"].dtype == torch.float32 and small["D"]["net.0.bias"].dtype == torch.float16
+    p = load_checkpoint(save_checkpoint(str(tmp_path / "compact.pt"), make_payload(t.cfg, t.data.shape, small)))
+    assert p["trainer"]["D"]["net.0.weight"][0, 0] == 1e6
 
 
 def test_shape_that_does_not_fit_the_config_is_refused(tmp_path):

@@ -3,6 +3,7 @@
 Each command that trains or samples is a fresh Python that imports torch (seconds on a busy
 machine), so the independent commands are started together and their results shared by the tests.
 """
+import math
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import PRESETS, load_checkpoint, preset
+from ganlib import PRESETS, Trainer, cli, lastgood, load_checkpoint, preset
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300
@@ -213,3 +214,64 @@ def test_bad_arguments_fail_cleanly(results, name):
     # and nothing was written
     produced = [f.name for f in d.iterdir() if f.name.startswith("e")]
     assert not [f for f in produced if f.split(".")[0] in [f"e{i}" for i in range(1, 12)]]
+
+
+# --- NaN: what a run that went NaN writes (in this process: the test hides the NaN) ------------------------
+SMALL_RING8 = ["--preset", "ring8", "--set", "batch_size=32", "--set", "g_width=16", "--set", "d_width=16"]
+
+
+def _poison_adam(t):
+    t.opt_d.state[list(t.D.parameters())[2]]["exp_avg"].view(-1)[0] = math.nan
+
+
+def _poison_weight(t):
+    next(t.D.parameters()).view(-1)[0] = math.nan
+
+
+def _poisoned_after(step_no, real_step, poison):
+    def step(self):
+        stats = real_step(self)
+        if self.step_count == step_no:
+            with torch.no_grad():
+                poison(self)
+        return stats
+    return step
+
+
+def _all_finite(path) -> bool:
+    """Every float tensor of the file's trainer state, read without ganlib's checks (which refuse a NaN)."""
+    state = torch.load(path, weights_only=True)["trainer"]
+    return all(torch.isfinite(v).all() for _, v in _flat(state) if torch.is_tensor(v) and v.is_floating_point())
+
+
+@pytest.mark.parametrize("at, steps, poison, said", [
+    # Adam's moments go NaN on the kept step 10: its weights are finite, the next update is not
+    (10, 30, _poison_adam, "a value in opt_d.state.2.exp_avg became nan at step 10"),
+    # the last step's update writes NaN: its losses were finite, and no kept step checked it
+    (8, 8, _poison_weight, "a value in D.net.0.weight became nan at step 8"),
+], ids=["adam-on-a-kept-step", "weights-on-the-last-step"])
+def test_train_never_writes_a_state_that_is_not_finite(tmp_path, monkeypatch, capsys, at, steps, poison, said):
+    monkeypatch.setattr(lastgood, "GOOD_EVERY", 5)
+    monkeypatch.setattr(Trainer, "step", _poisoned_after(at, Trainer.step, poison))
+    out = str(tmp_path / "nan.pt")
+    code = cli.main(["train", *SMALL_RING8, "--steps", str(steps), "--out", out])
+    err = capsys.readouterr().err
+    assert code == 1 and said in err and f"{out} holds the last good state (step 5)" in err
+    assert _all_finite(out) and load_checkpoint(out)["trainer"]["step"] == 5
+
+
+def test_train_writes_nothing_when_even_its_first_state_is_not_finite(tmp_path, monkeypatch, capsys):
+    real_begin = cli._begin
+
+    def begin(args):
+        trainer, records, name = real_begin(args)
+        with torch.no_grad():
+            _poison_weight(trainer)
+        return trainer, records, name
+    monkeypatch.setattr(cli, "_begin", begin)
+    out = tmp_path / "nan.pt"
+    code = cli.main(["train", *SMALL_RING8, "--steps", "5", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "the d loss became nan at step 1" in err
+    assert "the state the run began from (step 0) was not finite either (D.net.0.weight is nan)" in err
+    assert f"nothing was written to {out}" in err and not out.exists() and list(tmp_path.iterdir()) == []

@@ -70,3 +70,12 @@ def test_data_and_spaces_follow_the_persistent_disk(monkeypatch):
     assert (cache_dir(), spaces_root()) == (os.path.join(cache, "data"), os.path.join(cache, "visitors"))
     monkeypatch.setenv("GAN_STUDIO_DATA", "~/sets")
     assert cache_dir() == os.path.join(os.path.expanduser("~"), "sets") and home.home() == cache
+
+
+def test_the_image_keeps_xsrf_protection_on():
+    """Issue 18: no flag, variable or config file of the image turns Streamlit's XSRF protection off; a Space's
+    iframe sets STREAMLIT_SERVER_XSRF_COOKIE_SAME_SITE=none for itself (README, Hosting)."""
+    steps = " ".join(instructions(read("Dockerfile")))
+    assert "enableXsrfProtection" not in steps and "ENABLE_XSRF_PROTECTION" not in steps
+    assert "enableXsrfProtection" not in read(".streamlit/config.toml")
+    assert "STREAMLIT_SERVER_XSRF_COOKIE_SAME_SITE=none" in read("README.md")

@@ -148,3 +148,77 @@ def test_the_walk_gif_sizes_are_the_explorers_choices():
     assert GIF_SIZES == (256, 384, 512)
     with pytest.raises(ValueError, match="^size: one of 256, 384, 512"):
         walk_gif(None, torch.zeros(2), torch.ones(2), "lerp", size=300)
+
+
+# --- a run's G comes from its snapshot (ganlib/published.py), never from its thread ----------------------------
+def test_a_watchers_explorer_builds_g_from_the_snapshot_while_the_runs_thread_is_busy(tmp_path, monkeypatch):
+    """30 students exploring a teacher's run sent 30 commands into its training thread. Now the explorer's G is
+    built from the weights the run's snapshot carries: here the run's thread is held inside a step, where it can
+    answer no command, and the G still comes, and gives the run's own samples of its fixed z at that step."""
+    import threading
+
+    import numpy as np
+
+    from ganlib import Trainer, preset
+    from ganlib import explorer as ex
+    from ganlib.runs import Runs
+    from ganlib.trainer import GRID
+    from ganlib.visitor import Visitor
+    inside, go, real_step = threading.Event(), threading.Event(), Trainer.step
+
+    def held(self):
+        inside.set()
+        go.wait(60)
+        return real_step(self)
+    runs = Runs()
+    teacher, student = Visitor(runs, str(tmp_path)), Visitor(runs, str(tmp_path))
+    student.watch_code = teacher.share()
+    run = teacher.new_run(preset("ring8").replace(batch_size=64))
+    try:
+        for n in (1, 2, 3):
+            run.step()
+            assert run.wait(lambda s: s.step == n, 60).step == n
+        monkeypatch.setattr(Trainer, "step", held)
+        run.resume()
+        assert inside.wait(60)                      # the run's thread is inside step 4 until `go`
+        built = []
+        explorer = threading.Thread(target=lambda: built.append(ex.from_runner(student.watched())), daemon=True)
+        explorer.start()
+        explorer.join(10)
+        assert built, "the watcher's explorer waited for the run's thread"
+        model, cfg, _ = built[0]
+        snap = run.snapshot()
+        assert snap.step == snap.g_weights.step == 3
+        assert not any(a.flags.writeable for a in snap.g_weights.state.values())   # nobody can change them
+        frame = next(f for f in snap.timeline if f.step == 3)                      # the run's sampler at step 3
+        z = torch.randn(GRID, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))  # its fixed z
+        assert np.allclose(model.points(z), frame.picture, atol=1e-5)
+    finally:
+        go.set()
+        teacher.close()
+        student.close()
+        run.join(60)
+
+
+def test_a_run_publishes_its_g_where_it_stands_after_a_pause_and_a_step_g():
+    """Between frames G is published when the run stands still with a newer one: a Pause, a Step G."""
+    from ganlib import Runner, preset
+    from ganlib.latent import LatentModel
+    from ganlib.state import Part, Status
+    r = Runner(preset("ring8").replace(batch_size=64, sample_every=1000))   # one frame, at step 0
+    try:
+        r.start()
+        r.wait(lambda s: s.step >= 20, 60)
+        r.pause()
+        s = r.wait(lambda s: s.status is Status.PAUSED, 60)
+        z = random_z(16, s.config.latent_dim, 0)
+        with torch.no_grad():
+            assert s.g_weights.step == s.step > 0 and [f.step for f in s.timeline] == [0]
+            assert torch.allclose(LatentModel.from_snapshot(s)(z), r.generator_copy()(z), atol=1e-6)
+            r.step(Part.G)
+            after = r.wait(lambda s: s.half_steps == (0, 1), 60)
+            assert after.g_weights is not s.g_weights and after.g_weights.step == s.step
+            assert torch.allclose(LatentModel.from_snapshot(after)(z), r.generator_copy()(z), atol=1e-6)
+            assert not torch.allclose(LatentModel.from_snapshot(after)(z), LatentModel.from_snapshot(s)(z))
+    finally:
+        r.close()

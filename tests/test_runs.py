@@ -1,10 +1,11 @@
-"""Runs on a shared server: the cap and its queue, the time budget, rejoining by key, the grace period,
-and watch codes that show a run but never control it."""
+"""Runs on a shared server: the cap and its queue, the time budget, rejoining by key, an owner away, the grace
+period, and watch codes that show a run but never control it."""
 import time
 
 import pytest
 
 from ganlib import preset
+from ganlib.describe import status_message, status_word
 from ganlib.runs import Limits, Runs, Slots
 from ganlib.share import app_url, qr_png, watch_url
 from ganlib.state import Reason, Status
@@ -136,6 +137,86 @@ def test_a_reload_rejoins_the_run_and_the_last_session_leaving_stops_it_after_th
     assert run.snapshot().reason is Reason.OWNER_GONE and run.join(WAIT)
 
 
+@pytest.fixture
+def registry(made):
+    """Runs(limits, reap_every=0.05), shut down at the test's end: with a long grace nothing else stops its runs."""
+    made_runs = []
+
+    def make(limits):
+        made_runs.append(Runs(limits, reap_every=0.05))
+        return made_runs[-1]
+    yield make
+    for runs in made_runs:
+        runs.shutdown(WAIT)
+
+
+def test_a_run_whose_owner_left_trains_a_while_then_pauses_frees_its_slot_and_is_retired_later(registry, made,
+                                                                                                tmp_path):
+    runs = registry(Limits(max_runs=1, away_s=1.5, idle_s=4.0))
+    a, b = visitors(runs, 2, made, tmp_path)
+    ra, rb = a.new_run(toy()), b.new_run(toy(seed=1))
+    ra.start()
+    until(ra, lambda s: s.status is Status.RUNNING, "a to train")
+    rb.start()
+    until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
+    a.close()                                    # a's last tab closes
+    left = time.monotonic()
+    step = ra.snapshot().step
+    s = until(ra, lambda s: s.step > step + 5, "a to train on without its owner")
+    assert s.status is Status.RUNNING and time.monotonic() - left < 1.5
+    assert rb.snapshot().status is Status.QUEUED
+    s = until(ra, lambda s: s.status is Status.PAUSED, "a to pause after away_s")
+    assert s.reason is Reason.OWNER_AWAY and s.can_resume and time.monotonic() - left >= 1.5
+    assert status_word(s) == "paused (you left)" and "because you left" in status_message(s)[1]
+    until(rb, lambda s: s.status is Status.RUNNING, "b to get the slot a gave back")   # not after PAUSE_HOLD_S
+    assert ra.alive and runs.get(ra.run_id) is ra   # paused, kept for its owner for idle_s
+    until(ra, lambda s: s.ended, "a to be retired after idle_s")
+    assert ra.snapshot().reason is Reason.OWNER_GONE and time.monotonic() - left >= 4.0
+
+
+def test_a_run_paused_by_its_owner_gives_its_held_slot_back_once_the_owner_has_left(registry, made, tmp_path):
+    runs = registry(Limits(max_runs=1, away_s=0.5, idle_s=600))
+    a, b = visitors(runs, 2, made, tmp_path)
+    ra, rb = a.new_run(toy()), b.new_run(toy(seed=1))
+    ra.start()
+    until(ra, lambda s: s.status is Status.RUNNING, "a to train")
+    rb.start()
+    until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
+    ra.pause()                                   # a user's pause holds the slot (runner.PAUSE_HOLD_S, 2 minutes)
+    until(ra, lambda s: s.status is Status.PAUSED, "a to pause")
+    a.close()
+    until(rb, lambda s: s.status is Status.RUNNING, "b to get the slot once a's owner is away")
+    assert ra.snapshot().reason is Reason.BY_USER   # its own pause, still said as such
+
+
+def test_a_reload_within_the_away_limit_finds_the_run_still_training(registry, made, tmp_path):
+    runs = registry(Limits(away_s=0.5, idle_s=600))
+    first = Visitor(runs, str(tmp_path))
+    made.append(first)
+    run = first.new_run(toy())
+    run.start()
+    until(run, lambda s: s.status is Status.RUNNING, "the run to train")
+    first.close()                                # the tab reloads...
+    again = Visitor(runs, str(tmp_path), key=first.key)   # ...and its new session rejoins within away_s
+    made.append(again)
+    assert again.runner is run
+    time.sleep(1.0)                              # well past away_s
+    step = run.snapshot().step
+    s = until(run, lambda s: s.step > step, "the run to go on training")
+    assert s.status is Status.RUNNING
+    again.close()                                # and leaving again starts the clock again
+    s = until(run, lambda s: s.status is Status.PAUSED, "the run to pause once its owner is away")
+    assert s.reason is Reason.OWNER_AWAY
+
+
+def test_a_queued_run_whose_owner_left_says_why_it_paused(registry, made, tmp_path):
+    runs = registry(Limits(max_runs=1, idle_s=600))
+    (a, b, c), (ra, rb, rc) = three_in_line(runs, made, tmp_path)
+    b.close()
+    s = until(rb, lambda s: s.status is Status.PAUSED, "b to leave the line")
+    assert s.reason is Reason.OWNER_AWAY
+
+
 def test_a_watch_code_shows_the_owners_current_run_and_grants_nothing(made, tmp_path):
     runs = Runs()
     teacher, student = visitors(runs, 2, made, tmp_path)
@@ -161,7 +242,7 @@ def test_limits_from_the_environment_name_the_bad_variable():
     lim = Limits.from_env({"GAN_STUDIO_MAX_RUNS": "2", "GAN_STUDIO_MAX_RUN_MINUTES": "1.5",
                            "GAN_STUDIO_IDLE_MINUTES": "0"})
     assert (lim.max_runs, lim.max_run_s, lim.idle_s) == (2, 90.0, 0.0)
-    assert Limits.from_env({}).max_runs >= 1
+    assert Limits.from_env({}).max_runs >= 1 and Limits.from_env({}).away_s == Limits().away_s == 30.0
     with pytest.raises(ValueError, match="^GAN_STUDIO_MAX_RUNS: expected a number"):
         Limits.from_env({"GAN_STUDIO_MAX_RUNS": "many"})
     with pytest.raises(ValueError, match="^GAN_STUDIO_IDLE_MINUTES: must be 0 or more"):

@@ -127,14 +127,31 @@ def test_temp_files_of_killed_saves_are_removed_when_a_space_is_made(root, share
     other = root / folder_name(KEY_B) / "data"
     for d in (mine, other):
         d.mkdir(parents=True)
-    (mine / ".tmp-abc.pt").write_bytes(b"half")
+    (mine / ".tmp-killed.pt").write_bytes(b"half")
+    (mine / ".tmp-saving.pt").write_bytes(b"this visitor's other tab, saving now")
     (other / ".tmp-old.zip").write_bytes(b"half")
     (other / ".tmp-new.zip").write_bytes(b"another process saving now")
     old = time.time() - 2 * spaces.STALE_TEMP_S
-    os.utime(other / ".tmp-old.zip", (old, old))
+    for p in (mine / ".tmp-killed.pt", other / ".tmp-old.zip"):
+        os.utime(p, (old, old))
     monkeypatch.setattr(spaces, "_swept", {})   # as in a fresh server process
     space(root, shared, KEY_A)
-    assert os.listdir(mine) == [] and os.listdir(other) == [".tmp-new.zip"]
+    assert os.listdir(mine) == [".tmp-saving.pt"] and os.listdir(other) == [".tmp-new.zip"]
+
+
+def test_a_reload_of_the_same_visitor_leaves_the_first_tabs_save_alone(root, shared, ckpt, monkeypatch):
+    a = space(root, shared, KEY_A)
+    real = spaces.atomic_write
+
+    def reloaded_midway(path, data):   # the temporary file is written when the same visitor reloads
+        def write(f):
+            f.write(data)
+            space(root, shared, KEY_A)
+        return real(path, write)
+    monkeypatch.setattr(spaces, "atomic_write", reloaded_midway)
+    assert a.save("my run", ckpt) == "mine/my run.pt"
+    assert a.read_bytes("mine/my run.pt") == ckpt
+    assert files_under(root / folder_name(KEY_A)) == ["checkpoints/my run.pt"]
 
 
 def test_a_space_nobody_visits_for_the_keep_days_is_removed_and_a_visit_keeps_one(root, shared, ckpt, monkeypatch):
@@ -188,6 +205,122 @@ def test_a_checkpoint_over_the_budget_is_neither_saved_nor_uploaded(root, shared
     with pytest.raises(ValueError, match=r"^upload: big\.pt is .*; an upload may be at most"):
         a.store_upload("big.pt", ckpt)
     assert files_under(root) == []
+
+
+# --- the server's disk: one budget for all spaces, and new spaces per address -----------------------------------
+def _age(folder, days):
+    """As if nobody had opened or written the space `folder` for `days`."""
+    then = time.time() - days * 86400
+    for p in [folder, *folder.rglob("*")]:
+        os.utime(p, (then, then))
+
+
+def test_the_server_budget_refuses_a_write_that_would_pass_it_and_writes_nothing(root, shared, ckpt, monkeypatch):
+    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(2.5 * len(ckpt) / 1e6))   # two checkpoints, whoever saves them
+    a, b, c = (space(root, shared, k) for k in (KEY_A, KEY_B, "key-of-c"))
+    a.save("one", ckpt)
+    b.save("two", ckpt)
+    a.save("one", ckpt)                                  # replacing a file needs no more room
+    before = files_under(root)
+    for write in (lambda: a.save("three", ckpt), lambda: b.store_upload("three.pt", ckpt),
+                  lambda: c.save("mine", ckpt), lambda: c.store_data([("x.png", png(256, 256))] * 12)):
+        with pytest.raises(ValueError) as e:
+            write()
+        assert str(e.value).startswith(f"disk: this server keeps at most {len(ckpt) * 2.5 / 1e6:,.1f} MB of "
+                                       f"visitors' files, and that is full: they take ")
+        assert str(root) not in str(e.value)
+    assert files_under(root) == before and not os.path.exists(root / folder_name("key-of-c"))
+    b.delete("mine/two.pt")                              # deleted since the last count: a save sees the room at once
+    assert c.save("mine", ckpt) == "mine/mine.pt"
+    monkeypatch.setenv("GAN_STUDIO_DISK_MB", "lots")
+    with pytest.raises(ValueError, match="^GAN_STUDIO_DISK_MB: must be a number of megabytes, got 'lots'"):
+        a.save("four", ckpt)
+
+
+def test_a_write_in_progress_holds_its_room_and_a_failed_one_gives_it_back(root, shared, ckpt, monkeypatch):
+    import threading
+    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(1.5 * len(ckpt) / 1e6))   # one checkpoint
+    a, b = space(root, shared, KEY_A), space(root, shared, KEY_B)
+    real, writing, refused = spaces.atomic_write, threading.Event(), threading.Event()
+
+    def slow(path, data):                # a's save is still being written while b saves
+        writing.set()
+        refused.wait(10)
+        return real(path, data)
+    monkeypatch.setattr(spaces, "atomic_write", slow)
+    saving = threading.Thread(target=a.save, args=("first", ckpt))
+    saving.start()
+    writing.wait(10)
+    with pytest.raises(ValueError, match="^disk: "):
+        b.save("at once", ckpt)
+    refused.set()
+    saving.join(10)
+    assert files_under(root) == [f"{folder_name(KEY_A)}/checkpoints/first.pt"]
+    a.delete("mine/first.pt")
+
+    def dies(path, data):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(spaces, "atomic_write", dies)
+    with pytest.raises(ValueError, match="^file: No space left on device"):
+        b.save("fails", ckpt)
+    monkeypatch.setattr(spaces, "atomic_write", real)
+    assert b.save("fits", ckpt) == "mine/fits.pt"      # the failed save's room was given back
+
+
+def test_spaces_unopened_the_longest_make_room_but_never_the_writers_own_or_recent_ones(root, shared, ckpt,
+                                                                                      monkeypatch):
+    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(5.5 * len(ckpt) / 1e6))   # five checkpoints
+    keys = {"own": KEY_A, "recent": KEY_B, "old2": "old-2-days", "old3": "old-3-days", "old9": "old-9-days"}
+    folders = {k: root / folder_name(key) for k, key in keys.items()}
+    for k, key in keys.items():
+        space(root, shared, key).save(k, ckpt)
+    own = space(root, shared, KEY_A)                     # open for days in one tab: as old as the oldest
+    for k, days in (("own", 20), ("recent", 0.9), ("old2", 2), ("old3", 3), ("old9", 9)):
+        _age(folders[k], days)
+    own.save("more", ckpt)                               # needs one checkpoint's room: the oldest goes
+    assert sorted(os.listdir(root)) == sorted(folder_name(keys[k]) for k in ("own", "recent", "old2", "old3"))
+    own.save("more still", ckpt[:-1] + b"!")             # and the next oldest
+    assert sorted(os.listdir(root)) == sorted(folder_name(keys[k]) for k in ("own", "recent", "old2"))
+    big = ckpt * 3                                       # more than old2's room: nothing is removed in vain
+    with pytest.raises(ValueError, match="^disk: this server keeps at most .* and that is full"):
+        own.save("big", big)
+    assert sorted(os.listdir(root)) == sorted(folder_name(keys[k]) for k in ("own", "recent", "old2"))
+    assert files_under(folders["own"]) == ["checkpoints/more still.pt", "checkpoints/more.pt", "checkpoints/own.pt"]
+    assert files_under(folders["recent"]) == ["checkpoints/recent.pt"]
+    monkeypatch.setenv("GAN_STUDIO_KEEP_DAYS", "0")      # the operator keeps spaces for ever: refused instead
+    with pytest.raises(ValueError, match="^disk: "):
+        own.store_upload("again.pt", ckpt)
+    assert os.path.isdir(folders["old2"])
+
+
+def test_new_spaces_per_address_are_capped_an_hour_but_writes_into_a_space_are_not(root, shared, ckpt,
+                                                                                  monkeypatch):
+    from ganlib import disk
+    monkeypatch.setattr(disk, "_made", {})
+    monkeypatch.setenv("GAN_STUDIO_SPACES_PER_HOUR", "3")
+    school, home_ = "192.0.2.7", "2001:db8::1"
+    made = [Space(str(root), f"key-{i}", str(shared), address=school) for i in range(4)]
+    for s in made[:3]:
+        s.save("run", ckpt)
+    with pytest.raises(ValueError, match=r"^space: 3 new spaces were made from your network address in the last "
+                                         r"hour, the most this server allows; nothing was saved\. .* in \d+ min"):
+        made[3].save("run", ckpt)
+    with pytest.raises(ValueError, match="^space: "):
+        made[3].store_data([("x.png", png())])
+    assert not os.path.exists(root / folder_name("key-3"))
+    made[0].save("another", ckpt)                        # into a space it has: not a new one
+    assert made[0].store_upload("up.pt", ckpt) == "mine/up.pt"
+    Space(str(root), "key-home", str(shared), address=home_).save("run", ckpt)
+    Space(str(root), "key-local", str(shared)).save("run", ckpt)   # unknown (localhost): not counted
+    assert len(os.listdir(root)) == 5
+    assert school not in repr(disk._made) and school.encode() not in b"".join(disk._made)
+    now = time.monotonic()
+    with pytest.raises(ValueError, match="^space: "):
+        disk.admit_new_space(school, now=now + 3599)
+    disk.admit_new_space(school, now=now + 3601)         # an hour later
+    monkeypatch.setenv("GAN_STUDIO_SPACES_PER_HOUR", "0")
+    with pytest.raises(ValueError, match="^GAN_STUDIO_SPACES_PER_HOUR: must be at least 1, got '0'"):
+        disk.admit_new_space(home_)
 
 
 # --- uploads: checked whole before they are kept ---------------------------------------------------------------

@@ -15,6 +15,9 @@ def load_dataset(cfg, data_paths: Callable[[str], str] | None = None) -> Dataset
 
     data_paths turns data_path into the file to read (a visitor's Space: their own uploads only, see
     spaces.py); without one, data_path is a path on this machine, as the command line takes it.
+    A visitor's upload is read within the budget uploads.data_upload checked it against, so a file changed
+    on disk since, or a zip entry larger than it declares, is refused as the upload would have been; a path
+    of this machine (the command line, GAN_STUDIO_LOCAL_PATHS) within images.MAX_TOTAL_BYTES.
     Messages name data_path as it was given, never the file it became."""
     name = cfg.dataset
     if name == "digits":
@@ -25,9 +28,12 @@ def load_dataset(cfg, data_paths: Callable[[str], str] | None = None) -> Dataset
         from .online import load_online
         return load_online(name)
     if name == "folder":
+        from ..limits import local_paths, max_upload_bytes
         from .images import load_images
         path = data_paths(cfg.data_path) if data_paths is not None else cfg.data_path
-        return load_images(path, cfg.image_size, cfg.channels, name=cfg.data_path)
+        uploaded = data_paths is not None and not local_paths()
+        return load_images(path, cfg.image_size, cfg.channels, name=cfg.data_path,
+                           max_bytes=max_upload_bytes() if uploaded else None)
     raise DatasetError(f"dataset: unknown {name!r}")
 
 

@@ -9,13 +9,16 @@ The files may come from a stranger (an upload on a shared server), so every size
 is checked before anything is allocated for it: a zip's entries are counted
 before it is opened, the bytes each file has (or a zip entry declares) before it
 is read, and an image's pixels from its header (Image.open reads only that)
-before it is decoded. check_images applies the same rules to an upload before it
-is kept, refusing what load_images would skip. Messages name the data as the user
-gave it (`name`), never by a path on the server.
+before it is decoded. A zip entry is inflated no further than it declares
+(zips.read_entry), and all of a zip's entries together no further than `max_bytes`,
+so an entry that lies about its size is refused having cost one byte more than its
+claim. check_images applies the same rules to an upload before it is kept, refusing
+what load_images would skip; a Start on that upload reads it as the check did, with
+the same budget. Messages name the data as the user gave it (`name`), never by a
+path on the server.
 """
 from __future__ import annotations
 
-import io
 import os
 from contextlib import contextmanager
 from typing import BinaryIO
@@ -25,27 +28,33 @@ import torch
 from PIL import Image, ImageOps
 
 from ..limits import MB, megabytes
-from ..zips import ZipProblem, open_zip
+from ..uploads import shown
+from ..zips import Budget, EntryRefused, ZipProblem, open_zip, read_entry
 from .dataset import Dataset, DatasetError
 
 MAX_IMAGES = 100_000             # all images are held in memory at once
 MAX_ENTRIES = 2 * MAX_IMAGES     # entries of a zip, images or not, counted before it is opened
 MAX_SIDE = 4096                  # pixels on either side, read from the header: decoding one costs up to 64 MB
 MAX_FILE_BYTES = 100 * MB        # one image file (a zip entry is read whole before it is decoded)
-MAX_TOTAL_BYTES = 2_000 * MB     # all the image files together: reading them is what a Start waits for
+MAX_TOTAL_BYTES = 2_000 * MB     # all the image files together: reading them is what a Start waits for; an upload's
+                                 # budget (limits.max_upload_bytes) is far smaller, its caller passes that
 GREY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 KINDS = "png, jpg, jpeg, bmp, gif, webp, ..."
 _TOO_BIG = "too big"
 
 
-def load_images(path: str, size: int, channels: int, name: str | None = None) -> Dataset:
+def load_images(path: str, size: int, channels: int, name: str | None = None,
+                max_bytes: int | None = None) -> Dataset:
     """Every image under `path` as N x C x size x size uint8; channels 0 picks 1 or 3 from the files.
-    `name` is what messages call the data (default: `path` as given)."""
+    `name` is what messages call the data (default: `path` as given); `max_bytes`: what the image files may
+    come to, and a zip's entries inflate to, in all (default MAX_TOTAL_BYTES; an upload: the budget check_images
+    held it to)."""
     _check_args(size, channels)
+    max_bytes = MAX_TOTAL_BYTES if max_bytes is None else max_bytes
     root = os.path.expanduser(str(path or "").strip())
     name = name if name is not None else (str(path or "").strip() or "(empty)")
-    with _archive(root, name) as (n_files, images, read):
-        _check_sizes(images, name)
+    with _archive(root, name, max_bytes) as (n_files, images, read):
+        _check_sizes(images, name, max_bytes)
         results = [_decode(read, n, size) if nbytes <= MAX_FILE_BYTES else _TOO_BIG for n, nbytes in images]
     decoded = [r for r in results if isinstance(r, tuple)]
     if not decoded:
@@ -57,11 +66,14 @@ def load_images(path: str, size: int, channels: int, name: str | None = None) ->
     return Dataset("folder", (c, size, size), len(images_t), images=images_t)
 
 
-def check_images(source: str | BinaryIO, name: str) -> int:
-    """How many images a folder or a zip (a path, or a binary file of one) holds, checked from their headers
-    alone; DatasetError naming the first that load_images would skip for its size, or when none can be read."""
-    with _archive(source, name) as (n_files, images, read):
-        _check_sizes(images, name)
+def check_images(source: str | BinaryIO, name: str, max_bytes: int | None = None) -> int:
+    """How many images a folder or a zip (a path, or a binary file of one) holds, checked from their headers;
+    DatasetError naming the first that load_images would skip for its size, a zip entry larger than it
+    declares, images past `max_bytes` in all, or when none can be read. A zip's image entries are inflated
+    whole (within max_bytes, default MAX_TOTAL_BYTES), since only that shows one is no larger than it declares."""
+    max_bytes = MAX_TOTAL_BYTES if max_bytes is None else max_bytes
+    with _archive(source, name, max_bytes) as (n_files, images, read):
+        _check_sizes(images, name, max_bytes)
         readable = 0
         for n, nbytes in images:
             dims = _header(read, n) if nbytes <= MAX_FILE_BYTES else _TOO_BIG
@@ -78,7 +90,8 @@ def check_images(source: str | BinaryIO, name: str) -> int:
 def count_images(path: str, name: str | None = None) -> int:
     """How many files under `path` load_images would decode, found without reading any; DatasetError as load_images."""
     root = os.path.expanduser(str(path or "").strip())
-    with _archive(root, name if name is not None else (str(path or "").strip() or "(empty)")) as (_, images, __):
+    name = name if name is not None else (str(path or "").strip() or "(empty)")
+    with _archive(root, name, 0) as (_, images, __):   # 0: nothing is read
         return len(images)
 
 
@@ -101,9 +114,10 @@ def _visible(name: str) -> bool:
 
 
 @contextmanager
-def _archive(source: str | BinaryIO, name: str):
+def _archive(source: str | BinaryIO, name: str, max_bytes: int):
     """(files seen, [(image file, its bytes)], read(file) -> binary file) for a folder or a zip, the sizes
-    as the file system or the zip's directory tell them, before anything is read."""
+    as the file system or the zip's directory tell them, before anything is read. A zip's read inflates
+    all its entries together to at most max_bytes, each to at most what it declares: DatasetError otherwise."""
     if isinstance(source, str) and os.path.isdir(source):
         files = _walk(source)
         yield len(files), _images([(f, os.path.getsize(os.path.join(source, f))) for f in files]), \
@@ -119,7 +133,18 @@ def _archive(source: str | BinaryIO, name: str):
         raise DatasetError(f"data_path: {name} {e}".replace("readable zip", "readable .zip file")) from None
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir() and _visible(i.filename)]
-        yield len(infos), _images(sorted((i.filename, i.file_size) for i in infos)), lambda n: io.BytesIO(zf.read(n))
+        by_name, budget = {i.filename: i for i in infos}, Budget(max_bytes)   # a name twice: the last, as zf.read
+        yield len(infos), _images(sorted((i.filename, i.file_size) for i in infos)), \
+            lambda n: _entry(zf, by_name[n], budget, name)
+
+
+def _entry(zf, info, budget: Budget, name: str):
+    """A zip entry's bytes as a binary file; DatasetError for one zips.read_entry refuses, while a damaged one
+    raises as any unreadable file does (and is skipped)."""
+    try:
+        return read_entry(zf, info, budget, f"{shown(info.filename)} in {name}")
+    except EntryRefused as e:
+        raise DatasetError(f"data_path: {e}") from None
 
 
 def _is_zip(path: str) -> bool:
@@ -132,14 +157,14 @@ def _images(files: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return [(n, size) for n, size in files if os.path.splitext(n)[1].lower() in exts]
 
 
-def _check_sizes(images: list[tuple[str, int]], name: str) -> None:
+def _check_sizes(images: list[tuple[str, int]], name: str, max_bytes: int) -> None:
     if len(images) > MAX_IMAGES:
         raise DatasetError(f"data_path: {name} holds {len(images):,} images; the limit is "
                            f"{MAX_IMAGES:,} (all are kept in memory). Use fewer.")
     total = sum(nbytes for _, nbytes in images)
-    if total > MAX_TOTAL_BYTES:
+    if total > max_bytes:
         raise DatasetError(f"data_path: the images in {name} come to {megabytes(total)}; the limit is "
-                           f"{megabytes(MAX_TOTAL_BYTES)}. Use fewer or smaller images.")
+                           f"{megabytes(max_bytes)}. Use fewer or smaller images.")
 
 
 def _walk(root: str) -> list[str]:
@@ -158,6 +183,8 @@ def _header(read, name: str):
             return img.size
     except Image.DecompressionBombError:
         return _TOO_BIG
+    except DatasetError:   # a zip entry refused (zips.read_entry): the whole zip is, not just this file
+        raise
     except Exception:  # not an image after all, or truncated: load_images skips it too
         return None
 
@@ -175,6 +202,8 @@ def _decode(read, name: str, size: int):
             return ImageOps.fit(img, (size, size), Image.Resampling.LANCZOS), colour
     except Image.DecompressionBombError:
         return _TOO_BIG
+    except DatasetError:
+        raise
     except Exception:  # any decoder failure (truncated, wrong extension) means skip the file
         return None
 
