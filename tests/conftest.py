@@ -13,6 +13,24 @@ from streamlit.runtime.pages_manager import PagesManager
 
 os.environ.setdefault("GAN_STUDIO_IDLE_MINUTES", "0")
 
+# Test tiers (pyproject.toml names the markers). A module's tier comes from its name; the rest are unit tests,
+# and a test may name its own tier. Browser, system (subprocesses, servers, torchrun) and science (convergence)
+# tests are also `slow`: `python -m pytest -q -m "not slow"` is the quick tier for daily work, and the README's
+# `python -m pytest -q` still runs everything, as CI does.
+MODULE_TIERS = (("test_browser", "browser"), ("test_app_", "app"), ("test_shutdown", "system"),
+                ("test_distributed", "system"), ("test_package", "system"), ("test_reap_memory", "system"),
+                ("test_cuda", "system"), ("test_alarms", "science"), ("test_demos", "science"))
+SLOW_TIERS = ("browser", "system", "science")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        tier = next((t for prefix, t in MODULE_TIERS if item.path.name.startswith(prefix)), None)
+        tier = tier or next((t for t in ("app", *SLOW_TIERS) if item.get_closest_marker(t)), "unit")
+        item.add_marker(getattr(pytest.mark, tier))
+        if tier in SLOW_TIERS:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def visitors_spaces(tmp_path_factory, monkeypatch):

@@ -294,6 +294,7 @@ def test_theory_lab_trains_d_alone_with_g_frozen(at):
     assert any(m.label == "mean |D - D*|" for m in at.metric)
 
 
+@pytest.mark.slow
 def test_theory_lab_pauses_and_steps_its_run(at):
     _goto(at, "pages/theory.py")
     _ok(at.button(key="th_start_ring8").click().run())
@@ -332,6 +333,7 @@ def test_theory_lab_draws_d_star_on_2d_data(at):
         assert words in at.get("plotly_chart")[0].proto.spec
 
 
+@pytest.mark.slow
 def test_theory_lab_runs_minimax_and_non_saturating_side_by_side(at):
     _goto(at, "pages/theory.py")
     _ok(at.button(key="th_pair").click().run())   # both start; D's head start takes a few seconds of each turn

@@ -102,6 +102,7 @@ def test_start_then_pause(at):
     assert f"step {step:,} " in progress_text(at.run())  # paused means paused
 
 
+@pytest.mark.slow
 def test_a_reset_run_is_freed(at):
     """Every run used to stay in memory (~20 MB each) after Reset, held by what Streamlit keeps of each widget
     for the session: the live fields' callback arguments and page functions, the frame slider's labels."""

@@ -117,6 +117,7 @@ MEASURED = [("fast-digits", {"batch_size": 2048}, 10), ("seed-mlp", {"g_width": 
             ("tf-dcgan", {"batch_size": 64}, 2)]
 
 
+@pytest.mark.slow
 def test_the_estimate_is_within_2x_of_a_measured_run():
     bench = _bench()
     with ThreadPoolExecutor(len(MEASURED)) as pool:  # each in a fresh process, as the measurement needs

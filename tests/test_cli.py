@@ -98,6 +98,7 @@ def ok(res):
     return res
 
 
+@pytest.mark.system
 def test_presets(results):
     _, res = results
     out = ok(res["presets"]).stdout
@@ -107,6 +108,7 @@ def test_presets(results):
         assert line.split()[0] == name
 
 
+@pytest.mark.system
 def test_train_toy_and_sample(results):
     d, res = results
     assert "wrote" in ok(res["train-ring8"]).stdout
@@ -119,6 +121,7 @@ def test_train_toy_and_sample(results):
     assert x.shape == (7, 2) and x.dtype == np.float32 and np.isfinite(x).all()
 
 
+@pytest.mark.system
 def test_train_images_and_sample(results):
     d, res = results
     ok(res["train-mlp"])
@@ -133,6 +136,7 @@ def test_train_images_and_sample(results):
     assert x.min() >= -1 and x.max() <= 1
 
 
+@pytest.mark.system
 def test_dry_run_takes_one_step(results):
     d, res = results
     ok(res["dry-run"])

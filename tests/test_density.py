@@ -152,6 +152,7 @@ def test_the_train_pages_js_is_computed_from_g_itself():
     assert evaluator_for(t)(t)["js"] == pytest.approx(want, rel=1e-5)
 
 
+@pytest.mark.science
 @pytest.mark.parametrize("loss", ["bce", "lsgan"])
 def test_training_d_alone_brings_d_to_d_star(loss):
     """The lab's "Train D to the optimum": G frozen, D alone; D's curve closes in on D* of this loss."""
@@ -177,6 +178,7 @@ def test_training_d_alone_brings_d_to_d_star(loss):
     assert after.gap < 0.5 * before.gap and after.gap < 0.05, (before.gap, after.gap)   # measured 0.102 -> 0.022
 
 
+@pytest.mark.science
 def test_gauss_1d_converges():
     """The preset's sampling G (its EMA) reaches JS <= 0.01 (exact, ganlib.density) in 8,000 steps, ~60 s on 2
     quiet cores, and the raw G of the game is near it. One seed here; at 8,000 steps seeds 0-2 measured
@@ -275,6 +277,7 @@ def test_2d_view_has_no_d_star_for_a_critic_nor_for_data_of_unknown_density():
     assert bce.d_star.shape == bce.d.shape and 0 < bce.gap < 1
 
 
+@pytest.mark.science
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_training_d_alone_brings_ds_map_to_d_star_in_2d(seed):
     """ "Train D to the optimum" on ring8: mean |D - D*| over the real and fake points falls by a clear factor.

@@ -285,6 +285,7 @@ def _finish(p, timeout=240):
     return out
 
 
+@pytest.mark.system
 def test_cli_eval_prints_json_for_ring8_and_seed_mlp(tmp_path):
     paths = {name: str(tmp_path / f"{name}.pt") for name in ("ring8", "seed-mlp")}
     for p in [_cli("train", "--preset", name, "--steps", "20", "--out", path) for name, path in paths.items()]:
