@@ -6,7 +6,7 @@
 Each run trains a preset from scratch on one torch thread (as the app does) until --seconds of wall time
 (or --steps) pass, and prints every --every seconds: steps, modes covered and high-quality share (PacGAN
 protocol, 2,500 samples of the sampling G, its EMA where there is one), mean D(x) and D(G(z)) of the last step, and the
-norm of G's gradient under minimax and under non-saturating at that G and D (ganlib.theory.g_gradient_norms).
+norm of G's gradient under minimax and under non-saturating at that G and D (ganlib.lab.theory.g_gradient_norms).
 Wall time on a shared machine is noisy: the step counts say how much work each row is.
 """
 from __future__ import annotations
@@ -18,8 +18,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ganlib import Trainer, preset, theory  # noqa: E402
-from ganlib.device import set_threads  # noqa: E402
+from ganlib import Trainer, preset
+from ganlib.lab import theory  # noqa: E402
+from ganlib.engine.device import set_threads  # noqa: E402
 
 DEMOS = ("collapse-ring8", "ring8", "minimax-stall", "minimax-stall-ns", "d-overpowers")
 

@@ -98,12 +98,12 @@ def server_side(path: str, repeats: int) -> None:
     from PIL import Image
 
     from ganlib import LatentModel
-    from ganlib import explorer as ex
-    from ganlib.grid import enlarge
+    from ganlib.explore import walks as ex
+    from ganlib.engine.grid import enlarge
 
     model = LatentModel.from_checkpoint(path)
     z = ex.z_from_seed(model.latent_dim, 0)[None]
-    print(f"model: {model.shape} pictures from z of {model.latent_dim} dims; torch threads via ganlib.device")
+    print(f"model: {model.shape} pictures from z of {model.latent_dim} dims; torch threads via ganlib.engine.device")
 
     def picture():
         return model.pictures(z)[0]
@@ -139,7 +139,7 @@ def in_browser(path: str, moves: int, baseline: bool = False) -> None:
         page.get_by_text("Saved checkpoint", exact=True).click()
         chooser = page.locator(".st-key-ex_file [role=combobox]")
         chooser.wait_for(timeout=60_000)
-        shown = f"{NAME} (shared)"   # the server's checkpoints folder is the shared one (ganlib.spaces)
+        shown = f"{NAME} (shared)"   # the server's checkpoints folder is the shared one (ganlib.classroom.spaces)
         if chooser.input_value() != shown:
             chooser.click()
             page.get_by_role("option", name=shown, exact=True).click()

@@ -6,7 +6,7 @@
 
 Each seed trains the preset (with --set changes) on one torch thread, as the app does, and every
 --every seconds prints: steps, the JS of the raw G (the one D plays) and of its EMA (the samples), both
-from ganlib.density (p_g computed from G: within 0.001 for a 1-D latent), how far D is from D*
+from ganlib.lab.density (p_g computed from G: within 0.001 for a 1-D latent), how far D is from D*
 (mean |D - D*| where the data and G lie), how flat D is (mean |D - 1/2|), and the mini-batch V.
 Wall time on a shared machine is noisy: the step counts say how much work each row is.
 """
@@ -21,9 +21,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from ganlib import Trainer, preset, theory  # noqa: E402
-from ganlib.config import coerce  # noqa: E402
-from ganlib.device import set_threads  # noqa: E402
+from ganlib import Trainer, preset
+from ganlib.lab import theory  # noqa: E402
+from ganlib.engine.config import coerce  # noqa: E402
+from ganlib.engine.device import set_threads  # noqa: E402
 
 
 def probe(t: Trainer) -> dict:

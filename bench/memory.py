@@ -1,4 +1,4 @@
-"""Measured memory of one run vs ganlib.budget's estimate: the calibration behind budget.py's factors.
+"""Measured memory of one run vs ganlib.run.budget's estimate: the calibration behind budget.py's factors.
 
 Each measurement runs in a fresh Python process, the way a run lives in the app's
 server: torch and ganlib imported, the data loaded (loading is shared by every
@@ -71,11 +71,11 @@ def _reset_peak() -> bool:
 
 def measure(cfg, steps: int = 2) -> dict:
     """The peak MB one run of cfg adds to this process (call it in a fresh one), with the data loaded before."""
-    from ganlib.data import load_dataset
-    from ganlib.device import set_threads
+    from ganlib.engine.data import load_dataset
+    from ganlib.engine.device import set_threads
     from ganlib.metrics import fid_floor
-    from ganlib.runner import AUTO, Runner
-    from ganlib.trainer import Trainer
+    from ganlib.run.runner import AUTO, Runner
+    from ganlib.engine.trainer import Trainer
 
     set_threads(cfg.threads)
     data = load_dataset(cfg)
@@ -119,8 +119,8 @@ def run_one(changes: dict, preset: str = "", steps: int = 2, timeout: float = 60
 
 
 def _config(preset: str, changes: dict):
-    from ganlib.config import TrainConfig
-    from ganlib.presets import preset as named
+    from ganlib.engine.config import TrainConfig
+    from ganlib.engine.presets import preset as named
     base = named(preset) if preset else TrainConfig()
     return base.replace(**changes).validate()
 
@@ -135,7 +135,7 @@ def main() -> None:
     if args.one is not None:
         print(json.dumps(measure(_config(args.preset, json.loads(args.one)), args.steps or 2)))
         return
-    from ganlib import budget
+    from ganlib.run import budget
     print(f"{'config':62} {'steps':>5} {'measured':>9} {'estimate':>9} {'ratio':>6}  "
           f"params/activations/metrics/checkpoint/history/base")
     with ThreadPoolExecutor(args.jobs) as pool:  # one process each; memory is measured per process

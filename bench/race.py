@@ -35,10 +35,10 @@ import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 import ganlib  # noqa: E402
-from ganlib.device import set_threads  # noqa: E402
-from ganlib.grid import make_grid  # noqa: E402
+from ganlib.engine.device import set_threads  # noqa: E402
+from ganlib.engine.grid import make_grid  # noqa: E402
 from ganlib.metrics import digit_metrics, reference_values  # noqa: E402
-from ganlib.state import Status  # noqa: E402
+from ganlib.run.state import Status  # noqa: E402
 
 OUT = os.path.join(ROOT, "bench", "results")
 TARGETS = {30.0: 3.0, 60.0: 2.0}  # the goal for --app: seconds from Start -> FID / real-vs-real

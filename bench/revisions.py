@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHILD = r"""
 import json, sys, time
 from ganlib import Trainer, preset
-from ganlib.device import set_threads
+from ganlib.engine.device import set_threads
 name, seconds = sys.argv[1], float(sys.argv[2])
 set_threads(1)
 t = Trainer(preset(name).replace(epochs=100000))

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import ganlib  # noqa: E402
 from ganlib import Status  # noqa: E402
-from ganlib.device import set_threads  # noqa: E402
+from ganlib.engine.device import set_threads  # noqa: E402
 from ganlib.metrics import DEFAULT_EVERY, evaluator_for  # noqa: E402
 
 

@@ -31,9 +31,9 @@ def worker(a) -> None:
     import torch.distributed as dist
 
     from ganlib import preset
-    from ganlib.config import coerce
-    from ganlib.device import set_threads
-    from ganlib.distributed import make_trainer
+    from ganlib.engine.config import coerce
+    from ganlib.engine.device import set_threads
+    from ganlib.engine.distributed import make_trainer
     set_threads(1)
     changes = {k: coerce(k, v) for k, v in (kv.split("=", 1) for kv in a.set)}
     cfg = preset(a.preset).replace(epochs=100000, device=a.device, **changes).validate()

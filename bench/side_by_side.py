@@ -16,10 +16,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ganlib import controls  # noqa: E402
-from ganlib.presets import SIDE_BY_SIDE, preset  # noqa: E402
-from ganlib.runs import Limits, Runs  # noqa: E402
-from ganlib.state import Status  # noqa: E402
+from ganlib.classroom import controls  # noqa: E402
+from ganlib.engine.presets import SIDE_BY_SIDE, preset  # noqa: E402
+from ganlib.classroom.runs import Limits, Runs  # noqa: E402
+from ganlib.run.state import Status  # noqa: E402
 
 
 class Owner:

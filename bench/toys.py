@@ -4,7 +4,7 @@
     python bench/toys.py --seeds 0 1 2 3 4           # the targets: every seed must meet them
     python bench/toys.py --presets ring8 --steps 3000   # a fixed step count: immune to a busy machine
 
-Each preset trains from scratch on one torch thread (ganlib.device.set_threads(1),
+Each preset trains from scratch on one torch thread (ganlib.engine.device.set_threads(1),
 as the app does) with ganlib's own Trainer, until --seconds of wall time pass
 (or --steps steps, or the preset's epoch budget ends). Then its samples are
 measured as `python -m ganlib eval` and the app's live metrics measure them
@@ -29,7 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ganlib import Trainer, preset  # noqa: E402
-from ganlib.device import set_threads  # noqa: E402
+from ganlib.engine.device import set_threads  # noqa: E402
 from ganlib.metrics import evaluator_for  # noqa: E402
 from ganlib.metrics.points import points_reference  # noqa: E402
 
@@ -105,7 +105,7 @@ def bench(name: str, seeds: list[int], seconds: float, steps: int | None) -> boo
 
 
 def trainer_data(name: str):
-    from ganlib.data import load_dataset
+    from ganlib.engine.data import load_dataset
     return load_dataset(preset(name))
 
 

@@ -2,7 +2,7 @@
 
     python bench/train_classifier.py            # ~1-2 minutes on 1 CPU thread
 
-The offline digits (ganlib.data.digits: 5,000 MNIST digits in a fixed shuffled
+The offline digits (ganlib.engine.data.digits: 5,000 MNIST digits in a fixed shuffled
 order) are split into the first 4,000 for training and the last 1,000 held out
 for the classifier's own accuracy. Light augmentation (shifts of up to 2 pixels,
 small rotations and scalings) makes up for the small training set. Seeded and
@@ -27,8 +27,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ganlib.data import to_unit  # noqa: E402
-from ganlib.data.digits import digits  # noqa: E402
+from ganlib.engine.data import to_unit  # noqa: E402
+from ganlib.engine.data.digits import digits  # noqa: E402
 from ganlib.metrics.classifier import FEATURES, WEIGHTS, DigitClassifier  # noqa: E402
 
 TRAIN, HELD_OUT = 4000, 1000

@@ -10,15 +10,15 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "CheckpointError": "errors", "load_checkpoint": "checkpoint", "save_checkpoint": "checkpoint",
-    "LIVE_FIELDS": "config", "TrainConfig": "config",
-    "Dataset": "data", "DatasetError": "errors", "DatasetUnavailable": "errors", "load_dataset": "data",
-    "LastGood": "lastgood",
-    "LatentModel": "latent", "lerp": "latent", "path": "latent", "random_z": "latent", "slerp": "latent",
-    "DEFAULT_PRESET": "presets", "PRESETS": "presets", "preset": "presets",
-    "Runner": "runner", "Snapshot": "snapshot", "Runs": "runs", "Visitor": "visitor",
-    "Status": "state", "Reason": "state", "Problem": "state", "trainer_from_checkpoint": "checkpoint",
-    "StepStats": "stats", "Trainer": "trainer",
+    "CheckpointError": "errors", "load_checkpoint": "run.checkpoint", "save_checkpoint": "run.checkpoint",
+    "LIVE_FIELDS": "engine.config", "TrainConfig": "engine.config",
+    "Dataset": "engine.data", "DatasetError": "errors", "DatasetUnavailable": "errors", "load_dataset": "engine.data",
+    "LastGood": "engine.lastgood",
+    "LatentModel": "explore.latent", "lerp": "explore.latent", "path": "explore.latent", "random_z": "explore.latent", "slerp": "explore.latent",
+    "DEFAULT_PRESET": "engine.presets", "PRESETS": "engine.presets", "preset": "engine.presets",
+    "Runner": "run.runner", "Snapshot": "run.snapshot", "Runs": "classroom.runs", "Visitor": "classroom.visitor",
+    "Status": "run.state", "Reason": "run.state", "Problem": "run.state", "trainer_from_checkpoint": "run.checkpoint",
+    "StepStats": "engine.stats", "Trainer": "engine.trainer",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -7,7 +7,7 @@ def run() -> int:
     # numpy's OpenBLAS would start a thread per core beside torch's; one is enough (see device.py). Set
     # before cli imports numpy, which reads it once
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .cli import main
+    from ganlib.cli import main
     return main()
 
 

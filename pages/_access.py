@@ -1,5 +1,5 @@
 """Who may see and who may control: the visitor's cookie, the watch link for a class, the pairing link for a
-second device of the owner's. The address never carries a visitor key (ganlib/identity.py says why).
+second device of the owner's. The address never carries a visitor key (ganlib/classroom/identity.py says why).
 
 The leading underscore keeps this file out of the page list.
 """
@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlib.identity import COOKIE, PAIR_TTL_S
+from ganlib.classroom.identity import COOKIE, PAIR_TTL_S
 from ganlib.limits import keep_seconds
-from ganlib.runs import CODE_FORMAT
-from ganlib.share import app_url, qr_png, watch_url
-from ganlib.visitor import Visitor
+from ganlib.classroom.runs import CODE_FORMAT
+from ganlib.classroom.share import app_url, qr_png, watch_url
+from ganlib.classroom.visitor import Visitor
 from pages._ui import pairings, visitor
 
 

@@ -6,10 +6,11 @@ values only (see pages/_ui.live_change).
 """
 import streamlit as st
 
-from ganlib import controls, theory
+from ganlib.classroom import controls
+from ganlib.lab import theory
 from ganlib.charts.theory import field_figure, pair_grad_figure
-from ganlib.describe import status_word
-from ganlib.lab_text import SIDE_BY_SIDE
+from ganlib.words.describe import status_word
+from ganlib.words.lab_text import SIDE_BY_SIDE
 from pages._lab import TRACK, current_view, press
 
 VIEW_HEIGHT = 380   # px: two maps side by side, smaller than the lab's one

@@ -9,9 +9,9 @@ import dataclasses
 
 import streamlit as st
 
-from ganlib.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
-from ganlib.controls import check
-from ganlib.describe import exact_number
+from ganlib.engine.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
+from ganlib.classroom.controls import check
+from ganlib.words.describe import exact_number
 from pages._ui import live_change, visitor
 
 
@@ -40,7 +40,7 @@ def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **e
     if isinstance(value, bool):
         return st.toggle(label, value=value, **kw)
     if isinstance(value, (int, float)):
-        # numbers are typed as text ("2e-4", "64") and read by ganlib.config.coerce, which names the field and
+        # numbers are typed as text ("2e-4", "64") and read by ganlib.engine.config.coerce, which names the field and
         # what it allows when the text is not such a number. A number box read "1e9" as 1 and "0.5x" as 0.5,
         # silently; and exact, not rounded: the form hands on what it shows (a lesson's 1.25e-4 stays 1.25e-4)
         return st.text_input(label, value=exact_number(value), **kw)
@@ -74,7 +74,7 @@ def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidde
 
 
 def images_upload(path_key: str) -> None:
-    """dataset=folder: the visitor's images come as an upload, kept in their own space (ganlib.spaces);
+    """dataset=folder: the visitor's images come as an upload, kept in their own space (ganlib.classroom.spaces);
     data_path then names it. A folder of the server only when the operator allows it (GAN_STUDIO_LOCAL_PATHS)."""
     # a new key after each upload kept: a fresh, empty uploader, and the server lets go of the files it held
     key = f"{path_key}.upload{st.session_state.get(path_key + '.uploads', 0)}"

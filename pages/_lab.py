@@ -6,10 +6,11 @@ import math
 
 import streamlit as st
 
-from ganlib import controls, density, density_2d, theory
+from ganlib.classroom import controls
+from ganlib.lab import density, density_2d, theory
 from ganlib.charts.theory import MAPS, density_figure, field_figure, grad_figure
-from ganlib.lab_text import D_ALONE, GRADS, ONE_D, STEP_D, STEP_G, TWO_D, no_d_star
-from ganlib.state import Part, Reason
+from ganlib.words.lab_text import D_ALONE, GRADS, ONE_D, STEP_D, STEP_G, TWO_D, no_d_star
+from ganlib.run.state import Part, Reason
 from pages._ui import visitor
 
 D_ALONE_STEPS = (1000, 3000, 10000)

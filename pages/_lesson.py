@@ -1,14 +1,14 @@
 """The Train page's lesson-link widgets: open a link from the URL, keep it there, and make one to share.
 
-What a link holds and how it is checked is ganlib.lesson; this file only reads and writes
-st.query_params and draws. It touches only ganlib.lesson.KEYS in the URL: other features keep
+What a link holds and how it is checked is ganlib.classroom.lesson; this file only reads and writes
+st.query_params and draws. It touches only ganlib.classroom.lesson.KEYS in the URL: other features keep
 their own parameters there (the visitor key `v`, `watch`), so nothing here clears the URL wholesale.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from ganlib import lesson as lessons
+from ganlib.classroom import lesson as lessons
 
 OPEN_BY_DEFAULT = ("lr_g", "lr_d")   # the quick option: a lesson about the two learning rates
 

@@ -14,10 +14,10 @@ import streamlit as st
 from ganlib.charts import look
 from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.training import points_figure, training_figure
-from ganlib.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
-from ganlib.alarms import alarms
-from ganlib.meaning import of_config
-from ganlib.state import Status
+from ganlib.words.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
+from ganlib.words.alarms import alarms
+from ganlib.lab.meaning import of_config
+from ganlib.run.state import Status
 
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
                         # 256 held ~80 MB of old figures in bench/churn.py)
@@ -75,7 +75,7 @@ def presenter_on(default: bool) -> bool:
 def _picture(run_id: str, step: int, which: str, _picture) -> bytes:
     """A sample grid enlarged for the screen, as PNG, once per run, frame and side (st.image would encode an
     array anew for each session: 5% of the server's CPU at 10 watchers)."""
-    from ganlib.grid import enlarge, png_bytes  # torch: only once there is a run to show
+    from ganlib.engine.grid import enlarge, png_bytes  # torch: only once there is a run to show
     return png_bytes(enlarge(_picture))
 
 

@@ -4,7 +4,7 @@ Its callback holds plain values only (see pages/_ui.live_change).
 """
 import streamlit as st
 
-from ganlib.lab_text import PACE, pace_label
+from ganlib.words.lab_text import PACE, pace_label
 from pages._ui import visitor
 
 PACES = (1.0, 5.0, 20.0, 0.0)   # steps/s; 0: full speed

@@ -1,6 +1,6 @@
 """Pieces every page shares: the server's Runs, the session's Visitor, the sidebar run status.
 
-A visitor is known by a cookie (ganlib/identity.py, pages/_access.py), never by the address: the address can
+A visitor is known by a cookie (ganlib/classroom/identity.py, pages/_access.py), never by the address: the address can
 be copied, the cookie stays in the browser that was given it.
 
 The leading underscore keeps this file out of the page list; app.py names
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlib.controls import apply_live, in_force
-from ganlib.describe import fraction_done, load_line, progress_line, status_word
-from ganlib.identity import COOKIE, Pairings
-from ganlib.runs import Limits, Runs
-from ganlib.visitor import Visitor
+from ganlib.classroom.controls import apply_live, in_force
+from ganlib.words.describe import fraction_done, load_line, progress_line, status_word
+from ganlib.classroom.identity import COOKIE, Pairings
+from ganlib.classroom.runs import Limits, Runs
+from ganlib.classroom.visitor import Visitor
 
 
 def use_app_navigation() -> None:

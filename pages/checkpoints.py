@@ -1,6 +1,6 @@
 """Checkpoints: save the current run; resume, explore, download or delete saved ones; upload more.
 
-What a visitor saves or uploads lands in their own space (ganlib.spaces), which
+What a visitor saves or uploads lands in their own space (ganlib.classroom.spaces), which
 nobody else sees; the shared checkpoints beside it everyone may load, and nobody
 deletes here. The Space does the file work, names files by refs (never by a path
 on the server), and lists a broken file with its error instead of failing.
@@ -8,9 +8,9 @@ on the server), and lists a broken file with its error instead of failing.
 import streamlit as st
 
 from ganlib import CheckpointError
-from ganlib.library import describe, human_size
+from ganlib.classroom.library import describe, human_size
 from ganlib.limits import quota_bytes
-from ganlib.state import Status
+from ganlib.run.state import Status
 from pages._ui import use_app_navigation, visitor
 
 use_app_navigation()

@@ -2,17 +2,17 @@
 
 G is a private copy (of the current run, a saved checkpoint or an upload), kept
 by the session's Visitor per source, so a slider move only runs G, never rebuilds it.
-Saved checkpoints are the visitor's own and the shared ones, named by refs (ganlib.spaces).
+Saved checkpoints are the visitor's own and the shared ones, named by refs (ganlib.classroom.spaces).
 """
 import random
 
 import streamlit as st
 
 from ganlib import LatentModel
-from ganlib import explorer as ex
+from ganlib.explore import walks as ex
 from ganlib.charts.latent import toy_figure
-from ganlib.grid import enlarge, whole_scale
-from ganlib.uploads import shown, uploaded_checkpoint
+from ganlib.engine.grid import enlarge, whole_scale
+from ganlib.classroom.uploads import shown, uploaded_checkpoint
 from pages._ui import set_state, use_app_navigation, visitor
 
 use_app_navigation()

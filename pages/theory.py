@@ -1,16 +1,17 @@
 """Theory lab: the math of the classic GAN texts, drawn live from a 1-D or 2-D toy run.
 
-Reads the session's run only through ganlib.theory.view (private copies of G
+Reads the session's run only through ganlib.lab.theory.view (private copies of G
 and D, taken between steps) and the run's snapshot.
 """
 import streamlit as st
 
-from ganlib import controls, theory
+from ganlib.classroom import controls
+from ganlib.lab import theory
 from ganlib.charts.theory import g_loss_figure, value_figure
-from ganlib.describe import status_word
-from ganlib.lab_text import DEMOS, INTRO, LOSSES, SIDE_BY_SIDE, half_steps_note
-from ganlib.presets import SIDE_BY_SIDE as PAIR
-from ganlib.state import Status
+from ganlib.words.describe import status_word
+from ganlib.words.lab_text import DEMOS, INTRO, LOSSES, SIDE_BY_SIDE, half_steps_note
+from ganlib.engine.presets import SIDE_BY_SIDE as PAIR
+from ganlib.run.state import Status
 from pages import _duet
 from pages._lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
 from pages._pace import pace_row

@@ -1,15 +1,16 @@
 """Train page: pick a preset, adjust the config, press Start, and watch G and D play live.
 
-Widgets only: what the buttons do is ganlib.controls, the words ganlib.describe,
+Widgets only: what the buttons do is ganlib.classroom.controls, the words ganlib.words.describe,
 the figures ganlib.charts.training. Everything live is read from one snapshot per refresh.
 """
 import streamlit as st
 
-from ganlib import LIVE_FIELDS, PRESETS, controls
-from ganlib.config import fields
-from ganlib.describe import config_summary, queue_message
-from ganlib.presets import describe
-from ganlib.state import Status
+from ganlib import LIVE_FIELDS, PRESETS
+from ganlib.classroom import controls
+from ganlib.engine.config import fields
+from ganlib.words.describe import config_summary, queue_message
+from ganlib.engine.presets import describe
+from ganlib.run.state import Status
 from pages._lesson import banner, fields_of, follow_link, link_panel
 from pages._live import presenter_on, run_view
 from pages._form import config_form, live_input
@@ -92,7 +93,7 @@ def live_view(status_at_render, form_ok=True, presenter=False):
 
 
 def downloads(snap):
-    from ganlib.downloads import checkpoint_bytes, history_file, timeline_gif
+    from ganlib.classroom.downloads import checkpoint_bytes, history_file, timeline_gif
     real = snap.real if snap.kind != "image" else None
     name, v = snap.preset or "run", visitor()
     c1, c2, c3 = st.columns(3)

@@ -6,8 +6,8 @@ teacher's next run shows here too). The figures are shared by all watchers.
 """
 import streamlit as st
 
-from ganlib.runs import CODE_FORMAT
-from ganlib.state import Status
+from ganlib.classroom.runs import CODE_FORMAT
+from ganlib.run.state import Status
 from pages._live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
 from pages._access import WATCH_CODE_RULE
 from pages._ui import use_app_navigation, visitor
@@ -22,7 +22,7 @@ THEORY_EVERY_S = 6.0    # a 2-D theory view takes ~0.45 s alone, ~1 s beside tra
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _theory_figure(drawn: tuple, _runner):
     """The theory lab's figure of a toy run, computed once per drawing tick for all its watchers."""
-    from ganlib import theory
+    from ganlib.lab import theory
     from ganlib.charts.theory import density_figure, field_figure
     v = theory.view(_runner)
     if v is None:

@@ -60,7 +60,7 @@ def navigation_v2(monkeypatch):
 @pytest.fixture
 def held_build(monkeypatch):
     """Runs stay LOADING (their thread inside Trainer.__init__) until the test sets the returned Event."""
-    from ganlib.trainer import Trainer
+    from ganlib.engine.trainer import Trainer
     gate, real_init = threading.Event(), Trainer.__init__
 
     def held_init(self, *a, **kw):

@@ -5,7 +5,8 @@ import sys
 
 import torch
 
-from ganlib import cli, distributed
+from ganlib import cli
+from ganlib.engine import distributed
 
 made = []
 real_make = distributed.make_trainer

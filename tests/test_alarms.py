@@ -1,15 +1,15 @@
-"""Alarms (ganlib/alarms.py): each one raised by a run driven into it, none by healthy runs; the Train page's
+"""Alarms (ganlib/words/alarms.py): each one raised by a run driven into it, none by healthy runs; the Train page's
 chart marks them. Fixed step counts, so a busy machine cannot change what is raised."""
 from types import SimpleNamespace
 
 import pytest
 
 from ganlib import Trainer, preset
-from ganlib.alarms import WARM_UP, Kind, alarms
+from ganlib.words.alarms import WARM_UP, Kind, alarms
 from ganlib.charts import palette
 from ganlib.charts.training import training_figure
-from ganlib.device import set_threads
-from ganlib.history import Curve
+from ganlib.engine.device import set_threads
+from ganlib.run.history import Curve
 from ganlib.metrics import evaluator_for
 
 set_threads()

@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ganlib import DEFAULT_PRESET, preset
-from ganlib.describe import exact_number
-from ganlib.lesson import FIELD_NAMES, decode, encode
+from ganlib.words.describe import exact_number
+from ganlib.classroom.lesson import FIELD_NAMES, decode, encode
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
 LESSON = {"preset": "ring8", "lr_g": "5e-4", "seed": "3", "lock": "lr_d batch_size", "hide": "model"}

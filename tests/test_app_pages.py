@@ -16,11 +16,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlib import preset
-from ganlib.checkpoint import make_payload, save_checkpoint
-from ganlib.device import set_threads
-from ganlib.grid import make_grid
-from ganlib.visitor import Visitor
-from ganlib.trainer import Trainer
+from ganlib.run.checkpoint import make_payload, save_checkpoint
+from ganlib.engine.device import set_threads
+from ganlib.engine.grid import make_grid
+from ganlib.classroom.visitor import Visitor
+from ganlib.engine.trainer import Trainer
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
 PAGES = ("pages/explore.py", "pages/theory.py", "pages/checkpoints.py")
@@ -57,7 +57,7 @@ def at(folder, monkeypatch):
     # every AppTest shares one session id, so the session's cached Visitor would outlive a test:
     # clearing the cache releases it (Visitor.close stops its run) before and after each test
     st.cache_resource.clear()
-    monkeypatch.setattr("ganlib.visitor.CHECKPOINT_DIR", str(folder))
+    monkeypatch.setattr("ganlib.classroom.visitor.CHECKPOINT_DIR", str(folder))
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     yield app
@@ -253,7 +253,7 @@ def _png(seed: int) -> bytes:
 
 
 def test_a_server_folder_is_refused_and_uploaded_images_are_used_instead(at):
-    from ganlib.spaces import SERVER_PATH_REFUSED
+    from ganlib.classroom.spaces import SERVER_PATH_REFUSED
     _folder_form(at)
     for path in ("/usr/share", "/no/such/folder"):   # the same words: nothing said about what is there
         _ok(at.text_input(key="cfg.fast-digits.data_path").input(path).run())

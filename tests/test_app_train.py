@@ -207,8 +207,8 @@ def test_the_download_files_are_what_they_say(name):
     import pandas as pd
 
     from ganlib import Runner, load_checkpoint, preset
-    from ganlib.describe import number
-    from ganlib.downloads import checkpoint_bytes, history_file, timeline_gif
+    from ganlib.words.describe import number
+    from ganlib.classroom.downloads import checkpoint_bytes, history_file, timeline_gif
     cfg = preset(name).replace(sample_every=1)
     runner = Runner(cfg)
     for n in (1, 2):

@@ -62,7 +62,7 @@ def type_into(box, text: str) -> None:
 
 def form_box(page, preset: str, field: str):
     """The new-run form's box of a field, its group unfolded first when it is folded."""
-    from ganlib.config import field_meta
+    from ganlib.engine.config import field_meta
     box = page.locator(f".st-key-cfg-{preset}-{field} input")
     if not box.is_visible():
         page.get_by_text(field_meta(field)["group"], exact=True).click()
@@ -208,7 +208,7 @@ def test_a_run_on_your_own_images_draws_the_random_feature_distance(page):
     import numpy as np
     from PIL import Image
 
-    from ganlib.data.digits import digits
+    from ganlib.engine.data.digits import digits
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Train").click()
     page.get_by_role("heading", name="Train").wait_for()
     if page.locator(".st-key-btn-Reset button").is_enabled():

@@ -24,7 +24,7 @@ PAGE = textwrap.dedent('''
     from ganlib.charts import look
     from ganlib.charts.quality import quality_figure
     from ganlib.charts.training import points_figure, training_figure
-    from ganlib.history import Event
+    from ganlib.run.history import Event
 
     st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
     rng = np.random.default_rng(0)

@@ -3,7 +3,7 @@
 The server is slowed on purpose (tests/slowdata/sitecustomize.py): its data
 take seconds to load, so a tab can close or reload while Start is still
 working, and each step sleeps, so a tab can close mid-step. Training threads
-are counted from outside, by their OS names in /proc (ganlib.runner names
+are counted from outside, by their OS names in /proc (ganlib.run.runner names
 them). Skipped when playwright or /usr/bin/chromium is missing.
 """
 import os

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ganlib import budget
-from ganlib.config import TrainConfig
-from ganlib.data import load_dataset, plan
-from ganlib.presets import PRESETS, preset
+from ganlib.run import budget
+from ganlib.engine.config import TrainConfig
+from ganlib.engine.data import load_dataset, plan
+from ganlib.engine.presets import PRESETS, preset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

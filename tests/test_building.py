@@ -1,4 +1,4 @@
-"""A run waiting in line builds nothing until its slot comes (ganlib/building.py): on a server with a cap, a run's
+"""A run waiting in line builds nothing until its slot comes (ganlib/run/building.py): on a server with a cap, a run's
 data, models and evaluator are made when it first needs them, so a class pressing Start together costs the
 server the runs that train. What happens while one builds late: its pages see it loading, a Stop sent meanwhile
 comes before any step, a failed build hands the slot on, a live change while it waits is built in."""
@@ -8,8 +8,8 @@ import pytest
 from test_runs import toy, until, visitors
 
 from ganlib import Trainer, preset
-from ganlib.runs import Limits, Runs
-from ganlib.state import Reason, Status
+from ganlib.classroom.runs import Limits, Runs
+from ganlib.run.state import Reason, Status
 
 WAIT = 60.0
 

@@ -12,8 +12,8 @@ from ganlib.charts.look import FAINT
 from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
 from ganlib.charts.training import CURVES, FEW_POINTS, curve_names, loss_range, points_figure, training_figure
-from ganlib.meaning import meaning
-from ganlib.history import Event
+from ganlib.lab.meaning import meaning
+from ganlib.run.history import Event
 
 
 def history(d_loss):
@@ -38,7 +38,7 @@ def test_the_spiral_moons_and_own_images_distances_are_labelled_with_their_floor
     """Each distance is named for what it is, on a log axis whose small ticks read as numbers, with its
     real-vs-real floor as the dashed line; the note under the chart says what was measured."""
     from ganlib import TrainConfig
-    from ganlib.describe import quality_note
+    from ganlib.words.describe import quality_note
     metrics = [(200, {name: 0.5}), (400, {name: 0.0123})]
     fig = quality_figure(metrics, 0.0014)
     trace = fig.data[0]

@@ -8,14 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import (CheckpointError, Dataset, LatentModel, Runner, Trainer, load_checkpoint, preset,
-                    save_checkpoint, trainer_from_checkpoint)
-from ganlib.state import Status
-from ganlib.checkpoint import (FORMAT, TIMELINE_BYTES, VERSION, build_generator, halve, make_payload, restore_trainer,
-                               summary)
-from ganlib.grid import make_grid
-from ganlib.history import Frame
-from ganlib.library import checkpoint_path
+from ganlib import CheckpointError, Dataset, LatentModel, Runner, Trainer, load_checkpoint, preset, save_checkpoint, trainer_from_checkpoint
+from ganlib.run.state import Status
+from ganlib.run.checkpoint import FORMAT, TIMELINE_BYTES, VERSION, build_generator, halve, make_payload, restore_trainer, summary
+from ganlib.engine.grid import make_grid
+from ganlib.run.history import Frame
+from ganlib.classroom.library import checkpoint_path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -391,7 +389,7 @@ def test_save_run_and_runner_from_checkpoint(tmp_path, images, monkeypatch):
     assert info["picture"].dtype == torch.uint8 and info["picture"].dim() == 3
 
     # the checkpoint names dataset "digits": give the resumed trainer our tiny set instead
-    monkeypatch.setattr("ganlib.trainer.load_dataset", lambda cfg, data_paths=None: images)
+    monkeypatch.setattr("ganlib.engine.trainer.load_dataset", lambda cfg, data_paths=None: images)
     again = Runner.from_checkpoint(path)
     try:
         s = again.wait(lambda s: s.status is not Status.LOADING, 60)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import PRESETS, Trainer, cli, lastgood, load_checkpoint, preset
+from ganlib import PRESETS, Trainer, cli, load_checkpoint, preset
+from ganlib.engine import lastgood
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300
@@ -188,7 +189,7 @@ def test_resume_takes_live_changes_and_records_them(results):
 def test_sample_writes_a_picture_when_the_name_ends_in_png(results):
     from PIL import Image
 
-    from ganlib.grid import make_grid
+    from ganlib.engine.grid import make_grid
     d, res = results
     assert "9 samples as a" in ok(res["png-mlp"]).stdout
     picture = np.asarray(Image.open(d / "grid.png"))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ganlib import LIVE_FIELDS, PRESETS, TrainConfig, preset
-from ganlib.config import DATASETS, MODELS, OPEN_GROUPS, coerce, field_meta, fields, groups
+from ganlib.engine.config import DATASETS, MODELS, OPEN_GROUPS, coerce, field_meta, fields, groups
 
 
 def test_defaults_validate():

@@ -1,7 +1,8 @@
 """The Train page's rules without a browser: button actions, live changes typed in the form, the progress line."""
 import pytest
 
-from ganlib import TrainConfig, controls
+from ganlib import TrainConfig
+from ganlib.classroom import controls
 
 
 class FakeRunner:
@@ -71,8 +72,8 @@ def test_progress_line_shows_speed_and_time_left_only_while_running_else_the_sta
     from types import SimpleNamespace
 
     from ganlib import preset
-    from ganlib.describe import progress_line
-    from ganlib.state import Reason, Status
+    from ganlib.words.describe import progress_line
+    from ganlib.run.state import Reason, Status
     snap = SimpleNamespace(status=Status.RUNNING, reason=Reason.NONE, epoch=2.0, step=150, steps_per_sec=80.0,
                            eta_seconds=90.0, config=preset("fast-digits"))
     assert progress_line(snap) == "epoch 2.0 / 200 · step 150 · 80.0 steps/s · 1m 30s left"

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from ganlib import Trainer, load_checkpoint, preset, save_checkpoint, trainer_from_checkpoint
-from ganlib.checkpoint import make_payload
-from ganlib.device import device_name, pick_device
+from ganlib.run.checkpoint import make_payload
+from ganlib.engine.device import device_name, pick_device
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -6,8 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ganlib.data import DatasetError
-from ganlib.data.images import count_images, load_images
+from ganlib.engine.data import DatasetError
+from ganlib.engine.data.images import count_images, load_images
 
 
 def _rgb(w, h, seed=0):
@@ -120,7 +120,7 @@ def test_broken_zip(tmp_path):
 
 
 def test_too_many_images(tmp_path, monkeypatch):
-    import ganlib.data.images as images
+    import ganlib.engine.data.images as images
     monkeypatch.setattr(images, "MAX_IMAGES", 2)
     for i in range(3):
         _grey(4, 4, i).save(tmp_path / f"{i}.png")
@@ -154,7 +154,7 @@ def test_messages_name_the_data_as_given_never_the_file_it_became(tmp_path):
 
 
 def test_an_image_larger_than_the_limit_is_skipped_without_being_decoded(tmp_path, monkeypatch):
-    import ganlib.data.images as images
+    import ganlib.engine.data.images as images
     Image.new("L", (images.MAX_SIDE + 1, 1)).save(tmp_path / "wide.png")
     _grey(8, 8).save(tmp_path / "ok.png")
     decoded = []
@@ -169,7 +169,7 @@ def test_an_image_larger_than_the_limit_is_skipped_without_being_decoded(tmp_pat
 def test_a_zip_with_too_many_entries_is_refused_before_it_is_opened(tmp_path, monkeypatch):
     import zipfile as zf_module
 
-    import ganlib.data.images as images
+    import ganlib.engine.data.images as images
     z = tmp_path / "many.zip"
     with zipfile.ZipFile(z, "w") as zf:
         for i in range(20):
@@ -183,7 +183,7 @@ def test_a_zip_with_too_many_entries_is_refused_before_it_is_opened(tmp_path, mo
 
 
 def test_images_whose_declared_sizes_exceed_the_budget_are_refused(tmp_path, monkeypatch):
-    import ganlib.data.images as images
+    import ganlib.engine.data.images as images
     z = tmp_path / "big.zip"
     with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("a.bmp", b"\0" * 100_000)   # 100 kB that deflate to almost nothing
@@ -195,7 +195,7 @@ def test_images_whose_declared_sizes_exceed_the_budget_are_refused(tmp_path, mon
 def test_check_images_refuses_what_loading_would_skip_and_names_it(tmp_path):
     import io
 
-    from ganlib.data.images import MAX_SIDE, check_images
+    from ganlib.engine.data.images import MAX_SIDE, check_images
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for name, img in (("a.png", _grey(8, 8)), ("sub/wide.png", Image.new("L", (MAX_SIDE + 1, 2)))):

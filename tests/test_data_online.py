@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib.data import DatasetError, DatasetUnavailable
-from ganlib.data.online import load_online
+from ganlib.engine.data import DatasetError, DatasetUnavailable
+from ganlib.engine.data.online import load_online
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_cached_cifar_loads_without_network(cache, no_network, monkeypatch):
 
 def test_failed_download_becomes_unavailable(cache, no_network, monkeypatch):
     # The probe says online but every connection fails: the URLError must not escape
-    import ganlib.data.online as online
+    import ganlib.engine.data.online as online
     monkeypatch.setattr(online, "_reachable", lambda url: True)
     before = socket.getdefaulttimeout()
     with pytest.raises(DatasetUnavailable, match="dataset: downloading 'mnist'.*failed") as e:

@@ -1,18 +1,19 @@
 """The Theory lab's failure demos fail as promised, on seeds 0, 1 and 2, and their healthy twins do not (issue 10).
 
 Fixed step counts, not wall time, so a busy machine cannot change the verdict; bench/demos.py prints the same
-measures over a minute of wall time. Coverage follows the PacGAN protocol (ganlib.theory.mode_coverage).
+measures over a minute of wall time. Coverage follows the PacGAN protocol (ganlib.lab.theory.mode_coverage).
 """
 import statistics
 
 import numpy as np
 import pytest
 
-from ganlib import Trainer, preset, theory
-from ganlib.device import set_threads
-from ganlib.lab_text import DEMOS
+from ganlib import Trainer, preset
+from ganlib.lab import theory
+from ganlib.engine.device import set_threads
+from ganlib.words.lab_text import DEMOS
 from ganlib.metrics import evaluator_for
-from ganlib.presets import SIDE_BY_SIDE
+from ganlib.engine.presets import SIDE_BY_SIDE
 
 set_threads()
 SEEDS = (0, 1, 2)

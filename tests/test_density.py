@@ -1,4 +1,4 @@
-"""ganlib.density and the Theory lab's 1-D view, held to the truth: a G whose density is known exactly (the
+"""ganlib.lab.density and the Theory lab's 1-D view, held to the truth: a G whose density is known exactly (the
 quantile G of gauss-1d, a linear G of a Gaussian), and JS integrated numerically here, independently of the
 estimator. The old Silverman KDE drew D* from 0.13 to 0.62 for the perfect G and read JS 0.024 (issue 10)."""
 import math
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import density, density_2d, theory
-from ganlib.data import Dataset
-from ganlib.data.toys import GAUSS_1D, gauss_1d, gauss_1d_density
-from ganlib.device import set_threads
+from ganlib.lab import density, density_2d, theory
+from ganlib.engine.data import Dataset
+from ganlib.engine.data.toys import GAUSS_1D, gauss_1d, gauss_1d_density
+from ganlib.engine.device import set_threads
 
 set_threads()
 SUPPORT = 0.01   # "on the support": where p_data > 0.01 (its peak is 0.40); 99% of gauss-1d's mass lies there
@@ -157,7 +157,7 @@ def test_the_train_pages_js_is_computed_from_g_itself():
 def test_training_d_alone_brings_d_to_d_star(loss):
     """The lab's "Train D to the optimum": G frozen, D alone; D's curve closes in on D* of this loss."""
     from ganlib import Runner, Status, Trainer, preset
-    from ganlib.state import Reason
+    from ganlib.run.state import Reason
     t = Trainer(preset("gauss-1d").replace(loss=loss))
     for _ in range(600):   # a fixed state (a wall-clock pause landed on different steps and states)
         t.step()
@@ -180,7 +180,7 @@ def test_training_d_alone_brings_d_to_d_star(loss):
 
 @pytest.mark.science
 def test_gauss_1d_converges():
-    """The preset's sampling G (its EMA) reaches JS <= 0.01 (exact, ganlib.density) in 8,000 steps, ~60 s on 2
+    """The preset's sampling G (its EMA) reaches JS <= 0.01 (exact, ganlib.lab.density) in 8,000 steps, ~60 s on 2
     quiet cores, and the raw G of the game is near it. One seed here; at 8,000 steps seeds 0-2 measured
     0.0074-0.0109 for the raw G and 0.0065-0.0072 for its EMA (this seed: 0.0109 and 0.0065)."""
     from ganlib import Trainer, preset
@@ -226,7 +226,7 @@ def mixture_density(gx, gy, modes, std):
 # grid25 max 0.10, 99th percentile 0.06, mean 0.008
 @pytest.mark.parametrize("name,worst,p99", [("ring8", 0.08, 0.045), ("grid25", 0.15, 0.08)])
 def test_2d_a_perfect_g_gets_d_star_one_half_where_the_data_lie(name, worst, p99):
-    from ganlib.data.toys import TOYS
+    from ganlib.engine.data.toys import TOYS
     data = TOYS[name]()
     modes, std = data.modes.numpy(), data.mode_std
     e = density_2d.estimate_2d(MixtureG(modes, std), 3, modes, std)
@@ -238,7 +238,7 @@ def test_2d_a_perfect_g_gets_d_star_one_half_where_the_data_lie(name, worst, p99
     assert err.max() < worst and np.percentile(err, 99) < p99 and mean < 0.012, (err.max(), mean)
     assert e.outside == 0.0
     # and the lab's view of it: D* drawn near 1/2 (bce and lsgan), mean |D - D*| of a D = 1/2 is the error alone
-    from ganlib.meaning import meaning
+    from ganlib.lab.meaning import meaning
     for loss in ("bce", "lsgan"):
         v = theory.view_2d(MixtureG(modes, std), FlatD(0.0 if loss == "bce" else 0.5), data, 3, m=meaning(loss))
         assert v.gap < 0.012
@@ -266,8 +266,8 @@ def test_2d_d_star_of_two_gaussians_matches_the_formula(mu, sd, tolerance):
 
 
 def test_2d_view_has_no_d_star_for_a_critic_nor_for_data_of_unknown_density():
-    from ganlib.data.toys import ring8, spiral
-    from ganlib.meaning import meaning
+    from ganlib.engine.data.toys import ring8, spiral
+    from ganlib.lab.meaning import meaning
     G = lambda z: 0.5 * z   # noqa: E731
     critic = theory.view_2d(G, FlatD(), ring8(), 2, n=200, m=meaning("wgan-gp"))
     assert critic.d_star is None and math.isnan(critic.gap)
@@ -285,7 +285,7 @@ def test_training_d_alone_brings_ds_map_to_d_star_in_2d(seed):
     0.441 -> 0.000 (seed 0 was 0.48 -> 0.056 before D's one pass over real and fake changed the game's path:
     how far D gets depends on the G it meets); lsgan 0.46 -> 0.15."""
     from ganlib import Runner, Status, Trainer, preset
-    from ganlib.state import Reason
+    from ganlib.run.state import Reason
     t = Trainer(preset("ring8").replace(loss="bce", seed=seed))
     for _ in range(300):
         t.step()

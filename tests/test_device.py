@@ -4,9 +4,10 @@ import os
 import pytest
 import torch
 
-from ganlib import Dataset, device
-from ganlib.data import Batches
-from ganlib.data.digits import digits
+from ganlib import Dataset
+from ganlib.engine import device
+from ganlib.engine.data import Batches
+from ganlib.engine.data.digits import digits
 
 
 def fake(monkeypatch, cuda=False, mps=False, gpus=1, name="NVIDIA H200"):
@@ -68,7 +69,7 @@ def test_images_stay_put_on_the_cpu(images):
 def test_images_move_to_the_device_once_when_they_fit(images, monkeypatch):
     """On the meta device (no GPU here): the images move once, and batches are cut there."""
     meta = torch.device("meta")
-    monkeypatch.setattr("ganlib.data.dataset.data_fits", lambda nbytes, d: d == meta)
+    monkeypatch.setattr("ganlib.engine.data.dataset.data_fits", lambda nbytes, d: d == meta)
     b = Batches(images, torch.Generator().manual_seed(0), meta)
     assert b.images.device == meta and images.images.device.type == "cpu"  # the Dataset itself is shared
     x = b.next(8)

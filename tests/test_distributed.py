@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from ganlib import LatentModel, TrainConfig, Trainer, cli, load_checkpoint, preset, trainer_from_checkpoint
-from ganlib import distributed
-from ganlib.config import MODELS
-from ganlib.models import build_models
+from ganlib.engine import distributed
+from ganlib.engine.config import MODELS
+from ganlib.engine.models import build_models
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKER = os.path.join(ROOT, "tests", "ddp_worker.py")

@@ -10,8 +10,8 @@ import re
 import subprocess
 
 from ganlib import home
-from ganlib.data.online import cache_dir
-from ganlib.spaces import spaces_root
+from ganlib.engine.data.online import cache_dir
+from ganlib.classroom.spaces import spaces_root
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -5,11 +5,11 @@ import time
 import pytest
 from test_runs import WAIT, toy, until, visitors
 
-from ganlib import controls
-from ganlib.baton import Baton
-from ganlib.runs import Limits, Runs
-from ganlib.state import Reason, Status
-from ganlib.visitor import Visitor
+from ganlib.classroom import controls
+from ganlib.run.baton import Baton
+from ganlib.classroom.runs import Limits, Runs
+from ganlib.run.state import Reason, Status
+from ganlib.classroom.visitor import Visitor
 
 
 def poll(pred, what, timeout=WAIT):
@@ -43,7 +43,7 @@ def exact_steps(v) -> tuple[int, int]:
 @pytest.fixture
 def short_hold(monkeypatch):
     """A pause keeps its slot for runner.PAUSE_HOLD_S (2 minutes); these tests need it to pass on quickly."""
-    from ganlib import runner
+    from ganlib.run import runner
     monkeypatch.setattr(runner, "PAUSE_HOLD_S", 0.2)
 
 

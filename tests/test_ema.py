@@ -4,8 +4,8 @@ import torch
 from torch import nn
 
 from ganlib import Dataset, Trainer, preset
-from ganlib.data.digits import digits
-from ganlib.ema import CHUNK, make_ema, recalibrate, update_ema
+from ganlib.engine.data.digits import digits
+from ganlib.engine.ema import CHUNK, make_ema, recalibrate, update_ema
 
 
 def net():

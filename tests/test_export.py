@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ganlib.export import EVENT_COLUMN, history_csv
-from ganlib.history import COLUMNS, Curve, Event
+from ganlib.classroom.export import EVENT_COLUMN, history_csv
+from ganlib.run.history import COLUMNS, Curve, Event
 
 
 def read(data: bytes) -> pd.DataFrame:

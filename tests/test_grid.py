@@ -7,8 +7,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ganlib.export import gif_bytes
-from ganlib.grid import enlarge, flat_grey, make_grid, tile
+from ganlib.classroom.export import gif_bytes
+from ganlib.engine.grid import enlarge, flat_grey, make_grid, tile
 
 
 def test_grey_loses_its_channel_axis_and_nothing_else_does():
@@ -46,4 +46,4 @@ def test_the_grey_rule_lives_only_in_grid():
     root = pathlib.Path(__file__).resolve().parent.parent / "ganlib"
     pattern = re.compile(r"shape\[-1\]\s*==\s*1")
     homes = [p.relative_to(root).as_posix() for p in root.rglob("*.py") if pattern.search(p.read_text())]
-    assert homes == ["grid.py"]
+    assert homes == ["engine/grid.py"]

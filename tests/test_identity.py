@@ -1,4 +1,4 @@
-"""Visitor keys and pairing links (ganlib/identity.py): keys only the server makes, one-time codes for a second device."""
+"""Visitor keys and pairing links (ganlib/classroom/identity.py): keys only the server makes, one-time codes for a second device."""
 import os
 import stat
 import subprocess
@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from ganlib.identity import KEY_LENGTH, PAIR_TTL_S, Keys, Pairings, server_keys
-from ganlib.runs import Runs
-from ganlib.visitor import Visitor
+from ganlib.classroom.identity import KEY_LENGTH, PAIR_TTL_S, Keys, Pairings, server_keys
+from ganlib.classroom.runs import Runs
+from ganlib.classroom.visitor import Visitor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,7 +26,7 @@ def test_the_secret_file_is_private_kept_and_shared_by_every_process_of_the_serv
     monkeypatch.delenv("GAN_STUDIO_SECRET", raising=False)
     key = server_keys(str(tmp_path)).new()
     assert stat.S_IMODE(os.stat(tmp_path / ".secret").st_mode) == 0o600
-    code = (f"import sys; sys.path.insert(0, {ROOT!r}); from ganlib.identity import server_keys; "
+    code = (f"import sys; sys.path.insert(0, {ROOT!r}); from ganlib.classroom.identity import server_keys; "
             f"print(server_keys({str(tmp_path)!r}).valid({key!r}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ})
     assert out.stdout.strip() == "True", out.stderr   # a restarted server still knows the keys it made

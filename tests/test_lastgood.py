@@ -6,10 +6,11 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from ganlib import Dataset, StepStats, Trainer, lastgood, preset
-from ganlib.describe import status_message
-from ganlib.lastgood import LastGood
-from ganlib.state import Problem, Reason, Status
+from ganlib import Dataset, StepStats, Trainer, preset
+from ganlib.engine import lastgood
+from ganlib.words.describe import status_message
+from ganlib.engine.lastgood import LastGood
+from ganlib.run.state import Problem, Reason, Status
 
 
 def small_ring8():

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from ganlib.latent import lerp, path, random_z, slerp
+from ganlib.explore.latent import lerp, path, random_z, slerp
 
 
 @pytest.fixture
@@ -105,8 +105,8 @@ def test_random_z_is_seeded():
 def test_strongest_dims_finds_the_dimensions_that_move_g():
     from torch import nn
 
-    from ganlib.explorer import strongest_dims
-    from ganlib.latent import LatentModel
+    from ganlib.explore.walks import strongest_dims
+    from ganlib.explore.latent import LatentModel
     G = nn.Linear(16, 4, bias=False)
     with torch.no_grad():
         G.weight.zero_()
@@ -127,8 +127,8 @@ def test_the_walk_gif_is_at_least_the_chosen_size_with_crisp_pixels(side, size, 
     from PIL import Image
     from torch import nn
 
-    from ganlib.explorer import walk, walk_gif
-    from ganlib.latent import LatentModel
+    from ganlib.explore.walks import walk, walk_gif
+    from ganlib.explore.latent import LatentModel
     torch.manual_seed(0)
     G = nn.Sequential(nn.Linear(8, side * side), nn.Tanh(), nn.Unflatten(1, (1, side, side)))
     model = LatentModel(G, 8, (1, side, side))
@@ -144,13 +144,13 @@ def test_the_walk_gif_is_at_least_the_chosen_size_with_crisp_pixels(side, size, 
 
 
 def test_the_walk_gif_sizes_are_the_explorers_choices():
-    from ganlib.explorer import GIF_SIZES, walk_gif
+    from ganlib.explore.walks import GIF_SIZES, walk_gif
     assert GIF_SIZES == (256, 384, 512)
     with pytest.raises(ValueError, match="^size: one of 256, 384, 512"):
         walk_gif(None, torch.zeros(2), torch.ones(2), "lerp", size=300)
 
 
-# --- a run's G comes from its snapshot (ganlib/published.py), never from its thread ----------------------------
+# --- a run's G comes from its snapshot (ganlib/run/published.py), never from its thread ----------------------------
 def test_a_watchers_explorer_builds_g_from_the_snapshot_while_the_runs_thread_is_busy(tmp_path, monkeypatch):
     """30 students exploring a teacher's run sent 30 commands into its training thread. Now the explorer's G is
     built from the weights the run's snapshot carries: here the run's thread is held inside a step, where it can
@@ -160,10 +160,10 @@ def test_a_watchers_explorer_builds_g_from_the_snapshot_while_the_runs_thread_is
     import numpy as np
 
     from ganlib import Trainer, preset
-    from ganlib import explorer as ex
-    from ganlib.runs import Runs
-    from ganlib.trainer import GRID
-    from ganlib.visitor import Visitor
+    from ganlib.explore import walks as ex
+    from ganlib.classroom.runs import Runs
+    from ganlib.engine.trainer import GRID
+    from ganlib.classroom.visitor import Visitor
     inside, go, real_step = threading.Event(), threading.Event(), Trainer.step
 
     def held(self):
@@ -203,8 +203,8 @@ def test_a_watchers_explorer_builds_g_from_the_snapshot_while_the_runs_thread_is
 def test_a_run_publishes_its_g_where_it_stands_after_a_pause_and_a_step_g():
     """Between frames G is published when the run stands still with a newer one: a Pause, a Step G."""
     from ganlib import Runner, preset
-    from ganlib.latent import LatentModel
-    from ganlib.state import Part, Status
+    from ganlib.explore.latent import LatentModel
+    from ganlib.run.state import Part, Status
     r = Runner(preset("ring8").replace(batch_size=64, sample_every=1000))   # one frame, at step 0
     try:
         r.start()

@@ -1,4 +1,4 @@
-"""Lesson links (ganlib.lesson): what encode writes, decode reads back; any tampering gives the defaults and says why.
+"""Lesson links (ganlib.classroom.lesson): what encode writes, decode reads back; any tampering gives the defaults and says why.
 
 The round trips go through the URL string as Streamlit would read it (urlencode, then parse_qs),
 over every preset and seeded random valid changes, locks and hides.
@@ -10,10 +10,9 @@ import urllib.parse
 import pytest
 
 from ganlib import DEFAULT_PRESET, PRESETS, preset
-from ganlib.config import field_meta, fields
-from ganlib.describe import exact_number
-from ganlib.lesson import (FIELD_NAMES, KEYS, MAX_PARAMS, NOT_FROM_LINKS, Lesson, decode, encode, left_out, link,
-                           no_lesson, text)
+from ganlib.engine.config import field_meta, fields
+from ganlib.words.describe import exact_number
+from ganlib.classroom.lesson import FIELD_NAMES, KEYS, MAX_PARAMS, NOT_FROM_LINKS, Lesson, decode, encode, left_out, link, no_lesson, text
 
 LINKABLE = [f for f in fields() if f.name not in NOT_FROM_LINKS]
 

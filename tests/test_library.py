@@ -1,10 +1,11 @@
-"""ganlib.library: listing a checkpoints folder (broken files included) and the rule for names users give."""
+"""ganlib.classroom.library: listing a checkpoints folder (broken files included) and the rule for names users give."""
 import pytest
 
-from ganlib import library, preset
-from ganlib.checkpoint import make_payload, save_checkpoint
-from ganlib.grid import make_grid
-from ganlib.trainer import Trainer
+from ganlib.classroom import library
+from ganlib import preset
+from ganlib.run.checkpoint import make_payload, save_checkpoint
+from ganlib.engine.grid import make_grid
+from ganlib.engine.trainer import Trainer
 
 
 @pytest.fixture(scope="module")

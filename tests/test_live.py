@@ -4,10 +4,10 @@ import io
 import numpy as np
 from PIL import Image
 
-from ganlib.config import TrainConfig
-from ganlib.grid import enlarge
-from ganlib.snapshot import Snapshot
-from ganlib.state import Reason, Status
+from ganlib.engine.config import TrainConfig
+from ganlib.engine.grid import enlarge
+from ganlib.run.snapshot import Snapshot
+from ganlib.run.state import Reason, Status
 from pages import _live
 
 

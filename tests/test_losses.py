@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganlib import losses as L
+from ganlib.engine import losses as L
 
 LOG2 = math.log(2.0)
 

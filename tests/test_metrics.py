@@ -18,14 +18,12 @@ import pytest
 import torch
 
 from ganlib import Dataset, TrainConfig, Trainer, preset
-from ganlib.config import DATASETS
-from ganlib.checkpoint import make_payload, save_checkpoint
-from ganlib.data import to_unit
-from ganlib.data.digits import digits
-from ganlib.data.toys import TOYS, gauss_1d, grid25, moons, ring8, spiral
-from ganlib.metrics import (DEFAULT_EVERY, digit_metrics, energy_floor, evaluate_checkpoint, evaluator_for,
-                            feature_floor, feature_metrics, fid_floor, fid_from_features, image_features,
-                            load_classifier, points_metrics, points_reference, reference_values)
+from ganlib.engine.config import DATASETS
+from ganlib.run.checkpoint import make_payload, save_checkpoint
+from ganlib.engine.data import to_unit
+from ganlib.engine.data.digits import digits
+from ganlib.engine.data.toys import TOYS, gauss_1d, grid25, moons, ring8, spiral
+from ganlib.metrics import DEFAULT_EVERY, digit_metrics, energy_floor, evaluate_checkpoint, evaluator_for, feature_floor, feature_metrics, fid_floor, fid_from_features, image_features, load_classifier, points_metrics, points_reference, reference_values
 from ganlib.metrics.energy import N_ENERGY
 from ganlib.metrics.classifier import WEIGHTS, metadata
 from ganlib.metrics.digits import real_accuracy
@@ -197,8 +195,8 @@ def test_the_random_feature_distance_of_your_own_images_matches_numpy_and_has_a_
 
 def test_a_live_run_of_spiral_or_of_own_images_draws_its_distance_against_its_floor():
     from ganlib import Runner
-    from ganlib.runner import AUTO
-    from ganlib.state import Status
+    from ganlib.run.runner import AUTO
+    from ganlib.run.state import Status
     d = digits()
     own = Dataset("folder", (1, 28, 28), 400, images=d.images[:400].clone())
     runs = {"spiral": (Runner(preset("spiral").replace(eval_every=2), evaluator=AUTO), "energy",
@@ -220,7 +218,7 @@ def test_a_live_run_of_spiral_or_of_own_images_draws_its_distance_against_its_fl
 
 
 def test_every_data_set_has_its_measurement_and_floor():
-    from ganlib.quality import kind_of
+    from ganlib.engine.kinds import kind_of
     for name in DATASETS:
         cfg = TrainConfig(dataset=name, data_path="x.zip", model="toy-mlp" if name in TOYS else "mlp")
         assert kind_of(cfg) in ("digits", "points", "features"), name

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from ganlib import TrainConfig
-from ganlib.models import build_models
+from ganlib.engine.models import build_models
 
 IMAGE_MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "dcgan-classic", "fast", "fast-mlp")
 IMAGE_SHAPES = ((1, 28, 28), (3, 32, 32), (3, 64, 64))

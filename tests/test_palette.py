@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from ganlib.charts import latent, palette, quality, theory, training
-from ganlib.history import Event
-from ganlib.theory import View1D, View2D, g_loss_curves
+from ganlib.run.history import Event
+from ganlib.lab.theory import View1D, View2D, g_loss_curves
 
 P = palette
 METRIC = P.METRIC
@@ -31,7 +31,7 @@ EXPECTED = {
     # the training chart's bold curves: the same meaning as the faint points under them
     "D loss (smoothed)": P.D, "G loss (smoothed)": P.G, "D(x) real (smoothed)": P.D_REAL,
     "D(G(z)) fake (smoothed)": P.D_FAKE, "V(D, G) (smoothed)": P.VALUE,
-    # D's output under the other losses (ganlib/meaning.py): the same meanings, in raw units
+    # D's output under the other losses (ganlib/lab/meaning.py): the same meanings, in raw units
     "D(x) real (raw output)": P.D_REAL, "D(G(z)) fake (raw output)": P.D_FAKE,
     "critic f(x) real": P.D_REAL, "critic f(G(z)) fake": P.D_FAKE,
 }
@@ -118,5 +118,5 @@ def test_charts_draw_each_meaning_in_its_palette_colour(name, fig):
 
 
 def test_the_timeline_gif_paints_points_in_the_chart_colours():
-    from ganlib.downloads import FAKE_RGB, REAL_RGB
+    from ganlib.classroom.downloads import FAKE_RGB, REAL_RGB
     assert (REAL_RGB, FAKE_RGB) == (P.rgb(P.REAL), P.rgb(P.FAKE))

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from ganlib import Dataset, TrainConfig, Trainer
-from ganlib.data.digits import digits
-from ganlib.device import set_threads
-from ganlib.models import Dropout, build_models
+from ganlib.engine.data.digits import digits
+from ganlib.engine.device import set_threads
+from ganlib.engine.models import Dropout, build_models
 
 # Small nets on 256 digits, with every source of randomness a step has: data order, z, D's dropout,
 # DiffAugment, and label noise (bce) or the gradient penalty's mix (wgan-gp: no labels to make noisy)

@@ -1,5 +1,5 @@
 """Runs that finish and are reaped give their memory back: the server's RSS after ten runs made, finished and
-reaped is where the first left it (ganlib/heap.py says what kept it: glibc's malloc, not a reference).
+reaped is where the first left it (ganlib/run/heap.py says what kept it: glibc's malloc, not a reference).
 
 Measured in a fresh process, so that no other test's memory moves the figures."""
 import json
@@ -15,9 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = """
 import gc, json, sys, threading, time, weakref
 from ganlib import Trainer, preset
-from ganlib.runs import Limits, Runs
-from ganlib.state import Status
-from ganlib.visitor import Visitor
+from ganlib.classroom.runs import Limits, Runs
+from ganlib.run.state import Status
+from ganlib.classroom.visitor import Visitor
 
 built, real = [], Trainer.__init__
 def counted(self, *a, **kw):

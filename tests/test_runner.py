@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-import ganlib.runner as runner_module
+import ganlib.run.runner as runner_module
 from ganlib import Dataset, Runner, Snapshot, StepStats, Trainer, preset
-from ganlib.history import COLUMNS, Curve, Frame, Timeline
-from ganlib import lastgood
-from ganlib.state import Problem, Reason, Status
+from ganlib.run.history import COLUMNS, Curve, Frame, Timeline
+from ganlib.engine import lastgood
+from ganlib.run.state import Problem, Reason, Status
 
 WAIT = 60.0  # seconds before a wait counts as a hang; never reached unless something is broken
 
@@ -627,7 +627,7 @@ def _same(a, b) -> bool:
 
 
 def test_step_d_moves_d_alone_and_step_g_moves_g_alone(make_runner):
-    from ganlib.state import Part
+    from ganlib.run.state import Part
     r = make_runner()
     s = stepped(r, 2)
     rows, before = len(s.history["step"]), _parts(r)
@@ -649,7 +649,7 @@ def test_step_d_moves_d_alone_and_step_g_moves_g_alone(make_runner):
 
 
 def test_half_steps_only_when_paused_or_idle(make_runner):
-    from ganlib.state import Part
+    from ganlib.run.state import Part
     r = make_runner()
     built(r)
     r.step(Part.G)   # from idle: G moves, the run is paused at step 0

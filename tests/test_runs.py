@@ -5,11 +5,11 @@ import time
 import pytest
 
 from ganlib import preset
-from ganlib.describe import status_message, status_word
-from ganlib.runs import Limits, Runs, Slots
-from ganlib.share import app_url, qr_png, watch_url
-from ganlib.state import Reason, Status
-from ganlib.visitor import Visitor
+from ganlib.words.describe import status_message, status_word
+from ganlib.classroom.runs import Limits, Runs, Slots
+from ganlib.classroom.share import app_url, qr_png, watch_url
+from ganlib.run.state import Reason, Status
+from ganlib.classroom.visitor import Visitor
 
 WAIT = 60.0
 
@@ -44,7 +44,7 @@ def three_in_line(runs, made, tmp_path):
 
 
 def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path, monkeypatch):
-    from ganlib import runner
+    from ganlib.run import runner
     monkeypatch.setattr(runner, "PAUSE_HOLD_S", 0.5)
     runs = Runs(Limits(max_runs=1))
     (a, b, c), (ra, rb, rc) = three_in_line(runs, made, tmp_path)

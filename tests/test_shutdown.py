@@ -1,6 +1,6 @@
 """A clean stop: SIGTERM (docker stop, a restart) or Ctrl+C ends the server with status 0 in seconds, every run
 stopped between two steps, never "terminate called without an active exception" (SIGABRT, -6) from a training
-thread caught inside torch while the interpreter finalizes (ganlib/shutdown.py says why).
+thread caught inside torch while the interpreter finalizes (ganlib/classroom/shutdown.py says why).
 
 Runs.shutdown with real Runners in each state; the atexit hook in a plain process, and its way out when a run
 cannot stop; the command line on SIGTERM and SIGINT; and a real server with three visitors in real Chromium
@@ -16,10 +16,10 @@ import time
 import pytest
 
 from browser import ROOT, browser, chromium_available, poll, serve
-from ganlib.describe import status_message
-from ganlib.runs import Limits, OwnerGone, Runs
-from ganlib.state import Reason, Status
-from ganlib.visitor import Visitor
+from ganlib.words.describe import status_message
+from ganlib.classroom.runs import Limits, OwnerGone, Runs
+from ganlib.run.state import Reason, Status
+from ganlib.classroom.visitor import Visitor
 from test_browser_sessions import training_threads
 from test_runs import toy, until
 
@@ -66,8 +66,8 @@ def test_shutdown_stops_runs_training_paused_queued_and_loading(held_build, made
 EXIT_PROBE = """
 import atexit, sys
 from ganlib import preset
-from ganlib.runs import Limits, Runs
-from ganlib.state import Status
+from ganlib.classroom.runs import Limits, Runs
+from ganlib.run.state import Status
 
 def report():   # registered before the registry is made: atexit runs it after the registry's hook
     s = run.snapshot()
@@ -93,8 +93,8 @@ def test_a_process_that_ends_with_a_run_training_stops_it_first():
 STUCK_PROBE = """
 import time
 from ganlib import preset
-from ganlib.runs import Limits, Runs
-from ganlib.trainer import Trainer
+from ganlib.classroom.runs import Limits, Runs
+from ganlib.engine.trainer import Trainer
 
 Trainer.__init__ = lambda self, *a, **kw: time.sleep(60)   # a build that outlasts any wait
 
@@ -107,7 +107,7 @@ time.sleep(0.5)
 
 
 def test_a_run_that_cannot_stop_in_time_ends_the_process_with_status_1_not_an_abort():
-    from ganlib.shutdown import SHUTDOWN_S
+    from ganlib.classroom.shutdown import SHUTDOWN_S
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", STUCK_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=300)
     took = time.perf_counter() - t0

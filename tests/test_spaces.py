@@ -1,4 +1,4 @@
-"""ganlib.spaces: each visitor's own folder beside the shared, read-only one (issue 9's classroom).
+"""ganlib.classroom.spaces: each visitor's own folder beside the shared, read-only one (issue 9's classroom).
 
 No visitor can reach another's files, every upload is checked whole before it is
 kept, a bad file on disk is listed and deletable, and data_path names only the
@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganlib import CheckpointError, DatasetError, preset, spaces
-from ganlib.checkpoint import make_payload, save_checkpoint
-from ganlib.spaces import SERVER_PATH_REFUSED, Space, folder_name, spaces_root
-from ganlib.trainer import Trainer
+from ganlib import CheckpointError, DatasetError, preset
+from ganlib.classroom import spaces
+from ganlib.run.checkpoint import make_payload, save_checkpoint
+from ganlib.classroom.spaces import SERVER_PATH_REFUSED, Space, folder_name, spaces_root
+from ganlib.engine.trainer import Trainer
 
 KEY_A, KEY_B = "key-of-a", "key-of-b"
 
@@ -295,7 +296,7 @@ def test_spaces_unopened_the_longest_make_room_but_never_the_writers_own_or_rece
 
 def test_new_spaces_per_address_are_capped_an_hour_but_writes_into_a_space_are_not(root, shared, ckpt,
                                                                                   monkeypatch):
-    from ganlib import disk
+    from ganlib.classroom import disk
     monkeypatch.setattr(disk, "_made", {})
     monkeypatch.setenv("GAN_STUDIO_SPACES_PER_HOUR", "3")
     school, home_ = "192.0.2.7", "2001:db8::1"
@@ -377,7 +378,7 @@ def test_uploaded_images_are_kept_as_one_zip_and_named_by_data_path(root, shared
     assert [d["ref"] for d in a.data_list()][0] == "mine/data/one.zip" and len(a.data_list()) == 3
     path = a.data_path(ref)
     assert os.path.dirname(path) == str(root / folder_name(KEY_A) / "data")
-    from ganlib.data.images import load_images
+    from ganlib.engine.data.images import load_images
     assert load_images(a.data_path("mine/data/images.zip"), 8, 0).size == 3
     with pytest.raises(DatasetError, match="^data_path: you have no uploaded images named 'cats.zip'"):
         b.data_path(ref)                                      # b's "mine" is b's own
@@ -416,9 +417,9 @@ def test_the_operator_may_allow_server_folders_for_local_use(root, shared, monke
 
 
 def test_a_visitors_run_reads_only_their_own_images(root, shared):
-    from ganlib.runs import Runs
-    from ganlib.state import Reason, Status
-    from ganlib.visitor import Visitor
+    from ganlib.classroom.runs import Runs
+    from ganlib.run.state import Reason, Status
+    from ganlib.classroom.visitor import Visitor
     v = Visitor(Runs(), str(shared), spaces_dir=str(root))
     ref = v.space.store_data([("pics.zip", zip_of({f"{i}.png": png(seed=i) for i in range(4)}))])
     cfg = preset("seed-mlp").replace(dataset="folder", image_size=28, batch_size=2)

@@ -6,8 +6,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganlib import Trainer, preset
-from ganlib.models import build_models
-from ganlib.models.spectral import SpectralNorm, spectral_norm
+from ganlib.engine.models import build_models
+from ganlib.engine.models.spectral import SpectralNorm, spectral_norm
 
 
 def true_sigma(layer) -> float:
@@ -116,6 +116,6 @@ def test_a_d_with_batch_norm_judges_real_and_fake_apart():
 
 
 def test_the_run_line_says_when_d_has_spectral_norm():
-    from ganlib.describe import config_summary
+    from ganlib.words.describe import config_summary
     assert "fast-mlp G and D with spectral norm on digits" in config_summary(preset("fast-digits"))
     assert "toy-mlp G and D on ring8" in config_summary(preset("ring8"))

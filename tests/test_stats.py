@@ -5,8 +5,9 @@ import math
 import pytest
 import torch
 
-from ganlib import StepStats, Trainer, cli, lastgood, load_checkpoint, preset
-from ganlib.lastgood import LastGood
+from ganlib import StepStats, Trainer, cli, load_checkpoint, preset
+from ganlib.engine import lastgood
+from ganlib.engine.lastgood import LastGood
 
 HOST_READS = ("item", "tolist", "__bool__", "__float__", "__int__", "numpy")
 

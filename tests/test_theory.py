@@ -1,21 +1,22 @@
-"""ganlib.theory (and the explorer's helpers): mode coverage, D*, JS, and the views of a toy run."""
+"""ganlib.lab.theory (and the explorer's helpers): mode coverage, D*, JS, and the views of a toy run."""
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from ganlib import LatentModel, Runner, preset, theory
-from ganlib import explorer as ex
-from ganlib.grid import enlarge
+from ganlib import LatentModel, Runner, preset
+from ganlib.lab import theory
+from ganlib.explore import walks as ex
+from ganlib.engine.grid import enlarge
 from ganlib.charts import latent as latent_charts
 from ganlib.charts import theory as theory_charts
-from ganlib.data.toys import grid25, ring8
-from ganlib.device import set_threads
-from ganlib.export import gif_bytes
-from ganlib.models import build_models
+from ganlib.engine.data.toys import grid25, ring8
+from ganlib.engine.device import set_threads
+from ganlib.classroom.export import gif_bytes
+from ganlib.engine.models import build_models
 
-set_threads()   # torch's default 2 threads crawl on shared, busy cores (see ganlib/device.py)
+set_threads()   # torch's default 2 threads crawl on shared, busy cores (see ganlib/engine/device.py)
 
 
 # --- mode coverage (PacGAN protocol) ------------------------------------------
@@ -198,7 +199,7 @@ class LinearD(torch.nn.Module):
 
 @pytest.mark.parametrize("loss", ["bce", "minimax", "lsgan", "hinge", "wgan-gp"])
 def test_arrows_point_where_gs_loss_pushes_each_fake(loss):
-    from ganlib.meaning import meaning
+    from ganlib.lab.meaning import meaning
     x = np.array([[0.0, 0.0], [1.0, 1.0], [-2.0, 0.5]])
     at, push = theory.push_on_fakes(LinearD(), x, meaning(loss))
     o = x @ np.array([2.0, -1.0]) + 0.3

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from ganlib import PRESETS, Dataset, StepStats, Trainer, preset, save_checkpoint, trainer_from_checkpoint
-from ganlib.checkpoint import load_checkpoint, make_payload
-from ganlib.data.digits import digits
+from ganlib.run.checkpoint import load_checkpoint, make_payload
+from ganlib.engine.data.digits import digits
 
 # Narrower nets and batches than the presets' so that the whole file runs in seconds on 2 CPU
 # cores; everything else (architecture, loss, dropout, label noise, EMA, augmentation, beta1)
@@ -86,7 +86,7 @@ def test_every_loss_trains(loss):
 @pytest.mark.parametrize("name", ["ring8", "fast-digits"])
 def test_r1_penalty_enters_d_loss(name, images, monkeypatch):
     """r1_weight > 0 adds gamma/2 x R1 on the real batch (through DiffAugment for fast-digits); 0 skips it."""
-    from ganlib import losses as L
+    from ganlib.engine import losses as L
     seen = []
     real_r1 = L.r1_penalty
     monkeypatch.setattr(L, "r1_penalty", lambda logit, real: seen.append(real.shape) or real_r1(logit, real))

@@ -7,10 +7,10 @@ import time
 import pytest
 
 from ganlib import Trainer, preset
-from ganlib import explorer as ex
-from ganlib.runs import OwnerGone, Runs
-from ganlib.state import Reason, Status
-from ganlib.visitor import Visitor
+from ganlib.explore import walks as ex
+from ganlib.classroom.runs import OwnerGone, Runs
+from ganlib.run.state import Reason, Status
+from ganlib.classroom.visitor import Visitor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,7 +45,7 @@ def test_saved_checkpoints_open_on_the_shipped_digits(tmp_path):
 def test_walk_gif_is_a_gif():
     import torch
 
-    from ganlib.checkpoint import load_checkpoint
+    from ganlib.run.checkpoint import load_checkpoint
     model, cfg, _ = ex.from_payload(load_checkpoint(os.path.join(ROOT, "checkpoints", "pretrained-digits.pt")), "d")
     data = ex.walk_gif(model, torch.zeros(cfg.latent_dim), torch.ones(cfg.latent_dim), "slerp", frames=4)
     assert data[:6] in (b"GIF87a", b"GIF89a")

@@ -85,7 +85,7 @@ def measured(fn):
 
 
 def test_an_entry_that_inflates_past_its_declared_size_is_refused_quickly_without_allocating_it(tmp_path, zeros_256):
-    from ganlib.data.images import check_images, load_images
+    from ganlib.engine.data.images import check_images, load_images
     z = tmp_path / "bomb.zip"
     write_zip(z, [lie("lie.png", zeros_256)])
     for read in (lambda: check_images(str(z), "bomb.zip"), lambda: load_images(str(z), 8, 0, name="bomb.zip")):
@@ -97,7 +97,7 @@ def test_an_entry_that_inflates_past_its_declared_size_is_refused_quickly_withou
 
 
 def test_read_entry_stops_one_byte_past_the_declared_size(tmp_path, zeros_256):
-    from ganlib.zips import Budget, EntryRefused, read_entry
+    from ganlib.engine.zips import Budget, EntryRefused, read_entry
     z = tmp_path / "bomb.zip"
     write_zip(z, [lie("sub/lie.png", zeros_256)])
     with zipfile.ZipFile(z) as zf:
@@ -108,7 +108,7 @@ def test_read_entry_stops_one_byte_past_the_declared_size(tmp_path, zeros_256):
 
 
 def test_a_png_and_a_lying_entry_are_refused_at_upload(tmp_path, zeros_256):
-    from ganlib.uploads import data_upload
+    from ganlib.classroom.uploads import data_upload
     z = lying_zip(tmp_path / "mine.zip", n_lies=1, with_png=True)
     z_small = tmp_path / "small.zip"
     write_zip(z_small, [png_entry(), lie("x/\x1b[31mlie0.png", zeros_256)])
@@ -122,8 +122,8 @@ def test_a_png_and_a_lying_entry_are_refused_at_upload(tmp_path, zeros_256):
 
 
 def test_a_kept_upload_changed_on_disk_is_refused_at_start_as_the_upload_was(tmp_path, monkeypatch, zeros_256):
-    from ganlib.config import TrainConfig
-    from ganlib.data import load_dataset
+    from ganlib.engine.config import TrainConfig
+    from ganlib.engine.data import load_dataset
     z = tmp_path / "kept.zip"
     write_zip(z, [png_entry(), lie("lie.png", zeros_256)])
     cfg = TrainConfig(dataset="folder", data_path="mine/data/kept.zip", image_size=8)
@@ -145,8 +145,8 @@ def test_a_kept_upload_changed_on_disk_is_refused_at_start_as_the_upload_was(tmp
 
 
 def test_all_entries_together_inflate_no_more_than_the_budget(tmp_path):
-    from ganlib.data.images import check_images
-    from ganlib.zips import Budget, EntryRefused, read_entry
+    from ganlib.engine.data.images import check_images
+    from ganlib.engine.zips import Budget, EntryRefused, read_entry
     entries = []
     for i in range(5):
         data = bytes([i]) * 30_000
@@ -172,8 +172,8 @@ def test_all_entries_together_inflate_no_more_than_the_budget(tmp_path):
 
 
 def test_honest_entries_read_back_whole_and_damaged_ones_are_told_apart(tmp_path):
-    from ganlib.data.images import load_images
-    from ganlib.zips import Budget, EntryDamaged, EntryRefused, read_entry
+    from ganlib.engine.data.images import load_images
+    from ganlib.engine.zips import Budget, EntryDamaged, EntryRefused, read_entry
     data = bytes(range(256)) * 1_000
     z = tmp_path / "ok.zip"
     with zipfile.ZipFile(z, "w") as zf:

@@ -5,11 +5,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import explorer as ex
-from ..explorer import LIMIT
-from ..latent import random_z
-from ..theory import span
-from . import palette
+from ganlib.explore import walks as ex
+from ganlib.explore.walks import LIMIT
+from ganlib.explore.latent import random_z
+from ganlib.lab.theory import span
+from ganlib.charts import palette
 
 MARGIN = dict(l=10, r=10, t=40, b=10)
 

@@ -26,7 +26,7 @@ NON_SATURATING = "#bcbd22"  # G's loss -log D(G(z)), what bce trains
 # marks
 REFERENCE = "#555555"       # where a perfect GAN would be: the optimum, 1/2, uniform, real vs real, the data's modes
 EVENT = "#a6761d"           # a live change of a setting during the run
-ALARM = "#ce1256"           # where an alarm (ganlib/alarms.py) looked: D overpowers G, oscillation, ...
+ALARM = "#ce1256"           # where an alarm (ganlib/words/alarms.py) looked: D overpowers G, oscillation, ...
 YOU = "#000000"             # the z the user picked, and G of it
 # quality metrics (keys as in snapshot.metrics); the class histogram shows classes_covered's measurement
 METRIC = {

@@ -12,8 +12,8 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import palette
-from .look import QUALITY_HEIGHT, look, present
+from ganlib.charts import palette
+from ganlib.charts.look import QUALITY_HEIGHT, look, present
 
 # metric -> (label, axis: 1 left / 2 right, log scale on its axis)
 CURVES = {

@@ -1,6 +1,6 @@
 """Smoothing a curve for the training chart: TensorBoard's debiased exponential moving average.
 
-A run's history holds up to 2,000 points per curve (ganlib/history.py), and
+A run's history holds up to 2,000 points per curve (ganlib/run/history.py), and
 GAN losses are noisy from step to step, so drawn raw they fill a solid band in
 which no trend can be seen. The chart draws this average bold over the raw
 points (faint), and labels it "(smoothed)".

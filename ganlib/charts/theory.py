@@ -6,9 +6,9 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ..meaning import PROBABILITY, meaning
-from ..theory import OPTIMUM_VALUE, View1D, View2D
-from . import palette
+from ganlib.lab.meaning import PROBABILITY, meaning
+from ganlib.lab.theory import OPTIMUM_VALUE, View1D, View2D
+from ganlib.charts import palette
 
 MARGIN = dict(l=10, r=10, t=40, b=10)
 D_STAR_NAME = meaning("bce").star_name   # "... against the raw G": the G that D trains against, not its EMA

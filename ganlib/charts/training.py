@@ -11,11 +11,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..describe import event_label
-from ..meaning import Meaning, meaning
-from . import palette
-from .look import FAINT, SAMPLES_PX, TRAINING_HEIGHT, look, present
-from .smooth import SMOOTHING, effective_weight, ema
+from ganlib.words.describe import event_label
+from ganlib.lab.meaning import Meaning, meaning
+from ganlib.charts import palette
+from ganlib.charts.look import FAINT, SAMPLES_PX, TRAINING_HEIGHT, look, present
+from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
 
 MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
 MAX_EVENT_LABELS_PRESENTER = 4                # large type: fewer labels before they hide the curves
@@ -41,12 +41,12 @@ def drawn_losses(loss: str) -> tuple[str, ...]:
 def training_figure(history: dict, events=(), loss: str | Meaning = "bce", height: int | None = None,
                     smoothing: float = SMOOTHING, presenter: bool = False, alarms=()) -> go.Figure:
     """Top: D and G losses (and V for bce/minimax); bottom: D's mean output on real and fake, in the loss's
-    meaning, with its reference lines (ganlib/meaning.py); events as dotted lines.
+    meaning, with its reference lines (ganlib/lab/meaning.py); events as dotted lines.
 
     loss: a loss name, or the run's Meaning (which knows its label smoothing: meaning.of_config);
     smoothing: the EMA weight of the bold curves, 0 <= smoothing < 1 (0: the points only, drawn bold);
     presenter: large type and thick lines for a projector, TRAINING_HEIGHT tall unless `height` says;
-    alarms: ganlib.alarms.Alarm, each marked as a band over the steps it looked at."""
+    alarms: ganlib.words.alarms.Alarm, each marked as a band over the steps it looked at."""
     m = loss if isinstance(loss, Meaning) else meaning(loss)
     loss, names = m.loss, curve_names(m)
     lk = look(presenter)

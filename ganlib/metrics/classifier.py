@@ -1,6 +1,6 @@
 """The digit classifier behind the digit metrics: a small CNN, its shipped weights, and its features.
 
-bench/train_classifier.py trains it on the offline digits (ganlib.data.digits:
+bench/train_classifier.py trains it on the offline digits (ganlib.engine.data.digits:
 the first 4,000 images; the last 1,000 are held out for its own accuracy) and
 writes digit_classifier.pt next to this file: a plain dict of a state_dict
 (fp16 tensors, about 210 kB) and a metadata dict, read with

@@ -24,8 +24,8 @@ from functools import lru_cache
 
 import torch
 
-from .classifier import classify
-from .fid import Gaussian, frechet_distance
+from ganlib.metrics.classifier import classify
+from ganlib.metrics.fid import Gaussian, frechet_distance
 
 CONFIDENT = 0.9     # a sample is confidently classified above this top probability
 COVERED = 0.02      # a class is covered with at least this share of the samples
@@ -35,8 +35,8 @@ N_DIGITS = 500      # default samples per measurement (live and eval)
 @lru_cache(maxsize=1)
 def _real() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(probs, features, labels) of all 5,000 offline digits, computed once per process."""
-    from ..data import to_unit
-    from ..data.digits import digits
+    from ganlib.engine.data import to_unit
+    from ganlib.engine.data.digits import digits
     data = digits()
     probs, feats = classify(to_unit(data.images))
     return probs, feats, data.labels
@@ -93,7 +93,7 @@ def reference_values(n: int = N_DIGITS, seed: int = 0) -> dict:
 
 def classifier_accuracy() -> float:
     """Accuracy on the 1,000 held-out digits, as stored with the weights."""
-    from .classifier import metadata
+    from ganlib.metrics.classifier import metadata
     return float(metadata()["held_out_accuracy"])
 
 

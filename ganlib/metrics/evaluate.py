@@ -1,6 +1,6 @@
 """Metrics for a live run (evaluator_for -> Runner(evaluator=...)) and for a checkpoint (evaluate_checkpoint).
 
-What is measured depends on the data (ganlib.quality.kind_of):
+What is measured depends on the data (ganlib.engine.kinds.kind_of):
 - digits, mnist (1 x 28 x 28): digit_metrics of 500 samples (digits.py);
 - ring8, grid25: mode coverage of 2,500 samples; gauss-1d: js, with p_g computed from G itself
   (points.js_of_generator), not from the samples; spiral, moons: energy distance (points.py);
@@ -28,11 +28,11 @@ from typing import Callable
 
 import torch
 
-from ..quality import kind_of
-from .digits import N_DIGITS, digit_metrics, reference_values
-from .energy import energy_floor
-from .features import N_IMAGES, feature_floor, feature_metrics
-from .points import N_POINTS, js_of_generator, points_metrics, points_reference
+from ganlib.engine.kinds import kind_of
+from ganlib.metrics.digits import N_DIGITS, digit_metrics, reference_values
+from ganlib.metrics.energy import energy_floor
+from ganlib.metrics.features import N_IMAGES, feature_floor, feature_metrics
+from ganlib.metrics.points import N_POINTS, js_of_generator, points_metrics, points_reference
 
 DEFAULT_EVERY = 500           # steps between measurements (TrainConfig.eval_every) unless chosen
 GEN_BATCH = 1000              # z per forward pass of G when drawing many samples
@@ -129,7 +129,7 @@ def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
     values at the same n (real digits, noise and black images for digit runs; real points for toys; real
     images for other images, whose data must be on this machine).
     Plain JSON types only (None where a value is undefined)."""
-    from ..checkpoint import build_generator, load_checkpoint
+    from ganlib.run.checkpoint import build_generator, load_checkpoint
     payload = load_checkpoint(path)
     cfg, shape = payload["config"], payload["shape"]
     kind = kind_of(cfg, shape)
@@ -149,7 +149,7 @@ def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
     if kind == "features":
         out["reference"] = clean({"n": n, "real": {"feature_fd": feature_floor(data, n)}})
     if kind == "digits":
-        from .classifier import metadata
+        from ganlib.metrics.classifier import metadata
         out["reference"] = clean(reference_values(n))
         out["classifier"] = {"held_out_accuracy": metadata()["held_out_accuracy"]}
     return out
@@ -164,7 +164,7 @@ def _generate(generate: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor)
 
 
 def _load(cfg):
-    from ..data import load_dataset
+    from ganlib.engine.data import load_dataset
     return load_dataset(cfg)
 
 

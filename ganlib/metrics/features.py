@@ -21,8 +21,8 @@ import weakref
 import torch
 import torch.nn.functional as F
 
-from ..data import to_unit
-from .fid import Gaussian, frechet_distance
+from ganlib.engine.data import to_unit
+from ganlib.metrics.fid import Gaussian, frechet_distance
 
 SEED = 13             # the random filters; changing it changes every number this module gives
 FILTERS = 16

@@ -5,11 +5,11 @@
   quality when it lies within 3 standard deviations of its nearest mode; a mode is
   covered when it holds at least one high-quality sample; reverse_kl is
   KL(histogram of the high-quality samples over the modes || uniform). The
-  counting is ganlib.theory.mode_coverage, shared with the Theory lab.
+  counting is ganlib.lab.theory.mode_coverage, shared with the Theory lab.
 - gauss-1d (a closed-form density): js, the Jensen-Shannon divergence in nats
   (0 = same, log 2 = 0.693 = disjoint) between p_data and p_g. With G at hand
   (a live run, a checkpoint: js_of_generator) p_g is computed from G itself, as
-  the Theory lab does (ganlib.density: within 0.001 for a 1-D latent). From bare
+  the Theory lab does (ganlib.lab.density: within 0.001 for a 1-D latent). From bare
   samples (points_metrics) it is the smoothed estimate: a histogram and a kernel
   of 0.05 std(p_data), p_data blurred alike; a lower bound, and at 2,500 samples
   real points themselves score ~0.002 (points_reference), which is its noise floor.
@@ -23,10 +23,10 @@ import math
 import numpy as np
 import torch
 
-from .. import density as De
-from ..data import Dataset
-from ..theory import data_range as _data_support, mode_coverage
-from .energy import energy_metrics
+from ganlib.lab import density as De
+from ganlib.engine.data import Dataset
+from ganlib.lab.theory import data_range as _data_support, mode_coverage
+from ganlib.metrics.energy import energy_metrics
 
 N_POINTS = 2500       # samples per measurement, as in the PacGAN protocol
 
@@ -59,10 +59,10 @@ def modes_metrics(points: np.ndarray, modes: np.ndarray, std: float) -> dict:
 
 
 def js_1d(samples: np.ndarray, dataset: Dataset) -> float:
-    """JS(p_data, p_g) in nats from G's samples, both densities blurred alike (ganlib.density.from_samples)."""
+    """JS(p_data, p_g) in nats from G's samples, both densities blurred alike (ganlib.lab.density.from_samples)."""
     return De.from_samples(samples, dataset.density, *_data_support(dataset)).js
 
 
 def js_of_generator(G, latent_dim: int, dataset: Dataset) -> float:
-    """JS(p_data, p_g) in nats with p_g computed from G itself (ganlib.density.estimate)."""
+    """JS(p_data, p_g) in nats with p_g computed from G itself (ganlib.lab.density.estimate)."""
     return De.estimate(G, latent_dim, dataset.density, *_data_support(dataset)).js

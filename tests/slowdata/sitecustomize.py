@@ -12,7 +12,7 @@ _data_delay = float(os.environ.get("GAN_STUDIO_TEST_DATA_DELAY", "0"))
 _step_delay = float(os.environ.get("GAN_STUDIO_TEST_STEP_DELAY", "0"))
 
 if _data_delay or _step_delay:
-    import ganlib.trainer as _trainer
+    import ganlib.engine.trainer as _trainer
 
     _load, _step = _trainer.load_dataset, _trainer.Trainer.step
 

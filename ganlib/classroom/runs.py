@@ -1,0 +1,347 @@
+"""Runs: every training run of this server process, who owns it, who watches it, and what the server carries.
+
+Nothing trains that Runs does not know of. A run is made and registered under
+one lock, and only for a session that is still open, so a tab that closes or
+reloads while Start is still loading leaves no orphan: either the run was
+registered first and the owner's leaving reaches it, or the session had closed
+first and `create` refuses.
+
+- Owners are visitor keys. A key lives in its owner's URL, so a reload or a
+  reopened link rejoins the same run; when the last session of a key closes,
+  its runs train on for `Limits.away_s` (a reload rejoins them running), then
+  pause and free their slot (Reason.OWNER_AWAY), and stay for a grace period
+  (`GAN_STUDIO_IDLE_MINUTES`) before they stop.
+- Leaving only says so: stopping is a queued command, and the reaper joins
+  ended threads on its own thread, never on the server's event loop.
+- A cap on runs that train at once (`GAN_STUDIO_MAX_RUNS`, see Slots) with a
+  queue, and a time budget per run (`GAN_STUDIO_MAX_RUN_MINUTES`).
+- A watch code shows an owner's current run, read-only, to anyone holding it.
+- A side-by-side pair (create_pair) is one demo: one slot, turns a step each, and
+  the twin goes wherever its lead goes (retired with it, never rejoined alone).
+- When the process ends, `shutdown` stops every run between two steps and joins
+  its thread (shutdown.py says why, and calls it from atexit).
+
+Kept behind this small interface so that a shared store can replace it for
+several app replicas.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from ganlib.run.heap import give_back
+from ganlib.classroom.shutdown import register
+from ganlib.classroom.slots import Slots  # noqa: F401  (Runs' slots; tests and older callers import it from here)
+from ganlib.run.state import Reason, Status
+
+if TYPE_CHECKING:
+    from ganlib.engine.config import TrainConfig
+    from ganlib.run.runner import Runner
+    from ganlib.run.snapshot import Snapshot
+
+REAP_EVERY_S = 0.5
+KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{16,64}")   # visitor keys and watch codes, as they come in URLs
+CODE_FORMAT = re.compile(r"[A-Za-z0-9_-]{8}")
+
+
+def default_max_runs() -> int:
+    """Runs that train at once: 1 per 2 cores. On 2 cores two runs each got about half the steps/s of one
+    (bench/threads.py: 30 vs 63 steps/s), so a second slot only halves everyone's speed; see the README."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_runs: int = 0            # runs training at once; 0 = no cap
+    max_run_s: float = 0.0       # training seconds per run before it pauses for good; 0 = none
+    idle_s: float = 0.0          # how long a run outlives its owner's last session
+    max_run_mb: float = 0.0      # the memory one run may take (budget.py), checked before it is made; 0 = none
+    away_s: float = 30.0         # how long a run trains on with no tab of its owner open, before it pauses: a
+                                 # reload rejoins it running, and a tab left closed does not keep the slot
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> Limits:
+        """The server's settings; each names its variable when it is not a number."""
+        def number(name: str, default: float) -> float:
+            raw = env.get(name, "").strip()
+            try:
+                value = float(raw) if raw else default
+            except ValueError:
+                raise ValueError(f"{name}: expected a number, got {raw!r}") from None
+            if not value >= 0:
+                raise ValueError(f"{name}: must be 0 or more, got {raw!r}")
+            return value
+        from ganlib.limits import DEFAULT_MAX_RUN_MB   # torch-free: the first page builds Runs
+        return cls(max_runs=int(number("GAN_STUDIO_MAX_RUNS", default_max_runs())),
+                   max_run_s=60 * number("GAN_STUDIO_MAX_RUN_MINUTES", 0),
+                   idle_s=60 * number("GAN_STUDIO_IDLE_MINUTES", 5),
+                   max_run_mb=number("GAN_STUDIO_MAX_RUN_MB", DEFAULT_MAX_RUN_MB))
+
+
+class Owner(Protocol):
+    key: str       # who owns a run: a visitor's key
+    closed: bool   # this session has ended (set by Runs.owner_gone, under the registry's lock)
+    # and, optionally, `space` (a spaces.Space): its runs read data_path through it, so they reach only
+    # the owner's own uploads
+
+
+class OwnerGone(RuntimeError):
+    """The session that asked for a run has closed meanwhile; no run was made."""
+
+
+@dataclass
+class _Entry:
+    runner: Runner
+    owner: str
+    retired: bool = False   # stopped and let go: the reaper drops it once its thread ends
+    lead: str | None = None   # a side-by-side twin: the run_id of the run it rides with (create_pair)
+
+
+@dataclass
+class _OwnerRecord:
+    sessions: int = 0
+    gone_at: float | None = None   # when its last session closed
+    away: bool = False             # its runs were paused for it (Limits.away_s) since then
+    code: str = ""                 # its watch code, once it shared its run
+    watchers: set = field(default_factory=set)   # keys of the sessions watching it
+
+
+@dataclass(frozen=True)
+class Load:
+    """What the server carries, for the sidebar's one line."""
+    training: int       # training slots in use (a side-by-side pair holds one)
+    slots: int          # 0 = no cap
+    queued: int
+    watching: int
+
+
+class Runs:
+    def __init__(self, limits: Limits | None = None, reap_every: float = REAP_EVERY_S):
+        self.limits = limits or Limits()
+        self.slots = Slots(self.limits.max_runs)
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+        self._owners: dict[str, _OwnerRecord] = {}
+        self._codes: dict[str, str] = {}      # watch code -> owner key
+        self._reap_every = reap_every
+        self._reaper: threading.Thread | None = None
+        self._closing = False                 # shutdown has begun: no new run
+        register(self)
+
+    # --- owners ---------------------------------------------------------------------------------
+    def attach(self, owner: Owner) -> str | None:
+        """A session of `owner` opened (a new tab, a reload): returns the id of the run it rejoins, if any."""
+        with self._lock:
+            rec = self._owners.setdefault(owner.key, _OwnerRecord())
+            rec.sessions += 1
+            rec.gone_at, rec.away = None, False
+            live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired and not e.lead]
+            return live[-1] if live else None
+
+    def owner_gone(self, owner: Owner) -> None:
+        """One session of `owner` has ended; returns at once. When it was the last, its runs stop after
+        the grace period (at once with none), and what it watched forgets it."""
+        with self._lock:
+            owner.closed = True
+            for rec in self._owners.values():
+                rec.watchers.discard(owner.key)
+            rec = self._owners.get(owner.key)
+            if rec is None:
+                return
+            rec.sessions = max(0, rec.sessions - 1)
+            if rec.sessions == 0:
+                rec.gone_at = time.monotonic()
+                for e in self._entries.values():   # a queued visitor who leaves loses their place at once
+                    if e.owner == owner.key and not e.retired and e.runner.snapshot().status is Status.QUEUED:
+                        e.runner.pause(Reason.OWNER_AWAY)
+                self._expire_locked(now=rec.gone_at)
+                self._ensure_reaper_locked()
+
+    def create(self, owner: Owner, cfg: TrainConfig | None = None, *, payload: dict | None = None,
+               preset: str = "", metrics: bool = True) -> Runner:
+        """A new run for `owner`, of `cfg` or of a checkpoint payload; its thread starts at once (with a cap,
+        a run of `cfg` builds when it first needs its models: building.py), and it replaces the owner's current run. Raises OwnerGone if the session has closed, and ValueError
+        naming the field to lower for a run larger than the server allows (checked before anything is allocated)."""
+        return self._create(owner, [(cfg, payload, preset)], metrics)[0]
+
+    def create_pair(self, owner: Owner, lead: tuple[TrainConfig, str], twin: tuple[TrainConfig, str]
+                    ) -> tuple[Runner, Runner]:
+        """Two runs for `owner` to compare side by side, each (config, preset name): the lead is the owner's
+        current run, the twin rides its training slot and the two take turns a step each (baton.py), so the
+        pair costs the server what one run costs. They replace the owner's runs; retiring the lead (Reset, a new
+        run, the owner leaving) retires the twin. Raises as create."""
+        return tuple(self._create(owner, [(lead[0], None, lead[1]), (twin[0], None, twin[1])], True))
+
+    def _create(self, owner: Owner, runs: list[tuple], metrics: bool) -> list[Runner]:
+        from ganlib.run.baton import Baton
+        from ganlib.run.runner import AUTO, Runner  # torch: imported with the first run, not with the first page
+        if self.limits.max_run_mb:
+            from ganlib.run.budget import check
+            for cfg, payload, _ in runs:
+                check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
+                      shape=payload["shape"] if payload is not None else None)
+        with self._lock:
+            if owner.closed or self._closing:
+                raise OwnerGone("the session that asked for this run has closed, or the server is stopping")
+            space = getattr(owner, "space", None)
+            baton = Baton() if len(runs) > 1 else None
+            made: list[Runner] = []
+            for cfg, payload, preset in runs:
+                made.append(Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
+                                   slots=self.slots, max_seconds=self.limits.max_run_s,
+                                   data_paths=space.data_path if space is not None else None,
+                                   slot_key=made[0].run_id if made else None, baton=baton))
+            for run_id, e in list(self._entries.items()):
+                if e.owner == owner.key:
+                    self._retire_locked(run_id, Reason.BY_USER)
+            lead = made[0].run_id
+            for runner in made:
+                self._entries[runner.run_id] = _Entry(runner, owner.key, lead=None if runner is made[0] else lead)
+        return made
+
+    def get(self, run_id: str | None) -> Runner | None:
+        with self._lock:
+            e = self._entries.get(run_id) if run_id else None
+            return e.runner if e is not None and not e.retired else None
+
+    def twin(self, run_id: str | None) -> Runner | None:
+        """The run that rides with run `run_id` (create_pair), while both are live; None for a single run."""
+        with self._lock:
+            if run_id is None or run_id not in self._entries or self._entries[run_id].retired:
+                return None
+            return next((e.runner for e in self._entries.values() if e.lead == run_id and not e.retired), None)
+
+    def retire(self, run_id: str | None, reason: Reason = Reason.BY_USER) -> None:
+        """Stop a run and let it go (its owner reset it); returns at once."""
+        with self._lock:
+            self._retire_locked(run_id, reason)
+
+    def _retire_locked(self, run_id: str | None, reason: Reason) -> None:
+        e = self._entries.get(run_id) if run_id else None
+        if e is not None and not e.retired:
+            e.retired = True
+            e.runner.stop(reason)
+            # its slot frees now, not once its thread has stopped: the run that replaces it (a new Start) builds
+            # only on its slot (building.py), so it must not wait in line behind the one it replaces
+            self.slots.leave(run_id)
+            self.slots.release(run_id)
+            for twin_id in [k for k, t in self._entries.items() if t.lead == run_id]:   # the pair is one demo
+                self._retire_locked(twin_id, reason)
+            self._ensure_reaper_locked()
+
+    # --- watching -------------------------------------------------------------------------------
+    def share(self, owner: Owner) -> str:
+        """The owner's watch code (made once): it shows the owner's current run, and grants no control."""
+        with self._lock:
+            rec = self._owners.setdefault(owner.key, _OwnerRecord())
+            if not rec.code:
+                rec.code = secrets.token_urlsafe(6)   # 48 random bits in 8 characters: short enough to type
+                self._codes[rec.code] = owner.key
+            return rec.code
+
+    def shared(self, code: str | None) -> bool:
+        """Whether some owner shares under this watch code (its run may not have started yet)."""
+        with self._lock:
+            return isinstance(code, str) and code in self._codes
+
+    def watch(self, code: str, watcher: Owner | None = None) -> Runner | None:
+        """The run a watch code shows now (None for an unknown code, or while the owner has no run)."""
+        if not isinstance(code, str) or not CODE_FORMAT.fullmatch(code):
+            return None
+        with self._lock:
+            key = self._codes.get(code)
+            rec = self._owners.get(key) if key else None
+            if rec is None:
+                return None
+            if watcher is not None and not watcher.closed:
+                rec.watchers.add(watcher.key)
+            live = [e.runner for e in self._entries.values() if e.owner == key and not e.retired and not e.lead]
+            return live[-1] if live else None
+
+    # --- what the server carries ------------------------------------------------------------------
+    def snapshots(self) -> list[Snapshot]:
+        """The latest snapshot of every run this process holds, retired ones still ending included."""
+        with self._lock:
+            runners = [e.runner for e in self._entries.values()]
+        return [r.snapshot() for r in runners]
+
+    def threads_alive(self) -> int:
+        with self._lock:
+            return sum(e.runner.alive for e in self._entries.values())
+
+    def load(self) -> Load:
+        training, queued = self.slots.counts()   # a side-by-side pair is one slot, and one place in line
+        with self._lock:
+            watching = sum(len(r.watchers) for r in self._owners.values())
+        return Load(training, self.slots.limit, queued, watching)
+
+    def place(self, run_id: str) -> int | None:
+        return self.slots.place(run_id)
+
+    def shutdown(self, timeout: float) -> bool:
+        """The process is ending: stop every run (training, paused, queued, loading) with
+        Reason.SERVER_STOPPING, and wait for their threads, `timeout` seconds in all; True when all have ended.
+        No run is made after it (create raises OwnerGone)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._closing = True
+            live = [e for e in self._entries.values() if not e.retired]
+            # the queued first: a slot freed by a stopping run must not start one of them for a step
+            live.sort(key=lambda e: e.runner.snapshot().status is not Status.QUEUED)
+            for e in live:
+                e.retired = True   # no reaper: a new thread may not start while the interpreter ends
+                e.runner.stop(Reason.SERVER_STOPPING)
+            runners = [e.runner for e in self._entries.values()]
+        return all([r.join(max(0.0, deadline - time.monotonic())) for r in runners])
+
+    # --- the reaper ---------------------------------------------------------------------------
+    def reap(self) -> None:
+        """Stop the runs of owners gone past the grace period; join and drop ended retired runs, and give
+        the memory they held back to the system (heap.py says why it must be asked for)."""
+        with self._lock:
+            self._expire_locked(now=time.monotonic())
+            ended = [k for k, e in self._entries.items() if e.retired and not e.runner.alive]
+            for k in ended:
+                self._entries.pop(k).runner.join(0)
+        if ended:
+            give_back()
+
+    def _expire_locked(self, now: float) -> None:
+        for key, rec in list(self._owners.items()):
+            if rec.gone_at is not None and now - rec.gone_at >= self.limits.idle_s:
+                for run_id, e in list(self._entries.items()):
+                    if e.owner == key:
+                        self._retire_locked(run_id, Reason.OWNER_GONE)
+                self._codes.pop(rec.code, None)
+                del self._owners[key]
+            elif rec.gone_at is not None and now - rec.gone_at >= self.limits.away_s:
+                for e in self._entries.values():
+                    # once all (a run paused by its owner gives up the slot it holds), then any that trains again
+                    # (a Start sent while it was loading)
+                    if e.owner == key and not e.retired and (
+                            not rec.away or e.runner.snapshot().status is Status.RUNNING):
+                        e.runner.pause(Reason.OWNER_AWAY)
+                rec.away = True
+
+    def _busy_locked(self) -> bool:
+        return any(e.retired for e in self._entries.values()) or any(
+            r.gone_at is not None for r in self._owners.values())
+
+    def _ensure_reaper_locked(self) -> None:
+        if self._reaper is None:
+            self._reaper = threading.Thread(target=self._reap_while_busy, name="ganlib-reaper", daemon=True)
+            self._reaper.start()
+
+    def _reap_while_busy(self) -> None:
+        while True:
+            time.sleep(self._reap_every)
+            self.reap()
+            with self._lock:
+                if not self._busy_locked():
+                    self._reaper = None
+                    return

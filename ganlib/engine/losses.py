@@ -1,0 +1,87 @@
+"""The GAN losses, one small named function each.
+
+D outputs logits l, and D(x) = sigmoid(l). Identities used below:
+    log D(x)       = -softplus(-l)
+    log(1 - D(x))  = -softplus(l)
+so BCE with labels y is softplus(-l) for y = 1 and softplus(l) for y = 0.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def bce(logit: torch.Tensor, target: torch.Tensor | float) -> torch.Tensor:
+    if not torch.is_tensor(target):
+        target = torch.full_like(logit, target)
+    return F.binary_cross_entropy_with_logits(logit, target)
+
+
+def d_bce(real_logit, fake_logit, real_label=1.0, fake_label=0.0):
+    """D maximises log D(x) + log(1 - D(G(z))): BCE with real -> 1, fake -> 0 (labels may be smoothed or noisy)."""
+    return bce(real_logit, real_label) + bce(fake_logit, fake_label)
+
+
+def g_nonsaturating(fake_logit):
+    """G maximises log D(G(z)): 'make D call the fakes real'. Strong gradients while D still wins."""
+    return bce(fake_logit, 1.0)
+
+
+def g_minimax(fake_logit):
+    """G minimises log(1 - D(G(z))), the paper's game as written; it saturates when D rejects fakes easily."""
+    return -F.softplus(fake_logit).mean()
+
+
+def d_lsgan(real_logit, fake_logit):
+    """Least squares: D regresses real -> 1, fake -> 0."""
+    return 0.5 * ((real_logit - 1) ** 2).mean() + 0.5 * (fake_logit ** 2).mean()
+
+
+def g_lsgan(fake_logit):
+    return 0.5 * ((fake_logit - 1) ** 2).mean()
+
+
+def d_wgan(real_score, fake_score):
+    """The critic maximises E[f(x)] - E[f(G(z))], an estimate of the Wasserstein-1 distance."""
+    return fake_score.mean() - real_score.mean()
+
+
+def g_wgan(fake_score):
+    return -fake_score.mean()
+
+
+def gradient_penalty(D, real, fake, generator: torch.Generator):
+    """WGAN-GP: push the critic's gradient norm towards 1 on points between real and fake.
+
+    The mixing weights come from `generator` (a run's own), never from torch's global RNG."""
+    a = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=generator,
+                   device=generator.device).to(real.device)
+    mid = (a * real + (1 - a) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(D(mid).sum(), mid, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def r1_penalty(real_logit, real):
+    """R1 (Mescheder et al. 2018): the mean of |grad_x D(x)|^2 on real x; `real` must have required grad
+    before D saw it. Zero-centred, so D is pushed to be flat on the data and G has no reason to overshoot."""
+    grad, = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
+    return grad.flatten(1).pow(2).sum(1).mean()
+
+
+def d_hinge(real_logit, fake_logit):
+    return F.relu(1 - real_logit).mean() + F.relu(1 + fake_logit).mean()
+
+
+def g_hinge(fake_logit):
+    return -fake_logit.mean()
+
+
+def d_output(loss: str, logit: torch.Tensor) -> torch.Tensor:
+    """D's output in its loss's meaning (ganlib/lab/meaning.py): the probability sigmoid(l) for bce and minimax,
+    the raw output for lsgan and hinge, the critic's score for wgan-gp."""
+    return torch.sigmoid(logit) if loss in ("bce", "minimax") else logit
+
+
+def value(real_logit, fake_logit) -> torch.Tensor:
+    """The estimate of V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))]; -2 log 2 at the optimum."""
+    return -F.softplus(-real_logit).mean() - F.softplus(fake_logit).mean()

@@ -1,0 +1,105 @@
+"""The Theory lab's explanations, in one place so that they can be read (and reviewed) against the math.
+
+Markdown with LaTeX, as st.markdown draws it; no streamlit here. Each claim is one the lab's numbers back:
+D* and V(D*, G) are computed from p_data and G's density (ganlib/lab/density.py), not learned.
+"""
+
+INTRO = r"""
+Two networks play a game. **G, the forger**, turns random noise $z$ into samples $G(z)$;
+**D, the detective**, says how likely a sample is real. D maximises and G minimises
+
+$$V(D, G) = \mathbb{E}_{x \sim p_{data}}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))].$$
+"""
+ONE_D = r"""
+In the original game (bce, minimax; the caption under the chart says what the best D is for other losses),
+for a fixed G the best detective is $D^*(x) = \frac{p_{data}(x)}{p_{data}(x) + p_g(x)}$, and with it
+$V(D^*, G) = -\log 4 + 2\,\mathrm{JS}(p_{data} \,\|\, p_g)$. So the game's optimum is $p_g = p_{data}$, where
+$D^* = \frac{1}{2}$ everywhere and $V = -2 \log 2 \approx -1.386$.
+D*(x) here is computed from p_data and G's density; D(x) is what D has learned so far, and any D scores
+$V(D, G) \le V(D^*, G)$. So a D near 1/2, or a V near $-2 \log 2$, means p_g = p_data only when D is near D*:
+a weak D is flat too. Both are drawn against the raw G, the one D trains against (the Train page's samples come
+from its moving average, which lags it).
+"""
+TWO_D = r"""
+Blue: where D scores x as *real*; red: as *fake* (for bce and minimax a probability; for the other losses D's raw
+output, read by the colour bar). G moves its points along D's slope toward blue.
+**Mode collapse**: G piles its samples on a few modes that fool D, and D chases them from mode to mode.
+Counted as in PacGAN: 2,500 samples; a sample is *high quality* within 3 standard deviations of its
+nearest mode; a mode is *covered* when it holds one; reverse KL of the mode histogram against uniform
+(0: even spread, log K: one mode).
+"""
+LOSSES = r"""
+In the game as written (Goodfellow et al., 2014) G minimises $\log(1 - D(G(z)))$; the paper itself warns that
+this saturates early in learning and recommends, in practice, that G maximise $\log D(G(z))$ instead: the
+non-saturating loss, which is what *bce* trains. G moves D's logit $l$ on its fakes, and
+$\frac{d}{dl}\log(1 - \sigma(l)) = -\sigma(l) = -D(G(z))$: where D confidently rejects the fakes,
+$D(G(z)) \approx 0$ and G's gradient vanishes. (Against $D(G(z))$ itself the curve is not flat: its slope at 0
+is $-1$; it is the sigmoid in between that flattens it.) $-\log D(G(z))$ has the same fixed point, and its slope
+$-(1 - D(G(z))) \approx -1$ is largest right there.
+"""
+D_ALONE = (
+    "**Train D to the optimum**: G is frozen and D trains alone, on fresh samples, with its own optimizer. "
+    "Against a fixed G the best D is D*, so D's curve should close in on D*'s (a small D cannot follow D*'s "
+    "sharpest steps exactly). If D was flat at 1/2 before, and now is not, the flat D was weak: G had not won.")
+STEP_D = ("One update of D alone, G frozen: watch D's map move and G's points stay. Half a step: the step count "
+          "and the curves count whole steps only; the caption above counts half-steps apart.")
+STEP_G = ("One update of G alone, D frozen: watch G's points move along the arrows and D's map stay. Half a step: "
+          "not in the step count or the curves.")
+PACE = ("Train at most this many steps a second, so that each step's change shows; the lab redraws after each "
+        "step (at most 4 times a second). Full speed: as fast as the server allows, redrawn each second.")
+GRADS = (
+    "How much G learns from here: the norm of G's gradient if its next step minimised log(1 - D(G(z))) (minimax) "
+    "or -log D(G(z)) (non-saturating), at the current G and D, for 512 fixed z. Where D confidently rejects the "
+    "fakes the minimax line falls orders of magnitude below the other: that G barely learns. Dotted: the previous "
+    "run's lines, to compare two demos on the same scale.")
+
+# the failure demos: preset -> (button, what to watch); bench/demos.py measures that they fail, and their twins don't
+DEMOS = {
+    "collapse-ring8": (
+        "Mode collapse",
+        "**Watch** G's points gather into one small blob that D's blue region chases around the ring: it covers "
+        "at most 1 of the 8 modes (0 of 8 after 1,000 steps on seeds 0-2). *ring8* (Start above: least squares and "
+        "an EMA of G) covers all 8 on the same seeds by 3,000 steps."),
+    "minimax-stall": (
+        "Minimax stalls",
+        "**Watch** G's gradient under minimax (pink, below) fall many orders of magnitude below the non-saturating "
+        "one (olive): D trained 1,000 updates alone first, so it rejects every fake with certainty "
+        "(D(G(z)) < 0.001). Adam turns even a vanishing gradient into full-size steps, so in the first few hundred "
+        "steps G's points are flung far off the ring (to 14-159 from its centre on seeds 0-2; the ring's radius is "
+        "1), where D rejects them for good, and there they stay: 0 of 8 modes. Then run its twin."),
+    "minimax-stall-ns": (
+        "... its non-saturating twin",
+        "The same confident D, rates and seed as *Minimax stalls*, but G minimises -log D(G(z)): its gradient is "
+        "largest where D rejects the fakes, so G pulls D(G(z)) back to 0.2-0.5 within 500 steps and spreads out."),
+    "d-overpowers": (
+        "D overpowers G",
+        "**Watch** D's verdicts on the Train page: D(x) about 0.9 and D(G(z)) about 0.1, step after step. D trains 5 "
+        "times per G step at 50x G's rate, so G never catches up: it sits on one mode of 8."),
+}
+
+# the side-by-side demo (presets.SIDE_BY_SIDE): its button, and the one thing to watch
+SIDE_BY_SIDE = (
+    "Minimax vs non-saturating, side by side",
+    "**Watch** the two lines: both Gs face a D that trained 1,000 updates alone first, on the same seed, and the "
+    "minimax G's gradient (pink) sinks orders of magnitude below the non-saturating G's (olive), so its points stay "
+    "put while the other G's move out toward the modes. The two runs share one training slot and take turns, a step "
+    "each; Pause and Stop act on both.")
+
+
+def no_d_star(kind: str) -> str:
+    """Why the 2-D view draws no D* map."""
+    if kind == "critic":
+        return ("WGAN-GP's critic has no D*: its score is no probability and has no best value at a point, so no "
+                "map of a best critic is drawn.")
+    return "This data's density is not known in closed form (only ring8's and grid25's are), so no D* map is drawn."
+
+
+def half_steps_note(half_steps: tuple[int, int]) -> str:
+    """The caption's count of Step D / Step G presses, which the step count leaves out ("" when none)."""
+    d, g = half_steps
+    return f" · and half-steps: {d:,} of D alone, {g:,} of G alone" if d or g else ""
+
+
+def pace_label(steps_per_s: float) -> str:
+    """The slow-motion control's options: "5 steps/s", or "full speed" for 0."""
+    return f"{steps_per_s:g} steps/s" if steps_per_s else "full speed"
