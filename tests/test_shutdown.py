@@ -118,7 +118,7 @@ def test_a_run_that_cannot_stop_in_time_ends_the_process_with_status_1_not_an_ab
 
 @pytest.mark.parametrize("sig,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
 def test_the_command_line_ends_a_training_on_a_signal_with_the_shells_status_and_says_so(tmp_path, sig, status):
-    """SIGTERM is taken as Ctrl+C is (ganlib/cli.py): a word on stderr and 128 + the signal's number, rather than
+    """SIGTERM is taken as Ctrl+C is (ganlib/cli/): a word on stderr and 128 + the signal's number, rather than
     vanishing without a word (or, as a container's PID 1, ignoring it until docker stop kills it)."""
     cmd = [sys.executable, "-m", "ganlib", "train", "--preset", "ring8", "--steps", "1000000",
            "--out", str(tmp_path / "ring8.pt")]
