@@ -5,7 +5,7 @@ comes before any step, a failed build hands the slot on, a live change while it 
 import gc
 
 import pytest
-from test_runs import toy, until, visitors
+from test_runs import one_in_line, toy, until, visitors
 
 from ganlib import Trainer, preset
 from ganlib.classroom.runs import Limits, Runs
@@ -81,12 +81,7 @@ def test_a_queued_run_builds_when_its_slot_comes_with_the_changes_made_while_it_
 def test_a_stop_sent_while_a_run_builds_on_its_grant_comes_before_any_step(made, tmp_path, held_build):
     held_build.set()
     runs = Runs(Limits(max_runs=1))
-    a, b = visitors(runs, 2, made, tmp_path)
-    ra, rb = a.new_run(toy()), b.new_run(toy(seed=1))
-    ra.start()
-    until(ra, lambda s: s.status is Status.RUNNING, "a to train")
-    rb.start()
-    until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
+    (a, b), (ra, rb) = one_in_line(runs, made, tmp_path)
     held_build.clear()
     ra.stop()                                   # b's slot comes: its pages see it loading while it builds
     until(rb, lambda s: s.status is Status.LOADING, "b to build on its grant")

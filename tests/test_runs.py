@@ -30,14 +30,22 @@ def visitors(runs, n, made, tmp_path):
     return vs
 
 
-def three_in_line(runs, made, tmp_path):
-    """Three visitors on a one-slot server: a's run trains, b's and c's wait in line in that order."""
-    a, b, c = visitors(runs, 3, made, tmp_path)
-    ra, rb, rc = a.new_run(toy()), b.new_run(toy(seed=1)), c.new_run(toy(seed=2))
+def one_in_line(runs, made, tmp_path):
+    """Two visitors on a one-slot server: a's run trains, b's waits in line."""
+    a, b = visitors(runs, 2, made, tmp_path)
+    ra, rb = a.new_run(toy()), b.new_run(toy(seed=1))
     ra.start()
     until(ra, lambda s: s.status is Status.RUNNING, "a to train")
     rb.start()
     until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
+    return (a, b), (ra, rb)
+
+
+def three_in_line(runs, made, tmp_path):
+    """Three visitors on a one-slot server: a's run trains, b's and c's wait in line in that order."""
+    (a, b), (ra, rb) = one_in_line(runs, made, tmp_path)
+    c, = visitors(runs, 1, made, tmp_path)
+    rc = c.new_run(toy(seed=2))
     rc.start()
     until(rc, lambda s: s.status is Status.QUEUED, "c to queue")
     return (a, b, c), (ra, rb, rc)
@@ -153,12 +161,7 @@ def registry(made):
 def test_a_run_whose_owner_left_trains_a_while_then_pauses_frees_its_slot_and_is_retired_later(registry, made,
                                                                                                 tmp_path):
     runs = registry(Limits(max_runs=1, away_s=1.5, idle_s=4.0))
-    a, b = visitors(runs, 2, made, tmp_path)
-    ra, rb = a.new_run(toy()), b.new_run(toy(seed=1))
-    ra.start()
-    until(ra, lambda s: s.status is Status.RUNNING, "a to train")
-    rb.start()
-    until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
+    (a, b), (ra, rb) = one_in_line(runs, made, tmp_path)
     a.close()                                    # a's last tab closes
     left = time.monotonic()
     step = ra.snapshot().step
@@ -176,12 +179,7 @@ def test_a_run_whose_owner_left_trains_a_while_then_pauses_frees_its_slot_and_is
 
 def test_a_run_paused_by_its_owner_gives_its_held_slot_back_once_the_owner_has_left(registry, made, tmp_path):
     runs = registry(Limits(max_runs=1, away_s=0.5, idle_s=600))
-    a, b = visitors(runs, 2, made, tmp_path)
-    ra, rb = a.new_run(toy()), b.new_run(toy(seed=1))
-    ra.start()
-    until(ra, lambda s: s.status is Status.RUNNING, "a to train")
-    rb.start()
-    until(rb, lambda s: s.status is Status.QUEUED, "b to queue")
+    (a, b), (ra, rb) = one_in_line(runs, made, tmp_path)
     ra.pause()                                   # a user's pause holds the slot (runner.PAUSE_HOLD_S, 2 minutes)
     until(ra, lambda s: s.status is Status.PAUSED, "a to pause")
     a.close()
