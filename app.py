@@ -7,7 +7,7 @@ Watch page. The pages are thin; ganlib does the work.
 import os
 import sys
 
-# Pages import `ganlib` and `pages._ui` from the repo root, however the app was
+# Pages import `ganlib` and `pages.parts.ui` from the repo root, however the app was
 # launched (streamlit run from elsewhere, AppTest under pytest).
 ROOT = os.path.dirname(os.path.abspath(__file__))
 if ROOT not in sys.path:
@@ -15,10 +15,10 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._access import join_visitor  # noqa: E402
-from pages._ui import status_panel  # noqa: E402
+from pages.parts.access import join_visitor  # noqa: E402
+from pages.parts.ui import status_panel  # noqa: E402
 
-# st.navigation also ends Streamlit's pages/-folder mode for the server; pages/_ui.use_app_navigation covers
+# st.navigation also ends Streamlit's pages/-folder mode for the server; pages/parts/ui.use_app_navigation covers
 # a first visit that opens a page's URL before any session has run this file.
 st.set_page_config(page_title="GAN Studio", page_icon="🎨", layout="wide")
 watching = join_visitor().watch_code is not None

@@ -6,7 +6,7 @@
 Each run trains a preset from scratch on one torch thread (as the app does) until --seconds of wall time
 (or --steps) pass, and prints every --every seconds: steps, modes covered and high-quality share (PacGAN
 protocol, 2,500 samples of the sampling G, its EMA where there is one), mean D(x) and D(G(z)) of the last step, and the
-norm of G's gradient under minimax and under non-saturating at that G and D (ganlib.lab.theory.g_gradient_norms).
+norm of G's gradient under minimax and under non-saturating at that G and D (ganlib.lab.gradients.g_gradient_norms).
 Wall time on a shared machine is noisy: the step counts say how much work each row is.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ganlib import Trainer, preset
-from ganlib.lab import theory  # noqa: E402
+from ganlib.lab import coverage, gradients, views  # noqa: E402
 from ganlib.engine.device import set_threads  # noqa: E402
 
 DEMOS = ("collapse-ring8", "ring8", "minimax-stall", "minimax-stall-ns", "d-overpowers")
@@ -28,8 +28,8 @@ DEMOS = ("collapse-ring8", "ring8", "minimax-stall", "minimax-stall-ns", "d-over
 def probe(t: Trainer, stats) -> dict:
     G, D = t.G.eval(), t.D.eval()
     # modes of the G the samples come from (its EMA where there is one, as the Train page's metric)
-    c = theory.mode_coverage(theory.fake_points(t.sampler(), t.cfg.latent_dim), t.data.modes.numpy(), t.data.mode_std)
-    grads = theory.g_gradient_norms(G, D, t.cfg.latent_dim)
+    c = coverage.mode_coverage(views.fake_points(t.sampler(), t.cfg.latent_dim), t.data.modes.numpy(), t.data.mode_std)
+    grads = gradients.g_gradient_norms(G, D, t.cfg.latent_dim)
     G.train(), D.train()
     return {"modes": c["modes_covered"], "hq": c["high_quality"], "d_real": stats.d_real, "d_fake": stats.d_fake,
             "g_mm": grads["minimax"], "g_ns": grads["non_saturating"]}

@@ -22,16 +22,16 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from ganlib import Trainer, preset
-from ganlib.lab import theory  # noqa: E402
+from ganlib.lab import density, views  # noqa: E402
 from ganlib.engine.config import coerce  # noqa: E402
 from ganlib.engine.device import set_threads  # noqa: E402
 
 
 def probe(t: Trainer) -> dict:
-    v = theory.view_1d(t.G.eval(), t.D.eval(), t.data, t.cfg.latent_dim)
+    v = views.view_1d(t.G.eval(), t.D.eval(), t.data, t.cfg.latent_dim)
     t.G.train(), t.D.train()
-    ema = theory.density.estimate(t.sampler(), t.cfg.latent_dim, t.data.density, *theory.data_range(t.data)).js
-    flat = theory._mean_distance_to(v.d, 0.5, v.p_data, v.p_g)
+    ema = density.estimate(t.sampler(), t.cfg.latent_dim, t.data.density, *views.data_range(t.data)).js
+    flat = views._mean_distance_to(v.d, 0.5, v.p_data, v.p_g)
     return {"js": v.js, "js_ema": ema, "gap": v.gap, "flat": flat, "value": v.value}
 
 

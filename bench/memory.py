@@ -1,4 +1,4 @@
-"""Measured memory of one run vs ganlib.run.budget's estimate: the calibration behind budget.py's factors.
+"""Measured memory of one run vs ganlib.run.budget's estimate: the calibration behind run/footprint.py's factors.
 
 Each measurement runs in a fresh Python process, the way a run lives in the app's
 server: torch and ganlib imported, the data loaded (loading is shared by every
@@ -9,7 +9,7 @@ steps, with a sample grid at each and the metrics twice, and saves a checkpoint;
 the run's cost is the peak resident set (VmHWM) minus the resident set just
 before the run was made.
 
-    python bench/memory.py                     # the calibration table of budget.py
+    python bench/memory.py                     # the calibration table of run/footprint.py
     python bench/memory.py --one '{"model": "mlp", "batch_size": 1024}' [--preset seed-mlp]
 
 --one prints one measurement as JSON (tests/test_budget.py runs it through run_one).

@@ -18,7 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ganlib.classroom import controls  # noqa: E402
 from ganlib.engine.presets import SIDE_BY_SIDE, preset  # noqa: E402
-from ganlib.classroom.runs import Limits, Runs  # noqa: E402
+from ganlib.classroom.capacity import Limits  # noqa: E402
+from ganlib.classroom.runs import Runs  # noqa: E402
 from ganlib.run.state import Status  # noqa: E402
 
 

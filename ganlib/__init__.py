@@ -14,7 +14,7 @@ _EXPORTS = {
     "LIVE_FIELDS": "engine.config", "TrainConfig": "engine.config",
     "Dataset": "engine.data", "DatasetError": "errors", "DatasetUnavailable": "errors", "load_dataset": "engine.data",
     "LastGood": "engine.lastgood",
-    "LatentModel": "explore.latent", "lerp": "explore.latent", "path": "explore.latent", "random_z": "explore.latent", "slerp": "explore.latent",
+    "LatentModel": "explore.latent", "lerp": "explore.latent", "path": "explore.latent", "random_z": "engine.noise", "slerp": "explore.latent",
     "DEFAULT_PRESET": "engine.presets", "PRESETS": "engine.presets", "preset": "engine.presets",
     "Runner": "run.runner", "Snapshot": "run.snapshot", "Runs": "classroom.runs", "Visitor": "classroom.visitor",
     "Status": "run.state", "Reason": "run.state", "Problem": "run.state", "trainer_from_checkpoint": "run.checkpoint",

@@ -4,7 +4,7 @@
 persistent storage, or the volume that `docker run -v ...:/data` mounts), else
 `~/.cache/gan-studio`. Visitors' spaces (their checkpoints and uploads, spaces.py) and the
 downloaded image sets (data/online.py) live under it, unless GAN_STUDIO_SPACES or
-GAN_STUDIO_DATA name another folder. Asked each time, never cached: a test or an operator
+GAN_STUDIO_DATA name another folder (settings.py). Asked each time, never cached: a test or an operator
 that changes the environment is heard at the next call. No torch here.
 """
 from __future__ import annotations
@@ -19,11 +19,3 @@ def home() -> str:
     if os.path.isdir(PERSISTENT) and os.access(PERSISTENT, os.W_OK):
         return os.path.join(PERSISTENT, "gan-studio")
     return os.path.join(os.path.expanduser("~"), ".cache", "gan-studio")
-
-
-def folder(env: str, name: str) -> str:
-    """The folder the variable `env` names, else `name` under home()."""
-    value = os.environ.get(env, "").strip()
-    if value:
-        return os.path.abspath(os.path.expanduser(value))
-    return os.path.join(home(), name)

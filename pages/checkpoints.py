@@ -8,14 +8,14 @@ on the server), and lists a broken file with its error instead of failing.
 import streamlit as st
 
 from ganlib import CheckpointError
-from ganlib.classroom.library import describe, human_size
-from ganlib.limits import quota_bytes
+from ganlib.words.describe import describe_checkpoint, human_size
+from ganlib.settings import quota_bytes
 from ganlib.run.state import Status
-from pages._ui import use_app_navigation, visitor
+from pages.parts.ui import use_app_navigation, visitor
 
 use_app_navigation()
 
-EXPLORE_REQUEST = "explore_request"   # read by pages/explore.py
+EXPLORE_REQUEST = "explore_request"   # read by pages/parts/sources.py
 LOAD_WAIT_S = 60.0                     # a resumed run builds its data and models in its own thread
 
 
@@ -96,7 +96,7 @@ def row(space, e: dict) -> None:
             pic.caption("no picture: toy data (points); Explore shows them")
         with info:
             st.markdown(f"**{e['name']}**" + ("" if e["mine"] else " · shared: everyone may load it"))
-            st.caption(describe(e))
+            st.caption(describe_checkpoint(e))
             if broken:
                 st.error(f"Unreadable: {e['error']}")
             a, b, c, d = st.columns(4)

@@ -1,8 +1,7 @@
 """Latent explorer: move z by hand, walk from A to B, and see where G sends each z.
 
-G is a private copy (of the current run, a saved checkpoint or an upload), kept
-by the session's Visitor per source, so a slider move only runs G, never rebuilds it.
-Saved checkpoints are the visitor's own and the shared ones, named by refs (ganlib.classroom.spaces).
+G is a private copy of the current run, a saved checkpoint or an upload, built once per
+source (pages/parts/sources.py), so a slider move only runs G, never rebuilds it.
 """
 import random
 
@@ -12,13 +11,12 @@ from ganlib import LatentModel
 from ganlib.explore import walks as ex
 from ganlib.charts.latent import toy_figure
 from ganlib.engine.grid import enlarge, whole_scale
-from ganlib.classroom.uploads import shown, uploaded_checkpoint
-from pages._ui import set_state, use_app_navigation, visitor
+from ganlib.engine.kinds import DataKind
+from pages.parts.sources import load_model
+from pages.parts.ui import set_state, use_app_navigation
 
 use_app_navigation()
 
-SOURCES = ("Current run", "Saved checkpoint", "Upload")
-REQUEST = "explore_request"   # a checkpoint's ref, set by the Checkpoints page's Explore button
 MAX_SEED = 2**31 - 1
 
 
@@ -29,61 +27,6 @@ def seed_input(label: str, key: str, default: int) -> int:
     st.button(f"🎲 Random {label.split(':')[0]}", key=key + "_random", on_click=set_state,
               args=(key, random.randrange(100_000)))
     return int(seed)
-
-
-def run_source():
-    runner = visitor().runner or visitor().watched()   # a follower explores the run it watches
-    if runner is None:
-        st.info("No run yet: start one on the Train page, or explore a saved checkpoint.")
-        return None
-    refresh = st.session_state.setdefault("ex_refresh", 0)
-    # the weights come with the run's snapshot (taken with each frame of samples), never from its training thread
-    if st.button("🔄 Refresh weights", help="G's weights as of the run's latest samples (it keeps training)"):
-        refresh = st.session_state.ex_refresh = refresh + 1
-    return ("run", runner.run_id, refresh), lambda: ex.from_runner(runner)
-
-
-def label(ref: str) -> str:
-    name = ref.rsplit("/", 1)[-1]
-    return name if ref.startswith("mine/") else f"{name} (shared)"
-
-
-def file_source():
-    space = visitor().space
-    refs, first = ex.saved_checkpoints(space.list())
-    if not refs:
-        st.info("No saved checkpoints yet: save one on the Checkpoints page.")
-        return None
-    st.session_state.setdefault("ex_file", first)
-    ref = st.selectbox("Checkpoint", refs, format_func=label, key="ex_file", persist_state="session")
-    return ("file", ref), lambda: ex.from_payload(space.load(ref), label(ref))
-
-
-def upload_source():
-    upload = st.file_uploader("A ganlib checkpoint (.pt)", key="ex_upload")
-    if upload is None:
-        return None
-    return ("upload", upload.file_id), lambda: ex.from_payload(uploaded_checkpoint(upload.name, upload.getvalue()),
-                                                                shown(upload.name))
-
-
-def load_model():
-    """(LatentModel, TrainConfig) of the chosen source, built once per source; None to stop here."""
-    if path := st.session_state.pop(REQUEST, None):   # sent here by the Checkpoints page
-        st.session_state.update(ex_source=SOURCES[1], ex_file=path)
-    # with no run yet, open on the shipped checkpoint, so there is something good to explore at once
-    st.session_state.setdefault("ex_source", SOURCES[0] if visitor().runner is not None else SOURCES[1])
-    kind = st.radio("Source", SOURCES, horizontal=True, key="ex_source", persist_state="session")
-    chosen = {SOURCES[0]: run_source, SOURCES[1]: file_source, SOURCES[2]: upload_source}[kind]()
-    if chosen is None:
-        return None
-    try:
-        model, cfg, caption = visitor().explorer_model(*chosen)
-    except ValueError as e:   # CheckpointError, a file gone meanwhile, an upload over the budget
-        st.error(str(e))
-        return None
-    st.caption(caption)
-    return model, cfg
 
 
 def z_controls(model: LatentModel):
@@ -160,7 +103,7 @@ def page() -> None:
     loaded = load_model()
     if loaded is not None:
         model, cfg = loaded
-        if model.kind == "image":
+        if model.kind == DataKind.IMAGE:
             move_tab, walk_tab = st.tabs(["Move z", "Walk from A to B"])
             with move_tab:
                 move_section(model)

@@ -1,26 +1,27 @@
 """Theory lab: the math of the classic GAN texts, drawn live from a 1-D or 2-D toy run.
 
-Reads the session's run only through ganlib.lab.theory.view (private copies of G
+Reads the session's run only through ganlib.lab.views.view (private copies of G
 and D, taken between steps) and the run's snapshot.
 """
 import streamlit as st
 
 from ganlib.classroom import controls
-from ganlib.lab import theory
+from ganlib.lab import gradients, views
 from ganlib.charts.theory import g_loss_figure, value_figure
 from ganlib.words.describe import status_word
-from ganlib.words.lab_text import DEMOS, INTRO, LOSSES, SIDE_BY_SIDE, half_steps_note
+from ganlib.words.lab_text import (DEMOS, G_LOSS_NAMES, INTRO, SATURATION, SIDE_BY_SIDE, half_steps_note,
+                                   value_not_drawn)
+from ganlib.lab.meaning import OutputKind
 from ganlib.engine.presets import SIDE_BY_SIDE as PAIR
 from ganlib.run.state import Status
-from pages import _duet
-from pages._lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
-from pages._pace import pace_row
-from pages._ui import refresh_every, use_app_navigation, visitor
+from pages.parts import duet as _duet
+from pages.parts.lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
+from pages.parts.pace import pace_row
+from pages.parts.ui import refresh_every, use_app_navigation, visitor
 
 use_app_navigation()
 
 TOYS = ("gauss-1d", "ring8", "grid25")
-LOSS_NAMES = {"bce": "non-saturating (bce)", "minimax": "minimax (the game as written)"}
 
 
 def start(name: str, loss: str | None = None) -> None:
@@ -35,7 +36,7 @@ def start_pair() -> None:
 
 def launcher() -> None:
     with st.container(border=True):
-        loss = st.radio("G's loss", list(LOSS_NAMES), format_func=LOSS_NAMES.get, horizontal=True, key="th_loss",
+        loss = st.radio("G's loss", list(G_LOSS_NAMES), format_func=G_LOSS_NAMES.get, horizontal=True, key="th_loss",
                         persist_state="session")
         for col, name in zip(st.columns(len(TOYS)), TOYS):
             col.button(f"Start {name}", key=f"th_start_{name}", on_click=start, args=(name, loss), width="stretch")
@@ -80,16 +81,15 @@ def single(runner) -> bool:
                f" · {status_word(snap)}")
     d_alone_row(snap)
     pace_row(snap)
-    if isinstance(v, theory.View1D):
+    if isinstance(v, views.View1D):
         show_1d(v, snap)
     else:
         show_2d(v)
-    if v.meaning.kind == "probability":
+    if v.meaning.kind is OutputKind.PROBABILITY:
         st.plotly_chart(value_figure(snap.history, best_track(snap, v), v.meaning), key="th_value")
         grad_track(snap, v)
     else:
-        st.caption(f"V(D, G) is the value of the original game (bce, minimax); this run's {snap.config.loss} loss "
-                   "plays another, so it is not drawn.")
+        st.caption(value_not_drawn(snap.config.loss))
     return True
 
 
@@ -103,8 +103,8 @@ def page() -> None:
     every = refresh_every(snap, paced=True) or (1.0 if training else None)   # a pair: while either run trains
     st.fragment(run_every=every)(live)(training, snap.pace if snap else 0.0)
     with st.expander("Minimax or non-saturating: why G's gradient vanishes when D rejects its fakes"):
-        st.plotly_chart(g_loss_figure(theory.g_loss_curves()), key="th_losses")
-        st.markdown(LOSSES)
+        st.plotly_chart(g_loss_figure(gradients.g_loss_curves()), key="th_losses")
+        st.markdown(SATURATION)
 
 
 page()

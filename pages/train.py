@@ -7,15 +7,16 @@ import streamlit as st
 
 from ganlib import LIVE_FIELDS, PRESETS
 from ganlib.classroom import controls
+from ganlib.classroom.controls import Action
 from ganlib.engine.config import fields
-from ganlib.words.describe import config_summary, queue_message
-from ganlib.engine.presets import describe
+from ganlib.engine.kinds import DataKind
+from ganlib.words.describe import BUTTON_LABELS, config_summary, describe_preset, queue_message
 from ganlib.run.state import Status
-from pages._lesson import banner, fields_of, follow_link, link_panel
-from pages._live import presenter_on, run_view
-from pages._form import config_form, live_input
-from pages._access import share_box
-from pages._ui import refresh_every, runs, use_app_navigation, visitor
+from pages.parts.lesson import banner, fields_of, follow_link, link_panel
+from pages.parts.live import presenter_on, run_view
+from pages.parts.form import config_form, live_input
+from pages.parts.access import share_box
+from pages.parts.ui import refresh_every, runs, use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -31,7 +32,7 @@ def setup(s, snap):
     fixed = bool(locked or hidden)  # another preset would replace the values the lesson fixed
     st.selectbox("preset 🔒" if fixed else "preset", names, index=names.index(s.preset_name) if s.preset_name in names
                  else 0, key="preset", disabled=fixed, on_change=lambda: s.choose_preset(st.session_state.preset))
-    st.caption(describe(s.preset_name) if s.preset_name in PRESETS else "")
+    st.caption(describe_preset(s.preset_name) if s.preset_name in PRESETS else "")
     buttons = st.empty()   # filled once the form below has been checked
     # the preset is part of the keys, so choosing one redraws every control with its values
     cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}", locked=locked, hidden=hidden)
@@ -64,17 +65,21 @@ def live_controls(snap, locked=frozenset(), hidden=frozenset()):
 def button_row(s, snap, cfg):
     ok = controls.buttons(snap, cfg is not None)
     clicked = None
-    for col, label in zip(st.columns(len(controls.BUTTONS)), controls.BUTTONS):
-        if col.button(label, key=f"btn.{label}", disabled=not ok[label.lower()], width="stretch",
-                      type="primary" if label == "Start" else "secondary"):
-            clicked = label
+    for col, action in zip(st.columns(len(Action)), Action):
+        label = BUTTON_LABELS[action]
+        if col.button(label, key=f"btn.{label}", disabled=not ok[action], width="stretch",
+                      type="primary" if action is Action.START else "secondary"):
+            clicked = action
     if clicked is None:
         return
+    label = BUTTON_LABELS[clicked]
     try:
-        with st.spinner("Starting: loading torch, the data and the models…" if clicked in ("Start", "Step") else f"{clicked}…"):
+        # Start and Step may build a new run: the first one in a process waits for torch too
+        with st.spinner("Starting: loading torch, the data and the models…" if clicked in (Action.START, Action.STEP)
+                        else f"{label}…"):
             controls.press(clicked, s, cfg)
     except Exception as e:  # bad data, a dataset that needs the internet, a model that does not fit: say so, no traceback
-        st.error(str(e) if isinstance(e, ValueError) else f"Could not {clicked.lower()}: {type(e).__name__}: {e}")
+        st.error(str(e) if isinstance(e, ValueError) else f"Could not {label.lower()}: {type(e).__name__}: {e}")
     else:
         st.rerun()  # redraw the buttons for the new status
 
@@ -94,7 +99,7 @@ def live_view(status_at_render, form_ok=True, presenter=False):
 
 def downloads(snap):
     from ganlib.classroom.downloads import checkpoint_bytes, history_file, timeline_gif
-    real = snap.real if snap.kind != "image" else None
+    real = snap.real if snap.kind != DataKind.IMAGE else None
     name, v = snap.preset or "run", visitor()
     c1, c2, c3 = st.columns(3)
     # callables: the files are made when clicked, from the run as it is then; they hold the visitor, never

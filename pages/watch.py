@@ -7,10 +7,11 @@ teacher's next run shows here too). The figures are shared by all watchers.
 import streamlit as st
 
 from ganlib.classroom.runs import CODE_FORMAT
+from ganlib.engine.kinds import DataKind
 from ganlib.run.state import Status
-from pages._live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
-from pages._access import WATCH_CODE_RULE
-from pages._ui import use_app_navigation, visitor
+from pages.parts.live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
+from pages.parts.access import WATCH_CODE_RULE
+from pages.parts.ui import use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -22,12 +23,12 @@ THEORY_EVERY_S = 6.0    # a 2-D theory view takes ~0.45 s alone, ~1 s beside tra
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _theory_figure(drawn: tuple, _runner):
     """The theory lab's figure of a toy run, computed once per drawing tick for all its watchers."""
-    from ganlib.lab import theory
+    from ganlib.lab import views
     from ganlib.charts.theory import density_figure, field_figure
-    v = theory.view(_runner)
+    v = views.view(_runner)
     if v is None:
         return None
-    return Drawn(density_figure(v) if isinstance(v, theory.View1D) else field_figure(v))
+    return Drawn(density_figure(v) if isinstance(v, views.View1D) else field_figure(v))
 
 
 def theory_panel(runner, snap) -> None:
@@ -48,7 +49,7 @@ def follow(training_at_render: bool, presenter: bool) -> None:
         return
     snap = runner.snapshot()
     run_view(snap, owner=False, key="watch", presenter=presenter)
-    if snap.kind == "points" and snap.shape in ((1,), (2,)) and snap.status is not Status.LOADING:
+    if snap.kind == DataKind.POINTS and snap.shape in ((1,), (2,)) and snap.status is not Status.LOADING:
         theory_panel(runner, snap)
     st.caption("You are watching: nothing here changes the run. The Latent explorer can open a private copy "
                "of its G (source: Current run).")

@@ -198,9 +198,14 @@ def image_src(page, caption: str) -> str | None:
 
 
 def z_slider(page, dim: int | None = None):
-    """The (visually hidden, keyboard-focusable) range input of the explorer's z[dim] slider (the first one: None)."""
-    key = "ex_z" if dim is None else f"ex_z{dim}_"
-    return page.locator(f'[class*="st-key-{key}"] input[type="range"]').first
+    """The (visually hidden, keyboard-focusable) range input of the explorer's z[dim] slider (the first one: None),
+    pinned to that one slider's key: a bare `.first` is looked up again at each use, and may meet another slider
+    while the page redraws (a CI run read one slider's value and then another's)."""
+    prefix = "st-key-ex_z" if dim is None else f"st-key-ex_z{dim}_"
+    page.locator(f'[class*="{prefix}"] input[type="range"]').first.wait_for(state="attached")
+    key = page.evaluate("""(prefix) => [...document.querySelector(`[class*="${prefix}"]`).classList]
+        .find(c => c.startsWith(prefix))""", prefix)
+    return page.locator(f'.{key} input[type="range"]').last
 
 
 def errors_shown(page) -> list[str]:

@@ -19,6 +19,7 @@ from ganlib import preset
 from ganlib.run.checkpoint import make_payload, save_checkpoint
 from ganlib.engine.device import set_threads
 from ganlib.engine.grid import make_grid
+from ganlib.explore.walks import Source
 from ganlib.classroom.visitor import Visitor
 from ganlib.engine.trainer import Trainer
 
@@ -57,7 +58,7 @@ def at(folder, monkeypatch):
     # every AppTest shares one session id, so the session's cached Visitor would outlive a test:
     # clearing the cache releases it (Visitor.close stops its run) before and after each test
     st.cache_resource.clear()
-    monkeypatch.setattr("ganlib.classroom.visitor.CHECKPOINT_DIR", str(folder))
+    monkeypatch.setenv("GAN_STUDIO_CHECKPOINTS", str(folder))
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     yield app
@@ -80,7 +81,7 @@ def _image_urls(at):
 def test_pages_render_without_a_run(at):
     # with no run, the explorer opens on a saved checkpoint, so there is something to see at once
     _goto(at, "pages/explore.py")
-    assert at.radio(key="ex_source").value == "Saved checkpoint" and (at.image or at.get("plotly_chart"))
+    assert at.radio(key="ex_source").value == Source.FILE and (at.image or at.get("plotly_chart"))
     assert "No run yet" in _goto(at, "pages/theory.py").info[0].value
     _goto(at, "pages/checkpoints.py")
     assert [e.value for e in at.error] == [next(e.value for e in at.error if "Unreadable" in e.value)]
@@ -93,7 +94,7 @@ def test_pages_render_with_a_toy_run(at, folder):
     _ok(at.button(key="th_start_gauss-1d").click().run())
     assert any("JS" in m.label for m in at.metric)
     _goto(at, "pages/explore.py")
-    assert at.radio(key="ex_source").value == "Current run" and len(at.get("plotly_chart")) == 1
+    assert at.radio(key="ex_source").value == Source.RUN and len(at.get("plotly_chart")) == 1
     _ok(next(b for b in at.button if "Refresh weights" in b.label).click().run())
     _goto(at, "pages/checkpoints.py")
     at.text_input(key="ck_name").input("gauss run")
@@ -113,7 +114,7 @@ def test_theory_lab_explains_an_image_run(at):
 
 def test_explorer_on_a_checkpoint_moves_the_image_with_a_slider(at):
     _goto(at, "pages/explore.py")
-    _ok(at.radio(key="ex_source").set_value("Saved checkpoint").run())
+    _ok(at.radio(key="ex_source").set_value(Source.FILE).run())
     _ok(at.selectbox(key="ex_file").select("shared/digits.pt").run())
     before = _image_urls(at)[0]
     first = next(s.key for s in at.slider if s.key.startswith("ex_z"))  # the dimension that moves G(z) most
@@ -132,14 +133,14 @@ def test_explorer_on_a_checkpoint_moves_the_image_with_a_slider(at):
 
 def test_explorer_maps_a_toy_checkpoint(at):
     _goto(at, "pages/explore.py")
-    _ok(at.radio(key="ex_source").set_value("Saved checkpoint").run())
+    _ok(at.radio(key="ex_source").set_value(Source.FILE).run())
     _ok(at.selectbox(key="ex_file").select("shared/ring8.pt").run())
     assert len(at.get("plotly_chart")) == 1 and not at.image
 
 
 def test_explorer_upload_of_a_non_checkpoint_shows_why(at):
     _goto(at, "pages/explore.py")
-    _ok(at.radio(key="ex_source").set_value("Upload").run())
+    _ok(at.radio(key="ex_source").set_value(Source.UPLOAD).run())
     _ok(at.file_uploader(key="ex_upload").set_value(("notes.txt", b"hello", "text/plain")).run())
     assert "not a PyTorch file" in at.error[0].value
 
@@ -154,7 +155,7 @@ def test_checkpoints_upload_explore_and_delete(at, folder, made):
     assert "Uploaded as my ring.pt" in at.success[0].value
     assert not (folder / "my ring.pt").exists() and len(_own_files("checkpoints", "my ring.pt")) == 1
     _ok(at.button(key="ck_explore_shared/digits.pt").click().run())   # switches to the explorer with that file
-    assert at.radio(key="ex_source").value == "Saved checkpoint"
+    assert at.radio(key="ex_source").value == Source.FILE
     assert at.selectbox(key="ex_file").value == "shared/digits.pt" and len(at.image) > 0
     assert "my ring.pt" in at.selectbox(key="ex_file").options and "ring8.pt (shared)" in at.selectbox(key="ex_file").options
     _goto(at, "pages/checkpoints.py")
@@ -208,7 +209,7 @@ def test_every_malicious_upload_is_refused_and_the_pages_keep_working(at, made):
         assert at.button(key="ck_resume_shared/digits.pt")           # the listing is still there
     assert _own_files() == []
     _goto(at, "pages/explore.py")
-    _ok(at.radio(key="ex_source").set_value("Upload").run())
+    _ok(at.radio(key="ex_source").set_value(Source.UPLOAD).run())
     for which in ("picture-16000", "step-inf", "picture-bomb"):
         _ok(at.file_uploader(key="ex_upload").set_value((f"{which}.pt", evil[which][0], "application/octet-stream")).run())
         assert re.search(evil[which][1], at.error[0].value)
@@ -231,7 +232,7 @@ def test_bad_files_already_on_disk_are_listed_and_the_own_ones_deleted(at, made)
         _ok(at.button(key=f"ck_delete_mine/{which}.pt").click().run())
     assert [os.path.basename(p) for p in _own_files()] == ["good.pt"]
     _goto(at, "pages/explore.py")
-    _ok(at.radio(key="ex_source").set_value("Saved checkpoint").run())
+    _ok(at.radio(key="ex_source").set_value(Source.FILE).run())
     assert "good.pt" in at.selectbox(key="ex_file").options
 
 

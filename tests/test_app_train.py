@@ -56,6 +56,9 @@ def test_choosing_a_preset_fills_the_form(at):
     assert at.text_input(key="cfg.seed-mlp.lr_g").value == "2e-4"
     assert at.text_input(key="cfg.seed-mlp.batch_size").value == "64"
     assert any("classic PyTorch text" in c.value for c in at.caption)
+    # torch's thread count is the whole server's (device.py): no box offers a run its own
+    keys = {w.key for w in at.text_input} | {w.key for w in at.number_input} | {w.key for w in at.selectbox}
+    assert "cfg.seed-mlp.batch_size" in keys and not any(k and k.endswith(".threads") for k in keys)
 
 
 def test_step_advances_the_runner(at):

@@ -78,7 +78,7 @@ def test_students_watch_the_teachers_run_live_without_control_and_queue_for_thei
              or "your run is next" in student.locator('[data-testid="stMain"]').inner_text(),
              CHANGE_S, what="the student's queue message")
         assert "1 waiting" in sidebar(student)
-        # a pause keeps the teacher's slot for a while (runner.PAUSE_HOLD_S); a Stop frees it at once
+        # a pause keeps the teacher's slot for a while (Limits.hold_s); a Stop frees it at once
         teacher.locator(".st-key-btn-Stop button").click()
         poll(lambda: "Run: running" in sidebar(student), CHANGE_S, what="the student's run to start by itself")
     finally:

@@ -8,7 +8,8 @@ import pytest
 from test_runs import one_in_line, toy, until, visitors
 
 from ganlib import Trainer, preset
-from ganlib.classroom.runs import Limits, Runs
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.runs import Runs
 from ganlib.run.state import Reason, Status
 
 WAIT = 60.0

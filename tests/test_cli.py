@@ -15,6 +15,7 @@ import torch
 
 from ganlib import PRESETS, Trainer, cli, load_checkpoint, preset
 from ganlib.engine import lastgood
+from ganlib.cli import train as cli_train
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300
@@ -266,14 +267,14 @@ def test_train_never_writes_a_state_that_is_not_finite(tmp_path, monkeypatch, ca
 
 
 def test_train_writes_nothing_when_even_its_first_state_is_not_finite(tmp_path, monkeypatch, capsys):
-    real_begin = cli._begin
+    real_begin = cli_train.begin
 
     def begin(args):
         trainer, records, name = real_begin(args)
         with torch.no_grad():
             _poison_weight(trainer)
         return trainer, records, name
-    monkeypatch.setattr(cli, "_begin", begin)
+    monkeypatch.setattr(cli_train, "begin", begin)
     out = tmp_path / "nan.pt"
     code = cli.main(["train", *SMALL_RING8, "--steps", "5", "--out", str(out)])
     err = capsys.readouterr().err

@@ -1,12 +1,14 @@
 """TrainConfig: defaults and presets validate; bad values are refused with a message naming the field."""
 import dataclasses
 import math
+import pickle
 
 import numpy as np
 import pytest
 
 from ganlib import LIVE_FIELDS, PRESETS, TrainConfig, preset
 from ganlib.engine.config import DATASETS, MODELS, OPEN_GROUPS, coerce, field_meta, fields, groups
+from ganlib.errors import FieldError
 
 
 def test_defaults_validate():
@@ -181,6 +183,21 @@ def test_coerce(field, value, expected):
 def test_coerce_rejects_with_field_name(field, value):
     with pytest.raises(ValueError, match=f"^{field}:"):
         coerce(field, value)
+    with pytest.raises(FieldError) as e:
+        coerce(field, value)
+    assert e.value.field == field and str(e.value) == f"{field}: {e.value.message}"
+
+
+def test_validation_errors_name_their_field_as_data():
+    """FieldError (a ValueError): the form puts the message under e.field's box; a copy (a pickle) keeps both."""
+    with pytest.raises(FieldError) as e:
+        TrainConfig(compile=True, loss="wgan-gp").validate()
+    assert e.value.field == "compile" and str(e.value).startswith("compile: must be false with loss wgan-gp:")
+    copy = pickle.loads(pickle.dumps(e.value))
+    assert (copy.field, copy.message, str(copy)) == (e.value.field, e.value.message, str(e.value))
+    with pytest.raises(FieldError, match="^preset: unknown 'nope'") as e:
+        preset("nope")
+    assert e.value.field == "preset"
 
 
 def test_numpy_floats_become_plain_floats_in_dicts():

@@ -3,6 +3,9 @@ import pytest
 
 from ganlib import TrainConfig
 from ganlib.classroom import controls
+from ganlib.classroom.controls import Action
+from ganlib.errors import DatasetError
+from ganlib.words.describe import BUTTON_LABELS
 
 
 class FakeRunner:
@@ -79,3 +82,27 @@ def test_progress_line_shows_speed_and_time_left_only_while_running_else_the_sta
     assert progress_line(snap) == "epoch 2.0 / 200 · step 150 · 80.0 steps/s · 1m 30s left"
     snap.status = Status.PAUSED
     assert progress_line(snap) == "epoch 2.0 / 200 · step 150 · paused"
+
+
+def test_each_action_has_its_label_and_is_pressed_by_either():
+    assert [BUTTON_LABELS[a] for a in Action] == ["Start", "Pause", "Resume", "Step", "Stop", "Reset"]
+    assert all(controls.action_of(a) is a and controls.action_of(BUTTON_LABELS[a]) is a for a in Action)
+    s = FakeVisitor()
+    controls.press(Action.PAUSE, s, None)
+    assert s.runner.calls == [("pause",)]
+    assert controls.buttons(None, form_ok=True) == {Action.START: True, Action.PAUSE: False, Action.RESUME: False,
+                                                    Action.STEP: True, Action.STOP: False, Action.RESET: False}
+
+
+@pytest.mark.parametrize("values,field", [({"lr_g": "fast"}, "lr_g"), ({"dataset": "ring8"}, "model"),
+                                          ({"dataset": "folder"}, "data_path")])
+def test_check_names_the_bad_field(values, field):
+    cfg, bad, msg = controls.check(values)
+    assert cfg is None and bad == field and msg.startswith(f"{field}: ")
+
+
+def test_check_puts_what_data_paths_refuses_under_data_path():
+    def refuse(path):
+        raise DatasetError("you have no uploaded images named 'x'")   # no field in the sentence: the box is known
+    cfg, bad, msg = controls.check({"dataset": "folder", "data_path": "x"}, refuse)
+    assert (cfg, bad, msg) == (None, "data_path", "you have no uploaded images named 'x'")

@@ -1,7 +1,7 @@
 """The Theory lab's failure demos fail as promised, on seeds 0, 1 and 2, and their healthy twins do not (issue 10).
 
 Fixed step counts, not wall time, so a busy machine cannot change the verdict; bench/demos.py prints the same
-measures over a minute of wall time. Coverage follows the PacGAN protocol (ganlib.lab.theory.mode_coverage).
+measures over a minute of wall time. Coverage follows the PacGAN protocol (ganlib.lab.coverage.mode_coverage).
 """
 import statistics
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ganlib import Trainer, preset
-from ganlib.lab import theory
+from ganlib.lab import gradients, views
 from ganlib.engine.device import set_threads
 from ganlib.words.lab_text import DEMOS
 from ganlib.metrics import evaluator_for
@@ -27,7 +27,7 @@ def trained(name: str, seed: int, steps: int, probes: tuple = ()):
     for _ in range(steps):
         stats = t.step()
         if t.step_count in probes:
-            own.append(theory.g_gradient_norms(t.G, t.D, 2)[theory.OWN_LOSS[t.cfg.loss]])
+            own.append(gradients.g_gradient_norms(t.G, t.D, 2)[gradients.OWN_LOSS[t.cfg.loss]])
     return t, stats, own
 
 
@@ -55,15 +55,15 @@ def test_minimax_stalls_against_a_confident_d_where_non_saturating_learns(seed):
     probes = range(400, 801, 50)
     stalled, s_mm, own_mm = trained(SIDE_BY_SIDE[0], seed, 800, probes)
     learnt, s_ns, own_ns = trained(SIDE_BY_SIDE[1], seed, 800, probes)
-    at_stall = theory.g_gradient_norms(stalled.G, stalled.D, 2)
+    at_stall = gradients.g_gradient_norms(stalled.G, stalled.D, 2)
     # D is sure, and minimax's gradient has vanished: measured 1e-25 to 7e-3, where non-saturating's would be 1e2
     assert s_mm.d_fake < 1e-3 and at_stall["minimax"] < 1e-3 * at_stall["non_saturating"]
-    g_ns = theory.g_gradient_norms(learnt.G, learnt.D, 2)["non_saturating"]
+    g_ns = gradients.g_gradient_norms(learnt.G, learnt.D, 2)["non_saturating"]
     assert s_ns.d_fake > 0.05 and g_ns > 0.1            # the same D, but G pulls D(G(z)) back up and learns
     assert modes(stalled) == 0
     # what the lab says to watch: Adam's full-size steps flung the minimax G's points far off the ring (radius 1),
     # and there they stay; the non-saturating G's sit on it (medians measured: 14-159 and 0.8-0.9)
-    radius = [float(np.median(np.linalg.norm(theory.fake_points(t.G, 2, 2000, 0), axis=1))) for t in (stalled, learnt)]
+    radius = [float(np.median(np.linalg.norm(views.fake_points(t.G, 2, 2000, 0), axis=1))) for t in (stalled, learnt)]
     assert radius[0] > 5 and 0.5 < radius[1] < 1.5, radius
     # side by side, each G under its own loss (the lab's chart, on a log scale): one reading swings 10x from step
     # to step, so the levels are geometric means over steps 400-800. See the README for the measured figures

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib.lab import density, density_2d, theory
+from ganlib.lab import density, density_2d, optimum, views
 from ganlib.engine.data import Dataset
 from ganlib.engine.data.toys import GAUSS_1D, gauss_1d, gauss_1d_density
 from ganlib.engine.device import set_threads
@@ -63,14 +63,14 @@ def unit_gaussian():
 
 
 def gauss_range():
-    return theory.data_range(gauss_1d())
+    return views.data_range(gauss_1d())
 
 
 @pytest.mark.parametrize("latent_dim,tolerance", [(1, 0.005), (2, 0.02)])
 def test_a_perfect_g_gets_d_star_one_half_and_js_zero(latent_dim, tolerance):
     e = density.estimate(QuantileG(), latent_dim, gauss_1d_density, *gauss_range())
     assert e.method == ("pushforward" if latent_dim == 1 else "smoothed")
-    d_star = theory.optimal_d(e.p_ref, e.p_g)
+    d_star = optimum.optimal_d(e.p_ref, e.p_g)
     on = e.p_data > SUPPORT
     assert np.abs(d_star[on] - 0.5).max() < tolerance
     assert e.js < 0.005
@@ -81,7 +81,7 @@ def test_a_perfect_g_gets_d_star_one_half_and_js_zero(latent_dim, tolerance):
 @pytest.mark.parametrize("latent_dim,tolerance", [(1, 0.01), (2, 0.05)])
 def test_js_of_two_gaussians_matches_the_integral(mu, sigma, latent_dim, tolerance):
     data = unit_gaussian()
-    js = density.estimate(LinearG(mu, sigma), latent_dim, data.density, *theory.data_range(data)).js
+    js = density.estimate(LinearG(mu, sigma), latent_dim, data.density, *views.data_range(data)).js
     assert js == pytest.approx(integrated_js(mu, sigma), rel=tolerance)
 
 
@@ -95,12 +95,12 @@ def test_a_collapsed_or_broken_g_is_disjoint_from_the_data():
 
 def test_v_of_the_best_d_integrated_on_the_grid_is_minus_log4_plus_2js():
     e = density.estimate(LinearG(1.0, 0.5), 1, gauss_1d_density, *gauss_range())
-    d_star = np.clip(theory.optimal_d(e.p_ref, e.p_g), 1e-12, 1 - 1e-12)
+    d_star = np.clip(optimum.optimal_d(e.p_ref, e.p_g), 1e-12, 1 - 1e-12)
     logit = np.log(d_star / (1 - d_star))
     logit[~np.isfinite(logit)] = 0.0   # where neither has mass: no weight either
-    assert theory.value_on_grid(logit, e.p_ref, e.p_g) == pytest.approx(theory.value_at_optimum(e.js), abs=2e-3)
+    assert optimum.value_on_grid(logit, e.p_ref, e.p_g) == pytest.approx(optimum.value_at_optimum(e.js), abs=2e-3)
     # and any other D scores less
-    assert theory.value_on_grid(np.zeros_like(logit), e.p_ref, e.p_g) < theory.value_at_optimum(e.js) - 0.05
+    assert optimum.value_on_grid(np.zeros_like(logit), e.p_ref, e.p_g) < optimum.value_at_optimum(e.js) - 0.05
 
 
 class ConstantD(torch.nn.Module):
@@ -113,17 +113,17 @@ class ConstantD(torch.nn.Module):
 
 
 def test_the_view_of_a_perfect_g_draws_d_star_one_half_and_says_g_has_won():
-    v = theory.view_1d(QuantileG(), ConstantD(), gauss_1d(), latent_dim=1)
+    v = views.view_1d(QuantileG(), ConstantD(), gauss_1d(), latent_dim=1)
     on = v.p_data > SUPPORT
     assert np.abs(v.d_star[on] - 0.5).max() < 0.005 and v.js < 0.001
-    assert v.gap < 0.01 and v.value == pytest.approx(theory.OPTIMUM_VALUE, abs=1e-3)
-    assert "G has won" in theory.verdict_1d(v)
+    assert v.gap < 0.01 and v.value == pytest.approx(optimum.OPTIMUM_VALUE, abs=1e-3)
+    assert "G has won" in views.verdict_1d(v)
 
 
 def test_a_flat_d_against_a_wrong_g_is_called_weak_not_beaten():
-    v = theory.view_1d(LinearG(0.0, 1.0), ConstantD(), gauss_1d(), latent_dim=1)   # D = 1/2, G far from p_data
+    v = views.view_1d(LinearG(0.0, 1.0), ConstantD(), gauss_1d(), latent_dim=1)   # D = 1/2, G far from p_data
     assert v.js > 0.1 and v.gap > 0.1
-    text = theory.verdict_1d(v)
+    text = views.verdict_1d(v)
     assert "weak" in text and "won" not in text
 
 
@@ -148,7 +148,7 @@ def test_the_train_pages_js_is_computed_from_g_itself():
     t = Trainer(preset("gauss-1d"))
     t.step()
     data = gauss_1d()
-    want = density.estimate(t.sampler().eval(), 1, data.density, *theory.data_range(data)).js
+    want = density.estimate(t.sampler().eval(), 1, data.density, *views.data_range(data)).js
     assert evaluator_for(t)(t)["js"] == pytest.approx(want, rel=1e-5)
 
 
@@ -164,12 +164,12 @@ def test_training_d_alone_brings_d_to_d_star(loss):
     r = Runner(trainer=t)
     try:
         r.wait(lambda s: s.status is Status.IDLE, 60)
-        before = theory.view(r)
+        before = views.view(r)
         step = r.snapshot().step
         r.train_d(2000)
         assert r.wait(lambda s: s.reason is Reason.D_ALONE, 10).reason is Reason.D_ALONE
         after_snap = r.wait(lambda s: s.reason is not Reason.D_ALONE, 120)
-        after = theory.view(r)
+        after = views.view(r)
     finally:
         r.close()
     assert (after_snap.status, after_snap.reason, after_snap.step) == (Status.PAUSED, Reason.BY_USER, step) == \
@@ -188,8 +188,8 @@ def test_gauss_1d_converges():
     for _ in range(8000):
         t.step()
     data = t.data
-    assert density.estimate(t.G, 1, data.density, *theory.data_range(data)).js <= 0.012
-    assert density.estimate(t.sampler(), 1, data.density, *theory.data_range(data)).js <= 0.01
+    assert density.estimate(t.G, 1, data.density, *views.data_range(data)).js <= 0.012
+    assert density.estimate(t.sampler(), 1, data.density, *views.data_range(data)).js <= 0.01
 
 
 # --- 2-D: D* on ring8 and grid25, against an exact mixture and two Gaussians ------------------------------
@@ -240,7 +240,7 @@ def test_2d_a_perfect_g_gets_d_star_one_half_where_the_data_lie(name, worst, p99
     # and the lab's view of it: D* drawn near 1/2 (bce and lsgan), mean |D - D*| of a D = 1/2 is the error alone
     from ganlib.lab.meaning import meaning
     for loss in ("bce", "lsgan"):
-        v = theory.view_2d(MixtureG(modes, std), FlatD(0.0 if loss == "bce" else 0.5), data, 3, m=meaning(loss))
+        v = views.view_2d(MixtureG(modes, std), FlatD(0.0 if loss == "bce" else 0.5), data, 3, m=meaning(loss))
         assert v.gap < 0.012
         drawn = v.d_star[np.isfinite(v.d_star)]   # the map: 1/2 where drawn, blank where unsure (a floor on
         assert len(drawn) and np.abs(drawn - 0.5).max() < worst   # p_data + p_g drew 0.016 from a stray sample)
@@ -269,11 +269,11 @@ def test_2d_view_has_no_d_star_for_a_critic_nor_for_data_of_unknown_density():
     from ganlib.engine.data.toys import ring8, spiral
     from ganlib.lab.meaning import meaning
     G = lambda z: 0.5 * z   # noqa: E731
-    critic = theory.view_2d(G, FlatD(), ring8(), 2, n=200, m=meaning("wgan-gp"))
+    critic = views.view_2d(G, FlatD(), ring8(), 2, n=200, m=meaning("wgan-gp"))
     assert critic.d_star is None and math.isnan(critic.gap)
-    unknown = theory.view_2d(G, FlatD(), spiral(), 2, n=200)
+    unknown = views.view_2d(G, FlatD(), spiral(), 2, n=200)
     assert unknown.d_star is None and math.isnan(unknown.gap)
-    bce = theory.view_2d(G, FlatD(), ring8(), 2, n=200)
+    bce = views.view_2d(G, FlatD(), ring8(), 2, n=200)
     assert bce.d_star.shape == bce.d.shape and 0 < bce.gap < 1
 
 
@@ -292,11 +292,11 @@ def test_training_d_alone_brings_ds_map_to_d_star_in_2d(seed):
     r = Runner(trainer=t)
     try:
         r.wait(lambda s: s.status is Status.IDLE, 60)
-        before = theory.view(r)
+        before = views.view(r)
         r.train_d(2000)
         assert r.wait(lambda s: s.reason is Reason.D_ALONE, 10).reason is Reason.D_ALONE
         r.wait(lambda s: s.reason is not Reason.D_ALONE, 120)
-        after = theory.view(r)
+        after = views.view(r)
     finally:
         r.close()
     assert np.array_equal(before.fake, after.fake)                 # G did not move

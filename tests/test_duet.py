@@ -7,7 +7,8 @@ from test_runs import WAIT, toy, until, visitors
 
 from ganlib.classroom import controls
 from ganlib.run.baton import Baton
-from ganlib.classroom.runs import Limits, Runs
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.runs import Runs
 from ganlib.run.state import Reason, Status
 from ganlib.classroom.visitor import Visitor
 
@@ -40,15 +41,11 @@ def exact_steps(v) -> tuple[int, int]:
     return tuple(until(r, lambda s: s.status is Status.PAUSED, "paused").step for r in (v.runner, v.twin))
 
 
-@pytest.fixture
-def short_hold(monkeypatch):
-    """A pause keeps its slot for runner.PAUSE_HOLD_S (2 minutes); these tests need it to pass on quickly."""
-    from ganlib.run import runner
-    monkeypatch.setattr(runner, "PAUSE_HOLD_S", 0.2)
+SHORT_HOLD = 0.2   # a pause keeps its slot for Limits.hold_s (2 minutes); these tests need it to pass on quickly
 
 
-def test_the_pair_takes_one_slot_and_another_visitors_run_queues(made, tmp_path, short_hold):
-    runs = Runs(Limits(max_runs=1))
+def test_the_pair_takes_one_slot_and_another_visitors_run_queues(made, tmp_path):
+    runs = Runs(Limits(max_runs=1, hold_s=SHORT_HOLD))
     a, b = visitors(runs, 2, made, tmp_path)
     lead, twin = started(a)
     for r in (lead, twin):
@@ -69,8 +66,8 @@ def test_the_pair_takes_one_slot_and_another_visitors_run_queues(made, tmp_path,
     until(other, lambda s: s.status is Status.RUNNING and s.step > 0, "the other run to get the slot")
 
 
-def test_the_twin_waits_in_line_with_its_lead(made, tmp_path, short_hold):
-    runs = Runs(Limits(max_runs=1))
+def test_the_twin_waits_in_line_with_its_lead(made, tmp_path):
+    runs = Runs(Limits(max_runs=1, hold_s=SHORT_HOLD))
     a, b = visitors(runs, 2, made, tmp_path)
     other = b.new_run(toy(seed=1))
     other.start()

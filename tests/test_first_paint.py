@@ -29,7 +29,7 @@ def test_the_first_page_loads_no_torch():
 
 
 def test_the_server_settings_load_no_torch():
-    """Runs(Limits.from_env()) is made by the first page (pages/_ui.runs)."""
-    probe = "import sys; from ganlib.classroom.runs import Limits; Limits.from_env(); print('torch loaded:', 'torch' in sys.modules)"
+    """Runs(Limits.from_env()) is made by the first page (pages/parts/ui.runs)."""
+    probe = "import sys; from ganlib.classroom.capacity import Limits; Limits.from_env(); print('torch loaded:', 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "torch loaded: False" in out.stdout, out.stderr[-2000:]

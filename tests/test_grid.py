@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ganlib.classroom.export import gif_bytes
+from ganlib.engine.grid import gif_bytes
 from ganlib.engine.grid import enlarge, flat_grey, make_grid, tile
 
 

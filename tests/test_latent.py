@@ -4,7 +4,8 @@ import math
 import pytest
 import torch
 
-from ganlib.explore.latent import lerp, path, random_z, slerp
+from ganlib.engine.noise import random_z
+from ganlib.explore.latent import lerp, path, slerp
 
 
 @pytest.fixture

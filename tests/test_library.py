@@ -6,6 +6,9 @@ from ganlib import preset
 from ganlib.run.checkpoint import make_payload, save_checkpoint
 from ganlib.engine.grid import make_grid
 from ganlib.engine.trainer import Trainer
+from ganlib.errors import FieldError
+from ganlib.settings import megabytes
+from ganlib.words.describe import describe_checkpoint, human_size
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +36,8 @@ def test_listing_reads_good_files_and_lists_broken_ones(tmp_path, ckpt_bytes):
     assert broken["error"] == "checkpoint: broken.pt is not a PyTorch file (a picture, text or other data?), " \
                               "so not a ganlib checkpoint"   # its name, never the server's folder
     assert broken["step"] is None
-    assert "seed-mlp · digits · step 0" in library.describe(good)
-    assert library.describe(broken)   # no crash on missing fields
+    assert "seed-mlp · digits · step 0" in describe_checkpoint(good)
+    assert describe_checkpoint(broken)   # no crash on missing fields
 
 
 def test_listing_a_missing_folder_is_empty(tmp_path):
@@ -62,6 +65,13 @@ def test_save_target(tmp_path):
         library.save_target(str(tmp_path), "pretrained-digits")
 
 
-def test_human_size():
-    assert library.human_size(512) == "512 B"
-    assert library.human_size(5_263_351) == "5.3 MB"
+def test_human_size_counts_in_the_limits_own_megabytes():
+    assert human_size(512) == "512 B"
+    assert human_size(3584) == "3.5 KB"
+    assert human_size(5_263_351) == "5.0 MB" == megabytes(5_263_351)   # 5,263,351 / 2**20 = 5.02
+
+
+def test_a_bad_name_is_a_field_error_naming_the_name_box():
+    with pytest.raises(FieldError) as e:
+        library.safe_name("///")
+    assert (e.value.field, str(e.value)) == ("name", "name: use letters, digits, '-', '_', '.' or spaces")

@@ -8,7 +8,7 @@ from ganlib.engine.config import TrainConfig
 from ganlib.engine.grid import enlarge
 from ganlib.run.snapshot import Snapshot
 from ganlib.run.state import Reason, Status
-from pages import _live
+from pages.parts import live as _live
 
 
 def snap(status: Status, version: int) -> Snapshot:
@@ -48,7 +48,7 @@ def test_a_drawn_figure_reaches_the_browser_as_the_figure_itself():
         import streamlit as st
 
         from ganlib.charts.training import training_figure
-        from pages._live import Drawn
+        from pages.parts.live import Drawn
         n = 300
         h = {"step": tuple(range(n)), **{k: tuple(np.linspace(0, 1, n)) for k in
                                          ("d_loss", "g_loss", "d_real", "d_fake", "value", "seconds")}}

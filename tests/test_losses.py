@@ -6,6 +6,8 @@ import torch
 from torch import nn
 
 from ganlib.engine import losses as L
+from ganlib.engine.config import field_meta
+from ganlib.engine.kinds import LOSSES
 
 LOG2 = math.log(2.0)
 
@@ -147,3 +149,21 @@ def test_r1_penalty_is_differentiable():
     L.r1_penalty(D(real).squeeze(1), real).backward()
     for p in (D[0].weight, D[0].bias, D[2].weight):
         assert p.grad is not None and torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0
+
+
+def test_one_table_of_losses_the_config_offers_and_the_trainer_plays():
+    """Every loss of the config has its facts (kinds.LOSSES) and its two objectives (losses.OBJECTIVES), and
+    the facts the code branches on are the ones the texts state."""
+    assert field_meta("loss")["choices"] == tuple(LOSSES) == tuple(L.OBJECTIVES)
+    assert [n for n, f in LOSSES.items() if f.probability] == ["bce", "minimax"]
+    assert [n for n, f in LOSSES.items() if f.targets_1_0] == ["bce", "minimax", "lsgan"]
+    assert [n for n, f in LOSSES.items() if f.saturating] == ["minimax"]
+    assert [n for n, f in LOSSES.items() if f.penalty] == ["wgan-gp"]
+    assert L.OBJECTIVES["bce"].g is L.g_nonsaturating and L.OBJECTIVES["minimax"].g is L.g_minimax
+
+
+def test_d_output_is_a_probability_for_the_probability_losses_only():
+    logit = t(-1.0, 0.0, 2.0)
+    for name, facts in LOSSES.items():
+        expected = torch.sigmoid(logit) if facts.probability else logit
+        assert torch.equal(L.d_output(name, logit), expected), name

@@ -11,7 +11,7 @@ from ganlib.engine import losses as L
 from ganlib.charts.theory import density_figure, field_figure
 from ganlib.charts.training import training_figure
 from ganlib.lab.meaning import meaning, optimal, output
-from ganlib.lab.theory import View1D, View2D
+from ganlib.lab.views import View1D, View2D
 
 LOG = math.log
 # (loss, label smoothing, label noise) -> (lines on D's panel, V's line or None, D's curve names, 0..1 axis)

@@ -23,7 +23,8 @@ from ganlib.run.checkpoint import make_payload, save_checkpoint
 from ganlib.engine.data import to_unit
 from ganlib.engine.data.digits import digits
 from ganlib.engine.data.toys import TOYS, gauss_1d, grid25, moons, ring8, spiral
-from ganlib.metrics import DEFAULT_EVERY, digit_metrics, energy_floor, evaluate_checkpoint, evaluator_for, feature_floor, feature_metrics, fid_floor, fid_from_features, image_features, load_classifier, points_metrics, points_reference, reference_values
+from ganlib.cli.evaluate import evaluate_checkpoint
+from ganlib.metrics import DEFAULT_EVERY, digit_metrics, energy_floor, evaluator_for, feature_floor, feature_metrics, fid_floor, fid_from_features, image_features, load_classifier, points_metrics, points_reference, reference_values
 from ganlib.metrics.energy import N_ENERGY
 from ganlib.metrics.classifier import WEIGHTS, metadata
 from ganlib.metrics.digits import real_accuracy

@@ -7,7 +7,8 @@ import pytest
 
 from ganlib.charts import latent, palette, quality, theory, training
 from ganlib.run.history import Event
-from ganlib.lab.theory import View1D, View2D, g_loss_curves
+from ganlib.lab.gradients import g_loss_curves
+from ganlib.lab.views import View1D, View2D
 
 P = palette
 METRIC = P.METRIC

@@ -15,7 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = """
 import gc, json, sys, threading, time, weakref
 from ganlib import Trainer, preset
-from ganlib.classroom.runs import Limits, Runs
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.runs import Runs
 from ganlib.run.state import Status
 from ganlib.classroom.visitor import Visitor
 

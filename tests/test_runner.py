@@ -5,7 +5,6 @@ the Runner's public calls. None of them reads a private attribute of the
 Runner or of threading.
 """
 import dataclasses
-import functools
 import math
 import threading
 import time
@@ -17,6 +16,7 @@ import torch
 import ganlib.run.runner as runner_module
 from ganlib import Dataset, Runner, Snapshot, StepStats, Trainer, preset
 from ganlib.run.history import COLUMNS, Curve, Frame, Timeline
+from ganlib.run.stepping import D_ALONE_CHUNK
 from ganlib.engine import lastgood
 from ganlib.run.state import Problem, Reason, Status
 
@@ -354,18 +354,6 @@ def test_timeline_stays_bounded():
     assert steps[0] == 0 and steps[-1] == 99_999 and steps == sorted(steps)
 
 
-def test_runner_history_and_timeline_bounded(make_runner, monkeypatch):
-    monkeypatch.setattr(runner_module, "Curve", functools.partial(Curve, capacity=8))
-    monkeypatch.setattr(runner_module, "Timeline", functools.partial(Timeline, capacity=5))
-    r = make_runner(toy(sample_every=1))
-    r.start()
-    until(r, lambda s: s.step >= 120, "120 steps")
-    r.pause()
-    s = until(r, lambda s: s.status is Status.PAUSED, "the pause")
-    assert len(s.history["step"]) <= 8 and len(s.timeline) <= 5
-    assert s.timeline[0].step == 0 and s.timeline[-1].step == s.step  # the first frame is kept
-
-
 def nan_trainer(cfg, bad_step: int, copies: dict, *, weights_too: bool = False) -> Trainer:
     """A Trainer whose step number bad_step wrecks the weights and (unless weights_too) reports NaN losses;
     with weights_too the losses of that step stay finite (they are measured before the update), and the
@@ -388,46 +376,22 @@ def nan_trainer(cfg, bad_step: int, copies: dict, *, weights_too: bool = False) 
     return t
 
 
-def test_nan_pauses_and_rolls_back(make_runner, monkeypatch):
-    monkeypatch.setattr(lastgood, "GOOD_EVERY", 4)
-    copies = {}
-    r = make_runner(trainer=nan_trainer(toy(), 7, copies))
+def test_nan_pauses_and_rolls_back(make_runner):
+    # before the first kept state (lastgood.GOOD_EVERY), the last good state is the one the run began from;
+    # how far back a rollback goes, and the curves with it, is RunRecord's (test_record.py)
+    cfg = toy()
+    fresh = Trainer(cfg)   # the same seed: the weights the run begins with
+    initial = [v.clone() for part in (fresh.G, fresh.D) for v in part.state_dict().values()]
+    r = make_runner(trainer=nan_trainer(cfg, 7, {}))
     r.start()
-    s = until(r, lambda s: s.status is not Status.RUNNING and s.step > 0, "the NaN to pause the run")
+    s = until(r, lambda s: s.reason is Reason.NAN, "the NaN pause")
     assert (s.status, s.reason) == (Status.PAUSED, Reason.NAN) and s.can_resume
-    assert s.problem == Problem("d_loss", s.problem.value, 7, 4) and math.isnan(s.problem.value)
-    assert s.step == 4
-    now = weights(r)
-    assert all(torch.isfinite(v.float()).all() for v in now)
-    assert all(torch.equal(a, b) for a, b in zip(now, copies[4]))
-    assert all(math.isfinite(v) for v in s.history["d_loss"])  # the NaN never reaches the chart
+    assert s.problem == Problem("d_loss", s.problem.value, 7, 0) and math.isnan(s.problem.value)
+    assert s.step == 0 and all(torch.equal(a, b) for a, b in zip(weights(r), initial))
+    assert s.history["step"] == () and [f.step for f in s.timeline] == [0]
     r.resume()
     s = until(r, lambda s: s.step >= 6, "steps after the rollback")
     assert s.status is Status.RUNNING
-
-
-def test_nan_weights_on_a_last_good_boundary_roll_back_to_finite_weights(make_runner, monkeypatch):
-    monkeypatch.setattr(lastgood, "GOOD_EVERY", 4)
-    copies = {}
-    r = make_runner(trainer=nan_trainer(toy(), 8, copies, weights_too=True))
-    r.start()
-    s = until(r, lambda s: s.status is Status.PAUSED, "the NaN pause")
-    # found on the kept step itself (lastgood.py: a state is kept only when all of it is finite)
-    assert s.reason is Reason.NAN and (s.problem.what, s.problem.step, s.problem.good_step, s.step) == (
-        "G.net.0.weight", 8, 4, 4)
-    assert all(torch.isfinite(v.float()).all() for v in weights(r))
-
-
-def test_nan_before_any_good_copy_rolls_back_to_the_start(make_runner):
-    cfg = toy()
-    initial = [p.detach().clone() for p in Trainer(cfg).G.parameters()]
-    r = make_runner(trainer=nan_trainer(cfg, 3, {}))
-    r.start()
-    s = until(r, lambda s: s.status is Status.PAUSED, "the NaN pause")
-    assert (s.problem.step, s.problem.good_step, s.step) == (3, 0, 0)
-    G = r.checkpoint()["trainer"]["G"]
-    assert all(torch.equal(a, b) for a, b in zip(G.values(), initial))
-
 
 def test_a_crash_fails_the_run_with_its_reason(make_runner):
     t = Trainer(toy())
@@ -527,9 +491,9 @@ def test_from_checkpoint_carries_on(make_runner, tmp_path):
         again.close()
 
 
-def test_read_every_few_steps_as_on_a_gpu_keeps_every_row_and_finds_the_nan_step(make_runner, monkeypatch):
+def test_read_every_few_steps_as_on_a_gpu_a_pause_still_shows_every_row(make_runner, monkeypatch):
     """On a GPU the losses are read every READ_EVERY steps (lastgood.py); the curve still gets every
-    step, a pause shows them all, and a NaN is reported at the step it appeared, not where it was read."""
+    step, and a pause shows them all (a NaN read late is dated right: test_stats.py)."""
     monkeypatch.setattr(lastgood, "read_every", lambda device: 5)
     r = make_runner(toy())
     r.start()
@@ -537,14 +501,6 @@ def test_read_every_few_steps_as_on_a_gpu_keeps_every_row_and_finds_the_nan_step
     r.pause()
     s = until(r, lambda s: s.status is Status.PAUSED, "the pause")
     assert list(s.history["step"]) == list(range(1, s.step + 1))  # none waits unread behind the pause
-
-    monkeypatch.setattr(lastgood, "GOOD_EVERY", 4)
-    copies = {}
-    r = make_runner(trainer=nan_trainer(toy(), 7, copies))
-    r.start()
-    s = until(r, lambda s: s.status is not Status.RUNNING and s.step > 0, "the NaN to pause the run")
-    assert s.reason is Reason.NAN and (s.problem.step, s.problem.good_step, s.step) == (7, 4, 4)
-    assert list(s.history["step"]) == [1, 2, 3, 4]
 
 
 # --- D alone (the Theory lab's "Train D to the optimum") ----------------------------------------------
@@ -588,10 +544,10 @@ def test_train_d_from_finished_comes_back_finished_and_refuses_bad_counts(make_r
             r.train_d(bad)
 
 
-def test_a_nan_while_d_trains_alone_rolls_back_to_the_last_good_state(make_runner, monkeypatch):
+def test_a_nan_while_d_trains_alone_rolls_back_to_the_last_good_state(make_runner):
     """D alone's losses stay on the device and are read once a chunk (as StepStats are); a NaN among them
-    rolls D back to the last good state, reported at the game's step, not after the chunk's other updates."""
-    monkeypatch.setattr(lastgood, "GOOD_EVERY", 4)
+    rolls D back to the last good state (here the one the run began from: lastgood.GOOD_EVERY is 200),
+    reported at the game's step, not after the chunk's other updates."""
     t = Trainer(toy())
     real_train_d, calls = t.train_d, []
 
@@ -610,10 +566,10 @@ def test_a_nan_while_d_trains_alone_rolls_back_to_the_last_good_state(make_runne
     before = weights(r)
     r.train_d(400)
     s = until(r, lambda s: s.reason is Reason.NAN, "the NaN to end D alone")
-    assert s.status is Status.PAUSED and s.d_alone_left == 0 and len(calls) == 2 * runner_module.D_ALONE_CHUNK
-    assert s.problem.what == "d_loss" and math.isnan(s.problem.value) and (s.problem.step, s.problem.good_step) == (5, 4)
-    assert s.step == 4 and all(torch.isfinite(v.float()).all() for v in weights(r))
-    assert not all(torch.equal(a, b) for a, b in zip(weights(r), before))   # back to step 4, not step 5
+    assert s.status is Status.PAUSED and s.d_alone_left == 0 and len(calls) == 2 * D_ALONE_CHUNK
+    assert s.problem.what == "d_loss" and math.isnan(s.problem.value) and (s.problem.step, s.problem.good_step) == (5, 0)
+    assert s.step == 0 and all(torch.isfinite(v.float()).all() for v in weights(r))
+    assert not all(torch.equal(a, b) for a, b in zip(weights(r), before))   # back to step 0, not step 5
 
 
 # --- half-steps: Step D / Step G (the Theory lab) ---------------------------------------------------------

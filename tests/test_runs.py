@@ -6,7 +6,9 @@ import pytest
 
 from ganlib import preset
 from ganlib.words.describe import status_message, status_word
-from ganlib.classroom.runs import Limits, Runs, Slots
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.runs import Runs
+from ganlib.classroom.slots import Slots
 from ganlib.classroom.share import app_url, qr_png, watch_url
 from ganlib.run.state import Reason, Status
 from ganlib.classroom.visitor import Visitor
@@ -51,10 +53,8 @@ def three_in_line(runs, made, tmp_path):
     return (a, b, c), (ra, rb, rc)
 
 
-def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path, monkeypatch):
-    from ganlib.run import runner
-    monkeypatch.setattr(runner, "PAUSE_HOLD_S", 0.5)
-    runs = Runs(Limits(max_runs=1))
+def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path):
+    runs = Runs(Limits(max_runs=1, hold_s=0.5))
     (a, b, c), (ra, rb, rc) = three_in_line(runs, made, tmp_path)
     assert (runs.place(rb.run_id), runs.place(rc.run_id)) == (1, 2)
     load = runs.load()
@@ -65,7 +65,7 @@ def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, t
     c.close()                                   # a queued visitor who leaves loses their place
     until(rc, lambda s: s.ended, "c to stop")
     assert runs.place(rc.run_id) is None and runs.place(rb.run_id) == 1
-    ra.pause()                                  # a pause keeps the slot a while (PAUSE_HOLD_S)...
+    ra.pause()                                  # a pause keeps the slot a while (Limits.hold_s)...
     time.sleep(0.2)
     assert rb.snapshot().status is Status.QUEUED
     ra.resume()                                 # ...so a Resume within it trains at once
@@ -171,7 +171,7 @@ def test_a_run_whose_owner_left_trains_a_while_then_pauses_frees_its_slot_and_is
     s = until(ra, lambda s: s.status is Status.PAUSED, "a to pause after away_s")
     assert s.reason is Reason.OWNER_AWAY and s.can_resume and time.monotonic() - left >= 1.5
     assert status_word(s) == "paused (you left)" and "because you left" in status_message(s)[1]
-    until(rb, lambda s: s.status is Status.RUNNING, "b to get the slot a gave back")   # not after PAUSE_HOLD_S
+    until(rb, lambda s: s.status is Status.RUNNING, "b to get the slot a gave back")   # not after Limits.hold_s
     assert ra.alive and runs.get(ra.run_id) is ra   # paused, kept for its owner for idle_s
     until(ra, lambda s: s.ended, "a to be retired after idle_s")
     assert ra.snapshot().reason is Reason.OWNER_GONE and time.monotonic() - left >= 4.0
@@ -180,7 +180,7 @@ def test_a_run_whose_owner_left_trains_a_while_then_pauses_frees_its_slot_and_is
 def test_a_run_paused_by_its_owner_gives_its_held_slot_back_once_the_owner_has_left(registry, made, tmp_path):
     runs = registry(Limits(max_runs=1, away_s=0.5, idle_s=600))
     (a, b), (ra, rb) = one_in_line(runs, made, tmp_path)
-    ra.pause()                                   # a user's pause holds the slot (runner.PAUSE_HOLD_S, 2 minutes)
+    ra.pause()                                   # a user's pause holds the slot (Limits.hold_s, 2 minutes)
     until(ra, lambda s: s.status is Status.PAUSED, "a to pause")
     a.close()
     until(rb, lambda s: s.status is Status.RUNNING, "b to get the slot once a's owner is away")
@@ -241,7 +241,7 @@ def test_limits_from_the_environment_name_the_bad_variable():
                            "GAN_STUDIO_IDLE_MINUTES": "0"})
     assert (lim.max_runs, lim.max_run_s, lim.idle_s) == (2, 90.0, 0.0)
     assert Limits.from_env({}).max_runs >= 1 and Limits.from_env({}).away_s == Limits().away_s == 30.0
-    with pytest.raises(ValueError, match="^GAN_STUDIO_MAX_RUNS: expected a number"):
+    with pytest.raises(ValueError, match="^GAN_STUDIO_MAX_RUNS: must be a whole number of runs, got .many."):
         Limits.from_env({"GAN_STUDIO_MAX_RUNS": "many"})
     with pytest.raises(ValueError, match="^GAN_STUDIO_IDLE_MINUTES: must be 0 or more"):
         Limits.from_env({"GAN_STUDIO_IDLE_MINUTES": "-1"})

@@ -17,7 +17,9 @@ import pytest
 
 from browser import ROOT, browser, chromium_available, poll, serve
 from ganlib.words.describe import status_message
-from ganlib.classroom.runs import Limits, OwnerGone, Runs
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.owners import OwnerGone
+from ganlib.classroom.runs import Runs
 from ganlib.run.state import Reason, Status
 from ganlib.classroom.visitor import Visitor
 from test_browser_sessions import training_threads
@@ -66,7 +68,8 @@ def test_shutdown_stops_runs_training_paused_queued_and_loading(held_build, made
 EXIT_PROBE = """
 import atexit, sys
 from ganlib import preset
-from ganlib.classroom.runs import Limits, Runs
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.runs import Runs
 from ganlib.run.state import Status
 
 def report():   # registered before the registry is made: atexit runs it after the registry's hook
@@ -93,7 +96,8 @@ def test_a_process_that_ends_with_a_run_training_stops_it_first():
 STUCK_PROBE = """
 import time
 from ganlib import preset
-from ganlib.classroom.runs import Limits, Runs
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.runs import Runs
 from ganlib.engine.trainer import Trainer
 
 Trainer.__init__ = lambda self, *a, **kw: time.sleep(60)   # a build that outlasts any wait

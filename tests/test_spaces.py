@@ -18,6 +18,7 @@ from ganlib.classroom import spaces
 from ganlib.run.checkpoint import make_payload, save_checkpoint
 from ganlib.classroom.spaces import SERVER_PATH_REFUSED, Space, folder_name, spaces_root
 from ganlib.engine.trainer import Trainer
+from ganlib.settings import MB
 
 KEY_A, KEY_B = "key-of-a", "key-of-b"
 
@@ -187,7 +188,7 @@ def test_spaces_root(monkeypatch, tmp_path):
 # --- the quota, and sizes checked before writing ---------------------------------------------------------------
 def test_the_quota_is_checked_before_writing(root, shared, ckpt, monkeypatch):
     a = space(root, shared)
-    monkeypatch.setenv("GAN_STUDIO_QUOTA_MB", str(2.5 * len(ckpt) / 1e6))
+    monkeypatch.setenv("GAN_STUDIO_QUOTA_MB", str(2.5 * len(ckpt) / MB))
     a.save("one", ckpt)
     a.save("one", ckpt)                                  # replacing a file needs no more room
     assert a.store_upload("two.pt", ckpt) == "mine/two.pt"
@@ -200,7 +201,7 @@ def test_the_quota_is_checked_before_writing(root, shared, ckpt, monkeypatch):
 
 def test_a_checkpoint_over_the_budget_is_neither_saved_nor_uploaded(root, shared, ckpt, monkeypatch):
     a = space(root, shared)
-    monkeypatch.setenv("GAN_STUDIO_MAX_UPLOAD_MB", str(len(ckpt) / 2e6))
+    monkeypatch.setenv("GAN_STUDIO_MAX_UPLOAD_MB", str(len(ckpt) / (2 * MB)))
     with pytest.raises(ValueError, match="^checkpoint: this run's checkpoint is .* holds at most"):
         a.save("big", ckpt)
     with pytest.raises(ValueError, match=r"^upload: big\.pt is .*; an upload may be at most"):
@@ -217,7 +218,7 @@ def _age(folder, days):
 
 
 def test_the_server_budget_refuses_a_write_that_would_pass_it_and_writes_nothing(root, shared, ckpt, monkeypatch):
-    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(2.5 * len(ckpt) / 1e6))   # two checkpoints, whoever saves them
+    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(2.5 * len(ckpt) / MB))   # two checkpoints, whoever saves them
     a, b, c = (space(root, shared, k) for k in (KEY_A, KEY_B, "key-of-c"))
     a.save("one", ckpt)
     b.save("two", ckpt)
@@ -227,7 +228,7 @@ def test_the_server_budget_refuses_a_write_that_would_pass_it_and_writes_nothing
                   lambda: c.save("mine", ckpt), lambda: c.store_data([("x.png", png(256, 256))] * 12)):
         with pytest.raises(ValueError) as e:
             write()
-        assert str(e.value).startswith(f"disk: this server keeps at most {len(ckpt) * 2.5 / 1e6:,.1f} MB of "
+        assert str(e.value).startswith(f"disk: this server keeps at most {len(ckpt) * 2.5 / MB:,.1f} MB of "
                                        f"visitors' files, and that is full: they take ")
         assert str(root) not in str(e.value)
     assert files_under(root) == before and not os.path.exists(root / folder_name("key-of-c"))
@@ -240,7 +241,7 @@ def test_the_server_budget_refuses_a_write_that_would_pass_it_and_writes_nothing
 
 def test_a_write_in_progress_holds_its_room_and_a_failed_one_gives_it_back(root, shared, ckpt, monkeypatch):
     import threading
-    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(1.5 * len(ckpt) / 1e6))   # one checkpoint
+    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(1.5 * len(ckpt) / MB))   # one checkpoint
     a, b = space(root, shared, KEY_A), space(root, shared, KEY_B)
     real, writing, refused = spaces.atomic_write, threading.Event(), threading.Event()
 
@@ -270,7 +271,7 @@ def test_a_write_in_progress_holds_its_room_and_a_failed_one_gives_it_back(root,
 
 def test_spaces_unopened_the_longest_make_room_but_never_the_writers_own_or_recent_ones(root, shared, ckpt,
                                                                                       monkeypatch):
-    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(5.5 * len(ckpt) / 1e6))   # five checkpoints
+    monkeypatch.setenv("GAN_STUDIO_DISK_MB", str(5.5 * len(ckpt) / MB))   # five checkpoints
     keys = {"own": KEY_A, "recent": KEY_B, "old2": "old-2-days", "old3": "old-3-days", "old9": "old-9-days"}
     folders = {k: root / folder_name(key) for k, key in keys.items()}
     for k, key in keys.items():

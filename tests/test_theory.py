@@ -1,4 +1,4 @@
-"""ganlib.lab.theory (and the explorer's helpers): mode coverage, D*, JS, and the views of a toy run."""
+"""The Theory lab's maths (ganlib.lab: optimum, coverage, gradients, views) and the explorer's helpers."""
 import math
 
 import numpy as np
@@ -6,14 +6,14 @@ import pytest
 import torch
 
 from ganlib import LatentModel, Runner, preset
-from ganlib.lab import theory
+from ganlib.lab import coverage, gradients, optimum, views
 from ganlib.explore import walks as ex
 from ganlib.engine.grid import enlarge
 from ganlib.charts import latent as latent_charts
 from ganlib.charts import theory as theory_charts
 from ganlib.engine.data.toys import grid25, ring8
 from ganlib.engine.device import set_threads
-from ganlib.classroom.export import gif_bytes
+from ganlib.engine.grid import gif_bytes
 from ganlib.engine.models import build_models
 
 set_threads()   # torch's default 2 threads crawl on shared, busy cores (see ganlib/engine/device.py)
@@ -22,13 +22,13 @@ set_threads()   # torch's default 2 threads crawl on shared, busy cores (see gan
 # --- mode coverage (PacGAN protocol) ------------------------------------------
 def test_exact_mode_points_cover_every_mode():
     modes = ring8().modes.numpy()
-    c = theory.mode_coverage(np.repeat(modes, 10, axis=0), modes, 0.01)
+    c = coverage.mode_coverage(np.repeat(modes, 10, axis=0), modes, 0.01)
     assert c == {"modes_covered": 8, "n_modes": 8, "high_quality": 1.0, "reverse_kl": pytest.approx(0.0, abs=1e-12)}
 
 
 def test_real_samples_cover_grid25_nearly_perfectly():
     data = grid25()
-    c = theory.mode_coverage(data.sample(2500, seed=1).numpy(), data.modes.numpy(), data.mode_std)
+    c = coverage.mode_coverage(data.sample(2500, seed=1).numpy(), data.modes.numpy(), data.mode_std)
     assert c["modes_covered"] == 25
     assert c["high_quality"] > 0.98   # 3 std in 2-D holds ~98.9% of a Gaussian
     assert c["reverse_kl"] < 0.02
@@ -37,28 +37,28 @@ def test_real_samples_cover_grid25_nearly_perfectly():
 def test_collapsed_samples_cover_one_mode():
     modes = ring8().modes.numpy()
     points = modes[3] + 0.005 * np.random.default_rng(0).standard_normal((2500, 2))
-    c = theory.mode_coverage(points, modes, 0.01)
+    c = coverage.mode_coverage(points, modes, 0.01)
     assert c["modes_covered"] == 1
     assert c["reverse_kl"] == pytest.approx(math.log(8))
 
 
 def test_samples_far_from_every_mode_are_low_quality():
     modes = ring8().modes.numpy()
-    c = theory.mode_coverage(np.zeros((100, 2)), modes, 0.01)   # the centre of the ring: 1 away from all
+    c = coverage.mode_coverage(np.zeros((100, 2)), modes, 0.01)   # the centre of the ring: 1 away from all
     assert c["modes_covered"] == 0 and c["high_quality"] == 0.0 and math.isinf(c["reverse_kl"])
 
 
 def test_half_the_samples_off_mode_halves_quality():
     modes = ring8().modes.numpy()
     points = np.concatenate([modes[:4].repeat(5, axis=0), np.full((20, 2), 5.0)])
-    c = theory.mode_coverage(points, modes, 0.01)
+    c = coverage.mode_coverage(points, modes, 0.01)
     assert c["modes_covered"] == 4 and c["high_quality"] == 0.5
     assert c["reverse_kl"] == pytest.approx(math.log(2))   # even over 4 of 8 modes
 
 
 # --- D*, JS, KDE ----------------------------------------------------------------
 def test_optimal_d_formula():
-    d = theory.optimal_d(np.array([1.0, 3.0, 0.0, 2.0, 0.0]), np.array([1.0, 1.0, 2.0, 0.0, 0.0]))
+    d = optimum.optimal_d(np.array([1.0, 3.0, 0.0, 2.0, 0.0]), np.array([1.0, 1.0, 2.0, 0.0, 0.0]))
     assert d[:4].tolist() == [0.5, 0.75, 0.0, 1.0]
     assert math.isnan(d[4])   # no mass on either side: D* is undefined
 
@@ -70,14 +70,14 @@ def _gauss(x, mu, s=1.0):
 def test_js_of_identical_densities_is_zero_and_of_disjoint_ones_log2():
     x = np.linspace(-10, 30, 4001)
     p = _gauss(x, 0)
-    assert theory.js_divergence(p, p, x) == pytest.approx(0.0, abs=1e-9)
-    assert theory.js_divergence(p, _gauss(x, 20), x) == pytest.approx(math.log(2), abs=1e-6)
-    middle = theory.js_divergence(p, _gauss(x, 1), x)
+    assert optimum.js_divergence(p, p, x) == pytest.approx(0.0, abs=1e-9)
+    assert optimum.js_divergence(p, _gauss(x, 20), x) == pytest.approx(math.log(2), abs=1e-6)
+    middle = optimum.js_divergence(p, _gauss(x, 1), x)
     assert 0 < middle < math.log(2)
 
 
 def test_g_loss_curves_show_minimax_saturating_in_the_logit():
-    c = theory.g_loss_curves()
+    c = gradients.g_loss_curves()
     slope = lambda y: np.gradient(y, c["logit"])   # noqa: E731
     # where D rejects the fakes (logit -6), minimax's slope is -sigmoid(-6) = -0.0025, non-saturating's ~-1
     assert abs(slope(c["minimax"])[0]) < 0.01 and abs(slope(c["non_saturating"])[0]) > 0.99
@@ -96,10 +96,10 @@ def _runner(name, **changes):
 def test_view_1d_of_a_gauss_run():
     r = _runner("gauss-1d")
     try:
-        v = theory.view(r, n=500)
+        v = views.view(r, n=500)
     finally:
         r.close()
-    assert isinstance(v, theory.View1D)
+    assert isinstance(v, views.View1D)
     assert len(v.x) == len(v.p_data) == len(v.p_g) == len(v.d) == len(v.d_star)
     assert ((0 <= v.d) & (v.d <= 1)).all()
     assert 0 <= v.js <= math.log(2) + 1e-9
@@ -111,16 +111,16 @@ def test_view_2d_of_a_ring8_run_while_it_trains():
     r = _runner("ring8")
     r.start()
     try:
-        v = theory.view(r, n=500, seed=1)   # copies G and D between steps: no race with the worker
+        v = views.view(r, n=500, seed=1)   # copies G and D between steps: no race with the worker
     finally:
         r.close()
-    assert isinstance(v, theory.View2D)
+    assert isinstance(v, views.View2D)
     assert v.real.shape == v.fake.shape == (500, 2)
     assert v.d.shape == (len(v.ys), len(v.xs))
     assert v.coverage["n_modes"] == 8
     theory_charts.field_figure(v).to_dict()
     theory_charts.value_figure(r.snapshot().history).to_dict()
-    theory_charts.g_loss_figure(theory.g_loss_curves()).to_dict()
+    theory_charts.g_loss_figure(gradients.g_loss_curves()).to_dict()
 
 
 def test_models_copy_is_private():
@@ -138,7 +138,7 @@ def test_models_copy_is_private():
 
 def test_view_of_an_image_run_is_none():
     r = _runner("seed-mlp")
-    assert theory.view(r) is None
+    assert views.view(r) is None
 
 
 # --- the explorer's helpers ---------------------------------------------------------
@@ -201,7 +201,7 @@ class LinearD(torch.nn.Module):
 def test_arrows_point_where_gs_loss_pushes_each_fake(loss):
     from ganlib.lab.meaning import meaning
     x = np.array([[0.0, 0.0], [1.0, 1.0], [-2.0, 0.5]])
-    at, push = theory.push_on_fakes(LinearD(), x, meaning(loss))
+    at, push = gradients.push_on_fakes(LinearD(), x, meaning(loss))
     o = x @ np.array([2.0, -1.0]) + 0.3
     sig = 1 / (1 + np.exp(-o))
     # minus the derivative of G's loss in D's output, times D's slope w: worked out by hand per loss
@@ -214,7 +214,7 @@ def test_the_warp_view_is_g_of_a_grid_of_z():
     with torch.no_grad():
         G.weight.copy_(torch.tensor([[2.0, 0.0], [0.0, 0.5]]))
         G.bias.copy_(torch.tensor([1.0, -1.0]))
-    lines = theory.z_grid_image(G, lines=3, points=5, reach=1.0)
+    lines = views.z_grid_image(G, lines=3, points=5, reach=1.0)
     assert lines.shape == (6, 5, 2)
     assert np.allclose(lines[0, :, 0], 2 * np.linspace(-1, 1, 5) + 1) and np.allclose(lines[0, :, 1], -1.5)
     assert np.allclose(lines[3, :, 0], -1.0) and np.allclose(lines[3, :, 1], 0.5 * np.linspace(-1, 1, 5) - 1)
@@ -222,6 +222,6 @@ def test_the_warp_view_is_g_of_a_grid_of_z():
 
 def test_high_quality_without_coverage_is_called_mode_collapse():
     # an untrained G on grid25 (seed 0): 94.5% of its samples near a mode, all of them the same mode
-    note = theory.coverage_note({"modes_covered": 1, "n_modes": 25, "high_quality": 0.9452, "reverse_kl": 3.2})
+    note = coverage.coverage_note({"modes_covered": 1, "n_modes": 25, "high_quality": 0.9452, "reverse_kl": 3.2})
     assert "only 1 of 25" in note and "mode collapse" in note
-    assert theory.coverage_note({"modes_covered": 25, "n_modes": 25, "high_quality": 0.95, "reverse_kl": 0.0}) == ""
+    assert coverage.coverage_note({"modes_covered": 25, "n_modes": 25, "high_quality": 0.95, "reverse_kl": 0.0}) == ""

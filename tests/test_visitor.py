@@ -8,7 +8,8 @@ import pytest
 
 from ganlib import Trainer, preset
 from ganlib.explore import walks as ex
-from ganlib.classroom.runs import OwnerGone, Runs
+from ganlib.classroom.owners import OwnerGone
+from ganlib.classroom.runs import Runs
 from ganlib.run.state import Reason, Status
 from ganlib.classroom.visitor import Visitor
 

@@ -7,8 +7,8 @@ from plotly.subplots import make_subplots
 
 from ganlib.explore import walks as ex
 from ganlib.explore.walks import LIMIT
-from ganlib.explore.latent import random_z
-from ganlib.lab.theory import span
+from ganlib.engine.noise import random_z
+from ganlib.lab.views import span
 from ganlib.charts import palette
 
 MARGIN = dict(l=10, r=10, t=40, b=10)

@@ -6,8 +6,10 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ganlib.lab.meaning import PROBABILITY, meaning
-from ganlib.lab.theory import OPTIMUM_VALUE, View1D, View2D
+from ganlib.engine.kinds import StrEnum
+from ganlib.lab.meaning import OutputKind, meaning
+from ganlib.lab.optimum import OPTIMUM_VALUE
+from ganlib.lab.views import View1D, View2D
 from ganlib.charts import palette
 
 MARGIN = dict(l=10, r=10, t=40, b=10)
@@ -32,7 +34,7 @@ def density_figure(v: View1D) -> go.Figure:
     fig = go.Figure(traces)
     p_max = float(np.nanmax([v.p_data.max(), v.p_g.max()]))
     fig.update_layout(
-        title="Densities and the detective" if m.kind != "critic" else "Densities and the critic",
+        title="Densities and the detective" if m.kind is not OutputKind.CRITIC else "Densities and the critic",
         margin=MARGIN, xaxis_title="x",
         yaxis=dict(title="density", range=[0, 1.05 * min(p_max, 5 * float(v.p_data.max()))]),
         yaxis2=dict(title=m.name, overlaying="y", side="right", showgrid=False, **_d_axis(v)),
@@ -43,7 +45,7 @@ def density_figure(v: View1D) -> go.Figure:
 
 def _d_axis(v: View1D) -> dict:
     """0..1 for a probability; for raw outputs and critics, their own range and their lines."""
-    if v.meaning.kind == PROBABILITY:
+    if v.meaning.kind is OutputKind.PROBABILITY:
         return dict(range=[0, 1.02], tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1])
     values = np.concatenate([v.d[np.isfinite(v.d)], v.d_star[np.isfinite(v.d_star)], [y for y, _ in v.meaning.lines]])
     lo, hi = float(values.min()), float(values.max())
@@ -52,30 +54,35 @@ def _d_axis(v: View1D) -> dict:
 
 
 # what blue means on D's map, per kind of output; where a raw output's colour scale is centred
-FIELD_TITLE = {PROBABILITY: "blue: D says real", "lsgan": "blue: nearer the real target 1",
-               "score": "blue: above 0, on the real side of the hinge", "critic": "blue: scored as more real"}
+FIELD_TITLE = {OutputKind.PROBABILITY: "blue: D says real", "lsgan": "blue: nearer the real target 1",
+               OutputKind.SCORE: "blue: above 0, on the real side of the hinge",
+               OutputKind.CRITIC: "blue: scored as more real"}
 FIELD_MIDDLE = {"lsgan": 0.5, "hinge": 0.0}
 
 
-MAPS = ("D", "D*", "D - D*")   # what field_figure's heat map shows
+class Map(StrEnum):
+    """What field_figure's heat map shows; each is its own label (the lab's radio shows them as they are)."""
+    D = "D"
+    D_STAR = "D*"
+    GAP = "D - D*"
 
 
-def field_figure(v: View2D, points: int = 1000, show: str = "D") -> go.Figure:
+def field_figure(v: View2D, points: int = 1000, show: Map = Map.D) -> go.Figure:
     """A heat map under the real and fake points (and the mixture's modes, when known): D(x), the best D*(x)
-    against the raw G (blank where it is undefined or the estimate unsure: theory.optimal_2d), or D - D*, all
+    against the raw G (blank where it is undefined or the estimate unsure: optimum.optimal_2d), or D - D*, all
     in the loss's units. D* falls back to D where the view has none (a critic; data of unknown density).
 
     Draws at most `points` of each kind: thousands of SVG markers redrawn every second lag in a browser.
     """
     m = v.meaning
-    show = show if v.d_star is not None else "D"
-    scale = dict(zmin=0, zmax=1) if m.kind == PROBABILITY else dict(zmid=FIELD_MIDDLE.get(m.loss))
-    z, name = {"D": (v.d, m.name), "D*": (v.d_star, "D*(x)"), "D - D*": (v.d - v.d_star if show != "D" else None,
-                                                                           "D - D*")}[show]
-    if show == "D - D*":   # centred on 0: blue where D says "more real" than the best D would
+    show = Map(show) if v.d_star is not None else Map.D
+    scale = dict(zmin=0, zmax=1) if m.kind is OutputKind.PROBABILITY else dict(zmid=FIELD_MIDDLE.get(m.loss))
+    z, name = {Map.D: (v.d, m.name), Map.D_STAR: (v.d_star, "D*(x)"),
+               Map.GAP: (v.d - v.d_star if show is not Map.D else None, "D - D*")}[show]
+    if show is Map.GAP:   # centred on 0: blue where D says "more real" than the best D would
         reach = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
         scale = dict(zmin=-reach, zmax=reach, zmid=0.0)
-    elif v.d_star is not None and m.kind != PROBABILITY:   # D and D* on one scale, so that the two maps read alike
+    elif v.d_star is not None and m.kind is not OutputKind.PROBABILITY:   # D and D* on one scale: the maps read alike
         mid = FIELD_MIDDLE.get(m.loss, 0.0)
         reach = float(np.nanmax(np.abs(np.concatenate([v.d.ravel(), v.d_star.ravel()]) - mid)))
         scale = dict(zmin=mid - reach, zmax=mid + reach)
@@ -95,9 +102,9 @@ def field_figure(v: View2D, points: int = 1000, show: str = "D") -> go.Figure:
     if v.arrows is not None:
         traces.append(_arrows(*v.arrows, span=float(np.ptp(v.xs))))
     fig = go.Figure(traces)
-    over = {"D": f"{m.name} ({FIELD_TITLE[m.kind if m.loss != 'lsgan' else 'lsgan']})",
-            "D*": "the best D* against the raw G (blank: no mass there, or too few of G's samples to say)",
-            "D - D*": "D - D* (white: D is at its optimum; blank: D* unknown there)"}[show]
+    over = {Map.D: f"{m.name} ({FIELD_TITLE[m.kind if m.loss != 'lsgan' else 'lsgan']})",
+            Map.D_STAR: "the best D* against the raw G (blank: no mass there, or too few of G's samples to say)",
+            Map.GAP: "D - D* (white: D is at its optimum; blank: D* unknown there)"}[show]
     fig.update_layout(title=f"Real and fake points over {over}",
                       margin=MARGIN,
                       legend=dict(orientation="h", y=-0.12),

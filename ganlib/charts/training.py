@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ganlib.engine.kinds import LOSSES
 from ganlib.words.describe import event_label
 from ganlib.lab.meaning import Meaning, meaning
 from ganlib.charts import palette
@@ -20,7 +21,6 @@ from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
 MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
 MAX_EVENT_LABELS_PRESENTER = 4                # large type: fewer labels before they hide the curves
 FEW_POINTS = 30   # up to this many steps the curves get markers too
-GAME_LOSSES = ("bce", "minimax")   # the losses of the original game, where V(D, G) and its optimum mean something
 
 # column -> (name, colour, row); the losses on top, D's verdicts below (named by the loss's Meaning: these are bce's)
 CURVES = {
@@ -33,9 +33,10 @@ CURVES = {
 
 
 def drawn_losses(loss: str) -> tuple[str, ...]:
-    """The history columns the loss panel draws for a loss: V(D, G) only for the original game's losses
-    (the trainer records it for every loss, but on lsgan, wgan-gp and hinge it is on another scale)."""
-    return ("d_loss", "g_loss", "value") if loss in GAME_LOSSES else ("d_loss", "g_loss")
+    """The history columns the loss panel draws for a loss: V(D, G) only for the original game's losses, the
+    probability losses, where V and its optimum mean something (the trainer records it for every loss, but on
+    lsgan, wgan-gp and hinge it is on another scale)."""
+    return ("d_loss", "g_loss", "value") if LOSSES[loss].probability else ("d_loss", "g_loss")
 
 
 def training_figure(history: dict, events=(), loss: str | Meaning = "bce", height: int | None = None,
@@ -110,7 +111,7 @@ def curve_names(m: Meaning) -> dict[str, str]:
 
 def _reference_lines(fig, m: Meaning) -> None:
     """V at the optimum (bce, minimax: V is their game's value) and D's own lines (1/2, the margins)."""
-    if m.value_line is not None and m.loss in GAME_LOSSES:
+    if m.value_line is not None and LOSSES[m.loss].probability:
         fig.add_hline(y=m.value_line[0], row=1, col=1, line_dash="dash", line_color=palette.REFERENCE,
                       annotation_text=m.value_line[1], annotation_position="bottom right")
     for y, text in m.lines:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ganlib.engine.config import TrainConfig, coerce, field_meta
-from ganlib.words.describe import exact_number
+from ganlib.engine.kinds import StrEnum
+from ganlib.errors import FieldError
+from ganlib.words.describe import BUTTON_LABELS, exact_number
 from ganlib.run.state import Part, Reason, Status
 
 if TYPE_CHECKING:
@@ -19,7 +21,16 @@ if TYPE_CHECKING:
 
 STEP_WAIT_S = 15.0   # a Step press waits this long at most for the step to land, so the page shows it
 STATUS_WAIT_S = 5.0  # Start and Resume wait this long at most for the run to report it is running
-BUTTONS = ("Start", "Pause", "Resume", "Step", "Stop", "Reset")
+
+
+class Action(StrEnum):
+    """What a Train page button does, in the row's order (its label: words/describe.py's BUTTON_LABELS)."""
+    START = "start"     # the idle run (one loaded from a checkpoint), or a new one from the form
+    PAUSE = "pause"
+    RESUME = "resume"
+    STEP = "step"       # one step of the current run, or of a new paused one
+    STOP = "stop"
+    RESET = "reset"     # let the current run go (Visitor.reset)
 
 
 def check(values: dict, data_paths: Callable[[str], str] | None = None) -> tuple[TrainConfig | None, str, str]:
@@ -30,26 +41,30 @@ def check(values: dict, data_paths: Callable[[str], str] | None = None) -> tuple
         for name, v in values.items():
             clean[name] = coerce(name, v.strip() if isinstance(v, str) and _is_number(name) else v)
         cfg = TrainConfig(**clean).validate()
-        if cfg.dataset == "folder" and data_paths is not None:
+    except FieldError as e:
+        return None, e.field, str(e)
+    if cfg.dataset == "folder" and data_paths is not None:
+        try:
             data_paths(cfg.data_path)
-        return cfg, "", ""
-    except ValueError as e:
-        msg = str(e)
-        return None, msg.split(":", 1)[0], msg
+        except ValueError as e:   # whatever it refuses (no such upload, a server path), data_path's box says it
+            return None, "data_path", str(e)
+    return cfg, "", ""
 
 
 def _is_number(name: str) -> bool:
     return field_meta(name)["lo"] is not None
 
 
-def buttons(snap: Snapshot | None, form_ok: bool) -> dict[str, bool]:
-    """Which of start, pause, resume, step, stop, reset can be pressed now."""
+def buttons(snap: Snapshot | None, form_ok: bool) -> dict[Action, bool]:
+    """Which Actions can be pressed now."""
     if snap is None:
-        return dict(start=form_ok, pause=False, resume=False, step=form_ok, stop=False, reset=False)
+        return {Action.START: form_ok, Action.PAUSE: False, Action.RESUME: False, Action.STEP: form_ok,
+                Action.STOP: False, Action.RESET: False}
     s, fresh = snap.status, not snap.is_active  # an ended run: Start and Step begin a new one from the form
-    return dict(start=s is Status.IDLE or (fresh and form_ok), pause=s is Status.RUNNING, resume=snap.can_resume,
-                step=s in (Status.IDLE, Status.PAUSED) or (fresh and form_ok),
-                stop=s in (Status.LOADING, Status.QUEUED, Status.RUNNING, Status.PAUSED, Status.IDLE), reset=True)
+    return {Action.START: s is Status.IDLE or (fresh and form_ok), Action.PAUSE: s is Status.RUNNING,
+            Action.RESUME: snap.can_resume, Action.STEP: s in (Status.IDLE, Status.PAUSED) or (fresh and form_ok),
+            Action.STOP: s in (Status.LOADING, Status.QUEUED, Status.RUNNING, Status.PAUSED, Status.IDLE),
+            Action.RESET: True}
 
 
 def start(visitor: Visitor, cfg: TrainConfig | None) -> Runner:
@@ -107,17 +122,24 @@ def landed(snap: Snapshot, before: int) -> bool:
             or (snap.status is Status.PAUSED and snap.reason is not Reason.BY_USER))
 
 
-def press(label: str, visitor: Visitor, cfg: TrainConfig | None) -> None:
-    """What a Train page button does: Start, Pause, Resume, Step, Stop or Reset. Pause, Resume and Stop act on
+def press(action: Action | str, visitor: Visitor, cfg: TrainConfig | None) -> None:
+    """What a Train page button does (an Action, or its button's label: action_of). Pause, Resume and Stop act on
     both runs of a side-by-side pair (Visitor.twin): the pair is one demo."""
     runner, twin = visitor.runner, visitor.twin
     pair = (runner, twin) if twin is not None else (runner,)
-    actions = {"Start": lambda: start(visitor, cfg), "Pause": lambda: _pause(*pair),
-               "Resume": lambda: resume(*pair), "Step": lambda: step(visitor, cfg),
-               "Stop": lambda: _stop(*pair), "Reset": visitor.reset}
-    if label not in actions:
-        raise ValueError(f"button: unknown {label!r}; one of {', '.join(actions)}")
-    actions[label]()
+    does = {Action.START: lambda: start(visitor, cfg), Action.PAUSE: lambda: _pause(*pair),
+            Action.RESUME: lambda: resume(*pair), Action.STEP: lambda: step(visitor, cfg),
+            Action.STOP: lambda: _stop(*pair), Action.RESET: visitor.reset}
+    does[action_of(action)]()
+
+
+def action_of(pressed: Action | str) -> Action:
+    """The Action of a button, from the Action itself or its label ("Pause": scripts and tests name buttons as
+    people read them); ValueError for anything else."""
+    for action in Action:
+        if pressed == action or pressed == BUTTON_LABELS[action]:
+            return action
+    raise ValueError(f"button: unknown {pressed!r}; one of {', '.join(BUTTON_LABELS[a] for a in Action)}")
 
 
 def _pause(*runners: Runner) -> None:

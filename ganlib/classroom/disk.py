@@ -44,7 +44,7 @@ import threading
 import time
 from typing import Iterator
 
-from ganlib.limits import disk_bytes, keep_seconds, megabytes, spaces_per_hour
+from ganlib.settings import disk_bytes, keep_seconds, megabytes, spaces_per_hour
 
 REFRESH_S = 5.0          # the longest a total is trusted without a walk: other processes' writes, deletions
 EXPIRE_IDLE_S = 86400.0  # a space unopened this long may make room for others: a lesson lasts hours, not a day

@@ -11,7 +11,8 @@ import tempfile
 import numpy as np
 
 from ganlib.charts.palette import FAKE, REAL, rgb
-from ganlib.classroom.export import gif_bytes, history_csv
+from ganlib.classroom.export import history_csv
+from ganlib.engine.grid import gif_bytes
 
 CANVAS = 192            # side of a toy frame in the GIF, in pixels
 REAL_RGB, FAKE_RGB = rgb(REAL), rgb(FAKE)   # the colours of the Train page's points chart

@@ -1,15 +1,11 @@
-"""Files for download: the loss history as CSV, and animated GIFs of pictures."""
+"""Files for download: the loss history as CSV (the GIFs are made by engine/grid.gif_bytes)."""
 from __future__ import annotations
 
 import bisect
 import csv
 import io
 
-import numpy as np
-from PIL import Image
-
 from ganlib.words.describe import event_label
-from ganlib.engine.grid import enlarge
 from ganlib.run.history import COLUMNS
 
 EVENT_COLUMN = "event"   # the live changes of a setting (lr_g, lr_d, d_steps, epochs) at that row's step
@@ -39,16 +35,3 @@ def history_csv(history: dict, events=()) -> bytes:
     for step, labels in extra.items():
         w.writerow([step, *[""] * (len(COLUMNS) - 1), "; ".join(labels)])
     return out.getvalue().encode()
-
-
-def gif_bytes(pictures: list[np.ndarray], seconds_per_frame: float = 0.2, scale: int = 2,
-              hold_last: float = 1.5) -> bytes:
-    """H x W x C uint8 pictures -> an endlessly looping GIF, enlarged `scale` times with crisp pixels."""
-    if not len(pictures):
-        raise ValueError("pictures: need at least one frame for a GIF")
-    frames = [Image.fromarray(enlarge(p, scale)) for p in pictures]
-    ms = int(seconds_per_frame * 1000)
-    durations = [ms] * (len(frames) - 1) + [int(max(hold_last, seconds_per_frame) * 1000)]
-    buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
-    return buf.getvalue()

@@ -31,6 +31,8 @@ import tempfile
 import threading
 import time
 
+from ganlib.settings import read
+
 COOKIE = "gan_studio_visitor"
 PAIR_TTL_S = 120.0      # long enough to pick up a phone and scan, short enough that a projected code goes stale
 MAX_PAIRINGS = 1_000    # codes waiting at once on one server: a script cannot grow the table without bound
@@ -75,7 +77,7 @@ _keys_lock = threading.Lock()
 
 def server_keys(root: str) -> Keys:
     """The Keys of the server whose visitors' spaces are under `root` (read once per root and process)."""
-    env = os.environ.get("GAN_STUDIO_SECRET", "")
+    env = read("GAN_STUDIO_SECRET")
     cache_key = "env:" + hashlib.sha256(env.encode()).hexdigest() if env else root
     with _keys_lock:
         if cache_key not in _keys:

@@ -25,10 +25,11 @@ from typing import Mapping
 from ganlib.engine.config import TrainConfig, coerce, fields
 from ganlib.words.describe import exact_number
 from ganlib.engine.presets import DEFAULT_PRESET, PRESETS, preset
+from ganlib.errors import FieldError
 
 FIELD_NAMES = tuple(f.name for f in fields())
 KEYS = ("preset", *FIELD_NAMES, "lock", "hide")
-# The address's other parameters, which are not the lesson's: an old link's visitor key (pages/_ui drops it
+# The address's other parameters, which are not the lesson's: an old link's visitor key (pages/parts/ui drops it
 # unread), a pairing code (identity.py), a watch code (runs.CODE_FORMAT), and Streamlit's own for an embedded
 # app. Anything else is named as not read.
 OTHER_KEYS = ("v", "pair", "watch", "embed", "embed_options")
@@ -93,7 +94,7 @@ def encode(preset_name: str, cfg: TrainConfig, locked=(), hidden=()) -> dict[str
     base = preset(preset_name)
     cfg.validate()
     if cfg.dataset == "folder":
-        raise ValueError("dataset: 'folder' reads images from the server's disk, which a link cannot carry; "
+        raise FieldError("dataset", "'folder' reads images from the server's disk, which a link cannot carry; "
                          "choose another dataset to make a lesson link")
     for what, names in (("lock", locked), ("hide", hidden)):
         if unknown := [n for n in names if n not in FIELD_NAMES]:

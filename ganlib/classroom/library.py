@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
-import time
 
 import numpy as np
+
+from ganlib.errors import FieldError
 
 SHIPPED_PREFIX = "pretrained-"
 MAX_NAME = 64   # characters of a name users give: a listing shows it on one line
@@ -20,13 +21,13 @@ MAX_NAME = 64   # characters of a name users give: a listing shows it on one lin
 def safe_name(name: str, ext: str = ".pt") -> str:
     """The file name a name typed or uploaded by a user becomes: letters, digits, '-', '_', '.' and spaces
     (anything else is dropped, '/' included, so it names a file directly in its folder), at most MAX_NAME
-    of them, ending in `ext`. ValueError naming the field when nothing, or too much, is left."""
+    of them, ending in `ext`. FieldError (a ValueError) naming the field when nothing, or too much, is left."""
     clean = "".join(c for c in str(name).strip() if c.isalnum() or c in "-_ .").strip(" .")
     clean = clean.removesuffix(ext).strip(" .")
     if not clean:
-        raise ValueError("name: use letters, digits, '-', '_', '.' or spaces")
+        raise FieldError("name", "use letters, digits, '-', '_', '.' or spaces")
     if len(clean) > MAX_NAME:
-        raise ValueError(f"name: at most {MAX_NAME} characters; this one has {len(clean)}")
+        raise FieldError("name", f"at most {MAX_NAME} characters; this one has {len(clean)}")
     return clean + ext
 
 
@@ -36,10 +37,10 @@ def checkpoint_path(folder: str, name: str) -> str:
 
 
 def save_target(folder: str, name: str) -> str:
-    """Where a run saved under a typed name goes; ValueError for a bad name or a shipped checkpoint's."""
+    """Where a run saved under a typed name goes; FieldError for a bad name or a shipped checkpoint's."""
     path = checkpoint_path(folder, name)
     if is_shipped(path):
-        raise ValueError(f"name: {SHIPPED_PREFIX}... names belong to the checkpoints that ship with GAN Studio")
+        raise FieldError("name", f"{SHIPPED_PREFIX}... names belong to the checkpoints that ship with GAN Studio")
     return path
 
 
@@ -66,8 +67,9 @@ def list_checkpoints(folder: str) -> list[dict]:
 @functools.lru_cache(maxsize=256)
 def _entry(path: str, mtime_ns: int, size: int) -> dict:
     # keyed by mtime and size, so a rewritten file is read again; pages rerun often, files change rarely
-    from ganlib.run.checkpoint import summary   # torch: with the first listing, not with the first page
-    from ganlib.engine.grid import flat_grey
+    # torch: with the first listing, not with the first page
+    from ganlib.run.checkpoint import summary
+    from ganlib.engine.grid import flat_grey   # numpy alone, but engine.grid imports torch
     try:
         s = summary(path)
         if s["picture"] is not None:
@@ -78,20 +80,3 @@ def _entry(path: str, mtime_ns: int, size: int) -> dict:
                 "created": mtime_ns / 1e9, "size": size, "picture": None, "shipped": is_shipped(path),
                 "error": str(e).replace(path, os.path.basename(path))}   # the server's folders are nobody's business
     return {**s, "shipped": is_shipped(path), "error": ""}
-
-
-def describe(entry: dict) -> str:
-    """One line for a listing: preset · dataset · step · date · size."""
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["created"])) if entry["created"] else "?"
-    dataset = entry["dataset"] if entry["dataset"] != entry["preset"] else ""   # toy presets share their data's name
-    parts = [entry["preset"], dataset, f"step {entry['step']:,}" if entry["step"] is not None else "",
-             when, human_size(entry["size"])]
-    return " · ".join(p for p in parts if p)
-
-
-def human_size(n: int) -> str:
-    for unit in ("B", "KB", "MB"):
-        if n < 1000:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"

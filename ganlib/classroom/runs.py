@@ -6,11 +6,11 @@ reloads while Start is still loading leaves no orphan: either the run was
 registered first and the owner's leaving reaches it, or the session had closed
 first and `create` refuses.
 
-- Owners are visitor keys. A key lives in its owner's URL, so a reload or a
-  reopened link rejoins the same run; when the last session of a key closes,
-  its runs train on for `Limits.away_s` (a reload rejoins them running), then
-  pause and free their slot (Reason.OWNER_AWAY), and stay for a grace period
-  (`GAN_STUDIO_IDLE_MINUTES`) before they stop.
+- Owners are visitor keys (owners.py). A key lives in its owner's cookie, so a
+  reload or the app reopened in that browser rejoins the same run; when the
+  last session of a key closes, its runs train on for `Limits.away_s` (a reload
+  rejoins them running), then pause and free their slot (Reason.OWNER_AWAY),
+  and stay for a grace period (`GAN_STUDIO_IDLE_MINUTES`) before they stop.
 - Leaving only says so: stopping is a queued command, and the reaper joins
   ended threads on its own thread, never on the server's event loop.
 - A cap on runs that train at once (`GAN_STUDIO_MAX_RUNS`, see Slots) with a
@@ -21,22 +21,23 @@ first and `create` refuses.
 - When the process ends, `shutdown` stops every run between two steps and joins
   its thread (shutdown.py says why, and calls it from atexit).
 
-Kept behind this small interface so that a shared store can replace it for
-several app replicas.
+The server's limits and the load it reports are capacity.py's. Kept behind this
+small interface so that a shared store can replace it for several app replicas.
 """
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from ganlib.run.heap import give_back
+from ganlib.classroom.capacity import Limits, Load
+from ganlib.classroom.owners import Entry, Owner, OwnerGone, OwnerRecord
 from ganlib.classroom.shutdown import register
-from ganlib.classroom.slots import Slots  # noqa: F401  (Runs' slots; tests and older callers import it from here)
+from ganlib.classroom.slots import Slots
+from ganlib.run.baton import Baton
+from ganlib.run.heap import give_back
 from ganlib.run.state import Reason, Status
 
 if TYPE_CHECKING:
@@ -45,88 +46,16 @@ if TYPE_CHECKING:
     from ganlib.run.snapshot import Snapshot
 
 REAP_EVERY_S = 0.5
-KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{16,64}")   # visitor keys and watch codes, as they come in URLs
-CODE_FORMAT = re.compile(r"[A-Za-z0-9_-]{8}")
-
-
-def default_max_runs() -> int:
-    """Runs that train at once: 1 per 2 cores. On 2 cores two runs each got about half the steps/s of one
-    (bench/threads.py: 30 vs 63 steps/s), so a second slot only halves everyone's speed; see the README."""
-    return max(1, (os.cpu_count() or 2) // 2)
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_runs: int = 0            # runs training at once; 0 = no cap
-    max_run_s: float = 0.0       # training seconds per run before it pauses for good; 0 = none
-    idle_s: float = 0.0          # how long a run outlives its owner's last session
-    max_run_mb: float = 0.0      # the memory one run may take (budget.py), checked before it is made; 0 = none
-    away_s: float = 30.0         # how long a run trains on with no tab of its owner open, before it pauses: a
-                                 # reload rejoins it running, and a tab left closed does not keep the slot
-
-    @classmethod
-    def from_env(cls, env=os.environ) -> Limits:
-        """The server's settings; each names its variable when it is not a number."""
-        def number(name: str, default: float) -> float:
-            raw = env.get(name, "").strip()
-            try:
-                value = float(raw) if raw else default
-            except ValueError:
-                raise ValueError(f"{name}: expected a number, got {raw!r}") from None
-            if not value >= 0:
-                raise ValueError(f"{name}: must be 0 or more, got {raw!r}")
-            return value
-        from ganlib.limits import DEFAULT_MAX_RUN_MB   # torch-free: the first page builds Runs
-        return cls(max_runs=int(number("GAN_STUDIO_MAX_RUNS", default_max_runs())),
-                   max_run_s=60 * number("GAN_STUDIO_MAX_RUN_MINUTES", 0),
-                   idle_s=60 * number("GAN_STUDIO_IDLE_MINUTES", 5),
-                   max_run_mb=number("GAN_STUDIO_MAX_RUN_MB", DEFAULT_MAX_RUN_MB))
-
-
-class Owner(Protocol):
-    key: str       # who owns a run: a visitor's key
-    closed: bool   # this session has ended (set by Runs.owner_gone, under the registry's lock)
-    # and, optionally, `space` (a spaces.Space): its runs read data_path through it, so they reach only
-    # the owner's own uploads
-
-
-class OwnerGone(RuntimeError):
-    """The session that asked for a run has closed meanwhile; no run was made."""
-
-
-@dataclass
-class _Entry:
-    runner: Runner
-    owner: str
-    retired: bool = False   # stopped and let go: the reaper drops it once its thread ends
-    lead: str | None = None   # a side-by-side twin: the run_id of the run it rides with (create_pair)
-
-
-@dataclass
-class _OwnerRecord:
-    sessions: int = 0
-    gone_at: float | None = None   # when its last session closed
-    away: bool = False             # its runs were paused for it (Limits.away_s) since then
-    code: str = ""                 # its watch code, once it shared its run
-    watchers: set = field(default_factory=set)   # keys of the sessions watching it
-
-
-@dataclass(frozen=True)
-class Load:
-    """What the server carries, for the sidebar's one line."""
-    training: int       # training slots in use (a side-by-side pair holds one)
-    slots: int          # 0 = no cap
-    queued: int
-    watching: int
+CODE_FORMAT = re.compile(r"[A-Za-z0-9_-]{8}")   # a watch code, as it comes in a URL
 
 
 class Runs:
     def __init__(self, limits: Limits | None = None, reap_every: float = REAP_EVERY_S):
         self.limits = limits or Limits()
-        self.slots = Slots(self.limits.max_runs)
+        self.slots = Slots(self.limits.max_runs, self.limits.hold_s)
         self._lock = threading.Lock()
-        self._entries: dict[str, _Entry] = {}
-        self._owners: dict[str, _OwnerRecord] = {}
+        self._entries: dict[str, Entry] = {}
+        self._owners: dict[str, OwnerRecord] = {}
         self._codes: dict[str, str] = {}      # watch code -> owner key
         self._reap_every = reap_every
         self._reaper: threading.Thread | None = None
@@ -137,7 +66,7 @@ class Runs:
     def attach(self, owner: Owner) -> str | None:
         """A session of `owner` opened (a new tab, a reload): returns the id of the run it rejoins, if any."""
         with self._lock:
-            rec = self._owners.setdefault(owner.key, _OwnerRecord())
+            rec = self._owners.setdefault(owner.key, OwnerRecord())
             rec.sessions += 1
             rec.gone_at, rec.away = None, False
             live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired and not e.lead]
@@ -165,8 +94,9 @@ class Runs:
     def create(self, owner: Owner, cfg: TrainConfig | None = None, *, payload: dict | None = None,
                preset: str = "", metrics: bool = True) -> Runner:
         """A new run for `owner`, of `cfg` or of a checkpoint payload; its thread starts at once (with a cap,
-        a run of `cfg` builds when it first needs its models: building.py), and it replaces the owner's current run. Raises OwnerGone if the session has closed, and ValueError
-        naming the field to lower for a run larger than the server allows (checked before anything is allocated)."""
+        a run of `cfg` builds when it first needs its models: building.py), and it replaces the owner's current
+        run. Raises OwnerGone if the session has closed, and ValueError naming the field to lower for a run larger
+        than the server allows (checked before anything is allocated)."""
         return self._create(owner, [(cfg, payload, preset)], metrics)[0]
 
     def create_pair(self, owner: Owner, lead: tuple[TrainConfig, str], twin: tuple[TrainConfig, str]
@@ -178,10 +108,9 @@ class Runs:
         return tuple(self._create(owner, [(lead[0], None, lead[1]), (twin[0], None, twin[1])], True))
 
     def _create(self, owner: Owner, runs: list[tuple], metrics: bool) -> list[Runner]:
-        from ganlib.run.baton import Baton
-        from ganlib.run.runner import AUTO, Runner  # torch: imported with the first run, not with the first page
+        from ganlib.run.runner import AUTO, Runner  # torch: with the first run, not the first page (it builds Runs)
+        from ganlib.run.budget import check  # torch (G and D on the meta device): likewise
         if self.limits.max_run_mb:
-            from ganlib.run.budget import check
             for cfg, payload, _ in runs:
                 check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
                       shape=payload["shape"] if payload is not None else None)
@@ -201,7 +130,7 @@ class Runs:
                     self._retire_locked(run_id, Reason.BY_USER)
             lead = made[0].run_id
             for runner in made:
-                self._entries[runner.run_id] = _Entry(runner, owner.key, lead=None if runner is made[0] else lead)
+                self._entries[runner.run_id] = Entry(runner, owner.key, lead=None if runner is made[0] else lead)
         return made
 
     def get(self, run_id: str | None) -> Runner | None:
@@ -238,7 +167,7 @@ class Runs:
     def share(self, owner: Owner) -> str:
         """The owner's watch code (made once): it shows the owner's current run, and grants no control."""
         with self._lock:
-            rec = self._owners.setdefault(owner.key, _OwnerRecord())
+            rec = self._owners.setdefault(owner.key, OwnerRecord())
             if not rec.code:
                 rec.code = secrets.token_urlsafe(6)   # 48 random bits in 8 characters: short enough to type
                 self._codes[rec.code] = owner.key

@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import segno
+
 PAGE_PATHS = ("train", "explore", "theory", "checkpoints", "watch")   # app.py's pages, as their URLs end
 
 
@@ -24,7 +26,6 @@ def watch_url(page_url: str, code: str) -> str:
 
 def qr_png(text: str, scale: int = 8) -> bytes:
     """A QR code of `text` as PNG bytes, big enough to scan from the back of a room."""
-    import segno
     out = io.BytesIO()
     segno.make(text, error="m", micro=False).save(out, kind="png", scale=scale, border=2)
     return out.getvalue()

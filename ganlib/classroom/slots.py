@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 
+from ganlib.run.machine import PAUSE_HOLD_S
+
 
 class Slots:
     """The training slots: a run asks for one to train, waits in line when all are busy, and gives it back
@@ -18,8 +20,9 @@ class Slots:
     rides the slot the first holds; when the key waits in line both wait, and one grant lets both in; the
     slot frees when the last of them stops training."""
 
-    def __init__(self, limit: int):
-        self.limit = limit
+    def __init__(self, limit: int, hold_s: float = PAUSE_HOLD_S):
+        """limit: runs that train at once (0: no limit); hold_s: how long a paused run keeps its slot."""
+        self.limit, self.hold_s = limit, hold_s
         self._lock = threading.Lock()
         self._held: dict[str, set[str]] = {}   # slot key -> the run ids training in that slot
         self._line: deque = deque()

@@ -32,12 +32,13 @@ import shutil
 import threading
 import time
 
+import ganlib
 from ganlib.classroom import disk
-from ganlib import home
 from ganlib.errors import DatasetError
 from ganlib.files import atomic_write, write_new
 from ganlib.classroom.library import list_checkpoints, save_target
-from ganlib.limits import keep_seconds, local_paths, max_upload_bytes, megabytes, quota_bytes
+from ganlib.classroom.uploads import checkpoint_upload, data_upload
+from ganlib.settings import keep_seconds, local_paths, max_upload_bytes, megabytes, quota_bytes, read
 
 MINE, SHARED, DATA = "mine/", "shared/", "mine/data/"
 STALE_TEMP_S = 3600.0   # a temporary file this old in any space is a save that was killed midway
@@ -64,7 +65,7 @@ def _no_paths(method):
 def spaces_root() -> str:
     """Where visitors' spaces live: GAN_STUDIO_SPACES, else visitors/ under home.home() (/data/gan-studio
     when /data is writable, a Hugging Face Space's persistent storage; else ~/.cache/gan-studio)."""
-    return home.folder("GAN_STUDIO_SPACES", "visitors")
+    return read("GAN_STUDIO_SPACES")
 
 
 def folder_name(key: str) -> str:
@@ -123,7 +124,6 @@ class Space:
     def store_upload(self, filename: str, data: bytes) -> str:
         """Check an uploaded checkpoint whole (uploads.checkpoint_upload) and keep it under a fresh name:
         `name.pt`, or `name-2.pt`... when taken. Returns its ref; CheckpointError or ValueError saying why not."""
-        from ganlib.classroom.uploads import checkpoint_upload
         name = checkpoint_upload(filename, data)
         self._check_quota(len(data))
         with disk.room(self._root, self._home, len(data)):
@@ -133,8 +133,8 @@ class Space:
     @_no_paths
     def load(self, ref: str) -> dict:
         """The checked payload of a checkpoint (checkpoint.load_checkpoint); messages name it by its ref."""
-        from ganlib.run.checkpoint import load_checkpoint
-        return load_checkpoint(self.path_of(ref), name=_name_of(ref))
+        # ganlib's lazy name (ganlib/__init__.py): torch loads with the first checkpoint read, not with the first page
+        return ganlib.load_checkpoint(self.path_of(ref), name=_name_of(ref))
 
     @_no_paths
     def read_bytes(self, ref: str) -> bytes:
@@ -170,7 +170,6 @@ class Space:
     def store_data(self, files: list[tuple[str, bytes]]) -> str:
         """Check uploaded images (one .zip, or image files: uploads.data_upload) and keep them as one .zip under
         a fresh name; returns the ref for data_path. DatasetError or ValueError saying why not."""
-        from ganlib.classroom.uploads import data_upload
         name, data = data_upload(files)
         self._check_quota(len(data))
         with disk.room(self._root, self._home, len(data)):

@@ -15,17 +15,10 @@ import io
 import os
 import zipfile
 
-from ganlib.errors import DatasetError
+import ganlib
+from ganlib.errors import DatasetError, shown
 from ganlib.classroom.library import SHIPPED_PREFIX, safe_name
-from ganlib.limits import max_upload_bytes, megabytes
-
-SHOWN = 80   # characters of an uploaded file's name repeated in a message
-
-
-def shown(filename: str) -> str:
-    """An uploaded file's name as messages repeat it: its last part, printable, not too long."""
-    base = "".join(c if c.isprintable() else "?" for c in _last_part(filename))
-    return base if len(base) <= SHOWN else base[:SHOWN - 3] + "..."
+from ganlib.settings import max_upload_bytes, megabytes
 
 
 def _last_part(filename: str) -> str:
@@ -42,8 +35,8 @@ def checkpoint_upload(filename: str, data: bytes) -> str:
 def uploaded_checkpoint(filename: str, data: bytes) -> dict:
     """The checked payload of an uploaded checkpoint (to keep, or only to explore)."""
     _check_size(shown(filename), len(data))
-    from ganlib.run.checkpoint import load_checkpoint  # torch: only once an upload is there to check
-    return load_checkpoint(bytes(data), name=shown(filename))
+    # ganlib's lazy name (ganlib/__init__.py): torch loads once an upload is there to check, not with the first page
+    return ganlib.load_checkpoint(bytes(data), name=shown(filename))
 
 
 def data_upload(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
@@ -52,7 +45,8 @@ def data_upload(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
     DatasetError or ValueError naming what is wrong: sizes, names, a file that is not an image, an image
     too large to decode, a zip entry larger than it declares or images unpacking past the upload budget,
     or nothing usable at all."""
-    from ganlib.engine.data.images import check_images, image_exts   # Pillow: only once an upload is there to check
+    # Pillow and torch (engine.data imports it): only once an upload is there to check, not with the first page
+    from ganlib.engine.data.images import check_images, image_exts
     if not files:
         raise DatasetError("data_path: upload a .zip of images, or image files")
     _check_size(", ".join(shown(n) for n, _ in files[:3]), sum(len(d) for _, d in files))

@@ -6,22 +6,20 @@ id and looks it up in Runs, so a run it let go is gone from every page at once.
 """
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Callable
 
+import ganlib
 from ganlib.engine.config import TrainConfig
 from ganlib.classroom.identity import server_keys
 from ganlib.engine.presets import DEFAULT_PRESET, preset
 from ganlib.classroom.runs import Runs
 from ganlib.classroom.spaces import Space, spaces_root
+from ganlib.settings import read
 
 if TYPE_CHECKING:
     from ganlib.classroom.lesson import Lesson
     from ganlib.run.runner import Runner
     from ganlib.run.snapshot import Snapshot
-
-CHECKPOINT_DIR = os.environ.get("GAN_STUDIO_CHECKPOINTS",
-                                os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checkpoints"))
 
 
 class Visitor:
@@ -29,9 +27,10 @@ class Visitor:
                  spaces_dir: str | None = None, address: str | None = None):
         """A session of visitor `key`, which rejoins that key's run and files; a new visitor when the key is None
         or not one this server made (identity.py: a typed or guessed key is refused, never adopted).
-        checkpoint_dir: the shared, read-only checkpoints; spaces_dir: the root of visitors' own folders
-        (default spaces.spaces_root()); address: the client's IP, where known (a cap on new spaces per address)."""
-        self.runs, self.checkpoint_dir = runs, checkpoint_dir or CHECKPOINT_DIR
+        checkpoint_dir: the shared, read-only checkpoints (default GAN_STUDIO_CHECKPOINTS); spaces_dir: the root
+        of visitors' own folders (default spaces.spaces_root()); address: the client's IP, where known (a cap on
+        new spaces per address)."""
+        self.runs, self.checkpoint_dir = runs, checkpoint_dir or read("GAN_STUDIO_CHECKPOINTS")
         root = spaces_dir or spaces_root()
         keys = server_keys(root)
         self.key = key if keys.valid(key) else keys.new()
@@ -90,8 +89,8 @@ class Visitor:
 
     def resume_from(self, source) -> Runner:
         """A checkpoint (path, bytes or payload) as the current run: it loads, then waits for Start."""
-        from ganlib.run.checkpoint import load_checkpoint
-        payload = source if isinstance(source, dict) else load_checkpoint(source)
+        # ganlib's lazy name (ganlib/__init__.py): torch loads with the first checkpoint read, not with the first page
+        payload = source if isinstance(source, dict) else ganlib.load_checkpoint(source)
         runner = self.runs.create(self, payload=payload)
         self._replace(runner)
         self.config, self.preset_name = payload["config"], payload.get("preset") or self.preset_name
@@ -102,8 +101,9 @@ class Visitor:
         runner = self.runner
         if runner is None:
             raise ValueError("name: there is no run to save yet; start one on the Train page")
-        from ganlib.classroom.downloads import checkpoint_bytes  # the whole file first: the quota is checked before writing
-        return self.space.save(name, checkpoint_bytes(runner))
+        # torch and Pillow (downloads imports export.py): with the first save, not with the first page
+        from ganlib.classroom.downloads import checkpoint_bytes
+        return self.space.save(name, checkpoint_bytes(runner))   # the whole file first: the quota comes before writing
 
     def reset(self) -> None:
         self.runs.retire(self.run_id)

@@ -10,10 +10,12 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
+from ganlib.engine.kinds import LOSSES
+from ganlib.errors import FieldError
+
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "folder",
             "ring8", "grid25", "spiral", "moons", "gauss-1d")
 MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "dcgan-classic", "fast", "fast-mlp", "toy-mlp")
-LOSSES = ("bce", "minimax", "lsgan", "wgan-gp", "hinge")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
 AUGMENTS = ("none", "translation")
@@ -21,10 +23,11 @@ AUGMENTS = ("none", "translation")
 OPEN_GROUPS = ("data", "model", "optimizer")
 
 
-def _f(default, help, group, *, choices=None, lo=None, hi=None, live=False):
+def _f(default, help, group, *, choices=None, lo=None, hi=None, live=False, cli_only=False):
     # live=True: a teacher may change the field while a run is going; the runner
-    # applies it at the next step and records the change as an event
-    meta = {"help": help, "group": group, "choices": choices, "lo": lo, "hi": hi, "live": live}
+    # applies it at the next step and records the change as an event.
+    # cli_only=True: the app's form leaves it out, as the server decides it for every run (see its help)
+    meta = {"help": help, "group": group, "choices": choices, "lo": lo, "hi": hi, "live": live, "cli_only": cli_only}
     return field(default=default, metadata=meta)
 
 
@@ -43,7 +46,7 @@ class TrainConfig:
     d_dropout: float = _f(0.0, "Dropout in D; slows down a detective that wins too easily", "model", lo=0.0, hi=0.9)
     spectral_norm: bool = _f(False, "Spectral normalisation of D's layers: each divided by its largest singular value, so D's slope is bounded and it cannot overshoot G's moving fakes", "model")
     # --- loss ---
-    loss: str = _f("bce", "bce: non-saturating (G maximises log D(G(z))); minimax: the paper's log(1 - D(G(z))); lsgan; wgan-gp; hinge", "loss", choices=LOSSES)
+    loss: str = _f("bce", "bce: non-saturating (G maximises log D(G(z))); minimax: the paper's log(1 - D(G(z))); lsgan; wgan-gp; hinge", "loss", choices=tuple(LOSSES))
     gp_weight: float = _f(10.0, "Weight of WGAN-GP's gradient penalty", "loss", lo=0.0, hi=1000.0)
     r1_weight: float = _f(0.0, "Weight (gamma) of the R1 penalty, gamma/2 x |grad D(x)|^2 on real data: stops D from overshooting, so G settles on the modes instead of circling (0 = off; bce, minimax, lsgan, hinge)", "loss", lo=0.0, hi=1000.0)
     label_smoothing: float = _f(0.0, "One-sided smoothing: real labels become 1 - this", "loss", lo=0.0, hi=0.5)
@@ -69,23 +72,24 @@ class TrainConfig:
     # --- compute ---
     device: str = _f("auto", "auto picks CUDA, then Apple MPS, then CPU", "compute", choices=DEVICES)
     precision: str = _f("fp32", "bf16 autocast: faster on GPUs and AMX CPUs, ~10x slower on AVX2-only CPUs (measured)", "compute", choices=PRECISIONS)
-    threads: int = _f(0, "CPU threads for torch (0 = auto: see device.py for why)", "compute", lo=0, hi=256)
+    threads: int = _f(0, "CPU threads for torch on the command line (0 = auto: see device.py for why); in the app every run uses the server's GAN_STUDIO_THREADS, as torch's count is one for the whole process", "compute", lo=0, hi=256, cli_only=True)
     compile: bool = _f(False, "torch.compile G and D: faster steps once the first step has compiled them (fast-digits on 2 busy CPU cores: 75 s); not with wgan-gp or R1, whose double backward torch.compile does not run", "compute")
     sync_bn: bool = _f(False, "Under torchrun on GPUs: batch norm over all processes' batches together (SyncBatchNorm) instead of each its own; a single process ignores it", "compute")
 
     def validate(self) -> "TrainConfig":
-        """Raise ValueError naming the first bad field and what it allows."""
+        """Raise FieldError (a ValueError) naming the first bad field and what it allows."""
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
         if self.dataset == "folder" and not self.data_path:
-            raise ValueError("data_path: must name a folder or .zip of images when dataset=folder")
-        if self.compile and (self.loss == "wgan-gp" or self.r1_weight > 0):
-            why = "loss wgan-gp" if self.loss == "wgan-gp" else "r1_weight > 0"
-            raise ValueError(f"compile: must be false with {why}: torch.compile cannot run the double backward "
-                             f"of its gradient penalty")
+            raise FieldError("data_path", "must name a folder or .zip of images when dataset=folder")
+        penalty = LOSSES[self.loss].penalty
+        if self.compile and (penalty or self.r1_weight > 0):
+            why = f"loss {self.loss}" if penalty else "r1_weight > 0"
+            raise FieldError("compile", f"must be false with {why}: torch.compile cannot run the double backward "
+                                        f"of its gradient penalty")
         if self.is_toy != (self.model == "toy-mlp"):
             need = "toy-mlp" if self.is_toy else f"one of {', '.join(m for m in MODELS if m != 'toy-mlp')}"
-            raise ValueError(f"model: dataset {self.dataset!r} needs model {need}, got {self.model!r}")
+            raise FieldError("model", f"dataset {self.dataset!r} needs model {need}, got {self.model!r}")
         return self
 
     @property
@@ -105,7 +109,7 @@ class TrainConfig:
         """Build from a dict (a checkpoint's, or the UI's); unknown keys are an error, missing ones take defaults."""
         unknown = sorted(set(d) - set(_FIELDS))
         if unknown:
-            raise ValueError(f"{unknown[0]}: not a TrainConfig field (fields: {', '.join(sorted(_FIELDS))})")
+            raise FieldError(unknown[0], f"not a TrainConfig field (fields: {', '.join(sorted(_FIELDS))})")
         return cls(**{k: coerce(k, v) for k, v in d.items()}).validate()
 
 
@@ -128,13 +132,13 @@ def groups() -> tuple[str, ...]:
 
 
 def coerce(name: str, value):
-    """Turn a value from a CLI or a form into the field's type, or raise ValueError naming the field."""
+    """Turn a value from a CLI or a form into the field's type, or raise FieldError (a ValueError) naming the field."""
     f = _FIELDS.get(name)
     if f is None:
-        raise ValueError(f"{name}: not a TrainConfig field")
+        raise FieldError(name, "not a TrainConfig field")
     typ = type(f.default)
     if value is None or (isinstance(value, bool) and typ is not bool):  # not "None", not True -> 1
-        raise ValueError(f"{name}: expected {_kind(f)}, got {value!r}")
+        raise FieldError(name, f"expected {_kind(f)}, got {value!r}")
     if isinstance(value, typ):
         return typ(value)  # numpy float64 -> float
     try:
@@ -149,7 +153,7 @@ def coerce(name: str, value):
             return str(value).lower() in ("1", "true", "yes", "on")
         return typ(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected {_kind(f)}, got {value!r}") from None
+        raise FieldError(name, f"expected {_kind(f)}, got {value!r}") from None
 
 
 def _whole(text: str) -> int:
@@ -186,14 +190,14 @@ def _kind(f: dataclasses.Field) -> str:
 def _check(f: dataclasses.Field, v) -> None:
     m, typ = f.metadata, type(f.default)
     if not isinstance(v, typ) or isinstance(v, bool) != (typ is bool):
-        raise ValueError(f"{f.name}: expected {_kind(f)}, got {v!r}")
+        raise FieldError(f.name, f"expected {_kind(f)}, got {v!r}")
     if isinstance(v, float) and not math.isfinite(v):
-        raise ValueError(f"{f.name}: must be a finite number, got {v!r}")
+        raise FieldError(f.name, f"must be a finite number, got {v!r}")
     if m["choices"] is not None and v not in m["choices"]:
-        raise ValueError(f"{f.name}: must be one of {', '.join(map(str, m['choices']))}; got {v!r}")
+        raise FieldError(f.name, f"must be one of {', '.join(map(str, m['choices']))}; got {v!r}")
     lo, hi = m["lo"], m["hi"]
     if lo is not None and not (lo <= v <= hi):
-        raise ValueError(f"{f.name}: must be between {_num(lo)} and {_num(hi)}; got {v!r}")
+        raise FieldError(f.name, f"must be between {_num(lo)} and {_num(hi)}; got {v!r}")
 
 
 def _num(x) -> str:

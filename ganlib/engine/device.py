@@ -5,12 +5,8 @@ import os
 
 import torch
 
-# Why 1 thread by default: the trainer shares the machine's cores with the
-# Streamlit server. Measured on 2 cores (bench/threads.py), torch's default of
-# 2 threads collapses when anything else is busy (16 -> 3.3 DCGAN steps/s with
-# one busy process beside it), while 1 thread holds its pace. Set threads=2 on
-# an idle machine for up to ~1.7x more speed.
-DEFAULT_THREADS = 1
+from ganlib.settings import read
+
 # A dataset moves onto the GPU once, and batches are cut there, when it takes at most this share of the
 # GPU's free memory; a larger one stays in host memory and each batch is copied over.
 DATA_SHARE = 0.25
@@ -35,9 +31,15 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+# Why the thread count is the server's (GAN_STUDIO_THREADS), not a run's: torch.set_num_threads reaches past the
+# thread that calls it. Measured here (torch 2.15 with OpenMP, 2 cores): set_num_threads(k) in one thread gives k
+# to every thread that has not used torch yet (new threads, and older ones not yet in torch), while a thread that
+# has used torch keeps its count. Streamlit runs each rerun on a new thread and each run trains on a thread of its
+# own, so one run's count would become that of every later thread, the pages' and other visitors' runs included:
+# one server process has one count. Its default, and why, are in ganlib/settings.py.
 def threads(n: int = 0) -> int:
-    """The intra-op threads a run gets: n, or DEFAULT_THREADS (GAN_STUDIO_THREADS if set) for 0; at most the cores."""
-    n = n or int(os.environ.get("GAN_STUDIO_THREADS", DEFAULT_THREADS))
+    """The intra-op threads a run gets: n, or the server's GAN_STUDIO_THREADS for 0; at most the cores."""
+    n = n or read("GAN_STUDIO_THREADS")
     return max(1, min(n, os.cpu_count() or 1))
 
 

@@ -54,6 +54,7 @@ from ganlib.engine.data import Dataset, load_dataset
 from ganlib.engine.device import pick_device
 from ganlib.engine.stats import StepStats
 from ganlib.engine.trainer import Trainer
+from ganlib.errors import FieldError
 
 # Steps between two checks that a --seconds budget is spent: every rank must stop at the same step, so they
 # agree on it, and each agreement is a host read
@@ -113,15 +114,15 @@ class DistributedTrainer(Trainer):
         rank, world, local = (int(os.environ[k]) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK"))
         device = pick_device(cfg.device)
         if device.type == "mps":
-            raise ValueError("device: torchrun trains on CUDA GPUs (NCCL) or on CPUs (gloo), not on Apple's "
+            raise FieldError("device", "torchrun trains on CUDA GPUs (NCCL) or on CPUs (gloo), not on Apple's "
                              "MPS; use --set device=cpu")
         if device.type == "cuda":
             if local >= torch.cuda.device_count():
-                raise ValueError(f"device: this node has {torch.cuda.device_count()} GPU(s), so "
+                raise FieldError("device", f"this node has {torch.cuda.device_count()} GPU(s), so "
                                  f"torchrun --nproc_per_node may be at most that (local rank {local})")
             torch.cuda.set_device(local)  # "cuda" below is this rank's GPU
         if cfg.sync_bn and device.type != "cuda":
-            raise ValueError(f"sync_bn: SyncBatchNorm runs on CUDA GPUs only; this run is on the {device.type} "
+            raise FieldError("sync_bn", f"SyncBatchNorm runs on CUDA GPUs only; this run is on the {device.type} "
                              f"(set sync_bn=false)")
         if not dist.is_initialized():
             if device.type == "cuda":

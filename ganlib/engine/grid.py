@@ -6,10 +6,12 @@ through flat_grey.
 """
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
 import torch
+from PIL import Image
 
 GAP = 40   # grey level of the gaps between tiles: one value, so grids and the explorer's strips look alike
 
@@ -80,9 +82,6 @@ def whole_scale(side: int, size: int) -> int:
 
 def png_bytes(picture: np.ndarray) -> bytes:
     """A picture as PNG bytes (a grey one as one channel)."""
-    import io
-
-    from PIL import Image
     buf = io.BytesIO()
     Image.fromarray(flat_grey(np.asarray(picture))).save(buf, format="PNG")
     return buf.getvalue()
@@ -95,3 +94,16 @@ def enlarge(picture: np.ndarray, scale: int = 2) -> np.ndarray:
     """
     p = flat_grey(np.asarray(picture))
     return np.repeat(np.repeat(p, scale, axis=0), scale, axis=1)
+
+
+def gif_bytes(pictures: list[np.ndarray], seconds_per_frame: float = 0.2, scale: int = 2,
+              hold_last: float = 1.5) -> bytes:
+    """H x W x C uint8 pictures -> an endlessly looping GIF, enlarged `scale` times with crisp pixels."""
+    if not len(pictures):
+        raise ValueError("pictures: need at least one frame for a GIF")
+    frames = [Image.fromarray(enlarge(p, scale)) for p in pictures]
+    ms = int(seconds_per_frame * 1000)
+    durations = [ms] * (len(frames) - 1) + [int(max(hold_last, seconds_per_frame) * 1000)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    return buf.getvalue()

@@ -4,11 +4,19 @@ D outputs logits l, and D(x) = sigmoid(l). Identities used below:
     log D(x)       = -softplus(-l)
     log(1 - D(x))  = -softplus(l)
 so BCE with labels y is softplus(-l) for y = 1 and softplus(l) for y = 0.
+
+OBJECTIVES, at the end, pairs each loss of the config with its D and G objectives; what else the code asks of a
+loss (is D's output a probability? is there a gradient penalty?) is engine/kinds.py's LOSSES, without torch.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
+
+from ganlib.engine.kinds import LOSSES
 
 
 def bce(logit: torch.Tensor, target: torch.Tensor | float) -> torch.Tensor:
@@ -38,6 +46,7 @@ def d_lsgan(real_logit, fake_logit):
 
 
 def g_lsgan(fake_logit):
+    """Least squares: G pulls D's output on its fakes towards the real target 1."""
     return 0.5 * ((fake_logit - 1) ** 2).mean()
 
 
@@ -47,6 +56,7 @@ def d_wgan(real_score, fake_score):
 
 
 def g_wgan(fake_score):
+    """G raises the critic's score of its fakes, closing the estimated Wasserstein distance."""
     return -fake_score.mean()
 
 
@@ -69,19 +79,38 @@ def r1_penalty(real_logit, real):
 
 
 def d_hinge(real_logit, fake_logit):
+    """Hinge: D pushes real above +1 and fakes below -1; beyond its margins a sample costs D nothing."""
     return F.relu(1 - real_logit).mean() + F.relu(1 + fake_logit).mean()
 
 
 def g_hinge(fake_logit):
+    """G raises D's raw output on its fakes (no margin: G is never done)."""
     return -fake_logit.mean()
 
 
 def d_output(loss: str, logit: torch.Tensor) -> torch.Tensor:
     """D's output in its loss's meaning (ganlib/lab/meaning.py): the probability sigmoid(l) for bce and minimax,
     the raw output for lsgan and hinge, the critic's score for wgan-gp."""
-    return torch.sigmoid(logit) if loss in ("bce", "minimax") else logit
+    return torch.sigmoid(logit) if LOSSES[loss].probability else logit
 
 
 def value(real_logit, fake_logit) -> torch.Tensor:
     """The estimate of V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))]; -2 log 2 at the optimum."""
     return -F.softplus(-real_logit).mean() - F.softplus(fake_logit).mean()
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """A loss's two objectives. d(real_logit, fake_logit) takes the labels after them too (real, fake) where the
+    loss is a probability's (kinds.Loss.probability); the gradient penalty of a penalty loss is added apart."""
+    d: Callable[..., torch.Tensor]
+    g: Callable[[torch.Tensor], torch.Tensor]
+
+
+OBJECTIVES: dict[str, Objectives] = {
+    "bce": Objectives(d_bce, g_nonsaturating),   # the paper's D, and the G it recommends in practice
+    "minimax": Objectives(d_bce, g_minimax),     # the paper's game as written
+    "lsgan": Objectives(d_lsgan, g_lsgan),
+    "wgan-gp": Objectives(d_wgan, g_wgan),
+    "hinge": Objectives(d_hinge, g_hinge),
+}

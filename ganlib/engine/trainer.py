@@ -26,6 +26,7 @@ from ganlib.engine.d_alone import DAlone
 from ganlib.engine.data import Batches, Dataset, load_dataset
 from ganlib.engine.device import pick_device
 from ganlib.engine.ema import make_ema, recalibrate, update_ema
+from ganlib.engine.kinds import LOSSES
 from ganlib.engine.models import build_models
 from ganlib.engine.stats import StepStats
 
@@ -180,7 +181,7 @@ class Trainer(DAlone):
                 real_logit = self.d_train(self._aug(real)).float()
                 fake_logit = self.d_train(self._aug(fake.detach())).float()
             loss_d = self._d_loss(real_logit, fake_logit)
-        if cfg.loss == "wgan-gp":
+        if LOSSES[cfg.loss].penalty:
             loss_d = loss_d + cfg.gp_weight * L.gradient_penalty(self.d_train, real, fake.detach(), self.gen)
         if r1:  # R1: penalise D's slope on real data, gamma/2 |grad D(x)|^2
             loss_d = loss_d + cfg.r1_weight / 2 * L.r1_penalty(real_logit, real)
@@ -204,17 +205,12 @@ class Trainer(DAlone):
 
     def _d_loss(self, real_logit, fake_logit):
         loss = self.cfg.loss
-        if loss in ("bce", "minimax"):
-            return L.d_bce(real_logit, fake_logit, *self._labels(len(real_logit)))
-        if loss == "lsgan":
-            return L.d_lsgan(real_logit, fake_logit)
-        if loss == "wgan-gp":
-            return L.d_wgan(real_logit, fake_logit)
-        return L.d_hinge(real_logit, fake_logit)
+        # only a probability's loss has labels: the others never draw label noise from the run's generator
+        labels = self._labels(len(real_logit)) if LOSSES[loss].probability else ()
+        return L.OBJECTIVES[loss].d(real_logit, fake_logit, *labels)
 
     def _g_loss(self, fake_logit):
-        return {"bce": L.g_nonsaturating, "minimax": L.g_minimax, "lsgan": L.g_lsgan,
-                "wgan-gp": L.g_wgan, "hinge": L.g_hinge}[self.cfg.loss](fake_logit)
+        return L.OBJECTIVES[self.cfg.loss].g(fake_logit)
 
     def _labels(self, n):
         """Real and fake targets: 1 and 0, or smoothed (1 - s) and noisy (0.05 x uniform, as in the Keras text)."""

@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from typing import BinaryIO
 
-from ganlib.limits import megabytes
+from ganlib.settings import megabytes
 
 PIECE = 1 << 16          # bytes inflated, and compressed bytes read, at a time: all that is held beyond the entry
 _LOCAL_HEADER = struct.Struct("<4s22xHH")   # signature, then the name's and the extra field's lengths

@@ -13,6 +13,7 @@ from ganlib.engine.device import set_threads
 from ganlib.engine.grid import to_uint8
 from ganlib.run.published import generator
 from ganlib.run.state import Status
+from ganlib.engine.kinds import DataKind
 
 
 def lerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
@@ -41,16 +42,12 @@ def path(zs: torch.Tensor, steps: int, method: str = "slerp") -> torch.Tensor:
     return torch.cat(parts + [zs[-1:]])
 
 
-def random_z(n: int, latent_dim: int, seed: int) -> torch.Tensor:
-    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(int(seed)))
-
-
 class LatentModel:
     """A private, frozen G for the explorer: z (N, latent) -> pictures (N, H, W, C uint8) or points (N, D)."""
 
     def __init__(self, G: torch.nn.Module, latent_dim: int, shape: tuple[int, ...]):
         self.G, self.latent_dim, self.shape = G.eval(), latent_dim, tuple(shape)
-        self.kind = "image" if len(self.shape) == 3 else "points"
+        self.kind = DataKind.IMAGE if len(self.shape) == 3 else DataKind.POINTS
 
     @classmethod
     def from_checkpoint(cls, source) -> "LatentModel":
@@ -72,8 +69,8 @@ class LatentModel:
 
     @torch.inference_mode()
     def __call__(self, z: torch.Tensor) -> torch.Tensor:
-        # torch keeps a thread count per thread, and a Streamlit rerun's new thread may start at torch's
-        # default of 2: with the cores busy, 2 threads turn a 1 ms picture into 100+ ms (see device.py)
+        # a thread that used torch before the server's count was set keeps torch's default of 2 (device.py):
+        # with the cores busy, 2 threads turn a 1 ms picture into 100+ ms. Setting it again costs nothing
         set_threads()
         return self.G(z.float()).float()
 

@@ -9,10 +9,20 @@ import numpy as np
 import torch
 
 from ganlib.engine.data import load_dataset
-from ganlib.classroom.export import gif_bytes
-from ganlib.engine.grid import tile, whole_scale
-from ganlib.explore.latent import LatentModel, path, random_z
+from ganlib.engine.grid import gif_bytes, tile, whole_scale
+from ganlib.engine.kinds import StrEnum
+from ganlib.engine.noise import random_z
+from ganlib.explore.latent import LatentModel, path
 from ganlib.run.state import Status
+
+
+
+class Source(StrEnum):
+    """Where the explorer's G comes from (its words: words/describe.SOURCE_LABELS)."""
+    RUN = "run"         # the run this session trains or watches, as of its latest snapshot
+    FILE = "file"       # a saved checkpoint: the visitor's own or a shared one
+    UPLOAD = "upload"   # a checkpoint file from the visitor's computer
+
 
 LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
 GIF_SIZES = (256, 384, 512)   # the walk GIF's frame width at least, in pixels: the explorer's choices

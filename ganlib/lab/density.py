@@ -79,7 +79,7 @@ def data_range(density, sample) -> tuple[float, float, float]:
     return float(real.min()), float(real.max()), float(real.std())
 
 
-def make_grid(lo: float, hi: float, g_lo: float, g_hi: float, dx: float | None = None) -> np.ndarray:
+def bin_edges(lo: float, hi: float, g_lo: float, g_hi: float, dx: float | None = None) -> np.ndarray:
     """Bin edges of width dx (default (hi - lo) / BINS) over the data and G's mass, at most REACH ranges
     beyond the data."""
     span = hi - lo
@@ -174,7 +174,7 @@ def from_samples(x: np.ndarray, density, data_lo: float, data_hi: float, data_st
 
 def _estimate(x: np.ndarray, density, data: tuple[float, float, float], line) -> Estimate:
     x = np.nan_to_num(x, nan=1e6, posinf=1e6, neginf=-1e6)   # a broken G: all its mass far off
-    edges = make_grid(data[0], data[1], *np.percentile(x, [0.1, 99.9]))
+    edges = bin_edges(data[0], data[1], *np.percentile(x, [0.1, 99.9]))
     dx = edges[1] - edges[0]
     centres = 0.5 * (edges[:-1] + edges[1:])
     p_data = np.asarray(density(torch.as_tensor(centres)), dtype=np.float64)
@@ -184,12 +184,3 @@ def _estimate(x: np.ndarray, density, data: tuple[float, float, float], line) ->
         h = max(KERNEL * data[2], 2 * dx)
         masses, p_ref, method = smoothed_masses(x, edges, h), blur(p_data, dx, h), "smoothed"
     return Estimate(centres, p_data, masses / dx, max(0.0, 1.0 - float(masses.sum())), method, p_ref)
-
-
-def describe(method: str) -> str:
-    """How p_g was estimated, in a sentence for a chart's hover or a metric's help."""
-    if method == "pushforward":
-        return (f"p_g computed, not sampled: {QUANTILES + EVEN:,} fixed z pushed through G, each gap's known "
-                "mass spread along G's image of it (JS within 0.001)")
-    return (f"p_g from {SAMPLES:,} samples of G, blurred by a kernel of {KERNEL:g} x the data's spread, and "
-            "compared with p_data blurred alike (JS a lower bound, within ~2%)")

@@ -3,7 +3,7 @@
 `estimate_2d` (ring8 and grid25 are mixtures of N(mode, std^2 I) with equal weights): SAMPLES_2D samples
 of G in square bins KERNEL_2D / 2 x std wide (~1,100 x 1,100 for ring8, ~900 x 900 for grid25), blurred by a
 Gaussian of KERNEL_2D x std; p_data's exact bin masses (normal CDFs) blurred by the same kernel. ~0.5 s with G,
-on a busy core. D* is left blank where p_g's sampling noise could move it by more than 0.1 (theory.UNSURE,
+on a busy core. D* is left blank where p_g's sampling noise could move it by more than 0.1 (optimum.UNSURE,
 Estimate2D.ratio_spread). Measured (tests/test_density.py, seed 0), kernel 0.5 x std and 100,000 samples:
 - a perfect G (exact mixture samples): D* off 1/2 by at most 0.048 (ring8) and 0.116 (grid25) where p_data >
   1% of its peak (99% of the mass), 99th percentile 0.030 and 0.056, mean 0.0045 and 0.0080 weighted by p_data.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ganlib.lab.density import gaussian_kernel, make_grid
+from ganlib.lab.density import bin_edges, gaussian_kernel
 
 SAMPLES_2D = 100_000  # G's samples for a 2-D estimate (~0.35 s through a toy G on a busy core)
 KERNEL_2D = 0.5       # the 2-D kernel's std, as a share of a mixture component's std (bins half as wide)
@@ -108,17 +108,11 @@ def from_samples_2d(points: np.ndarray, modes: np.ndarray, std: float) -> Estima
     lo, hi = modes.min(0) - 4 * std, modes.max(0) + 4 * std
     g_lo, g_hi = np.percentile(pts, 0.1, axis=0), np.percentile(pts, 99.9, axis=0)
     # one square dx for both axes; coarser (and the kernel with it) when G spreads far
-    dx = max(h / 2, max(float(np.ptp(make_grid(lo[a], hi[a], g_lo[a], g_hi[a], h / 2))) for a in (0, 1)) / MAX_BINS_2D)
+    dx = max(h / 2, max(float(np.ptp(bin_edges(lo[a], hi[a], g_lo[a], g_hi[a], h / 2))) for a in (0, 1)) / MAX_BINS_2D)
     h = max(h, 2 * dx)
-    xe, ye = (make_grid(lo[a], hi[a], g_lo[a], g_hi[a], dx) for a in (0, 1))
+    xe, ye = (bin_edges(lo[a], hi[a], g_lo[a], g_hi[a], dx) for a in (0, 1))
     counts = np.histogram2d(pts[:, 1], pts[:, 0], bins=[ye, xe])[0] / len(pts)
     area = dx * dx
     return Estimate2D(0.5 * (xe[:-1] + xe[1:]), 0.5 * (ye[:-1] + ye[1:]),
                       blur_2d(mixture_masses(modes, std, xe, ye), dx, h) / area, blur_2d(counts, dx, h) / area,
                       max(0.0, 1.0 - float(counts.sum())), h, len(pts))
-
-
-def describe_2d() -> str:
-    """How the 2-D D* was estimated, in a sentence for a metric's help."""
-    return (f"D* from p_data (exact) and {SAMPLES_2D:,} samples of G, both blurred by a kernel of {KERNEL_2D:g} x a "
-            "mode's spread: for a perfect G within 0.05 (ring8) and 0.12 (grid25) of 1/2 where the data lie")

@@ -18,18 +18,18 @@ real-vs-real floor (fid_floor, Evaluator.floor).
 
 Live: Runner(cfg, evaluator=evaluator_for(cfg)) with cfg.eval_every set (the
 default cadence is DEFAULT_EVERY = 500 steps). Offline:
-evaluate_checkpoint(path), i.e. `python -m ganlib eval --checkpoint PATH`.
+`python -m ganlib eval --checkpoint PATH` (ganlib/cli/evaluate.py).
 """
 from ganlib.metrics.classifier import ClassifierMissing, DigitClassifier, classify, load_classifier
 from ganlib.metrics.digits import digit_metrics, reference_values
 from ganlib.metrics.energy import energy_distance, energy_floor
-from ganlib.metrics.evaluate import DEFAULT_EVERY, Evaluator, evaluate_checkpoint, evaluator_for, fid_floor
+from ganlib.metrics.evaluate import DEFAULT_EVERY, Evaluator, evaluator_for, fid_floor
 from ganlib.metrics.features import feature_floor, feature_metrics, image_features
 from ganlib.metrics.fid import Gaussian, fid_from_features, frechet_distance
 from ganlib.metrics.points import modes_metrics, points_metrics, points_reference
 
 __all__ = [
     "ClassifierMissing", "DEFAULT_EVERY", "DigitClassifier", "Evaluator", "Gaussian", "classify",
-    "digit_metrics", "energy_distance", "energy_floor", "evaluate_checkpoint", "evaluator_for", "feature_floor",
+    "digit_metrics", "energy_distance", "energy_floor", "evaluator_for", "feature_floor",
     "feature_metrics", "fid_floor", "fid_from_features", "frechet_distance", "image_features", "load_classifier", "modes_metrics", "points_metrics", "points_reference", "reference_values",
 ]

@@ -24,7 +24,9 @@ from functools import lru_cache
 
 import torch
 
-from ganlib.metrics.classifier import classify
+from ganlib.engine.data import to_unit
+from ganlib.engine.data.digits import digits
+from ganlib.metrics.classifier import classify, metadata
 from ganlib.metrics.fid import Gaussian, frechet_distance
 
 CONFIDENT = 0.9     # a sample is confidently classified above this top probability
@@ -35,8 +37,6 @@ N_DIGITS = 500      # default samples per measurement (live and eval)
 @lru_cache(maxsize=1)
 def _real() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(probs, features, labels) of all 5,000 offline digits, computed once per process."""
-    from ganlib.engine.data import to_unit
-    from ganlib.engine.data.digits import digits
     data = digits()
     probs, feats = classify(to_unit(data.images))
     return probs, feats, data.labels
@@ -93,7 +93,6 @@ def reference_values(n: int = N_DIGITS, seed: int = 0) -> dict:
 
 def classifier_accuracy() -> float:
     """Accuracy on the 1,000 held-out digits, as stored with the weights."""
-    from ganlib.metrics.classifier import metadata
     return float(metadata()["held_out_accuracy"])
 
 

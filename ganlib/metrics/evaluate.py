@@ -1,4 +1,4 @@
-"""Metrics for a live run (evaluator_for -> Runner(evaluator=...)) and for a checkpoint (evaluate_checkpoint).
+"""Metrics for a live run (evaluator_for -> Runner(evaluator=...)) and for a checkpoint (cli/evaluate.py).
 
 What is measured depends on the data (ganlib.engine.kinds.kind_of):
 - digits, mnist (1 x 28 x 28): digit_metrics of 500 samples (digits.py);
@@ -28,18 +28,19 @@ from typing import Callable
 
 import torch
 
-from ganlib.engine.kinds import kind_of
+from ganlib.engine.data import load_dataset
+from ganlib.engine.kinds import MetricKind, kind_of
 from ganlib.metrics.digits import N_DIGITS, digit_metrics, reference_values
 from ganlib.metrics.energy import energy_floor
 from ganlib.metrics.features import N_IMAGES, feature_floor, feature_metrics
-from ganlib.metrics.points import N_POINTS, js_of_generator, points_metrics, points_reference
+from ganlib.metrics.points import N_POINTS, js_of_generator, points_metrics
 
 DEFAULT_EVERY = 500           # steps between measurements (TrainConfig.eval_every) unless chosen
 GEN_BATCH = 1000              # z per forward pass of G when drawing many samples
 
 
-def default_n(kind: str) -> int:
-    return {"digits": N_DIGITS, "points": N_POINTS, "features": N_IMAGES}.get(kind, 0)
+def default_n(kind: MetricKind) -> int:
+    return {MetricKind.DIGITS: N_DIGITS, MetricKind.POINTS: N_POINTS, MetricKind.FEATURES: N_IMAGES}.get(kind, 0)
 
 
 class Evaluator:
@@ -65,17 +66,17 @@ class Evaluator:
             return {}
         try:
             data = self.data(trainer)
-            if _has_density(data):   # G at hand: its density exactly, not a blurred histogram of 2,500 samples
+            if has_density(data):   # G at hand: its density exactly, not a blurred histogram of 2,500 samples
                 return clean({"js": js_of_generator(trainer.generate, self.latent_dim, data)})
-            return clean(measure(self.kind, _generate(trainer.generate, self.z), data))
+            return clean(measure(self.kind, generate(trainer.generate, self.z), data))
         except Exception as e:  # noqa: BLE001 - reported, never raised into the worker thread
             self.last_error = f"{type(e).__name__}: {e}"
             warnings.warn(f"metrics: measurement failed: {self.last_error}", RuntimeWarning, stacklevel=2)
             return {}
 
     def data(self, trainer=None):
-        if self._data is None and self.kind in ("points", "features"):
-            self._data = trainer.data if trainer is not None else _load(self.cfg)
+        if self._data is None and self.kind in (MetricKind.POINTS, MetricKind.FEATURES):
+            self._data = trainer.data if trainer is not None else load_data(self.cfg)
         return self._data
 
     def floor(self) -> float | None:
@@ -103,68 +104,36 @@ def fid_floor(cfg, n: int = 0, data=None) -> float | None:
     return Evaluator(cfg, data, n=n or None).floor()
 
 
-def measured_floor(kind: str, n: int, data=None) -> float | None:
-    if kind == "digits":
+def measured_floor(kind: MetricKind, n: int, data=None) -> float | None:
+    if kind is MetricKind.DIGITS:
         return reference_values(n)["real"]["fid"]
-    if kind == "features":
+    if kind is MetricKind.FEATURES:
         return feature_floor(data, n)
-    if kind == "points" and data.modes is None and data.density is None:
+    if kind is MetricKind.POINTS and data.modes is None and data.density is None:
         return energy_floor(data, n)
     return None
 
 
-def measure(kind: str, samples: torch.Tensor, data=None) -> dict:
-    if kind == "digits":
+def measure(kind: MetricKind, samples: torch.Tensor, data=None) -> dict:
+    if kind is MetricKind.DIGITS:
         x = torch.nan_to_num(samples.float(), nan=0.0).clamp(-1, 1)
         return digit_metrics(x)
-    if kind == "points":
+    if kind is MetricKind.POINTS:
         return points_metrics(samples, data)
-    if kind == "features":
+    if kind is MetricKind.FEATURES:
         return feature_metrics(samples, data)
     return {}
 
 
-def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
-    """What `python -m ganlib eval --checkpoint PATH` prints: the checkpoint's metrics and reference
-    values at the same n (real digits, noise and black images for digit runs; real points for toys; real
-    images for other images, whose data must be on this machine).
-    Plain JSON types only (None where a value is undefined)."""
-    from ganlib.run.checkpoint import build_generator, load_checkpoint
-    payload = load_checkpoint(path)
-    cfg, shape = payload["config"], payload["shape"]
-    kind = kind_of(cfg, shape)
-    out = {"checkpoint": path, "preset": payload.get("preset", ""), "dataset": cfg.dataset,
-           "model": cfg.model, "step": int(payload["trainer"]["step"])}
-    n = n or default_n(kind)
-    G = build_generator(payload)
-    z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
-    with torch.inference_mode():
-        samples = _generate(lambda zz: G(zz).float(), z)
-    data = _load(cfg) if kind in ("points", "features") else None
-    metrics = ({"js": js_of_generator(G, cfg.latent_dim, data)} if _has_density(data)
-               else measure(kind, samples, data))
-    out.update(n=n, seed=seed, metrics=clean(metrics))
-    if kind == "points":
-        out["reference"] = clean(points_reference(data, n))
-    if kind == "features":
-        out["reference"] = clean({"n": n, "real": {"feature_fd": feature_floor(data, n)}})
-    if kind == "digits":
-        from ganlib.metrics.classifier import metadata
-        out["reference"] = clean(reference_values(n))
-        out["classifier"] = {"held_out_accuracy": metadata()["held_out_accuracy"]}
-    return out
-
-
-def _has_density(data) -> bool:
+def has_density(data) -> bool:
     return data is not None and data.density is not None and tuple(data.shape) == (1,)
 
 
-def _generate(generate: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> torch.Tensor:
+def generate(generate: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> torch.Tensor:
     return torch.cat([generate(z[i:i + GEN_BATCH]) for i in range(0, len(z), GEN_BATCH)])
 
 
-def _load(cfg):
-    from ganlib.engine.data import load_dataset
+def load_data(cfg):
     return load_dataset(cfg)
 
 

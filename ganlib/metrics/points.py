@@ -5,7 +5,7 @@
   quality when it lies within 3 standard deviations of its nearest mode; a mode is
   covered when it holds at least one high-quality sample; reverse_kl is
   KL(histogram of the high-quality samples over the modes || uniform). The
-  counting is ganlib.lab.theory.mode_coverage, shared with the Theory lab.
+  counting is ganlib.lab.coverage.mode_coverage, shared with the Theory lab.
 - gauss-1d (a closed-form density): js, the Jensen-Shannon divergence in nats
   (0 = same, log 2 = 0.693 = disjoint) between p_data and p_g. With G at hand
   (a live run, a checkpoint: js_of_generator) p_g is computed from G itself, as
@@ -25,7 +25,8 @@ import torch
 
 from ganlib.lab import density as De
 from ganlib.engine.data import Dataset
-from ganlib.lab.theory import data_range as _data_support, mode_coverage
+from ganlib.lab.coverage import mode_coverage
+from ganlib.lab.views import data_range as _data_support
 from ganlib.metrics.energy import energy_metrics
 
 N_POINTS = 2500       # samples per measurement, as in the PacGAN protocol

@@ -12,19 +12,20 @@ once, so that a file whose weights do not fit fails as it loads; so does a run
 on a server without a cap, where Start never waits.
 
 A part of Runner (its base class), as d_alone.DAlone is of Trainer: these run on
-the run's thread alone.
+the run's thread alone. The server's torch threads are set once for the whole
+process (engine/device.py says why a run cannot have its own).
 """
 from __future__ import annotations
 
-from ganlib.run.checkpoint import restore_trainer
 from ganlib.engine.device import device_name, set_threads
-from ganlib.errors import DatasetError
-from ganlib.run.history import Records
-from ganlib.engine.lastgood import LastGood
-from ganlib.metrics import evaluator_for
 from ganlib.engine.samples import real_picture
-from ganlib.run.state import Problem, Reason, Status
 from ganlib.engine.trainer import Trainer
+from ganlib.errors import DatasetError
+from ganlib.metrics import evaluator_for
+from ganlib.run.checkpoint import restore_trainer
+from ganlib.run.history import Records
+from ganlib.run.record import RunRecord
+from ganlib.run.state import Problem, Reason, Status
 
 AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 
@@ -36,47 +37,43 @@ def builds_late(trainer, payload, slots) -> bool:
 
 class Building:
     def _build(self) -> bool:
-        """Build the Trainer (data, models, the evaluator) and take its first frame; False, and FAILED, when
-        that cannot be done."""
+        """Build the Trainer (data, models, the evaluator) and its RunRecord, which takes the first frame; False,
+        and FAILED, when that cannot be done."""
         trainer, payload, evaluator, data_paths = self._build_args
         self._build_args = None  # the payload's tensors are copied into the trainer: let them go
         try:
-            set_threads(self._cfg.threads)
+            # the server's thread count, not the run's `threads`: torch's is process-wide (device.py), and one
+            # run's setting would change every other run's
+            set_threads()
             if trainer is None:
                 trainer = Trainer(self._cfg, data_paths=data_paths)
+            records = Records()
             if payload is not None:
                 restore_trainer(trainer, payload)
-                self._restore_records(payload)
+                # its curves, live changes, measurements and timeline, and the training time they reached
+                records = Records.from_payload(payload)
+            records.events[:0] = self._early_events
             if evaluator == AUTO:
                 evaluator = evaluator_for(trainer)
                 self._fid_floor = evaluator.floor()   # on the run's own data: a folder of images has its own
+            record = RunRecord(trainer, records, evaluator)
         except Exception as e:  # bad data, a model that does not fit, a device that is not there
             reason = Reason.DATA_ERROR if isinstance(e, DatasetError) else Reason.ERROR
             self._set(Status.FAILED, reason, Problem(type(e).__name__, message=str(e)))
             return False
-        self._trainer, self._evaluator = trainer, evaluator
-        self._last_good = LastGood(trainer)
+        self._trainer, self._record = trainer, record
         self._real, self._device = real_picture(trainer.data), device_name(trainer.cfg.device)
-        if not self._timeline.frames or self._timeline.frames[-1].step != trainer.step_count:
-            self._take_frame()
+        self._publish_g()
         return True
-
-    def _restore_records(self, payload: dict) -> None:
-        """A checkpoint's curves, live changes, quality measurements and sample timeline, and the training time
-        they reached, so that its clock and charts go on from there."""
-        records = Records.from_payload(payload)
-        self._curve, self._timeline, self._elapsed = records.curve, records.timeline, records.seconds
-        self._events.extend(records.events)
-        self._metrics.extend(records.metrics)
 
     def _models(self) -> bool:
         """The run's models, built now if it waited without them; False when they could not be (it has FAILED)."""
         if self._trainer is not None:
             return True
-        was = self._status, self._reason
-        self._status = Status.LOADING
+        was = self._state
+        self._change(status=Status.LOADING)
         self._publish()                      # its pages say it is loading while it builds
-        self._status, self._reason = was     # the build goes on from here; the caller moves the run on
+        self._state = was                    # the build goes on from here; the caller moves the run on
         self._built_late = True              # commands sent meanwhile come before its first step (Runner._loop)
         built = self._build()
         self._dirty = True

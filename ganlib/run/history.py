@@ -80,6 +80,14 @@ class Timeline:
 
 
 MAX_MEASUREMENTS = 400   # quality measurements a run keeps
+MAX_EVENTS = 500         # live changes a run keeps
+
+
+def note_changes(events: list, step: int, old, changes: dict) -> None:
+    """Record live changes (field -> new value) made to the config `old` at `step`, one Event for each field
+    whose value changed; past MAX_EVENTS, the oldest go."""
+    events += [Event(step, k, getattr(old, k), v) for k, v in changes.items() if getattr(old, k) != v]
+    del events[:-MAX_EVENTS]
 
 
 def add_measurement(metrics: list, step: int, values: dict, capacity: int = MAX_MEASUREMENTS) -> None:

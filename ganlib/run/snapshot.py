@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ganlib.engine.config import TrainConfig
+from ganlib.engine.kinds import DataKind
 from ganlib.run.history import Event, Frame
 from ganlib.run.state import ENDED, Problem, Reason, Status
 
@@ -25,7 +26,7 @@ class Snapshot:
     status: Status
     reason: Reason
     config: TrainConfig
-    kind: str                   # "image" or "points"
+    kind: DataKind              # (a plain "image" or "points" is taken too, and made one)
     shape: tuple[int, ...] = ()        # one sample's shape, once the data is loaded
     step: int = 0
     epoch: float = 0.0
@@ -47,6 +48,9 @@ class Snapshot:
     pace: float = 0.0                  # steps/s the run keeps to while it trains (slow motion); 0: full speed
     g_weights: GWeights | None = None  # the sampling G's weights, read-only, as of its last frame or standstill
                                        # (published.py); None until the models are built
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", DataKind(self.kind))   # frozen: the one way to set it here
 
     @property
     def epochs_left(self) -> bool:

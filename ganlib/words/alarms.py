@@ -4,9 +4,9 @@ Four kinds (Kind), each from a rule measured on runs driven into it (tests/test_
 runs that must raise none (ring8, gauss-1d):
 - D_OVERPOWERS: D's mean output on real data stays above 0.8 and on fakes below 0.2 over the last WINDOW
   points (d-overpowers: 0.9 and 0.1; healthy runs sit near 0.5). For losses whose output has targets 1 and 0
-  (bce, minimax, lsgan).
-- G_VANISHING: minimax only: G's gradient through D is D(G(z)) times D's slope, so a mean D(G(z)) below
-  0.01 leaves G nothing to learn from (minimax-stall: 0.000, its gradient 1e-25..7e-3).
+  (bce, minimax, lsgan: engine/kinds.py's Loss.targets_1_0).
+- G_VANISHING: the saturating loss only (minimax): G's gradient through D is D(G(z)) times D's slope, so a mean
+  D(G(z)) below 0.01 leaves G nothing to learn from (minimax-stall: 0.000, its gradient 1e-25..7e-3).
 - OSCILLATION: D's smoothed verdict on fakes swings by more than 0.12 within the window: D and G take turns
   (collapse-ring8: 0.13-0.27, D chasing G's blob; healthy runs 0.01-0.04 after their first 1,000 steps).
 - MODE_COLLAPSE: the latest measurement covers at most a quarter of the modes (toys) or 3 of 10 digit classes.
@@ -19,13 +19,14 @@ from enum import Enum
 
 import numpy as np
 
+from ganlib.engine.kinds import LOSSES
+
 WINDOW = 300          # history points the curve rules look at
 WARM_UP = 1000        # steps before any alarm
 SMOOTH = 10           # points in the moving average of the oscillation rule
 OVER_REAL, OVER_FAKE = 0.8, 0.2
 VANISHING = 0.01
 SWING = 0.12
-TARGETS_1_0 = ("bce", "minimax", "lsgan")
 
 
 class Kind(Enum):
@@ -71,7 +72,7 @@ def _stride(steps: np.ndarray) -> float:
 
 
 def _overpowers(loss, real, fake, span) -> Alarm | None:
-    if loss not in TARGETS_1_0 or not (real.mean() > OVER_REAL and fake.mean() < OVER_FAKE):
+    if not LOSSES[loss].targets_1_0 or not (real.mean() > OVER_REAL and fake.mean() < OVER_FAKE):
         return None
     return Alarm(Kind.D_OVERPOWERS, *span,
                  f"D tells real from fake almost every time (on average {real.mean():.2f} on real, {fake.mean():.2f} "
@@ -80,7 +81,7 @@ def _overpowers(loss, real, fake, span) -> Alarm | None:
 
 
 def _vanishing(loss, fake, span) -> Alarm | None:
-    if loss != "minimax" or fake.mean() >= VANISHING:
+    if not LOSSES[loss].saturating or fake.mean() >= VANISHING:
         return None
     return Alarm(Kind.G_VANISHING, *span,
                  f"With the minimax loss G learns in proportion to D(G(z)), which is {fake.mean():.4f}: D rejects "
@@ -89,7 +90,7 @@ def _vanishing(loss, fake, span) -> Alarm | None:
 
 
 def _oscillation(loss, fake, span) -> Alarm | None:
-    if loss not in TARGETS_1_0 or len(fake) < 2 * SMOOTH:
+    if not LOSSES[loss].targets_1_0 or len(fake) < 2 * SMOOTH:
         return None
     smooth = np.convolve(fake, np.ones(SMOOTH) / SMOOTH, mode="valid")
     swing = float(smooth.max() - smooth.min())

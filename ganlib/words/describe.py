@@ -1,16 +1,26 @@
-"""A run's state in words a beginner understands: progress, status, live changes, the config.
+"""A run's state in words a beginner understands: progress, status, live changes, the config, the presets, the
+buttons and the saved checkpoints.
 
-Used by the app's status panel and Train page, and by the charts (event
+Used by the app's status panel and pages, and by the charts (event
 labels); plain strings only, no UI code.
 """
 from __future__ import annotations
 
 import math
+import time
 
 from ganlib.engine.config import TrainConfig
+from ganlib.engine.presets import PRESETS
 from ganlib.run.history import Event
 from ganlib.engine.kinds import kind_of
 from ganlib.run.state import Reason, Status
+from ganlib.settings import MB, megabytes
+
+# the Train page's buttons, by their classroom.controls.Action (its values: words sit below classroom, and an
+# Action is equal to its value)
+SOURCE_LABELS = {"run": "Current run", "file": "Saved checkpoint", "upload": "Upload"}   # explore.walks.Source
+BUTTON_LABELS = {"start": "Start", "pause": "Pause", "resume": "Resume", "step": "Step", "stop": "Stop",
+                 "reset": "Reset"}
 
 
 def number(v) -> str:
@@ -158,6 +168,33 @@ def load_line(load) -> str:
     parts = [slots] + ([f"{load.queued} waiting"] if load.queued else []) + (
         [f"{load.watching} watching"] if load.watching else [])
     return "Server: " + " · ".join(parts)
+
+
+def pair_label(action: str) -> str:
+    """A Theory lab button that acts on both runs of a side-by-side pair: "Pause both"."""
+    return f"{BUTTON_LABELS[action]} both"
+
+
+def describe_preset(name: str) -> str:
+    """What a preset is for, in a sentence (its entry in engine/presets.py's PRESETS)."""
+    return PRESETS[name][0]
+
+
+def describe_checkpoint(entry: dict) -> str:
+    """One line for a listing of saved checkpoints (classroom/library.py's entries): preset · dataset · step ·
+    date · size."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["created"])) if entry["created"] else "?"
+    dataset = entry["dataset"] if entry["dataset"] != entry["preset"] else ""   # toy presets share their data's name
+    parts = [entry["preset"], dataset, f"step {entry['step']:,}" if entry["step"] is not None else "",
+             when, human_size(entry["size"])]
+    return " · ".join(p for p in parts if p)
+
+
+def human_size(n: int) -> str:
+    """Bytes as people read them: "512 B", "3.5 KB", "5.0 MB", in settings.MB's units (the limits' own)."""
+    if n < 1024:
+        return f"{n:.0f} B"
+    return f"{n / 1024:.1f} KB" if n < MB else megabytes(n)
 
 
 def config_summary(cfg: TrainConfig) -> str:

@@ -3,6 +3,10 @@
 Markdown with LaTeX, as st.markdown draws it; no streamlit here. Each claim is one the lab's numbers back:
 D* and V(D*, G) are computed from p_data and G's density (ganlib/lab/density.py), not learned.
 """
+from ganlib.lab.meaning import OutputKind
+
+# the Theory lab's choice of G's loss for a toy: the original game's two
+G_LOSS_NAMES = {"bce": "non-saturating (bce)", "minimax": "minimax (the game as written)"}
 
 INTRO = r"""
 Two networks play a game. **G, the forger**, turns random noise $z$ into samples $G(z)$;
@@ -28,7 +32,8 @@ Counted as in PacGAN: 2,500 samples; a sample is *high quality* within 3 standar
 nearest mode; a mode is *covered* when it holds one; reverse KL of the mode histogram against uniform
 (0: even spread, log K: one mode).
 """
-LOSSES = r"""
+# why the minimax G stalls: under the chart of G's two losses
+SATURATION = r"""
 In the game as written (Goodfellow et al., 2014) G minimises $\log(1 - D(G(z)))$; the paper itself warns that
 this saturates early in learning and recommends, in practice, that G maximise $\log D(G(z))$ instead: the
 non-saturating loss, which is what *bce* trains. G moves D's logit $l$ on its fakes, and
@@ -88,10 +93,16 @@ SIDE_BY_SIDE = (
 
 def no_d_star(kind: str) -> str:
     """Why the 2-D view draws no D* map."""
-    if kind == "critic":
+    if kind == OutputKind.CRITIC:
         return ("WGAN-GP's critic has no D*: its score is no probability and has no best value at a point, so no "
                 "map of a best critic is drawn.")
     return "This data's density is not known in closed form (only ring8's and grid25's are), so no D* map is drawn."
+
+
+def value_not_drawn(loss: str) -> str:
+    """Why the lab draws no V(D, G) for a run whose loss is not the original game's."""
+    return (f"V(D, G) is the value of the original game (bce, minimax); this run's {loss} loss plays another, so it "
+            "is not drawn.")
 
 
 def half_steps_note(half_steps: tuple[int, int]) -> str:
@@ -103,3 +114,20 @@ def half_steps_note(half_steps: tuple[int, int]) -> str:
 def pace_label(steps_per_s: float) -> str:
     """The slow-motion control's options: "5 steps/s", or "full speed" for 0."""
     return f"{steps_per_s:g} steps/s" if steps_per_s else "full speed"
+
+
+def describe_density(method: str, pushed: int, samples: int, kernel: float) -> str:
+    """How lab/density.py estimated p_g (its Estimate's method, "pushforward" or "smoothed", and the numbers it
+    used: QUANTILES + EVEN fixed z, or SAMPLES samples and a KERNEL), in a sentence for a metric's help."""
+    if method == "pushforward":
+        return (f"p_g computed, not sampled: {pushed:,} fixed z pushed through G, each gap's known "
+                "mass spread along G's image of it (JS within 0.001)")
+    return (f"p_g from {samples:,} samples of G, blurred by a kernel of {kernel:g} x the data's spread, and "
+            "compared with p_data blurred alike (JS a lower bound, within ~2%)")
+
+
+def describe_density_2d(samples: int, kernel: float) -> str:
+    """How lab/density_2d.py estimated the 2-D D* (SAMPLES_2D samples, a kernel of KERNEL_2D), in a sentence for
+    a metric's help."""
+    return (f"D* from p_data (exact) and {samples:,} samples of G, both blurred by a kernel of {kernel:g} x a "
+            "mode's spread: for a perfect G within 0.05 (ring8) and 0.12 (grid25) of 1/2 where the data lie")

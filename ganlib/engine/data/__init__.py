@@ -1,13 +1,27 @@
 """Datasets by name: load_dataset(config) -> Dataset, and plan(config): its shape and size without loading it."""
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 from ganlib.engine.data.dataset import Batches, Dataset, DatasetError, DatasetUnavailable, to_unit
 from ganlib.engine.data.digits import SHAPE as DIGITS_SHAPE, SIZE as DIGITS_SIZE, digits
 from ganlib.engine.data.toys import TOYS
+from ganlib.settings import local_paths, max_upload_bytes
 
 __all__ = ["Batches", "Dataset", "DatasetError", "DatasetUnavailable", "load_dataset", "plan", "to_unit"]
+
+# each online set's train split: one image's shape and how many there are (torchvision's files), here so that
+# plan (budget.py) knows them without importing torchvision
+ONLINE = {"mnist": ((1, 28, 28), 60_000), "fashion-mnist": ((1, 28, 28), 60_000), "cifar10": ((3, 32, 32), 50_000)}
+# The loaders that bring more than torch, imported by name for the data asked for only: torchvision (online.py)
+# and Pillow (images.py) then cost a toy or digits run nothing. A table for importlib rather than import
+# statements in functions, so the one place says which module serves which data.
+LOADERS = {**dict.fromkeys(ONLINE, "ganlib.engine.data.online"), "folder": "ganlib.engine.data.images"}
+
+
+def _loader(name: str):
+    return importlib.import_module(LOADERS[name])
 
 
 def load_dataset(cfg, data_paths: Callable[[str], str] | None = None) -> Dataset:
@@ -24,16 +38,13 @@ def load_dataset(cfg, data_paths: Callable[[str], str] | None = None) -> Dataset
         return digits()
     if name in TOYS:
         return TOYS[name]()
-    if name in ("mnist", "fashion-mnist", "cifar10"):
-        from ganlib.engine.data.online import load_online
-        return load_online(name)
+    if name in ONLINE:
+        return _loader(name).load_online(name)
     if name == "folder":
-        from ganlib.limits import local_paths, max_upload_bytes
-        from ganlib.engine.data.images import load_images
         path = data_paths(cfg.data_path) if data_paths is not None else cfg.data_path
         uploaded = data_paths is not None and not local_paths()
-        return load_images(path, cfg.image_size, cfg.channels, name=cfg.data_path,
-                           max_bytes=max_upload_bytes() if uploaded else None)
+        return _loader(name).load_images(path, cfg.image_size, cfg.channels, name=cfg.data_path,
+                                         max_bytes=max_upload_bytes() if uploaded else None)
     raise DatasetError(f"dataset: unknown {name!r}")
 
 
@@ -47,13 +58,12 @@ def plan(cfg) -> tuple[tuple[int, ...], int]:
         return DIGITS_SHAPE, DIGITS_SIZE
     if name in TOYS:
         return TOYS[name]().shape, 0  # a few modes' worth of tensors, nothing of the batch's size
-    if name in ("mnist", "fashion-mnist", "cifar10"):
-        from ganlib.engine.data.online import SIZES
-        return SIZES[name]
+    if name in ONLINE:
+        return ONLINE[name]
     if name == "folder":
-        from ganlib.engine.data.images import MAX_IMAGES, count_images
+        images = _loader(name)
         try:
-            n = min(count_images(cfg.data_path), MAX_IMAGES)  # more is refused when loading
+            n = min(images.count_images(cfg.data_path), images.MAX_IMAGES)  # more is refused when loading
         except DatasetError:
             n = 0
         return (cfg.channels or 3, cfg.image_size, cfg.image_size), n

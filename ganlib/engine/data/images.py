@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from ganlib.limits import MB, megabytes
-from ganlib.classroom.uploads import shown
+from ganlib.errors import shown
+from ganlib.settings import MB, megabytes
 from ganlib.engine.zips import Budget, EntryRefused, ZipProblem, open_zip, read_entry
 from ganlib.engine.data.dataset import Dataset, DatasetError
 

@@ -15,36 +15,29 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import torch
+from torchvision import datasets   # this module is imported for these sets only (data/__init__.py's LOADERS)
 
-from ganlib import home
+from ganlib.settings import read
 from ganlib.engine.data.dataset import Dataset, DatasetError, DatasetUnavailable
 
 PROBE_TIMEOUT_S = 3.0     # how long the "is the internet there?" check may take
 DOWNLOAD_TIMEOUT_S = 30.0  # per socket operation, so a stalled download ends
-# each train split: one image's shape and how many there are (torchvision's files; budget.py reads these)
-SIZES = {"mnist": ((1, 28, 28), 60_000), "fashion-mnist": ((1, 28, 28), 60_000), "cifar10": ((3, 32, 32), 50_000)}
+CLASSES = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "cifar10": datasets.CIFAR10}
 
 
 def cache_dir() -> str:
-    return home.folder("GAN_STUDIO_DATA", "data")
-
-
-def _classes() -> dict:
-    # Imported here so that `import ganlib.engine.data` stays fast for toy and digit runs.
-    from torchvision import datasets
-    return {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "cifar10": datasets.CIFAR10}
+    return read("GAN_STUDIO_DATA")
 
 
 def load_online(name: str) -> Dataset:
-    """The train split of `name` as uint8 N x C x H x W images with int64 labels."""
-    classes = _classes()
-    if name not in classes:
-        raise DatasetError(f"dataset: unknown {name!r}; choose one of {', '.join(classes)}")
+    """The train split of `name` as uint8 N x C x H x W images with int64 labels (their sizes: data.ONLINE)."""
+    if name not in CLASSES:
+        raise DatasetError(f"dataset: unknown {name!r}; choose one of {', '.join(CLASSES)}")
     root = cache_dir()
     try:
-        ds = classes[name](root, train=True, download=False)
+        ds = CLASSES[name](root, train=True, download=False)
     except Exception:  # not cached, or a partial copy: both need a download
-        ds = _download(name, classes[name], root)
+        ds = _download(name, CLASSES[name], root)
     return _to_dataset(name, ds)
 
 

@@ -9,6 +9,7 @@ from ganlib.engine.models.dropout import Dropout, use_generator
 from ganlib.engine.models.init import init_weights
 from ganlib.engine.models.spectral import spectral_norm
 from ganlib.engine.models.mlp import FastMLPGenerator, MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator
+from ganlib.errors import FieldError
 
 __all__ = ["Dropout", "build_models", "init_weights", "meta_models", "use_generator"]
 
@@ -35,11 +36,11 @@ def meta_models(cfg, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
 
 def _check_shape(cfg, shape) -> None:
     if len(shape) == 1 and cfg.model != "toy-mlp":
-        raise ValueError(f"model: {shape[0]}-D points need model toy-mlp, got {cfg.model!r}")
+        raise FieldError("model", f"{shape[0]}-D points need model toy-mlp, got {cfg.model!r}")
     if len(shape) != 1 and cfg.model == "toy-mlp":
-        raise ValueError(f"model: toy-mlp is for 1-D or 2-D points, not data of shape {tuple(shape)}")
+        raise FieldError("model", f"toy-mlp is for 1-D or 2-D points, not data of shape {tuple(shape)}")
     if len(shape) == 3 and shape[1] % 4:
-        raise ValueError(f"image_size: must be divisible by 4 for conv models; got {shape[1]}")
+        raise FieldError("image_size", f"must be divisible by 4 for conv models; got {shape[1]}")
 
 
 def _architecture(cfg, shape) -> tuple[nn.Module, nn.Module]:
@@ -60,4 +61,4 @@ def _architecture(cfg, shape) -> tuple[nn.Module, nn.Module]:
         return FastMLPGenerator(z, shape, gw), MLPDiscriminator(shape, dw, p, depth=2)
     if cfg.model == "toy-mlp":
         return ToyGenerator(z, shape[0], gw), ToyDiscriminator(shape[0], dw, p)
-    raise ValueError(f"model: unknown {cfg.model!r}")
+    raise FieldError("model", f"unknown {cfg.model!r}")

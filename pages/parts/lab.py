@@ -1,17 +1,21 @@
 """The Theory lab's panels: the 1-D and 2-D views of a run, the tracks this tab keeps of them, and D alone.
 
-pages/theory.py lays them out. Every callback here holds plain values only (see pages/_ui.live_change).
+pages/theory.py lays them out. Every callback here holds plain values only (see pages/parts/ui.live_change).
 """
 import math
 
 import streamlit as st
 
 from ganlib.classroom import controls
-from ganlib.lab import density, density_2d, theory
-from ganlib.charts.theory import MAPS, density_figure, field_figure, grad_figure
-from ganlib.words.lab_text import D_ALONE, GRADS, ONE_D, STEP_D, STEP_G, TWO_D, no_d_star
+from ganlib.classroom.controls import Action
+from ganlib.lab import coverage, density, density_2d, views
+from ganlib.lab.meaning import OutputKind
+from ganlib.charts.theory import Map, density_figure, field_figure, grad_figure
+from ganlib.words.describe import BUTTON_LABELS, pair_label
+from ganlib.words.lab_text import (D_ALONE, GRADS, ONE_D, STEP_D, STEP_G, TWO_D, describe_density,
+                                   describe_density_2d, no_d_star)
 from ganlib.run.state import Part, Reason
-from pages._ui import visitor
+from pages.parts.ui import visitor
 
 D_ALONE_STEPS = (1000, 3000, 10000)
 TRACK = 500   # points kept of each track
@@ -22,46 +26,48 @@ def current_view(runner, key: str = "th_view", with_d_star: bool = True):
     snap = runner.snapshot()
     cached = st.session_state.get(key)
     if cached is None or cached[:2] != (snap.run_id, snap.version):   # version: D moves while G is frozen too
-        cached = (snap.run_id, snap.version, theory.view(runner, with_d_star=with_d_star))
+        cached = (snap.run_id, snap.version, views.view(runner, with_d_star=with_d_star))
         st.session_state[key] = cached
     return snap, cached[2]
 
 
-def show_1d(v: theory.View1D, snap) -> None:
+def show_1d(v: views.View1D, snap) -> None:
     left, right = st.columns([3, 1])
     left.plotly_chart(density_figure(v), key="th_density")
     left.caption(v.meaning.optimum)
     with right:
         st.metric("JS(p_data, p_g)", f"{v.js:.3f} nats", help="Jensen-Shannon divergence of p_data and the raw G's "
-                  f"density: 0 when they match, log 2 = 0.693 when they do not overlap. {density.describe(v.method)}.")
-        if v.meaning.kind == "probability":
+                  f"density: 0 when they match, log 2 = 0.693 when they do not overlap. "
+                  f"{describe_density(v.method, density.QUANTILES + density.EVEN, density.SAMPLES, density.KERNEL)}.")
+        if v.meaning.kind is OutputKind.PROBABILITY:
             st.metric("V(D*, G) = -log 4 + 2 JS", f"{v.value_star:.3f}",
                       help="The best detective's score against this G: -2 log 2 = -1.386 only when p_g = p_data")
             st.metric("V(D, G), this D", f"{v.value:.3f}", help="This D's score, integrated over p_data and p_g "
                       "on the grid (no mini-batch noise); never above V(D*, G)")
-        if v.meaning.kind == "critic":
+        if v.meaning.kind is OutputKind.CRITIC:
             st.metric("Wasserstein-1 distance", f"{v.w1:.3f}", help="The integral of |F_data - F_g|, exact in 1-D")
             st.metric("critic's gap E f(real) - E f(fake)", f"{v.critic_gap:.3f}",
                       help="What the critic estimates W1 to be; equal to it at the best 1-Lipschitz critic")
         else:
             st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D, weighted by where "
                       "the real data and G's samples lie")
-    st.info(theory.verdict_1d(v))
+    st.info(views.verdict_1d(v))
     st.markdown(ONE_D)
 
 
-def show_2d(v: theory.View2D) -> None:
+def show_2d(v: views.View2D) -> None:
     left, right = st.columns([3, 1])
-    show = "D"
+    show = Map.D
     if v.d_star is not None:
-        show = left.radio("Map", MAPS, horizontal=True, key="th_map", persist_state="session",
+        show = left.radio("Map", list(Map), horizontal=True, key="th_map", persist_state="session",
                           help="D as trained; the best D* against this G; their difference")
     left.plotly_chart(field_figure(v, show=show), key="th_field")
     left.caption(v.meaning.optimum if v.d_star is not None else no_d_star(v.meaning.kind))
     with right:
         if v.d_star is not None:
             st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D against this G, in its "
-                      f"loss's units, over 2 x {len(v.real):,} real and fake points. {density_2d.describe_2d()}.")
+                      f"loss's units, over 2 x {len(v.real):,} real and fake points. "
+                      f"{describe_density_2d(density_2d.SAMPLES_2D, density_2d.KERNEL_2D)}.")
         c = v.coverage
         if c is not None:
             st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",
@@ -69,7 +75,7 @@ def show_2d(v: theory.View2D) -> None:
             st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %",
                       help="G's samples that close to some real cluster: all of them on one cluster scores 100%, "
                            "so read it with modes covered")
-            if note := theory.coverage_note(c):
+            if note := coverage.coverage_note(c):
                 st.caption(note)
             # with no high-quality sample the histogram is empty and the KL undefined: no "∞" that reads as a score
             kl = "n/a" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
@@ -84,7 +90,7 @@ def best_track(snap, v) -> tuple:
     run_id, track = st.session_state.get("th_best", (None, ()))
     if run_id != snap.run_id:
         track = ()
-    if isinstance(v, theory.View1D) and (not track or track[-1][0] != snap.step):
+    if isinstance(v, views.View1D) and (not track or track[-1][0] != snap.step):
         track = (track + ((snap.step, v.value_star),))[-TRACK:]
     st.session_state.th_best = (snap.run_id, track)
     return track
@@ -109,22 +115,22 @@ def grad_track(snap, v) -> None:
 
 
 def train_d(run_id: str, key: str) -> None:
-    """The D-alone button's on_click (plain values only: see pages/_ui.live_change); waits until it shows."""
+    """The D-alone button's on_click (plain values only: see pages/parts/ui.live_change); waits until it shows."""
     runner = visitor().runner
     if runner is not None and runner.run_id == run_id:
         runner.train_d(int(st.session_state[key]))
         runner.wait(lambda s: s.reason is Reason.D_ALONE or s.ended, 5.0)
 
 
-def press(run_id: str, label: str) -> None:
+def press(run_id: str, action: Action) -> None:
     """Pause, Resume or Step on the lab itself, on this tab's run if it is still the one shown."""
     runner = visitor().runner
     if runner is not None and runner.run_id == run_id:
-        controls.press(label, visitor(), None)
+        controls.press(action, visitor(), None)
 
 
 def half(run_id: str, part: str) -> None:
-    """Step D or Step G on the lab (part: a Part's value, a plain string: see pages/_ui.live_change)."""
+    """Step D or Step G on the lab (part: a Part's value, a plain string: see pages/parts/ui.live_change)."""
     runner = visitor().runner
     if runner is not None and runner.run_id == run_id:
         controls.half_step(runner, Part(part))
@@ -133,14 +139,14 @@ def half(run_id: str, part: str) -> None:
 def d_alone_row(snap) -> None:
     ok = controls.buttons(snap, form_ok=False)
     pause, step, step_d, step_g, left, mid, right = st.columns([1, 1, 1, 1, 2, 1, 2])
-    label = "Pause" if ok["pause"] else "Resume"
-    pause.button(label, key="th_pause", on_click=press, args=(snap.run_id, label), width="stretch",
-                 disabled=not ok[label.lower()])
-    step.button("Step both", key="th_step", on_click=press, args=(snap.run_id, "Step"), width="stretch",
-                disabled=not ok["step"], help="One step of the game: D's updates, then G's")
+    action = Action.PAUSE if ok[Action.PAUSE] else Action.RESUME
+    pause.button(BUTTON_LABELS[action], key="th_pause", on_click=press, args=(snap.run_id, action), width="stretch",
+                 disabled=not ok[action])
+    step.button(pair_label(Action.STEP), key="th_step", on_click=press, args=(snap.run_id, Action.STEP),
+                width="stretch", disabled=not ok[Action.STEP], help="One step of the game: D's updates, then G's")
     for col, part, text in ((step_d, Part.D, STEP_D), (step_g, Part.G, STEP_G)):
         col.button(f"Step {part.name}", key=f"th_step_{part.value}", on_click=half, args=(snap.run_id, part.value),
-                   width="stretch", disabled=not ok["step"], help=text)
+                   width="stretch", disabled=not ok[Action.STEP], help=text)
     key = "th_d_steps"
     mid.selectbox("D updates", D_ALONE_STEPS, index=1, key=key, label_visibility="collapsed")
     left.button("Train D to D*", key="th_train_d", on_click=train_d, args=(snap.run_id, key),   # short: it fits

@@ -14,6 +14,7 @@ import streamlit as st
 from ganlib.charts import look
 from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.training import points_figure, training_figure
+from ganlib.engine.kinds import DataKind
 from ganlib.words.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
 from ganlib.words.alarms import alarms
 from ganlib.lab.meaning import of_config
@@ -105,7 +106,7 @@ def samples(snap, key: str = "frame") -> None:
         return
     i = frame_slider(snap.timeline, snap.status is Status.RUNNING, f"{key}.{snap.run_id}")
     frame = snap.timeline[i]
-    if snap.kind != "image":
+    if snap.kind != DataKind.IMAGE:
         st.plotly_chart(_points(snap.run_id, frame.step, False, frame.picture, snap.real), key=f"{key}.points")
         st.caption(f"G's samples from the fixed z at step {frame.step} (orange) over real ones (grey)")
         return
@@ -124,7 +125,7 @@ def presenter_view(snap, key: str) -> None:
     with left:
         if snap.timeline:
             frame = snap.timeline[-1]
-            if snap.kind == "image":
+            if snap.kind == DataKind.IMAGE:
                 st.image(_picture(snap.run_id, frame.step, "fake", frame.picture), width=look.SAMPLES_PX,
                          output_format="PNG",
                          caption=f"G(z) for a fixed z, step {frame.step:,}")

@@ -1,6 +1,6 @@
 """Pieces every page shares: the server's Runs, the session's Visitor, the sidebar run status.
 
-A visitor is known by a cookie (ganlib/classroom/identity.py, pages/_access.py), never by the address: the address can
+A visitor is known by a cookie (ganlib/classroom/identity.py, pages/parts/access.py), never by the address: the address can
 be copied, the cookie stays in the browser that was given it.
 
 The leading underscore keeps this file out of the page list; app.py names
@@ -13,7 +13,8 @@ import streamlit as st
 from ganlib.classroom.controls import apply_live, in_force
 from ganlib.words.describe import fraction_done, load_line, progress_line, status_word
 from ganlib.classroom.identity import COOKIE, Pairings
-from ganlib.classroom.runs import Limits, Runs
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.runs import Runs
 from ganlib.classroom.visitor import Visitor
 
 
@@ -23,7 +24,7 @@ def use_app_navigation() -> None:
     Streamlit 1.67 sets PagesManager.uses_pages_directory, server-wide, when the main script has a folder
     named pages/ beside it, and keeps it until some session has run app.py's st.navigation: until then it
     runs a page opened by URL (a bookmark, a reload after a restart) as an old-style multipage app, without
-    app.py: no run status, and a sidebar listing app, _ui and the file names. No public API turns that off
+    app.py: no run status, and a sidebar listing app and the file names. No public API turns that off
     (the layout fixes the folder's name), so every page calls this first: it switches the mode
     off and reruns, through app.py. tests/test_browser_sessions.py opens /train first on a fresh server. (app.py
     needs no call: its st.navigation switches the mode off for the whole server.)"""

@@ -2,16 +2,17 @@
 
 One chart of each G's gradient norm under its own loss, and each run's 2-D view (D's map and the points, without
 D*: two views a refresh) in two columns. Pause, Resume and Stop act on both (controls.press). Callbacks hold plain
-values only (see pages/_ui.live_change).
+values only (see pages/parts/ui.live_change).
 """
 import streamlit as st
 
 from ganlib.classroom import controls
-from ganlib.lab import theory
+from ganlib.classroom.controls import Action
+from ganlib.lab import gradients
 from ganlib.charts.theory import field_figure, pair_grad_figure
-from ganlib.words.describe import status_word
+from ganlib.words.describe import pair_label, status_word
 from ganlib.words.lab_text import SIDE_BY_SIDE
-from pages._lab import TRACK, current_view, press
+from pages.parts.lab import TRACK, current_view, press
 
 VIEW_HEIGHT = 380   # px: two maps side by side, smaller than the lab's one
 
@@ -41,11 +42,11 @@ def show(lead, twin) -> None:
 def buttons(snap) -> None:
     ok = controls.buttons(snap, form_ok=False)
     pause, stop, _ = st.columns([1, 1, 4])
-    label = "Pause" if ok["pause"] else "Resume"
-    pause.button(f"{label} both", key="th_pair_pause", on_click=press, args=(snap.run_id, label), width="stretch",
-                 disabled=not ok[label.lower()])
-    stop.button("Stop both", key="th_pair_stop", on_click=press, args=(snap.run_id, "Stop"), width="stretch",
-                disabled=not ok["stop"])
+    action = Action.PAUSE if ok[Action.PAUSE] else Action.RESUME
+    pause.button(pair_label(action), key="th_pair_pause", on_click=press, args=(snap.run_id, action),
+                 width="stretch", disabled=not ok[action])
+    stop.button(pair_label(Action.STOP), key="th_pair_stop", on_click=press, args=(snap.run_id, Action.STOP),
+                width="stretch", disabled=not ok[Action.STOP])
 
 
 def tracks(*runs) -> list[tuple]:
@@ -54,8 +55,8 @@ def tracks(*runs) -> list[tuple]:
     kept_ids, kept = st.session_state.get("th_pair_grads_rows", ((), ()))
     rows = list(kept) if kept_ids == ids else [() for _ in runs]
     for i, (s, v) in enumerate(runs):
-        norm = theory.own_g_grad(v, s.config.loss)
+        norm = gradients.own_g_grad(v, s.config.loss)
         if norm is not None and (not rows[i] or rows[i][-1][0] != s.step):
             rows[i] = (rows[i] + ((s.step, norm),))[-TRACK:]
     st.session_state.th_pair_grads_rows = (ids, tuple(rows))
-    return [(f"{s.preset}: {s.config.loss} G", theory.OWN_LOSS[s.config.loss], r) for (s, _), r in zip(runs, rows)]
+    return [(f"{s.preset}: {s.config.loss} G", gradients.OWN_LOSS[s.config.loss], r) for (s, _), r in zip(runs, rows)]

@@ -1,17 +1,17 @@
 """The Theory lab's slow-motion control: a run's pace in steps a second, or full speed.
 
-Its callback holds plain values only (see pages/_ui.live_change).
+Its callback holds plain values only (see pages/parts/ui.live_change).
 """
 import streamlit as st
 
 from ganlib.words.lab_text import PACE, pace_label
-from pages._ui import visitor
+from pages.parts.ui import visitor
 
 PACES = (1.0, 5.0, 20.0, 0.0)   # steps/s; 0: full speed
 
 
 def set_pace(run_id: str, key: str) -> None:
-    """The pace control's on_change (plain values only: see pages/_ui.live_change)."""
+    """The pace control's on_change (plain values only: see pages/parts/ui.live_change)."""
     runner = visitor().runner
     if runner is not None and runner.run_id == run_id:
         pace = float(st.session_state[key])

@@ -1,7 +1,7 @@
 """The config form: one control per TrainConfig field, from its metadata; the live fields of a training run;
 the upload of a visitor's own images.
 
-Every callback holds plain values only (see pages/_ui.live_change).
+Every callback holds plain values only (see pages/parts/ui.live_change).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import streamlit as st
 from ganlib.engine.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
 from ganlib.classroom.controls import check
 from ganlib.words.describe import exact_number
-from pages._ui import live_change, visitor
+from pages.parts.ui import live_change, visitor
 
 
 def live_input(f: dataclasses.Field, run_id: str, value, locked: bool = False):
@@ -51,10 +51,11 @@ def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidde
     """Controls for every field, grouped; returns the valid config, or None with the error under the bad control.
 
     locked fields show disabled with a 🔒; hidden ones are not drawn, but their values are checked with the rest."""
-    values, slots = {name: getattr(cfg, name) for name in hidden}, {}
+    kept = set(hidden) | {f.name for f in fields() if f.metadata["cli_only"]}   # not drawn, kept as they are
+    values, slots = {name: getattr(cfg, name) for name in kept}, {}
     note = st.empty()
     for group in groups():
-        if not (shown := [f for f in fields(group) if f.name not in hidden]):
+        if not (shown := [f for f in fields(group) if f.name not in kept]):
             continue
         with st.expander(group, expanded=group in OPEN_GROUPS):
             cols = st.columns(3)

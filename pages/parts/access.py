@@ -8,11 +8,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlib.classroom.identity import COOKIE, PAIR_TTL_S
-from ganlib.limits import keep_seconds
+from ganlib.settings import keep_seconds
 from ganlib.classroom.runs import CODE_FORMAT
 from ganlib.classroom.share import app_url, qr_png, watch_url
 from ganlib.classroom.visitor import Visitor
-from pages._ui import pairings, visitor
+from pages.parts.ui import pairings, visitor
 
 
 # The key reaches the browser once per session, in this script's data, and stays there as a cookie: SameSite=Strict
