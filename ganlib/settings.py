@@ -59,6 +59,12 @@ SETTINGS = {s.name: s for s in (
     # steps/s with one busy process beside it), while 1 thread holds its pace. An idle machine may set 2 for up
     # to ~1.7x more speed. A server setting, not a run's: engine/device.py says why.
     Setting("GAN_STUDIO_THREADS", "whole", 1, "threads", least=1),
+    # Why 60 students in a class: two classes of 30 taught together still fit. A class trains all its runs in
+    # one slot, so its memory is held to GAN_STUDIO_MAX_RUN_MB as a whole (classroom/class_door.py: a ring8 run
+    # is ~16 MB by run/budget.py, 60 take ~1 GB), and each run's speed falls as the class grows. Measured (one
+    # batched step, engine/ensemble.py, 1 thread on 2 busy cores): ring8 with G and D 32 wide, 235 steps/s alone,
+    # 23 each in a class of 30, 16 in one of 60; at ring8's own 128 wide, 109, 5.0 and 3.4.
+    Setting("GAN_STUDIO_CLASS_SIZE", "whole", 60, "students", least=1),
     # --- visitors' files --------------------------------------------------------------------------------------
     Setting("GAN_STUDIO_SPACES", "folder", _under_home("visitors")),
     Setting("GAN_STUDIO_DATA", "folder", _under_home("data")),

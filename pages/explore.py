@@ -13,7 +13,7 @@ from ganlib.charts.latent import toy_figure
 from ganlib.engine.grid import enlarge, whole_scale
 from ganlib.engine.kinds import DataKind
 from pages.parts.sources import load_model
-from pages.parts.ui import set_state, use_app_navigation
+from pages.parts.ui import set_state, use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -94,7 +94,7 @@ def map_section(model: LatentModel, cfg) -> None:
     left, right = st.columns([2, 1])
     with right:
         z = z_controls(model)
-    left.plotly_chart(toy_figure(model, cfg, z), key="ex_map")
+    left.plotly_chart(toy_figure(model, cfg, z, visitor().space.data_path), key="ex_map")
 
 
 def page() -> None:

@@ -55,6 +55,9 @@ def test_thirty_runs_queued_behind_one_that_trains_build_nothing(made, tmp_path,
     assert all(s.shape == () and not s.timeline and s.g_weights is None for s in snaps)
     assert grown < 50
     assert sorted(runs.place(r.run_id) for r in queued) == list(range(1, 31))   # each has its place
+    for r in (*queued, training):   # the line first: a slot freed before them would build the next in line
+        r.stop()
+    assert all(r.join(60) for r in (*queued, training))
 
 
 def test_a_queued_run_builds_when_its_slot_comes_with_the_changes_made_while_it_waited(made, tmp_path, builds):

@@ -30,6 +30,8 @@ TORCH_FREE = [
     "ganlib", "ganlib.errors", "ganlib.files", "ganlib.home", "ganlib.settings",
     # the form's fields, the presets and the metric kinds
     "ganlib.engine", "ganlib.engine.config", "ganlib.engine.kinds", "ganlib.engine.presets",
+    # drawn points: their checks, before torch (the form checks a drawing as it is made)
+    "ganlib.engine.drawn_points", "ganlib.charts.canvas", "ganlib.words.drawn_text",
     # what a critic's or a probability's output means (the Train page's words)
     "ganlib.lab", "ganlib.lab.meaning",
     # a run's states and records, as the pages read them
@@ -44,6 +46,8 @@ TORCH_FREE = [
     "ganlib.classroom.identity", "ganlib.classroom.lesson", "ganlib.classroom.library", "ganlib.classroom.owners",
     "ganlib.classroom.runs", "ganlib.classroom.share", "ganlib.classroom.shutdown", "ganlib.classroom.slots",
     "ganlib.classroom.spaces", "ganlib.classroom.uploads", "ganlib.classroom.visitor",
+    # a class: its registry, its commands and snapshots, and its words (the class link opens on them)
+    "ganlib.classroom.classes", "ganlib.classroom.class_view", "ganlib.words.class_text",
 ]
 HEAVY = ("torch", "torchvision")
 

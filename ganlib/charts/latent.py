@@ -63,9 +63,12 @@ def curve_figure(u: np.ndarray, x: np.ndarray, real: np.ndarray, fake: np.ndarra
     return fig
 
 
-def toy_figure(model, cfg, z) -> go.Figure:
-    """The explorer's figure for toy data at z: G's map of a z plane (2-D), or G(z) along z[0] (1-D)."""
-    real, here = ex.real_points(cfg), model.points(z[None])[0]
+def toy_figure(model, cfg, z, data_paths=None) -> go.Figure:
+    """The explorer's figure for toy data at z: G's map of a z plane (2-D), or G(z) along z[0] (1-D).
+    data_paths: what the visitor's data_path may name (their drawn points); data it cannot read is left out."""
+    real, here = ex.real_points(cfg, data_paths=data_paths), model.points(z[None])[0]
+    if real is None:
+        real = np.zeros((0, model.shape[0]), np.float32)
     if model.shape[0] == 2:
         u, v, grid = ex.z_plane(z)
         return map_figure(model.points(grid), u, v, real, here)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import segno
 
-PAGE_PATHS = ("train", "explore", "theory", "checkpoints", "watch")   # app.py's pages, as their URLs end
+PAGE_PATHS = ("train", "explore", "theory", "checkpoints", "watch", "classroom")   # app.py's pages, as their URLs end
 
 
 def app_url(page_url: str) -> str:

@@ -13,7 +13,8 @@ PyEval_RestoreThread -> PyThread_exit_thread -> pthread_exit -> std::terminate).
 CPython runs atexit callbacks after the main thread has returned and before it
 tears daemon threads down, so an atexit hook that stops and joins every run
 ends the process with the status it had (0 after Streamlit's handler). Each
-Runs registers itself here when it is made, weakly, so a registry let go (tests
+Runs registers itself here when it is made, and so does each Classes (a class's
+ticker thread steps torch as a run's does), weakly, so a registry let go (tests
 make many) is not kept alive by this module.
 """
 from __future__ import annotations
@@ -35,7 +36,8 @@ _hooked = False
 
 
 def register(runs) -> None:
-    """Stop `runs` (a runs.Runs) when the process ends."""
+    """Stop `runs` (a runs.Runs, or a classes.Classes: anything with shutdown(timeout) -> bool) when the process
+    ends."""
     global _hooked
     with _lock:
         _registries.add(runs)

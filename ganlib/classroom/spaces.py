@@ -10,6 +10,7 @@ and never written from the app. Files are named by opaque refs, never by path:
     mine/NAME.pt        a checkpoint of this visitor's
     shared/NAME.pt      a shared checkpoint (read-only)
     mine/data/NAME.zip  images this visitor uploaded; what data_path names when dataset=folder
+    mine/data/NAME.npy  points this visitor drew; what data_path names when dataset=drawn
 
 Everything written is checked first (uploads.py), fits the visitor's quota
 (GAN_STUDIO_QUOTA_MB) and the server's budget for all spaces together
@@ -37,7 +38,7 @@ from ganlib.classroom import disk
 from ganlib.errors import DatasetError
 from ganlib.files import atomic_write, write_new
 from ganlib.classroom.library import list_checkpoints, save_target
-from ganlib.classroom.uploads import checkpoint_upload, data_upload
+from ganlib.classroom.uploads import checkpoint_upload, data_upload, drawn_upload
 from ganlib.settings import keep_seconds, local_paths, max_upload_bytes, megabytes, quota_bytes, read
 
 MINE, SHARED, DATA = "mine/", "shared/", "mine/data/"
@@ -153,7 +154,7 @@ class Space:
     def path_of(self, ref: str) -> str:
         """The file a ref names, for ganlib to open; it never leaves the server (ValueError if there is none)."""
         ref = str(ref)
-        for prefix, folder, ext in ((DATA, self._data, ".zip"), (MINE, self._checkpoints, ".pt"),
+        for prefix, folder, ext in ((DATA, self._data, (".zip", ".npy")), (MINE, self._checkpoints, ".pt"),
                                     (SHARED, self.shared, ".pt")):
             if ref.startswith(prefix):
                 name = ref[len(prefix):]
@@ -175,6 +176,20 @@ class Space:
         with disk.room(self._root, self._home, len(data)):
             return DATA + os.path.basename(write_new(self._ready(os.path.join(self._data, name)), data))
 
+    @_no_paths
+    def save_drawn(self, points) -> str:
+        """Check drawn points whole (uploads.drawn_upload) and keep them in this space as a small .npy named by
+        their content; returns the ref for data_path. The same points saved again are the file already kept.
+        DatasetError or ValueError (the quota, the server's disk) saying why not."""
+        name, data = drawn_upload(points)
+        path = os.path.join(self._data, name)
+        if os.path.isfile(path):   # its name is its content's digest: these very points are kept already
+            return DATA + name
+        self._check_quota(len(data))
+        with disk.room(self._root, self._home, len(data)):
+            atomic_write(self._ready(path), data)   # one name, one content: a write at once by another tab is alike
+        return DATA + name
+
     def data_list(self) -> list[dict]:
         """This visitor's uploaded images, newest first: ref, name, size."""
         found = []
@@ -193,6 +208,9 @@ class Space:
             try:
                 return self.path_of(value)
             except ValueError:
+                if value.endswith(".npy"):
+                    raise DatasetError(f"data_path: you have no drawing named {_name_of(value)!r}; draw points "
+                                       f"in the data section and use them") from None
                 raise DatasetError(f"data_path: you have no uploaded images named {_name_of(value)!r}; upload "
                                    f"them in the data section") from None
         if local_paths():

@@ -6,8 +6,10 @@ loading and every value after). Images: one .zip, or several image files packed
 into one (stored, not compressed: they are compressed already), checked by
 data.images.check_images as load_images will read them: each entry inflated no
 further than it declares, and all of them to the upload budget at most, the
-budget a Start on the kept file holds them to again (data.load_dataset). Each
-refusal is one message naming what is wrong; a refused upload leaves nothing behind.
+budget a Start on the kept file holds them to again (data.load_dataset). Drawn
+points (dataset=drawn): as engine/drawn_points.py checks them, their count before
+they are copied. Each refusal is one message naming what is wrong; a refused upload
+leaves nothing behind.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import zipfile
 import ganlib
 from ganlib.errors import DatasetError, shown
 from ganlib.classroom.library import SHIPPED_PREFIX, safe_name
+from ganlib.engine.drawn_points import check_points, file_name, to_npy
 from ganlib.settings import max_upload_bytes, megabytes
 
 
@@ -62,6 +65,14 @@ def data_upload(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
         data = _packed(files)
     check_images(io.BytesIO(data), name, max_upload_bytes())
     return name, data
+
+
+def drawn_upload(points) -> tuple[str, bytes]:
+    """(the .npy name to keep drawn points under, the file's bytes): named by their content, so the same
+    drawing is one file. DatasetError naming data_path for points that are not 8 to 2,000 finite points in
+    the box (drawn_points.check_points)."""
+    checked = check_points(points)
+    return file_name(checked), to_npy(checked)
 
 
 def upload_name(filename: str, ext: str) -> str:

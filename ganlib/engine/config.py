@@ -14,7 +14,7 @@ from ganlib.engine.kinds import LOSSES
 from ganlib.errors import FieldError
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "folder",
-            "ring8", "grid25", "spiral", "moons", "gauss-1d")
+            "ring8", "grid25", "spiral", "moons", "gauss-1d", "drawn")
 MODELS = ("mlp", "keras-convgan", "dcgan-upsample", "dcgan", "dcgan-classic", "fast", "fast-mlp", "toy-mlp")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
@@ -34,8 +34,8 @@ def _f(default, help, group, *, choices=None, lo=None, hi=None, live=False, cli_
 @dataclass(frozen=True)
 class TrainConfig:
     # --- data ---
-    dataset: str = _f("digits", "Training data: offline digits, torchvision sets (need the internet once), your own images, or toy 1-D/2-D data", "data", choices=DATASETS)
-    data_path: str = _f("", "Folder or .zip of your own images (dataset=folder)", "data")
+    dataset: str = _f("digits", "Training data: offline digits, torchvision sets (need the internet once), your own images, toy 1-D/2-D data, or 2-D points you draw yourself (drawn)", "data", choices=DATASETS)
+    data_path: str = _f("", "Folder or .zip of your own images (dataset=folder), or the .npy file of the points you drew (dataset=drawn: N x 2 numbers)", "data")
     image_size: int = _f(28, "Side of the square images the models make; your own images are resized and cropped to it", "data", choices=(28, 32, 64))
     channels: int = _f(0, "Image channels for your own images: 1 gray, 3 RGB, 0 decides from the files", "data", choices=(0, 1, 3))
     # --- model ---
@@ -82,6 +82,9 @@ class TrainConfig:
             _check(f, getattr(self, f.name))
         if self.dataset == "folder" and not self.data_path:
             raise FieldError("data_path", "must name a folder or .zip of images when dataset=folder")
+        if self.dataset == "drawn" and not self.data_path:
+            raise FieldError("data_path", "must name the file of your drawn points when dataset=drawn "
+                                          "(on the Train page: draw them and press Use these points)")
         penalty = LOSSES[self.loss].penalty
         if self.compile and (penalty or self.r1_weight > 0):
             why = f"loss {self.loss}" if penalty else "r1_weight > 0"
@@ -94,7 +97,7 @@ class TrainConfig:
 
     @property
     def is_toy(self) -> bool:
-        return self.dataset in ("ring8", "grid25", "spiral", "moons", "gauss-1d")
+        return self.dataset in ("ring8", "grid25", "spiral", "moons", "gauss-1d", "drawn")
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)

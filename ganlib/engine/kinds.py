@@ -4,8 +4,8 @@ the first page ask too).
 Data (DataKind): images, or points of a 1-D or 2-D toy.
 Quality measurement (MetricKind, kind_of):
 - digits: digits and mnist at 1 x 28 x 28, measured with the shipped digit classifier (metrics/digits.py);
-- points: the toys: mode coverage (ring8, grid25), JS (gauss-1d), energy distance (spiral, moons)
-  (metrics/points.py, metrics/energy.py);
+- points: the toys: mode coverage (ring8, grid25), JS (gauss-1d), energy distance (spiral, moons, and the
+  points a user drew, which have no modes to count either) (metrics/points.py, metrics/energy.py);
 - features: every other image data (your own images, fashion-mnist, cifar10): a Fréchet distance on fixed
   random features, which need no download and no trained network (metrics/features.py).
 Losses (Loss, LOSSES): the one table of what the code asks of each loss; its objectives, the functions, are
@@ -38,7 +38,8 @@ class MetricKind(StrEnum):
 
 
 def kind_of(cfg, shape=None) -> MetricKind:
-    """The quality measurement for a config (and, once loaded, the data's sample shape)."""
+    """The quality measurement for a config (and, once loaded, the data's sample shape). A drawing (dataset=drawn)
+    is a toy: the energy distance, as its Dataset has neither modes nor a density (metrics/points.py)."""
     if cfg.dataset in DIGIT_DATASETS and (shape is None or tuple(shape) == (1, 28, 28)):
         return MetricKind.DIGITS
     if cfg.is_toy:

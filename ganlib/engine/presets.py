@@ -24,6 +24,10 @@ from ganlib.errors import FieldError
 _TOY = dict(model="toy-mlp", batch_size=256, latent_dim=2, g_width=128, d_width=128, loss="lsgan",
             lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, ema=0.999, sample_every=50)
 _SETTLE = dict(lr_decay_after=4000, lr_half_life=3000)  # not measured on spiral, moons and gauss-1d: not theirs
+# A class's toys (class-*, issue 20): _TOY's game with tiny nets, trained 30 at once in one batched step
+# (engine/ensemble.py). CLASS_NOTE
+_CLASS = dict(_TOY, g_width=32, d_width=64, batch_size=128, lr_g=3e-3, lr_d=3e-3, lr_decay_after=2500,
+              lr_half_life=600)
 # pytorch/examples' dcgan: ngf = ndf = 64, BCE, Adam 2e-4 with beta1 0.5, batch 128 (dcgan-cifar10, dcgan-64)
 _CLASSIC_DCGAN = dict(model="dcgan-classic", latent_dim=100, g_width=64, d_width=64, loss="bce", lr_g=2e-4,
                       lr_d=2e-4, beta1=0.5, batch_size=128, sample_every=100)
@@ -175,6 +179,32 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
         # D 128 wide at 5x G's rate, batch 512 and R1 0.1: JS 0.0081-0.0095 (its EMA 0.0069-0.0091) at 8,000
         # steps; with D's one pass over real and fake (issue 12), 0.0074-0.0109 (its EMA 0.0065-0.0072). Without R1 seed 2 stayed at 0.012; lr_g 1e-4 with lr_d 2e-3 left seed 1 a mode short (JS 0.23).
         TrainConfig(dataset="gauss-1d", epochs=1000, **{**_TOY, "latent_dim": 1, "g_width": 64, "d_width": 128,
+                                                         "lr_g": 2e-4, "lr_d": 1e-3, "batch_size": 512,
+                                                         "r1_weight": 0.1, "loss": "bce"})),
+    # --- a class's presets (issue 20): tiny nets that learn fast alone and train 30 at once in an Ensemble ---
+    "class-ring8": (
+        "For a class: ring8 with tiny nets (G 32 wide, D 64), quick alone and 30 at once on a small server; "
+        "the learning rates halve every 600 steps after the first 2,500, so the points settle on the modes.",
+        # CLASS_RING8_NOTE
+        TrainConfig(dataset="ring8", epochs=2000, **_CLASS)),
+    "class-grid25": (
+        "For a class: grid25 with small nets (G 96 wide, D 64); the learning rates halve every 1,000 steps "
+        "after the first 4,000.",
+        # CLASS_GRID25_NOTE
+        TrainConfig(dataset="grid25", epochs=3000, **{**_CLASS, "g_width": 96, "lr_decay_after": 4000,
+                                                       "lr_half_life": 1000})),
+    "class-moons": (
+        "For a class: two moons with tiny nets (G 32 wide, D 64).",
+        # CLASS_MOONS_NOTE
+        TrainConfig(dataset="moons", epochs=2000, **_CLASS)),
+    "class-spiral": (
+        "For a class: a spiral with small nets (G 64 wide, D 64).",
+        # CLASS_SPIRAL_NOTE
+        TrainConfig(dataset="spiral", epochs=2000, **{**_CLASS, "g_width": 64})),
+    "class-gauss-1d": (
+        "For a class: gauss-1d with tiny nets (G 32 wide, D 64): p_data, p_g, D(x) and D*(x) on one chart.",
+        # CLASS_GAUSS_NOTE
+        TrainConfig(dataset="gauss-1d", epochs=1000, **{**_TOY, "latent_dim": 1, "g_width": 32, "d_width": 64,
                                                          "lr_g": 2e-4, "lr_d": 1e-3, "batch_size": 512,
                                                          "r1_weight": 0.1, "loss": "bce"})),
 }

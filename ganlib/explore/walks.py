@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from ganlib.engine.data import load_dataset
+from ganlib.errors import DatasetError
 from ganlib.engine.grid import gif_bytes, tile, whole_scale
 from ganlib.engine.kinds import StrEnum
 from ganlib.engine.noise import random_z
@@ -91,9 +92,15 @@ def z_plane(base: torch.Tensor, res: int = 25) -> tuple[np.ndarray, np.ndarray, 
     return uu.ravel().numpy(), vv.ravel().numpy(), z
 
 
-def real_points(cfg, n: int = 2000, seed: int = 0) -> np.ndarray | None:
-    """n real samples of a toy run's data, to draw under G's map; None for image data."""
-    return load_dataset(cfg).sample(n, seed).numpy() if cfg.is_toy else None
+def real_points(cfg, n: int = 2000, seed: int = 0, data_paths=None) -> np.ndarray | None:
+    """n real samples of a toy run's data, to draw under G's map; None for image data, and for data this visitor
+    cannot read (someone else's drawn points, in a run they watch or a checkpoint they were given)."""
+    if not cfg.is_toy:
+        return None
+    try:
+        return load_dataset(cfg, data_paths).sample(n, seed).numpy()
+    except DatasetError:
+        return None
 
 
 def scale_for(picture: np.ndarray, target: int = 224) -> int:

@@ -9,10 +9,9 @@ samples back to the last good state together, so that a resume tells one story.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
-from ganlib.engine.lastgood import LastGood
+from ganlib.engine.lastgood import LastGood, clone_state
 from ganlib.engine.samples import fake_picture
 from ganlib.engine.stats import StepStats
 from ganlib.run.checkpoint import halve, make_payload
@@ -113,7 +112,7 @@ class RunRecord:
         """The run as a checkpoint payload (checkpoint.make_payload); compact: float16 tensors, for shipping."""
         t, frames = self.trainer, self.timeline.frames
         picture = frames[-1].picture if frames and t.data.kind == DataKind.IMAGE else None
-        state = copy.deepcopy(t.state_dict())
+        state = clone_state(t.state_dict())   # each tensor on its own: a class run's are views (lastgood.py)
         events = [(e.step, e.field, e.old, e.new) for e in self.events]
         return make_payload(t.cfg, t.data.shape, halve(state) if compact else state, self.curve.state_dict(),
                             events, preset, picture, metrics=self.metrics, frames=frames,

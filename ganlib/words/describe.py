@@ -225,7 +225,7 @@ def quality_note(cfg: TrainConfig, metrics) -> str:
         return (f"{every} on 1,000 samples of G. Energy distance: how far G's points are from real points, from "
                 "the distances between points (0 when the two clouds are alike; lower is better; the dashed "
                 "line is what 1,000 real points score against other real points). It needs no clusters to "
-                "count, so it measures the spiral and the moons.")
+                "count, so it measures the spiral, the moons and the points you draw.")
     if "modes_covered" in names:
         return (f"{every} on 2,500 samples of G. Modes covered: how many of the real clusters have at least one "
                 "of G's points close to them (within 3 standard deviations). High-quality share: how many of "

@@ -1,17 +1,19 @@
 """Who may see and who may control: the visitor's cookie, the watch link for a class, the pairing link for a
 second device of the owner's. The address never carries a visitor key (ganlib/classroom/identity.py says why).
 
-The leading underscore keeps this file out of the page list.
+The class link (?class=CODE) is read here too: it only lets a student join a class with a run of their own.
 """
 from __future__ import annotations
 
 import streamlit as st
 
+from ganlib.classroom.classes import parse_code
 from ganlib.classroom.identity import COOKIE, PAIR_TTL_S
 from ganlib.settings import keep_seconds
 from ganlib.classroom.runs import CODE_FORMAT
 from ganlib.classroom.share import app_url, qr_png, watch_url
 from ganlib.classroom.visitor import Visitor
+from ganlib.words.class_text import BAD_CODE
 from pages.parts.ui import pairings, visitor
 
 
@@ -107,3 +109,22 @@ def pair_box(v: Visitor) -> None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _qr(url: str) -> bytes:
     return qr_png(url)
+
+
+def class_code() -> str | None:
+    """The class this tab is a student of: ?class=CODE (any case), kept across page switches (Streamlit drops the
+    query then). A code in a bad form is dropped from the address, and said once."""
+    raw = st.query_params.get("class")
+    if raw is not None:
+        code = parse_code(raw)
+        if code is None:
+            del st.query_params["class"]
+            st.error(BAD_CODE)
+            return st.session_state.get("class_code")
+        st.session_state["class_code"] = code
+        if raw != code:
+            st.query_params["class"] = code
+        return code
+    if code := st.session_state.get("class_code"):
+        st.query_params["class"] = code
+    return code

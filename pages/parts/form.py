@@ -1,5 +1,5 @@
 """The config form: one control per TrainConfig field, from its metadata; the live fields of a training run;
-the upload of a visitor's own images.
+the upload of a visitor's own images, and the canvas of a visitor's own points (dataset=drawn).
 
 Every callback holds plain values only (see pages/parts/ui.live_change).
 """
@@ -10,9 +10,15 @@ import dataclasses
 import streamlit as st
 
 from ganlib.engine.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
+from ganlib.engine.drawn_points import file_name, read_points
 from ganlib.classroom.controls import check
+from ganlib.classroom.spaces import DATA, SERVER_PATH_REFUSED
+from ganlib.words import drawn_text
 from ganlib.words.describe import exact_number
+from pages.parts.canvas import draw_points
 from pages.parts.ui import live_change, visitor
+
+DRAWN_KEY = "drawn"   # the canvas's points: one drawing per session, kept when another preset is chosen
 
 
 def live_input(f: dataclasses.Field, run_id: str, value, locked: bool = False):
@@ -65,7 +71,14 @@ def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidde
                     slots[f.name] = st.empty()
                     if f.name == "data_path" and values.get("dataset") == "folder":
                         images_upload(f"{prefix}.{f.name}")
+            # below the columns: the canvas wants the expander's width, not a third of it
+            if values.get("dataset") == "drawn" and "data_path" in {f.name for f in shown} - set(locked):
+                fixed = "model" in set(locked) | kept   # a lesson's model stays as it fixed it
+                drawn_data(f"{prefix}.data_path", "" if fixed else f"{prefix}.model")
     ok, bad, msg = check(values, visitor().space.data_path)   # data_path: the visitor's own uploads only
+    if ok is not None and ok.dataset == "drawn":   # check() resolves a folder's data_path only
+        if msg := _drawn_problem(ok.data_path):
+            ok, bad = None, "data_path"
     if ok is None:
         slots.get(bad, note).error(msg)
         if bad in slots:
@@ -104,3 +117,40 @@ def _store_images(key: str, path_key: str) -> None:
     st.session_state[path_key] = ref
     st.session_state[path_key + ".uploads"] = st.session_state.get(path_key + ".uploads", 0) + 1
     st.session_state[path_key + ".note"] = ("success", f"Kept as {ref}; data_path now names it.")
+
+
+def drawn_data(path_key: str, model_key: str) -> None:
+    """dataset=drawn: the canvas (pages/parts/canvas.py) and Use these points, which keeps the points in the
+    visitor's own space (Space.save_drawn) and puts their name in data_path (`path_key`'s box)."""
+    points = draw_points(DRAWN_KEY)
+    st.button(drawn_text.USE, key=f"{path_key}.use", type="primary", disabled=points is None, help=drawn_text.USE_HELP,
+              on_click=_use_drawn, args=(path_key, model_key))
+    if note := st.session_state.pop(path_key + ".note", None):
+        (st.success if note[0] == "success" else st.error)(note[1])
+    elif points is not None and st.session_state.get(path_key, "").startswith(DATA) \
+            and st.session_state[path_key] != DATA + file_name(points):
+        st.info(drawn_text.changed())
+
+
+def _use_drawn(path_key: str, model_key: str) -> None:
+    try:
+        ref = visitor().space.save_drawn(st.session_state.get(DRAWN_KEY) or [])
+    except ValueError as e:   # DatasetError too: the points, the quota, the server's disk
+        st.session_state[path_key + ".note"] = ("error", str(e))
+        return
+    # the box's own state is set, as _store_images says why; a drawing needs the toy G, so another model goes
+    s, switch = visitor(), bool(model_key) and st.session_state.get(model_key, "toy-mlp") != "toy-mlp"
+    s.config = s.config.replace(data_path=ref, **({"model": "toy-mlp"} if switch else {}))
+    st.session_state[path_key] = ref
+    if switch:
+        st.session_state[model_key] = "toy-mlp"
+    st.session_state[path_key + ".note"] = ("success", drawn_text.kept(ref, switch))
+
+
+def _drawn_problem(data_path: str) -> str:
+    """"" when data_path names a drawing this visitor may use, checked as training will read it; else why not."""
+    try:
+        read_points(visitor().space.data_path(data_path), name=data_path)
+    except ValueError as e:   # DatasetError: not theirs, a server path, a damaged file
+        return drawn_text.SERVER_PATH_REFUSED if str(e) == SERVER_PATH_REFUSED else str(e)
+    return ""

@@ -3,8 +3,7 @@
 A visitor is known by a cookie (ganlib/classroom/identity.py, pages/parts/access.py), never by the address: the address can
 be copied, the cookie stays in the browser that was given it.
 
-The leading underscore keeps this file out of the page list; app.py names
-the pages explicitly with st.navigation anyway.
+Kept in pages/parts/, out of the page list; app.py names the pages explicitly with st.navigation anyway.
 """
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ from ganlib.classroom.controls import apply_live, in_force
 from ganlib.words.describe import fraction_done, load_line, progress_line, status_word
 from ganlib.classroom.identity import COOKIE, Pairings
 from ganlib.classroom.capacity import Limits
+from ganlib.classroom.classes import Classes
 from ganlib.classroom.runs import Runs
 from ganlib.classroom.visitor import Visitor
 
@@ -43,17 +43,31 @@ def runs() -> Runs:
 
 
 @st.cache_resource(show_spinner=False)
+def classes() -> Classes:
+    """Every class of this server process, beside its runs: a class's runs train in one of their slots."""
+    return Classes(runs())
+
+
+@st.cache_resource(show_spinner=False)
 def pairings() -> Pairings:
     """The server's one-time links that pair a second device with a visitor."""
     return Pairings()
 
 
-@st.cache_resource(scope="session", on_release=lambda v: v.close(), show_spinner=False)
+def _gone(v: Visitor) -> None:
+    v.close()
+    classes().owner_left(v.key)   # a student's class run pauses once they have been gone a while
+
+
+@st.cache_resource(scope="session", on_release=_gone, show_spinner=False)
 def visitor() -> Visitor:
     """This browser tab's Visitor: the one its cookie names (a reload, the app reopened in this browser), the one a
-    pairing link hands over, or a new one. When the tab goes, Runs is told; nothing waits on the event loop."""
+    pairing link hands over, or a new one. When the tab goes, Runs and the classes are told; nothing waits on the
+    event loop."""
     key = st.session_state.get("paired_key") or st.context.cookies.get(COOKIE)
-    return Visitor(runs(), key=key, address=st.context.ip_address)
+    v = Visitor(runs(), key=key, address=st.context.ip_address)
+    classes().owner_back(v.key)
+    return v
 
 
 def set_state(key: str, value) -> None:

@@ -1,0 +1,218 @@
+"""Classes: the server's open classes, each found by a short code a teacher reads out, and the names pages use.
+
+A teacher opens a class (a toy preset, and the fields students may change); each student who opens the class
+link joins it and gets a run of their own at once; all of a class's runs train in one batched step on one
+training slot of the server (class_ticker.Class, the only writer of its runs). Pages send ClassCommands and read
+ClassSnapshots (class_view.py), as they do for a single run.
+
+Torch-free at import, as the rest of classroom/: the first page may build Classes beside the server's Runs; torch
+comes with the first class opened.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.class_view import (
+    OPENABLE, ClassClosed, ClassCommand, ClassFull, ClassSnapshot, StudentView, checked_open_fields)
+from ganlib.classroom.shutdown import register
+from ganlib.errors import FieldError
+from ganlib.run.state import Reason
+from ganlib.words import class_text as W
+
+if TYPE_CHECKING:
+    from ganlib.classroom.class_ticker import Class
+    from ganlib.classroom.runs import Runs
+    from ganlib.engine.config import TrainConfig
+    from ganlib.engine.ensemble import Ensemble
+
+__all__ = ["ALPHABET", "OPENABLE", "ClassClosed", "ClassCommand", "ClassFull", "ClassSnapshot", "Classes",
+           "StudentView", "new_code", "parse_code"]   # what pages import from here (the class_* modules are parts)
+
+# A code is read out in a classroom and typed on phones: no 0/O, 1/I/l look-alikes, and upper case only (a
+# lower-case code typed is taken as its upper case). 31 symbols, 6 of them: 887 million codes, so that a guess
+# finds one of a server's few open classes about once in a hundred million tries.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+CODE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
+
+
+def new_code(taken: Iterable[str] = ()) -> str:
+    taken = set(taken)
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        if code not in taken:
+            return code
+
+
+def parse_code(text) -> str | None:
+    """A code as typed (any case, spaces around it) in the form codes take; None for anything else."""
+    if not isinstance(text, str) or len(text) > 4 * CODE_LENGTH:
+        return None
+    code = text.strip().upper()
+    return code if CODE.fullmatch(code) else None
+
+
+class Presence:
+    """Which visitors have a tab open, by key, as the pages say (each session's start and end). Under the registry's
+    lock. A key never seen is taken as present: only a key seen leaving can make a class deserted."""
+
+    def __init__(self):
+        self._sessions: dict[str, int] = {}
+        self._gone: dict[str, float] = {}   # key -> when its last session closed
+
+    def back(self, key: str) -> None:
+        self._sessions[key] = self._sessions.get(key, 0) + 1
+        self._gone.pop(key, None)
+
+    def left(self, key: str, now: float) -> bool:
+        """A session of `key` closed; True when it was its last."""
+        left = self._sessions.pop(key, 0) - 1
+        if left > 0:
+            self._sessions[key] = left
+            return False
+        self._gone[key] = now
+        return True
+
+    def deserted(self, keys: set[str], now: float, idle_s: float) -> bool:
+        """Every one of `keys` has been gone for idle_s at least."""
+        return all(k in self._gone for k in keys) and now - max((self._gone[k] for k in keys), default=now) >= idle_s
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Forget when keys not among `keys` left: only the members of open classes are asked about."""
+        self._gone = {k: t for k, t in self._gone.items() if k in keys}
+
+
+class Classes:
+    def __init__(self, runs: Runs | None = None, *, ensemble: Callable[[], Ensemble] | None = None):
+        """The classes of a server whose runs are `runs` (classroom.runs.Runs): a class asks its Slots for its one
+        training slot and keeps to its Limits. None: a server of its own, with no cap (tests, a script).
+        ensemble: makes each class's batched step (default engine.ensemble.Ensemble)."""
+        self.runs = runs
+        self.limits: Limits = runs.limits if runs is not None else Limits()
+        self._slots = runs.slots if runs is not None else None
+        self._ensemble = ensemble
+        self._lock = threading.Lock()
+        self._by_code: dict[str, Class] = {}
+        self._teachers: dict[str, str] = {}     # code -> the key of its teacher (at most one class per teacher)
+        self._reserved: set[str] = set()        # codes of classes being made
+        self._ended: list[Class] = []           # stopped, their threads perhaps still ending
+        self._presence = Presence()
+        self._closing = False
+        register(self)   # its classes stop with the process, as Runs' runs do (shutdown.py)
+
+    def open(self, teacher_key: str, preset: str, open_fields: Iterable[str] = (), *,
+             base: TrainConfig | None = None) -> Class:
+        """A new class of `preset` (or of `base`, a config of that preset's kind) whose students may change
+        `open_fields`; it replaces the teacher's open class, if any, which ends. FieldError names what is refused:
+        "preset" (unknown, no toy, or not one the batched step takes), a field that cannot be opened, or
+        "teacher_key"; ClassClosed once the server is stopping."""
+        from ganlib.classroom import class_ticker  # torch: with the first class, not the first page (ui.py)
+        if not isinstance(teacher_key, str) or not teacher_key:
+            raise FieldError("teacher_key", W.BAD_KEY)
+        cfg = class_ticker.class_config(preset, base)
+        fields = checked_open_fields(open_fields)
+        with self._lock:
+            if self._closing:
+                raise ClassClosed(W.CLASS_CLOSED)
+            code = new_code(set(self._by_code) | self._reserved)
+            self._reserved.add(code)
+        try:   # made outside the lock: a first class takes seconds to make (class_door.py), and pages look up codes
+            made = class_ticker.Class(code, preset, cfg, fields, slots=self._slots, limits=self.limits,
+                                      ensemble=self._ensemble() if self._ensemble is not None else None)
+        finally:
+            with self._lock:
+                self._reserved.discard(code)
+        with self._lock:
+            closing = self._closing   # the server began stopping meanwhile: close_all joins it with the rest
+            old = [] if closing else self._pop_locked(lambda c, teacher: teacher == teacher_key)
+            if closing:
+                self._ended.append(made)
+            else:
+                self._by_code[code], self._teachers[code] = made, teacher_key
+        for cls in old:
+            cls.stop()
+        if closing:
+            made.stop(Reason.SERVER_STOPPING)
+            raise ClassClosed(W.CLASS_CLOSED)
+        return made
+
+    def get(self, code) -> Class | None:
+        """The open class of a code as typed; None for an unknown, ended or malformed one."""
+        code = parse_code(code)
+        with self._lock:
+            return self._by_code.get(code) if code is not None else None
+
+    def of_teacher(self, teacher_key: str) -> Class | None:
+        with self._lock:
+            return next((self._by_code[c] for c, t in self._teachers.items() if t == teacher_key), None)
+
+    def close(self, teacher_key: str, timeout: float = 10.0) -> bool:
+        """End the teacher's open class (every run stops, its slot goes back); True when its thread has ended
+        within `timeout`, or there was none."""
+        with self._lock:
+            ended = self._pop_locked(lambda c, teacher: teacher == teacher_key)
+        return all([cls.close(timeout) for cls in ended])
+
+    # --- who is there -------------------------------------------------------------------------------------------
+    def owner_back(self, owner_key: str) -> None:
+        """A session of visitor `owner_key` opened (a tab, a reload): call it where Runs.attach is called."""
+        with self._lock:
+            self._presence.back(owner_key)
+            classes = list(self._by_code.values())
+        for cls in classes:
+            cls.owner_back(owner_key)
+
+    def owner_left(self, owner_key: str) -> None:
+        """A session of `owner_key` closed (where Runs.owner_gone is called). When it was their last, their run
+        in each class pauses after Limits.idle_s; and a class whose teacher and students have all been gone that
+        long ends (OWNER_GONE), as nobody is left to watch it or to close it."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._presence.left(owner_key, now)
+            classes = list(self._by_code.values())
+        if last:
+            for cls in classes:
+                cls.owner_left(owner_key, now)
+        self.reap(now)
+
+    def reap(self, now: float | None = None) -> None:
+        """End the classes nobody has attended for Limits.idle_s (see owner_left); pages may call it any time."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            members = {code: {self._teachers[code], *c.owner_keys()} for code, c in self._by_code.items()}
+            self._presence.keep_only(set().union(*members.values()))
+            deserted = {code for code, keys in members.items()
+                        if self._presence.deserted(keys, now, self.limits.idle_s)}
+            ended = self._pop_locked(lambda c, teacher: c.code in deserted)
+        for cls in ended:
+            cls.stop(Reason.OWNER_GONE)
+
+    # --- the end ------------------------------------------------------------------------------------------------
+    def close_all(self, timeout: float) -> bool:
+        """The process is ending: stop every class (Reason.SERVER_STOPPING) and wait for their threads, `timeout`
+        seconds in all; True when all have ended. No class opens after it."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._closing = True
+            live = self._pop_locked(lambda c, teacher: True)
+            every = list(self._ended)
+        for cls in live:
+            cls.stop(Reason.SERVER_STOPPING)
+        return all([c.join_thread(max(0.0, deadline - time.monotonic())) for c in every])
+
+    shutdown = close_all   # what shutdown.stop_all calls on each registry it holds
+
+    def _pop_locked(self, which: Callable[[Class, str], bool]) -> list[Class]:
+        """Take the open classes `which(class, teacher key)` picks out of the registry (the caller stops them)."""
+        self._ended = [c for c in self._ended if c.alive]
+        codes = [code for code, cls in self._by_code.items() if which(cls, self._teachers[code])]
+        popped = [self._by_code.pop(code) for code in codes]
+        for code in codes:
+            del self._teachers[code]
+        self._ended += popped
+        return popped

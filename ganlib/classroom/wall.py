@@ -1,0 +1,96 @@
+"""The class wall's data: each student's run as a thumbnail, the wall's order and groups, the class map's points,
+and the class's results as one CSV.
+
+All of it is made from a ClassSnapshot (classes.py), once per snapshot version, and shared by every page that
+shows the wall (the teacher's, the projector's): thirty students watching cost one drawing per tick, not thirty.
+numpy and Pillow only: no torch, no plotly.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from enum import Enum
+
+from ganlib.classroom.downloads import points_picture
+from ganlib.engine.grid import png_bytes
+
+THUMB_POINTS = 256   # G's points in a thumbnail: enough to see the modes, few enough to draw 60 in a tick
+JOINED = "joined"    # the wall's order as the students joined, beside the outcomes and the fields
+
+
+class Outcome(Enum):
+    """What the class map and the wall's order measure a run by."""
+    MODES = "modes"                # modes covered (ring8, grid25)
+    HIGH_QUALITY = "high_quality"  # the share of G's points near a mode
+    JS = "js"                      # JS divergence to the data (gauss-1d), lower is better
+    STEP = "step"
+
+
+def outcome(student, which: Outcome) -> float | None:
+    value = student.step if which is Outcome.STEP else getattr(student, which.value)
+    return None if value is None else float(value)
+
+
+def outcomes_of(snapshot) -> list[Outcome]:
+    """The outcomes this class's data has values for (a ring has modes, a 1-D Gaussian has JS)."""
+    return [o for o in Outcome if any(outcome(s, o) is not None for s in snapshot.students)]
+
+
+def thumbnail(student, real) -> bytes:
+    """G's points over the real ones, as a small PNG."""
+    return png_bytes(points_picture(student.points[:THUMB_POINTS], real))
+
+
+def field_value(student, base, field: str):
+    """The value a student's run has for `field`: its own change, or the class preset's."""
+    return student.changed.get(field, getattr(base, field))
+
+
+def ordered(snapshot, by: str) -> list:
+    """The students in the wall's order: by an outcome (best first; JS lowest first), by a field's value, or as
+    they joined (JOINED)."""
+    students = list(snapshot.students)
+    if by == JOINED:
+        return students
+    if by in {o.value for o in Outcome}:
+        which = Outcome(by)
+        sign = 1 if which is Outcome.JS else -1
+        return sorted(students, key=lambda s: (outcome(s, which) is None, sign * (outcome(s, which) or 0.0)))
+    return sorted(students, key=lambda s: str(field_value(s, snapshot.base, by)))
+
+
+def groups(snapshot, field: str | None) -> list[tuple[str, list]]:
+    """(the field's value, its students) in order of value; one group of all when field is None."""
+    if field is None:
+        return [("", list(snapshot.students))]
+    out: dict[str, list] = {}
+    for s in snapshot.students:
+        out.setdefault(str(field_value(s, snapshot.base, field)), []).append(s)
+    return sorted(out.items())
+
+
+def map_points(snapshot, field: str, which: Outcome) -> list[tuple[float, float, str]]:
+    """(the field's value, the outcome, the student's name) of each run that has both, for the class map."""
+    points = []
+    for s in snapshot.students:
+        x, y = field_value(s, snapshot.base, field), outcome(s, which)
+        if y is not None and isinstance(x, (int, float)) and not isinstance(x, bool):
+            points.append((float(x), y, s.name))
+    return points
+
+
+def class_csv(snapshot) -> bytes:
+    """One row per student: who, where the run is, every open field's value, and how it turned out."""
+    fields = list(snapshot.open_fields)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["name", "status", "step", *fields, "modes", "high_quality", "js", "d_loss", "g_loss"])
+    for s in snapshot.students:
+        last = {k: (s.history.get(k) or (None,))[-1] for k in ("d_loss", "g_loss")}
+        w.writerow([s.name, s.status.value, s.step, *(field_value(s, snapshot.base, f) for f in fields),
+                    _cell(s.modes), _cell(s.high_quality), _cell(s.js), _cell(last["d_loss"]), _cell(last["g_loss"])])
+    return out.getvalue().encode()
+
+
+def _cell(value) -> str:
+    return "" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,244 @@
+"""Ensemble: many toy GANs trained together, one batched step for all runs of the same shape (issue 20).
+
+A class of 30 students each trains a small toy GAN on a 2-core server. Alone, each Trainer.step of a tiny net is
+mostly Python and dispatch (~4 ms for G and D 32 wide), so 30 of them one after another get ~8 steps/s each;
+stacked, the same work is a handful of batched matmuls (bench/class_step.py measures both).
+
+Each run keeps its own Trainer as the owner of its state: its weights and Adam state become views into its
+group's stacked tensors (engine/stacked.py), so `trainer(key)` is up to date without a copy and its
+state_dict, samples and checkpoint stay right. A batched step draws every random number of each run from
+that run's own generator, in the order Trainer.step draws it (its data, z, D's dropout masks, label noise,
+the gradient penalty's mix), and reproduces its arithmetic per run (losses.OBJECTIVES through torch.vmap,
+Adam's fused step, the EMA of G, the lr schedule), so a run in an Ensemble gives the numbers it gives alone,
+to float rounding (tests/test_ensemble.py).
+
+Runs whose nets or steps differ in shape (widths, latent_dim, batch_size, loss, d_steps, the data's
+dimension, D's dropout, an EMA, R1) train in separate groups; lrs, betas, label smoothing and noise, penalty
+weights and the schedule are each run's own within a group.
+
+Not through an Ensemble: Trainer.step_d, step_g and train_d (the Theory lab's half-steps): take the run out
+first (remove), or they act on its stacked numbers alone, in place. A Trainer.load_state_dict while in the
+Ensemble is seen at its next step (its optimizer no longer holds the stack's views) and its group restacked.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import torch
+
+from ganlib.engine import losses as L
+from ganlib.engine.config import TrainConfig
+from ganlib.engine.kinds import LOSSES
+from ganlib.engine.models.dropout import Dropout, keep_mask
+from ganlib.engine.stacked import AdamStack, Stack, adam, forward
+from ganlib.engine.stats import StepStats
+from ganlib.engine.trainer import Trainer
+
+
+class Ensemble:
+    """Toy GANs trained together: one batched step for all runs of the same shape."""
+
+    def __init__(self):
+        self.groups: dict[tuple, Group] = {}
+        self.where: dict[str, tuple] = {}   # run key -> its group's key
+
+    @staticmethod
+    def refuses(cfg: TrainConfig) -> str | None:
+        """None when a run of cfg can train in an Ensemble; else why not, a sentence that begins with the field."""
+        if cfg.model != "toy-mlp":
+            return f"model: a class ensemble trains toy-mlp nets on toy data only, not {cfg.model!r}"
+        for name, plain in (("compile", False), ("spectral_norm", False), ("augment", "none"), ("precision", "fp32")):
+            if getattr(cfg, name) != plain:
+                return f"{name}: must be {str(plain).lower()} in a class ensemble, got {getattr(cfg, name)!r}"
+        return None
+
+    def add(self, key: str, trainer: Trainer) -> None:
+        """From now on trainer's weights and Adam state train in the stack of its group."""
+        if key in self.where:
+            raise KeyError(f"run {key!r} is already in the ensemble")
+        why = self.refuses(trainer.cfg) or ("world_size: a run of a torchrun team trains alone"
+                                            if trainer.world_size > 1 else None)
+        if why:
+            raise ValueError(why)
+        shape = group_key(trainer)
+        self.groups.setdefault(shape, Group()).join(key, trainer)
+        self.where[key] = shape
+
+    def remove(self, key: str) -> Trainer:
+        """The run leaves its group; its Trainer holds its current state and trains alone as before."""
+        shape = self.where.pop(key)
+        trainer = self.groups[shape].leave(key)
+        if not self.groups[shape].runs:
+            del self.groups[shape]
+        return trainer
+
+    def step(self, keys: Iterable[str]) -> dict[str, StepStats]:
+        """One Trainer.step of each named run, a batched one for each group; their StepStats by key."""
+        by_group: dict[tuple, list[str]] = {}
+        for key in dict.fromkeys(keys):   # a run named twice steps once
+            by_group.setdefault(self.where[key], []).append(key)
+        stats = {}
+        for shape, members in by_group.items():
+            stats.update(self.groups[shape].step(members))
+        return stats
+
+    def trainer(self, key: str) -> Trainer:
+        """The run's Trainer, up to date (its tensors are views into the stack)."""
+        return self.groups[self.where[key]].runs[key]
+
+    def apply(self, key: str, **changes) -> TrainConfig:
+        """Trainer.apply's live changes; one that changes the run's shape (d_steps, batch_size, loss...) moves it to
+        the group of its new shape. ValueError, and nothing changed, when the new config cannot train here."""
+        trainer = self.trainer(key)
+        why = self.refuses(trainer.cfg.replace(**changes).validate())
+        if why:
+            raise ValueError(why)
+        cfg = trainer.apply(**changes)
+        if group_key(trainer) != self.where[key]:
+            self.add(key, self.remove(key))
+        return cfg
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def __contains__(self, key) -> bool:
+        return key in self.where
+
+
+def group_key(t: Trainer) -> tuple:
+    """What must be equal for runs to step as one: their tensors' shapes and the arithmetic of their step."""
+    cfg, p = t.cfg, next((m.p for m in t.D.modules() if isinstance(m, Dropout)), 0.0)
+    return (str(t.device), tuple(t.data.shape), cfg.latent_dim, cfg.g_width, cfg.d_width, cfg.batch_size, cfg.loss,
+            cfg.d_steps, p, t.ema is not None, cfg.r1_weight > 0)
+
+
+class Group:
+    """Runs of one shape: their G, D, EMA of G and Adam states stacked, stepped as one."""
+
+    def __init__(self):
+        self.runs: dict[str, Trainer] = {}
+
+    def join(self, key: str, trainer: Trainer) -> None:
+        self.runs[key] = trainer
+        self.restack()
+
+    def leave(self, key: str) -> Trainer:
+        t = self.runs.pop(key)
+        for net in (t.G, t.D, t.ema):
+            if net is not None:
+                Stack.release(net)
+        AdamStack.release(t.opt_g)
+        AdamStack.release(t.opt_d)
+        self.restack()
+        return t
+
+    def restack(self) -> None:
+        """Stack the members' current numbers anew (their views into the old stacks are copied, then re-pointed)."""
+        ts = list(self.runs.values())
+        if not ts:
+            return
+        self.G, self.D = Stack([t.G for t in ts]), Stack([t.D for t in ts])
+        self.ema = Stack([t.ema for t in ts]) if ts[0].ema is not None else None
+        self.opt_g, self.opt_d = AdamStack([t.opt_g for t in ts], self.G), AdamStack([t.opt_d for t in ts], self.D)
+        self.row = {key: i for i, key in enumerate(self.runs)}
+        self.widths = [w for kind, w in self.D.plan if kind == "dropout"]
+
+    def step(self, keys: list[str]) -> dict[str, StepStats]:
+        if self.opt_g.stale() or self.opt_d.stale():
+            self.restack()
+        rows = [self.row[key] for key in keys]
+        ts = [self.runs[key] for key in keys]
+        for t in ts:   # what Trainer.step does before its D updates
+            if t.step_count == 0 and t.cfg.d_head_start:
+                t.head_start()
+            if t.cfg.lr_decay_after:
+                t._set_lr()
+        # every run in the group: the stacks themselves; some: their rows, copied out and back
+        every = len(rows) == len(self.runs)
+        index = torch.tensor(rows, device=self.G.flat.device)
+        take = (lambda x: x) if every else (lambda x: x[index])  # noqa: E731
+        parts = [(take(s.flat), take(o.exp_avg), take(o.exp_avg_sq), take(o.steps))
+                 for s, o in ((self.G, self.opt_g), (self.D, self.opt_d))]
+        ema = take(self.ema.flat) if self.ema is not None else None
+        stats = self._game(ts, rows, parts, ema)
+        if not every:
+            for (s, o), (flat, m, v, steps) in zip(((self.G, self.opt_g), (self.D, self.opt_d)), parts):
+                s.flat[index], o.exp_avg[index], o.exp_avg_sq[index], o.steps[index] = flat, m, v, steps
+            if ema is not None:
+                self.ema.flat[index] = ema
+        for t in ts:   # Trainer.step's bookkeeping
+            t.batches_seen += t.cfg.d_steps
+            t.step_count += 1
+            t.ema_updates += t.ema is not None
+        return {key: StepStats.pending(row) for key, row in zip(keys, stats.unbind(0))}
+
+    def _game(self, ts: list[Trainer], rows: list[int], parts, ema) -> torch.Tensor:
+        """Trainer.step for the runs ts at once: d_steps updates of D, then one of G reusing the last fakes, then
+        the EMA; returns their stats (len(ts), 5). Everything random is drawn first, run by run."""
+        cfg, dev = ts[0].cfg, ts[0].device
+        n, loss, d_steps = cfg.batch_size, cfg.loss, cfg.d_steps
+        objective, facts = L.OBJECTIVES[loss], LOSSES[loss]
+        draws = [draw(t, self.widths) for t in ts]
+        n_masks = len(draws[0]["g"])   # D's dropout masks in one pass: none where its p is 0
+        stack = lambda k, name: torch.stack([d[k][name] for d in draws])  # noqa: E731 - (runs, ...) of one draw
+        weights = torch.tensor([[t.cfg.gp_weight, t.cfg.r1_weight] for t in ts], device=dev)
+        (g_flat, g_m, g_v, g_steps), (d_flat, d_m, d_v, d_count) = parts
+        g_ps, d_ps = self.G.leaves(g_flat), self.D.leaves(d_flat)
+        r1 = cfg.r1_weight > 0
+        for k in range(d_steps):
+            last = k == d_steps - 1
+            real = stack(k, "real").requires_grad_(r1)
+            with torch.set_grad_enabled(last):   # the last fakes keep their graph for G's update
+                fake = forward(self.G.plan, g_ps, stack(k, "z"))
+            masks = [stack(k, f"mask{j}") for j in range(n_masks)]
+            logits = forward(self.D.plan, d_ps, torch.cat([real, fake.detach()], 1), masks).squeeze(-1)
+            real_logit, fake_logit = logits.split(n, 1)
+            labels = (stack(k, "real_label"), stack(k, "fake_label")) if facts.probability else ()
+            loss_d = torch.vmap(objective.d)(real_logit, fake_logit, *labels)
+            if facts.penalty:
+                loss_d = loss_d + weights[:, 0] * self._penalty(d_ps, real, fake.detach(), stack(k, "mix"),
+                                                                [stack(k, f"gp{j}") for j in range(n_masks)])
+            if r1:
+                grad, = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
+                loss_d = loss_d + weights[:, 1] / 2 * grad.pow(2).sum(-1).mean(1)
+            adam(d_flat, Stack.flat_grad(loss_d.sum(), d_ps), d_m, d_v, d_count, self.opt_d.hyper(rows))
+        masks = [torch.stack([d["g"][j] for d in draws]) for j in range(n_masks)]
+        loss_g = torch.vmap(objective.g)(forward(self.D.plan, self.D.leaves(d_flat, grad=False), fake, masks).squeeze(-1))
+        adam(g_flat, Stack.flat_grad(loss_g.sum(), g_ps), g_m, g_v, g_steps, self.opt_g.hyper(rows))
+        if ema is not None:   # update_ema with its warm-up, at each run's own step
+            decay = [min(t.cfg.ema, (1 + t.step_count) / (10 + t.step_count)) for t in ts]
+            ema.lerp_(g_flat, 1.0 - torch.tensor(decay, device=dev).unsqueeze(1))
+        with torch.no_grad():
+            return torch.stack([loss_d, loss_g, L.d_output(loss, real_logit).mean(1),
+                                L.d_output(loss, fake_logit).mean(1), torch.vmap(L.value)(real_logit, fake_logit)], 1)
+
+    def _penalty(self, d_ps, real, fake, mix, masks) -> torch.Tensor:
+        """losses.gradient_penalty of each run, with its own mix (drawn in draw) and dropout masks: (runs,)."""
+        # detached from real: with R1 too, Trainer's mid hangs on real, which changes no gradient of D's weights
+        mid = (mix * real.detach() + (1 - mix) * fake).requires_grad_(True)
+        grad, = torch.autograd.grad(forward(self.D.plan, d_ps, mid, masks).sum(), mid, create_graph=True)
+        return ((grad.norm(dim=-1) - 1) ** 2).mean(1)
+
+
+def draw(t: Trainer, widths: list[int]) -> dict:
+    """Everything random in one Trainer.step of t, from t.gen in the order the step draws it: for each D update
+    (by index) its real batch, z, D's dropout masks on real and fake together, the labels (probability losses),
+    the gradient penalty's mix and D's masks on it; then (under "g") D's masks in G's update."""
+    cfg, gen, dev = t.cfg, t.gen, t.device
+    n, p = cfg.batch_size, next((m.p for m in t.D.modules() if isinstance(m, Dropout)), 0.0)
+    # Dropout draws a mask only where p > 0 (its forward returns x unchanged otherwise)
+    masks = lambda rows: [keep_mask(torch.empty((), device=dev).expand(rows, w), p, gen)  # noqa: E731
+                          for w in widths] if p > 0 else []
+    out = {}
+    for k in range(cfg.d_steps):
+        d = out[k] = {"real": t.batches.next(n).to(dev), "z": t._z(n)}
+        d.update({f"mask{j}": m for j, m in enumerate(masks(2 * n))})
+        if LOSSES[cfg.loss].probability:
+            real, fake = t._labels(n)
+            d["real_label"], d["fake_label"] = (torch.as_tensor(v, device=dev).expand(n)
+                                                for v in (real, fake))
+        if LOSSES[cfg.loss].penalty:
+            d["mix"] = torch.rand(n, 1, generator=gen, device=gen.device).to(dev)
+            d.update({f"gp{j}": m for j, m in enumerate(masks(n))})
+    out["g"] = masks(n)
+    return out

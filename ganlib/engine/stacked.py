@@ -1,0 +1,183 @@
+"""Stacked nets: one small MLP of N runs as the rows of one (N, P) tensor, its batched forward, and Adam over it.
+
+A Stack holds the parameters of N equal nets (the G of N toy runs, or their D, or their EMA of G) as one tensor,
+a run's row its parameters end to end in net.parameters() order; each run's own Parameters are views into its
+row (param.data = flat[i, a:b].view(shape)), so its Trainer reads and writes the stacked numbers without a copy.
+Its Adam state is stacked alike (AdamStack): exp_avg and exp_avg_sq as (N, P), the step count as (N, params),
+and the run's optimizer holds views into them too.
+
+The batched forward is baddbmm over the stacked weights, which needs no torch.func; the nets it takes are
+nn.Sequential of Linear, elementwise activations and models.dropout.Dropout (the toy-mlp nets: layers() says
+why one does not fit). Each run's Dropout masks come from its own generator, drawn by the caller in the order
+its Trainer would draw them, and reach the forward as tensors.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ganlib.engine.models.dropout import Dropout
+
+ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.Identity)  # the same on (N, B, w) as on (B, w)
+
+
+def layers(net: nn.Module) -> list:
+    """The forward of net as a plan: ("linear", index of its weight in net.parameters(), its bias next),
+    ("dropout", width) or ("map", module). ValueError when net is not a Sequential of such layers (net.net or net)."""
+    seq, params = getattr(net, "net", net), list(net.parameters())
+    if not isinstance(seq, nn.Sequential):
+        raise ValueError(f"{type(net).__name__}: a class ensemble stacks nn.Sequential nets only")
+    plan, used, width = [], [], 0
+    for m in seq:
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            plan.append(("linear", len(used)))
+            used += [m.weight, m.bias]
+            width = m.out_features
+        elif isinstance(m, Dropout):
+            plan.append(("dropout", width))
+        elif isinstance(m, ELEMENTWISE):
+            plan.append(("map", m))
+        else:
+            raise ValueError(f"{type(net).__name__}: a class ensemble cannot stack its {type(m).__name__}")
+    if len(used) != len(params) or any(a is not b for a, b in zip(used, params)) or any(True for _ in net.buffers()):
+        raise ValueError(f"{type(net).__name__}: its parameters are not only its layers' weights and biases")
+    return plan
+
+
+def forward(plan: list, params: list[torch.Tensor], x: torch.Tensor, masks=()) -> torch.Tensor:
+    """x (N, B, in) through N nets of the plan, their parameters stacked (Stack.leaves): (N, B, out). masks: one
+    (N, B, width) per Dropout layer, in order (keep_mask's 1 / (1 - p) or 0); none where p is 0, as Dropout does."""
+    masks = iter(masks)
+    for kind, a in plan:
+        if kind == "linear":
+            x = torch.baddbmm(params[a + 1].unsqueeze(1), x, params[a].transpose(1, 2))
+        elif kind == "dropout":
+            mask = next(masks, None)
+            x = x if mask is None else x * mask
+        # the activations in place on baddbmm's new output (its backward needs only its inputs; theirs, the sign of
+        # their result): half as many new (N, B, width) tensors, whose pages the allocator faults in afresh each
+        # step. class-ring8, N = 30 on the busy 2 cores, 3 runs each: 2,500-3,000 minor page faults a step
+        # became 760-1,460, and 11.9-15.1 ms a step 10.2-12.0 ms
+        elif isinstance(a, nn.LeakyReLU):
+            x = F.leaky_relu_(x, a.negative_slope)
+        elif isinstance(a, nn.ReLU):
+            x = F.relu_(x)
+        else:
+            x = a(x)
+    return x
+
+
+def point(tensors: list[torch.Tensor], row: torch.Tensor) -> list[torch.Tensor]:
+    """Views into row (P,) with the shapes of tensors, end to end."""
+    views, at = [], 0
+    for t in tensors:
+        views.append(row[at:at + t.numel()].view(t.shape))
+        at += t.numel()
+    return views
+
+
+def own(tensor: torch.Tensor) -> torch.Tensor:
+    """tensor in storage of its own: a run that leaves a stack keeps its numbers, not views of the others'."""
+    return tensor.detach().clone()
+
+
+class Stack:
+    """The same net of N runs: flat (N, P), each run's Parameters views into its row."""
+
+    def __init__(self, nets: list[nn.Module]):
+        self.nets = nets
+        self.plan = layers(nets[0])
+        self.shapes = [p.shape for p in nets[0].parameters()]
+        self.flat = torch.stack([torch.cat([p.detach().reshape(-1) for p in net.parameters()]) for net in nets])
+        for net, row in zip(nets, self.flat):
+            for p, view in zip(net.parameters(), point(list(net.parameters()), row)):
+                p.data = view
+
+    def leaves(self, flat: torch.Tensor, grad: bool = True) -> list[torch.Tensor]:
+        """flat's (N, P) as each parameter's (N, *shape), views into it; with grad, leaves for autograd (one per
+        parameter: a slice of one leaf of flat cost a zeroed (N, P) gradient per parameter in its backward)."""
+        n, views, at = len(flat), [], 0
+        for shape in self.shapes:
+            views.append(flat[:, at:at + shape.numel()].view(n, *shape).detach().requires_grad_(grad))
+            at += shape.numel()
+        return views
+
+    @staticmethod
+    def flat_grad(loss: torch.Tensor, leaves: list[torch.Tensor]) -> torch.Tensor:
+        """The gradient of loss for leaves, as their flat (N, P)."""
+        return torch.cat([g.flatten(1) for g in torch.autograd.grad(loss, leaves)], 1)
+
+    @staticmethod
+    def release(net: nn.Module) -> None:
+        """net's Parameters back in storage of their own."""
+        for p in net.parameters():
+            p.data = own(p.data)
+
+
+class AdamStack:
+    """The state of N runs' torch.optim.Adam over a Stack's nets: exp_avg and exp_avg_sq (N, P), and each
+    parameter's step count (N, params); each run's optimizer state holds views into them, so that it goes on
+    alone from where the stack left it. A never-stepped optimizer starts at zeros, as Adam's own first step."""
+
+    def __init__(self, opts: list[torch.optim.Adam], stack: Stack):
+        for opt in opts:
+            group = opt.param_groups[0]
+            if len(opt.param_groups) > 1 or group["weight_decay"] or group["amsgrad"] or group["maximize"]:
+                raise ValueError("a class ensemble reproduces plain Adam: one group, no weight decay, no amsgrad")
+        self.opts = opts
+        n, p = stack.flat.shape
+        params = [list(net.parameters()) for net in stack.nets]
+        self.exp_avg, self.exp_avg_sq = stack.flat.new_zeros(n, p), stack.flat.new_zeros(n, p)
+        # float32 as fused Adam keeps it; one count per parameter, as Adam steps each (one shared count would be
+        # incremented once per parameter by a Trainer that steps alone while in the stack)
+        self.steps = torch.zeros(n, len(params[0]), dtype=torch.float32, device=stack.flat.device)
+        for i, (opt, ps) in enumerate(zip(opts, params)):
+            for j, p in enumerate(ps):
+                state = opt.state.get(p) or {}
+                if state:
+                    self.steps[i, j] = float(state["step"])
+            stepped = bool(opt.state.get(ps[0]))
+            for name, table in (("exp_avg", self.exp_avg), ("exp_avg_sq", self.exp_avg_sq)):
+                if stepped:
+                    table[i] = torch.cat([opt.state[p][name].detach().reshape(-1) for p in ps])
+                for p, view in zip(ps, point(ps, table[i])):
+                    opt.state[p][name] = view
+            for j, p in enumerate(ps):
+                opt.state[p]["step"] = self.steps[i, j]
+        self.first = [opt.state[ps[0]]["exp_avg"] for opt, ps in zip(opts, params)]
+
+    def stale(self) -> bool:
+        """Whether a run's optimizer no longer holds this stack's views (a Trainer.load_state_dict replaces them)."""
+        return any(opt.state.get(opt.param_groups[0]["params"][0], {}).get("exp_avg") is not first
+                   for opt, first in zip(self.opts, self.first))
+
+    @staticmethod
+    def release(opt: torch.optim.Adam) -> None:
+        """opt's state back in storage of its own."""
+        for state in opt.state.values():
+            for name, value in state.items():
+                if torch.is_tensor(value):
+                    state[name] = own(value)
+
+    def hyper(self, rows: list[int]) -> torch.Tensor:
+        """lr, beta1, beta2, eps of the runs at rows, as each one's optimizer has them now: (len(rows), 4) float64."""
+        groups = [self.opts[i].param_groups[0] for i in rows]
+        table = [[g["lr"], *g["betas"], g["eps"]] for g in groups]
+        return torch.tensor(table, dtype=torch.float64, device=self.exp_avg.device)
+
+
+@torch.no_grad()
+def adam(flat, grad, exp_avg, exp_avg_sq, steps, hyper) -> None:
+    """torch.optim.Adam's step (no weight decay, no amsgrad), for N runs at once, in place, with its fused kernel's
+    arithmetic: lerp for exp_avg, the bias corrections in float64. hyper: (N, 4) lr, beta1, beta2, eps (float64)."""
+    steps += 1
+    lr, beta1, beta2, eps = hyper.unbind(1)
+    step = steps[:, 0].double()
+    # each run's coefficients as columns that scale its row: 1 - beta1, beta2, 1 - beta2, the bias corrections
+    c = torch.stack([1 - beta1, beta2, 1 - beta2, (1 - beta2 ** step).sqrt(), eps, lr / (1 - beta1 ** step)], 1)
+    c = c.to(flat.dtype).unsqueeze(2)
+    exp_avg.lerp_(grad, c[:, 0])
+    exp_avg_sq.mul_(c[:, 1]).add_(c[:, 2] * grad * grad)
+    denom = (exp_avg_sq.sqrt() / c[:, 3]).add_(c[:, 4])
+    flat.sub_(c[:, 5] * exp_avg / denom)

@@ -1,0 +1,136 @@
+"""The words of a class (classroom/classes.py): why a join, a change or a class was refused, and a student's
+default name. Plain strings only, torch-free, as all of words/."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ganlib.words.describe import number
+
+COMMANDS_HELP = "one of the class's commands: start, pause, resume, step, reset, update, leave"
+NOT_A_LIST = "must be a list of field names, e.g. ['lr_g', 'lr_d']"
+UNKNOWN_RUN = "not a run of this class (the student may have left it)"
+ONLY_WITH_UPDATE = "a change of a field goes with the update command only"
+BAD_KEY = "must be a visitor key"
+CLASS_CLOSED = "this class has ended: ask your teacher for the new code"
+
+
+def default_name(number: int) -> str:
+    """What the wall calls a student who gave no name: their place in the order of joining."""
+    return f"Student {number}"
+
+
+def bad_name(most: int) -> str:
+    return f"must be printable text of at most {most} characters"
+
+
+def closed_field(open_fields: Iterable[str]) -> str:
+    opened = ", ".join(open_fields)
+    return (f"the teacher keeps this one fixed for the class; you may change {opened}" if opened
+            else "the teacher keeps every field fixed for this class")
+
+
+def not_openable(openable: Iterable[str]) -> str:
+    return f"cannot be opened for a class; a teacher may open {', '.join(openable)}"
+
+
+def not_a_toy(preset: str) -> str:
+    return f"a class trains a 1-D or 2-D toy together, and {preset!r} is not one"
+
+
+def refused(why: str) -> str:
+    return f"cannot train in a class's batched step: {why}"
+
+
+def class_full(size: int) -> str:
+    return (f"this class is full: it has {size} students, the most this server takes in one class "
+            f"(GAN_STUDIO_CLASS_SIZE)")
+
+
+def class_memory(need_mb: float, limit_mb: float) -> str:
+    return (f"the class would then need about {need_mb:,.0f} MB, more than the {limit_mb:,.0f} MB this server "
+            f"gives a class (all its runs train in one slot, so together they get what one run may take, "
+            f"GAN_STUDIO_MAX_RUN_MB); keep the model smaller")
+
+
+# --- the Class page (pages/classroom.py, pages/parts/klass.py, pages/parts/wall.py) --------------------------------
+INTRO = ("**Every student trains a GAN of their own, at once.** Open a class, show its link or QR code: each "
+         "student who opens it gets a run of their own, and all the class's runs train together in one batched "
+         "step, so nobody waits in line. This page then shows every run, live.")
+NO_PRESETS = "This server has no class presets."
+OPEN_HELP = ("What students may change on their own run. Learning rates, d_steps and epochs change at the next "
+             "step; any other field starts the student's run over.")
+LINK_TITLE = "Class link"
+LINK_NOTE = ("Students open this link (or scan the code) to join: each gets a run of their own. The link gives "
+             "no control of anyone else's run.")
+BAD_CODE = ("A class code is 6 letters and digits, as shown on the teacher's screen (no 0, O, 1, I or L). This "
+            "link's is not one: ask for the link again.")
+POINTS_CAPTION = "G's points (orange) over the data (grey)"
+CLASS_ENDED = "This class has ended: your run has stopped. Ask your teacher for the new code to join the next one."
+APPLY = "Apply my changes"
+START_ALL, PAUSE_ALL, CLOSE_CLASS = "Start all", "Pause all", "End the class"
+NO_STUDENTS = "No student has joined yet: show them the link or the QR code."
+SORT_BY, GROUP_BY, NO_GROUPS = "Order", "Group by", "no groups"
+MAP_FIELD, MAP_OUTCOME = "Class map: a field students changed", "against"
+SPOTLIGHT = "One run in large"
+CSV_BUTTON = "Download the class's results (CSV)"
+OUTCOME_NAMES = {"modes": "modes covered", "high_quality": "share near a mode", "js": "JS divergence (nats)",
+                 "step": "step"}
+STATUS_WORDS = {"idle": "ready", "queued": "waiting for the server", "running": "training", "paused": "paused",
+                "finished": "finished", "stopped": "ended", "failed": "failed", "loading": "starting"}
+
+
+def no_class(code: str) -> str:
+    return (f"No class is open under the code {code} on this server: check it against the teacher's screen, or "
+            "ask whether the class has ended.")
+
+
+def outcome_name(outcome) -> str:
+    return OUTCOME_NAMES[outcome.value]
+
+
+def quality_text(student) -> str:
+    """The run's quality in one line, from what its data measures; "" before the first measurement."""
+    if student.modes is not None:
+        hq = "" if student.high_quality is None else f", {100 * student.high_quality:.0f}% of its points near one"
+        return f"**Modes covered: {student.modes}**{hq}"
+    if student.js is not None:
+        return f"**JS divergence to the data: {student.js:.3f} nats** (0 is a perfect match)"
+    if student.energy is not None:
+        return f"**Energy distance to the data: {student.energy:.3f}** (0 is a perfect match)"
+    return ""
+
+
+def status_line(snap, student) -> str:
+    """The student's run in one line: who, where it is, and the class's pace."""
+    words = STATUS_WORDS[student.status.value]
+    pace = f" · the class trains at {snap.steps_per_sec:.0f} steps/s each" if snap.training else ""
+    return f"{student.name} · {words} · step {student.step:,}{pace}"
+
+
+def thumb_caption(student) -> str:
+    """A wall thumbnail's caption: name, step, quality, and the fields this student changed."""
+    bits = [student.name, f"step {student.step:,}"]
+    if student.modes is not None:
+        bits.append(f"{student.modes} modes")
+    elif student.js is not None:
+        bits.append(f"JS {student.js:.3f}")
+    bits += [f"{k} {number(v)}" for k, v in student.changed.items()]
+    if student.status.value not in ("running", "queued"):
+        bits.append(STATUS_WORDS[student.status.value])
+    return " · ".join(bits)
+
+
+def group_title(field: str, value: str) -> str:
+    """A wall group's heading, a number in it written as the thumbnails' captions write it (3e-3, not 0.003)."""
+    try:   # a float's text (an int's has no "." nor "e": a seed stays 12345, not 1.2e4)
+        shown = number(float(value)) if "." in value or "e" in value else value
+    except ValueError:
+        shown = value
+    return f"**{field} = {shown}**"
+
+
+def wall_line(snap) -> str:
+    training = sum(s.training for s in snap.students)
+    where = ("waiting for a training slot" if snap.queued else
+             f"{training} training at {snap.steps_per_sec:.0f} steps/s each" if snap.training else "none training")
+    return f"Class {snap.code} · {snap.preset} · {len(snap.students)} students · {where}"

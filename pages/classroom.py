@@ -1,0 +1,89 @@
+"""Class: every student trains a GAN of their own at once, and the teacher sees them all.
+
+A teacher opens a class here (a class preset and the fields students may change) and gets a class link with a QR
+code. A student who opens the link (?class=CODE) gets a run of their own in that class at once: all of a class's
+runs train in one batched step on one training slot (ganlib/classroom/classes.py), so nobody waits in line. The
+teacher's page is the class wall (pages/parts/wall.py); a student's is their own run.
+"""
+import streamlit as st
+
+from ganlib.classroom.classes import ClassClosed, ClassCommand, ClassFull
+from ganlib.errors import FieldError
+from ganlib.run.state import Status
+from ganlib.words import class_text as W
+from ganlib.words.describe import BUTTON_LABELS
+from pages.parts.access import class_code
+from pages.parts.klass import live_fields, open_class_form, points_image, student_charts
+from pages.parts.ui import classes, use_app_navigation, visitor
+from pages.parts.wall import wall
+
+use_app_navigation()
+
+STUDENT_REFRESH_S = 0.5   # a student's own run: its points move every half second (one shared picture a tick)
+
+
+def send(code: str, run_id: str, command: ClassCommand) -> None:
+    """A button's on_click: plain values only, as every callback here (pages/parts/ui.live_change says why)."""
+    klass = classes().get(code)
+    if klass is not None:
+        klass.send(run_id, command)
+
+
+def buttons(code: str, run_id: str, me) -> None:
+    """Start (Resume once it has trained), Pause, Step and Reset of the student's own run."""
+    training, started = me.status in (Status.RUNNING, Status.QUEUED), me.step > 0
+    go = ClassCommand.RESUME if started else ClassCommand.START
+    row = ((go, not training), (ClassCommand.PAUSE, training), (ClassCommand.STEP, not training),
+           (ClassCommand.RESET, True))
+    for col, (command, on) in zip(st.columns(len(row)), row):
+        col.button(BUTTON_LABELS[command.value], key=f"cls-{command.value}", disabled=not on, on_click=send,
+                   args=(code, run_id, command), type="primary" if command is go else "secondary",
+                   width="stretch")
+
+
+def my_run(code: str) -> None:
+    klass = classes().get(code)
+    if klass is None and st.session_state.get("cls_in") == code:   # the class this tab was in has ended
+        st.info(W.CLASS_ENDED)
+        return
+    if klass is None:
+        st.warning(W.no_class(code))
+        return
+    try:
+        run_id = klass.run_of(visitor().key) or klass.join(visitor().key)
+    except (ClassFull, ClassClosed, FieldError) as e:
+        st.warning(str(e))
+        return
+    st.session_state["cls_in"] = code
+    snap = klass.snapshot()
+    me = snap.student(run_id)
+    if me is None:   # it left, or the class ended meanwhile
+        st.info(W.CLASS_ENDED)
+        return
+    st.caption(W.status_line(snap, me))
+    buttons(code, run_id, me)
+    left, right = st.columns([1, 1])
+    left.image(points_image(code, snap.version, me.run_id, me.points, snap.real), caption=W.POINTS_CAPTION,
+               width="stretch")
+    with right:
+        student_charts(snap, me)
+    if error := st.session_state.pop("cls_error", None):
+        st.error(error)
+    live_fields(snap, me)
+
+
+def page() -> None:
+    v, code = visitor(), class_code()
+    if code is not None:
+        st.title(f"Class {code}")
+        st.fragment(run_every=STUDENT_REFRESH_S)(my_run)(code)
+        return
+    st.title("Class")
+    mine = classes().of_teacher(v.key)
+    if mine is None:
+        open_class_form()
+    else:
+        wall(mine.code)
+
+
+page()

@@ -1,0 +1,122 @@
+"""The class wall: the teacher's (and the projector's) view of every student's run at once.
+
+Each run is a small live thumbnail (G's points over the data, its step, modes and the fields its student changed),
+in the order or the groups the teacher picks; beside it the class map, one point per student, a field against
+the outcome; below, one run in large and the class's results as one CSV. Drawn from the class's snapshot: the
+pictures are made once per class tick for every viewer (pages/parts/klass.points_image).
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from ganlib.charts.class_map import class_map_figure
+from ganlib.classroom.classes import ClassCommand
+from ganlib.classroom.wall import JOINED, THUMB_POINTS, class_csv, groups, map_points, ordered, outcomes_of
+from ganlib.run.state import Status
+from ganlib.words import class_text as W
+from pages.parts.klass import link_box, points_image, student_charts
+from pages.parts.ui import classes, visitor
+
+WALL_REFRESH_S = 2.0   # the wall redraws every 2 s: 60 thumbnails a tick are one shared PNG each
+COLUMNS = 6            # thumbnails a row at 1280 px: ~190 px each, the modes of a ring still apart
+
+
+def start_all(code: str) -> None:
+    """The teacher's Start all: every run that waits starts, every paused one resumes (plain values only)."""
+    klass = classes().get(code)
+    for s in klass.snapshot().students if klass is not None else ():
+        if s.status in (Status.IDLE, Status.PAUSED):
+            klass.send(s.run_id, ClassCommand.START if s.status is Status.IDLE else ClassCommand.RESUME)
+
+
+def pause_all(code: str) -> None:
+    klass = classes().get(code)
+    for s in klass.snapshot().students if klass is not None else ():
+        if s.status in (Status.RUNNING, Status.QUEUED):
+            klass.send(s.run_id, ClassCommand.PAUSE)
+
+
+def results(registry, code: str) -> bytes:
+    """The class's CSV as it is at the click (no Streamlit call: it runs outside the page's script)."""
+    klass = registry.get(code)
+    return class_csv(klass.snapshot()) if klass is not None else b""
+
+
+def close_class() -> None:
+    classes().close(visitor().key)
+
+
+def teacher_row(code: str) -> None:
+    cols = st.columns(3)
+    cols[0].button(W.START_ALL, key="wall-start", on_click=start_all, args=(code,), type="primary",
+                   width="stretch")
+    cols[1].button(W.PAUSE_ALL, key="wall-pause", on_click=pause_all, args=(code,), width="stretch")
+    cols[2].button(W.CLOSE_CLASS, key="wall-close", on_click=close_class, width="stretch")
+
+
+def thumbnails(snap, order: str, group: str | None) -> None:
+    for value, students in groups(snap, group):
+        if group:
+            st.markdown(W.group_title(group, value))
+        chosen = {s.run_id for s in students}
+        row = [s for s in ordered(snap, order) if s.run_id in chosen]
+        for i in range(0, len(row), COLUMNS):
+            for col, s in zip(st.columns(COLUMNS), row[i:i + COLUMNS]):
+                col.image(points_image(snap.code, snap.version, s.run_id, s.points[:THUMB_POINTS], snap.real, 1),
+                          caption=W.thumb_caption(s), width="stretch")
+
+
+def class_map(snap) -> None:
+    numeric = [f for f in snap.open_fields if isinstance(getattr(snap.base, f), (int, float))
+               and not isinstance(getattr(snap.base, f), bool)]
+    outcomes = outcomes_of(snap)
+    if not numeric or not outcomes:
+        return
+    left, right = st.columns(2)
+    field = left.selectbox(W.MAP_FIELD, numeric, key="wall_map_x")
+    # keyed by the outcomes offered: once modes are measured the box starts over on them, rather than keep the
+    # "step" that was all a class not yet trained could offer
+    which = right.selectbox(W.MAP_OUTCOME, outcomes, format_func=W.outcome_name,
+                            key="wall_map_y_" + "_".join(o.value for o in outcomes))
+    st.plotly_chart(class_map_figure(map_points(snap, field, which), field, W.outcome_name(which)), key="wall_map")
+
+
+def wall_body(code: str) -> None:
+    klass = classes().get(code)
+    if klass is None:
+        st.info(W.CLASS_CLOSED)
+        return
+    snap = klass.snapshot()
+    st.caption(W.wall_line(snap))
+    if not snap.students:
+        st.info(W.NO_STUDENTS)
+        return
+    sorts = [JOINED, *(o.value for o in outcomes_of(snap)), *snap.open_fields]
+    left, right = st.columns(2)
+    order = left.selectbox(W.SORT_BY, sorts, key="wall_order")
+    group = right.selectbox(W.GROUP_BY, [None, *snap.open_fields], format_func=lambda g: g or W.NO_GROUPS,
+                            key="wall_group")
+    thumbnails(snap, order, group)
+    class_map(snap)
+    names = {s.run_id: s.name for s in snap.students}
+    spot = st.selectbox(W.SPOTLIGHT, list(names), format_func=names.get, key="wall_spot")
+    if (s := snap.student(spot)) is not None:
+        a, b = st.columns(2)
+        a.image(points_image(snap.code, snap.version, s.run_id, s.points, snap.real), width="stretch")
+        with b:
+            student_charts(snap, s)
+
+
+def wall(code: str) -> None:
+    klass = classes().get(code)
+    joined = klass is not None and bool(klass.snapshot().students)
+    with st.expander(W.LINK_TITLE, expanded=not joined):   # once students are in, the wall gets the screen
+        link_box(code)
+    teacher_row(code)
+    st.fragment(run_every=WALL_REFRESH_S)(wall_body)(code)
+    # Outside the fragment, its CSV made when clicked: a button redrawn every 2 s with new bytes let Streamlit
+    # delete the file a click still pointed at (4 downloads of 5 failed with ten students training)
+    st.download_button(W.CSV_BUTTON, partial(results, classes(), code), file_name=f"class-{code}.csv",
+                       mime="text/csv", on_click="ignore", key="wall_csv")

@@ -1,0 +1,86 @@
+"""The Class page under AppTest: a teacher opens a class, students join by its link, each trains their own run,
+and the wall shows them all (a browser plays it live: tests/test_browser_class.py).
+
+AppTest runs a fragment once per script run and no timer, so each check reruns the page, and the class's own
+thread trains meanwhile (its snapshot is waited on through the server's registry, as a page reads it).
+"""
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ganlib.classroom.classes import ClassCommand
+from ganlib.run.state import Status
+from pages.parts.ui import classes
+
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
+WAIT = 60.0
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def opened():
+    """A teacher's session with a class of class-ring8 open on the Class page; the class ends with the test."""
+    teacher = _ok(AppTest.from_file(APP, default_timeout=60).run())
+    _ok(teacher.switch_page("pages/classroom.py").run())
+    teacher.selectbox(key="cls_preset").set_value("class-ring8")
+    teacher.multiselect(key="cls_fields").set_value(["lr_g", "lr_d", "loss"])
+    _ok(teacher.button(key="cls_open").click().run())
+    url = next(c.value for c in teacher.code if "?class=" in c.value)
+    code = url.rsplit("=", 1)[1]
+    yield teacher, code
+    klass = classes().get(code)
+    if klass is not None:
+        klass.close()
+
+
+def student(code: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["class"] = code.lower()   # typed in any case
+    return _ok(at.run())
+
+
+def test_a_class_link_gives_the_student_a_run_of_their_own_and_the_wall_shows_it(opened):
+    # AppTest's sessions share one visitor, so a second student is the browser's to play (test_browser_class.py)
+    teacher, code = opened
+    a = student(code)
+    assert a.title[0].value == f"Class {code}" and a.query_params["class"] == code
+    klass = classes().get(code)
+    snap = klass.wait(lambda s: len(s.students) == 1, WAIT)
+    assert [(s.name, s.status) for s in snap.students] == [("Student 1", Status.IDLE)]
+
+    _ok(a.button(key="cls-start").click().run())
+    snap = klass.wait(lambda s: s.students[0].step >= 20, WAIT)
+    assert snap.students[0].status is Status.RUNNING and snap.training
+
+    _ok(teacher.run())   # the wall: a thumbnail per student, the caption of the class, and the CSV
+    assert any(f"Class {code} · class-ring8 · 1 students" in c.value for c in teacher.caption)
+    assert any("Student 1 · step" in str(img.proto) for img in teacher.get("image"))
+    _ok(teacher.button(key="wall-pause").click().run())
+    klass.wait(lambda s: s.students[0].status is Status.PAUSED, WAIT)
+
+
+def test_a_student_changes_an_open_field_and_a_closed_one_is_refused(opened):
+    _, code = opened
+    a = student(code)
+    klass = classes().get(code)
+    run_id = klass.wait(lambda s: len(s.students) == 1, WAIT).students[0].run_id
+    box = next(w for w in a.text_input if w.key.startswith(f"cls_f_{run_id}_lr_g_"))
+    box.set_value("7e-4")
+    _ok(a.button(key=next(b.key for b in a.button if "FormSubmitter" in str(b.key))).click().run())
+    snap = klass.wait(lambda s: s.students[0].config.lr_g == 7e-4, WAIT)
+    assert snap.students[0].changed == {"lr_g": 7e-4}
+    with pytest.raises(Exception, match="batch_size"):
+        klass.send(run_id, ClassCommand.UPDATE, batch_size=32)   # not opened by the teacher
+
+
+def test_a_bad_class_code_is_said_and_dropped_from_the_address():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["class"] = "O0O0O0"   # look-alikes are not in the alphabet
+    _ok(at.run())
+    assert "class" not in at.query_params
+    assert any("6 letters and digits" in e.value for e in at.error)

@@ -1,0 +1,360 @@
+"""classes: a class's students each get a run of their own, trained together by one thread on one slot; what one
+student does (pause, reset, a new lr, a NaN, leaving) changes nothing of another's numbers; closed fields and bad
+codes are refused by name; close stops the thread.
+
+Every numbers test runs twice: with OneByOne, a stand-in that steps each Trainer on its own (Ensemble's API, no
+batching), and with the real batched engine/ensemble.py. Tiny nets on ring8: a run's epoch is 20 steps.
+"""
+import time
+import types
+
+import numpy as np
+import pytest
+
+from ganlib.classroom.capacity import Limits
+from ganlib.classroom.classes import ALPHABET, ClassClosed, ClassCommand as C, Classes, ClassFull, new_code
+from ganlib.classroom.slots import Slots
+from ganlib.engine.ensemble import Ensemble
+from ganlib.engine.presets import preset
+from ganlib.errors import FieldError
+from ganlib.run.state import Reason, Status
+
+BASE = preset("ring8").replace(g_width=8, d_width=8, batch_size=500, epochs=1, eval_every=10, sample_every=10)
+T = 60.0          # seconds a wait may take on a busy machine; the tests take far less
+NUMBERS = ("d_loss", "g_loss", "d_real", "d_fake", "value")   # a curve's columns but its seconds
+
+
+class OneByOne:
+    """Ensemble's API with no batching: each run's own Trainer.step, one after another."""
+    refuses = staticmethod(Ensemble.refuses)
+
+    def __init__(self):
+        self.runs = {}
+
+    def add(self, key, trainer):
+        assert key not in self.runs
+        self.runs[key] = trainer
+
+    def remove(self, key):
+        return self.runs.pop(key)
+
+    def step(self, keys):
+        return {k: self.runs[k].step() for k in keys}
+
+    def trainer(self, key):
+        return self.runs[key]
+
+    def apply(self, key, **changes):
+        return self.runs[key].apply(**changes)
+
+
+class Poisoned:
+    """An engine whose run `key` gets NaN weights in G after its step `at` (through trainer(key), as a page could
+    not: only the test reaches in), so that its next step's losses are NaN."""
+
+    def __init__(self, inner, at: int):
+        self.inner, self.at, self.key = inner, at, None
+        self.refuses = inner.refuses
+
+    def step(self, keys):
+        stats = self.inner.step(keys)
+        t = self.inner.trainer(self.key) if self.key in keys else None
+        if t is not None and t.step_count == self.at:
+            next(t.G.parameters()).data.fill_(float("nan"))
+        return stats
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+ENGINES = {"one-by-one": OneByOne, "ensemble": Ensemble}
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def engine(request):
+    return ENGINES[request.param]
+
+
+def server(engine, max_runs=1, **limits):
+    """Classes over a server with `max_runs` slots (the class's runs in one of them)."""
+    runs = types.SimpleNamespace(slots=Slots(max_runs), limits=Limits(max_runs=max_runs, **limits))
+    return Classes(runs, ensemble=engine), runs.slots
+
+
+@pytest.fixture
+def classes():
+    made = []
+
+    def make(engine, **kw):
+        c, slots = server(engine, **kw)
+        made.append(c)
+        return c, slots
+    yield make
+    for c in made:
+        assert c.close_all(10)
+
+
+class Blocker:
+    """A run that holds a server's one slot, so that a class waits in line until it lets go."""
+    run_id = slot_key = "blocker"
+
+    def __init__(self, slots):
+        self.slots = slots
+        assert slots.request(self)
+
+    def grant(self):
+        pass
+
+    def go(self):
+        self.slots.release(self.run_id)
+
+
+def wait(cls, predicate, timeout=T):
+    snap = cls.wait(predicate, timeout)
+    assert predicate(snap), snap
+    return snap
+
+
+def numbers(view):
+    return {k: view.history[k] for k in NUMBERS}, view.points
+
+
+def same(a, b, engine):
+    """Equal numbers: exactly one by one; to float rounding in a batched step, whose sums may take another path
+    when its groups change (a run alone in its stack, or beside another: 6e-8 apart, measured)."""
+    (ha, pa), (hb, pb) = a, b
+    if engine is OneByOne:
+        assert ha == hb and np.array_equal(pa, pb)
+    else:
+        assert all(np.allclose(ha[k], hb[k], rtol=1e-5, atol=1e-6) for k in NUMBERS) and ha["d_loss"]
+        assert np.allclose(pa, pb, rtol=1e-5, atol=1e-6)
+
+
+def a_class(classes, engine, change, open_fields=("lr_g", "epochs")):
+    """Students a and b take 5 Steps; then both Start while the class waits for the slot, b's `change` (None,
+    "pause", "reset", "lr" or "leave") comes, and the slot frees; returns (class, a, b) once a has finished."""
+    c, slots = classes(engine)
+    cls = c.open("teacher", "ring8", open_fields, base=BASE)
+    a, b = cls.join("key-a", "Ada"), cls.join("key-b", "Bo")
+    cls.send(b, C.UPDATE, epochs=50)   # b outlasts a
+    for _ in range(5):
+        cls.send(a, C.STEP)
+        cls.send(b, C.STEP)
+    wait(cls, lambda s: all(v.step == 5 for v in s.students))
+    blocker = Blocker(slots)
+    cls.send(a, C.START)
+    cls.send(b, C.START)
+    wait(cls, lambda s: s.queued and s.student(a).status is Status.QUEUED)
+    if change == "pause":
+        cls.send(b, C.PAUSE)
+    elif change == "reset":
+        cls.send(b, C.RESET)
+    elif change == "lr":
+        cls.send(b, C.UPDATE, lr_g=5e-3)
+    elif change == "leave":
+        cls.send(b, C.LEAVE)
+    assert cls.snapshot().student(a).step == 5   # nothing trained while the class waited
+    blocker.go()
+    wait(cls, lambda s: s.student(a).status is Status.FINISHED)
+    return cls, a, b
+
+
+@pytest.mark.parametrize("change", ["pause", "reset", "lr", "leave"])
+def test_one_students_change_leaves_the_others_numbers_as_they_were(classes, engine, change):
+    base_cls, a0, b0 = a_class(classes, engine, None)
+    cls, a, b = a_class(classes, engine, change)
+    snap, base = cls.snapshot(), base_cls.snapshot()
+    assert snap.student(a).step == base.student(a0).step == 20
+    same(numbers(snap.student(a)), numbers(base.student(a0)), engine)
+    mine = snap.student(b)
+    if change == "pause":
+        assert (mine.status, mine.reason, mine.step) == (Status.PAUSED, Reason.BY_USER, 5)
+    elif change == "reset":   # a fresh Trainer of b's config: it starts over, its history cleared
+        assert (mine.status, mine.step, mine.history["step"]) == (Status.IDLE, 0, ())
+        assert mine.config == base.student(b0).config
+    elif change == "lr":
+        assert mine.changed == {"lr_g": 5e-3, "epochs": 50}
+        assert [(e.step, e.field, e.new) for e in mine.events][-1] == (5, "lr_g", 5e-3)
+        assert mine.status is Status.RUNNING and mine.config.lr_g == 5e-3
+    else:
+        assert mine is None and len(snap.students) == 1
+
+
+def test_a_reset_run_starts_over_as_a_new_one_would(classes, engine):
+    cls, a, b = a_class(classes, engine, "reset")
+    base_cls, a0, b0 = a_class(classes, engine, None)
+    base_cls.send(b0, C.PAUSE)   # its first rows are what a fresh b must repeat
+    cls.send(b, C.STEP)
+    cls.send(b, C.STEP)
+    fresh = wait(cls, lambda s: s.student(b).step == 2).student(b)
+    before = base_cls.snapshot().student(b0)
+    same(({k: fresh.history[k] for k in NUMBERS}, 0), ({k: before.history[k][:2] for k in NUMBERS}, 0), engine)
+
+
+def test_join_gives_each_student_a_run_of_their_own_and_again_the_same(classes, engine):
+    c, _ = classes(engine)
+    cls = c.open("teacher", "ring8", ["lr_g"], base=BASE)
+    a, b = cls.join("key-a", "Ada"), cls.join("key-b")
+    assert a != b and cls.join("key-a") == a and cls.run_of("key-b") == b and cls.run_of("nobody") is None
+    snap = cls.snapshot()
+    ada, bo = snap.students
+    assert (ada.name, bo.name) == ("Ada", "Student 2") and ada.status is bo.status is Status.IDLE
+    assert ada.config.seed != bo.config.seed and ada.changed == bo.changed == {}   # each its own randomness
+    assert ada.points.shape == (512, 2) and not ada.points.flags.writeable and not snap.real.flags.writeable
+    assert "key-a" not in repr(snap)   # an owner's key is their secret
+    with pytest.raises(FieldError) as e:
+        cls.join("key-c", "x" * 41)
+    assert e.value.field == "name"
+
+
+def test_leave_and_join_mid_way(classes, engine):
+    alone, _ = classes(engine)
+    lone = alone.open("teacher", "ring8", (), base=BASE)
+    solo = lone.join("key-a")
+    lone.send(solo, C.START)
+    cls, a, b = a_class(classes, engine, "leave")
+    with pytest.raises(FieldError) as e:
+        cls.send(b, C.START)
+    assert e.value.field == "run_id"
+    c = cls.join("key-c")
+    again = cls.join("key-b")   # b comes back: a new run, from step 0
+    assert again != b and cls.snapshot().student(again).step == 0
+    cls.send(c, C.START)
+    wait(cls, lambda s: s.student(c).status is Status.FINISHED)
+    same(numbers(cls.snapshot().student(a)),
+         numbers(wait(lone, lambda s: s.student(solo).status is Status.FINISHED).student(solo)), engine)
+
+
+def test_a_change_of_a_closed_field_or_a_bad_value_is_refused_by_name(classes):
+    c, _ = classes(OneByOne, max_run_mb=200)
+    cls = c.open("teacher", "ring8", ["lr_g", "g_width"], base=BASE)
+    a = cls.join("key-a")
+    for changes, field in (({"lr_d": 1e-3}, "lr_d"), ({"dataset": "moons"}, "dataset"), ({"lr_g": -1}, "lr_g"),
+                           ({"lr_g": "fast"}, "lr_g"), ({"g_width": 4096}, "g_width"),
+                           ({"g_width": 2048}, "g_width")):   # this last: more memory than a class may take
+        with pytest.raises(FieldError) as e:
+            cls.send(a, C.UPDATE, **changes)
+        assert e.value.field == field, e.value
+    with pytest.raises(FieldError) as e:
+        cls.send(a, C.START, lr_g=1e-3)
+    assert e.value.field == "lr_g"
+    with pytest.raises(FieldError) as e:
+        cls.send(a, "start")
+    assert e.value.field == "command"
+    for args, field in ((("fast-digits", ["lr_g"]), "preset"), (("no-such", ["lr_g"]), "preset"),
+                        (("ring8", ["dataset"]), "dataset"), (("ring8", "lr_g"), "open_fields")):
+        with pytest.raises(FieldError) as e:
+            c.open("teacher", *args)
+        assert e.value.field == field
+    cls.send(a, C.UPDATE, g_width=16)   # structural: the run starts over with it, the change its first event
+    view = wait(cls, lambda s: s.student(a).config.g_width == 16).student(a)
+    assert view.changed == {"g_width": 16} and [(e.step, e.field) for e in view.events] == [(0, "g_width")]
+
+
+def test_a_class_takes_at_most_its_size(classes, monkeypatch):
+    monkeypatch.setenv("GAN_STUDIO_CLASS_SIZE", "2")
+    c, _ = classes(OneByOne)
+    cls = c.open("teacher", "ring8", (), base=BASE)
+    a = cls.join("key-a")
+    cls.join("key-b")
+    with pytest.raises(ClassFull, match="GAN_STUDIO_CLASS_SIZE"):
+        cls.join("key-c")
+    assert cls.join("key-a") == a   # a student already in comes back in
+    cls.send(a, C.LEAVE)
+    cls.join("key-c")               # a place left is a place free
+
+
+def test_the_class_holds_one_slot_and_frees_it_when_all_pause(classes, engine):
+    c, slots = classes(engine, max_runs=3)
+    cls = c.open("teacher", "ring8", ["epochs"], base=BASE)
+    ids = [cls.join(f"key-{i}") for i in range(3)]
+    for run_id in ids:
+        cls.send(run_id, C.UPDATE, epochs=500)
+        cls.send(run_id, C.START)
+    snap = wait(cls, lambda s: s.training and all(v.step > 0 for v in s.students))
+    assert slots.counts() == (1, 0) and snap.steps_per_sec > 0
+    for run_id in ids:
+        cls.send(run_id, C.PAUSE)
+    snap = wait(cls, lambda s: not s.training)
+    assert slots.counts() == (0, 0) and all(v.status is Status.PAUSED for v in snap.students)
+
+
+def test_a_nan_pauses_one_run_only(classes, engine):
+    poisoned = Poisoned(engine(), at=7)
+    c, _ = classes(lambda: poisoned)
+    cls = c.open("teacher", "ring8", (), base=BASE)
+    a, b = cls.join("key-a"), cls.join("key-b")
+    poisoned.key = b
+    cls.send(a, C.START)
+    cls.send(b, C.START)
+    snap = wait(cls, lambda s: s.student(a).status is Status.FINISHED and s.student(b).status is Status.PAUSED)
+    bad = snap.student(b)
+    assert bad.reason is Reason.NAN and bad.problem.step == 8 and bad.problem.good_step == 0
+    assert bad.step == 0 and np.isfinite(bad.points).all()   # back to its last good state, whole
+    assert snap.student(a).step == 20 and np.isfinite(snap.student(a).history["d_loss"]).all()
+
+
+def test_a_student_gone_for_the_idle_time_pauses_and_a_deserted_class_ends(classes):
+    c, _ = classes(OneByOne, idle_s=0.0)
+    for key in ("teacher", "key-a", "key-a", "key-b"):   # key-a has two tabs open
+        c.owner_back(key)
+    cls = c.open("teacher", "ring8", ["epochs"], base=BASE)
+    a, b = cls.join("key-a"), cls.join("key-b")
+    for run_id in (a, b):
+        cls.send(run_id, C.UPDATE, epochs=500)
+        cls.send(run_id, C.START)
+    wait(cls, lambda s: s.student(a).step > 0)
+    c.owner_left("key-a")   # one tab of two: still there
+    time.sleep(0.3)
+    assert cls.snapshot().student(a).status is Status.RUNNING
+    c.owner_left("key-a")
+    snap = wait(cls, lambda s: s.student(a).status is Status.PAUSED)
+    assert snap.student(a).reason is Reason.OWNER_AWAY and snap.student(b).status is Status.RUNNING
+    c.owner_left("teacher")
+    assert c.get(cls.code) is cls   # a student is still there
+    c.owner_left("key-b")
+    assert c.get(cls.code) is None and cls.join_thread(10)
+    assert {v.reason for v in cls.snapshot().students} == {Reason.OWNER_GONE}
+
+
+def test_the_time_budget_is_the_class_s(classes):
+    c, slots = classes(OneByOne, max_run_s=0.3)
+    cls = c.open("teacher", "ring8", ["epochs"], base=BASE)
+    a = cls.join("key-a")
+    cls.send(a, C.UPDATE, epochs=5000)
+    cls.send(a, C.START)
+    snap = wait(cls, lambda s: s.time_up)
+    assert snap.student(a).reason is Reason.TIME_BUDGET and slots.counts() == (0, 0)
+    cls.send(a, C.RESET)   # a new start buys no time
+    assert wait(cls, lambda s: s.student(a).step == 0).student(a).reason is Reason.TIME_BUDGET
+
+
+def test_codes_avoid_look_alikes_and_get_refuses_garbage(classes):
+    codes = {new_code() for _ in range(2000)}
+    assert all(len(code) == 6 and set(code) <= set(ALPHABET) for code in codes) and len(codes) > 1990
+    assert not set("0O1IL") & set("".join(codes)) and len(ALPHABET) == 31
+    c, _ = classes(OneByOne)
+    cls = c.open("teacher", "ring8", (), base=BASE)
+    assert c.get(cls.code) is cls and c.get(f" {cls.code.lower()} ") is cls   # as typed on a phone
+    for garbage in (None, "", 123, "ABC", cls.code + "2", "O0O0O0", "<script>", "A" * 10_000, [cls.code]):
+        assert c.get(garbage) is None, garbage
+
+
+def test_close_stops_the_thread_and_a_second_class_replaces_the_first(classes):
+    c, slots = classes(OneByOne)
+    first = c.open("teacher", "ring8", (), base=BASE)
+    a = first.join("key-a")
+    first.send(a, C.START)
+    second = c.open("teacher", "ring8", (), base=BASE)
+    assert c.of_teacher("teacher") is second and c.get(first.code) is None
+    assert first.join_thread(10) and first.snapshot().closed
+    assert first.snapshot().student(a).status is Status.STOPPED and slots.counts() == (0, 0)
+    with pytest.raises(ClassClosed):
+        first.join("key-b")
+    with pytest.raises(ClassClosed):
+        first.send(a, C.PAUSE)
+    assert c.close("teacher", 10) and c.get(second.code) is None and not second.alive
+    assert c.close_all(10)
+    with pytest.raises(ClassClosed):
+        c.open("teacher", "ring8", (), base=BASE)
+    assert not first.alive and not second.alive
