@@ -59,7 +59,7 @@ RENDER_S = 3.0             # after a wall redraw's script_finished, its text is 
 WALL = re.compile(r"Class (\w{6}) · (\S+) · (\d+) students · (.*)")
 TRAINING = re.compile(r"(\d+) training at ([\d,.]+) steps/s each")
 THUMB = re.compile(r"^(.+?) · step ([\d,]+)")
-STATUS_WORDS = ("ready", "paused", "finished", "ended", "failed", "starting")   # a thumbnail's last word, unless it trains
+STATUS_WORDS = ("ready", "paused", "finished", "ended", "failed", "starting")   # a thumbnail's last word, if idle
 READ_WALL = """() => {
     const texts = sel => [...document.querySelectorAll(sel)].map(e => e.textContent.trim());
     const line = texts('[data-testid="stCaptionContainer"]').find(t => t.startsWith('Class ')) || '';
@@ -275,7 +275,7 @@ def window(page, server, frames: WallFrames, students: list[Student], seconds: f
            "ours_per_s": (ours1 - ours0) / (t1 - t0), "load": os.getloadavg()[0]}
     rates = [float(m.group(2).replace(",", "")) for _, line, _ in seen if (m := TRAINING.search(line))]
     out["caption"] = statistics.mean(rates) if rates else float("nan")
-    out["training"] = max((int(m.group(1)) for _, line, _ in seen if (m := TRAINING.search(line))), default=0)
+    out["training"] = max((int(m.group(1)) for _, line, _ in seen if (m := TRAINING.search(line))), default=None)
     per_run = []
     if len(seen) >= 2:
         (ta, _, a), (tb, _, b) = seen[0], seen[-1]
@@ -503,20 +503,21 @@ def print_report(args, ns, rows, rss_before, rss_open, separate, separate_how, e
                       "<={:.0f}/{:.0f}/{:.0f}".format(min(r["at_most"]), statistics.median(r["at_most"]),
                                                      max(r["at_most"])) if r.get("at_most") else "n/a")
             per_cpu = statistics.median(runs) / r["cpu_per_s"] if runs else float("nan")
-            print(f"{n:>3}  {name:<10}  {r['seconds']:>3.0f}  {r['training']:>5}  {r['caption']:>7.1f}  "
+            training = "-" if r["training"] is None else r["training"]
+            print(f"{n:>3}  {name:<10}  {r['seconds']:>3.0f}  {training:>5}  {r['caption']:>7.1f}  "
                   f"{spread:>17}  {per_cpu:>8.0f}  {r['cpu_per_s']:>6.2f}  {r['ours_per_s']:>5.2f}  {r['load']:>4.1f}  "
                   f"{r['rss_mb']:>6.0f}  {(r['rss_mb'] - rss_before) / n:>7.1f}  {(r['rss_mb'] - rss_open) / n:>6.1f}  "
                   f"{r['wall_ms'][0]:>7.0f}/{r['wall_ms'][1]:<7.0f}  {r['redrawn_every']:>5.2f}  "
                   f"{r['student_refreshes_per_s']:>6.1f}  {r['student_ms']:>7.0f}")
-    print("s: the window's seconds (longer when the wall took long to redraw twice); train: runs training, as the "
-          "wall says; caption: the wall's 'at X steps/s each', mean over the window; runs: each run's steps/s from "
-          "its thumbnail's step count (<=: the wall redrew less than twice in the window, so from its last reading "
-          "before the quiet window's end to its first after the students went quiet again: an upper bound); "
-          "st/CPU-s: a run's steps/s (median) per second of the server's CPU, what it would make with a core to "
-          "itself, the machine's other load left out; server: the server's CPU s/s; ours: this bench's (student clients, "
-          "playwright, Chromium) CPU s/s; load: the machine's 1-min load average; every: seconds between wall "
-          "redraws (2 asked); refr/s, refr ms: student refreshes served a second, and their median time from ask "
-          "to script_finished")
+    print("s: the window's seconds (longer when the wall took long to redraw twice); train: runs training, as "
+          "the wall says (-: it did not redraw in the window); caption: the wall's 'at X steps/s each', mean over "
+          "the window; runs: each run's steps/s from its thumbnail's step count (<=: the wall redrew less than "
+          "twice in the window, so from its last reading before the quiet window's end to its first after the "
+          "students went quiet again: an upper bound); st/CPU-s: a run's steps/s (median) per second of the "
+          "server's CPU, what it would make with a core to itself, the machine's other load left out; server: the "
+          "server's CPU s/s; ours: this bench's (student clients, playwright, Chromium) CPU s/s; load: the "
+          "machine's 1-min load average; every: seconds between wall redraws (2 asked); refr/s, refr ms: student "
+          "refreshes served a second, and their median time from ask to script_finished")
     print("MB/stud: (RSS - RSS before any class) / N; (open): (RSS - RSS with the class open, no student) / N")
     for n, fresh, quiet, started_in in rows:
         print(f"N = {n}: Start all to the wall saying {n} training: {started_in:.1f} s (students quiet)")

@@ -2,6 +2,7 @@
 
     python bench/class_step.py                        # class-ring8, N = 1 10 30 60
     python bench/class_step.py --ns 30 --seconds 5    # longer windows: steadier on a busy machine
+    python bench/class_step.py --ns 30 --set d_width=32   # the preset with changes
 
 For each N, N runs (seeds 0..N-1) train two ways, in alternating windows of about --seconds each so that a
 busy machine slows both alike: batched (engine/ensemble.py: one Ensemble.step for all N) and one after another
@@ -24,6 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ganlib import Trainer, preset  # noqa: E402
+from ganlib.engine.config import coerce  # noqa: E402
 from ganlib.engine.device import set_threads  # noqa: E402
 from ganlib.engine.ensemble import Ensemble  # noqa: E402
 
@@ -42,9 +44,9 @@ def rate(step_all, seconds: float) -> tuple[float, float]:
             return done / (time.process_time() - c0), done / wall
 
 
-def measure(name: str, n: int, seconds: float, rounds: int) -> tuple[tuple[float, float], tuple[float, float]]:
+def measure(cfg, n: int, seconds: float, rounds: int) -> tuple[tuple[float, float], tuple[float, float]]:
     """(batched, one after another): the median steps/s of each of n runs, per CPU second and per wall second."""
-    cfgs = [preset(name).replace(seed=s) for s in range(n)]
+    cfgs = [cfg.replace(seed=s) for s in range(n)]
     ens, keys = Ensemble(), [str(s) for s in range(n)]
     for key, cfg in zip(keys, cfgs):
         ens.add(key, Trainer(cfg))
@@ -72,16 +74,18 @@ def main() -> None:
     ap.add_argument("--ns", type=int, nargs="+", default=[1, 10, 30, 60])
     ap.add_argument("--seconds", type=float, default=2.0, help="length of each timing window (default 2)")
     ap.add_argument("--rounds", type=int, default=3, help="windows of each way per N (default 3)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a change to the preset")
     args = ap.parse_args()
     threads = set_threads()
-    cfg = preset(args.preset)
-    print(f"{args.preset}: G {cfg.g_width} / D {cfg.d_width} wide, batch {cfg.batch_size}, {cfg.loss}; "
+    changes = dict(kv.split("=", 1) for kv in args.set)
+    cfg = preset(args.preset).replace(**{k: coerce(k, v) for k, v in changes.items()})
+    print(f"{args.preset}{' ' + str(changes) if changes else ''}: G {cfg.g_width} / D {cfg.d_width} wide, batch {cfg.batch_size}, {cfg.loss}; "
           f"{threads} torch thread{'s' * (threads > 1)} (GAN_STUDIO_THREADS), {os.cpu_count()} CPU cores, "
           f"load average {os.getloadavg()[0]:.1f} at the start")
     print(f"  {'N':>3}  {'batched':>24}  {'one after another':>24}  {'ratio':>6}   (steps/s per CPU second [wall])")
     verdict = "not measured (N = 30 not asked for)"
     for n in args.ns:
-        (fast, fast_wall), (slow, slow_wall) = measure(args.preset, n, args.seconds, args.rounds)
+        (fast, fast_wall), (slow, slow_wall) = measure(cfg, n, args.seconds, args.rounds)
         line = (f"  {n:>3}  {fast:>7.1f} [{fast_wall:>5.1f}] steps/s  {slow:>7.1f} [{slow_wall:>5.1f}] steps/s  "
                 f"{fast / slow:>5.1f}x")
         if n == TARGET_N:

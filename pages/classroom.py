@@ -19,7 +19,8 @@ from pages.parts.wall import wall
 
 use_app_navigation()
 
-STUDENT_REFRESH_S = 0.5   # a student's own run: its points move every half second (one shared picture a tick)
+STUDENT_REFRESH_S = 1.0   # a student's own run: its points move each second (one shared picture a tick); the
+                          # loss chart redraws less often (pages/parts/klass.LOSSES_EVERY_S)
 
 
 def send(code: str, run_id: str, command: ClassCommand) -> None:

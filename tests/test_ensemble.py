@@ -1,6 +1,7 @@
 """Ensemble (engine/ensemble.py): a run stepped in a batch gives the numbers it gives alone, step for step, whoever
 joins, leaves, changes its lr or breaks beside it; what cannot train in one is refused by field."""
 import copy
+import io
 import math
 
 import pytest
@@ -36,6 +37,13 @@ def same(a: Trainer, b: Trainer) -> None:
 
 def close(stats, ref) -> None:
     assert stats.values() == pytest.approx(ref.values(), rel=1e-4, abs=1e-5)
+
+
+def saved_size(state) -> int:
+    """Bytes torch.save writes for state: a view saves its whole storage."""
+    out = io.BytesIO()
+    torch.save(state, out)
+    return len(out.getvalue())
 
 
 def pair(cfg):
@@ -220,6 +228,8 @@ def test_a_trainers_state_dict_round_trips_and_a_load_while_stacked_is_seen():
             ref.step()
     state = copy.deepcopy(ens.trainer(1).state_dict())   # as record.py keeps one
     saved = copy.deepcopy(refs[1].state_dict())
+    assert saved_size(state) == saved_size(saved)   # its own numbers only, none of the other runs'
+    assert saved_size(ens.trainer(1).G.state_dict()) == saved_size(refs[1].G.state_dict())
     fresh = Trainer(small(seed=1))
     fresh.load_state_dict(state)   # what a checkpoint of a stacked run gives
     same(fresh, refs[1])

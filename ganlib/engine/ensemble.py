@@ -30,7 +30,7 @@ from ganlib.engine import losses as L
 from ganlib.engine.config import TrainConfig
 from ganlib.engine.kinds import LOSSES
 from ganlib.engine.models.dropout import Dropout, keep_mask
-from ganlib.engine.stacked import AdamStack, Stack, adam, forward
+from ganlib.engine.stacked import AdamStack, Stack, adam, forward, own_state
 from ganlib.engine.stats import StepStats
 from ganlib.engine.trainer import Trainer
 
@@ -117,13 +117,17 @@ class Group:
 
     def __init__(self):
         self.runs: dict[str, Trainer] = {}
+        self.hooks: dict[str, list] = {}   # run key -> the handles of its own_state hooks
 
-    def join(self, key: str, trainer: Trainer) -> None:
-        self.runs[key] = trainer
+    def join(self, key: str, t: Trainer) -> None:
+        self.runs[key] = t
+        self.hooks[key] = own_state(t.G, t.opt_g) + own_state(t.D, t.opt_d) + (own_state(t.ema) if t.ema else [])
         self.restack()
 
     def leave(self, key: str) -> Trainer:
         t = self.runs.pop(key)
+        for hook in self.hooks.pop(key):
+            hook.remove()
         for net in (t.G, t.D, t.ema):
             if net is not None:
                 Stack.release(net)

@@ -82,6 +82,23 @@ def own(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.detach().clone()
 
 
+def own_state(net: nn.Module, opt: torch.optim.Optimizer | None = None) -> list:
+    """Make net's state_dict (and opt's) hold copies of a stacked run's tensors, not views: torch.save and
+    copy.deepcopy of a view keep its whole storage, so a checkpoint of one run of 30 class-ring8 runs held all
+    30 runs' weights (2.7 MB against 114 KB alone, measured). Returns the hooks' handles (remove() ends them)."""
+    def module_hook(module, state, prefix, local_metadata):
+        for key, value in state.items():
+            if key.startswith(prefix) and torch.is_tensor(value):
+                state[key] = own(value)
+
+    def optimizer_hook(optimizer, state):
+        state["state"] = {k: {name: own(v) if torch.is_tensor(v) else v for name, v in s.items()}
+                          for k, s in state["state"].items()}
+        return state
+    handles = [net.register_state_dict_post_hook(module_hook)]
+    return handles + ([opt.register_state_dict_post_hook(optimizer_hook)] if opt is not None else [])
+
+
 class Stack:
     """The same net of N runs: flat (N, P), each run's Parameters views into its row."""
 

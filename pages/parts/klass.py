@@ -9,6 +9,7 @@ a busy server); a data: URI has nothing to delete, and Streamlit does not re-enc
 from __future__ import annotations
 
 import base64
+import time
 
 import streamlit as st
 
@@ -23,10 +24,12 @@ from ganlib.errors import FieldError
 from ganlib.lab.meaning import of_config
 from ganlib.words import class_text as W
 from ganlib.words.describe import describe_preset, exact_number
+from pages.parts.live import Drawn
 from pages.parts.ui import classes, visitor
 
 CLASS_PRESETS = tuple(name for name in PRESETS if name.startswith("class-"))
 FIRST_OPEN = ("lr_g", "lr_d", "d_steps", "loss", "seed")   # what a first class lets students play with
+LOSSES_EVERY_S = 3.0   # a loss chart is drawn anew at most this often: the curves move slowly, the points fast
 SHARED = 256           # cached pictures and figures: a class of 60 at a few versions each
 
 
@@ -72,17 +75,24 @@ def _qr(url: str) -> bytes:
 def points_image(code: str, version: int, run_id: str, _points, _real, scale: int = 2) -> str:
     """G's points over the data as a PNG data: URI for st.image, once per class tick, run and scale for every
     viewer (the module's docstring says why not bytes)."""
-    png = png_bytes(enlarge(points_picture(_points, _real), scale))
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return data_uri(png_bytes(enlarge(points_picture(_points, _real), scale)), "image/png")
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
 @st.cache_resource(max_entries=SHARED, show_spinner=False)
-def _losses(code: str, version: int, run_id: str, _student):
-    return training_figure(dict(_student.history), _student.events, of_config(_student.config), height=420)
+def _losses(code: str, tick: int, run_id: str, _student) -> Drawn:
+    """A run's loss chart, once per LOSSES_EVERY_S tick for every viewer. Keyed by the class's version it was made
+    at each student refresh (a class publishes every 0.25 s): 90-145 ms of CPU each, 64% of the server's GIL with
+    ten students refreshing, and the class's runs fell from 84 to 1 step/s (bench/class.py, py-spy)."""
+    return Drawn(training_figure(dict(_student.history), _student.events, of_config(_student.config), height=420))
 
 
 def student_charts(snap, me) -> None:
-    st.plotly_chart(_losses(snap.code, snap.version, me.run_id, me), key=f"cls_losses_{me.run_id}")
+    tick = int(time.monotonic() / LOSSES_EVERY_S) if me.training else -me.step   # still: once per standstill
+    st.plotly_chart(_losses(snap.code, tick, me.run_id, me), key=f"cls_losses_{me.run_id}")
     if text := W.quality_text(me):
         st.markdown(text)
 

@@ -7,8 +7,6 @@ pictures are made once per class tick for every viewer (pages/parts/klass.points
 """
 from __future__ import annotations
 
-from functools import partial
-
 import streamlit as st
 
 from ganlib.charts.class_map import class_map_figure
@@ -16,11 +14,16 @@ from ganlib.classroom.classes import ClassCommand
 from ganlib.classroom.wall import JOINED, THUMB_POINTS, class_csv, groups, map_points, ordered, outcomes_of
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
-from pages.parts.klass import link_box, points_image, student_charts
+from pages.parts.klass import data_uri, link_box, points_image, student_charts
 from pages.parts.ui import classes, visitor
 
 WALL_REFRESH_S = 2.0   # the wall redraws every 2 s: 60 thumbnails a tick are one shared PNG each
 COLUMNS = 6            # thumbnails a row at 1280 px: ~190 px each, the modes of a ring still apart
+# The CSV as a link with the file in it, made at each redraw: a st.download_button redrawn every 2 s with new bytes
+# let Streamlit delete the file a click still pointed at (4 downloads of 5 failed with ten students training),
+# and a deferred one (data=callable) made a file that the next session's run deleted before the browser fetched it
+CSV_LINK = ("<a href='{href}' download='{name}' style='display:inline-block;padding:.45rem .9rem;color:inherit;"
+            "border:1px solid rgba(49,51,63,.2);border-radius:.5rem;text-decoration:none'>{label}</a>")
 
 
 def start_all(code: str) -> None:
@@ -36,12 +39,6 @@ def pause_all(code: str) -> None:
     for s in klass.snapshot().students if klass is not None else ():
         if s.status in (Status.RUNNING, Status.QUEUED):
             klass.send(s.run_id, ClassCommand.PAUSE)
-
-
-def results(registry, code: str) -> bytes:
-    """The class's CSV as it is at the click (no Streamlit call: it runs outside the page's script)."""
-    klass = registry.get(code)
-    return class_csv(klass.snapshot()) if klass is not None else b""
 
 
 def close_class() -> None:
@@ -107,6 +104,8 @@ def wall_body(code: str) -> None:
         a.image(points_image(snap.code, snap.version, s.run_id, s.points, snap.real), width="stretch")
         with b:
             student_charts(snap, s)
+    st.markdown(CSV_LINK.format(href=data_uri(class_csv(snap), "text/csv"), name=f"class-{code}.csv",
+                                label=W.CSV_BUTTON), unsafe_allow_html=True)
 
 
 def wall(code: str) -> None:
@@ -116,7 +115,3 @@ def wall(code: str) -> None:
         link_box(code)
     teacher_row(code)
     st.fragment(run_every=WALL_REFRESH_S)(wall_body)(code)
-    # Outside the fragment, its CSV made when clicked: a button redrawn every 2 s with new bytes let Streamlit
-    # delete the file a click still pointed at (4 downloads of 5 failed with ten students training)
-    st.download_button(W.CSV_BUTTON, partial(results, classes(), code), file_name=f"class-{code}.csv",
-                       mime="text/csv", on_click="ignore", key="wall_csv")

@@ -1,0 +1,142 @@
+"""A class in real Chromium: a teacher opens a class of class-ring8, three students join by its link (each browser
+context is one visitor, one of them typing the code in lower case), each starts a run of their own; one pauses, one
+changes lr_g, one resets; the teacher's wall shows the three, the pause, the change, and the CSV has their rows.
+The AppTest tier plays one student (tests/test_app_class.py); several at once need a browser each.
+Skipped when playwright or /usr/bin/chromium is missing."""
+import csv
+import io
+import re
+
+import pytest
+
+from browser import browser, chromium_available, errors_shown, poll, serve
+
+ok, why = chromium_available()
+pytestmark = pytest.mark.skipif(not ok, reason=why)
+
+OPEN_S = 90      # Open the class -> the link: torch and the class's first models, on a busy 2-core machine
+JOIN_S = 90      # a student's link -> their Start button and fields
+TRAIN_S = 120    # Start -> steps counting
+CHANGE_S = 60    # a command or a change -> the wall shows it (the wall redraws every 2 s, a student every 0.5 s)
+STEP = re.compile(r"step ([\d,]+)")
+WALL_THUMBS = """() => [...document.querySelectorAll('[data-testid="stImage"]')]
+    .map(e => (e.querySelector('[data-testid="stImageCaption"]') || {}).innerText || '')
+    .filter(t => t.includes('Student'))"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as b:
+        yield b
+
+
+def visit(chromium, url, contexts):
+    context = chromium.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    contexts.append(context)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    return page
+
+
+def status(page) -> str:
+    """A student's status line: "Student 2 · training · step 1,234 · ..." (the first caption of the page)."""
+    return page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
+
+
+def step(text: str) -> int:
+    return int(STEP.search(text).group(1).replace(",", ""))
+
+
+def thumbs(teacher) -> dict[str, str]:
+    """The wall's thumbnail captions by student name (the newest, where Streamlit still shows a stale copy)."""
+    return {t.split(" · ")[0]: t for t in teacher.evaluate(WALL_THUMBS)}
+
+
+def wall_line(teacher) -> str:
+    return " ".join(t for t in teacher.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+                    if t.startswith("Class "))
+
+
+def test_a_teacher_and_three_students_train_together_and_the_wall_shows_them(server, chromium):
+    contexts = []
+    try:
+        teacher = visit(chromium, server.url + "/classroom", contexts)
+        teacher.locator(".st-key-cls_preset [role=combobox]").click()
+        teacher.get_by_role("option", name="class-ring8", exact=True).click()
+        assert "lr_g" in teacher.locator(".st-key-cls_fields").inner_text()   # opened by default, with loss, seed...
+        teacher.get_by_role("button", name="Open the class").click()
+        url = poll(lambda: next((t.strip() for t in teacher.locator('[data-testid="stCode"]').all_inner_texts()
+                                 if "?class=" in t), None), OPEN_S, what="the class link")
+        code = url.rsplit("=", 1)[1]
+        assert re.fullmatch(r"[2-9A-HJKMNP-Z]{6}", code), url
+
+        links = (url, url.replace(code, code.lower()), url)   # a code typed in lower case joins the same class
+        students = [visit(chromium, link, contexts) for link in links]
+        for page in students:
+            page.locator(".st-key-cls-start button").wait_for(timeout=JOIN_S * 1000)
+            page.get_by_role("button", name="Apply my changes").wait_for(timeout=JOIN_S * 1000)
+            assert page.get_by_role("heading", name=f"Class {code}").count() == 1
+        names = [poll(lambda p=page: status(p).split(" · ")[0], CHANGE_S, what="a student's name")
+                 for page in students]
+        assert sorted(names) == ["Student 1", "Student 2", "Student 3"], names
+
+        for page in students:
+            page.locator(".st-key-cls-start button").click()
+        for page in students:
+            poll(lambda p=page: "training" in status(p) and step(status(p)) > 0, TRAIN_S, what="steps to count")
+
+        paused, changed, reset = students
+        paused_name, changed_name, reset_name = names
+        paused.locator(".st-key-cls-pause button").click()
+        changed.locator('[class*="st-key-cls_f_"][class*="_lr_g_"] input').fill("1e-2")   # read back as 0.01
+        changed.get_by_role("button", name="Apply my changes").click()
+        reset.locator(".st-key-cls-reset button").click()
+
+        poll(lambda: "paused" in status(paused), CHANGE_S, what="the pause")
+        poll(lambda: "ready" in status(reset) and step(status(reset)) == 0, CHANGE_S, what="the reset")
+        lr_g_box = changed.locator('[class*="st-key-cls_f_"][class*="_lr_g_"] input')
+        poll(lambda: lr_g_box.input_value() == "0.01", CHANGE_S, what="the lr_g box to say the value in force")
+
+        # the wall: three thumbnails, the class's line, the change in the changed student's caption
+        poll(lambda: len(teacher.evaluate(WALL_THUMBS)) == 3 and len(thumbs(teacher)) == 3, CHANGE_S,
+             what="three thumbnails")
+        poll(lambda: "· 3 students ·" in wall_line(teacher), CHANGE_S, what="the wall's line")
+        poll(lambda: "lr_g 0.01" in thumbs(teacher).get(changed_name, ""), CHANGE_S, what="the change on the wall")
+        poll(lambda: "paused" in thumbs(teacher).get(paused_name, ""), CHANGE_S, what="the pause on the wall")
+        poll(lambda: "ready" in thumbs(teacher).get(reset_name, ""), CHANGE_S, what="the reset on the wall")
+
+        # the paused run stands still while the changed one trains on, on the students' pages and on the wall
+        held, going = step(status(paused)), step(status(changed))
+        poll(lambda: step(status(changed)) >= going + 20, TRAIN_S, what="the changed run to train on")
+        poll(lambda: step(thumbs(teacher)[changed_name]) > going, CHANGE_S, what="the wall to show it")
+        assert step(status(paused)) == held
+        assert step(thumbs(teacher)[paused_name]) == held
+
+        # the class's results: one row a student, as they are now
+        link = teacher.get_by_text("Download the class's results (CSV)").last
+        link.scroll_into_view_if_needed()
+        with teacher.expect_download() as download:
+            link.click()
+        with open(download.value.path(), newline="") as f:
+            rows = {r["name"]: r for r in csv.DictReader(io.StringIO(f.read()))}
+        assert sorted(rows) == sorted(names)
+        assert float(rows[changed_name]["lr_g"]) == 0.01 and rows[paused_name]["status"] == "paused"
+        assert int(rows[paused_name]["step"]) == held and rows[reset_name]["step"] == "0"
+
+        for page in (teacher, *students):
+            assert errors_shown(page) == []
+        teacher.evaluate("window.scrollTo(0, 0)")
+        teacher.get_by_role("button", name="End the class").click()
+        teacher.get_by_role("button", name="Open the class").wait_for(timeout=CHANGE_S * 1000)
+        poll(lambda: "This class has ended" in paused.locator('[data-testid="stMain"]').inner_text(), CHANGE_S,
+             what="the students to hear that the class ended")
+    finally:
+        for context in contexts:
+            context.close()
