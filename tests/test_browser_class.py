@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not ok, reason=why)
 OPEN_S = 90      # Open the class -> the link: torch and the class's first models, on a busy 2-core machine
 JOIN_S = 90      # a student's link -> their Start button and fields
 TRAIN_S = 120    # Start -> steps counting
-CHANGE_S = 60    # a command or a change -> the wall shows it (the wall redraws every 2 s, a student every 0.5 s)
+CHANGE_S = 60    # a command or a change -> the wall shows it (the wall redraws every 2 s, a student each second)
 STEP = re.compile(r"step ([\d,]+)")
 WALL_THUMBS = """() => [...document.querySelectorAll('[data-testid="stImage"]')]
     .map(e => (e.querySelector('[data-testid="stImageCaption"]') || {}).innerText || '')

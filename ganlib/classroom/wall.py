@@ -42,8 +42,14 @@ def thumbnail(student, real) -> bytes:
 
 
 def field_value(student, base, field: str):
-    """The value a student's run has for `field`: its own change, or the class preset's."""
-    return student.changed.get(field, getattr(base, field))
+    """The value a student's run has for `field` (its own config: a seed of its own, and its changes)."""
+    return getattr(student.config, field)
+
+
+def _by_value(value) -> tuple:
+    """Numbers in numeric order (1e-5 before 0.01), then text."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return (0, float(value), "") if is_number else (1, 0.0, str(value))
 
 
 def ordered(snapshot, by: str) -> list:
@@ -56,17 +62,17 @@ def ordered(snapshot, by: str) -> list:
         which = Outcome(by)
         sign = 1 if which is Outcome.JS else -1
         return sorted(students, key=lambda s: (outcome(s, which) is None, sign * (outcome(s, which) or 0.0)))
-    return sorted(students, key=lambda s: str(field_value(s, snapshot.base, by)))
+    return sorted(students, key=lambda s: _by_value(field_value(s, snapshot.base, by)))
 
 
 def groups(snapshot, field: str | None) -> list[tuple[str, list]]:
     """(the field's value, its students) in order of value; one group of all when field is None."""
     if field is None:
         return [("", list(snapshot.students))]
-    out: dict[str, list] = {}
+    out: dict = {}
     for s in snapshot.students:
-        out.setdefault(str(field_value(s, snapshot.base, field)), []).append(s)
-    return sorted(out.items())
+        out.setdefault(field_value(s, snapshot.base, field), []).append(s)
+    return [(str(value), out[value]) for value in sorted(out, key=_by_value)]
 
 
 def map_points(snapshot, field: str, which: Outcome) -> list[tuple[float, float, str]]:
