@@ -10,9 +10,11 @@ busy machine slows both alike: batched (engine/ensemble.py: one Ensemble.step fo
 over --rounds windows. torch's threads are the server's (ganlib.engine.device.set_threads(), GAN_STUDIO_THREADS),
 as every run in the app gets them. Target (issue 20): at N = 30, >= 50 steps/s each and >= 8x one after another.
 
-Rates are per second of this process's CPU time: what a core of its own gives, which a machine shared with
-other work does not change much; per second of wall time (in brackets) they fall with the machine's load
-(measured here: the same N = 30 at load averages 5 and 14 gave wall rates 2x apart).
+Rates are per second of this process's CPU time, what a core of its own would give, and per second of wall time
+(in brackets), which falls with the machine's load: at a load average of 22 on 2 cores the wall rates were 1/8 to
+1/3 of the CPU rates (measured). A busy machine slows the batched step more than the plain one: its (N, batch,
+width) tensors are megabytes that its neighbours push out of the shared cache, where a lone run's fit in its
+core's own.
 """
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ def measure(cfg, n: int, seconds: float, rounds: int) -> tuple[tuple[float, floa
         for t in alone:
             t.step()
 
-    batched(), one_by_one()   # warm up: first calls allocate and build the vmapped losses
+    batched(), one_by_one()   # warm up, outside the timing
     fast, slow = [], []
     for _ in range(rounds):
         fast.append(rate(batched, seconds))
@@ -79,7 +81,8 @@ def main() -> None:
     threads = set_threads()
     changes = dict(kv.split("=", 1) for kv in args.set)
     cfg = preset(args.preset).replace(**{k: coerce(k, v) for k, v in changes.items()})
-    print(f"{args.preset}{' ' + str(changes) if changes else ''}: G {cfg.g_width} / D {cfg.d_width} wide, batch {cfg.batch_size}, {cfg.loss}; "
+    print(f"{args.preset}{' ' + str(changes) if changes else ''}: G {cfg.g_width} / D {cfg.d_width} wide, "
+          f"batch {cfg.batch_size}, {cfg.loss}; "
           f"{threads} torch thread{'s' * (threads > 1)} (GAN_STUDIO_THREADS), {os.cpu_count()} CPU cores, "
           f"load average {os.getloadavg()[0]:.1f} at the start")
     print(f"  {'N':>3}  {'batched':>24}  {'one after another':>24}  {'ratio':>6}   (steps/s per CPU second [wall])")

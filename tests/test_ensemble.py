@@ -155,9 +155,13 @@ def test_a_structural_change_moves_the_run_to_a_group_of_its_shape():
             ens.apply(2, d_steps=2)
             refs[2].apply(d_steps=2)
             assert len(ens.groups) == 2
+        if step == 10:   # the Trainer's own apply is seen too
+            ens.trainer(1).apply(batch_size=48, lr_g=2e-3)
+            refs[1].apply(batch_size=48, lr_g=2e-3)
         stats = ens.step(refs)
         for key, ref in refs.items():
             close(stats[key], ref.step())
+    assert len(ens.groups) == 3
     for key, ref in refs.items():
         same(ens.trainer(key), ref)
 
@@ -203,14 +207,14 @@ def test_a_nan_in_one_run_touches_no_other():
         same(ens.trainer(key), refs[key])
 
 
-def test_a_subset_steps_alone_and_the_rest_wait():
+def test_a_subset_steps_and_the_rest_wait():
     ens, refs = Ensemble(), {}
     for s in range(4):
         run, refs[s] = pair(small(seed=s))
         ens.add(s, run)
     for step in range(10):
-        keys = [0, 2] if step % 2 else list(refs)
-        stats = ens.step(keys)
+        keys = [2, 0] if step % 2 else [3, 1, 0, 2]   # in any order
+        stats = ens.step(keys + [keys[0]])   # a run named twice steps once
         for key in keys:
             close(stats[key], refs[key].step())
     for key, ref in refs.items():

@@ -1,8 +1,9 @@
 """Ensemble: many toy GANs trained together, one batched step for all runs of the same shape (issue 20).
 
 A class of 30 students each trains a small toy GAN on a 2-core server. Alone, each Trainer.step of a tiny net is
-mostly Python and dispatch (~4 ms for G and D 32 wide), so 30 of them one after another get ~8 steps/s each;
-stacked, the same work is a handful of batched matmuls (bench/class_step.py measures both).
+mostly Python and dispatch (~1.9 ms for class-ring8), so 30 of them one after another get 17.7 steps/s each;
+stacked, the same work is a handful of batched matmuls: 80.6 steps/s each (bench/class_step.py, 1 thread on a
+quiet machine; at a load average of 22, 52 against 11.5 per CPU second: its docstring says why load narrows it).
 
 Each run keeps its own Trainer as the owner of its state: its weights and Adam state become views into its
 group's stacked tensors (engine/stacked.py), so `trainer(key)` is up to date without a copy and its
@@ -17,7 +18,8 @@ dimension, D's dropout, an EMA, R1) train in separate groups; lrs, betas, label 
 weights and the schedule are each run's own within a group.
 
 Not through an Ensemble: Trainer.step_d, step_g and train_d (the Theory lab's half-steps): take the run out
-first (remove), or they act on its stacked numbers alone, in place. A Trainer.load_state_dict while in the
+first (remove), or they act on its stacked numbers alone, in place. A change by the run's own Trainer.apply is
+seen at its next step, as one through Ensemble.apply. A Trainer.load_state_dict while in the
 Ensemble is seen at its next step (its optimizer no longer holds the stack's views) and its group restacked.
 """
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Ensemble:
     def __init__(self):
         self.groups: dict[tuple, Group] = {}
         self.where: dict[str, tuple] = {}   # run key -> its group's key
+        self.cfgs: dict[str, TrainConfig] = {}   # run key -> its config when its group was last chosen
 
     @staticmethod
     def refuses(cfg: TrainConfig) -> str | None:
@@ -62,11 +65,12 @@ class Ensemble:
             raise ValueError(why)
         shape = group_key(trainer)
         self.groups.setdefault(shape, Group()).join(key, trainer)
-        self.where[key] = shape
+        self.where[key], self.cfgs[key] = shape, trainer.cfg
 
     def remove(self, key: str) -> Trainer:
         """The run leaves its group; its Trainer holds its current state and trains alone as before."""
         shape = self.where.pop(key)
+        del self.cfgs[key]
         trainer = self.groups[shape].leave(key)
         if not self.groups[shape].runs:
             del self.groups[shape]
@@ -76,6 +80,8 @@ class Ensemble:
         """One Trainer.step of each named run, a batched one for each group; their StepStats by key."""
         by_group: dict[tuple, list[str]] = {}
         for key in dict.fromkeys(keys):   # a run named twice steps once
+            if self.trainer(key).cfg is not self.cfgs[key]:   # changed by its own Trainer.apply, or a load
+                self._regroup(key)
             by_group.setdefault(self.where[key], []).append(key)
         stats = {}
         for shape, members in by_group.items():
@@ -94,9 +100,15 @@ class Ensemble:
         if why:
             raise ValueError(why)
         cfg = trainer.apply(**changes)
+        self._regroup(key)
+        return cfg
+
+    def _regroup(self, key: str) -> None:
+        """The run into the group of its config's shape now."""
+        trainer = self.trainer(key)
+        self.cfgs[key] = trainer.cfg
         if group_key(trainer) != self.where[key]:
             self.add(key, self.remove(key))
-        return cfg
 
     def __len__(self) -> int:
         return len(self.where)
@@ -107,9 +119,14 @@ class Ensemble:
 
 def group_key(t: Trainer) -> tuple:
     """What must be equal for runs to step as one: their tensors' shapes and the arithmetic of their step."""
-    cfg, p = t.cfg, next((m.p for m in t.D.modules() if isinstance(m, Dropout)), 0.0)
+    cfg = t.cfg
     return (str(t.device), tuple(t.data.shape), cfg.latent_dim, cfg.g_width, cfg.d_width, cfg.batch_size, cfg.loss,
-            cfg.d_steps, p, t.ema is not None, cfg.r1_weight > 0)
+            cfg.d_steps, dropout_p(t.D), t.ema is not None, cfg.r1_weight > 0)
+
+
+def dropout_p(D) -> float:
+    """The p of D's Dropout layers, as built (a live change of d_dropout changes no layer of a built D)."""
+    return next((m.p for m in D.modules() if isinstance(m, Dropout)), 0.0)
 
 
 class Group:
@@ -122,7 +139,7 @@ class Group:
     def join(self, key: str, t: Trainer) -> None:
         self.runs[key] = t
         self.hooks[key] = own_state(t.G, t.opt_g) + own_state(t.D, t.opt_d) + (own_state(t.ema) if t.ema else [])
-        self.restack()
+        self.dirty = True
 
     def leave(self, key: str) -> Trainer:
         t = self.runs.pop(key)
@@ -133,23 +150,30 @@ class Group:
                 Stack.release(net)
         AdamStack.release(t.opt_g)
         AdamStack.release(t.opt_d)
-        self.restack()
+        self.dirty = True
         return t
 
     def restack(self) -> None:
-        """Stack the members' current numbers anew (their views into the old stacks are copied, then re-pointed)."""
-        ts = list(self.runs.values())
+        """Stack the members' current numbers anew (their views into the old stacks are copied, then re-pointed).
+        Done at the next step after runs join or leave, not at each: a class that pauses 60 runs one by one
+        restacks once, not 60 times (the members' views into the old stack stay valid meanwhile)."""
+        ts, self.dirty = list(self.runs.values()), False
         if not ts:
             return
         self.G, self.D = Stack([t.G for t in ts]), Stack([t.D for t in ts])
         self.ema = Stack([t.ema for t in ts]) if ts[0].ema is not None else None
         self.opt_g, self.opt_d = AdamStack([t.opt_g for t in ts], self.G), AdamStack([t.opt_d for t in ts], self.D)
         self.row = {key: i for i, key in enumerate(self.runs)}
-        self.widths = [w for kind, w in self.D.plan if kind == "dropout"]
+        self.widths, self.p = [w for kind, w in self.D.plan if kind == "dropout"], dropout_p(ts[0].D)
 
     def step(self, keys: list[str]) -> dict[str, StepStats]:
-        if self.opt_g.stale() or self.opt_d.stale():
+        if len(keys) == 1:
+            # one run: its own Trainer.step, in place on its views into the stack. The batched step's fixed cost is
+            # more than a plain step's whole (class-ring8 on a quiet core: 413 against 520 steps/s, bench/class_step.py)
+            return {keys[0]: self.runs[keys[0]].step()}
+        if self.dirty or self.opt_g.stale() or self.opt_d.stale():
             self.restack()
+        keys = sorted(keys, key=self.row.__getitem__)   # in the stack's order, whatever order they were named in
         rows = [self.row[key] for key in keys]
         ts = [self.runs[key] for key in keys]
         for t in ts:   # what Trainer.step does before its D updates
@@ -182,7 +206,7 @@ class Group:
         cfg, dev = ts[0].cfg, ts[0].device
         n, loss, d_steps = cfg.batch_size, cfg.loss, cfg.d_steps
         objective, facts = L.OBJECTIVES[loss], LOSSES[loss]
-        draws = [draw(t, self.widths) for t in ts]
+        draws = [draw(t, self.widths, self.p) for t in ts]
         n_masks = len(draws[0]["g"])   # D's dropout masks in one pass: none where its p is 0
         stack = lambda k, name: torch.stack([d[k][name] for d in draws])  # noqa: E731 - (runs, ...) of one draw
         weights = torch.tensor([[t.cfg.gp_weight, t.cfg.r1_weight] for t in ts], device=dev)
@@ -207,7 +231,8 @@ class Group:
                 loss_d = loss_d + weights[:, 1] / 2 * grad.pow(2).sum(-1).mean(1)
             adam(d_flat, Stack.flat_grad(loss_d.sum(), d_ps), d_m, d_v, d_count, self.opt_d.hyper(rows))
         masks = [torch.stack([d["g"][j] for d in draws]) for j in range(n_masks)]
-        loss_g = torch.vmap(objective.g)(forward(self.D.plan, self.D.leaves(d_flat, grad=False), fake, masks).squeeze(-1))
+        fake_logit_g = forward(self.D.plan, self.D.leaves(d_flat, grad=False), fake, masks).squeeze(-1)  # D frozen
+        loss_g = torch.vmap(objective.g)(fake_logit_g)
         adam(g_flat, Stack.flat_grad(loss_g.sum(), g_ps), g_m, g_v, g_steps, self.opt_g.hyper(rows))
         if ema is not None:   # update_ema with its warm-up, at each run's own step
             decay = [min(t.cfg.ema, (1 + t.step_count) / (10 + t.step_count)) for t in ts]
@@ -224,12 +249,12 @@ class Group:
         return ((grad.norm(dim=-1) - 1) ** 2).mean(1)
 
 
-def draw(t: Trainer, widths: list[int]) -> dict:
+def draw(t: Trainer, widths: list[int], p: float) -> dict:
     """Everything random in one Trainer.step of t, from t.gen in the order the step draws it: for each D update
     (by index) its real batch, z, D's dropout masks on real and fake together, the labels (probability losses),
-    the gradient penalty's mix and D's masks on it; then (under "g") D's masks in G's update."""
-    cfg, gen, dev = t.cfg, t.gen, t.device
-    n, p = cfg.batch_size, next((m.p for m in t.D.modules() if isinstance(m, Dropout)), 0.0)
+    the gradient penalty's mix and D's masks on it; then (under "g") D's masks in G's update. widths: D's at its
+    Dropout layers; p: their probability."""
+    cfg, gen, dev, n = t.cfg, t.gen, t.device, t.cfg.batch_size
     # Dropout draws a mask only where p > 0 (its forward returns x unchanged otherwise)
     masks = lambda rows: [keep_mask(torch.empty((), device=dev).expand(rows, w), p, gen)  # noqa: E731
                           for w in widths] if p > 0 else []
