@@ -29,10 +29,9 @@ In each window:
 - the students' refreshes served per second, and their median time (the same ask -> script_finished, seen by
   each student's websocket client).
 Then the ratio of the runs' steps/s, refreshing / quiet, and the targets: at N = 30 every run >= 50 steps/s and
->= 8x what 30 separate runs get. "Separate": bench/class_step.py's figure for 30 runs one after another
-(measure(), in this process before the server starts, torch threads as the server's); without that bench, 30
-Trainers of the preset each in a loop of its own thread (Trainer.step, engine.device.set_threads()), measured
-here. The line says which.
+>= 8x what 30 separate runs get, two ways, both measured in this process before the server starts, torch threads
+as the server's: bench/class_step.py's 30 runs one after another (measure()), and 30 Trainers each in a loop of its
+own thread, as 30 separate Runners would share the cores.
 
     python bench/class.py [--students 1 10 30 60] [--window 15] [--warmup 5] [--preset class-ring8]
 """
@@ -56,7 +55,7 @@ TARGET_STEPS = 50.0        # at N = 30, each run
 TARGET_VS_SEPARATE = 8.0   # at N = 30, x what 30 separate runs get each
 AT = 30
 RENDER_S = 3.0             # after a wall redraw's script_finished, its text is in the page by then (else skipped)
-WALL = re.compile(r"Class (\w{6}) · (\S+) · (\d+) students · (.*)")
+WALL = re.compile(r"Class (\w{6}) · (\S+) · (\d+) students? · (.*)")
 TRAINING = re.compile(r"(\d+) training at ([\d,.]+) steps/s each")
 THUMB = re.compile(r"^(.+?) · step ([\d,]+)")
 STATUS_WORDS = ("ready", "paused", "finished", "ended", "failed", "starting")   # a thumbnail's last word, if idle
@@ -347,31 +346,20 @@ def grow(page, server, code: str, students: list[Student], stop: threading.Event
 
 # --- separate runs --------------------------------------------------------------------------------------------------
 
-def separate_steps_per_s(preset: str, runs: int, seconds: float) -> tuple[float, str]:
-    """Steps/s each of `runs` separate runs: bench/class_step.py's figure (its runs one after another, beside
-    its batched one, both in this process with no server) if it is there, else measured here."""
-    try:
-        import class_step   # another bench: measure(preset, n, seconds, rounds) -> (batched, one after another)
-    except ImportError:
-        class_step = None
+def separate_steps_per_s(preset: str, runs: int, seconds: float) -> list[tuple[float, str]]:
+    """Steps/s each of `runs` separate runs, two ways, both in this process with no server: bench/class_step.py's
+    (its runs one after another, beside its batched one) and `runs` Trainers each in a loop of its own thread (as
+    `runs` separate Runners would share the cores)."""
+    import class_step   # another bench: measure(cfg, n, seconds, rounds) -> (batched, one after another)
     from ganlib.engine.device import set_threads
-    threads = set_threads()   # the server's count (GAN_STUDIO_THREADS), as class_step.py's main sets it
-    if class_step is not None and hasattr(class_step, "measure"):
-        batched, separate = class_step.measure(preset, runs, seconds / 3, 3)
-        # its figures are steps/s each, per wall second, or (per CPU second, per wall second) in its newer form:
-        # per wall second is what the server's runs are measured in here
-        cpu = {}
-        if isinstance(separate, tuple):
-            (cpu["batched"], batched), (cpu["separate"], separate) = batched, separate
-        per_cpu = (f" (per CPU second of this process: {cpu['separate']:.1f} one after another, "
-                   f"{cpu['batched']:.1f} batched)" if cpu else "")
-        return separate, (f"bench/class_step.py's measure({preset!r}, {runs}): {runs} Trainers stepped one after "
-                          f"another in this process, no server, torch {threads} thread(s), median of 3 windows of "
-                          f"{seconds / 3:.1f} s, per "
-                          f"wall second; the same {runs} in one Ensemble.step there: {batched:.1f} steps/s each"
-                          f"{per_cpu}")
     from ganlib.engine.presets import preset as preset_config
     from ganlib.engine.trainer import Trainer
+    threads = set_threads()   # the server's count (GAN_STUDIO_THREADS), as class_step.py's main sets it
+    (cpu_batched, batched), (cpu_separate, separate) = class_step.measure(preset_config(preset), runs, seconds / 3, 3)
+    ways = [(separate, f"bench/class_step.py's measure({preset!r}, {runs}): {runs} Trainers stepped one after "
+                       f"another, torch {threads} thread(s), median of 3 windows of {seconds / 3:.1f} s, per wall "
+                       f"second; the same {runs} in one Ensemble.step there: {batched:.1f} steps/s each (per CPU "
+                       f"second: {cpu_separate:.1f} one after another, {cpu_batched:.1f} batched)")]
     trainers = [Trainer(preset_config(preset).replace(seed=i)) for i in range(runs)]
     for t in trainers:   # past the first steps' warm-up
         for _ in range(5):
@@ -394,9 +382,8 @@ def separate_steps_per_s(preset: str, runs: int, seconds: float) -> tuple[float,
     stop.set()
     for w in workers:
         w.join(10)
-    return ((c1 - c0) / runs / (t1 - t0),
-            f"measured here: {runs} Trainer.step loops of {preset}, a thread each, torch {threads} thread(s), "
-            f"{seconds:.0f} s")
+    return ways + [((c1 - c0) / runs / (t1 - t0),
+                    f"{runs} Trainer.step loops of {preset}, a thread each, torch {threads} thread(s), {seconds:.0f} s")]
 
 
 # --- the bench ------------------------------------------------------------------------------------------------------
@@ -419,8 +406,7 @@ def main() -> int:
         print(f"skipped: no preset {args.preset!r} on this server (ganlib/engine/presets.py)")
         return 0
     ns = sorted(set(args.students))
-    separate, separate_how = (separate_steps_per_s(args.preset, AT, args.separate_window) if AT in ns
-                              else (float("nan"), "not measured"))
+    separate = separate_steps_per_s(args.preset, AT, args.separate_window) if AT in ns else []
     rows, stop, students, frames, failed = [], threading.Event(), [], WallFrames(), None
     rss_before = rss_open = float("nan")
     n = None
@@ -462,7 +448,7 @@ def main() -> int:
             for s in students:
                 s.join(10)
     errors = [repr(s.error) for s in students if s.error is not None]
-    print_report(args, ns, rows, rss_before, rss_open, separate, separate_how, errors)
+    print_report(args, ns, rows, rss_before, rss_open, separate, errors)
     if failed:
         print(failed)
     print(f"whole bench: {time.perf_counter() - started:.0f} s")
@@ -487,7 +473,7 @@ def verdict(value: float, target: float, bound: bool) -> str:
     return "unknown (an upper bound)" if bound else "met"
 
 
-def print_report(args, ns, rows, rss_before, rss_open, separate, separate_how, errors) -> None:
+def print_report(args, ns, rows, rss_before, rss_open, separate, errors) -> None:
     print(f"one class of {args.preset}, growing through N = {', '.join(map(str, ns))} students (websocket sessions), "
           f"the teacher's wall in Chromium 1280x720; {args.window:.0f} s windows after {args.warmup:.0f} s warm-up; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
@@ -526,7 +512,8 @@ def print_report(args, ns, rows, rss_before, rss_open, separate, separate_how, e
         q_med, _ = slowest(quiet, statistics.median)
         print(f"N = {n}: steps/s refreshing / quiet = {'<=' if bound else ''}{f_med / q_med:.2f} (runs' median), "
               f"{fresh['caption'] / quiet['caption']:.2f} (wall's caption)")
-    print(f"separate runs: {separate:.1f} steps/s each ({separate_how})")
+    for value, how in separate:
+        print(f"separate runs: {value:.1f} steps/s each ({how})")
     for n, fresh, quiet, _ in rows:
         if n != AT:
             continue
@@ -534,9 +521,10 @@ def print_report(args, ns, rows, rss_before, rss_open, separate, separate_how, e
             worst, bound = slowest(r, min)
             how = "at most: the wall redrew less than twice" if bound else "slowest run, by its step count"
             print(f"N = {AT}, {name}: {worst:.1f} steps/s ({how}; caption {r['caption']:.0f}); target every run "
-                  f">= {TARGET_STEPS:.0f}: {verdict(worst, TARGET_STEPS, bound)}; {worst / separate:.1f}x a "
-                  f"separate run's {separate:.1f}, target >= {TARGET_VS_SEPARATE:.0f}x: "
-                  f"{verdict(worst / separate, TARGET_VS_SEPARATE, bound)}")
+                  f">= {TARGET_STEPS:.0f}: {verdict(worst, TARGET_STEPS, bound)}")
+            for value, way in separate:
+                print(f"    {worst / value:.1f}x a separate run's {value:.1f} ({way.split(':')[0]}), target >= "
+                      f"{TARGET_VS_SEPARATE:.0f}x: {verdict(worst / value, TARGET_VS_SEPARATE, bound)}")
     for n, fresh, quiet, _ in rows:
         if n == 60:
             (lo, bound), (hi, _) = slowest(fresh, min), slowest(fresh, max)

@@ -13,14 +13,14 @@ from ganlib.run.state import Status
 from ganlib.words import class_text as W
 from ganlib.words.describe import BUTTON_LABELS
 from pages.parts.access import class_code
-from pages.parts.klass import live_fields, open_class_form, points_image, student_charts
+from pages.parts.klass import live_fields, losses_every, open_class_form, run_picture, student_charts
 from pages.parts.ui import classes, use_app_navigation, visitor
 from pages.parts.wall import wall
 
 use_app_navigation()
 
 STUDENT_REFRESH_S = 1.0   # a student's own run: its points move each second (one shared picture a tick); the
-                          # loss chart redraws less often (pages/parts/klass.LOSSES_EVERY_S)
+                          # loss chart redraws less often, in a fragment of its own (pages/parts/klass.losses_every)
 
 
 def send(code: str, run_id: str, command: ClassCommand) -> None:
@@ -43,6 +43,10 @@ def buttons(code: str, run_id: str, me) -> None:
 
 
 def my_run(code: str) -> None:
+    """The student's run: the buttons and the fields drawn when the page runs whole (a press, a change of what
+    they offer), the points and the losses in fragments of their own. Everything in one fragment refreshed each
+    second made each refresh ~40 ms of the server's GIL, and 30 students refreshing took the class's runs from 57
+    to 4 steps/s (bench/class.py)."""
     klass = classes().get(code)
     if klass is None and st.session_state.get("cls_in") == code:   # the class this tab was in has ended
         st.info(W.CLASS_ENDED)
@@ -61,23 +65,46 @@ def my_run(code: str) -> None:
     if me is None:   # it left, or the class ended meanwhile
         st.info(W.CLASS_ENDED)
         return
-    st.caption(W.status_line(snap, me))
     buttons(code, run_id, me)
     left, right = st.columns([1, 1])
-    left.image(points_image(code, snap.version, me.run_id, me.points, snap.real), caption=W.POINTS_CAPTION,
-               width="stretch")
-    with right:
-        student_charts(snap, me)
+    with left:
+        st.fragment(run_every=STUDENT_REFRESH_S)(points_part)(code, run_id, offered(me))
+    with right:   # while it trains; once it rests, its chart is as this run drew it
+        st.fragment(run_every=losses_every(len(snap.students)) if me.training else None)(losses_part)(code, run_id)
     if error := st.session_state.pop("cls_error", None):
         st.error(error)
     live_fields(snap, me)
+
+
+def offered(me) -> tuple:
+    """What the buttons and the fields offer: the page runs whole again when it changes."""
+    return me.status in (Status.RUNNING, Status.QUEUED), me.step > 0, me.config
+
+
+def points_part(code: str, run_id: str, offered_at_render: tuple) -> None:
+    klass = classes().get(code)
+    snap = klass.snapshot() if klass is not None else None
+    me = snap.student(run_id) if snap is not None else None
+    if me is None or offered(me) != offered_at_render:   # ended, left, started, paused or changed: redraw whole
+        st.rerun()
+    st.caption(W.status_line(snap, me))
+    run_picture(st, snap, me)
+
+
+def losses_part(code: str, run_id: str) -> None:
+    klass = classes().get(code)
+    snap = klass.snapshot() if klass is not None else None
+    if snap is not None and (me := snap.student(run_id)) is not None:
+        student_charts(snap, me)
+        if me.training:
+            st.caption(W.losses_every_line(losses_every(len(snap.students))))
 
 
 def page() -> None:
     v, code = visitor(), class_code()
     if code is not None:
         st.title(f"Class {code}")
-        st.fragment(run_every=STUDENT_REFRESH_S)(my_run)(code)
+        my_run(code)
         return
     st.title("Class")
     mine = classes().of_teacher(v.key)

@@ -9,9 +9,11 @@ import streamlit as st
 from ganlib.classroom.runs import CODE_FORMAT
 from ganlib.engine.kinds import DataKind
 from ganlib.run.state import Status
+from ganlib.words import class_text as W
 from pages.parts.live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
 from pages.parts.access import WATCH_CODE_RULE
-from pages.parts.ui import use_app_navigation, visitor
+from pages.parts.klass import run_picture, student_charts
+from pages.parts.ui import classes, runs, use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -36,9 +38,34 @@ def theory_panel(runner, snap) -> None:
         st.plotly_chart(fig, key="watch.theory")
 
 
-def follow(training_at_render: bool, presenter: bool) -> None:
+def spotlit(v):
+    """(class snapshot, student view) when the owner of this watch link is a teacher who put a student's run on
+    it (the class wall's "Show it on my watch link"); else None."""
+    owner = runs().owner_of(v.watch_code)
+    klass = classes().of_teacher(owner) if owner else None
+    snap = klass.snapshot() if klass is not None else None
+    me = snap.student(snap.spotlight) if snap is not None and snap.spotlight else None
+    return (snap, me) if me is not None else None
+
+
+def student_run(snap, me) -> None:
+    st.subheader(W.watch_title(snap, me))
+    st.caption(W.status_line(snap, me))
+    left, right = st.columns(2)
+    run_picture(left, snap, me)
+    with right:
+        student_charts(snap, me)
+
+
+def follow(training_at_render: bool, presenter: bool, spot_at_render: bool) -> None:
     v = visitor()
     runner = v.watched()
+    spot = spotlit(v)
+    if (spot is not None) != spot_at_render:   # the teacher put a student's run on, or took it off: its pace
+        st.rerun()
+    if spot is not None:
+        student_run(*spot)
+        return
     if runner is None:
         if v.watch_known():
             st.info("Nothing to show yet: the run behind this link has not started, or it has ended. "
@@ -70,5 +97,6 @@ if v.watch_code is None:
         st.error(WATCH_CODE_RULE)
 else:
     snap = (r := v.watched()) and r.snapshot()
-    every = REDRAW_S if snap and snap.is_training else NO_RUN_REFRESH_S
-    st.fragment(run_every=every)(follow)(bool(snap and snap.is_training), presenter)
+    spot = spotlit(v) is not None
+    every = REDRAW_S if (snap and snap.is_training) or spot else NO_RUN_REFRESH_S
+    st.fragment(run_every=every)(follow)(bool(snap and snap.is_training), presenter, spot)

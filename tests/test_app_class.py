@@ -5,6 +5,7 @@ AppTest runs a fragment once per script run and no timer, so each check reruns t
 thread trains meanwhile (its snapshot is waited on through the server's registry, as a page reads it).
 """
 import os
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -58,7 +59,7 @@ def test_a_class_link_gives_the_student_a_run_of_their_own_and_the_wall_shows_it
     assert snap.students[0].status is Status.RUNNING and snap.training
 
     _ok(teacher.run())   # the wall: a thumbnail per student, the caption of the class, and the CSV
-    assert any(f"Class {code} · class-ring8 · 1 students" in c.value for c in teacher.caption)
+    assert any(f"Class {code} · class-ring8 · 1 student · " in c.value for c in teacher.caption)
     assert any("Student 1 · step" in str(img.proto) for img in teacher.get("image"))
     _ok(teacher.button(key="wall-pause").click().run())
     klass.wait(lambda s: s.students[0].status is Status.PAUSED, WAIT)
@@ -84,3 +85,51 @@ def test_a_bad_class_code_is_said_and_dropped_from_the_address():
     _ok(at.run())
     assert "class" not in at.query_params
     assert any("6 letters and digits" in e.value for e in at.error)
+
+
+def test_the_teacher_puts_a_student_s_run_on_the_watch_link_and_takes_it_off(opened):
+    teacher, code = opened
+    student(code)
+    klass = classes().get(code)
+    run_id = klass.wait(lambda s: len(s.students) == 1, WAIT).students[0].run_id
+    _ok(teacher.run())
+    _ok(teacher.button(key="wall-on-watch").click().run())
+    assert klass.wait(lambda s: s.spotlight == run_id, WAIT).spotlight == run_id
+    _ok(teacher.run())
+    line = next(i.value for i in teacher.info if "watch link sees" in i.value)
+    watch_code = re.search(r"\?watch=([\w-]+)", line).group(1)
+
+    watcher = AppTest.from_file(APP, default_timeout=60)
+    watcher.query_params["watch"] = watch_code
+    _ok(watcher.run())
+    _ok(watcher.switch_page("pages/watch.py").run())
+    assert [h.value for h in watcher.subheader] == [f"Class {code}: Student 1's run"]
+
+    _ok(teacher.button(key="wall-off-watch").click().run())
+    assert klass.wait(lambda s: s.spotlight is None, WAIT).spotlight is None
+    _ok(watcher.run())
+    assert not [h.value for h in watcher.subheader if "Student 1" in h.value]
+
+
+def test_a_class_on_the_teacher_s_drawing():
+    teacher = _ok(AppTest.from_file(APP, default_timeout=60).run())
+    _ok(teacher.switch_page("pages/classroom.py").run())
+    teacher.selectbox(key="cls_preset").set_value("class-ring8")
+    _ok(teacher.radio(key="cls_data").set_value("drawn").run())
+    assert teacher.button(key="cls_open").disabled   # no drawing yet
+    _ok(teacher.button(key="cls_drawing.shape.smile").click().run())
+    _ok(teacher.button(key="cls_open").click().run())
+    code = next(c.value for c in teacher.code if "?class=" in c.value).rsplit("=", 1)[1]
+    klass = classes().get(code)
+    try:
+        snap = klass.snapshot()
+        assert snap.base.dataset == "drawn" and snap.base.data_path == "the teacher's drawing"
+        student(code)
+        run_id = klass.wait(lambda s: len(s.students) == 1, WAIT).students[0].run_id
+        klass.send(run_id, ClassCommand.STEP)
+        snap = klass.wait(lambda s: s.students[0].step == 1, WAIT)
+        assert snap.students[0].status is Status.PAUSED and snap.students[0].problem is None
+        _ok(teacher.run())
+        assert any("class-ring8 on the teacher's drawing · 1 student" in c.value for c in teacher.caption)
+    finally:
+        klass.close()

@@ -11,13 +11,18 @@ import types
 import numpy as np
 import pytest
 
+from ganlib.charts.class_map import class_map_figure
 from ganlib.classroom.capacity import Limits
 from ganlib.classroom.classes import ALPHABET, ClassClosed, ClassCommand as C, Classes, ClassFull, new_code
 from ganlib.classroom.slots import Slots
 from ganlib.engine.ensemble import Ensemble
 from ganlib.engine.presets import preset
-from ganlib.errors import FieldError
+from ganlib.classroom.downloads import FAKE_RGB, off_picture, points_picture
+from ganlib.engine.data.drawn import JITTER
+from ganlib.engine.drawn_points import shape
+from ganlib.errors import DatasetError, FieldError
 from ganlib.run.state import Reason, Status
+from ganlib.words import class_text as W
 
 BASE = preset("ring8").replace(g_width=8, d_width=8, batch_size=500, epochs=1, eval_every=10, sample_every=10)
 T = 60.0          # seconds a wait may take on a busy machine; the tests take far less
@@ -271,8 +276,8 @@ def test_the_class_holds_one_slot_and_frees_it_when_all_pause(classes, engine):
     for run_id in ids:
         cls.send(run_id, C.UPDATE, epochs=500)
         cls.send(run_id, C.START)
-    snap = wait(cls, lambda s: s.training and all(v.step > 0 for v in s.students))
-    assert slots.counts() == (1, 0) and snap.steps_per_sec > 0
+    snap = wait(cls, lambda s: s.training and all(v.step > 0 for v in s.students) and s.steps_per_sec > 0)
+    assert slots.counts() == (1, 0)
     for run_id in ids:
         cls.send(run_id, C.PAUSE)
     snap = wait(cls, lambda s: not s.training)
@@ -358,3 +363,96 @@ def test_close_stops_the_thread_and_a_second_class_replaces_the_first(classes):
     with pytest.raises(ClassClosed):
         c.open("teacher", "ring8", (), base=BASE)
     assert not first.alive and not second.alive
+
+
+def test_the_class_s_steps_per_second_is_its_runs_step_counts_per_second(classes):
+    """The rate the wall shows against the growth of the runs' own step counts over the same wall time."""
+    c, _ = classes(Ensemble)
+    cls = c.open("teacher", "ring8", ["epochs"], base=BASE)
+    ids = [cls.join(f"key-{i}") for i in range(3)]
+    for run_id in ids:
+        cls.send(run_id, C.UPDATE, epochs=100_000)
+        cls.send(run_id, C.START)
+    wait(cls, lambda s: s.training and s.steps_per_sec > 0)
+    time.sleep(2.5)   # a full window of the rate
+    first, t0 = cls.snapshot(), time.monotonic()
+    time.sleep(3.0)
+    last, t1 = cls.snapshot(), time.monotonic()
+    grown = [(last.student(r).step - first.student(r).step) / (t1 - t0) for r in ids]
+    # each snapshot is up to a publish old (PUBLISH_EVERY), so the counts' growth is itself a little loose
+    assert all(0.7 * g <= last.steps_per_sec <= 1.3 * g for g in grown), (grown, last.steps_per_sec)
+
+
+def test_the_wall_marks_a_student_away_and_a_run_that_started_over(classes):
+    c, _ = classes(OneByOne)
+    c.owner_back("key-a")
+    cls = c.open("teacher", "ring8", ["g_width"], base=BASE)
+    a = cls.join("key-a")
+    assert c.of_student("key-a") == (cls, a) and c.of_student("nobody") is None
+    c.owner_left("key-a")
+    view = wait(cls, lambda s: s.student(a).away).student(a)
+    assert "away" in W.thumb_caption(view) and view.starts == 1 and "started over" not in W.thumb_caption(view)
+    c.owner_back("key-a")
+    wait(cls, lambda s: not s.student(a).away)
+    cls.send(a, C.STEP)
+    wait(cls, lambda s: s.student(a).step == 1)
+    cls.send(a, C.RESET)
+    view = wait(cls, lambda s: s.student(a).starts == 2).student(a)
+    assert view.step == 0 and W.thumb_caption(view).endswith("started over")
+    cls.send(a, C.UPDATE, g_width=16)   # structural: the run starts over with it
+    view = wait(cls, lambda s: s.student(a).starts == 3).student(a)
+    assert "g_width 16" in W.thumb_caption(view) and "started over 2 times" in W.thumb_caption(view)
+    assert W.wall_line(cls.snapshot()).startswith(f"Class {cls.code} · ring8 · 1 student · ")
+
+
+def test_the_teacher_puts_one_run_on_the_watch_link_until_it_leaves(classes):
+    c, _ = classes(OneByOne)
+    cls = c.open("teacher", "ring8", (), base=BASE)
+    a, b = cls.join("key-a"), cls.join("key-b")
+    assert cls.snapshot().spotlight is None
+    cls.spotlight(b)
+    assert wait(cls, lambda s: s.spotlight == b).spotlight == b
+    with pytest.raises(FieldError) as e:
+        cls.spotlight("not-a-run")
+    assert e.value.field == "run_id"
+    cls.send(b, C.LEAVE)
+    assert wait(cls, lambda s: s.student(b) is None).spotlight is None   # gone from the class, gone from the link
+    cls.spotlight(a)
+    wait(cls, lambda s: s.spotlight == a)
+    cls.spotlight(None)
+    wait(cls, lambda s: s.spotlight is None)
+
+
+def test_a_class_on_a_drawing_learns_the_drawing_and_a_bad_one_is_refused_whole(classes):
+    c, _ = classes(OneByOne)
+    ring = shape("ring")
+    cls = c.open("teacher", "ring8", (), base=BASE, drawing=ring)
+    assert cls.snapshot().base.dataset == "drawn"
+    # the class's real points come from the drawing: each within the jitter's reach of a point drawn
+    real = cls.snapshot().real
+    nearest = np.sqrt(((real[:, None, :] - ring[None]) ** 2).sum(-1)).min(1)
+    assert nearest.max() < 6 * JITTER
+    a = cls.join("key-a")
+    cls.send(a, C.STEP)
+    assert wait(cls, lambda s: s.student(a).step == 1).student(a).problem is None
+    with pytest.raises(DatasetError, match="data_path"):
+        c.open("teacher-2", "ring8", (), base=BASE, drawing=ring[:3])   # too few points
+    assert c.of_teacher("teacher-2") is None
+
+
+def test_points_outside_a_picture_are_left_out_of_it_and_counted():
+    real = np.array([[-1.0, -1.0], [1.0, 1.0]], np.float32)
+    inside, far = np.array([[0.0, 0.0]], np.float32), np.array([[50.0, 0.0], [0.0, -50.0]], np.float32)
+    fake = np.array(FAKE_RGB, np.uint8)
+    painted = lambda pts: int((points_picture(pts, real) == fake).all(-1).sum())  # noqa: E731
+    assert painted(far) == 0 and off_picture(far, real) == 2   # clipped, they drew dots on the picture's edge
+    assert painted(inside) == 9 and off_picture(inside, real) == 0
+    assert painted(np.concatenate([inside, far])) == 9
+
+
+def test_the_class_map_draws_students_at_one_point_as_one_marker_that_counts_them():
+    points = [(3e-3, 8, f"Student {i}") for i in range(1, 14)] + [(1e-2, 5, "Ada")]
+    trace = class_map_figure(points, "lr_g", "modes covered").data[0]
+    assert list(trace.x) == [3e-3, 1e-2] and list(trace.y) == [8, 5]
+    assert list(trace.text) == ["13 students", "Ada"]
+    assert trace.customdata[0].endswith("and 1 more") and trace.customdata[0].count("<br>") == 12

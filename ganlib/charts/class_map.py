@@ -9,16 +9,27 @@ import plotly.graph_objects as go
 
 from ganlib.charts import palette
 
+MAX_NAMES = 12    # names a marker's hover lists before "and N more"
 LOG_SPAN = 10.0   # a field whose positive values span this factor or more gets a log axis (learning rates do)
 
 
 def class_map_figure(points: list[tuple[float, float, str]], x_name: str, y_name: str,
                      height: int = 360) -> go.Figure:
     fig = go.Figure()
-    xs, ys, names = ([p[i] for p in points] for i in range(3))
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=names, textposition="top center",
-                             marker=dict(color=palette.G, size=11, line=dict(color="white", width=1)),
-                             hovertemplate=f"%{{text}}<br>{x_name} %{{x}}<br>{y_name} %{{y}}<extra></extra>"))
+    # students at the same point (the class's default lr, all 8 modes) as one marker that says how many: thirty
+    # names written over one another at one point were a black blot
+    at: dict[tuple[float, float], list[str]] = {}
+    for x, y, name in points:
+        at.setdefault((x, y), []).append(name)
+    xs, ys = [x for x, _ in at], [y for _, y in at]
+    labels = [names[0] if len(names) == 1 else f"{len(names)} students" for names in at.values()]
+    who = ["<br>".join(names[:MAX_NAMES] + ([f"and {len(names) - MAX_NAMES} more"] if len(names) > MAX_NAMES else []))
+           for names in at.values()]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=labels, textposition="top center",
+                             customdata=who,
+                             marker=dict(color=palette.G, size=[min(30, 9 + 2 * len(n)) for n in at.values()],
+                                         line=dict(color="white", width=1)),
+                             hovertemplate=f"%{{customdata}}<br>{x_name} %{{x}}<br>{y_name} %{{y}}<extra></extra>"))
     positive = [x for x in xs if x > 0]
     log = len(positive) == len(xs) and len(xs) > 1 and max(positive) / min(positive) >= LOG_SPAN
     fig.update_xaxes(title=x_name, type="log" if log else "linear")

@@ -38,6 +38,7 @@ class Note(Enum):
     GRANT = "grant"       # the class's training slot is given to it (classroom.slots.Slots)
     AWAY = "away"         # arg: when the student's last tab closed
     BACK = "back"
+    SPOTLIGHT = "spotlight"   # arg: the run the teacher's watch link shows, or None
     CLOSE = "close"       # arg: the Reason its runs stop with
 
 
@@ -114,6 +115,15 @@ class Door:
                 del self._wanted[run_id]
                 self._owners = {k: r for k, r in self._owners.items() if r != run_id}
             self._post(Note.COMMAND, run_id, (command, changes))
+
+    def spotlight(self, run_id: str | None) -> None:
+        """Show this run on the teacher's watch link (None: the teacher's own run again), from the next tick."""
+        with self._cv:
+            if self._closed:
+                raise ClassClosed(W.CLASS_CLOSED)
+            if run_id is not None and (not isinstance(run_id, str) or run_id not in self._wanted):
+                raise FieldError("run_id", W.UNKNOWN_RUN)
+            self._post(Note.SPOTLIGHT, run_id or "", run_id)
 
     def owner_left(self, owner_key: str, now: float | None = None) -> None:
         """The student's last tab closed: their run pauses (Reason.OWNER_AWAY) once they have been gone for

@@ -43,7 +43,7 @@ class Publishing:
             real=self._real, students=tuple(s.view(queued, self._z_for) for s in self._seats.values()),
             training=self._slot is SlotState.HELD, queued=queued,
             steps_per_sec=self._rate if training else 0.0, seconds=self._slot_s, time_up=self._spent,
-            closed=closed)
+            closed=closed, spotlight=self._spot if self._spot in self._seats else None)
 
     def _end(self, reason: Reason | None) -> None:
         """Every run stops, the class leaves the line and gives its slot back, and the last snapshot says so."""

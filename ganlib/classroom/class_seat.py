@@ -42,6 +42,7 @@ class Seat:
         self.trainer: Trainer | None = None    # as the ensemble last gave it back (Ensemble.trainer)
         self.record: RunRecord | None = None
         self.singles = 0                       # Steps pressed and not taken yet
+        self.starts = 0                        # builds: 1 at the join, +1 at each Reset or structural change
         self.gone_at: float | None = None      # when its student's last tab closed (Class.owner_left)
         self.moved = True                      # G changed since its points were taken
         self.dirty = True                      # its view is out of date
@@ -55,6 +56,7 @@ class Seat:
         `events`: that change, recorded at step 0); FAILED when it cannot be built."""
         self.trainer = self.record = None
         self.singles, self.moved, self.dirty = 0, True, True
+        self.starts += 1
         try:
             trainer = Trainer(self.cfg, data=self.data)
             record = RunRecord(trainer, Records(curve=Curve(CURVE_ROWS)), evaluator_for(trainer))
@@ -142,7 +144,8 @@ class Seat:
             history=self._history(), points=self._points,
             modes=_number(last.get("modes_covered"), int), high_quality=_number(last.get("high_quality")),
             js=_number(last.get("js")), energy=_number(last.get("energy")), problem=self.problem,
-            epoch=t.epoch if t is not None else 0.0, events=tuple(r.events) if r is not None else ())
+            epoch=t.epoch if t is not None else 0.0, events=tuple(r.events) if r is not None else (),
+            away=self.gone_at is not None, starts=self.starts)
         self._shown, self.dirty = (shown, view), False
         return view
 

@@ -22,7 +22,8 @@ from ganlib.classroom.class_seat import Seat
 from ganlib.classroom.class_slot import SlotClaim, Slotting, SlotState
 from ganlib.classroom.class_view import ClassCommand
 from ganlib.engine.config import LIVE_FIELDS, TrainConfig
-from ganlib.engine.data import load_dataset
+from ganlib.engine.data import Dataset, load_dataset
+from ganlib.engine.data.drawn import drawn_dataset
 from ganlib.engine.device import pick_device, set_threads
 from ganlib.engine.ensemble import Ensemble
 from ganlib.engine.samples import real_picture
@@ -30,20 +31,24 @@ from ganlib.engine.stats import StepStats
 from ganlib.run.history import note_changes
 from ganlib.run.state import Problem, Reason, Status
 
-__all__ = ["Class", "class_config"]   # classes.py reaches both through this module, torch and all
+__all__ = ["Class", "class_config", "drawn_dataset"]   # classes.py reaches them through this module, torch and all
 
 THREAD_NAME = "ganlib-class"
 IDLE_WAKE_S = 1.0      # an idle ticker looks at the clock at least this often (a student away, a publish due)
+RATE_WINDOW_S = 2.0    # the wall's steps/s: batched steps counted over this much wall time. 1 / (a step's own
+# seconds), as it was, left out the ticks' records and publishes and the GIL's waits on the server's other
+# threads: it said 39 steps/s each where the runs' step counts grew by 21 to 25 a second (bench/class.py, N = 30)
 
 
 class Class(Door, Slotting, Publishing):
     def __init__(self, code: str, preset: str, base: TrainConfig, open_fields: tuple[str, ...], *, slots=None,
-                 limits: Limits | None = None, ensemble: Ensemble | None = None,
+                 limits: Limits | None = None, ensemble: Ensemble | None = None, data: Dataset | None = None,
                  clock: Callable[[], float] = time.monotonic):
         """A class of `base` (checked by class_config) whose students may change `open_fields` (checked by
         class_view.checked_open_fields). slots: the server's (classroom.slots.Slots; None trains at once);
         limits: idle_s and max_run_s and max_run_mb apply (see Door and _mind_time); ensemble: the batched step
-        (default a new Ensemble). Its thread starts at once."""
+        (default a new Ensemble); data: what every run learns (default base's dataset: a teacher's drawing comes
+        as a Dataset, since base's data_path names no file). Its thread starts at once."""
         self.code, self.preset, self._clock = code, preset, clock
         limits = limits or Limits()
         self._open_door(base, open_fields, limits)
@@ -53,10 +58,13 @@ class Class(Door, Slotting, Publishing):
         self._ens = ensemble if ensemble is not None else Ensemble()
         self._in_ens: set[str] = set()
         self._seats: dict[str, Seat] = {}
-        self._data = load_dataset(base)   # a toy: its points are drawn from each run's own generator
+        self._spot: str | None = None   # the run on the teacher's watch link
+        self._data = data if data is not None else load_dataset(base)   # a toy: each run draws with its own generator
         self._cpu = pick_device(base.device).type == "cpu"
         self._z: dict[int, torch.Tensor] = {}
         self._rate, self._version, self._dirty, self._published_at = 0.0, 0, False, -1e9
+        self._window = (clock(), 0)   # (when, batched steps by then) at the start of the rate's window
+        self._ticks = 0
         self._real = real_picture(self._data)
         self._snap = self._make_snapshot()
         self._thread = threading.Thread(target=self._work, name=THREAD_NAME, daemon=True)
@@ -108,6 +116,7 @@ class Class(Door, Slotting, Publishing):
                                     if s.wants_step and (s.singles or self._slot is SlotState.HELD)])
         if keys:
             self._step(keys)
+        self._count_rate(bool(keys) and self._slot is SlotState.HELD)
         if self._dirty and self._clock() - self._published_at >= PUBLISH_EVERY:
             self._publish()
         return None
@@ -141,12 +150,14 @@ class Class(Door, Slotting, Publishing):
             self._build(seat)
         elif note is Note.GRANT:
             self._granted()
+        elif note is Note.SPOTLIGHT:
+            self._spot = arg
         elif seat is None:   # a note for a run that left meanwhile
             return
         elif note is Note.AWAY:
-            seat.gone_at = arg
+            seat.gone_at, seat.dirty = arg, True
         elif note is Note.BACK:
-            seat.gone_at = None
+            seat.gone_at, seat.dirty = None, seat.dirty or seat.gone_at is not None
         elif note is Note.COMMAND:
             self._command(seat, *arg)
 
@@ -247,6 +258,18 @@ class Class(Door, Slotting, Publishing):
                 self._out(seat)
                 seat.rollback()
         if self._slot is SlotState.HELD:
-            self._rate = 1 / seconds if self._rate == 0 else 0.95 * self._rate + 0.05 / seconds
             self._mind_time(seconds)
         self._dirty = True
+
+    def _count_rate(self, stepped: bool) -> None:
+        """The class's steps/s: its batched steps per wall second over the last RATE_WINDOW_S; 0 once none ran."""
+        now = self._clock()
+        if not stepped:
+            self._rate, self._window = 0.0, (now, self._ticks)
+            return
+        self._ticks += 1
+        since, ticks = self._window
+        if now - since >= RATE_WINDOW_S / 8:   # a first figure soon after Start, steadier as the window fills
+            self._rate = (self._ticks - ticks) / (now - since)
+        if now - since >= RATE_WINDOW_S:
+            self._window = (now, self._ticks)

@@ -83,6 +83,8 @@ class StudentView:
     problem: Problem | None
     epoch: float = 0.0
     events: tuple[Event, ...] = ()   # its live changes (a structural change is the first event of its new start)
+    away: bool = False          # its student has no tab open (it pauses after GAN_STUDIO_IDLE_MINUTES)
+    starts: int = 1             # 1 + the times it started over at step 0 (a Reset, a structural change)
 
     @property
     def training(self) -> bool:
@@ -105,6 +107,7 @@ class ClassSnapshot:
     seconds: float = 0.0        # the class's training time in its slot (Limits.max_run_s applies to it)
     time_up: bool = False       # that time is spent: every run is paused for good (Reason.TIME_BUDGET)
     closed: bool = False        # the class has ended: no run trains or takes commands any more
+    spotlight: str | None = None   # the run the teacher puts on their watch link, if any (and still in the class)
 
     def student(self, run_id: str | None) -> StudentView | None:
         return next((s for s in self.students if s.run_id == run_id), None)

@@ -106,15 +106,21 @@ class Classes:
         register(self)   # its classes stop with the process, as Runs' runs do (shutdown.py)
 
     def open(self, teacher_key: str, preset: str, open_fields: Iterable[str] = (), *,
-             base: TrainConfig | None = None) -> Class:
+             base: TrainConfig | None = None, drawing=None) -> Class:
         """A new class of `preset` (or of `base`, a config of that preset's kind) whose students may change
-        `open_fields`; it replaces the teacher's open class, if any, which ends. FieldError names what is refused:
-        "preset" (unknown, no toy, or not one the batched step takes), a field that cannot be opened, or
-        "teacher_key"; ClassClosed once the server is stopping."""
+        `open_fields`; it replaces the teacher's open class, if any, which ends. `drawing`: 2-D points the
+        teacher drew (engine/drawn_points.py checks them whole), which every student's run learns instead of the
+        preset's data. FieldError names what is refused: "preset" (unknown, no toy, or not one the batched step
+        takes), a field that cannot be opened, "data_path" (the drawing) or "teacher_key"; ClassClosed once the
+        server is stopping."""
         from ganlib.classroom import class_ticker  # torch: with the first class, not the first page (ui.py)
         if not isinstance(teacher_key, str) or not teacher_key:
             raise FieldError("teacher_key", W.BAD_KEY)
         cfg = class_ticker.class_config(preset, base)
+        data = None
+        if drawing is not None:   # checked whole before anything is made: DatasetError is a FieldError
+            data = class_ticker.drawn_dataset(drawing, W.CLASS_DRAWING)
+            cfg = cfg.replace(dataset="drawn", data_path=W.CLASS_DRAWING).validate()
         fields = checked_open_fields(open_fields)
         with self._lock:
             if self._closing:
@@ -123,7 +129,7 @@ class Classes:
             self._reserved.add(code)
         try:   # made outside the lock: a first class takes seconds to make (class_door.py), and pages look up codes
             made = class_ticker.Class(code, preset, cfg, fields, slots=self._slots, limits=self.limits,
-                                      ensemble=self._ensemble() if self._ensemble is not None else None)
+                                      ensemble=self._ensemble() if self._ensemble is not None else None, data=data)
         finally:
             with self._lock:
                 self._reserved.discard(code)
@@ -150,6 +156,12 @@ class Classes:
     def of_teacher(self, teacher_key: str) -> Class | None:
         with self._lock:
             return next((self._by_code[c] for c, t in self._teachers.items() if t == teacher_key), None)
+
+    def of_student(self, owner_key: str) -> tuple[Class, str] | None:
+        """The class `owner_key` has a run in, and that run's id (the first such, as a visitor is in one)."""
+        with self._lock:
+            classes = list(self._by_code.values())
+        return next(((cls, run_id) for cls in classes if (run_id := cls.run_of(owner_key)) is not None), None)
 
     def close(self, teacher_key: str, timeout: float = 10.0) -> bool:
         """End the teacher's open class (every run stops, its slot goes back); True when its thread has ended

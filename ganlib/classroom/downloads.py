@@ -45,9 +45,20 @@ def points_picture(points: np.ndarray, real: np.ndarray | None = None) -> np.nda
     return _draw_points([np.asarray(points)], real)[0]
 
 
+def off_picture(points: np.ndarray, real: np.ndarray) -> int:
+    """How many of G's points fall outside the picture points_picture draws of them over `real`."""
+    lo, hi = _frame(real)
+    u = (np.asarray(points) - lo) / (hi - lo)
+    return int((~((u >= 0) & (u <= 1)).all(1)).sum())
+
+
+def _frame(ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The corners of a picture of points: the real ones' box and a quarter of its size around it."""
+    return ref.min(0) - 0.25 * np.ptp(ref, 0) - 1e-3, ref.max(0) + 0.25 * np.ptp(ref, 0) + 1e-3
+
+
 def _draw_points(clouds: list[np.ndarray], real: np.ndarray | None) -> list[np.ndarray]:
-    ref = real if real is not None else clouds[-1]
-    lo, hi = ref.min(0) - 0.25 * np.ptp(ref, 0) - 1e-3, ref.max(0) + 0.25 * np.ptp(ref, 0) + 1e-3
+    lo, hi = _frame(real if real is not None else clouds[-1])
     base = np.full((CANVAS, CANVAS, 3), 255, np.uint8)
     if real is not None:
         _paint(base, real, lo, hi, REAL_RGB)
@@ -60,9 +71,11 @@ def _draw_points(clouds: list[np.ndarray], real: np.ndarray | None) -> list[np.n
 
 
 def _paint(canvas: np.ndarray, points: np.ndarray, lo, hi, rgb) -> None:
-    """2-D points as 3 x 3 dots; 1-D points as a histogram (bars up from the bottom)."""
+    """2-D points as 3 x 3 dots; 1-D points as a histogram (bars up from the bottom). Points outside the frame are
+    left out (off_picture counts them): clipped onto its edge, they drew a line of points where G puts none."""
     n = CANVAS - 3
-    u = np.clip((points - lo) / (hi - lo), 0, 1)
+    u = (points - lo) / (hi - lo)
+    u = u[((u >= 0) & (u <= 1)).all(1)]
     if points.shape[1] == 1:
         counts, _ = np.histogram(u[:, 0], bins=CANVAS // 4, range=(0, 1))
         heights = (counts / max(1, counts.max()) * (CANVAS - 8)).astype(int)

@@ -173,6 +173,11 @@ class Runs:
                 self._codes[rec.code] = owner.key
             return rec.code
 
+    def owner_of(self, code: str | None) -> str | None:
+        """The key of the owner who shares under this watch code (for the server's registries only: never shown)."""
+        with self._lock:
+            return self._codes.get(code) if isinstance(code, str) else None
+
     def shared(self, code: str | None) -> bool:
         """Whether some owner shares under this watch code (its run may not have started yet)."""
         with self._lock:

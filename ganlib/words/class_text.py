@@ -72,6 +72,11 @@ NO_STUDENTS = "No student has joined yet: show them the link or the QR code."
 SORT_BY, GROUP_BY, NO_GROUPS = "Order", "Group by", "no groups"
 MAP_FIELD, MAP_OUTCOME = "Class map: a field students changed", "against"
 SPOTLIGHT = "One run in large"
+ON_WATCH, OFF_WATCH = "Show it on my watch link", "Back to my own run on the watch link"
+AWAY = "away (no tab open)"
+CLASS_DRAWING = "the teacher's drawing"
+DATA_CHOICES = {"preset": "The preset's data", "drawn": "Points I draw"}
+DATA_LABEL = "Data the class learns"
 CSV_BUTTON = "Download the class's results (CSV)"
 OUTCOME_NAMES = {"modes": "modes covered", "high_quality": "share near a mode", "js": "JS divergence (nats)",
                  "step": "step"}
@@ -107,8 +112,14 @@ def status_line(snap, student) -> str:
     return f"{student.name} · {words} · step {student.step:,}{pace}"
 
 
-def thumb_caption(student) -> str:
-    """A wall thumbnail's caption: name, step, quality, and the fields this student changed."""
+def points_caption(off: int) -> str:
+    """Under a run's picture: what it shows, and how many of G's points lie outside it (left out of it)."""
+    return POINTS_CAPTION + (f" · {off} of G's points lie outside the picture" if off else "")
+
+
+def thumb_caption(student, off: int = 0) -> str:
+    """A wall thumbnail's caption: name, step, quality, and the fields this student changed; `off`: G's points
+    outside the thumbnail."""
     bits = [student.name, f"step {student.step:,}"]
     if student.modes is not None:
         bits.append(f"{student.modes} modes")
@@ -117,6 +128,12 @@ def thumb_caption(student) -> str:
     bits += [f"{k} {number(v)}" for k, v in student.changed.items()]
     if student.status.value not in ("running", "queued"):
         bits.append(STATUS_WORDS[student.status.value])
+    if student.starts > 1:   # back at step 0: a Reset, or a change that starts the run over
+        bits.append("started over" + (f" {student.starts - 1} times" if student.starts > 2 else ""))
+    if student.away:
+        bits.append(AWAY)
+    if off:
+        bits.append(f"{off} points off the picture")
     return " · ".join(bits)
 
 
@@ -133,4 +150,24 @@ def wall_line(snap) -> str:
     training = sum(s.training for s in snap.students)
     where = ("waiting for a training slot" if snap.queued else
              f"{training} training at {snap.steps_per_sec:.0f} steps/s each" if snap.training else "none training")
-    return f"Class {snap.code} · {snap.preset} · {len(snap.students)} students · {where}"
+    n = len(snap.students)
+    what = snap.preset + (f" on {CLASS_DRAWING}" if snap.base.dataset == "drawn" else "")
+    return f"Class {snap.code} · {what} · {n} student{'' if n == 1 else 's'} · {where}"
+
+
+def sidebar_line(snap, student) -> str:
+    """A student's run in the sidebar of every page, where a single run's status would be."""
+    return f"**Class {snap.code}:** your run is {STATUS_WORDS[student.status.value]} · step {student.step:,}"
+
+
+def losses_every_line(seconds: float) -> str:
+    return (f"The losses are drawn again every {seconds:.0f} s while the class trains (the points every second): "
+            "one server draws them for the whole class.")
+
+
+def watch_title(snap, student) -> str:
+    return f"Class {snap.code}: {student.name}'s run"
+
+
+def on_watch_line(name: str, url: str) -> str:
+    return f"Everyone on your watch link sees **{name}**'s run now: {url}"

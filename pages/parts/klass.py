@@ -15,22 +15,26 @@ import streamlit as st
 
 from ganlib.charts.training import training_figure
 from ganlib.classroom.classes import OPENABLE, ClassClosed, ClassCommand
-from ganlib.classroom.downloads import points_picture
+from ganlib.classroom.downloads import off_picture, points_picture
 from ganlib.classroom.share import app_url, qr_png
 from ganlib.engine.config import coerce, field_meta
 from ganlib.engine.grid import enlarge, png_bytes
 from ganlib.engine.presets import PRESETS
-from ganlib.errors import FieldError
 from ganlib.lab.meaning import of_config
 from ganlib.words import class_text as W
 from ganlib.words.describe import describe_preset, exact_number
+from pages.parts.canvas import draw_points
 from pages.parts.live import Drawn
 from pages.parts.ui import classes, visitor
 
 CLASS_PRESETS = tuple(name for name in PRESETS if name.startswith("class-"))
 FIRST_OPEN = ("lr_g", "lr_d", "d_steps", "loss", "seed")   # what a first class lets students play with
 LOSSES_EVERY_S = 3.0   # a loss chart is drawn anew at most this often: the curves move slowly, the points fast
+# A class's loss charts drawn a second at most, ~30 ms of the GIL each (training_figure). With 30 students
+# refreshing, 3 a second were 17% of the server's GIL samples, the class's batched step 20% (py-spy --gil)
+LOSS_CHARTS_PER_S = 1.5
 SHARED = 256           # cached pictures and figures: a class of 60 at a few versions each
+DRAWING_KEY = "cls_drawing"   # the teacher's canvas, apart from the Train page's own drawing
 
 
 def class_url(code: str) -> str:
@@ -47,10 +51,13 @@ def open_class_form() -> None:
     st.caption(describe_preset(preset))
     fields = st.multiselect("Fields students may change", OPENABLE, default=list(FIRST_OPEN), key="cls_fields",
                             help=W.OPEN_HELP)
-    if st.button("Open the class", type="primary", key="cls_open"):
+    data = st.radio(W.DATA_LABEL, list(W.DATA_CHOICES), format_func=W.DATA_CHOICES.get, horizontal=True,
+                    key="cls_data")
+    drawing = draw_points(DRAWING_KEY) if data == "drawn" else None
+    if st.button("Open the class", type="primary", key="cls_open", disabled=data == "drawn" and drawing is None):
         try:
-            classes().open(visitor().key, preset, fields)
-        except (FieldError, ClassClosed) as e:
+            classes().open(visitor().key, preset, fields, drawing=drawing)
+        except (ValueError, ClassClosed) as e:   # FieldError and DatasetError name the field
             st.error(str(e))
             return
         st.rerun()
@@ -78,6 +85,12 @@ def points_image(code: str, version: int, run_id: str, _points, _real, scale: in
     return data_uri(png_bytes(enlarge(points_picture(_points, _real), scale)), "image/png")
 
 
+def run_picture(where, snap, s) -> None:
+    """A run's points in large, in `where` (a column), with what the picture cannot show: points outside it."""
+    where.image(points_image(snap.code, snap.version, s.run_id, s.points, snap.real),
+                caption=W.points_caption(off_picture(s.points, snap.real)), width="stretch")
+
+
 def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
@@ -90,8 +103,15 @@ def _losses(code: str, tick: int, run_id: str, _student) -> Drawn:
     return Drawn(training_figure(dict(_student.history), _student.events, of_config(_student.config), height=420))
 
 
+def losses_every(students: int) -> float:
+    """Seconds between a student's loss-chart redraws: LOSSES_EVERY_S, longer in a big class, so that the
+    class's charts cost the server at most LOSS_CHARTS_PER_S figures a second however many students there are."""
+    return max(LOSSES_EVERY_S, students / LOSS_CHARTS_PER_S)
+
+
 def student_charts(snap, me) -> None:
-    tick = int(time.monotonic() / LOSSES_EVERY_S) if me.training else -me.step   # still: once per standstill
+    every = losses_every(len(snap.students))
+    tick = int(time.monotonic() / every) if me.training else -me.step   # still: once per standstill
     st.plotly_chart(_losses(snap.code, tick, me.run_id, me), key=f"cls_losses_{me.run_id}")
     if text := W.quality_text(me):
         st.markdown(text)

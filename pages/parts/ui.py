@@ -16,6 +16,7 @@ from ganlib.classroom.capacity import Limits
 from ganlib.classroom.classes import Classes
 from ganlib.classroom.runs import Runs
 from ganlib.classroom.visitor import Visitor
+from ganlib.words import class_text as W
 
 
 def use_app_navigation() -> None:
@@ -105,6 +106,8 @@ def status_panel() -> None:
     """The sidebar's run status on every page; it refreshes itself while a run trains, and looks now and then
     while it waits (paused, idle), so that a change made on the owner's other device reaches this one."""
     snap = visitor().snapshot()
+    # a student's class run: drawn as the page runs whole, which the Class page does when the run starts, pauses
+    # or changes; a sidebar of 30 students refreshing itself would cost the class's runs their steps
     every = refresh_every(snap) or (PAUSED_LOOK_S if snap is not None and snap.is_active else None)
     with st.sidebar:
         st.fragment(run_every=every)(_status_body)(snap.status if snap else None)
@@ -113,7 +116,13 @@ def status_panel() -> None:
 def _status_body(status_at_render) -> None:
     snap = visitor().snapshot()
     if snap is None:
-        st.caption("Watching a shared run." if visitor().watch_code else "No run yet: set one up on the Train page.")
+        seat = classes().of_student(visitor().key)
+        me = seat and seat[0].snapshot().student(seat[1])
+        if me is not None:   # a student's run is their class's, not a run of the Train page
+            st.markdown(W.sidebar_line(seat[0].snapshot(), me))
+        else:
+            st.caption("Watching a shared run." if visitor().watch_code else
+                       "No run yet: set one up on the Train page.")
         st.caption(load_line(runs().load()))
         return
     st.markdown(f"**Run:** {status_word(snap)} · {snap.config.dataset}")

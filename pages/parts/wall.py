@@ -11,10 +11,12 @@ import streamlit as st
 
 from ganlib.charts.class_map import class_map_figure
 from ganlib.classroom.classes import ClassCommand
+from ganlib.classroom.downloads import off_picture
+from ganlib.classroom.share import watch_url
 from ganlib.classroom.wall import JOINED, THUMB_POINTS, class_csv, groups, map_points, ordered, outcomes_of
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
-from pages.parts.klass import data_uri, link_box, points_image, student_charts
+from pages.parts.klass import data_uri, link_box, points_image, run_picture, student_charts
 from pages.parts.ui import classes, visitor
 
 WALL_REFRESH_S = 2.0   # the wall redraws every 2 s: 60 thumbnails a tick are one shared PNG each
@@ -62,7 +64,8 @@ def thumbnails(snap, order: str, group: str | None) -> None:
         for i in range(0, len(row), COLUMNS):
             for col, s in zip(st.columns(COLUMNS), row[i:i + COLUMNS]):
                 col.image(points_image(snap.code, snap.version, s.run_id, s.points[:THUMB_POINTS], snap.real, 1),
-                          caption=W.thumb_caption(s), width="stretch")
+                          caption=W.thumb_caption(s, off_picture(s.points[:THUMB_POINTS], snap.real)),
+                          width="stretch")
 
 
 def class_map(snap) -> None:
@@ -78,6 +81,22 @@ def class_map(snap) -> None:
     which = right.selectbox(W.MAP_OUTCOME, outcomes, format_func=W.outcome_name,
                             key="wall_map_y_" + "_".join(o.value for o in outcomes))
     st.plotly_chart(class_map_figure(map_points(snap, field, which), field, W.outcome_name(which)), key="wall_map")
+
+
+def set_spotlight(code: str, run_id: str | None) -> None:
+    if (klass := classes().get(code)) is not None:
+        klass.spotlight(run_id)
+
+
+def on_watch(snap, s) -> None:
+    """Put the run in large on the teacher's watch link, for everyone who follows it (the projector, the class)."""
+    if snap.spotlight is not None:
+        shown = snap.student(snap.spotlight)
+        st.info(W.on_watch_line(shown.name, watch_url(st.context.url, visitor().share())))
+    if snap.spotlight != s.run_id:
+        st.button(W.ON_WATCH, key="wall-on-watch", on_click=set_spotlight, args=(snap.code, s.run_id))
+    if snap.spotlight is not None:
+        st.button(W.OFF_WATCH, key="wall-off-watch", on_click=set_spotlight, args=(snap.code, None))
 
 
 def wall_body(code: str) -> None:
@@ -100,8 +119,9 @@ def wall_body(code: str) -> None:
     names = {s.run_id: s.name for s in snap.students}
     spot = st.selectbox(W.SPOTLIGHT, list(names), format_func=names.get, key="wall_spot")
     if (s := snap.student(spot)) is not None:
+        on_watch(snap, s)
         a, b = st.columns(2)
-        a.image(points_image(snap.code, snap.version, s.run_id, s.points, snap.real), width="stretch")
+        run_picture(a, snap, s)
         with b:
             student_charts(snap, s)
     st.markdown(CSV_LINK.format(href=data_uri(class_csv(snap), "text/csv"), name=f"class-{code}.csv",
