@@ -49,6 +49,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
 from browser import browser_page, chromium_available, poll, serve  # noqa: E402
+from sessions import Session, cpu_seconds, rss_mb  # noqa: E402
 
 PRESET = "class-ring8"
 TARGET_STEPS = 50.0        # at N = 30, each run
@@ -64,13 +65,6 @@ READ_WALL = """() => {
     const line = texts('[data-testid="stCaptionContainer"]').find(t => t.startsWith('Class ')) || '';
     return [line, texts('[data-testid="stImageCaption"]').filter(t => t.includes(' · step '))];
 }"""
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and all its threads."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu_seconds(root: int, leave_out: int) -> float:
@@ -97,11 +91,6 @@ def tree_cpu_seconds(root: int, leave_out: int) -> float:
     return total
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-
-
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -111,71 +100,10 @@ def pct(values: list[float], q: float) -> float:
 
 # --- the students ---------------------------------------------------------------------------------------------------
 
-class Student(threading.Thread):
-    """One student's session: opens the app with the class code (which joins the class) and reruns their page's
-    fragment each time the server's auto_rerun asks, while `refreshing` is set."""
-
-    def __init__(self, url: str, code: str, stop: threading.Event):
-        super().__init__(daemon=True)
-        self.url, self.code, self.stop = url, code, stop
-        self.refreshing = threading.Event()
-        self.refreshing.set()
-        self.ran = 0                      # script runs finished (the first full run, then fragment runs)
-        self.refreshes: list[tuple[float, float]] = []   # (finished at, seconds from the ask to script_finished)
-        self.asked: float | None = None   # when the refresh now awaited was first asked for
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self._run()
-        except BaseException as e:  # noqa: BLE001 - said in the report
-            self.error = e
-
-    def _run(self) -> None:
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-        from websockets.sync.client import connect
-        query = f"class={self.code}"
-        with connect(self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-                     max_size=None) as ws:
-            first = BackMsg()
-            first.rerun_script.query_string = query
-            ws.send(first.SerializeToString())
-            page, timers = "", {}
-            while not self.stop.is_set():
-                now = time.monotonic()
-                for fragment, (due, every) in list(timers.items()):
-                    if now < due:
-                        continue
-                    timers[fragment] = (due + every if due + every > now else now + every, every)
-                    if not self.refreshing.is_set():
-                        continue
-                    again = BackMsg()   # what the browser sends when a fragment's run_every comes round
-                    again.rerun_script.query_string = query
-                    again.rerun_script.page_script_hash = page
-                    again.rerun_script.fragment_id = fragment
-                    again.rerun_script.is_auto_rerun = True
-                    ws.send(again.SerializeToString())
-                    self.asked = self.asked or now
-                try:
-                    raw = ws.recv(timeout=0.05)
-                except TimeoutError:
-                    continue
-                msg = ForwardMsg()
-                msg.ParseFromString(raw)
-                kind = msg.WhichOneof("type")
-                if kind == "new_session":
-                    page = msg.new_session.page_script_hash
-                elif kind == "auto_rerun" and msg.auto_rerun.interval > 0:
-                    every = msg.auto_rerun.interval
-                    timers[msg.auto_rerun.fragment_id] = (time.monotonic() + every, every)
-                elif kind == "script_finished":
-                    self.ran += 1
-                    if msg.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and self.asked:
-                        done = time.monotonic()
-                        self.refreshes.append((done, done - self.asked))
-                        self.asked = None   # asks made while it waited or ran were folded into it (Streamlit
-                        # keeps one pending rerun a session): timed from the first
+def student(url: str, code: str, stop: threading.Event) -> Session:
+    """One student's session: opens the app with the class code (which joins the class with a run of their own)
+    and reruns their page's fragments each time they come round, while `refreshing` is set."""
+    return Session(url, f"class={code}", stop)
 
 
 # --- the teacher ----------------------------------------------------------------------------------------------------
@@ -245,7 +173,7 @@ def open_class(page, preset: str) -> str:
 
 # --- a window -------------------------------------------------------------------------------------------------------
 
-def window(page, server, frames: WallFrames, students: list[Student], seconds: float) -> dict:
+def window(page, server, frames: WallFrames, students: list[Session], seconds: float) -> dict:
     """Watch the wall for `seconds`: after each of its redraws, what it shows (read as soon as the page shows
     something new after the redraw's script_finished), timed at the redraw's ask (the wall reads the class's
     snapshot as its fragment starts)."""
@@ -311,7 +239,7 @@ def bracket(before: tuple[float, dict[str, int]], after: tuple[float, dict[str, 
     return [(b[k] - a[k]) / (tb - ta) for k in a if k in b]
 
 
-def quieten(page, students: list[Student]) -> None:
+def quieten(page, students: list[Session]) -> None:
     """The students stop refreshing; returns once the refreshes they asked for are served (60 s at most)."""
     for s in students:
         s.refreshing.clear()
@@ -320,11 +248,11 @@ def quieten(page, students: list[Student]) -> None:
         page.wait_for_timeout(250)
 
 
-def grow(page, server, code: str, students: list[Student], stop: threading.Event, n: int) -> float:
+def grow(page, server, code: str, students: list[Session], stop: threading.Event, n: int) -> float:
     """More students join (their pages quiet after their first run) until the wall says n, then the teacher presses
     Start all; returns the seconds from the press to the wall saying n train."""
     while len(students) < n:
-        s = Student(server.url, code, stop)
+        s = student(server.url, code, stop)
         s.refreshing.clear()
         s.start()
         students.append(s)

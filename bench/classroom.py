@@ -26,62 +26,12 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
 from browser import browser_page, chromium_available, poll, serve  # noqa: E402
+from sessions import Session, cpu_seconds  # noqa: E402
 
 TARGET_AT_10 = 0.8
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and all its threads."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class Watcher(threading.Thread):
-    """One student's session: opens the app with the watch code and reruns the watch fragment when asked."""
-
-    def __init__(self, url: str, code: str, stop: threading.Event):
-        super().__init__(daemon=True)
-        self.url, self.code, self.stop = url, code, stop
-        self.refreshes = 0
-
-    def run(self) -> None:
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-        from websockets.sync.client import connect
-        query = f"watch={self.code}"
-        with connect(self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-                     max_size=None) as ws:
-            first = BackMsg()
-            first.rerun_script.query_string = query
-            ws.send(first.SerializeToString())
-            page, timer = "", None
-            while not self.stop.is_set():
-                if timer and time.monotonic() >= timer[0]:
-                    again = BackMsg()   # what the browser sends when a fragment's run_every comes round
-                    again.rerun_script.query_string = query
-                    again.rerun_script.page_script_hash = page
-                    again.rerun_script.fragment_id = timer[2]
-                    again.rerun_script.is_auto_rerun = True
-                    ws.send(again.SerializeToString())
-                    timer = (time.monotonic() + timer[1], timer[1], timer[2])
-                try:
-                    raw = ws.recv(timeout=0.05)
-                except TimeoutError:
-                    continue
-                msg = ForwardMsg()
-                msg.ParseFromString(raw)
-                kind = msg.WhichOneof("type")
-                if kind == "new_session":
-                    page = msg.new_session.page_script_hash
-                elif kind == "auto_rerun" and msg.auto_rerun.interval > 0:
-                    timer = (time.monotonic() + msg.auto_rerun.interval, msg.auto_rerun.interval,
-                             msg.auto_rerun.fragment_id)
-                elif kind == "script_finished":
-                    self.refreshes += 1
 
 
 def teacher_step(page) -> int:
@@ -91,15 +41,15 @@ def teacher_step(page) -> int:
 
 def measure(page, server, code: str, n: int, window: float) -> dict:
     stop = threading.Event()
-    watchers = [Watcher(server.url, code, stop) for _ in range(n)]
+    watchers = [Session(server.url, f"watch={code}", stop) for _ in range(n)]
     for w in watchers:
         w.start()
     time.sleep(3.0 if n else 1.0)   # let every session run the page once before the clock starts
-    refreshed0 = sum(w.refreshes for w in watchers)
+    refreshed0 = sum(w.ran for w in watchers)
     step0, cpu0, t0 = teacher_step(page), cpu_seconds(server.proc.pid), time.perf_counter()
     time.sleep(window)
     step1, cpu1, t1 = teacher_step(page), cpu_seconds(server.proc.pid), time.perf_counter()
-    refreshes = sum(w.refreshes for w in watchers) - refreshed0
+    refreshes = sum(w.ran for w in watchers) - refreshed0
     stop.set()
     for w in watchers:
         w.join(10)

@@ -13,14 +13,15 @@ import secrets
 import threading
 from collections import deque
 from enum import Enum
-from typing import Any, Callable
+from typing import Any
 
 from ganlib.classroom.capacity import Limits
-from ganlib.classroom.class_view import ClassClosed, ClassCommand, ClassFull, ClassSnapshot
+from ganlib.classroom.class_view import ClassClosed, ClassCommand, ClassFull
 from ganlib.engine.config import TrainConfig, coerce
 from ganlib.engine.ensemble import Ensemble
 from ganlib.engine.presets import preset as preset_config
 from ganlib.errors import FieldError
+from ganlib.run.board import Board
 from ganlib.run.budget import estimate_mb
 from ganlib.run.state import Reason
 from ganlib.settings import read
@@ -54,7 +55,7 @@ def class_config(preset: str, base: TrainConfig | None = None) -> TrainConfig:
     return cfg
 
 
-class Door:
+class Door(Board):
     def _open_door(self, base: TrainConfig, open_fields: tuple[str, ...], limits: Limits) -> None:
         self._cv = threading.Condition()    # guards the inbox, the fields below and the published snapshot
         self._inbox: deque = deque()
@@ -151,17 +152,6 @@ class Door:
             if not self._closed:
                 self._closed = True
                 self._post(Note.CLOSE, "", reason)
-
-    # --- reading -----------------------------------------------------------------------------------------------
-    def snapshot(self) -> ClassSnapshot:
-        with self._cv:
-            return self._snap
-
-    def wait(self, predicate: Callable[[ClassSnapshot], bool], timeout: float) -> ClassSnapshot:
-        """The first snapshot for which predicate holds, or the latest one when `timeout` seconds pass first."""
-        with self._cv:
-            self._cv.wait_for(lambda: predicate(self._snap), timeout)
-            return self._snap
 
     # --- on the caller's thread, under the lock ----------------------------------------------------------------
     def _post(self, note: Note, run_id: str, arg: Any = None) -> None:

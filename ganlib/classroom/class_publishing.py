@@ -27,13 +27,6 @@ class Publishing:
             self._z[latent_dim] = random_z(POINTS, latent_dim, Z_SEED)
         return self._z[latent_dim]
 
-    def _publish(self) -> None:
-        snap = self._make_snapshot()
-        with self._cv:
-            self._snap = snap
-            self._cv.notify_all()
-        self._dirty, self._published_at = False, self._clock()
-
     def _make_snapshot(self, closed: bool = False) -> ClassSnapshot:
         self._version += 1
         queued = self._slot is SlotState.QUEUED
@@ -65,6 +58,4 @@ class Publishing:
             snap = self._make_snapshot(closed=True)
         except Exception:  # noqa: BLE001 - a view that cannot be made: the last one, saying the class ended
             snap = dataclasses.replace(self._snap, version=self._snap.version + 1, closed=True)
-        with self._cv:
-            self._snap = snap
-            self._cv.notify_all()
+        self._pin(snap)

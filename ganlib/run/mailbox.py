@@ -16,9 +16,9 @@ from typing import Any, Callable
 
 from ganlib.engine.config import LIVE_FIELDS, TrainConfig, coerce
 from ganlib.errors import FieldError
+from ganlib.run.board import Board
 from ganlib.run.checkpoint import save_checkpoint
 from ganlib.run.machine import Command
-from ganlib.run.snapshot import Snapshot
 from ganlib.run.state import Part, Reason
 
 MAX_D_ALONE = 20_000   # ~40 s on a busy core: D-alone runs outside the training slots, so it is kept short
@@ -27,7 +27,7 @@ CALL_TIMEOUT_S = 120.0
 NO_MODELS = "the run has no models: it never built them (it waited for a slot), or they could not be built"
 
 
-class Mailbox:
+class Mailbox(Board):
     def _open_mailbox(self, cfg: TrainConfig) -> None:
         self._cv = threading.Condition()     # guards the command queue and the published snapshot
         self._commands: deque = deque()
@@ -99,22 +99,12 @@ class Mailbox:
             self._cv.notify_all()
 
     # --- reading --------------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
-        with self._cv:
-            return self._snap
-
     @property
     def settings(self) -> TrainConfig:
         """The config in force from the next step on: the run's, with every live change update() accepted
         (a snapshot shows a change only once the run's thread has applied it)."""
         with self._cv:
             return self._wanted
-
-    def wait(self, predicate: Callable[[Snapshot], bool], timeout: float) -> Snapshot:
-        """The first snapshot for which predicate holds, or the latest one when `timeout` seconds pass first."""
-        with self._cv:
-            self._cv.wait_for(lambda: predicate(self._snap), timeout)
-            return self._snap
 
     # --- copies, taken between two steps ------------------------------------------------------------
     def generator_copy(self):

@@ -15,13 +15,6 @@ from ganlib.run.state import Status
 
 
 class Publishing:
-    def _publish(self) -> None:
-        snap = self._make_snapshot()
-        with self._cv:
-            self._snap = snap
-            self._cv.notify_all()
-        self._dirty, self._published_at = False, self._clock()
-
     def _publish_g(self) -> None:
         t = self._trainer
         self._g, self._g_at = published.copy_of(t), (t.step_count, self._half_steps)
