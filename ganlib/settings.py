@@ -65,6 +65,11 @@ SETTINGS = {s.name: s for s in (
     # batched step, engine/ensemble.py, 1 thread on 2 busy cores): ring8 with G and D 32 wide, 235 steps/s alone,
     # 23 each in a class of 30, 16 in one of 60; at ring8's own 128 wide, 109, 5.0 and 3.4.
     Setting("GAN_STUDIO_CLASS_SIZE", "whole", 60, "students", least=1),
+    # Why 1 class training at a time, in slots of its own beside the runs': a class asked the runs' one slot of a
+    # 2-core server, so the teacher's own run on the Train page (the run a watch link shows) kept all ten students
+    # of a class trial waiting for minutes, and nothing said why. A class's batch and one run now train side by
+    # side, about a core each; a second class waits in line for the first (the classes' own line).
+    Setting("GAN_STUDIO_MAX_CLASSES", "whole", 1, "classes", zero="no cap"),
     # --- visitors' files --------------------------------------------------------------------------------------
     Setting("GAN_STUDIO_SPACES", "folder", _under_home("visitors")),
     Setting("GAN_STUDIO_DATA", "folder", _under_home("data")),

@@ -13,7 +13,8 @@ from ganlib.run.state import Status
 from ganlib.words import class_text as W
 from ganlib.words.describe import BUTTON_LABELS
 from pages.parts.access import class_code
-from pages.parts.klass import live_fields, losses_every, open_class_form, run_picture, student_charts
+from pages.parts.klass import open_class_form, run_picture
+from pages.parts.seat import live_fields, losses_every, sent_and_shown, student_charts
 from pages.parts.ui import classes, use_app_navigation, visitor
 from pages.parts.wall import wall
 
@@ -27,7 +28,7 @@ def send(code: str, run_id: str, command: ClassCommand) -> None:
     """A button's on_click: plain values only, as every callback here (pages/parts/ui.live_change says why)."""
     klass = classes().get(code)
     if klass is not None:
-        klass.send(run_id, command)
+        sent_and_shown(klass, run_id, lambda: klass.send(run_id, command))
 
 
 def buttons(code: str, run_id: str, me) -> None:

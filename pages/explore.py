@@ -83,9 +83,9 @@ def walk_section(model: LatentModel) -> None:
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     size = left.selectbox("GIF size (pixels, at least)", ex.GIF_SIZES, key="ex_gif_size")
     scale = whole_scale(side, size)
-    right.download_button(f"Download the walk as a GIF (32 frames, {method}, {side * scale} x {side * scale} px)",
+    right.download_button(f"Download the walk as a GIF ({frames} frames, {method}, {side * scale} x {side * scale} px)",
                           file_name="latent-walk.gif", mime="image/gif", on_click="ignore",
-                          data=lambda: ex.walk_gif(model, a, b, method, size=size))
+                          data=lambda: ex.walk_gif(model, a, b, method, frames, size=size))
     right.caption(f"{side} x {side} pictures enlarged {scale} times, with crisp pixels")
 
 

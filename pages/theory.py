@@ -27,7 +27,7 @@ TOYS = ("gauss-1d", "ring8", "grid25")
 def start(name: str, loss: str | None = None) -> None:
     v = visitor()
     cfg = v.choose_preset(name)
-    controls.start(v, cfg.replace(loss=loss) if loss else cfg)
+    controls.start(v, cfg.replace(loss=loss) if loss else cfg, new=True)
 
 
 def start_pair() -> None:

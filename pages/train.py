@@ -10,7 +10,7 @@ from ganlib.classroom import controls
 from ganlib.classroom.controls import Action
 from ganlib.engine.config import fields
 from ganlib.engine.kinds import DataKind
-from ganlib.words.describe import BUTTON_LABELS, config_summary, describe_preset, queue_message
+from ganlib.words.describe import BUTTON_LABELS, GPU_NOTE, config_summary, describe_preset, preset_label, queue_message
 from ganlib.run.state import Status
 from pages.parts.lesson import banner, fields_of, follow_link, link_panel
 from pages.parts.live import presenter_on, run_view
@@ -31,8 +31,9 @@ def setup(s, snap):
     names, (locked, hidden) = list(PRESETS), fields_of(s)
     fixed = bool(locked or hidden)  # another preset would replace the values the lesson fixed
     st.selectbox("preset 🔒" if fixed else "preset", names, index=names.index(s.preset_name) if s.preset_name in names
-                 else 0, key="preset", disabled=fixed, on_change=lambda: s.choose_preset(st.session_state.preset))
-    st.caption(describe_preset(s.preset_name) if s.preset_name in PRESETS else "")
+                 else 0, key="preset", disabled=fixed, on_change=lambda: s.choose_preset(st.session_state.preset),
+                 format_func=preset_label)
+    st.caption((describe_preset(s.preset_name) + "  \n" if s.preset_name in PRESETS else "") + GPU_NOTE)
     buttons = st.empty()   # filled once the form below has been checked
     # the preset is part of the keys, so choosing one redraws every control with its values
     cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}", locked=locked, hidden=hidden)

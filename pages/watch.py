@@ -1,18 +1,21 @@
-"""Watch: someone else's run, live and read-only, from its watch link (?watch=CODE).
+"""Watch: someone else's run, live and read-only, from its watch link (?watch=CODE) or its code typed here.
 
 A follower gets no button or input that changes the run: it reads snapshots
 through the watch code, which Runs resolves to the owner's current run (so a
 teacher's next run shows here too). The figures are shared by all watchers.
+Until a code someone shares is given, the page is the code box, with what is
+wrong with the code next to it.
 """
 import streamlit as st
 
-from ganlib.classroom.runs import CODE_FORMAT
+from ganlib.classroom.codes import WATCH_CODES
 from ganlib.engine.kinds import DataKind
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
+from ganlib.words import watch_text as WT
 from pages.parts.live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
-from pages.parts.access import WATCH_CODE_RULE
-from pages.parts.klass import run_picture, student_charts
+from pages.parts.klass import run_picture
+from pages.parts.seat import student_charts
 from pages.parts.ui import classes, runs, use_app_navigation, visitor
 
 use_app_navigation()
@@ -59,6 +62,8 @@ def student_run(snap, me) -> None:
 
 def follow(training_at_render: bool, presenter: bool, spot_at_render: bool) -> None:
     v = visitor()
+    if not v.watch_known():   # the owner has been gone long enough for the code to end: back to the code box
+        st.rerun()
     runner = v.watched()
     spot = spotlit(v)
     if (spot is not None) != spot_at_render:   # the teacher put a student's run on, or took it off: its pace
@@ -67,34 +72,41 @@ def follow(training_at_render: bool, presenter: bool, spot_at_render: bool) -> N
         student_run(*spot)
         return
     if runner is None:
-        if v.watch_known():
-            st.info("Nothing to show yet: the run behind this link has not started, or it has ended. "
-                    "This page updates by itself.")
-        else:
-            st.warning(f"No run is shared under the code {v.watch_code} on this server: check it against the "
-                       "teacher's screen. This page updates by itself once it is shared.")
+        st.info(WT.NOTHING_YET)
         return
     snap = runner.snapshot()
     run_view(snap, owner=False, key="watch", presenter=presenter)
     if snap.kind == DataKind.POINTS and snap.shape in ((1,), (2,)) and snap.status is not Status.LOADING:
         theory_panel(runner, snap)
-    st.caption("You are watching: nothing here changes the run. The Latent explorer can open a private copy "
-               "of its G (source: Current run).")
+    st.caption(WT.WATCHING)
     if snap.is_training != training_at_render:  # started or stopped: refresh at the pace that fits
         st.rerun()
+
+
+def code_box(v) -> None:
+    """The box a code is typed in, and under it what is wrong: a code in no form of one, or one nobody shares on this
+    server (typed, or from the link: its owner may have left long ago). Only a code someone shares leaves the box,
+    into the address, so a reload never brings back a wrong one."""
+    typed = st.text_input(WT.CODE_LABEL, max_chars=2 * WATCH_CODES.length, placeholder=WT.CODE_PLACEHOLDER,
+                          key="watch_code_box").strip()
+    code = WATCH_CODES.parse(typed) if typed else v.watch_code
+    if code is None:
+        if typed:
+            st.error(WT.WATCH_CODE_RULE)
+        return
+    if not runs().shared(code):
+        st.error(WT.no_run_shared(code))
+        return
+    v.watch_code = st.query_params["watch"] = code
+    st.rerun()
 
 
 v = visitor()
 presenter = presenter_on(True)
 if not presenter:   # a projector's 720 pixels go to the run
     st.title("Watch a run")
-if v.watch_code is None:
-    code = st.text_input("Watch code", max_chars=8, placeholder="8 characters from your teacher's screen")
-    if code:
-        if CODE_FORMAT.fullmatch(code.strip()):
-            st.query_params["watch"] = code.strip()
-            st.rerun()
-        st.error(WATCH_CODE_RULE)
+if v.watch_code is None or not v.watch_known():
+    code_box(v)
 else:
     snap = (r := v.watched()) and r.snapshot()
     spot = spotlit(v) is not None

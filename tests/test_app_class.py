@@ -133,3 +133,25 @@ def test_a_class_on_the_teacher_s_drawing():
         assert any("class-ring8 on the teacher's drawing · 1 student" in c.value for c in teacher.caption)
     finally:
         klass.close()
+
+
+def test_a_refused_value_goes_back_and_a_press_shows_at_once(opened):
+    _, code = opened
+    a = student(code)
+    klass = classes().get(code)
+    run_id = klass.wait(lambda s: len(s.students) == 1, WAIT).students[0].run_id
+    apply = next(b.key for b in a.button if "FormSubmitter" in str(b.key))
+    box = next(w for w in a.text_input if w.key.startswith(f"cls_f_{run_id}_lr_g_"))
+    shown = box.value
+    box.set_value("fast")
+    _ok(a.button(key=apply).click().run())
+    assert any("lr_g" in e.value for e in a.error)
+    assert next(w for w in a.text_input if w.key.startswith(f"cls_f_{run_id}_lr_g_")).value == shown
+    lr_d = next(w for w in a.text_input if w.key.startswith(f"cls_f_{run_id}_lr_d_"))
+    lr_d.set_value("5e-4")   # the next change is sent alone, not refused again for the old lr_g
+    _ok(a.button(key=apply).click().run())
+    assert klass.wait(lambda s: s.students[0].config.lr_d == 5e-4, WAIT).students[0].changed == {"lr_d": 5e-4}
+
+    _ok(a.button(key="cls-start").click().run())   # the redraw after the press already shows the run training
+    go = [b for b in a.button if b.key in ("cls-start", "cls-resume")]
+    assert a.button(key="cls-pause").disabled is False and [b.disabled for b in go] == [True]

@@ -112,6 +112,20 @@ def test_theory_lab_explains_an_image_run(at):
     assert len(at.image) > 0   # the explorer works on the current (image) run too
 
 
+def test_theory_lab_buttons_start_their_own_run_over_a_loaded_checkpoint(at):
+    # a loaded run waits, idle, for Start: the lab's toy and demo buttons started it instead of theirs (issue 22)
+    _goto(at, "pages/checkpoints.py")
+    _ok(at.button(key="ck_resume_shared/digits.pt").click().run())
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_start_gauss-1d").click().run())
+    assert any(c.value.startswith("gauss-1d · loss bce") for c in at.caption), [c.value for c in at.caption]
+    _goto(at, "pages/checkpoints.py")
+    _ok(at.button(key="ck_resume_shared/ring8.pt").click().run())
+    _goto(at, "pages/theory.py")
+    _ok(at.button(key="th_demo_collapse-ring8").click().run())   # the demo's plain BCE game, not ring8's lsgan
+    assert any(c.value.startswith("ring8 · loss bce") for c in at.caption), [c.value for c in at.caption]
+
+
 def test_explorer_on_a_checkpoint_moves_the_image_with_a_slider(at):
     _goto(at, "pages/explore.py")
     _ok(at.radio(key="ex_source").set_value(Source.FILE).run())
@@ -129,6 +143,32 @@ def test_explorer_on_a_checkpoint_moves_the_image_with_a_slider(at):
     assert at.selectbox(key="ex_gif_size").options == ["256", "384", "512"]
     _ok(at.selectbox(key="ex_gif_size").set_value(512).run())   # 28 x 28 digits, 19 times: at least 512
     assert any("532 x 532 px" in b.label for b in at.get("download_button"))
+
+
+@pytest.fixture
+def deferred(monkeypatch):
+    """The callables of download buttons, by the file id a button's proto names: AppTest never calls them."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    made, real = {}, MediaFileManager.add_deferred
+
+    def add(self, data_callable, *args, **kwargs):
+        made[file_id := real(self, data_callable, *args, **kwargs)] = data_callable
+        return file_id
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add)
+    return made
+
+
+def test_the_walk_gif_has_as_many_frames_as_the_frames_slider_says(at, deferred):
+    import io
+
+    from PIL import Image
+    _goto(at, "pages/explore.py")
+    _ok(at.radio(key="ex_source").set_value(Source.FILE).run())
+    _ok(at.selectbox(key="ex_file").select("shared/digits.pt").run())
+    _ok(at.slider(key="ex_frames").set_value(5).run())   # the GIF had 32 frames whatever this said (issue 22)
+    button = next(b for b in at.get("download_button") if b.label.startswith("Download the walk"))
+    assert "(5 frames, slerp," in button.label
+    assert Image.open(io.BytesIO(deferred[button.proto.deferred_file_id]())).n_frames == 5
 
 
 def test_explorer_maps_a_toy_checkpoint(at):
@@ -363,13 +403,14 @@ def _lab_step(at) -> int:
 def test_a_malformed_watch_code_in_the_address_is_said_once_and_dropped(at):
     at.query_params["watch"] = "../../etc"
     _ok(at.run())
-    assert any("Watch code: 8 letters" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("Watch code: 10 letters" in e.value for e in at.error), [e.value for e in at.error]
     assert "watch" not in at.query_params and at.title[0].value == "Train"   # the page opens as without it
     _ok(at.run())
     assert not any("Watch code" in e.value for e in at.error)
 
 
 def test_a_watch_code_nobody_shares_says_so(at):
-    at.query_params["watch"] = "zzzzzzzz"
+    at.query_params["watch"] = "zzzzz-zzzzz"   # a code's form, shared by nobody: the code box stays, and says so
     _goto(at, "pages/watch.py")
-    assert any("No run is shared under the code zzzzzzzz" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any("No run is shared under the code ZZZZZ-ZZZZZ" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.text_input(key="watch_code_box")

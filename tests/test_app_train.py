@@ -61,6 +61,54 @@ def test_choosing_a_preset_fills_the_form(at):
     assert "cfg.seed-mlp.batch_size" in keys and not any(k and k.endswith(".threads") for k in keys)
 
 
+def test_the_presenter_view_stays_on_across_pages(at):
+    # Streamlit drops a widget's state on a page that does not draw it: the toggle came back off (issue 22)
+    assert at.sidebar.toggle(key="presenter").value is False   # each page's default until the visitor chooses:
+    at.switch_page("pages/watch.py").run()                      # off on Train, on for Watch
+    assert at.sidebar.toggle(key="presenter").value is True
+    at.switch_page("pages/train.py").run()
+    assert at.sidebar.toggle(key="presenter").value is False
+    at.sidebar.toggle(key="presenter").set_value(True).run()
+    for page in ("pages/theory.py", "pages/train.py", "pages/watch.py", "pages/checkpoints.py", "pages/train.py"):
+        at.switch_page(page).run()
+        assert not at.exception and (page not in ("pages/train.py", "pages/watch.py")
+                                     or at.sidebar.toggle(key="presenter").value is True), page
+    at.sidebar.toggle(key="presenter").set_value(False).run()
+    at.switch_page("pages/watch.py").run()   # off by choice stays off, also where it starts on (Watch)
+    assert at.sidebar.toggle(key="presenter").value is False
+    assert not any("Session State" in w.value for w in at.warning)   # the switch is fed by its state alone
+    at.switch_page("pages/train.py").run()
+
+
+def test_the_gpu_presets_are_marked_and_the_caption_says_they_are_slow_on_a_cpu(at):
+    from ganlib.engine.presets import FOR_GPU
+    options = at.selectbox(key="preset").options
+    assert {o for o in options if o.endswith(" (GPU)")} == {f"{n} (GPU)" for n in FOR_GPU} == \
+        {"dcgan-cifar10 (GPU)", "dcgan-64 (GPU)"}
+    assert "fast-digits" in options and "ring8" in options   # the CPU ones unmarked
+    assert any("on a CPU they are slow" in c.value for c in at.caption)
+    choose(at, "dcgan-cifar10")
+    assert at.selectbox(key="preset").value == "dcgan-cifar10" and not at.exception
+
+
+def test_the_form_shows_only_the_data_fields_the_dataset_reads(at):
+    # the digits form showed "channels: 0" and an empty data_path, which the digits never read (issue 22)
+    def data_fields(preset):
+        keys = {w.key for w in at.text_input} | {w.key for w in at.selectbox}
+        return {n for n in ("data_path", "image_size", "channels") if f"cfg.{preset}.{n}" in keys}
+    assert data_fields("fast-digits") == set() and not at.exception
+    at.selectbox(key="cfg.fast-digits.dataset").set_value("folder").run()
+    assert data_fields("fast-digits") == {"data_path", "image_size", "channels"}
+    assert at.selectbox(key="cfg.fast-digits.channels").options == ["0: from the files", "1: grey", "3: RGB"]
+    assert at.selectbox(key="cfg.fast-digits.channels").value == 0
+    at.selectbox(key="cfg.fast-digits.dataset").set_value("digits").run()
+    assert data_fields("fast-digits") == set() and enabled(at)["Start"]
+    choose(at, "ring8")
+    assert data_fields("ring8") == set()
+    at.selectbox(key="cfg.ring8.dataset").set_value("drawn").run()
+    assert data_fields("ring8") == {"data_path"}
+
+
 def test_step_advances_the_runner(at):
     choose(at, "ring8")
     for _ in range(3):

@@ -1,6 +1,7 @@
-"""A class in real Chromium: a teacher opens a class of class-ring8, three students join by its link (each browser
+"""A class in real Chromium: a teacher opens a class of class-ring8, ten students join by its link (each browser
 context is one visitor, one of them typing the code in lower case), each starts a run of their own; one pauses, one
-changes lr_g, one resets; the teacher's wall shows the three, the pause, the change, and the CSV has their rows.
+changes lr_g, one resets; the teacher's wall shows the ten, the pause, the change, and the CSV has their rows; the
+teacher puts one student's run on the watch link, and a projector that opens it sees that run.
 The AppTest tier plays one student (tests/test_app_class.py); several at once need a browser each.
 Skipped when playwright or /usr/bin/chromium is missing."""
 import csv
@@ -18,6 +19,7 @@ OPEN_S = 90      # Open the class -> the link: torch and the class's first model
 JOIN_S = 90      # a student's link -> their Start button and fields
 TRAIN_S = 120    # Start -> steps counting
 CHANGE_S = 60    # a command or a change -> the wall shows it (the wall redraws every 2 s, a student each second)
+STUDENTS = 10
 STEP = re.compile(r"step ([\d,]+)")
 WALL_THUMBS = """() => [...document.querySelectorAll('[data-testid="stImage"]')]
     .map(e => (e.querySelector('[data-testid="stImageCaption"]') || {}).innerText || '')
@@ -64,7 +66,7 @@ def wall_line(teacher) -> str:
                     if t.startswith("Class "))
 
 
-def test_a_teacher_and_three_students_train_together_and_the_wall_shows_them(server, chromium):
+def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(server, chromium):
     contexts = []
     try:
         teacher = visit(chromium, server.url + "/classroom", contexts)
@@ -77,23 +79,24 @@ def test_a_teacher_and_three_students_train_together_and_the_wall_shows_them(ser
         code = url.rsplit("=", 1)[1]
         assert re.fullmatch(r"[2-9A-HJKMNP-Z]{6}", code), url
 
-        links = (url, url.replace(code, code.lower()), url)   # a code typed in lower case joins the same class
-        students = [visit(chromium, link, contexts) for link in links]
-        for page in students:
+        links = [url, url.replace(code, code.lower())] + [url] * (STUDENTS - 2)   # lower case joins the same class
+        students = []
+        for link in links:   # one after another, as a class comes in: ten first runs at once took over 90 s once
+            students.append(page := visit(chromium, link, contexts))
             page.locator(".st-key-cls-start button").wait_for(timeout=JOIN_S * 1000)
             page.get_by_role("button", name="Apply my changes").wait_for(timeout=JOIN_S * 1000)
             assert page.get_by_role("heading", name=f"Class {code}").count() == 1
         names = [poll(lambda p=page: status(p).split(" · ")[0], CHANGE_S, what="a student's name")
                  for page in students]
-        assert sorted(names) == ["Student 1", "Student 2", "Student 3"], names
+        assert sorted(names, key=lambda n: int(n.split()[1])) == [f"Student {i}" for i in range(1, STUDENTS + 1)]
 
         for page in students:
             page.locator(".st-key-cls-start button").click()
         for page in students:
             poll(lambda p=page: "training" in status(p) and step(status(p)) > 0, TRAIN_S, what="steps to count")
 
-        paused, changed, reset = students
-        paused_name, changed_name, reset_name = names
+        paused, changed, reset = students[:3]
+        paused_name, changed_name, reset_name = names[:3]
         paused.locator(".st-key-cls-pause button").click()
         changed.locator('[class*="st-key-cls_f_"][class*="_lr_g_"] input').fill("1e-2")   # read back as 0.01
         changed.get_by_role("button", name="Apply my changes").click()
@@ -105,9 +108,9 @@ def test_a_teacher_and_three_students_train_together_and_the_wall_shows_them(ser
         poll(lambda: lr_g_box.input_value() == "0.01", CHANGE_S, what="the lr_g box to say the value in force")
 
         # the wall: three thumbnails, the class's line, the change in the changed student's caption
-        poll(lambda: len(teacher.evaluate(WALL_THUMBS)) == 3 and len(thumbs(teacher)) == 3, CHANGE_S,
-             what="three thumbnails")
-        poll(lambda: "· 3 students ·" in wall_line(teacher), CHANGE_S, what="the wall's line")
+        poll(lambda: len(teacher.evaluate(WALL_THUMBS)) == STUDENTS and len(thumbs(teacher)) == STUDENTS, CHANGE_S,
+             what="a thumbnail for each student")
+        poll(lambda: f"· {STUDENTS} students ·" in wall_line(teacher), CHANGE_S, what="the wall's line")
         poll(lambda: "lr_g 0.01" in thumbs(teacher).get(changed_name, ""), CHANGE_S, what="the change on the wall")
         poll(lambda: "paused" in thumbs(teacher).get(paused_name, ""), CHANGE_S, what="the pause on the wall")
         poll(lambda: "ready" in thumbs(teacher).get(reset_name, ""), CHANGE_S, what="the reset on the wall")
@@ -130,10 +133,23 @@ def test_a_teacher_and_three_students_train_together_and_the_wall_shows_them(ser
         assert float(rows[changed_name]["lr_g"]) == 0.01 and rows[paused_name]["status"] == "paused"
         assert int(rows[paused_name]["step"]) == held and rows[reset_name]["step"] == "0"
 
-        for page in (teacher, *students):
+        # the teacher puts the run in large (the first to join, as it opens) on their watch link; a projector that
+        # opens the link sees that run
+        box = teacher.locator(".st-key-wall_spot")
+        spot = poll(lambda: re.search(r"Student \d+", box.inner_text() + " " + box.locator("input").input_value()
+                                      ).group(0), CHANGE_S, what="the run in large")
+        teacher.locator(".st-key-wall-on-watch button").click()
+        line = poll(lambda: next((t for t in teacher.locator('[data-testid="stAlertContentInfo"]').all_inner_texts()
+                                  if "?watch=" in t), None), CHANGE_S, what="the watch link's line")
+        projector = visit(chromium, re.search(r"https?://\S+\?watch=\S+", line).group(0), contexts)
+        poll(lambda: f"{spot}'s run" in projector.locator('[data-testid="stMain"]').inner_text(), CHANGE_S,
+             what="the projector to show the student's run")
+
+        for page in (teacher, projector, *students):
             assert errors_shown(page) == []
         teacher.evaluate("window.scrollTo(0, 0)")
         teacher.get_by_role("button", name="End the class").click()
+        teacher.get_by_role("button", name="Yes, end the class").click()
         teacher.get_by_role("button", name="Open the class").wait_for(timeout=CHANGE_S * 1000)
         poll(lambda: "This class has ended" in paused.locator('[data-testid="stMain"]').inner_text(), CHANGE_S,
              what="the students to hear that the class ended")

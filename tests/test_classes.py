@@ -5,6 +5,8 @@ codes are refused by name; close stops the thread.
 Every numbers test runs twice: with OneByOne, a stand-in that steps each Trainer on its own (Ensemble's API, no
 batching), and with the real batched engine/ensemble.py. Tiny nets on ring8: a run's epoch is 20 steps.
 """
+import csv
+import io
 import time
 import types
 
@@ -17,7 +19,9 @@ from ganlib.classroom.classes import ALPHABET, ClassClosed, ClassCommand as C, C
 from ganlib.classroom.slots import Slots
 from ganlib.engine.ensemble import Ensemble
 from ganlib.engine.presets import preset
+from ganlib.charts.training import training_figure
 from ganlib.classroom.downloads import FAKE_RGB, off_picture, points_picture
+from ganlib.classroom.wall import class_csv
 from ganlib.engine.data.drawn import JITTER
 from ganlib.engine.drawn_points import shape
 from ganlib.errors import DatasetError, FieldError
@@ -83,7 +87,7 @@ def engine(request):
 def server(engine, max_runs=1, **limits):
     """Classes over a server with `max_runs` slots (the class's runs in one of them)."""
     runs = types.SimpleNamespace(slots=Slots(max_runs), limits=Limits(max_runs=max_runs, **limits))
-    return Classes(runs, ensemble=engine), runs.slots
+    return Classes(runs, ensemble=engine, slots=runs.slots), runs.slots
 
 
 @pytest.fixture
@@ -456,3 +460,61 @@ def test_the_class_map_draws_students_at_one_point_as_one_marker_that_counts_the
     assert list(trace.x) == [3e-3, 1e-2] and list(trace.y) == [8, 5]
     assert list(trace.text) == ["13 students", "Ada"]
     assert trace.customdata[0].endswith("and 1 more") and trace.customdata[0].count("<br>") == 12
+
+
+def test_a_class_trains_beside_the_teacher_s_own_run_in_a_slot_of_its_own(monkeypatch):
+    """The runs' one slot held (the teacher's Train-page run): a class still trains, in the classes' own slots,
+    and a second class waits in their line, saying why."""
+    monkeypatch.setenv("GAN_STUDIO_MAX_CLASSES", "1")
+    runs = types.SimpleNamespace(slots=Slots(1), limits=Limits(max_runs=1))
+    blocker = Blocker(runs.slots)
+    c = Classes(runs, ensemble=OneByOne)
+    try:
+        first, second = c.open("teacher-1", "ring8", ["epochs"], base=BASE), c.open("teacher-2", "ring8", (), base=BASE)
+        a, b = first.join("key-a"), second.join("key-b")
+        first.send(a, C.UPDATE, epochs=500)
+        first.send(a, C.START)
+        second.send(b, C.START)
+        wait(first, lambda s: s.student(a).step > 0)
+        snap = wait(second, lambda s: s.queued)
+        assert snap.student(b).step == 0 and "another class is training" in W.wall_line(snap)
+        assert "waiting for the server" in W.thumb_caption(snap.student(b))
+        assert c.load() == (1, 1) and runs.slots.counts() == (1, 0)   # the teacher's run keeps its slot
+        first.send(a, C.PAUSE)
+        wait(second, lambda s: s.student(b).step > 0)   # the slot passes to the next class in line
+    finally:
+        blocker.go()
+        assert c.close_all(10)
+
+
+def test_the_class_csv_says_what_the_wall_says(classes):
+    c, _ = classes(OneByOne)
+    c.owner_back("key-b")
+    cls = c.open("teacher", "ring8", ["lr_g", "seed"], base=BASE)
+    a, b = cls.join("key-a", "Ada"), cls.join("key-b", "Bo")
+    cls.send(a, C.STEP)
+    cls.send(a, C.RESET)
+    c.owner_left("key-b")
+    snap = wait(cls, lambda s: s.student(a).starts == 2 and s.student(b).away)
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(class_csv(snap).decode()))}
+    assert rows["Ada"]["status"] == "ready" and rows["Ada"]["started_over"] == "1" and rows["Ada"]["away"] == ""
+    assert rows["Bo"]["away"] == "yes" and rows["Bo"]["started_over"] == "0"
+    assert [int(rows[n]["seed"]) for n in ("Ada", "Bo")] == [BASE.seed, BASE.seed + 1]   # each its own
+    assert list(rows["Ada"])[:7] == ["name", "status", "step", "started_over", "away", "seed", "lr_g"]
+
+
+def test_the_class_map_marks_the_students_own_values_and_counts_in_whole_numbers():
+    one = class_map_figure([(3e-3, 8, "Ada"), (3e-3, 8, "Bo")], "lr_g", "modes covered", whole=True)
+    assert list(one.layout.xaxis.tickvals) == [3e-3] and list(one.layout.xaxis.ticktext) == ["3e-3"]
+    spread = class_map_figure([(3e-4, 2, "A"), (3e-3, 8, "B"), (1e-2, 5, "C")], "lr_g", "modes covered", whole=True)
+    assert spread.layout.xaxis.type == "log" and list(spread.layout.xaxis.ticktext) == ["3e-4", "3e-3", "0.01"]
+    assert spread.layout.yaxis.dtick == 1
+
+
+def test_a_narrow_loss_chart_wraps_its_panel_titles():
+    history = {"step": (1, 2), "d_loss": (1.0, 0.9), "g_loss": (0.7, 0.8), "d_real": (0.6, 0.6),
+               "d_fake": (0.4, 0.4), "value": (-1.3, -1.3)}
+    titles = [a.text for a in training_figure(history, (), "lsgan", title_chars=55).layout.annotations
+              if a.xref == "x domain" or "output" in a.text or "losses" in a.text]
+    assert any("<br>" in t for t in titles)
+    assert all(len(line) <= 55 for t in titles for line in t.split("<br>"))

@@ -28,6 +28,23 @@ def test_every_preset_validates(name):
     assert cfg.is_toy == (cfg.model == "toy-mlp")
 
 
+def test_the_presets_for_a_gpu_are_named_and_say_so():
+    from ganlib.engine.presets import FOR_GPU
+    from ganlib.words.describe import preset_label
+    assert FOR_GPU == {"dcgan-cifar10", "dcgan-64"} and FOR_GPU <= set(PRESETS)
+    assert all(PRESETS[name][0].startswith("For a GPU") for name in FOR_GPU)
+    assert [preset_label(n) for n in ("dcgan-64", "fast-digits")] == ["dcgan-64 (GPU)", "fast-digits"]
+
+
+def test_the_fields_only_some_datasets_read():
+    from ganlib.engine.config import applies
+    assert [d for d in DATASETS if applies("data_path", d)] == ["folder", "drawn"]
+    assert [d for d in DATASETS if applies("channels", d)] == [d for d in DATASETS if applies("image_size", d)] == \
+        ["folder"]
+    assert all(applies("lr_g", d) and applies("dataset", d) for d in DATASETS)
+    assert all(set(field_meta(f.name)["datasets"] or DATASETS) <= set(DATASETS) for f in fields())
+
+
 def test_unknown_preset_is_a_value_error():
     with pytest.raises(ValueError, match="preset"):
         preset("no-such-preset")

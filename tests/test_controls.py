@@ -71,6 +71,36 @@ def test_reset_button_resets_the_visitor_and_unknown_buttons_are_refused():
         controls.press("Go", s, None)
 
 
+class LoadedVisitor(FakeVisitor):
+    """A visitor whose current run was loaded from a checkpoint and waits, idle, for Start."""
+    def __init__(self):
+        super().__init__()
+        self.runner.start = lambda: self.runner.calls.append(("start",))
+        self.made = []
+
+    def snapshot(self):
+        from types import SimpleNamespace
+        from ganlib.run.state import Status
+        return SimpleNamespace(status=Status.IDLE)
+
+    def new_run(self, cfg):
+        self.made.append(cfg)
+        self.runner = FakeRunner()
+        self.runner.start = lambda: self.runner.calls.append(("start",))
+        return self.runner
+
+
+def test_start_begins_the_loaded_run_but_a_named_run_replaces_it():
+    s = LoadedVisitor()
+    loaded = s.runner
+    controls.start(s, TrainConfig(dataset="gauss-1d", model="toy-mlp"))   # the Train page's Start: this run
+    assert loaded.calls == [("start",)] and s.made == []
+    s = LoadedVisitor()
+    loaded, toy = s.runner, TrainConfig(dataset="gauss-1d", model="toy-mlp")
+    controls.start(s, toy, new=True)                                      # the Theory lab's "Start gauss-1d"
+    assert loaded.calls == [] and s.made == [toy] and s.runner.calls == [("start",)]
+
+
 def test_progress_line_shows_speed_and_time_left_only_while_running_else_the_status():
     from types import SimpleNamespace
 

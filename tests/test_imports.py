@@ -42,7 +42,8 @@ TORCH_FREE = [
     "ganlib.charts", "ganlib.charts.look", "ganlib.charts.palette", "ganlib.charts.quality",
     "ganlib.charts.smooth", "ganlib.charts.training",
     # the server and its visitors (downloads and export, for a finished run, may bring torch)
-    "ganlib.classroom", "ganlib.classroom.capacity", "ganlib.classroom.controls", "ganlib.classroom.disk",
+    "ganlib.classroom", "ganlib.classroom.capacity", "ganlib.classroom.codes", "ganlib.classroom.controls",
+    "ganlib.classroom.disk", "ganlib.words.watch_text",
     "ganlib.classroom.identity", "ganlib.classroom.lesson", "ganlib.classroom.library", "ganlib.classroom.owners",
     "ganlib.classroom.runs", "ganlib.classroom.share", "ganlib.classroom.shutdown", "ganlib.classroom.slots",
     "ganlib.classroom.spaces", "ganlib.classroom.uploads", "ganlib.classroom.visitor",

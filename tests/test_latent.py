@@ -144,6 +144,26 @@ def test_the_walk_gif_is_at_least_the_chosen_size_with_crisp_pixels(side, size, 
         assert np.array_equal(np.asarray(gif.convert("L")), expected)
 
 
+@pytest.mark.parametrize("frames", [3, 8, 16])
+def test_the_walk_gif_has_the_frames_the_slider_asks_for_and_lasts_as_long_whatever_their_number(frames):
+    """The GIF had 32 frames whatever the explorer's Frames slider said (issue 22)."""
+    import io
+
+    from PIL import Image
+    from torch import nn
+
+    from ganlib.explore.latent import LatentModel
+    from ganlib.explore.walks import WALK_SECONDS, walk_gif
+    G = nn.Sequential(nn.Linear(4, 64), nn.Tanh(), nn.Unflatten(1, (1, 8, 8)))
+    gif = Image.open(io.BytesIO(walk_gif(LatentModel(G, 4, (1, 8, 8)), torch.zeros(4), torch.ones(4), "lerp", frames)))
+    assert gif.n_frames == frames
+    ms = []
+    for i in range(frames - 1):   # the last frame is held longer (grid.gif_bytes' hold_last)
+        gif.seek(i)
+        ms.append(gif.info["duration"])
+    assert abs(sum(ms) - WALK_SECONDS * 1000 * (frames - 1) / frames) <= 10 * frames   # GIFs count in 10 ms
+
+
 def test_the_walk_gif_sizes_are_the_explorers_choices():
     from ganlib.explore.walks import GIF_SIZES, walk_gif
     assert GIF_SIZES == (256, 384, 512)

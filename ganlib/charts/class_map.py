@@ -8,13 +8,16 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from ganlib.charts import palette
+from ganlib.words.describe import number
 
+MAX_TICKS = 12    # the x axis marks each value the class has, up to this many (more would overlap)
 MAX_NAMES = 12    # names a marker's hover lists before "and N more"
 LOG_SPAN = 10.0   # a field whose positive values span this factor or more gets a log axis (learning rates do)
 
 
 def class_map_figure(points: list[tuple[float, float, str]], x_name: str, y_name: str,
-                     height: int = 360) -> go.Figure:
+                     height: int = 360, whole: bool = False) -> go.Figure:
+    """whole: the outcome counts (modes, steps), so its axis ticks whole numbers only."""
     fig = go.Figure()
     # students at the same point (the class's default lr, all 8 modes) as one marker that says how many: thirty
     # names written over one another at one point were a black blot
@@ -32,8 +35,12 @@ def class_map_figure(points: list[tuple[float, float, str]], x_name: str, y_name
                              hovertemplate=f"%{{customdata}}<br>{x_name} %{{x}}<br>{y_name} %{{y}}<extra></extra>"))
     positive = [x for x in xs if x > 0]
     log = len(positive) == len(xs) and len(xs) > 1 and max(positive) / min(positive) >= LOG_SPAN
-    fig.update_xaxes(title=x_name, type="log" if log else "linear")
-    fig.update_yaxes(title=y_name)
+    # ticks at the students' own values, written as the wall writes them: a class that all has lr_g 3e-3 was drawn
+    # on an axis of -1 to 1 that read "0", and a log axis wrote 3e-4 as "3"
+    values = sorted(set(xs))
+    ticks = dict(tickvals=values, ticktext=[number(v) for v in values]) if len(values) <= MAX_TICKS else {}
+    fig.update_xaxes(title=x_name, type="log" if log else "linear", **ticks)
+    fig.update_yaxes(title=y_name, **({"dtick": 1, "tick0": 0} if whole and len(set(ys)) > 1 else {}))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=20, b=10), showlegend=False)
     if not points:
         fig.add_annotation(text="No run has a value to show yet", showarrow=False, x=0.5, y=0.5,

@@ -7,6 +7,8 @@ around a trend instead of a solid block.
 from __future__ import annotations
 
 
+import textwrap
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -21,6 +23,7 @@ from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
 MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
 MAX_EVENT_LABELS_PRESENTER = 4                # large type: fewer labels before they hide the curves
 FEW_POINTS = 30   # up to this many steps the curves get markers too
+TITLE_LINE_PX = 16   # a wrapped title's second line, in the top margin
 
 # column -> (name, colour, row); the losses on top, D's verdicts below (named by the loss's Meaning: these are bce's)
 CURVES = {
@@ -40,14 +43,17 @@ def drawn_losses(loss: str) -> tuple[str, ...]:
 
 
 def training_figure(history: dict, events=(), loss: str | Meaning = "bce", height: int | None = None,
-                    smoothing: float = SMOOTHING, presenter: bool = False, alarms=()) -> go.Figure:
+                    smoothing: float = SMOOTHING, presenter: bool = False, alarms=(),
+                    title_chars: int | None = None) -> go.Figure:
     """Top: D and G losses (and V for bce/minimax); bottom: D's mean output on real and fake, in the loss's
     meaning, with its reference lines (ganlib/lab/meaning.py); events as dotted lines.
 
     loss: a loss name, or the run's Meaning (which knows its label smoothing: meaning.of_config);
     smoothing: the EMA weight of the bold curves, 0 <= smoothing < 1 (0: the points only, drawn bold);
     presenter: large type and thick lines for a projector, TRAINING_HEIGHT tall unless `height` says;
-    alarms: ganlib.words.alarms.Alarm, each marked as a band over the steps it looked at."""
+    alarms: ganlib.words.alarms.Alarm, each marked as a band over the steps it looked at;
+    title_chars: the panels' titles wrapped at this many characters, for a chart half a screen wide (a title does
+    not wrap by itself: D's panel lost both its ends on a class student's page)."""
     m = loss if isinstance(loss, Meaning) else meaning(loss)
     loss, names = m.loss, curve_names(m)
     lk = look(presenter)
@@ -59,8 +65,11 @@ def training_figure(history: dict, events=(), loss: str | Meaning = "bce", heigh
     titles = None if presenter else (  # the presenter's legends head the panels instead
         "D and G losses" + (" (bold: smoothed, faint: each point)" if weight else ""),
         m.panel)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14 if presenter else 0.08,
-                        subplot_titles=titles)
+    if titles and title_chars:
+        titles = tuple("<br>".join(textwrap.wrap(t, title_chars)) for t in titles)
+    extra = max(t.count("<br>") for t in titles) if titles else 0   # lines more than one, in the tallest title
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True,
+                        vertical_spacing=0.14 if presenter else 0.08 + 0.05 * extra, subplot_titles=titles)
     keys = [k for k in CURVES if k in drawn_losses(loss) or CURVES[k][2] == 2]
     if weight:  # every point faint first, so that no smoothed curve is drawn under another's points
         for key in keys:
@@ -90,7 +99,8 @@ def training_figure(history: dict, events=(), loss: str | Meaning = "bce", heigh
     if m.bounded:   # a probability: 0..1; raw outputs and a critic's scores have no fixed range
         fig.update_yaxes(range=[-0.02, 1.02], row=2, col=1)
     fig.update_xaxes(title_text="step", row=2, col=1)
-    fig.update_layout(height=height or (TRAINING_HEIGHT if presenter else 520), margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(height=height or (TRAINING_HEIGHT if presenter else 520),
+                      margin=dict(l=10, r=10, t=40 + TITLE_LINE_PX * extra, b=10),
                       uirevision="keep-zoom", legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
     if presenter:
         present(fig)

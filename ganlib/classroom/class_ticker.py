@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Callable
 
 import torch
@@ -63,8 +64,7 @@ class Class(Door, Slotting, Publishing):
         self._cpu = pick_device(base.device).type == "cpu"
         self._z: dict[int, torch.Tensor] = {}
         self._rate, self._version, self._dirty, self._published_at = 0.0, 0, False, -1e9
-        self._window = (clock(), 0)   # (when, batched steps by then) at the start of the rate's window
-        self._ticks = 0
+        self._stepped_at: deque = deque()   # when each batched step of the last RATE_WINDOW_S ended
         self._real = real_picture(self._data)
         self._snap = self._make_snapshot()
         self._thread = threading.Thread(target=self._work, name=THREAD_NAME, daemon=True)
@@ -262,14 +262,15 @@ class Class(Door, Slotting, Publishing):
         self._dirty = True
 
     def _count_rate(self, stepped: bool) -> None:
-        """The class's steps/s: its batched steps per wall second over the last RATE_WINDOW_S; 0 once none ran."""
-        now = self._clock()
+        """The class's steps/s: its batched steps per wall second over the last RATE_WINDOW_S, a window that slides
+        (one that started afresh every 2 s gave figures from 3 to 48 a second apart); 0 once none ran."""
+        now, times = self._clock(), self._stepped_at
         if not stepped:
-            self._rate, self._window = 0.0, (now, self._ticks)
+            self._rate = 0.0
+            times.clear()
             return
-        self._ticks += 1
-        since, ticks = self._window
-        if now - since >= RATE_WINDOW_S / 8:   # a first figure soon after Start, steadier as the window fills
-            self._rate = (self._ticks - ticks) / (now - since)
-        if now - since >= RATE_WINDOW_S:
-            self._window = (now, self._ticks)
+        times.append(now)
+        while now - times[0] > RATE_WINDOW_S:
+            times.popleft()
+        if now - times[0] >= RATE_WINDOW_S / 4:   # a first figure half a second after Start
+            self._rate = (len(times) - 1) / (now - times[0])

@@ -10,8 +10,6 @@ comes with the first class opened.
 """
 from __future__ import annotations
 
-import re
-import secrets
 import threading
 import time
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -19,9 +17,12 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from ganlib.classroom.capacity import Limits
 from ganlib.classroom.class_view import (
     OPENABLE, ClassClosed, ClassCommand, ClassFull, ClassSnapshot, StudentView, checked_open_fields)
+from ganlib.classroom.codes import ALPHABET, CLASS_CODES
 from ganlib.classroom.shutdown import register
+from ganlib.classroom.slots import Slots
 from ganlib.errors import FieldError
 from ganlib.run.state import Reason
+from ganlib.settings import read
 from ganlib.words import class_text as W
 
 if TYPE_CHECKING:
@@ -33,28 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["ALPHABET", "OPENABLE", "ClassClosed", "ClassCommand", "ClassFull", "ClassSnapshot", "Classes",
            "StudentView", "new_code", "parse_code"]   # what pages import from here (the class_* modules are parts)
 
-# A code is read out in a classroom and typed on phones: no 0/O, 1/I/l look-alikes, and upper case only (a
-# lower-case code typed is taken as its upper case). 31 symbols, 6 of them: 887 million codes, so that a guess
-# finds one of a server's few open classes about once in a hundred million tries.
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 6
-CODE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
-
-
-def new_code(taken: Iterable[str] = ()) -> str:
-    taken = set(taken)
-    while True:
-        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-        if code not in taken:
-            return code
-
-
-def parse_code(text) -> str | None:
-    """A code as typed (any case, spaces around it) in the form codes take; None for anything else."""
-    if not isinstance(text, str) or len(text) > 4 * CODE_LENGTH:
-        return None
-    code = text.strip().upper()
-    return code if CODE.fullmatch(code) else None
+# A class's code: 6 symbols of the one alphabet of codes (codes.py says why, and how typed codes are read).
+new_code, parse_code = CLASS_CODES.new, CLASS_CODES.parse
 
 
 class Presence:
@@ -88,13 +69,17 @@ class Presence:
 
 
 class Classes:
-    def __init__(self, runs: Runs | None = None, *, ensemble: Callable[[], Ensemble] | None = None):
-        """The classes of a server whose runs are `runs` (classroom.runs.Runs): a class asks its Slots for its one
-        training slot and keeps to its Limits. None: a server of its own, with no cap (tests, a script).
-        ensemble: makes each class's batched step (default engine.ensemble.Ensemble)."""
+    def __init__(self, runs: Runs | None = None, *, ensemble: Callable[[], Ensemble] | None = None,
+                 slots: Slots | None = None):
+        """The classes of a server whose runs are `runs` (classroom.runs.Runs): a class keeps to their Limits, and
+        asks `slots` for its one training slot: by default the classes' own (GAN_STUDIO_MAX_CLASSES), apart from
+        the runs', so that no class waits for the teacher's own run (settings.py says why). runs None: a server
+        of its own, with no cap (tests, a script). ensemble: makes each class's batched step (default
+        engine.ensemble.Ensemble)."""
         self.runs = runs
         self.limits: Limits = runs.limits if runs is not None else Limits()
-        self._slots = runs.slots if runs is not None else None
+        self._slots = slots if slots is not None else Slots(read("GAN_STUDIO_MAX_CLASSES"), self.limits.hold_s) \
+            if runs is not None else None
         self._ensemble = ensemble
         self._lock = threading.Lock()
         self._by_code: dict[str, Class] = {}
@@ -162,6 +147,10 @@ class Classes:
         with self._lock:
             classes = list(self._by_code.values())
         return next(((cls, run_id) for cls in classes if (run_id := cls.run_of(owner_key)) is not None), None)
+
+    def load(self) -> tuple[int, int]:
+        """(classes training, classes waiting in line for a slot), for the sidebar's line."""
+        return self._slots.counts() if self._slots is not None else (0, 0)
 
     def close(self, teacher_key: str, timeout: float = 10.0) -> bool:
         """End the teacher's open class (every run stops, its slot goes back); True when its thread has ended

@@ -67,10 +67,13 @@ def buttons(snap: Snapshot | None, form_ok: bool) -> dict[Action, bool]:
             Action.RESET: True}
 
 
-def start(visitor: Visitor, cfg: TrainConfig | None) -> Runner:
-    """Start the idle run (one loaded from a checkpoint), or a new run from `cfg`."""
+def start(visitor: Visitor, cfg: TrainConfig | None, *, new: bool = False) -> Runner:
+    """Start the idle run (one loaded from a checkpoint), or a new run from `cfg`; new=True: always a new one.
+
+    The Train page's Start means "this run", whichever it is; a button that names its run (the Theory lab's
+    toys and demos) passes new=True, or it started a checkpoint loaded on the Checkpoints page instead."""
     runner, snap = visitor.runner, visitor.snapshot()
-    if snap is None or snap.status not in (Status.LOADING, Status.IDLE):
+    if new or snap is None or snap.status not in (Status.LOADING, Status.IDLE):
         runner = visitor.new_run(cfg)
     runner.start()
     runner.wait(lambda s: s.status not in (Status.LOADING, Status.IDLE), STATUS_WAIT_S)

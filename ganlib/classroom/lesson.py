@@ -30,7 +30,7 @@ from ganlib.errors import FieldError
 FIELD_NAMES = tuple(f.name for f in fields())
 KEYS = ("preset", *FIELD_NAMES, "lock", "hide")
 # The address's other parameters, which are not the lesson's: an old link's visitor key (pages/parts/ui drops it
-# unread), a pairing code (identity.py), a watch code (runs.CODE_FORMAT), and Streamlit's own for an embedded
+# unread), a pairing code (identity.py), a watch code (codes.WATCH_CODES), and Streamlit's own for an embedded
 # app. Anything else is named as not read.
 OTHER_KEYS = ("v", "pair", "watch", "embed", "embed_options")
 # Settings about the server rather than the lesson: a link may not choose them, whoever wrote it.

@@ -26,13 +26,12 @@ small interface so that a shared store can replace it for several app replicas.
 """
 from __future__ import annotations
 
-import re
-import secrets
 import threading
 import time
 from typing import TYPE_CHECKING
 
 from ganlib.classroom.capacity import Limits, Load
+from ganlib.classroom.codes import WATCH_CODES
 from ganlib.classroom.owners import Entry, Owner, OwnerGone, OwnerRecord
 from ganlib.classroom.shutdown import register
 from ganlib.classroom.slots import Slots
@@ -46,7 +45,6 @@ if TYPE_CHECKING:
     from ganlib.run.snapshot import Snapshot
 
 REAP_EVERY_S = 0.5
-CODE_FORMAT = re.compile(r"[A-Za-z0-9_-]{8}")   # a watch code, as it comes in a URL
 
 
 class Runs:
@@ -56,7 +54,7 @@ class Runs:
         self._lock = threading.Lock()
         self._entries: dict[str, Entry] = {}
         self._owners: dict[str, OwnerRecord] = {}
-        self._codes: dict[str, str] = {}      # watch code -> owner key
+        self._codes: dict[str, str] = {}      # watch code (WATCH_CODES' shown form) -> owner key
         self._reap_every = reap_every
         self._reaper: threading.Thread | None = None
         self._closing = False                 # shutdown has begun: no new run
@@ -165,27 +163,32 @@ class Runs:
 
     # --- watching -------------------------------------------------------------------------------
     def share(self, owner: Owner) -> str:
-        """The owner's watch code (made once): it shows the owner's current run, and grants no control."""
+        """The owner's watch code (made once), as shown (ABCDE-FGHJK: codes.py): it shows the owner's current run,
+        and grants no control."""
         with self._lock:
             rec = self._owners.setdefault(owner.key, OwnerRecord())
             if not rec.code:
-                rec.code = secrets.token_urlsafe(6)   # 48 random bits in 8 characters: short enough to type
+                rec.code = WATCH_CODES.new(self._codes)
                 self._codes[rec.code] = owner.key
             return rec.code
 
     def owner_of(self, code: str | None) -> str | None:
-        """The key of the owner who shares under this watch code (for the server's registries only: never shown)."""
+        """The key of the owner who shares under this watch code, as typed (for the server's registries only: never
+        shown)."""
+        code = WATCH_CODES.parse(code)
         with self._lock:
-            return self._codes.get(code) if isinstance(code, str) else None
+            return self._codes.get(code) if code is not None else None
 
     def shared(self, code: str | None) -> bool:
-        """Whether some owner shares under this watch code (its run may not have started yet)."""
+        """Whether some owner shares under this watch code, as typed (its run may not have started yet)."""
+        code = WATCH_CODES.parse(code)
         with self._lock:
-            return isinstance(code, str) and code in self._codes
+            return code is not None and code in self._codes
 
     def watch(self, code: str, watcher: Owner | None = None) -> Runner | None:
-        """The run a watch code shows now (None for an unknown code, or while the owner has no run)."""
-        if not isinstance(code, str) or not CODE_FORMAT.fullmatch(code):
+        """The run a watch code, as typed, shows now (None for an unknown code, or while the owner has no run)."""
+        code = WATCH_CODES.parse(code)
+        if code is None:
             return None
         with self._lock:
             key = self._codes.get(code)

@@ -13,6 +13,7 @@ from enum import Enum
 
 from ganlib.classroom.downloads import points_picture
 from ganlib.engine.grid import png_bytes
+from ganlib.words import class_text as W
 
 THUMB_POINTS = 256   # G's points in a thumbnail: enough to see the modes, few enough to draw 60 in a tick
 JOINED = "joined"    # the wall's order as the students joined, beside the outcomes and the fields
@@ -23,7 +24,12 @@ class Outcome(Enum):
     MODES = "modes"                # modes covered (ring8, grid25)
     HIGH_QUALITY = "high_quality"  # the share of G's points near a mode
     JS = "js"                      # JS divergence to the data (gauss-1d), lower is better
+    ENERGY = "energy"              # energy distance to the data (spiral, moons, a drawing), lower is better
     STEP = "step"
+
+
+LOWER_IS_BETTER = (Outcome.JS, Outcome.ENERGY)
+WHOLE = (Outcome.MODES, Outcome.STEP)   # counts: the class map's axis ticks whole numbers only
 
 
 def outcome(student, which: Outcome) -> float | None:
@@ -53,14 +59,14 @@ def _by_value(value) -> tuple:
 
 
 def ordered(snapshot, by: str) -> list:
-    """The students in the wall's order: by an outcome (best first; JS lowest first), by a field's value, or as
+    """The students in the wall's order: by an outcome (best first; JS, energy lowest first), by a field's value, or as
     they joined (JOINED)."""
     students = list(snapshot.students)
     if by == JOINED:
         return students
     if by in {o.value for o in Outcome}:
         which = Outcome(by)
-        sign = 1 if which is Outcome.JS else -1
+        sign = 1 if which in LOWER_IS_BETTER else -1
         return sorted(students, key=lambda s: (outcome(s, which) is None, sign * (outcome(s, which) or 0.0)))
     return sorted(students, key=lambda s: _by_value(field_value(s, snapshot.base, by)))
 
@@ -86,15 +92,19 @@ def map_points(snapshot, field: str, which: Outcome) -> list[tuple[float, float,
 
 
 def class_csv(snapshot) -> bytes:
-    """One row per student: who, where the run is, every open field's value, and how it turned out."""
-    fields = list(snapshot.open_fields)
+    """One row per student: who, where the run is (in the words the wall uses), its seed (each run has its own),
+    every open field's value, and how it turned out."""
+    fields = [f for f in snapshot.open_fields if f != "seed"]
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["name", "status", "step", *fields, "modes", "high_quality", "js", "d_loss", "g_loss"])
+    w.writerow(["name", "status", "step", "started_over", "away", "seed", *fields, "modes", "high_quality", "js",
+                "energy", "d_loss", "g_loss"])
     for s in snapshot.students:
         last = {k: (s.history.get(k) or (None,))[-1] for k in ("d_loss", "g_loss")}
-        w.writerow([s.name, s.status.value, s.step, *(field_value(s, snapshot.base, f) for f in fields),
-                    _cell(s.modes), _cell(s.high_quality), _cell(s.js), _cell(last["d_loss"]), _cell(last["g_loss"])])
+        w.writerow([s.name, W.STATUS_WORDS[s.status.value], s.step, s.starts - 1, "yes" if s.away else "",
+                    s.config.seed, *(field_value(s, snapshot.base, f) for f in fields),
+                    _cell(s.modes), _cell(s.high_quality), _cell(s.js), _cell(s.energy), _cell(last["d_loss"]),
+                    _cell(last["g_loss"])])
     return out.getvalue().encode()
 
 

@@ -23,11 +23,14 @@ AUGMENTS = ("none", "translation")
 OPEN_GROUPS = ("data", "model", "optimizer")
 
 
-def _f(default, help, group, *, choices=None, lo=None, hi=None, live=False, cli_only=False):
+def _f(default, help, group, *, choices=None, lo=None, hi=None, live=False, cli_only=False, datasets=None):
     # live=True: a teacher may change the field while a run is going; the runner
     # applies it at the next step and records the change as an event.
     # cli_only=True: the app's form leaves it out, as the server decides it for every run (see its help)
-    meta = {"help": help, "group": group, "choices": choices, "lo": lo, "hi": hi, "live": live, "cli_only": cli_only}
+    # datasets: the only datasets that read the field (None: all); the form leaves it out for the others, where
+    # it showed "channels 0" and an empty data_path beside the digits (applies)
+    meta = {"help": help, "group": group, "choices": choices, "lo": lo, "hi": hi, "live": live, "cli_only": cli_only,
+            "datasets": datasets}
     return field(default=default, metadata=meta)
 
 
@@ -35,9 +38,9 @@ def _f(default, help, group, *, choices=None, lo=None, hi=None, live=False, cli_
 class TrainConfig:
     # --- data ---
     dataset: str = _f("digits", "Training data: offline digits, torchvision sets (need the internet once), your own images, toy 1-D/2-D data, or 2-D points you draw yourself (drawn)", "data", choices=DATASETS)
-    data_path: str = _f("", "Folder or .zip of your own images (dataset=folder), or the .npy file of the points you drew (dataset=drawn: N x 2 numbers)", "data")
-    image_size: int = _f(28, "Side of the square images the models make; your own images are resized and cropped to it", "data", choices=(28, 32, 64))
-    channels: int = _f(0, "Image channels for your own images: 1 gray, 3 RGB, 0 decides from the files", "data", choices=(0, 1, 3))
+    data_path: str = _f("", "Folder or .zip of your own images (dataset=folder), or the .npy file of the points you drew (dataset=drawn: N x 2 numbers)", "data", datasets=("folder", "drawn"))
+    image_size: int = _f(28, "Side of your own images (dataset=folder), resized and cropped to it, and so of the images the models make; other data comes at its own size", "data", choices=(28, 32, 64), datasets=("folder",))
+    channels: int = _f(0, "Image channels for your own images (dataset=folder): 1 gray, 3 RGB, 0 decides from the files", "data", choices=(0, 1, 3), datasets=("folder",))
     # --- model ---
     model: str = _f("mlp", "Architecture of G and D (dcgan: the TensorFlow tutorial's; dcgan-classic: Radford et al.'s, as pytorch/examples builds it)", "model", choices=MODELS)
     latent_dim: int = _f(100, "Size of the noise vector z that G turns into a sample", "model", lo=1, hi=1024)
@@ -122,6 +125,12 @@ LIVE_FIELDS = tuple(name for name, f in _FIELDS.items() if f.metadata["live"])
 
 def field_meta(name: str) -> dict:
     return _FIELDS[name].metadata
+
+
+def applies(name: str, dataset: str) -> bool:
+    """Whether `dataset` reads field `name` (channels: your own images only; data_path: those and drawn points)."""
+    only = _FIELDS[name].metadata["datasets"]
+    return only is None or dataset in only
 
 
 def fields(group: str | None = None) -> list[dataclasses.Field]:

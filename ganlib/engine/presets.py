@@ -238,6 +238,11 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
 
 DEFAULT_PRESET = "fast-digits"
 
+# Made for a GPU (their texts say so): a step takes ~1.5 s (dcgan-cifar10) and ~9 s (dcgan-64) on 2 CPU cores, and
+# their budgets are thousands of steps; the slowest of the others (keras-convgan, tf-dcgan: ~1 step/s) say so in
+# their texts alone. The Train page's picker marks these (words/describe.preset_label)
+FOR_GPU = frozenset({"dcgan-cifar10", "dcgan-64"})
+
 # the Theory lab's side-by-side demo: (lead, twin), the same seed, D and rates, one loss apart (Runs.create_pair)
 SIDE_BY_SIDE = ("minimax-stall", "minimax-stall-ns")
 

@@ -27,6 +27,7 @@ class Source(StrEnum):
 
 LIMIT = 3.0   # slider range of each z dimension: almost all of N(0, 1)
 GIF_SIZES = (256, 384, 512)   # the walk GIF's frame width at least, in pixels: the explorer's choices
+WALK_SECONDS = 2.56           # the walk GIF from A to B (then it holds B a moment): 32 frames of 0.08 s, as it was
 
 
 def z_from_seed(latent_dim: int, seed: int) -> torch.Tensor:
@@ -138,11 +139,12 @@ def saved_checkpoints(entries: list[dict]) -> tuple[list[str], str | None]:
     return refs, next((r for r in refs if is_default(r)), refs[0] if refs else None)
 
 
-def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int = 32, size: int = GIF_SIZES[0]) -> bytes:
-    """The walk from a to b as an animated GIF, each frame at least `size` pixels wide (a 28 x 28 digit at 256:
-    280 x 280), enlarged by whole pixels, nearest-neighbour: a slide or a chat shrinks a 112-pixel GIF to a
-    smudge, and a smoothed enlargement blurs the strokes the walk is about."""
+def walk_gif(model, a: torch.Tensor, b: torch.Tensor, method: str, frames: int = 8, size: int = GIF_SIZES[0]) -> bytes:
+    """The walk from a to b in `frames` frames (the explorer's Frames slider) as an animated GIF, each frame at
+    least `size` pixels wide (a 28 x 28 digit at 256: 280 x 280), enlarged by whole pixels, nearest-neighbour: a
+    slide or a chat shrinks a 112-pixel GIF to a smudge, and a smoothed enlargement blurs the strokes the walk is
+    about. The walk takes WALK_SECONDS whatever the frames: 3 frames at the 32 frames' pace flashed by."""
     if size not in GIF_SIZES:
         raise ValueError(f"size: one of {', '.join(map(str, GIF_SIZES))} pixels; got {size!r}")
     pictures = model.pictures(walk(a, b, frames, method))
-    return gif_bytes(list(pictures), 0.08, scale=whole_scale(max(pictures.shape[1:3]), size))
+    return gif_bytes(list(pictures), WALK_SECONDS / frames, scale=whole_scale(max(pictures.shape[1:3]), size))

@@ -55,7 +55,8 @@ def class_memory(need_mb: float, limit_mb: float) -> str:
 # --- the Class page (pages/classroom.py, pages/parts/klass.py, pages/parts/wall.py) --------------------------------
 INTRO = ("**Every student trains a GAN of their own, at once.** Open a class, show its link or QR code: each "
          "student who opens it gets a run of their own, and all the class's runs train together in one batched "
-         "step, so nobody waits in line. This page then shows every run, live.")
+         "step, so nobody waits in line. Each run starts from its own seed (the class's seed + 0, 1, 2... in the "
+         "order students join), so no two are alike. This page then shows every run, live.")
 NO_PRESETS = "This server has no class presets."
 OPEN_HELP = ("What students may change on their own run. Learning rates, d_steps and epochs change at the next "
              "step; any other field starts the student's run over.")
@@ -68,18 +69,26 @@ POINTS_CAPTION = "G's points (orange) over the data (grey)"
 CLASS_ENDED = "This class has ended: your run has stopped. Ask your teacher for the new code to join the next one."
 APPLY = "Apply my changes"
 START_ALL, PAUSE_ALL, CLOSE_CLASS = "Start all", "Pause all", "End the class"
+END_YES, END_NO = "Yes, end the class", "No, keep it"
+
+
+def end_question(students: int) -> str:
+    return (f"End the class? Every student's run stops for good ({students} student{'' if students == 1 else 's'}); "
+            "download the CSV first if you want the results.")
 NO_STUDENTS = "No student has joined yet: show them the link or the QR code."
 SORT_BY, GROUP_BY, NO_GROUPS = "Order", "Group by", "no groups"
-MAP_FIELD, MAP_OUTCOME = "Class map: a field students changed", "against"
+MAP_FIELD, MAP_OUTCOME = "Class map: a field students may change", "against"
 SPOTLIGHT = "One run in large"
 ON_WATCH, OFF_WATCH = "Show it on my watch link", "Back to my own run on the watch link"
 AWAY = "away (no tab open)"
+CLASS_QUEUED = ("waiting: another class is training, and this server trains one class at a time "
+                "(GAN_STUDIO_MAX_CLASSES); it starts by itself when that one pauses or ends")
 CLASS_DRAWING = "the teacher's drawing"
 DATA_CHOICES = {"preset": "The preset's data", "drawn": "Points I draw"}
 DATA_LABEL = "Data the class learns"
 CSV_BUTTON = "Download the class's results (CSV)"
 OUTCOME_NAMES = {"modes": "modes covered", "high_quality": "share near a mode", "js": "JS divergence (nats)",
-                 "step": "step"}
+                 "energy": "energy distance", "step": "step"}
 STATUS_WORDS = {"idle": "ready", "queued": "waiting for the server", "running": "training", "paused": "paused",
                 "finished": "finished", "stopped": "ended", "failed": "failed", "loading": "starting"}
 
@@ -108,7 +117,7 @@ def quality_text(student) -> str:
 def status_line(snap, student) -> str:
     """The student's run in one line: who, where it is, and the class's pace."""
     words = STATUS_WORDS[student.status.value]
-    pace = f" · the class trains at {snap.steps_per_sec:.0f} steps/s each" if snap.training else ""
+    pace = f" · the class trains at {snap.steps_per_sec:.0f} steps/s each" if snap.steps_per_sec > 0 else ""
     return f"{student.name} · {words} · step {student.step:,}{pace}"
 
 
@@ -125,8 +134,10 @@ def thumb_caption(student, off: int = 0) -> str:
         bits.append(f"{student.modes} modes")
     elif student.js is not None:
         bits.append(f"JS {student.js:.3f}")
+    elif student.energy is not None:
+        bits.append(f"energy {student.energy:.3f}")
     bits += [f"{k} {number(v)}" for k, v in student.changed.items()]
-    if student.status.value not in ("running", "queued"):
+    if student.status.value != "running":
         bits.append(STATUS_WORDS[student.status.value])
     if student.starts > 1:   # back at step 0: a Reset, or a change that starts the run over
         bits.append("started over" + (f" {student.starts - 1} times" if student.starts > 2 else ""))
@@ -148,16 +159,18 @@ def group_title(field: str, value: str) -> str:
 
 def wall_line(snap) -> str:
     training = sum(s.training for s in snap.students)
-    where = ("waiting for a training slot" if snap.queued else
-             f"{training} training at {snap.steps_per_sec:.0f} steps/s each" if snap.training else "none training")
+    where = (CLASS_QUEUED if snap.queued else
+             f"{training} training" + (f" at {snap.steps_per_sec:.0f} steps/s each" if snap.steps_per_sec > 0 else "")
+             if snap.training else "none training")
     n = len(snap.students)
     what = snap.preset + (f" on {CLASS_DRAWING}" if snap.base.dataset == "drawn" else "")
     return f"Class {snap.code} · {what} · {n} student{'' if n == 1 else 's'} · {where}"
 
 
-def sidebar_line(snap, student) -> str:
-    """A student's run in the sidebar of every page, where a single run's status would be."""
-    return f"**Class {snap.code}:** your run is {STATUS_WORDS[student.status.value]} · step {student.step:,}"
+def sidebar_line(code: str) -> str:
+    """A student's class run in the sidebar of every page, where a single run's status would be (its status and
+    step are on the Class page, which redraws them each second)."""
+    return f"**Class {code}:** your own run, its buttons and its fields are on the Class page."
 
 
 def losses_every_line(seconds: float) -> str:

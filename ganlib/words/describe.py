@@ -10,7 +10,7 @@ import math
 import time
 
 from ganlib.engine.config import TrainConfig
-from ganlib.engine.presets import PRESETS
+from ganlib.engine.presets import FOR_GPU, PRESETS
 from ganlib.run.history import Event
 from ganlib.engine.kinds import kind_of
 from ganlib.run.state import Reason, Status
@@ -162,11 +162,14 @@ def queue_message(place: int | None, load) -> str:
             "can watch a shared run with its watch link.")
 
 
-def load_line(load) -> str:
-    """The server's load in one line, for every page's sidebar."""
+def load_line(load, classes: tuple[int, int] = (0, 0)) -> str:
+    """The server's load in one line, for every page's sidebar; classes: (training, waiting), in slots of their own."""
     slots = f"{load.training} of {load.slots} training slots busy" if load.slots else f"{load.training} training"
     parts = [slots] + ([f"{load.queued} waiting"] if load.queued else []) + (
         [f"{load.watching} watching"] if load.watching else [])
+    training, waiting = classes
+    parts += ([f"{training} class{'es' if training > 1 else ''} training"] if training else []) + (
+        [f"{waiting} class{'es' if waiting > 1 else ''} waiting"] if waiting else [])
     return "Server: " + " · ".join(parts)
 
 
@@ -175,9 +178,25 @@ def pair_label(action: str) -> str:
     return f"{BUTTON_LABELS[action]} both"
 
 
+CHOICE_WORDS = {"channels": {0: "0: from the files", 1: "1: grey", 3: "3: RGB"}}   # the form's picker, by field
+
+
+def choice_word(name: str, value) -> str:
+    """A choice of field `name` as the form lists it: its value, with what it means where that is not plain."""
+    return CHOICE_WORDS.get(name, {}).get(value, str(value))
+
+
+GPU_NOTE = "Presets marked (GPU) are made for a GPU: on a CPU they are slow, seconds a step."
+
+
 def describe_preset(name: str) -> str:
     """What a preset is for, in a sentence (its entry in engine/presets.py's PRESETS)."""
     return PRESETS[name][0]
+
+
+def preset_label(name: str) -> str:
+    """A preset as the Train page's picker lists it: those made for a GPU (presets.FOR_GPU) marked "(GPU)"."""
+    return f"{name} (GPU)" if name in FOR_GPU else name
 
 
 def describe_checkpoint(entry: dict) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlib.classroom.classes import parse_code
+from ganlib.classroom.codes import WATCH_CODES
 from ganlib.classroom.identity import COOKIE, PAIR_TTL_S
 from ganlib.settings import keep_seconds
-from ganlib.classroom.runs import CODE_FORMAT
-from ganlib.classroom.share import app_url, qr_png, watch_url
+from ganlib.classroom.share import Route, app_url, for_students, network_address, qr_png
 from ganlib.classroom.visitor import Visitor
+from ganlib.words import watch_text as WT
 from ganlib.words.class_text import BAD_CODE
 from pages.parts.ui import pairings, visitor
 
@@ -30,13 +31,14 @@ export default function({ data, setStateValue }) {
 _cookie_setter = st.components.v2.component("gan_studio_visitor_cookie", js=_COOKIE_JS)
 NO_COOKIE = ("This browser keeps no cookie for GAN Studio here (an embedded page?), so a reload will start afresh as "
              "a new visitor. Open the app in its own tab to keep your run and files across reloads.")
-WATCH_CODE_RULE = "Watch code: 8 letters, digits, '-' or '_', as shown on the teacher's screen."
+NETWORK_TTL_S = 30   # this machine's network address, looked up again as often: a laptop may change networks
 
 
 def join_visitor() -> Visitor:
     """This tab's Visitor, its cookie kept fresh, and the address cleaned: a visitor key from an old link (?v=) is
-    dropped unread, a pairing code once used; a watch code (?watch=) is taken only in its exact format, and put
-    back after a page switch (Streamlit drops the query then)."""
+    dropped unread, a pairing code once used; a watch code (?watch=) is taken in any case, with or without its dash,
+    put in the address in the form it is shown, dropped from it when it is in no form of a code, and put back after
+    a page switch (Streamlit drops the query then)."""
     if "pair" in st.query_params and "paired_key" not in st.session_state:   # redeemed before the Visitor is made
         st.session_state["paired_key"] = pairings().redeem(st.query_params["pair"]) or ""
         paired = bool(st.session_state["paired_key"])
@@ -56,12 +58,14 @@ def join_visitor() -> Visitor:
     if getattr(kept, "blocked", False) and not st.session_state.get("said_no_cookie"):
         st.session_state["said_no_cookie"] = True
         st.warning(NO_COOKIE)
-    code = st.query_params.get("watch")
-    if isinstance(code, str) and CODE_FORMAT.fullmatch(code):
+    raw = st.query_params.get("watch")
+    if (code := WATCH_CODES.parse(raw)) is not None:
         v.watch_code = code
-    elif code is not None:   # said once, and dropped from the address: the page opens as it would without it
+        if raw != code:
+            st.query_params["watch"] = code
+    elif raw is not None:   # said once, and dropped from the address: the page opens as it would without it
         del st.query_params["watch"]
-        st.error(WATCH_CODE_RULE + " This link's is not one: ask for the link again.")
+        st.error(WT.BAD_WATCH_LINK)
     elif v.watch_code:
         st.query_params["watch"] = v.watch_code
     return v
@@ -75,15 +79,30 @@ def share_box(v: Visitor) -> None:
 
 
 def _watch_link(v: Visitor) -> None:
-    url = watch_url(st.context.url, v.share())
+    code = v.share()
     with st.container(border=True):
+        url = student_link("watch", code)
         left, right = st.columns([3, 2])
-        left.markdown("Students who open this link see this run live, read-only: the link gives no control.")
+        left.markdown(WT.LINK_NOTE)
         left.code(url, language=None)
-        left.markdown(f"<div style='font-size:3rem;font-weight:700;letter-spacing:.1em'>{v.share()}</div>",
+        left.markdown(f"<div style='font-size:3rem;font-weight:700;letter-spacing:.1em'>{code}</div>",
                       unsafe_allow_html=True)
-        left.caption("Your browser's address gives no control of this run: the run belongs to this browser.")
-        right.image(_qr(url), caption="Scan to watch", width=260)
+        left.caption(WT.OWNER_NOTE)
+        right.image(_qr(url), caption=WT.SCAN, width=260)
+
+
+def student_link(param: str, code: str) -> str:
+    """The link students open for ?param=code (a watch or class link), at an address their devices can reach; a
+    warning first where the teacher's browser shows the app at an address of this computer alone (share.py)."""
+    reach = for_students(st.context.url or "", st.get_option("server.address") or "", find=_network_address)
+    if reach.local:
+        st.warning(WT.local_address(reach.seen, reach.network, reach.route is Route.SERVER_LOCAL), icon="⚠️")
+    return reach.link(param, code)
+
+
+@st.cache_data(ttl=NETWORK_TTL_S, show_spinner=False)
+def _network_address() -> str | None:
+    return network_address()
 
 
 def pair_box(v: Visitor) -> None:

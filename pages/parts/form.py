@@ -6,15 +6,16 @@ Every callback holds plain values only (see pages/parts/ui.live_change).
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 
 import streamlit as st
 
-from ganlib.engine.config import OPEN_GROUPS, TrainConfig, field_meta, fields, groups
+from ganlib.engine.config import OPEN_GROUPS, TrainConfig, applies, field_meta, fields, groups
 from ganlib.engine.drawn_points import file_name, read_points
 from ganlib.classroom.controls import check
 from ganlib.classroom.spaces import DATA, SERVER_PATH_REFUSED
 from ganlib.words import drawn_text
-from ganlib.words.describe import exact_number
+from ganlib.words.describe import choice_word, exact_number
 from pages.parts.canvas import draw_points
 from pages.parts.ui import live_change, visitor
 
@@ -42,7 +43,8 @@ def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **e
     kw = dict(key=key, help=m["help"] + (" (🔒 locked by the lesson)" if locked else ""), disabled=locked, **extra)
     if m["choices"]:
         choices = list(m["choices"])
-        return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, **kw)
+        return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0,
+                            format_func=partial(choice_word, f.name), **kw)
     if isinstance(value, bool):
         return st.toggle(label, value=value, **kw)
     if isinstance(value, (int, float)):
@@ -56,16 +58,19 @@ def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **e
 def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidden=frozenset()) -> TrainConfig | None:
     """Controls for every field, grouped; returns the valid config, or None with the error under the bad control.
 
-    locked fields show disabled with a 🔒; hidden ones are not drawn, but their values are checked with the rest."""
+    locked fields show disabled with a 🔒; hidden ones are not drawn, but their values are checked with the rest;
+    nor are those the chosen dataset does not read (config.applies), which keep the draft's values."""
     kept = set(hidden) | {f.name for f in fields() if f.metadata["cli_only"]}   # not drawn, kept as they are
-    values, slots = {name: getattr(cfg, name) for name in kept}, {}
+    # a field that only some datasets read starts at the draft's value too: it stays that where not drawn
+    values, slots = {f.name: getattr(cfg, f.name) for f in fields() if f.name in kept or f.metadata["datasets"]}, {}
     note = st.empty()
     for group in groups():
         if not (shown := [f for f in fields(group) if f.name not in kept]):
             continue
         with st.expander(group, expanded=group in OPEN_GROUPS):
             cols = st.columns(3)
-            for i, f in enumerate(shown):
+            # lazily: dataset, first in its group, is drawn before the fields after it ask what it reads
+            for i, f in enumerate(f for f in shown if applies(f.name, values.get("dataset", cfg.dataset))):
                 with cols[i % 3]:
                     values[f.name] = field_input(f, getattr(cfg, f.name), f"{prefix}.{f.name}", f.name in locked)
                     slots[f.name] = st.empty()

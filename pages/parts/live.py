@@ -22,6 +22,7 @@ from ganlib.run.state import Status
 
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
                         # 256 held ~80 MB of old figures in bench/churn.py)
+PRESENTER, PRESENTER_CHOICE = "presenter", "presenter.chosen"   # the switch's key; the visitor's choice, kept
 REDRAW_S = 2.0          # a training run's charts are drawn anew at most this often, for all its viewers, and
                         # watchers refresh at this pace: every bit of Python the server runs holds the GIL that
                         # the run's small steps need between their torch ops (bench/classroom.py)
@@ -66,10 +67,20 @@ def _figures(drawn: tuple, presenter: bool, _snap) -> tuple:
 
 
 def presenter_on(default: bool) -> bool:
-    """The sidebar's presenter switch: large type, and the samples and charts on one 1280 x 720 screen."""
-    return st.sidebar.toggle("🖥️ Presenter view", value=default, key="presenter",
+    """The sidebar's presenter switch: large type, and the samples and charts on one 1280 x 720 screen.
+
+    The page's `default` (on for Watch, off for Train) holds until the visitor turns the switch; their choice
+    then holds on every page. It is kept apart from the switch's own state, which Streamlit drops on a page
+    that draws no switch: a projector went back to small type after a look at the Theory lab."""
+    chosen = st.session_state.get(PRESENTER_CHOICE)
+    st.session_state[PRESENTER] = default if chosen is None else chosen   # no value= below: one source of truth
+    return st.sidebar.toggle("🖥️ Presenter view", key=PRESENTER, on_change=_choose_presenter,
                              help="For a projector: large type, and the samples and the charts fit one 1280 x 720 "
                                   "screen (close the sidebar too)")
+
+
+def _choose_presenter() -> None:
+    st.session_state[PRESENTER_CHOICE] = st.session_state[PRESENTER]
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)

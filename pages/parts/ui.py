@@ -117,18 +117,18 @@ def _status_body(status_at_render) -> None:
     snap = visitor().snapshot()
     if snap is None:
         seat = classes().of_student(visitor().key)
-        me = seat and seat[0].snapshot().student(seat[1])
-        if me is not None:   # a student's run is their class's, not a run of the Train page
-            st.markdown(W.sidebar_line(seat[0].snapshot(), me))
+        klass = seat[0] if seat else classes().get(st.query_params.get("class"))   # joining as this page draws
+        if klass is not None:   # a student's run is their class's, on the Class page, not a run of the Train page
+            st.markdown(W.sidebar_line(klass.code))
         else:
             st.caption("Watching a shared run." if visitor().watch_code else
                        "No run yet: set one up on the Train page.")
-        st.caption(load_line(runs().load()))
+        st.caption(load_line(runs().load(), classes().load()))
         return
     st.markdown(f"**Run:** {status_word(snap)} · {snap.config.dataset}")
     if snap.device:
         st.caption(f"Device: {snap.device}")
     st.progress(fraction_done(snap), text=progress_line(snap))
-    st.caption(load_line(runs().load()))
+    st.caption(load_line(runs().load(), classes().load()))
     if snap.status is not status_at_render:  # finished, NaN-paused or failed in the background: redraw the page
         st.rerun()

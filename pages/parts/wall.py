@@ -12,14 +12,17 @@ import streamlit as st
 from ganlib.charts.class_map import class_map_figure
 from ganlib.classroom.classes import ClassCommand
 from ganlib.classroom.downloads import off_picture
-from ganlib.classroom.share import watch_url
-from ganlib.classroom.wall import JOINED, THUMB_POINTS, class_csv, groups, map_points, ordered, outcomes_of
+from ganlib.classroom.wall import (JOINED, THUMB_POINTS, WHOLE, class_csv, groups, map_points, ordered,
+                                   outcomes_of)
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
-from pages.parts.klass import data_uri, link_box, points_image, run_picture, student_charts
+from pages.parts.access import student_link
+from pages.parts.klass import data_uri, link_box, points_image, run_picture
+from pages.parts.seat import student_charts
 from pages.parts.ui import classes, visitor
 
 WALL_REFRESH_S = 2.0   # the wall redraws every 2 s: 60 thumbnails a tick are one shared PNG each
+ASK_END = "wall.ask_end"   # the teacher pressed End the class, and is asked whether they mean it
 COLUMNS = 6            # thumbnails a row at 1280 px: ~190 px each, the modes of a ring still apart
 # The CSV as a link with the file in it, made at each redraw: a st.download_button redrawn every 2 s with new bytes
 # let Streamlit delete the file a click still pointed at (4 downloads of 5 failed with ten students training),
@@ -44,7 +47,12 @@ def pause_all(code: str) -> None:
 
 
 def close_class() -> None:
+    st.session_state.pop(ASK_END, None)
     classes().close(visitor().key)
+
+
+def ask_end(asking: bool) -> None:
+    st.session_state[ASK_END] = asking
 
 
 def teacher_row(code: str) -> None:
@@ -52,7 +60,14 @@ def teacher_row(code: str) -> None:
     cols[0].button(W.START_ALL, key="wall-start", on_click=start_all, args=(code,), type="primary",
                    width="stretch")
     cols[1].button(W.PAUSE_ALL, key="wall-pause", on_click=pause_all, args=(code,), width="stretch")
-    cols[2].button(W.CLOSE_CLASS, key="wall-close", on_click=close_class, width="stretch")
+    # one click beside Pause all stopped ten students' runs for good (a class trial): End asks first
+    cols[2].button(W.CLOSE_CLASS, key="wall-close", on_click=ask_end, args=(True,), width="stretch")
+    if st.session_state.get(ASK_END):
+        klass = classes().get(code)
+        st.warning(W.end_question(len(klass.snapshot().students) if klass is not None else 0))
+        yes, no = st.columns(2)
+        yes.button(W.END_YES, key="wall-close-yes", on_click=close_class, type="primary", width="stretch")
+        no.button(W.END_NO, key="wall-close-no", on_click=ask_end, args=(False,), width="stretch")
 
 
 def thumbnails(snap, order: str, group: str | None) -> None:
@@ -80,7 +95,8 @@ def class_map(snap) -> None:
     # "step" that was all a class not yet trained could offer
     which = right.selectbox(W.MAP_OUTCOME, outcomes, format_func=W.outcome_name,
                             key="wall_map_y_" + "_".join(o.value for o in outcomes))
-    st.plotly_chart(class_map_figure(map_points(snap, field, which), field, W.outcome_name(which)), key="wall_map")
+    st.plotly_chart(class_map_figure(map_points(snap, field, which), field, W.outcome_name(which),
+                                     whole=which in WHOLE), key="wall_map")
 
 
 def set_spotlight(code: str, run_id: str | None) -> None:
@@ -92,7 +108,7 @@ def on_watch(snap, s) -> None:
     """Put the run in large on the teacher's watch link, for everyone who follows it (the projector, the class)."""
     if snap.spotlight is not None:
         shown = snap.student(snap.spotlight)
-        st.info(W.on_watch_line(shown.name, watch_url(st.context.url, visitor().share())))
+        st.info(W.on_watch_line(shown.name, student_link("watch", visitor().share())))
     if snap.spotlight != s.run_id:
         st.button(W.ON_WATCH, key="wall-on-watch", on_click=set_spotlight, args=(snap.code, s.run_id))
     if snap.spotlight is not None:
