@@ -21,7 +21,15 @@ from pages.parts.wall import wall
 use_app_navigation()
 
 STUDENT_REFRESH_S = 1.0   # a student's own run: its points move each second (one shared picture a tick); the
-                          # loss chart redraws less often, in a fragment of its own (pages/parts/klass.losses_every)
+                          # loss chart redraws less often, in a fragment of its own (pages/parts/seat.losses_every)
+# Students' refreshes of their points a second, the whole class together, at most: ~15 ms of the server's GIL each.
+# Sixty students refreshing each second took the class's runs from 22 steps/s to 0.1 (bench/class.py)
+POINT_REFRESHES_PER_S = 20.0
+
+
+def points_every(students: int) -> float:
+    """Seconds between a student's points redraws: every second in a class of up to 20, slower in a bigger one."""
+    return max(STUDENT_REFRESH_S, students / POINT_REFRESHES_PER_S)
 
 
 def send(code: str, run_id: str, command: ClassCommand) -> None:
@@ -69,7 +77,8 @@ def my_run(code: str) -> None:
     buttons(code, run_id, me)
     left, right = st.columns([1, 1])
     with left:
-        st.fragment(run_every=STUDENT_REFRESH_S)(points_part)(code, run_id, offered(me))
+        every = points_every(len(snap.students))
+        st.fragment(run_every=every)(points_part)(code, run_id, offered(me), every)
     with right:   # while it trains; once it rests, its chart is as this run drew it
         st.fragment(run_every=losses_every(len(snap.students)) if me.training else None)(losses_part)(code, run_id)
     if error := st.session_state.pop("cls_error", None):
@@ -82,11 +91,12 @@ def offered(me) -> tuple:
     return me.status in (Status.RUNNING, Status.QUEUED), me.step > 0, me.config
 
 
-def points_part(code: str, run_id: str, offered_at_render: tuple) -> None:
+def points_part(code: str, run_id: str, offered_at_render: tuple, every: float) -> None:
     klass = classes().get(code)
     snap = klass.snapshot() if klass is not None else None
     me = snap.student(run_id) if snap is not None else None
-    if me is None or offered(me) != offered_at_render:   # ended, left, started, paused or changed: redraw whole
+    # ended, left, started, paused or changed; or the class grew past a pace: the page redraws whole
+    if me is None or offered(me) != offered_at_render or points_every(len(snap.students)) != every:
         st.rerun()
     st.caption(W.status_line(snap, me))
     run_picture(st, snap, me)

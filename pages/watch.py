@@ -51,13 +51,13 @@ def spotlit(v):
     return (snap, me) if me is not None else None
 
 
-def student_run(snap, me) -> None:
+def student_run(snap, me, presenter: bool) -> None:
     st.subheader(W.watch_title(snap, me))
     st.caption(W.status_line(snap, me))
     left, right = st.columns(2)
     run_picture(left, snap, me)
     with right:
-        student_charts(snap, me)
+        student_charts(snap, me, presenter)
 
 
 def follow(training_at_render: bool, presenter: bool, spot_at_render: bool) -> None:
@@ -69,7 +69,7 @@ def follow(training_at_render: bool, presenter: bool, spot_at_render: bool) -> N
     if (spot is not None) != spot_at_render:   # the teacher put a student's run on, or took it off: its pace
         st.rerun()
     if spot is not None:
-        student_run(*spot)
+        student_run(*spot, presenter)
         return
     if runner is None:
         st.info(WT.NOTHING_YET)

@@ -27,13 +27,15 @@ TITLE_CHARS = 55      # a loss chart's panel titles wrap here: half of a 1280 px
 
 
 @st.cache_resource(max_entries=SHARED, show_spinner=False)
-def _losses(code: str, tick: int, run_id: str, start: tuple, _student) -> Drawn:
+def _losses(code: str, tick: int, run_id: str, start: tuple, presenter: bool, _student) -> Drawn:
     """A run's loss chart, once per LOSSES_EVERY_S tick for every viewer. Keyed by the class's version it was made
     at each student refresh (a class publishes every 0.25 s): 90-145 ms of CPU each, 64% of the server's GIL with
     ten students refreshing, and the class's runs fell from 84 to 1 step/s (bench/class.py, py-spy). `start`: the
-    run's starts and live changes, so that a run started over or changed is not shown as it was for a tick."""
-    return Drawn(training_figure(dict(_student.history), _student.events, of_config(_student.config), height=420,
-                                 title_chars=TITLE_CHARS))
+    run's starts and live changes, so that a run started over or changed is not shown as it was for a tick.
+    presenter: large type for a projector (the watch link), whose legends head the panels instead of titles."""
+    return Drawn(training_figure(dict(_student.history), _student.events, of_config(_student.config),
+                                 height=None if presenter else 420, presenter=presenter,
+                                 title_chars=None if presenter else TITLE_CHARS))
 
 
 def losses_every(students: int) -> float:
@@ -42,10 +44,10 @@ def losses_every(students: int) -> float:
     return max(LOSSES_EVERY_S, students / LOSS_CHARTS_PER_S)
 
 
-def student_charts(snap, me) -> None:
+def student_charts(snap, me, presenter: bool = False) -> None:
     every = losses_every(len(snap.students))
     tick = int(time.monotonic() / every) if me.training else -me.step   # still: once per standstill
-    st.plotly_chart(_losses(snap.code, tick, me.run_id, (me.starts, len(me.events)), me),
+    st.plotly_chart(_losses(snap.code, tick, me.run_id, (me.starts, len(me.events)), presenter, me),
                     key=f"cls_losses_{me.run_id}")
     if text := W.quality_text(me):
         st.markdown(text)
