@@ -21,7 +21,7 @@ from ganlib.engine.ensemble import Ensemble
 from ganlib.engine.presets import preset
 from ganlib.charts.training import training_figure
 from ganlib.classroom.downloads import FAKE_RGB, off_picture, points_picture
-from ganlib.classroom.wall import class_csv
+from ganlib.classroom.wall import Outcome, class_csv, map_points
 from ganlib.engine.data.drawn import JITTER
 from ganlib.engine.drawn_points import shape
 from ganlib.errors import DatasetError, FieldError
@@ -518,3 +518,14 @@ def test_a_narrow_loss_chart_wraps_its_panel_titles():
               if a.xref == "x domain" or "output" in a.text or "losses" in a.text]
     assert any("<br>" in t for t in titles)
     assert all(len(line) <= 55 for t in titles for line in t.split("<br>"))
+
+
+def test_the_class_map_names_what_else_a_student_changed(classes):
+    c, _ = classes(OneByOne)
+    cls = c.open("teacher", "ring8", ["lr_g", "loss"], base=BASE)
+    a, b = cls.join("key-a", "Ada"), cls.join("key-b", "Bo")
+    cls.send(a, C.UPDATE, loss="hinge")
+    cls.send(b, C.UPDATE, lr_g=5e-3)
+    snap = wait(cls, lambda s: s.student(a).config.loss == "hinge" and s.student(b).config.lr_g == 5e-3)
+    names = {p[2] for p in map_points(snap, "lr_g", Outcome.STEP)}
+    assert names == {"Ada (loss hinge)", "Bo"}   # Bo's lr_g is the map's own axis

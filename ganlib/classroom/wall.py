@@ -82,12 +82,14 @@ def groups(snapshot, field: str | None) -> list[tuple[str, list]]:
 
 
 def map_points(snapshot, field: str, which: Outcome) -> list[tuple[float, float, str]]:
-    """(the field's value, the outcome, the student's name) of each run that has both, for the class map."""
+    """(the field's value, the outcome, the student's name) of each run that has both, for the class map. A name
+    says what else its student changed: a run that collapsed after a change of loss is not the lr_g's doing."""
     points = []
     for s in snapshot.students:
         x, y = field_value(s, snapshot.base, field), outcome(s, which)
         if y is not None and isinstance(x, (int, float)) and not isinstance(x, bool):
-            points.append((float(x), y, s.name))
+            others = {k: v for k, v in s.changed.items() if k != field}
+            points.append((float(x), y, W.with_changes(s.name, others)))
     return points
 
 

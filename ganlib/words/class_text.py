@@ -148,6 +148,11 @@ def thumb_caption(student, off: int = 0) -> str:
     return " · ".join(bits)
 
 
+def with_changes(name: str, changes: dict) -> str:
+    """A student's name on the class map, with the other fields they changed: "Student 4 (loss hinge)"."""
+    return f"{name} ({', '.join(f'{k} {number(v)}' for k, v in changes.items())})" if changes else name
+
+
 def group_title(field: str, value: str) -> str:
     """A wall group's heading, a number in it written as the thumbnails' captions write it (3e-3, not 0.003)."""
     try:   # a float's text (an int's has no "." nor "e": a seed stays 12345, not 1.2e4)
