@@ -132,6 +132,8 @@ def page() -> None:
                                                          presenter_on(False))
     if snap is not None and snap.shape:  # built: there is something to download
         downloads(snap)
+    if snap is not None and snap.is_active:   # no setup() above, which draws it otherwise: a class may join mid-run
+        link_panel(s, s.config, training=True)
     share_box(s)
 
 

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from ganlib import DEFAULT_PRESET, preset
 from ganlib.words.describe import exact_number
-from ganlib.classroom.lesson import FIELD_NAMES, decode, encode
+from ganlib.classroom.lesson import LOCKABLE, NOT_FROM_LINKS, decode, encode
+from ganlib.words import lesson_text as LT
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
 LESSON = {"preset": "ring8", "lr_g": "5e-4", "seed": "3", "lock": "lr_d batch_size", "hide": "model"}
@@ -106,17 +107,53 @@ def test_leaving_the_lesson_unlocks_and_takes_only_its_keys_out_of_the_url(opene
     assert dict(at.query_params) == OTHERS
 
 
-def test_the_teacher_gets_a_link_that_opens_the_same_setup(opened):
+def query_of(url: str) -> dict:
+    """A link's parameters as a session opened with it gets them (under AppTest the link is at "/", the app's root)."""
+    return urllib.parse.parse_qs(url.split("?", 1)[1])
+
+
+def qr_codes(at) -> list:
+    """The lesson link's QR images: the st.image elements with the panel's caption."""
+    return [el for el in at.get("image") if LT.SCAN in el.captions]
+
+
+def test_the_teacher_gets_a_short_link_that_opens_the_same_setup(opened):
     at = opened({})
     for name in ("grid25", "ring8"):   # AppTests share one Visitor (scope="session" sees one session): start afresh
         at.selectbox(key="preset").set_value(name).run()
     at.text_input(key="cfg.ring8.lr_g").set_value("1.25e-4").run()
     at.button(key="lesson.lock_all_but").click().run()
-    assert set(at.multiselect(key="lesson.lock").value) == set(FIELD_NAMES) - {"lr_g", "lr_d"}
+    assert set(at.multiselect(key="lesson.lock").value) == set(LOCKABLE) - {"lr_g", "lr_d"}
     url = at.code[0].value
-    assert url.startswith("?preset=ring8&lr_g=1.25e-4&seed=0&lock=dataset+data_path+")
-    student = opened(urllib.parse.parse_qs(url[1:]))
+    assert url == "/?preset=ring8&lr_g=1.25e-4&open=lr_g+lr_d" and len(url) < 120
+    assert not set(query_of(url)) & set(NOT_FROM_LINKS)
+    assert len(qr_codes(at)) == 1                                  # beside the link, to scan from a projector
+    assert any(LT.LOCKS_GUIDE in c.value for c in at.caption)      # locks guide; Leave the lesson unlocks them
+    assert any("Copy the link above" in m.value for m in at.markdown)   # copying is said, not left to a hover
+    student = opened(query_of(url))
     assert student.text_input(key="cfg.ring8.lr_g").value == "1.25e-4"
     assert not student.text_input(key="cfg.ring8.lr_d").disabled
     assert student.text_input(key="cfg.ring8.batch_size").disabled
+    assert set(student.multiselect(key="lesson.lock").value) == set(LOCKABLE) - {"lr_g", "lr_d"}
     assert student.code[0].value == url                         # the student's link is the teacher's
+
+
+def test_an_old_long_link_opens_and_is_shared_short(opened):
+    old = {"preset": "ring8", "seed": "0", "lock": " ".join(n for n in LOCKABLE + tuple(NOT_FROM_LINKS)
+                                                             if n not in ("lr_g", "lr_d"))}
+    at = opened(old)
+    assert not at.exception and not at.warning
+    assert at.text_input(key="cfg.ring8.batch_size").disabled and not at.text_input(key="cfg.ring8.lr_g").disabled
+    assert at.code[0].value == "/?preset=ring8&open=lr_g+lr_d"
+
+
+def test_the_link_panel_stays_while_a_run_trains(opened):
+    at = opened(LESSON)
+    link = at.code[0].value
+    at.button(key="btn.Step").click().run()   # a run that can go on: the page shows its live controls, no form
+    assert not at.exception
+    assert [w for w in at.text_input if w.key.startswith("live.")]      # it trains: live controls ...
+    assert not [w for w in at.text_input if w.key.startswith("cfg.")]   # ... and no new-run form
+    assert at.multiselect(key="lesson.lock").value == ["lr_d", "batch_size"]
+    assert any(LT.WHILE_TRAINING in c.value for c in at.caption)
+    assert link in [c.value for c in at.code] and len(qr_codes(at)) == 1

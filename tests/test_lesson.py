@@ -12,7 +12,8 @@ import pytest
 from ganlib import DEFAULT_PRESET, PRESETS, preset
 from ganlib.engine.config import field_meta, fields
 from ganlib.words.describe import exact_number
-from ganlib.classroom.lesson import FIELD_NAMES, KEYS, MAX_PARAMS, NOT_FROM_LINKS, Lesson, decode, encode, left_out, link, no_lesson, text
+from ganlib.classroom.lesson import (FIELD_NAMES, KEYS, LOCKABLE, MAX_PARAMS, NOT_FROM_LINKS, Lesson, decode, encode,
+                                     left_out, link, no_lesson, text)
 
 LINKABLE = [f for f in fields() if f.name not in NOT_FROM_LINKS]
 
@@ -57,8 +58,8 @@ CASES = [(name, seed) for name in LINKABLE_PRESETS for seed in range(25)]
 def test_round_trip_through_the_url(name, seed):
     rng = random.Random(f"{name}/{seed}")
     cfg = random_change(rng, name)
-    locked = rng.sample(FIELD_NAMES, rng.randint(0, 8))
-    hidden = rng.sample([n for n in FIELD_NAMES if n not in locked], rng.randint(0, 4))
+    locked = rng.sample(LOCKABLE, rng.choice([rng.randint(0, 8), rng.randint(len(LOCKABLE) - 8, len(LOCKABLE))]))
+    hidden = rng.sample([n for n in LOCKABLE if n not in locked], min(rng.randint(0, 4), len(LOCKABLE) - len(locked)))
     params = encode(name, cfg, locked, hidden)
     got = decode(url_params(link("http://127.0.0.1:8501/", params)))
     assert got == Lesson(name, cfg, tuple(n for n in FIELD_NAMES if n in locked),
@@ -76,8 +77,8 @@ def test_a_preset_of_your_own_images_makes_no_link():
 
 
 @pytest.mark.parametrize("name", LINKABLE_PRESETS)
-def test_an_unchanged_preset_is_its_name_and_seed(name):
-    assert encode(name, preset(name)) == {"preset": name, "seed": str(preset(name).seed)}
+def test_an_unchanged_preset_is_its_name(name):
+    assert encode(name, preset(name)) == {"preset": name}
     assert decode(encode(name, preset(name))) == Lesson(name, preset(name), linked=True)
 
 
@@ -101,6 +102,52 @@ def test_server_settings_stay_out_of_links():
     assert left_out("seed-mlp", cfg) == ["device", "precision", "threads"]
     got = decode(encode("seed-mlp", cfg))
     assert got.config == preset("seed-mlp").replace(lr_g=1e-3) and not got.problems
+
+
+LOCK_ALL_BUT_LRS = [n for n in FIELD_NAMES if n not in ("lr_g", "lr_d")]   # what the panel's quick option locks
+# the link that option made before issue 22, at 370 characters: old links must still open as they did
+OLD_LINK = ("http://localhost:8501/?preset=ring8&seed=0&lock=dataset+data_path+image_size+channels+model+latent_dim"
+            "+g_width+d_width+d_dropout+spectral_norm+loss+gp_weight+r1_weight+label_smoothing+label_noise+augment"
+            "+beta1+beta2+d_steps+d_head_start+ema+ema_calibrate+batch_size+lr_decay_after+lr_half_life+epochs"
+            "+sample_every+eval_every+seed+device+precision+threads+compile+sync_bn")
+
+
+def test_lock_all_but_two_is_a_short_link_that_names_the_two():
+    url = link("http://192.168.100.200:8501/", encode("ring8", preset("ring8"), LOCK_ALL_BUT_LRS))
+    assert url == "http://192.168.100.200:8501/?preset=ring8&open=lr_g+lr_d" and len(url) < 120
+    got = decode(url_params(url))
+    assert got.locked == tuple(n for n in LOCKABLE if n not in ("lr_g", "lr_d")) and not got.hidden
+    assert got == Lesson("ring8", preset("ring8"), got.locked, linked=True)
+    # a hidden field is neither locked nor open: open= still names only the two
+    params = encode("ring8", preset("ring8").replace(lr_g=5e-4), LOCK_ALL_BUT_LRS, hidden=["gp_weight"])
+    assert params == {"preset": "ring8", "lr_g": "5e-4", "open": "lr_g lr_d", "hide": "gp_weight"}
+    assert decode(params).locked == tuple(n for n in LOCKABLE if n not in ("lr_g", "lr_d", "gp_weight"))
+
+
+def test_the_shorter_of_lock_and_open_is_written():
+    assert encode("ring8", preset("ring8"), ["model"]) == {"preset": "ring8", "lock": "model"}
+    assert encode("ring8", preset("ring8"), LOCKABLE) == {"preset": "ring8", "lock": " ".join(LOCKABLE)}  # none open
+    assert encode("ring8", preset("ring8"), LOCKABLE[1:]) == {"preset": "ring8", "open": LOCKABLE[0]}
+
+
+def test_an_old_link_still_opens_as_it_did():
+    got = decode(url_params(OLD_LINK))
+    assert not got.problems and got.config == preset("ring8")
+    assert got.locked == decode(url_params(link("", encode("ring8", preset("ring8"), LOCK_ALL_BUT_LRS)))).locked
+    old = decode({"preset": "ring8", "lr_g": "5e-4", "seed": "3", "lock": "batch_size,model", "hide": "gp_weight"})
+    assert (old.locked, old.hidden) == (("model", "batch_size"), ("gp_weight",))
+    assert (old.config.lr_g, old.config.seed) == (5e-4, 3)
+
+
+@pytest.mark.parametrize("name", LINKABLE_PRESETS)
+def test_server_settings_are_never_in_a_link(name):
+    cfg = preset(name).replace(device="cpu", threads=3, precision="bf16", sync_bn=True)
+    for locked, hidden in ((FIELD_NAMES, ()), (LOCK_ALL_BUT_LRS, ()), (list(NOT_FROM_LINKS), list(NOT_FROM_LINKS)),
+                           ((), FIELD_NAMES)):
+        params = encode(name, cfg, locked, hidden)
+        words = set(params) | {n for v in params.values() for n in v.split()}
+        assert not words & set(NOT_FROM_LINKS), params
+    assert set(LOCKABLE) == set(FIELD_NAMES) - set(NOT_FROM_LINKS)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -165,6 +212,14 @@ TAMPERED = [
     ({**RING8, "hide": "model model"}, "hide: model is listed twice"),
     ({**RING8, "lock": "model", "hide": "model"}, "model: both locked and hidden"),
     ({**RING8, "lock": "model;loss"}, "lock: unexpected characters"),
+    ({**RING8, "open": "lr_g", "lock": "model"}, "open: given with lock"),
+    ({**RING8, "open": ""}, "open: empty"),
+    ({**RING8, "open": "lr_g nope"}, "open: no field named 'nope'"),
+    ({**RING8, "open": "lr_g device"}, "open: device is a server setting"),
+    ({**RING8, "open": "lr_g lr_g"}, "open: lr_g is listed twice"),
+    ({**RING8, "open": "lr_g", "hide": "lr_g"}, "lr_g: both open and hidden"),
+    ({**RING8, "open": "lr_g<"}, "open: unexpected characters"),
+    ({**RING8, "opens": "lr_g"}, "opens: not a setting a lesson link can hold (did you mean open?)"),
     ({**RING8, "lrg": "1e-3"}, "lrg: not a setting a lesson link can hold (did you mean lr_g?)"),
     ({**RING8, "presets": "grid25"}, "did you mean preset?"),
     ({**RING8, "lr-g": "5e-4"}, "lr-g: not a setting a lesson link can hold (did you mean lr_g?)"),

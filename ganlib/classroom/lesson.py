@@ -1,18 +1,23 @@
 """Lesson links: a run's setup in the URL, like TensorFlow Playground's, for a teacher to hand to a class.
 
     ?preset=ring8&lr_g=5e-4&seed=3&lock=batch_size+model&hide=gp_weight
+    ?preset=ring8&open=lr_g+lr_d          (every lesson field locked but these two)
 
 One query parameter per setting, not one packed `lesson=` value: Streamlit writes the whole query
 string back with urlencode whenever any feature sets a parameter (the visitor key `v`, `watch`), and
 that keeps names, numbers, choices and a space-separated list ("+") readable, where a packed value's
 `=`, `:` and `,` would turn into %3D, %3A and %2C. The cost is a shared namespace, so this module owns
-a fixed set of keys, KEYS (preset, lock, hide and TrainConfig's field names), reads and writes only
-those, and leaves every other parameter to its owner.
+a fixed set of keys, KEYS (preset, lock, open, hide and TrainConfig's field names), reads and writes
+only those, and leaves every other parameter to its owner.
 
-A link holds the preset, the fields that differ from it, the seed (always, so a run repeats), and
-which fields the student sees but cannot change (lock) or does not see (hide). decode() checks all of
-it before any of it is used; a bad or tampered link gives the defaults and says what was wrong.
-No streamlit, no torch.
+A link holds the preset, the fields that differ from it (the seed too, only where it differs: the
+preset gives it back, so a run still repeats), and which fields the student sees but cannot change
+(locked) or does not see (hide). Short enough to read out or scan: the locks go as `lock=` (the locked
+ones) or `open=` (the ones left open; every other field of LOCKABLE is locked), whichever is shorter,
+so "lock all but two" is two names, not thirty. Server settings (NOT_FROM_LINKS) are never in a link,
+neither as values nor as locks: an older link's locks or hides of them are read, and let go. decode()
+checks all of it before any of it is used; a bad or tampered link gives the defaults and says what was
+wrong. No streamlit, no torch.
 """
 from __future__ import annotations
 
@@ -28,7 +33,8 @@ from ganlib.engine.presets import DEFAULT_PRESET, PRESETS, preset
 from ganlib.errors import FieldError
 
 FIELD_NAMES = tuple(f.name for f in fields())
-KEYS = ("preset", *FIELD_NAMES, "lock", "hide")
+KEYS = ("preset", *FIELD_NAMES, "lock", "open", "hide")
+LISTS = ("lock", "open", "hide")
 # The address's other parameters, which are not the lesson's: an old link's visitor key (pages/parts/ui drops it
 # unread), a pairing code (identity.py), a watch code (codes.WATCH_CODES), and Streamlit's own for an embedded
 # app. Anything else is named as not read.
@@ -42,6 +48,9 @@ NOT_FROM_LINKS = {
     "compile": "depends on the server's hardware (compiling takes minutes on a small CPU)",
     "sync_bn": "is for training on several GPUs with torchrun, not for the app",
 }
+# What a lesson may lock or hide: not the server's settings, which no link decides (nor locks, which would keep
+# a student's run at whatever the server's default is, as if the lesson had chosen it)
+LOCKABLE = tuple(n for n in FIELD_NAMES if n not in NOT_FROM_LINKS)
 # Caps checked before anything is parsed: nothing longer reaches float(), difflib or a message.
 MAX_PARAMS = 100       # the URL's parameters, ours and other features' together
 MAX_VALUE = 40         # a preset name, a choice or a number (repr of a float is at most 24)
@@ -57,7 +66,7 @@ class Lesson:
     linked: the URL held a lesson at all (some key of KEYS). With problems, the rest are the defaults."""
     preset_name: str
     config: TrainConfig
-    locked: tuple[str, ...] = ()    # in TrainConfig's field order, never also hidden
+    locked: tuple[str, ...] = ()    # of LOCKABLE, in TrainConfig's field order, never also hidden
     hidden: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     linked: bool = False
@@ -89,8 +98,9 @@ def left_out(preset_name: str, cfg: TrainConfig) -> list[str]:
 def encode(preset_name: str, cfg: TrainConfig, locked=(), hidden=()) -> dict[str, str]:
     """The query parameters of a lesson link, in a fixed order; raises ValueError for what no link can hold.
 
-    A field both locked and hidden is only hidden (hidden already means unchangeable). Fields of
-    NOT_FROM_LINKS are left out (see left_out())."""
+    Only the fields that differ from the preset. A field both locked and hidden is only hidden (hidden
+    already means unchangeable). Fields of NOT_FROM_LINKS are left out, their values (see left_out()) and
+    their locks and hides alike. The locks go as `lock=` or `open=`, whichever is shorter (lock on a tie)."""
     base = preset(preset_name)
     cfg.validate()
     if cfg.dataset == "folder":
@@ -101,12 +111,16 @@ def encode(preset_name: str, cfg: TrainConfig, locked=(), hidden=()) -> dict[str
             raise ValueError(f"{what}: no field named {unknown[0]!r}")
     params = {"preset": preset_name}
     for n in FIELD_NAMES:
-        if n == "seed" or (n not in NOT_FROM_LINKS and getattr(cfg, n) != getattr(base, n)):
+        if n not in NOT_FROM_LINKS and getattr(cfg, n) != getattr(base, n):
             params[n] = text(getattr(cfg, n))
-    hidden = [n for n in FIELD_NAMES if n in set(hidden)]
-    locked = [n for n in FIELD_NAMES if n in set(locked) and n not in hidden]
-    if locked:
-        params["lock"] = " ".join(locked)   # urlencode writes the spaces as "+"
+    hidden = [n for n in LOCKABLE if n in set(hidden)]
+    locked = [n for n in LOCKABLE if n in set(locked) and n not in hidden]
+    opened = [n for n in LOCKABLE if n not in locked and n not in hidden]
+    # everything locked goes as lock=: an empty open= would rest on each parser keeping blank values alike
+    if locked and opened and len(" ".join(opened)) < len(" ".join(locked)):
+        params["open"] = " ".join(opened)   # urlencode writes the spaces as "+"
+    elif locked:
+        params["lock"] = " ".join(locked)
     if hidden:
         params["hide"] = " ".join(hidden)
     return params
@@ -164,9 +178,8 @@ def _decode(params: Mapping) -> Lesson:
         name = values.pop("preset")
         if name not in PRESETS:
             raise _Bad(f"preset: unknown {name!r}; one of {', '.join(PRESETS)}")
-        locked, hidden = _names("lock", values.pop("lock", "")), _names("hide", values.pop("hide", ""))
-        if both := [n for n in FIELD_NAMES if n in locked and n in hidden]:
-            raise _Bad(f"{both[0]}: both locked and hidden; a link hides it or locks it")
+        hidden = _names("hide", values.pop("hide", ""))
+        locked = _locks(values.pop("lock", None), values.pop("open", None), hidden)
         changes = {n: _value(n, v) for n, v in values.items()}
         cfg = preset(name).replace(**changes).validate()
     except ValueError as e:   # _Bad, and validate()'s messages, which name the field and what it allows
@@ -191,7 +204,7 @@ def _one(key: str, raw) -> str:
         raw = raw[0]
     if not isinstance(raw, str):
         raise _Bad(f"{key}: expected text, got {type(raw).__name__}")
-    cap, chars = (MAX_LIST, _LIST_CHARS) if key in ("lock", "hide") else (MAX_VALUE, _VALUE_CHARS)
+    cap, chars = (MAX_LIST, _LIST_CHARS) if key in LISTS else (MAX_VALUE, _VALUE_CHARS)
     if len(raw) > cap:
         raise _Bad(f"{key}: {len(raw)} characters long; at most {cap}")
     if not raw and chars is _VALUE_CHARS:
@@ -201,15 +214,38 @@ def _one(key: str, raw) -> str:
     return raw
 
 
+def _locks(lock: str | None, opened: str | None, hidden: tuple[str, ...]) -> tuple[str, ...]:
+    """The locked fields from lock= (those) or open= (all of LOCKABLE but those and the hidden), or _Bad."""
+    if lock is not None and opened is not None:
+        raise _Bad("open: given with lock; a link names the locked fields (lock) or the open ones (open), not both")
+    if opened is None:
+        names = _names("lock", lock or "")
+        if both := [n for n in names if n in hidden]:
+            raise _Bad(f"{both[0]}: both locked and hidden; a link hides it or locks it")
+        return names
+    names = _names("open", opened)
+    if not names:
+        raise _Bad("open: empty; name the fields left open (every other one is locked), or give lock instead")
+    if server := [n for n in names if n not in LOCKABLE]:
+        raise _Bad(f"open: {server[0]} is a server setting, which a lesson never locks; open names "
+                   f"fields of {', '.join(LOCKABLE)}")
+    if both := [n for n in names if n in hidden]:
+        raise _Bad(f"{both[0]}: both open and hidden; a link hides it or leaves it open")
+    return tuple(n for n in LOCKABLE if n not in names and n not in hidden)
+
+
 def _names(key: str, raw: str) -> tuple[str, ...]:
-    """A lock or hide list ("a b" or "a,b") -> the field names in TrainConfig's order, or _Bad."""
+    """A lock, open or hide list ("a b" or "a,b") -> the field names in TrainConfig's order, or _Bad.
+
+    Server settings are checked as names, then let go (except under open, which _locks refuses them in):
+    older links locked or hid them, and no lesson decides them."""
     names = [n for n in re.split(r"[, ]+", raw) if n]
     for i, n in enumerate(names):
         if n not in FIELD_NAMES:
             raise _Bad(f"{key}: no field named {n!r}")
         if n in names[:i]:
             raise _Bad(f"{key}: {n} is listed twice")
-    return tuple(n for n in FIELD_NAMES if n in names)
+    return tuple(n for n in (FIELD_NAMES if key == "open" else LOCKABLE) if n in names)
 
 
 def _value(name: str, raw: str):

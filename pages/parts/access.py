@@ -88,7 +88,7 @@ def _watch_link(v: Visitor) -> None:
         left.markdown(f"<div style='font-size:3rem;font-weight:700;letter-spacing:.1em'>{code}</div>",
                       unsafe_allow_html=True)
         left.caption(WT.OWNER_NOTE)
-        right.image(_qr(url), caption=WT.SCAN, width=260)
+        right.image(qr_image(url), caption=WT.SCAN, width=260)
 
 
 def student_link(param: str, code: str) -> str:
@@ -122,11 +122,12 @@ def pair_box(v: Visitor) -> None:
     left.warning(f"Open this link on your other device within {PAIR_TTL_S / 60:.0f} minutes; it works once. Whoever "
                  "opens it controls your run and files, so do not project it or send it to the class.")
     left.code(url, language=None)
-    right.image(_qr(url), caption="Scan on your own device", width=200)
+    right.image(qr_image(url), caption="Scan on your own device", width=200)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _qr(url: str) -> bytes:
+def qr_image(url: str) -> bytes:
+    """A link's QR code as PNG, made once per link for every page that shows it (watch, class, lesson, pairing)."""
     return qr_png(url)
 
 

@@ -15,12 +15,11 @@ import streamlit as st
 
 from ganlib.classroom.classes import OPENABLE, ClassClosed
 from ganlib.classroom.downloads import off_picture, points_picture
-from ganlib.classroom.share import qr_png
 from ganlib.engine.grid import enlarge, png_bytes
 from ganlib.engine.presets import PRESETS
 from ganlib.words import class_text as W
 from ganlib.words.describe import describe_preset
-from pages.parts.access import student_link
+from pages.parts.access import qr_image, student_link
 from pages.parts.canvas import draw_points
 from pages.parts.ui import classes, visitor
 
@@ -59,12 +58,7 @@ def link_box(code: str) -> None:
     left.code(url, language=None)
     left.markdown(f"<div style='font-size:3rem;font-weight:700;letter-spacing:.15em'>{code}</div>",
                   unsafe_allow_html=True)
-    right.image(_qr(url), caption="Scan to join the class", width=220)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _qr(url: str) -> bytes:
-    return qr_png(url)
+    right.image(qr_image(url), caption="Scan to join the class", width=220)
 
 
 @st.cache_resource(max_entries=SHARED, show_spinner=False)

@@ -1,4 +1,5 @@
-"""The Train page's lesson-link widgets: open a link from the URL, keep it there, and make one to share.
+"""The Train page's lesson-link widgets: open a link from the URL, keep it there, and make one to share (a link to
+copy and its QR code, at the address students can open, also while a run trains).
 
 What a link holds and how it is checked is ganlib.classroom.lesson; this file only reads and writes
 st.query_params and draws. It touches only ganlib.classroom.lesson.KEYS in the URL: other features keep
@@ -9,6 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlib.classroom import lesson as lessons
+from ganlib.words import lesson_text as LT
+from pages.parts.access import qr_image, student_link
 
 OPEN_BY_DEFAULT = ("lr_g", "lr_d")   # the quick option: a lesson about the two learning rates
 
@@ -61,44 +64,47 @@ def _leave(s) -> None:
 def banner(s) -> None:
     """What the link did: why a bad one was not used, or which lesson this is (and a way out of it)."""
     if problems := st.session_state.get("lesson.problems"):
-        st.warning("This lesson link was not used, so the form shows the defaults. What was wrong: "
-                   + "; ".join(problems), icon="🔗")
+        st.warning(LT.not_used(problems), icon="🔗")
     elif s.lesson is not None and s.lesson.fixes_preset:
         left, right = st.columns([5, 1], vertical_alignment="center")
         locked, hidden = len(s.lesson.locked), len(s.lesson.hidden)
-        left.info(f"A lesson: preset {s.lesson.preset_name}, {locked} field{'s' * (locked != 1)} locked 🔒 "
-                  f"and {hidden} hidden. Change what is open, then press Start.", icon="🔗")
-        right.button("Leave the lesson", key="lesson.leave", on_click=_leave, args=(s,),
-                     help="Unlock and show every field; the values stay")
+        left.info(LT.opened(s.lesson.preset_name, locked, hidden), icon="🔗")
+        right.button("Leave the lesson", key="lesson.leave", on_click=_leave, args=(s,), help=LT.LEAVE_HELP)
 
 
 def _lock_all_but(keep) -> None:
     hidden = st.session_state.get("lesson.hide", [])
-    st.session_state["lesson.lock"] = [n for n in lessons.FIELD_NAMES if n not in keep and n not in hidden]
+    st.session_state["lesson.lock"] = [n for n in lessons.LOCKABLE if n not in keep and n not in hidden]
 
 
-def link_panel(s, cfg) -> None:
-    """The teacher's side: which fields to lock or hide, and the link of this setup to copy."""
-    with st.expander("🔗 Copy lesson link"):
+def link_panel(s, cfg, training: bool = False) -> None:
+    """The teacher's side: which fields to lock or hide, and the link of this setup to copy or scan.
+
+    training: a run is going on, and the page shows no form; the panel stays (a teacher shares the lesson while
+    the class watches a run), with the setup that started the run."""
+    with st.expander(LT.PANEL):
         # seeded from the session's own lesson, so a teacher who opened a link can adjust and re-share it
         st.session_state.setdefault("lesson.lock", list(s.lesson.locked) if s.lesson else [])
         st.session_state.setdefault("lesson.hide", list(s.lesson.hidden) if s.lesson else [])
+        if training:
+            st.caption(LT.WHILE_TRAINING)
         left, right = st.columns(2)
-        locked = left.multiselect("lock (shown, cannot be changed)", lessons.FIELD_NAMES, key="lesson.lock")
-        hidden = right.multiselect("hide (not shown)", lessons.FIELD_NAMES, key="lesson.hide")
+        locked = left.multiselect(LT.LOCK_LABEL, lessons.LOCKABLE, key="lesson.lock")
+        hidden = right.multiselect(LT.HIDE_LABEL, lessons.LOCKABLE, key="lesson.hide")
         st.button(f"Lock all but {', '.join(OPEN_BY_DEFAULT)}", key="lesson.lock_all_but",
                   on_click=_lock_all_but, args=(OPEN_BY_DEFAULT,))
+        st.caption(LT.LOCKS_GUIDE)
         if cfg is None:
-            st.caption("Fix the setting marked in red above to get a link.")
+            st.caption(LT.FIX_FIRST)
             return
         try:
             params = lessons.encode(s.preset_name, cfg, locked, hidden)
         except ValueError as e:
-            st.caption(f"No link for this setup: {e}")
+            st.caption(LT.no_link(e))
             return
-        # st.context.url: this page's address as the browser has it, without its query; None under AppTest
-        st.code(lessons.link(st.context.url or "", params), language=None, wrap_lines=True)
-        skipped = lessons.left_out(s.preset_name, cfg)
-        st.caption("Copy it with the button at its right. Whoever opens it gets this preset and these values, "
-                   "ready to Start." + (f" Not in the link (the server's business): {', '.join(skipped)}; "
-                                        "they get the preset's." if skipped else ""))
+        # the app's root at an address students can open (a warning first where none is): it opens on Train
+        url = lessons.link(student_link("preset", params["preset"]).split("?", 1)[0], params)
+        left, right = st.columns([3, 2])
+        left.code(url, language=None, wrap_lines=True)
+        left.markdown(LT.copy_note(lessons.left_out(s.preset_name, cfg)))
+        right.image(qr_image(url), caption=LT.SCAN, width=220)
