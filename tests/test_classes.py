@@ -474,8 +474,8 @@ def test_a_class_trains_beside_the_teacher_s_own_run_in_a_slot_of_its_own(monkey
         a, b = first.join("key-a"), second.join("key-b")
         first.send(a, C.UPDATE, epochs=500)
         first.send(a, C.START)
+        wait(first, lambda s: s.student(a).step > 0)   # the first holds the classes' slot before the second asks
         second.send(b, C.START)
-        wait(first, lambda s: s.student(a).step > 0)
         snap = wait(second, lambda s: s.queued)
         assert snap.student(b).step == 0 and "another class is training" in W.wall_line(snap)
         assert "waiting for the server" in W.thumb_caption(snap.student(b))

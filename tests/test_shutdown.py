@@ -164,6 +164,15 @@ def press(page, label: str, sidebar_says: str) -> None:
          what=f"'{sidebar_says}' after {label}")
 
 
+def threads_of(pid: int) -> str:
+    """Where each thread of a server that did not stop is (py-spy dump, where installed): what it waits for."""
+    try:
+        return subprocess.run(["py-spy", "dump", "--pid", str(pid)], capture_output=True, text=True,
+                              timeout=30).stdout[-6000:]
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"(no py-spy dump: {e})"
+
+
 @pytest.mark.skipif(not ok, reason=why)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_the_server_stops_every_run_and_exits_0_on_a_signal(sig):
@@ -182,7 +191,8 @@ def test_the_server_stops_every_run_and_exits_0_on_a_signal(sig):
             try:
                 code = server.proc.wait(EXIT_S)
             except subprocess.TimeoutExpired:
-                pytest.fail(f"the server still ran {EXIT_S:.0f} s after {sig.name}:\n{server.log()}")
+                pytest.fail(f"the server still ran {EXIT_S:.0f} s after {sig.name}:\n{server.log()}\n"
+                            f"its threads then:\n{threads_of(pid)}")
             took = time.perf_counter() - t0
         finally:
             for context in contexts:
