@@ -14,17 +14,20 @@ from ganlib.words.describe import BUTTON_LABELS, GPU_NOTE, config_summary, descr
 from ganlib.run.state import Status
 from pages.parts.lesson import banner, fields_of, follow_link, link_panel
 from pages.parts.live import presenter_on, run_view
+from pages.parts.projector import presenter_view
 from pages.parts.form import config_form, live_input
 from pages.parts.access import share_box
 from pages.parts.ui import refresh_every, runs, use_app_navigation, visitor
 
 use_app_navigation()
+# keys for the buttons, shown on them: Streamlit takes r and c (and Esc); Pause and Resume, never both enabled, share p
+KEYS = {Action.START: "s", Action.PAUSE: "p", Action.RESUME: "p", Action.STEP: "n"}
 
 
-def setup(s, snap):
+def setup(s, snap, buttons=None):
     """Preset and config form (with a lesson's locks), and the lesson link.
-    Returns (a valid config or None, the place for the buttons: under the preset, so Start is on screen
-    without scrolling)."""
+    Returns (a valid config or None, the place for the buttons: `buttons`, or under the preset, so Start is on
+    screen without scrolling)."""
     if snap is not None:  # a finished run stays on show below: say what this form is for
         st.markdown("**Set up a new run** (Start replaces the run shown below)")
     banner(s)
@@ -34,7 +37,7 @@ def setup(s, snap):
                  else 0, key="preset", disabled=fixed, on_change=lambda: s.choose_preset(st.session_state.preset),
                  format_func=preset_label)
     st.caption((describe_preset(s.preset_name) + "  \n" if s.preset_name in PRESETS else "") + GPU_NOTE)
-    buttons = st.empty()   # filled once the form below has been checked
+    buttons = buttons or st.empty()   # filled once the form below has been checked
     # the preset is part of the keys, so choosing one redraws every control with its values
     cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}", locked=locked, hidden=hidden)
     if cfg is not None:
@@ -68,7 +71,7 @@ def button_row(s, snap, cfg):
     clicked = None
     for col, action in zip(st.columns(len(Action)), Action):
         label = BUTTON_LABELS[action]
-        if col.button(label, key=f"btn.{label}", disabled=not ok[action], width="stretch",
+        if col.button(label, key=f"btn.{label}", disabled=not ok[action], width="stretch", shortcut=KEYS.get(action),
                       type="primary" if action is Action.START else "secondary"):
             clicked = action
     if clicked is None:
@@ -93,7 +96,10 @@ def live_view(status_at_render, form_ok=True, presenter=False):
         return
     if snap.status is Status.QUEUED:
         st.info(queue_message(runs().place(snap.run_id), runs().load()))
-    run_view(snap, owner=True, key="train", presenter=presenter)
+    if presenter:
+        presenter_view(snap, "train", buttons=True)
+    else:
+        run_view(snap, owner=True, key="train")
     if snap.status is not status_at_render:  # it finished or stopped by itself: redraw the whole page
         st.rerun()
 
@@ -116,20 +122,24 @@ def downloads(snap):
 def page() -> None:
     """The page, as a function: names bound at a page's top level live on in its functions' globals, which
     Streamlit keeps with the widgets' callbacks, so a run named there was freed late or never."""
-    st.title("Train")
     s = visitor()
     follow_link(s)  # a lesson link sets up the run on a session's first visit, and stays in the URL
-    snap, cfg = s.snapshot(), None
+    snap, cfg, presenter = s.snapshot(), None, presenter_on(False)
+    projected = presenter and snap is not None   # a projector's 720 pixels: the buttons, then the run; the rest below
+    buttons = st.empty() if projected else None
+    if not projected:
+        st.title("Train")
+    else:
+        st.fragment(run_every=refresh_every(snap))(live_view)(snap.status, True, True)
     if snap is not None and snap.accepts_live_changes:
         live_controls(snap, *fields_of(s))
     if snap is None or not snap.is_active:
-        cfg, buttons = setup(s, snap)
-    else:
-        buttons = st.empty()
+        cfg, buttons = setup(s, snap, buttons)
+    buttons = buttons or st.empty()
     with buttons.container():
         button_row(s, snap, cfg)
-    st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None,
-                                                         presenter_on(False))
+    if not projected:
+        st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None)
     if snap is not None and snap.shape:  # built: there is something to download
         downloads(snap)
     if snap is not None and snap.is_active:   # no setup() above, which draws it otherwise: a class may join mid-run

@@ -15,6 +15,7 @@ from ganlib.words import class_text as W
 from ganlib.words import watch_text as WT
 from pages.parts.live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
 from pages.parts.klass import run_picture
+from pages.parts.projector import presenter_view
 from pages.parts.seat import student_charts
 from pages.parts.ui import classes, runs, use_app_navigation, visitor
 
@@ -75,7 +76,10 @@ def follow(training_at_render: bool, presenter: bool, spot_at_render: bool) -> N
         st.info(WT.NOTHING_YET)
         return
     snap = runner.snapshot()
-    run_view(snap, owner=False, key="watch", presenter=presenter)
+    if presenter:
+        presenter_view(snap, "watch")
+    else:
+        run_view(snap, owner=False, key="watch")
     if snap.kind == DataKind.POINTS and snap.shape in ((1,), (2,)) and snap.status is not Status.LOADING:
         theory_panel(runner, snap)
     st.caption(WT.WATCHING)

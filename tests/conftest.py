@@ -5,6 +5,7 @@ Runs of a closed session stop at once in tests (no grace period), so a test
 leaves no training thread behind to slow the next.
 """
 import os
+import sys
 import threading
 
 import pytest
@@ -12,6 +13,10 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 os.environ.setdefault("GAN_STUDIO_IDLE_MINUTES", "0")
+# the repo root, for tests that import the app's own parts (pages.parts): a test file run alone found none
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 # Test tiers (pyproject.toml names the markers). A module's tier comes from its name; the rest are unit tests,
 # and a test may name its own tier. Browser, system (subprocesses, servers, torchrun) and science (convergence)

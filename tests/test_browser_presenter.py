@@ -1,9 +1,11 @@
 """The presenter layout fits one 1280 x 720 screen: a page laid out as ganlib/charts/look.py says, in Chromium.
 
 The page (written into a temporary folder, not one of the app's pages) shows a
-status line, G's samples (a grid, or the points figure), the quality chart and
-the training chart, with the presenter sizes; nothing may end below 720 px,
-and the left column's two parts may not overlap. Skipped when playwright or
+status line, G's samples (a grid, or the points figure), the training chart with
+three live changes and three alarms, and the quality chart, with the presenter
+sizes; nothing may end below 720 px or lie over another, and in each chart no
+legend or label may lie on a plot or on another label (the app itself, with a
+run: tests/test_browser_projector.py). Skipped when playwright or
 /usr/bin/chromium is missing.
 """
 import os
@@ -13,6 +15,7 @@ import textwrap
 import pytest
 
 from browser import ROOT, browser_page, chromium_available, poll, serve
+from test_browser_projector import BOXES, check_screen, shoot
 
 ok, why = chromium_available()
 pytestmark = pytest.mark.skipif(not ok, reason=why)
@@ -25,6 +28,7 @@ PAGE = textwrap.dedent('''
     from ganlib.charts.quality import quality_figure
     from ganlib.charts.training import points_figure, training_figure
     from ganlib.run.history import Event
+    from ganlib.words.alarms import Alarm, Kind
 
     st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
     rng = np.random.default_rng(0)
@@ -34,36 +38,35 @@ PAGE = textwrap.dedent('''
          "d_real": list(0.6 + 0.05 * rng.standard_normal(n)), "d_fake": list(0.4 + 0.05 * rng.standard_normal(n))}
     metrics = [(s, {"fid": 300 * np.exp(-s / 4000) + 20, "classes_covered": 7,
                     "class_histogram": list(rng.dirichlet(np.ones(10)))}) for s in range(1000, 10001, 1000)]
-    st.info("Running · epoch 12.3 / 50 · step 10,000 · 45.1 steps/s · 2m 10s left")
-    left, right = st.columns(look.COLUMNS)
-    with left:
+    st.markdown("**Running** · epoch 12.3 / 50 · step 10,000 · 45.1 steps/s · 2m 10s left · digits")
+    events = [Event(3000, "lr_g", 2e-4, 1e-3), Event(3000, "lr_d", 2e-4, 1e-3), Event(8000, "lr_g", 1e-3, 5e-4)]
+    alarms = [Alarm(k, 6000, 9000, "", "") for k in (Kind.D_OVERPOWERS, Kind.OSCILLATION, Kind.MODE_COLLAPSE)]
+    samples, losses, quality = st.columns(look.COLUMNS)
+    with samples:
         if st.query_params.get("kind") == "points":
-            st.plotly_chart(points_figure(rng.normal(size=(64, 2)), rng.normal(size=(500, 2)), presenter=True))
+            st.plotly_chart(points_figure(rng.normal(size=(64, 2)), rng.normal(size=(500, 2)), presenter=True),
+                            key="p-points")
         else:
             st.image(rng.integers(0, 255, (242, 242, 3), dtype=np.uint8), width=look.SAMPLES_PX)
-        st.plotly_chart(quality_figure(metrics, 18.8, presenter=True))
-    with right:
-        st.plotly_chart(training_figure(h, [Event(3000, "lr_g", 2e-4, 1e-3)], "bce", presenter=True))
+    losses.plotly_chart(training_figure(h, events, "bce", presenter=True, alarms=alarms), key="p-curves")
+    quality.plotly_chart(quality_figure(metrics, 18.8, presenter=True), key="p-quality")
 ''')
 
-BOXES = """() => [...document.querySelectorAll('.js-plotly-plot, [data-testid=stImage] img')]
-    .map(e => { const r = e.getBoundingClientRect();
-                return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; })"""
-
-
 @pytest.mark.parametrize("kind", ["image", "points"])
-def test_samples_quality_and_training_fit_one_1280_by_720_screen(tmp_path, kind):
+def test_samples_training_and_quality_fit_one_1280_by_720_screen_with_their_labels_apart(tmp_path, kind):
     (tmp_path / "app.py").write_text(PAGE)
     shutil.copytree(os.path.join(ROOT, ".streamlit"), tmp_path / ".streamlit")   # the app's own settings and theme
     with serve(env={"PYTHONPATH": ROOT}, root=str(tmp_path)) as server, browser_page(1280, 720) as page:
         page.goto(f"{server.url}/?kind={kind}")
         charts = 3 if kind == "points" else 2
-        poll(lambda: len(page.evaluate(BOXES)) == 3 and page.locator(".js-plotly-plot .main-svg").count() >= charts,
-             90, what="the samples and the two charts drawn")
-        page.wait_for_timeout(500)   # plotly's last relayout
-        boxes = sorted(page.evaluate(BOXES), key=lambda b: (b["left"], b["top"]))
-        samples, quality, training = boxes
-        assert max(b["bottom"] for b in boxes) <= 720, boxes
-        assert samples["bottom"] <= quality["top"], boxes          # one above the other, no overlap
-        assert max(samples["right"], quality["right"]) <= training["left"], boxes
-        assert training["bottom"] - training["top"] >= 500 and samples["bottom"] - samples["top"] >= 250
+        poll(lambda: page.locator(".js-plotly-plot .main-svg").count() >= charts, 90, what="the charts drawn")
+        page.wait_for_timeout(1000)   # plotly's last relayout
+        boxes = page.evaluate(BOXES, "p")
+        if kind == "points":   # the points figure stands where the grid would, as wide
+            boxes["grid"] = page.evaluate("""() => { const r = document.querySelector(
+                '.st-key-p-points .js-plotly-plot').getBoundingClientRect();
+                return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }""")
+        shoot(page, f"presenter-{kind}")
+        check_screen(boxes, ["grid", "curves", "quality"])
+        notes = boxes["charts"]["curves"]["labels"]
+        assert len(notes) >= 3   # the two live-change rows and the alarms' row(s), all measured apart above

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ganlib.charts import look
+from ganlib.charts import look, palette
 from ganlib.charts.look import FAINT
 from ganlib.charts.quality import latest_text, quality_figure
 from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
@@ -45,8 +45,9 @@ def test_the_spiral_moons_and_own_images_distances_are_labelled_with_their_floor
     assert trace.name.startswith(label) and "lower is better" in trace.name and list(trace.y) == [0.5, 0.0123]
     assert fig.layout.yaxis.type == "log" and 0.01 in fig.layout.yaxis.tickvals
     assert fig.layout.yaxis.exponentformat == "none"                          # 0.01, not "10m"
-    assert [s.y0 for s in fig.layout.shapes if s.line.dash == "dash"] == [0.0014]
-    assert any(a.text == "real vs real" and a.y == pytest.approx(math.log10(0.0014)) for a in fig.layout.annotations)
+    floor = [t for t in fig.data if t.name == "real vs real"]   # named in the legend: a label on the plot sat on the curve
+    assert len(floor) == 1 and list(floor[0].y) == [0.0014, 0.0014] and floor[0].line.dash == "dash"
+    assert list(floor[0].x) == [200, 400] and not [a for a in fig.layout.annotations if a.text == "real vs real"]
     assert latest_text(metrics, 0.0014).startswith(f"step 400: {label.split(' to ')[0]} 0.012 (8.8x real vs real)")
     cfg = TrainConfig(dataset=dataset, data_path="mine/data/x.zip", model="toy-mlp" if dataset == "spiral" else "mlp")
     note = quality_note(cfg, metrics)
@@ -230,15 +231,17 @@ def test_presenter_figures_have_large_type_few_gridlines_and_the_legend_on_top(n
     axes = [fig.layout[k] for k in fig.layout if k.startswith(("xaxis", "yaxis"))]
     assert axes and all(a.tickfont.size == big for a in axes)       # Streamlit's theme would shrink them
     assert all(a.showgrid is False for a in axes if a.plotly_name.startswith("xaxis"))
-    assert all(n.font.size >= look.PRESENTER.note >= 20 for n in fig.layout.annotations)
+    assert all(n.font.size >= look.PRESENTER.note >= 18 for n in fig.layout.annotations)
     legends = [fig.layout[k] for k in fig.layout if k.startswith("legend")]
     panel_tops = [a.domain[1] for a in axes if a.plotly_name.startswith("yaxis") and a.domain]
+    assert legends
     for legend in legends:
-        assert legend.orientation == "h" and legend.font.size >= 20
-        # on top: above the whole figure, or above the top of the panel it belongs to
-        assert (legend.yref == "container" and legend.y == 1 and legend.yanchor == "top") or \
-            (legend.yanchor == "bottom" and legend.y in panel_tops)
-    lines = [t for t in fig.data if t.type == "scatter" and "lines" in (t.mode or "lines") and t.opacity is None]
+        assert legend.orientation == "h" and legend.font.size >= 18
+        # on top: above the top of the panel it belongs to (or of its labels' rows), never on a plot
+        assert legend.yanchor == "bottom" and legend.yref == "paper" and min(panel_tops) <= legend.y <= 1
+        assert any(0 <= legend.y - top < 0.15 for top in panel_tops)
+    lines = [t for t in fig.data if t.type == "scatter" and "lines" in (t.mode or "lines") and t.opacity is None
+             and t.line.color != palette.REFERENCE]
     assert all(t.line.width >= 4 for t in lines)
 
 
@@ -246,23 +249,100 @@ def test_the_presenter_training_chart_has_a_legend_above_each_panel_and_still_sa
     fig, _ = presenter_figures()["training"]
     top = [t.name for t in fig.data if t.showlegend is not False and t.legend == "legend"]
     bottom = [t.name for t in fig.data if t.showlegend is not False and t.legend == "legend2"]
-    assert top == ["D loss", "G loss", "V(D, G)"] and bottom == ["D(x) real", "D(G(z)) fake"]
+    assert top == ["D loss", "G loss", "V(D, G)", "V at the optimum = -2 log 2"]
+    assert bottom == ["D(x) real", "D(G(z)) fake", "optimum: D(x) = D(G(z)) = 1/2"]
     assert fig.layout.legend.title.text == fig.layout.legend2.title.text == "smoothed:"
-    assert all("(smoothed)" in t.hovertemplate for t in fig.data if t.showlegend is not False)
-    assert fig.layout.legend.y == fig.layout.yaxis.domain[1] and fig.layout.legend2.y == fig.layout.yaxis2.domain[1]
+    assert all("(smoothed)" in t.hovertemplate for t in fig.data
+               if t.showlegend is not False and t.line.color != palette.REFERENCE)
+    assert fig.layout.legend2.y == fig.layout.yaxis2.domain[1]             # right above D's panel
+    assert fig.layout.legend.y > fig.layout.yaxis.domain[1]                # above the loss panel's row of labels
 
 
 def test_the_presenter_layout_adds_up_to_one_1280_by_720_screen():
     assert look.SCREEN_PX == (1280, 720)
-    assert look.SAMPLES_PX + look.GAP_PX + look.QUALITY_HEIGHT == look.TRAINING_HEIGHT == look.BODY_PX
-    assert look.CHROME_PX + look.BODY_PX <= look.SCREEN_PX[1]
-    assert min(look.SAMPLES_PX, look.QUALITY_HEIGHT) >= 240    # each still large enough to read across a room
+    for buttons in (False, True):
+        above = look.TOP_PX + look.STATUS_PX + (look.BUTTONS_PX if buttons else 0)
+        assert above + look.body_px(buttons) + look.MARGIN_PX == look.SCREEN_PX[1]
+    assert sum(look.COLUMN_PX) + 2 * look.GAP_PX == look.CONTENT_PX == 1280 - 2 * look.SIDE_PX
+    assert 360 <= look.SAMPLES_PX <= look.COLUMN_PX[0]                   # the grid is at least 360 px, in its column
+    assert look.body_px(True) >= 500 and look.TRAINING_HEIGHT == look.QUALITY_HEIGHT == look.body_px()
 
 
 def test_the_screen_look_is_unchanged_by_the_presenter_one():
     fig = training_figure(noisy(2000))
-    assert fig.layout.height == 520 and fig.layout.font.size is None
+    assert fig.layout.height == 520 and fig.layout.font.size is None and fig.layout.legend.font.size == 12
     assert [a.text for a in fig.layout.annotations][:2] == [
         "D and G losses (bold: smoothed, faint: each point)",
         "D's verdict: mean D(x) = sigmoid(output) on real, D(G(z)) on fake"]
     assert quality_figure(DIGITS, 18.8).layout.height == 320
+
+
+# --- cramped charts (issue 22): labels off the curves and off one another, upright ticks ---
+
+def _alarm(kind, start, end):
+    from ganlib.words.alarms import Alarm
+    return Alarm(kind, start, end, "what", "advice")
+
+
+@pytest.mark.parametrize("presenter", [False, True])
+def test_tick_labels_are_never_turned(presenter):
+    figs = [training_figure(noisy(2000), presenter=presenter), quality_figure(DIGITS, 18.8, presenter=presenter),
+            points_figure(np.zeros((4, 2)), np.ones((4, 2)), presenter=presenter)]
+    for fig in figs:
+        axes = [fig.layout[k] for k in fig.layout if k.startswith("xaxis")]
+        assert axes and all(a.tickangle == 0 for a in axes)
+
+
+@pytest.mark.parametrize("presenter", [False, True])
+def test_a_live_change_is_labelled_level_above_the_losses_never_over_a_curve(presenter):
+    events = [Event(300, "lr_g", 2e-4, 1e-3), Event(300, "lr_d", 2e-4, 1e-3), Event(1500, "lr_g", 1e-3, 5e-4)]
+    fig = training_figure(noisy(2000), events, presenter=presenter)
+    notes = [a for a in fig.layout.annotations if "→" in a.text]
+    top = fig.layout.yaxis.domain[1]
+    assert notes and all(a.textangle in (None, 0) for a in notes)               # level, not on its side
+    assert all(a.yref == "paper" and a.y == top and a.yanchor == "bottom" for a in notes)   # above the plot
+    assert len({a.yshift for a in notes}) == len(notes)                         # a row each
+    assert notes[0].text == "lr_g 1e-3 → 5e-4" and notes[0].font.size >= look.look(presenter).note >= 12
+    if not presenter:   # two changes at one step share one label
+        assert notes[1].text == "lr_g 2e-4 → 1e-3, lr_d 2e-4 → 1e-3"
+    rows = len(notes) * look.look(presenter).row / (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b)
+    assert fig.layout.legend.y == pytest.approx(top + rows)                      # the legend sits above the labels
+    assert len([s for s in fig.layout.shapes if s.line.dash == "dot"]) == 2 * 3   # each change a line in both panels
+
+
+@pytest.mark.parametrize("presenter", [False, True])
+def test_three_alarms_at_one_step_are_named_in_rows_that_do_not_overlap(presenter):
+    from ganlib.words.alarms import TITLES, Kind
+    kinds = [Kind.D_OVERPOWERS, Kind.OSCILLATION, Kind.MODE_COLLAPSE]
+    fig = training_figure(noisy(2000), alarms=[_alarm(k, 1000, 1500) for k in kinds], presenter=presenter)
+    notes = [a for a in fig.layout.annotations if "⚠" in a.text]
+    assert all(TITLES[k] in " ".join(a.text for a in notes) for k in kinds)      # each named once
+    assert len({a.yshift for a in notes}) == len(notes)                          # one row per annotation
+    width = look.COLUMN_PX[1] if presenter else look.SCREEN_WIDTH
+    assert all(look.text_px(a.text, a.font.size) <= width for a in notes)        # a row fits the chart
+    assert all(a.y == fig.layout.yaxis2.domain[1] and a.yanchor == "bottom" for a in notes)   # above D's plot
+    assert len([s for s in fig.layout.shapes if s.type == "rect"]) == 2 * 3     # a band over both panels
+
+
+def test_the_optimum_and_the_real_vs_real_floor_are_named_in_legends_not_on_the_plot():
+    fig = training_figure(noisy(2000), loss="bce")
+    texts = [a.text for a in fig.layout.annotations]
+    assert not [t for t in texts if "optimum" in t]
+    assert {"V at the optimum = -2 log 2", "optimum: D(x) = D(G(z)) = 1/2"} <= {t.name for t in fig.data}
+    q = quality_figure(DIGITS, 18.8)
+    assert not [a for a in q.layout.annotations if a.text in ("real vs real", "uniform")]
+    bars = q.layout.yaxis3   # the histogram's axis: its one tick names the uniform share, beside the bars
+    assert list(bars.tickvals) == [0.1] and list(bars.ticktext) == ["uniform"]
+    assert [s.y0 for s in q.layout.shapes] == [0.1]
+
+
+@pytest.mark.parametrize("presenter", [False, True])
+def test_the_digits_quality_chart_keeps_its_legend_within_its_width(presenter):
+    fig = quality_figure(DIGITS, 18.8, presenter=presenter)
+    width = look.COLUMN_PX[2] if presenter else look.SCREEN_WIDTH
+    size = fig.layout.legend.font.size
+    for t in fig.data:
+        if t.showlegend is not False:
+            assert look.LEGEND_ITEM_PX + look.text_px(t.name, size) <= width, t.name
+    if presenter:   # the histogram under the curves, in a column too narrow for both side by side
+        assert fig.layout.yaxis3.domain[1] < fig.layout.yaxis.domain[0]

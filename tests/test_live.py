@@ -35,7 +35,7 @@ def test_a_resting_run_is_drawn_once_per_version(monkeypatch):
 
 def test_the_shared_picture_is_png_of_the_enlarged_grid():
     grey = np.random.default_rng(0).integers(0, 256, (10, 12, 1), dtype=np.uint8)
-    png = _live._picture.__wrapped__("7-abc", 3, "fake", grey)
+    png = _live.sample_png.__wrapped__("7-abc", 3, "fake", grey)
     back = np.asarray(Image.open(io.BytesIO(png)))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and np.array_equal(back, enlarge(grey))
 
@@ -60,3 +60,13 @@ def test_a_drawn_figure_reaches_the_browser_as_the_figure_itself():
     assert not at.exception
     plain, drawn = at.get("plotly_chart")
     assert plain.proto.spec == drawn.proto.spec and len(plain.proto.spec) > 10_000
+
+
+def test_a_wall_caption_wraps_between_its_phrases_only():
+    from pages.parts.wall import LONG_PHRASE, unbroken
+    long = "x" * (LONG_PHRASE + 1) + " y"
+    caption = unbroken(" · ".join(["Ada", "step 1,200", "6 modes", "lr_g 1e-3", long]))
+    phrases = caption.split("\u00a0· ")
+    assert phrases[:4] == ["Ada", "step\u00a01,200", "6\u00a0modes", "lr_g\u00a01e-3"]   # no space to break at
+    assert phrases[4] == long                     # too long for a line: it may break
+    assert caption.count(" ") == 4 + 1            # the spaces left: one after each separator, one in the long phrase

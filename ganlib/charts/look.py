@@ -1,77 +1,188 @@
-"""How the charts look: on a laptop screen (SCREEN) or on a projector (PRESENTER), and the presenter's layout.
+"""How the charts look: on a laptop screen (SCREEN) or on a projector (PRESENTER), the presenter's layout, and the
+room that legends and labels need so that none of them is drawn over a curve or over another chart.
 
 A projector in a classroom shows 1280 x 720 pixels to people several metres
 away, so the presenter look has large type, thick lines, few gridlines and
-the legend on top (where it does not take height from the curves). The
-figure builders take `presenter=True` and read their sizes from here, so that
-all the charts of a presenter screen agree.
+the legends on top (where they take no height from the curves). The figure
+builders take `presenter=True` and read their sizes from here, so that all the
+charts of a presenter screen agree.
 
-The presenter layout (for a page in Streamlit's wide layout, sidebar closed):
+The presenter layout (Streamlit's wide layout, sidebar closed), three columns of COLUMN_PX:
 
-    +-------------------------+------------------------------------+
-    | G's samples             | training chart                     |
-    | SAMPLES_PX square       | TRAINING_HEIGHT                    |
-    +-------------------------+                                    |
-    | quality chart           |                                    |
-    | QUALITY_HEIGHT          |                                    |
-    +-------------------------+------------------------------------+
-      st.columns(COLUMNS)
+    status line (STATUS_PX)
+    Start | Pause | Resume | Step | Stop | Reset         (the owner's Train page only: BUTTONS_PX)
+    +-----------------+---------------------+--------------+
+    | G's samples     | training chart      | quality      |
+    | SAMPLES_PX      | body_px() tall      | chart        |
+    | square          |                     | body_px()    |
+    +-----------------+---------------------+--------------+
 
-The heights add up to BODY_PX, what is left of 720 pixels below Streamlit's
-own header and padding and one line of status text (measured in Chromium,
-tests/test_browser_presenter.py).
+body_px() is what is left of 720 pixels below Streamlit's own padding, the status
+line and the buttons (measured in Chromium: tests/test_browser_projector.py).
+
+Plotly places a legend in fractions of the plot, not in pixels, and does not
+move a plot aside for a horizontal legend that wraps: the legend then covers the
+curves, or the chart under it. So the figures reserve the rows a legend needs,
+estimated from its names' lengths (legend_rows) for the narrowest width the
+chart is drawn at, and place each panel with `stack`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from ganlib.charts.palette import TEXT
+
 SCREEN_PX = (1280, 720)    # a projector's screen: what the presenter layout must fit in without scrolling
-# measured in Chromium at 1280 x 720 (tests/test_browser_presenter.py): Streamlit's top padding (96 px, under its
-# header), one st.info line of status (56 px) and the gap below it (16 px)
-CHROME_PX = 168
-GAP_PX = 16                # Streamlit's gap between two elements in a column (1rem)
-BODY_PX = SCREEN_PX[1] - CHROME_PX - 8   # 8: a margin, so that a browser's own rounding cannot add a scroll bar
-COLUMNS = (2, 3)           # st.columns widths in the wide layout: 440 px for samples and quality, 664 for training
-SAMPLES_PX = 260           # side of G's sample grid (st.image(width=...)), and the height of the points figure
-QUALITY_HEIGHT = BODY_PX - SAMPLES_PX - GAP_PX
-TRAINING_HEIGHT = BODY_PX
+# measured in Chromium at 1280 x 720, sidebar closed (tests/test_browser_projector.py): Streamlit's padding above
+# the first element (96 px, under its header) and at each side (80 px); one line of markdown and its gap; a row of
+# buttons and its gap
+TOP_PX, SIDE_PX = 96, 80
+STATUS_PX = 42
+BUTTONS_PX = 56
+MARGIN_PX = 8              # so that a browser's own rounding cannot add a scroll bar
+GAP_PX = 16                # Streamlit's gap between two columns, and between two elements in a column (1rem)
+CONTENT_PX = SCREEN_PX[0] - 2 * SIDE_PX
+# the columns in pixels (their sum: the content less two gaps), and so st.columns' weights: samples, training, quality
+COLUMN_PX = (368, 440, 280)
+COLUMNS = COLUMN_PX
+SAMPLES_PX = 360           # side of G's sample grid (st.image(width=...)), and the height of the points figure
+
+
+def body_px(buttons: bool = False) -> int:
+    """The charts' height on one 1280 x 720 screen, under the status line and (the Train page) the buttons."""
+    return SCREEN_PX[1] - TOP_PX - STATUS_PX - (BUTTONS_PX if buttons else 0) - MARGIN_PX
+
+
+TRAINING_HEIGHT = QUALITY_HEIGHT = body_px()   # the watch page's; the Train page passes body_px(buttons=True)
+SCREEN_WIDTH = 560         # the narrowest a screen chart is drawn: half a 1280 px page (a class student's charts)
 
 
 @dataclass(frozen=True)
 class Look:
     presenter: bool
     font: int | None      # the base text size in px (None: plotly's own, 12)
-    note: int             # annotations drawn by the charts: event labels, reference-line labels
+    note: int             # legends, and annotations drawn by the charts: event labels, alarms, panel titles
     line: float           # a curve
     faint_line: float     # the raw points under a smoothed curve
     marker: int           # one of G's points
     real_marker: int      # one of the real points (smaller: the backdrop)
 
+    @property
+    def tick(self) -> int:
+        return self.font or 12
 
-SCREEN = Look(presenter=False, font=None, note=11, line=2.0, faint_line=1.0, marker=6, real_marker=4)
-PRESENTER = Look(presenter=True, font=22, note=20, line=4.0, faint_line=1.5, marker=10, real_marker=7)
+    @property
+    def row(self) -> int:
+        """The height of one row of a legend, or of one label, in this look's note size."""
+        return math.ceil(1.5 * self.note) + 2
+
+
+SCREEN = Look(presenter=False, font=None, note=12, line=2.0, faint_line=1.0, marker=6, real_marker=4)
+PRESENTER = Look(presenter=True, font=22, note=18, line=4.0, faint_line=1.5, marker=10, real_marker=7)
 FAINT = 0.3   # opacity of the raw points under a smoothed curve: visible as a band, never mistaken for the curve
-LEGEND_ROW_PX = 34   # one row of the presenter's legend (22 px type)
+CHAR_EM = 0.58   # a character's mean width in ems (Source Sans measures ~0.5; kept wide so that rows are not short)
+LEGEND_ITEM_PX = 46   # a legend entry's line sample and gaps, beside its text
 
 
 def look(presenter: bool) -> Look:
     return PRESENTER if presenter else SCREEN
 
 
-def present(fig, legend_rows: int = 1) -> None:
-    """The presenter's type, gridlines and legend, on any figure (in place).
+def text_px(text: str, size: int) -> float:
+    """About how wide `text` is drawn in `size` px type (an estimate, kept on the wide side)."""
+    return len(text) * size * CHAR_EM
 
-    The legend goes above the plot, in a top margin made tall enough for `legend_rows` rows of it. Sizes
-    are set on each axis and annotation, not only as the layout's font: Streamlit's chart theme sets its own
-    tick and title sizes, which win over the layout's."""
-    size = PRESENTER.font
-    fig.update_layout(font=dict(size=size), hoverlabel=dict(font_size=size),
-                      legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, xanchor="left",
-                                  font=dict(size=PRESENTER.note)),
-                      margin=dict(l=10, r=10, t=legend_rows * LEGEND_ROW_PX + 8, b=10))
-    # few gridlines: the eye follows the curves, and from the back of a room thin lines only add noise
-    fig.update_xaxes(showgrid=False, nticks=5, tickfont_size=size, title_font_size=size, title_standoff=2)
-    fig.update_yaxes(nticks=5, tickfont_size=size, title_font_size=size, title_standoff=2)
+
+def legend_rows(names, width: float, size: int, title: str = "") -> int:
+    """How many rows a horizontal legend of `names` wraps into across `width` pixels (plotly wraps whole entries)."""
+    rows, used = 1, text_px(title, size) + (8 if title else 0)
+    for name in names:
+        item = LEGEND_ITEM_PX + text_px(name, size)
+        if used and used + item > width:
+            rows, used = rows + 1, text_px(title, size) + (8 if title else 0)
+        used += item
+    return rows if names else 0
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a stacked figure, top to bottom: above its plot its title, its legend, and `labels` rows for
+    labels of its own (a live change's label), in that order."""
+    title: str = ""
+    legend: tuple[str, ...] = ()
+    legend_title: str = ""
+    labels: int = 0
+    weight: float = 1.0      # its share of the height left for the plots
+    gap: int = 0             # px more above it: the tick labels of the panel above, when their x axes differ
+
+
+def stack(fig, panels: list[Panel], height: int, width: float, lk: Look, bottom: int,
+          axes: tuple[str, ...] = ("yaxis", "yaxis2")) -> list[float]:
+    """Place the panels (yaxis, yaxis2, ...) one above the other in a figure `height` px tall and about `width` px
+    wide, each with the room its title, legend (legend, legend2, ...) and labels need; `bottom`: the px under the
+    lowest plot for its tick labels and axis title; `axes`: the panels' y axes, top to bottom. Returns each
+    panel's top (paper y): its labels go there, with yanchor="bottom" and a yshift of lk.row per row."""
+    top = 4
+    plot_px = height - top - bottom
+    rows = [legend_rows(p.legend, width, lk.note, p.legend_title) for p in panels]
+    heads = [lk.row * (_lines(p.title) + n + p.labels) + p.gap + (lk.row // 2 if i else 0)
+             for i, (p, n) in enumerate(zip(panels, rows))]
+    free = plot_px - sum(heads)
+    if free < 60 * len(panels):
+        raise ValueError(f"{height} px is too short for these panels' legends and labels ({sum(heads)} px)")
+    total = sum(p.weight for p in panels)
+    y, tops = 1.0, []
+    for i, (p, n, head, axis) in enumerate(zip(panels, rows, heads, axes)):
+        name = "" if i == 0 else str(i + 1)
+        panel_top = y - head / plot_px
+        panel_bottom = panel_top - free * p.weight / total / plot_px
+        fig.layout[axis].domain = [max(0.0, panel_bottom), panel_top]
+        tops.append(panel_top)
+        if p.legend:
+            fig.layout[f"legend{name}"] = dict(
+                orientation="h", yref="paper", y=panel_top + lk.row * p.labels / plot_px, yanchor="bottom",
+                x=0, xanchor="left", font=dict(size=lk.note, color=TEXT), bgcolor="rgba(0,0,0,0)",
+                title=dict(text=p.legend_title, font=dict(size=lk.note, color=TEXT), side="left"))
+        if p.title:
+            above = p.gap + (lk.row // 2 if i else 0)   # the gap above the title
+            fig.add_annotation(text=p.title, x=0, xref="paper", xanchor="left", y=y - above / plot_px,
+                               yref="paper", yanchor="top", showarrow=False,
+                               align="left", font=dict(size=lk.note, color=TEXT))
+        y = panel_bottom
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=bottom))
+    return tops
+
+
+def _lines(title: str) -> int:
+    return title.count("<br>") + 1 if title else 0
+
+
+def bottom_px(lk: Look, title: bool = True) -> int:
+    """Room under the lowest plot: its tick labels, and its axis title."""
+    return math.ceil(1.6 * lk.tick) + (math.ceil(1.5 * lk.tick) if title else 0) + 4
+
+
+def legible(fig, lk: Look) -> None:
+    """Upright tick labels, and every text of the figure in TEXT at this look's sizes (in place).
+
+    Sizes and colours are set on each axis, not only as the layout's font: Streamlit's chart theme sets its own
+    tick and title sizes and a light grey, which win over the layout's (its grey has a contrast of 3.7 on white,
+    below WCAG AA's 4.5). Plotly turns tick labels that do not fit by 30 or 90 degrees; here they stay level,
+    with fewer of them."""
+    fig.update_layout(font=dict(color=TEXT, size=lk.font), hoverlabel=dict(font_size=lk.tick))
+    fig.update_xaxes(tickangle=0, tickfont=dict(size=lk.tick, color=TEXT), title_font=dict(size=lk.tick, color=TEXT),
+                     title_standoff=2, automargin=False)
+    fig.update_yaxes(tickfont=dict(size=lk.tick, color=TEXT), title_font=dict(size=lk.tick, color=TEXT),
+                     title_standoff=2)
     for note in fig.layout.annotations:
-        if note.font.size is None or note.font.size < PRESENTER.note:
-            note.font.size = PRESENTER.note
+        if note.font.size is None or note.font.size < lk.note:
+            note.font.size = lk.note
+        if note.font.color is None:
+            note.font.color = TEXT
+
+
+def present(fig) -> None:
+    """The presenter's few gridlines and ticks (in place): from the back of a room thin lines only add noise."""
+    fig.update_xaxes(showgrid=False, nticks=4)
+    fig.update_yaxes(nticks=5)

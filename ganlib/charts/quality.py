@@ -7,29 +7,33 @@ with its real-vs-real floor as a dashed line; each is named for what it is.
 """
 from __future__ import annotations
 
-import math
+import textwrap
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ganlib.charts import palette
-from ganlib.charts.look import QUALITY_HEIGHT, look, present
+from ganlib.charts.look import (CHAR_EM, COLUMN_PX, QUALITY_HEIGHT, SCREEN_WIDTH, Panel, bottom_px, legible, look,
+                               present, stack)
 
-# metric -> (label, axis: 1 left / 2 right, log scale on its axis)
+# metric -> (label, axis: 1 left / 2 right, log scale on its axis, the presenter's short label: a projector's
+# column is ~280 px wide, and a legend entry wider than its chart ran out of it)
 CURVES = {
-    "fid": ("Fréchet distance (lower is better)", 1, True),
-    "feature_fd": ("Fréchet distance on random features (lower is better)", 1, True),
-    "energy": ("energy distance to real points (lower is better)", 1, True),
-    "classes_covered": ("digit classes covered (of 10)", 2, False),
-    "modes_covered": ("modes covered", 1, False),
-    "high_quality": ("share of high-quality points", 2, False),
-    "js": ("JS(p_data, p_g) in nats, from G's density (0 = same)", 1, False),
+    "fid": ("Fréchet distance (lower is better)", 1, True, "Fréchet distance"),
+    "feature_fd": ("Fréchet distance on random features (lower is better)", 1, True, "Fréchet (features)"),
+    "energy": ("energy distance to real points (lower is better)", 1, True, "energy distance"),
+    "classes_covered": ("digit classes covered (of 10)", 2, False, "classes covered"),
+    "modes_covered": ("modes covered", 1, False, "modes covered"),
+    "high_quality": ("share of high-quality points", 2, False, "high-quality share"),
+    "js": ("JS(p_data, p_g) in nats, from G's density (0 = same)", 1, False, "JS divergence"),
 }
 
 
 # 1-2-5 down to 1e-4: the energy distance and the random-feature distance live well below 1
 LOG_TICKS = [m * 10.0 ** e for e in range(-4, 4) for m in (1, 2, 5)] + [10000]
 DISTANCES = ("fid", "feature_fd", "energy")   # at most one per run; fid_real is its real-vs-real floor
+FLOOR = "real vs real"   # the floor's name in the legend
+HIST_TITLE, HIST_SHORT = "classes of the latest samples", "latest classes"   # (a projector's)
 
 
 def latest_text(metrics, fid_real: float | None = None) -> str:
@@ -60,55 +64,69 @@ def _short(v: float) -> str:
 
 
 def quality_figure(metrics, fid_real: float | None = None, height: int | None = None,
-                   presenter: bool = False) -> go.Figure:
-    """Left: the quality curves over steps; right: the class histogram of the latest measurement (digits).
+                   presenter: bool = False, width: int | None = None) -> go.Figure:
+    """The quality curves over steps and, for digits, the class histogram of the latest measurement: side by side
+    on a screen, the histogram under the curves on a projector's narrow column.
 
-    presenter: large type and thick lines for a projector, QUALITY_HEIGHT tall unless `height` says."""
+    The real-vs-real floor is a dashed line named in the legend, and the histogram's "uniform" line is named by its
+    tick: a label on the plot sat on the curve or on the bars. presenter: large type and thick lines for a
+    projector, QUALITY_HEIGHT tall unless `height` says; width: about how wide it is drawn."""
     lk = look(presenter)
+    width = width or (COLUMN_PX[2] if presenter else SCREEN_WIDTH)
     metrics = [(s, m) for s, m in metrics if m and "error" not in m]
     last = metrics[-1][1] if metrics else {}
     hist = last.get("class_histogram")
-    titles = (latest_text(metrics, fid_real), "classes of the latest samples") if hist else \
-        (latest_text(metrics, fid_real),)
-    # the presenter's column is too narrow for these titles in large type: the legend names the curves, and the
-    # page can show latest_text as a caption; wider spacing keeps the right-hand ticks clear of the histogram
-    fig = make_subplots(rows=1, cols=2 if hist else 1, column_widths=[0.65, 0.35] if hist else None,
-                        specs=[[{"secondary_y": True}] + ([{}] if hist else [])],
-                        subplot_titles=None if presenter else titles, horizontal_spacing=0.16 if presenter else None)
+    below = bool(hist) and presenter
+    fig = make_subplots(rows=2 if below else 1, cols=2 if hist and not below else 1,
+                        column_widths=[0.62, 0.38] if hist and not below else None,
+                        specs=[[{"secondary_y": True}, {}]] if hist and not below else
+                        [[{"secondary_y": True}], [{}]] if below else [[{"secondary_y": True}]],
+                        horizontal_spacing=0.16)
     steps = [s for s, _ in metrics]
-    for name, (label, axis, log) in CURVES.items():
+    for name, (label, axis, log, short) in CURVES.items():
         if name in last:
-            fig.add_trace(go.Scatter(x=steps, y=[m.get(name) for _, m in metrics], name=label,
-                                     mode="lines+markers", line=dict(color=palette.METRIC[name], width=lk.line),
-                                     marker=dict(size=lk.marker)),
+            fig.add_trace(go.Scatter(x=steps, y=[m.get(name) for _, m in metrics], name=short if presenter else label,
+                                     hovertemplate=f"step %{{x}}<br>%{{y:.4g}}<extra>{label}</extra>",
+                                     mode="lines+markers", marker=dict(size=lk.marker),
+                                     line=dict(color=palette.METRIC[name], width=lk.line,
+                                               dash=palette.DASH[f"metric {name}"])),
                           row=1, col=1, secondary_y=axis == 2)
             if log:
                 # plotly's own log ticks read "1000, 5, 2, 100" (5 meaning 500): name every tick in full
                 fig.update_yaxes(type="log", tickvals=LOG_TICKS, exponentformat="none", row=1, col=1,
                                  secondary_y=axis == 2)   # 0.001, not plotly's "1m"
-    if fid_real is not None and any(name in last for name in DISTANCES):
-        # no annotation_text here: on a log axis plotly puts the line at y but its label at 10**y,
-        # which stretched the axis to 1e18 (plotly.py#2580); the label is placed by hand in log units
-        fig.add_hline(y=fid_real, line_dash="dash", line_color=palette.REFERENCE, row=1, col=1)
-        if fid_real > 0:
-            fig.add_annotation(x=0, xref="x domain", y=math.log10(fid_real), yref="y", text="real vs real",
-                               showarrow=False, xanchor="left", yanchor="bottom",
-                               font=dict(size=lk.note, color=palette.REFERENCE))
+    if fid_real is not None and any(name in last for name in DISTANCES) and steps:
+        # a trace in data units, not an hline with a label: on a log axis plotly put an hline's label at 10**y
+        # (plotly.py#2580), and on the plot the label sat on the curve
+        fig.add_trace(go.Scatter(x=[min(steps), max(steps)], y=[fid_real] * 2, name=FLOOR, mode="lines",
+                                 hoverinfo="skip", line=dict(color=palette.REFERENCE, width=max(1.5, lk.line / 2),
+                                                             dash=palette.DASH["REFERENCE"])),
+                      row=1, col=1)
     _fixed_ranges(fig, last, coarse=presenter)
+    at = dict(row=2, col=1) if below else dict(row=1, col=2)
     if hist:
         fig.add_trace(go.Bar(x=[str(i) for i in range(len(hist))], y=hist, name="share of samples",
-                             marker_color=palette.METRIC["classes_covered"], showlegend=False), row=1, col=2)
-        fig.add_hline(y=1 / len(hist), line_dash="dash", line_color=palette.REFERENCE, row=1, col=2,
-                      annotation_text="uniform", annotation_position="top right")
-        fig.update_xaxes(type="category", title_text="digit", row=1, col=2)  # "0".."9" would read as numbers: ticks 0, 5
-    fig.update_xaxes(title_text="step", rangemode="tozero", row=1, col=1)
+                             marker_color=palette.METRIC["classes_covered"], showlegend=False), **at)
+        fig.add_hline(y=1 / len(hist), line_dash=palette.DASH["REFERENCE"], line_color=palette.REFERENCE, **at)
+        # the bars read against the uniform share, which their one tick names ("0".."9" would read as numbers)
+        fig.update_yaxes(tickvals=[1 / len(hist)], ticktext=["uniform"], rangemode="tozero", **at)
+        fig.update_xaxes(type="category", title_text=None if below else "digit", **at)
+    fig.update_xaxes(title_text=None if presenter else "step", rangemode="tozero", row=1, col=1)
+    legend = tuple(t.name for t in fig.data if t.showlegend is not False)
+    chars = int(width * (0.62 if hist and not below else 1) / (lk.note * CHAR_EM))
+    title = "" if presenter else "<br>".join(textwrap.wrap(latest_text(metrics, fid_real), chars))
+    panels = [Panel(title, legend)] + ([Panel(HIST_SHORT, gap=bottom_px(lk, title=False))] if below else [])
+    tops = stack(fig, panels, height or (QUALITY_HEIGHT if presenter else 320), width, lk,
+                 bottom_px(lk, title=not presenter), axes=("yaxis", "yaxis3") if below else ("yaxis",))
+    if hist and not below:
+        fig.layout.yaxis3.domain = fig.layout.yaxis.domain
+        fig.add_annotation(text=HIST_TITLE, x=fig.layout.xaxis2.domain[0], xref="paper", xanchor="left",
+                           y=tops[0], yref="paper", yanchor="bottom", showarrow=False)
     # showlegend: with one curve (gauss-1d's js) plotly hides the legend, and the curve had no name at all
-    fig.update_layout(height=height or (QUALITY_HEIGHT if presenter else 320), margin=dict(l=10, r=10, t=40, b=10),
-                      uirevision="keep", showlegend=True, legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    fig.update_layout(uirevision="keep", showlegend=True)
+    legible(fig, lk)
     if presenter:
-        present(fig, legend_rows=sum(name in last for name in CURVES))
-        if hist:  # the bars read against the "uniform" line; their own ticks would crowd a narrow panel
-            fig.update_yaxes(showticklabels=False, row=1, col=2)
+        present(fig)
     return fig
 
 

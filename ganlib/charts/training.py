@@ -6,7 +6,6 @@ around a trend instead of a solid block.
 """
 from __future__ import annotations
 
-
 import textwrap
 
 import numpy as np
@@ -17,21 +16,22 @@ from ganlib.engine.kinds import LOSSES
 from ganlib.words.describe import event_label
 from ganlib.lab.meaning import Meaning, meaning
 from ganlib.charts import palette
-from ganlib.charts.look import FAINT, SAMPLES_PX, TRAINING_HEIGHT, look, present
+from ganlib.charts.look import (CHAR_EM, COLUMN_PX, FAINT, SAMPLES_PX, SCREEN_WIDTH, TRAINING_HEIGHT, Panel,
+                                bottom_px, legible, look, present, stack, text_px)
 from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
 
-MAX_EVENT_LINES, MAX_EVENT_LABELS = 100, 12   # beyond that they hide the curves
-MAX_EVENT_LABELS_PRESENTER = 4                # large type: fewer labels before they hide the curves
+MAX_EVENT_LINES = 100          # beyond that they hide the curves
+MAX_EVENT_LABELS = {False: 2, True: 1}   # labelled live changes (the newest), one row each; older ones: a line only
 FEW_POINTS = 30   # up to this many steps the curves get markers too
-TITLE_LINE_PX = 16   # a wrapped title's second line, in the top margin
 
-# column -> (name, colour, row); the losses on top, D's verdicts below (named by the loss's Meaning: these are bce's)
+# column -> (name, colour, row, dash); the losses on top, D's verdicts below (named by the loss's Meaning: these are
+# bce's). Two curves of a panel differ in dash as well as in colour (ganlib/charts/palette.py)
 CURVES = {
-    "d_loss": ("D loss", palette.D, 1),
-    "g_loss": ("G loss", palette.G, 1),
-    "value": ("V(D, G)", palette.VALUE, 1),
-    "d_real": ("D(x) real", palette.D_REAL, 2),
-    "d_fake": ("D(G(z)) fake", palette.D_FAKE, 2),
+    "d_loss": ("D loss", palette.D, 1, palette.DASH["D"]),
+    "g_loss": ("G loss", palette.G, 1, palette.DASH["G"]),
+    "value": ("V(D, G)", palette.VALUE, 1, palette.DASH["VALUE"]),
+    "d_real": ("D(x) real", palette.D_REAL, 2, palette.DASH["D_REAL"]),
+    "d_fake": ("D(G(z)) fake", palette.D_FAKE, 2, palette.DASH["D_FAKE"]),
 }
 
 
@@ -44,73 +44,73 @@ def drawn_losses(loss: str) -> tuple[str, ...]:
 
 def training_figure(history: dict, events=(), loss: str | Meaning = "bce", height: int | None = None,
                     smoothing: float = SMOOTHING, presenter: bool = False, alarms=(),
-                    title_chars: int | None = None) -> go.Figure:
+                    title_chars: int | None = None, width: int | None = None) -> go.Figure:
     """Top: D and G losses (and V for bce/minimax); bottom: D's mean output on real and fake, in the loss's
-    meaning, with its reference lines (ganlib/lab/meaning.py); events as dotted lines.
+    meaning, with its reference lines (ganlib/lab/meaning.py) as dashed lines named in the legend; live changes
+    as dotted lines, the newest labelled above the losses.
 
     loss: a loss name, or the run's Meaning (which knows its label smoothing: meaning.of_config);
     smoothing: the EMA weight of the bold curves, 0 <= smoothing < 1 (0: the points only, drawn bold);
     presenter: large type and thick lines for a projector, TRAINING_HEIGHT tall unless `height` says;
-    alarms: ganlib.words.alarms.Alarm, each marked as a band over the steps it looked at;
-    title_chars: the panels' titles wrapped at this many characters, for a chart half a screen wide (a title does
-    not wrap by itself: D's panel lost both its ends on a class student's page)."""
+    alarms: ganlib.words.alarms.Alarm, each marked as a band over the steps it looked at, named above D's panel;
+    title_chars: the panels' titles wrapped at this many characters (a title does not wrap by itself: D's panel
+    lost both its ends on a class student's page); width: about how wide it is drawn, for the room its legends
+    and labels need (the presenter's column, or half a page)."""
     m = loss if isinstance(loss, Meaning) else meaning(loss)
     loss, names = m.loss, curve_names(m)
     lk = look(presenter)
+    width = width or (COLUMN_PX[1] if presenter else SCREEN_WIDTH)
     # numpy arrays, not lists: plotly checks a list item by item, which took most of the time of a redraw
     steps = np.asarray(history.get("step", ()))
     weight = effective_weight(smoothing, len(steps))   # (and a ValueError for a smoothing outside 0..1)
     if len(steps) <= FEW_POINTS:   # each point gets a marker, and a marker says "measured here": such curves stay raw
         weight = 0.0
-    titles = None if presenter else (  # the presenter's legends head the panels instead
-        "D and G losses" + (" (bold: smoothed, faint: each point)" if weight else ""),
-        m.panel)
-    if titles and title_chars:
-        titles = tuple("<br>".join(textwrap.wrap(t, title_chars)) for t in titles)
-    extra = max(t.count("<br>") for t in titles) if titles else 0   # lines more than one, in the tallest title
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True,
-                        vertical_spacing=0.14 if presenter else 0.08 + 0.05 * extra, subplot_titles=titles)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True)
     keys = [k for k in CURVES if k in drawn_losses(loss) or CURVES[k][2] == 2]
     if weight:  # every point faint first, so that no smoothed curve is drawn under another's points
         for key in keys:
-            _, colour, row = CURVES[key]
-            name = names[key]
-            fig.add_trace(go.Scatter(x=steps, y=_floats(history, key), name=name, mode="lines", opacity=FAINT,
-                                     legendgroup=name, showlegend=False, legend=_legend(row, presenter),
+            _, colour, row, _ = CURVES[key]
+            fig.add_trace(go.Scatter(x=steps, y=_floats(history, key), name=names[key], mode="lines",
+                                     opacity=FAINT, legendgroup=names[key], showlegend=False, legend=_legend(row),
                                      line=dict(color=colour, width=lk.faint_line)), row=row, col=1)
     for key in keys:
-        _, colour, row = CURVES[key]
+        _, colour, row, dash = CURVES[key]
         name, y = names[key], _floats(history, key)
         label = f"{name} (smoothed)" if weight else name
-        # the presenter's legend is one short row per panel, titled "smoothed:"; the hover still says it
+        # the presenter's legend is short, titled "smoothed:"; the hover says it in full
         fig.add_trace(go.Scatter(x=steps, y=ema(y, weight) if weight else y, name=name if presenter else label,
-                                 legendgroup=name, legend=_legend(row, presenter),
+                                 legendgroup=name, legend=_legend(row),
                                  hovertemplate=f"step %{{x}}<br>%{{y:.4g}}<extra>{label}</extra>",
                                  # markers while there are few points: after one Step a lone point drawn as
                                  # "lines" is invisible
                                  mode="lines+markers" if len(steps) <= FEW_POINTS else "lines",
-                                 line=dict(color=colour, width=lk.line, dash="dot" if key == "value" else None)),
+                                 line=dict(color=colour, width=lk.line, dash=dash)),
                       row=row, col=1)
-    _reference_lines(fig, m)
-    _events(fig, events, lk)
-    _alarm_marks(fig, alarms, lk)
+    _reference_lines(fig, m, steps, lk)
+    labels = _event_labels(events, lk)
+    alarm_rows = _alarm_rows(alarms, width, lk)
+    legends = [tuple(t.name for t in fig.data if t.showlegend is not False and t.legend == name)
+               for name in ("legend", "legend2")]
+    titles = ("", "") if presenter else (
+        "D and G losses" + (" (bold: smoothed, faint: each point)" if weight else ""), m.panel)
+    chars = title_chars or int(width / (lk.note * CHAR_EM))
+    titles = tuple("<br>".join(textwrap.wrap(t, chars)) for t in titles)
+    tops = stack(fig, [Panel(titles[0], legends[0], "smoothed:" if presenter and weight else "", len(labels)),
+                       Panel(titles[1], legends[1], "smoothed:" if presenter and weight else "", len(alarm_rows))],
+                 height or (TRAINING_HEIGHT if presenter else 520), width, lk, bottom_px(lk))
+    _events(fig, events, labels, steps, tops[0], lk)
+    _alarm_marks(fig, alarms, alarm_rows, tops[1], lk)
     if (span := loss_range(history, loss)) is not None:
         fig.update_yaxes(range=span, row=1, col=1)
     if m.bounded:   # a probability: 0..1; raw outputs and a critic's scores have no fixed range
         fig.update_yaxes(range=[-0.02, 1.02], row=2, col=1)
     fig.update_xaxes(title_text="step", row=2, col=1)
-    fig.update_layout(height=height or (TRAINING_HEIGHT if presenter else 520),
-                      margin=dict(l=10, r=10, t=40 + TITLE_LINE_PX * extra, b=10),
-                      uirevision="keep-zoom", legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
+    fig.update_layout(uirevision="keep-zoom", showlegend=True)
+    legible(fig, lk)
     if presenter:
         present(fig)
         if m.bounded:
             fig.update_yaxes(tickvals=[0, 0.5, 1], row=2, col=1)   # three ticks say all there is on a 0..1 scale
-        # one legend on top of each panel, in its free space above the panel's plot
-        title = dict(text="smoothed:" if weight else "", font=dict(size=lk.note), side="left")
-        for name, axis in (("legend", fig.layout.yaxis), ("legend2", fig.layout.yaxis2)):
-            fig.layout[name] = dict(orientation="h", yref="paper", y=axis.domain[1], yanchor="bottom", x=0,
-                                    xanchor="left", font=dict(size=lk.note), title=title, bgcolor="rgba(0,0,0,0)")
     return fig
 
 
@@ -119,22 +119,26 @@ def curve_names(m: Meaning) -> dict[str, str]:
     return {**{k: v[0] for k, v in CURVES.items()}, "d_real": m.real_name, "d_fake": m.fake_name}
 
 
-def _reference_lines(fig, m: Meaning) -> None:
-    """V at the optimum (bce, minimax: V is their game's value) and D's own lines (1/2, the margins)."""
-    if m.value_line is not None and LOSSES[m.loss].probability:
-        fig.add_hline(y=m.value_line[0], row=1, col=1, line_dash="dash", line_color=palette.REFERENCE,
-                      annotation_text=m.value_line[1], annotation_position="bottom right")
-    for y, text in m.lines:
-        fig.add_hline(y=y, row=2, col=1, line_dash="dash", line_color=palette.REFERENCE,
-                      annotation_text=text, annotation_position="top right")
+def _reference_lines(fig, m: Meaning, steps: np.ndarray, lk) -> None:
+    """V at the optimum (bce, minimax: V is their game's value) and D's own lines (1/2, the margins), each a dashed
+    line across the steps named in its panel's legend: a label on the plot sat on the curves, which come to these
+    lines as training goes well."""
+    lines = [(1, *m.value_line)] if m.value_line is not None and LOSSES[m.loss].probability else []
+    lines += [(2, y, text) for y, text in m.lines]
+    span = [steps[0], steps[-1]] if len(steps) else []
+    for row, y, text in lines:
+        fig.add_trace(go.Scatter(x=span, y=[y] * len(span), name=text, mode="lines", legend=_legend(row),
+                                 hoverinfo="skip", line=dict(color=palette.REFERENCE, width=max(1.5, lk.line / 2),
+                                                             dash=palette.DASH["REFERENCE"])), row=row, col=1)
+
 
 
 def _floats(history: dict, key: str) -> np.ndarray:
     return np.asarray(history.get(key, ()), dtype=float)
 
 
-def _legend(row: int, presenter: bool) -> str:
-    return "legend2" if presenter and row == 2 else "legend"
+def _legend(row: int) -> str:
+    return "legend2" if row == 2 else "legend"
 
 
 def loss_range(history: dict, loss: str = "bce", q: float = 99.0) -> list[float] | None:
@@ -154,23 +158,48 @@ def loss_range(history: dict, loss: str = "bce", q: float = 99.0) -> list[float]
     return [float(lo - pad), float(hi + pad)]
 
 
-def _alarm_marks(fig, alarms, lk) -> None:
+def _alarm_rows(alarms, width: float, lk) -> list[str]:
+    """The alarms' titles, packed into as few rows as fit `width`: three labels at one step printed over one
+    another."""
+    rows: list[list[str]] = []
+    for title in dict.fromkeys(f"⚠ {a.title}" for a in alarms):
+        if rows and text_px(" · ".join(rows[-1] + [title]), lk.note) <= width - 20:
+            rows[-1].append(title)
+        else:
+            rows.append([title])
+    return [" · ".join(r) for r in rows]
+
+
+def _alarm_marks(fig, alarms, rows: list[str], top: float, lk) -> None:
+    """Each alarm a band over the steps it looked at, and their names in rows of their own above D's panel."""
     for a in alarms:
-        fig.add_vrect(x0=a.start, x1=max(a.end, a.start + 1), fillcolor=palette.ALARM, opacity=0.12,
+        fig.add_vrect(x0=a.start, x1=max(a.end, a.start + 1), fillcolor=palette.ALARM, opacity=0.12, layer="below",
                       line=dict(color=palette.ALARM, width=0), row="all", col=1)
-        fig.add_annotation(x=a.end, y=0, xref="x", yref="y domain", text=f"⚠ {a.title}", showarrow=False,
-                           xanchor="right", yanchor="bottom", font=dict(size=lk.note, color=palette.ALARM))
+    for i, text in enumerate(reversed(rows)):
+        fig.add_annotation(x=0, xref="paper", y=top, yref="paper", yshift=i * lk.row, text=text, showarrow=False,
+                           xanchor="left", yanchor="bottom", font=dict(size=lk.note, color=palette.ALARM))
 
 
-def _events(fig, events, lk) -> None:
-    events = list(events)[-MAX_EVENT_LINES:]
-    labels = MAX_EVENT_LABELS if not lk.presenter else MAX_EVENT_LABELS_PRESENTER
-    for i, e in enumerate(events):
-        fig.add_vline(x=e.step, line_dash="dot", line_color=palette.EVENT, line_width=1 if not lk.presenter else 2)
-        if i >= len(events) - labels:
-            fig.add_annotation(x=e.step, y=1, xref="x", yref="y domain", text=event_label(e),
-                               showarrow=False, textangle=-90, xanchor="right", yanchor="top",
-                               font=dict(size=lk.note, color=palette.EVENT))
+def _event_labels(events, lk) -> list[tuple[int, str]]:
+    """(step, label) of the newest live changes that get a label, one row each; changes at one step share one."""
+    at: dict[int, list[str]] = {}
+    for e in list(events)[-MAX_EVENT_LINES:]:
+        at.setdefault(e.step, []).append(event_label(e))
+    return [(step, ", ".join(texts)) for step, texts in at.items()][-MAX_EVENT_LABELS[lk.presenter]:]
+
+
+def _events(fig, events, labels, steps: np.ndarray, top: float, lk) -> None:
+    """A dotted line at each live change; the newest labelled level, above the loss panel, in a row each (a label
+    turned on its side and drawn over the curves could not be read)."""
+    for e in list(events)[-MAX_EVENT_LINES:]:
+        fig.add_vline(x=e.step, line_dash=palette.DASH["EVENT"], line_color=palette.EVENT,
+                      line_width=1 if not lk.presenter else 2)
+    lo, hi = (float(steps[0]), float(steps[-1])) if len(steps) else (0.0, 1.0)
+    for i, (step, text) in enumerate(reversed(labels)):
+        right = step > (lo + hi) / 2   # the label runs away from the nearer edge, so that it is not cut off
+        fig.add_annotation(x=step, xref="x", y=top, yref="paper", yshift=i * lk.row, text=text, showarrow=False,
+                           xanchor="right" if right else "left", yanchor="bottom",
+                           font=dict(size=lk.note, color=palette.EVENT))
 
 
 def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int | None = None,
@@ -203,8 +232,9 @@ def points_figure(fake: np.ndarray, real: np.ndarray | None = None, height: int 
             pad = 0.3 * (hi - lo)
             fig.update_xaxes(range=[lo[0] - pad[0], hi[0] + pad[0]])
             fig.update_yaxes(range=[lo[1] - pad[1], hi[1] + pad[1]])
-    fig.update_layout(height=height or (SAMPLES_PX if presenter else 420), margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    stack(fig, [Panel(legend=tuple(t.name for t in fig.data))], height or (SAMPLES_PX if presenter else 420),
+          COLUMN_PX[0] if presenter else SCREEN_WIDTH, lk, bottom_px(lk, title=fake.shape[1] == 1))
+    legible(fig, lk)
     if presenter:
         present(fig)
     return fig

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ganlib.charts import look
-from ganlib.charts.quality import latest_text, quality_figure
+from ganlib.charts.quality import quality_figure
 from ganlib.charts.training import points_figure, training_figure
 from ganlib.engine.kinds import DataKind
 from ganlib.words.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
@@ -53,14 +53,10 @@ def drawn_as(snap, every: float = REDRAW_S) -> tuple:
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
-def _figures(drawn: tuple, presenter: bool, _snap) -> tuple:
-    """(loss chart, quality chart or None, the alarms it marks) of one snapshot, made once for all its viewers."""
+def _figures(drawn: tuple, _snap) -> tuple:
+    """(loss chart, quality chart or None, the alarms it marks) of one snapshot, made once for all its viewers
+    (the presenter's: pages/parts/projector.py)."""
     found = alarms(_snap)
-    if presenter:
-        return (Drawn(training_figure(_snap.history, _snap.events, of_config(_snap.config),
-                                      height=look.TRAINING_HEIGHT, presenter=True, alarms=found)),
-                Drawn(quality_figure(_snap.metrics, _snap.fid_floor, height=look.QUALITY_HEIGHT, presenter=True))
-                if _snap.metrics else None, found)
     curves = training_figure(_snap.history, _snap.events, of_config(_snap.config), alarms=found)
     quality = quality_figure(_snap.metrics, _snap.fid_floor) if _snap.metrics else None
     return Drawn(curves), quality and Drawn(quality), found
@@ -84,7 +80,7 @@ def _choose_presenter() -> None:
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
-def _picture(run_id: str, step: int, which: str, _picture) -> bytes:
+def sample_png(run_id: str, step: int, which: str, _picture) -> bytes:
     """A sample grid enlarged for the screen, as PNG, once per run, frame and side (st.image would encode an
     array anew for each session: 5% of the server's CPU at 10 watchers)."""
     from ganlib.engine.grid import enlarge, png_bytes  # torch: only once there is a run to show
@@ -92,7 +88,7 @@ def _picture(run_id: str, step: int, which: str, _picture) -> bytes:
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
-def _points(run_id: str, step: int, presenter: bool, _fake, _real):
+def points_chart(run_id: str, step: int, presenter: bool, _fake, _real):
     """The scatter (or histograms) of one frame of a toy run, built once for all its viewers."""
     if presenter:
         return Drawn(points_figure(_fake, _real, height=look.SAMPLES_PX, presenter=True))
@@ -118,48 +114,25 @@ def samples(snap, key: str = "frame") -> None:
     i = frame_slider(snap.timeline, snap.status is Status.RUNNING, f"{key}.{snap.run_id}")
     frame = snap.timeline[i]
     if snap.kind != DataKind.IMAGE:
-        st.plotly_chart(_points(snap.run_id, frame.step, False, frame.picture, snap.real), key=f"{key}.points")
+        st.plotly_chart(points_chart(snap.run_id, frame.step, False, frame.picture, snap.real), key=f"{key}.points")
         st.caption(f"G's samples from the fixed z at step {frame.step} (orange) over real ones (grey)")
         return
     left, right = st.columns(2)
-    left.image(_picture(snap.run_id, frame.step, "fake", frame.picture), output_format="PNG",
+    left.image(sample_png(snap.run_id, frame.step, "fake", frame.picture), output_format="PNG",
                caption=f"fake: G(z) for the same fixed z, step {frame.step} (taken every "
                        f"{snap.config.sample_every} steps; {len(snap.timeline)} kept, thinned evenly as the run grows)")
-    right.image(_picture(snap.run_id, -1, "real", snap.real), output_format="PNG", caption="real samples")
+    right.image(sample_png(snap.run_id, -1, "real", snap.real), output_format="PNG", caption="real samples")
 
 
-def presenter_view(snap, key: str) -> None:
-    """One projector screen: a line of status, G's newest samples and the quality chart beside the losses."""
-    st.markdown(f"**{status_word(snap).capitalize()}** · {progress_line(snap)} · {snap.config.dataset}")
-    curves, quality, _ = _figures(drawn_as(snap), True, snap)
-    left, right = st.columns(look.COLUMNS)
-    with left:
-        if snap.timeline:
-            frame = snap.timeline[-1]
-            if snap.kind == DataKind.IMAGE:
-                st.image(_picture(snap.run_id, frame.step, "fake", frame.picture), width=look.SAMPLES_PX,
-                         output_format="PNG",
-                         caption=f"G(z) for a fixed z, step {frame.step:,}")
-            else:
-                st.plotly_chart(_points(snap.run_id, frame.step, True, frame.picture, snap.real),
-                                key=f"{key}.points")
-        if quality is not None:
-            st.plotly_chart(quality, key=f"{key}.quality")
-            st.caption(latest_text(snap.metrics, snap.fid_floor))
-    right.plotly_chart(curves, key=f"{key}.curves")
-
-
-def run_view(snap, *, owner: bool, key: str = "live", presenter: bool = False) -> None:
+def run_view(snap, *, owner: bool, key: str = "live") -> None:
     """Status, progress, the charts and the samples of one snapshot; `owner` adds what to press next."""
-    if presenter:
-        return presenter_view(snap, key)
     if owner:
         level, text = status_message(snap)
         getattr(st, level)(text)
     else:
         st.markdown(f"**{status_word(snap).capitalize()}** · {snap.config.dataset} · {snap.config.loss} loss")
     st.progress(fraction_done(snap), text=progress_line(snap))
-    curves, quality, found = _figures(drawn_as(snap), False, snap)
+    curves, quality, found = _figures(drawn_as(snap), snap)
     for a in found:   # plain words, a band on the chart, and what to try
         st.warning(f"**⚠ {a.title}.** {a.what} *Try:* {a.advice}")
     st.caption("This run: " + config_summary(snap.config))

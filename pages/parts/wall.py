@@ -24,6 +24,7 @@ from pages.parts.ui import classes, visitor
 WALL_REFRESH_S = 2.0   # the wall redraws every 2 s: 60 thumbnails a tick are one shared PNG each
 ASK_END = "wall.ask_end"   # the teacher pressed End the class, and is asked whether they mean it
 COLUMNS = 6            # thumbnails a row at 1280 px: ~190 px each, the modes of a ring still apart
+LONG_PHRASE = 20       # characters: about what a thumbnail's caption line holds
 # The CSV as a link with the file in it, made at each redraw: a st.download_button redrawn every 2 s with new bytes
 # let Streamlit delete the file a click still pointed at (4 downloads of 5 failed with ten students training),
 # and a deferred one (data=callable) made a file that the next session's run deleted before the browser fetched it
@@ -79,8 +80,15 @@ def thumbnails(snap, order: str, group: str | None) -> None:
         for i in range(0, len(row), COLUMNS):
             for col, s in zip(st.columns(COLUMNS), row[i:i + COLUMNS]):
                 col.image(points_image(snap.code, snap.version, s.run_id, s.points[:THUMB_POINTS], snap.real, 1),
-                          caption=W.thumb_caption(s, off_picture(s.points[:THUMB_POINTS], snap.real)),
+                          caption=unbroken(W.thumb_caption(s, off_picture(s.points[:THUMB_POINTS], snap.real))),
                           width="stretch")
+
+
+def unbroken(caption: str) -> str:
+    """A thumbnail's caption that wraps between its phrases, not inside one: a 190 px column broke "step 1,200" and
+    "lr_g 1e-3" in two. A phrase longer than LONG_PHRASE may still break, or it would run out of its column."""
+    phrases = caption.split(" · ")
+    return "\u00a0· ".join(p.replace(" ", "\u00a0") if len(p) <= LONG_PHRASE else p for p in phrases)
 
 
 def class_map(snap) -> None:

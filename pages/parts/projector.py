@@ -1,0 +1,53 @@
+"""The presenter view of a run: one 1280 x 720 projector screen, laid out as ganlib/charts/look.py says.
+
+A status line, then G's newest samples, the loss chart and the quality chart side by side, each as tall as the
+screen leaves (look.body_px: less on the owner's Train page, whose buttons come first). The figures are made once
+per drawing tick for every viewer, as pages/parts/live.py makes the laptop view's.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ganlib.charts import look
+from ganlib.charts.quality import latest_text, quality_figure
+from ganlib.charts.training import training_figure
+from ganlib.engine.kinds import DataKind
+from ganlib.lab.meaning import of_config
+from ganlib.words.alarms import alarms
+from ganlib.words.describe import progress_line, quality_note, status_word
+from pages.parts.live import SHARED_VERSIONS, Drawn, drawn_as, points_chart, sample_png
+
+
+@st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
+def _figures(drawn: tuple, buttons: bool, _snap) -> tuple:
+    """(loss chart, quality chart or None) of one snapshot at the presenter's sizes, made once for all viewers."""
+    height = look.body_px(buttons)
+    curves = training_figure(_snap.history, _snap.events, of_config(_snap.config), height=height, presenter=True,
+                             alarms=alarms(_snap), width=look.COLUMN_PX[1])
+    quality = quality_figure(_snap.metrics, _snap.fid_floor, height=height, presenter=True,
+                             width=look.COLUMN_PX[2]) if _snap.metrics else None
+    return Drawn(curves), quality and Drawn(quality)
+
+
+def presenter_view(snap, key: str, buttons: bool = False) -> None:
+    """buttons: the page drew its row of buttons above (the owner's Train page), so the charts are that much
+    shorter."""
+    st.markdown(f"**{status_word(snap).capitalize()}** · {progress_line(snap)} · {snap.config.dataset}")
+    curves, quality = _figures(drawn_as(snap), buttons, snap)
+    samples, losses, measures = st.columns(look.COLUMNS)
+    with samples:
+        if snap.timeline:
+            frame = snap.timeline[-1]
+            if snap.kind == DataKind.IMAGE:
+                st.image(sample_png(snap.run_id, frame.step, "fake", frame.picture), width=look.SAMPLES_PX,
+                         output_format="PNG", caption=f"G(z) for a fixed z, step {frame.step:,}")
+            else:
+                st.plotly_chart(points_chart(snap.run_id, frame.step, True, frame.picture, snap.real),
+                                key=f"{key}.points")
+        if snap.metrics:
+            st.caption(latest_text(snap.metrics, snap.fid_floor))
+    losses.plotly_chart(curves, key=f"{key}.curves")
+    if quality is not None:
+        measures.plotly_chart(quality, key=f"{key}.quality")
+    elif note := quality_note(snap.config, snap.metrics):
+        measures.caption(note)
