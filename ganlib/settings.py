@@ -43,7 +43,7 @@ def _under_home(name: str):
 SETTINGS = {s.name: s for s in (
     # --- runs -------------------------------------------------------------------------------------------------
     # Why 1 run per 2 cores: on 2 cores two runs each got about half the steps/s of one (bench/threads.py: 30 vs
-    # 63 steps/s), so a second slot only halves everyone's speed; see the README.
+    # 63 steps/s), so a second slot only halves everyone's speed; see docs/benchmarks.md.
     Setting("GAN_STUDIO_MAX_RUNS", "whole", _runs_per_cores, "runs", zero="no cap"),
     Setting("GAN_STUDIO_MAX_RUN_MINUTES", "number", 0.0, "minutes", zero="no limit"),
     Setting("GAN_STUDIO_IDLE_MINUTES", "number", 5.0, "minutes"),

@@ -1,4 +1,8 @@
-"""Checkpoints: save the current run; resume, explore, download or delete saved ones; upload more.
+"""Checkpoints: save the current run; resume (load and train on), load, explore, download or delete saved ones;
+upload more.
+
+A load that would replace a run that is going asks first (classroom.controls.load_asks): a class may be following
+it. What a row's button did is said in that row, next to the button.
 
 What a visitor saves or uploads lands in their own space (ganlib.classroom.spaces), which
 nobody else sees; the shared checkpoints beside it everyone may load, and nobody
@@ -7,16 +11,16 @@ on the server), and lists a broken file with its error instead of failing.
 """
 import streamlit as st
 
-from ganlib import CheckpointError
-from ganlib.words.describe import describe_checkpoint, human_size
+from ganlib.classroom import controls
+from ganlib.classroom.controls import Load
+from ganlib.words.describe import describe_checkpoint, human_size, loaded_line, replace_question
 from ganlib.settings import quota_bytes
-from ganlib.run.state import Status
-from pages.parts.ui import use_app_navigation, visitor
+from pages.parts.ui import set_state, use_app_navigation, visitor
 
 use_app_navigation()
 
 EXPLORE_REQUEST = "explore_request"   # read by pages/parts/sources.py
-LOAD_WAIT_S = 60.0                     # a resumed run builds its data and models in its own thread
+MESSAGE, CONFIRM = "ck_message", "ck_confirm"   # (ref, level, text) said in ref's row; (ref, Load) asked there
 
 
 def file_name(ref: str) -> str:
@@ -61,24 +65,47 @@ def upload_box(space) -> None:
     st.success(f"Uploaded as {file_name(ref)}")
 
 
-def resume(space, ref: str) -> None:
+def ask(space, ref: str, how: Load) -> None:
+    """A Resume or Load press: done at once, or asked first in the row when it would replace a run that is going."""
+    if controls.load_asks(visitor().snapshot()):
+        st.session_state[CONFIRM] = (ref, how)
+    else:
+        load(space, ref, how)
+
+
+def load(space, ref: str, how: Load) -> None:
+    st.session_state.pop(CONFIRM, None)
     try:
-        snap = visitor().resume_from(space.load(ref)).wait(lambda s: s.status is not Status.LOADING, LOAD_WAIT_S)
-        if snap.ended:  # the file read fine but its state does not fit: say why, as for a bad file
-            raise CheckpointError(snap.problem.message)
-        # an idle run loaded from a file goes on with Start (Resume is for a paused run)
-        st.session_state.ck_message = ("success", f"Loaded {file_name(ref)}: press Start on the Train page "
-                                                  "to train on from where it was saved.")
-    except ValueError as e:
-        st.session_state.ck_message = ("error", str(e))
+        level, text = loaded_line(file_name(ref), *controls.load(visitor(), space.load(ref), how), how is Load.RESUME)
+    except ValueError as e:   # CheckpointError too: the file, a state that does not fit, a run over the limits
+        level, text = "error", str(e)
+    st.session_state[MESSAGE] = (ref, level, text)
 
 
 def delete(space, ref: str) -> None:
     try:
         space.delete(ref)
-        st.session_state.ck_message = ("success", f"Deleted {file_name(ref)}")
+        st.session_state[MESSAGE] = ("", "success", f"Deleted {file_name(ref)}")   # its row is gone: said on top
     except ValueError as e:
-        st.session_state.ck_message = ("error", str(e))
+        st.session_state[MESSAGE] = (ref, "error", str(e))
+
+
+def said_here(space, ref: str) -> None:
+    """The row's question (replace the run that is going?) and what its last press did, under its buttons."""
+    if (asked := st.session_state.get(CONFIRM)) and asked[0] == ref:
+        if not controls.load_asks(snap := visitor().snapshot()):
+            del st.session_state[CONFIRM]   # the run it would replace has ended meanwhile: a press loads at once
+        else:
+            st.warning(replace_question(snap))
+            yes, no, _ = st.columns([2, 1, 3])
+            yes.button(f"Yes, {asked[1].value} it", key=f"ck_yes_{ref}", type="primary", on_click=load,
+                       args=(space, ref, asked[1]))
+            no.button("Cancel", key=f"ck_no_{ref}", on_click=set_state, args=(CONFIRM, None))
+    if (said := st.session_state.get(MESSAGE)) and said[0] == ref:
+        del st.session_state[MESSAGE]
+        getattr(st, said[1])(said[2])
+        if said[1] != "error":
+            st.page_link("pages/train.py", label="Open the Train page", icon="🏋️")
 
 
 def explore(ref: str) -> None:
@@ -99,9 +126,12 @@ def row(space, e: dict) -> None:
             st.caption(describe_checkpoint(e))
             if broken:
                 st.error(f"Unreadable: {e['error']}")
-            a, b, c, d = st.columns(4)
-        a.button("▶️ Resume", key=f"ck_resume_{ref}", help="Load it to train on (replaces the current run)",
-                 on_click=resume, args=(space, ref), disabled=broken, width="stretch")
+            r, a, b, c, d = st.columns(5)
+        r.button("▶️ Resume", key=f"ck_resume_{ref}", help="Load it and train on from where it was saved (replaces "
+                 "the current run)", on_click=ask, args=(space, ref, Load.RESUME), disabled=broken, width="stretch")
+        a.button("📂 Load", key=f"ck_load_{ref}", help="Load it without training yet: Start or Step on the Train page "
+                 "goes on (replaces the current run)", on_click=ask, args=(space, ref, Load.LOAD), disabled=broken,
+                 width="stretch")
         if b.button("🧭 Explore", key=f"ck_explore_{ref}", help="Open it in the Latent explorer", disabled=broken,
                     width="stretch"):
             explore(ref)
@@ -112,6 +142,7 @@ def row(space, e: dict) -> None:
             with d.popover("🗑️ Delete", width="stretch"):
                 st.write(f"Delete **{e['name']}** for good?")
                 st.button("Yes, delete", key=f"ck_delete_{ref}", type="primary", on_click=delete, args=(space, ref))
+        said_here(space, ref)
 
 
 def images_rows(space) -> None:
@@ -120,6 +151,7 @@ def images_rows(space) -> None:
         name.markdown(f"🖼️ **{d['name']}** · `{d['ref']}`")
         size.caption(human_size(d["size"]))
         button.button("🗑️ Delete", key=f"ck_delete_{d['ref']}", on_click=delete, args=(space, d["ref"]))
+        said_here(space, d["ref"])
 
 
 st.title("Checkpoints")
@@ -129,9 +161,10 @@ with left:
     save_form(space)
 with right:
     upload_box(space)
-if message := st.session_state.pop("ck_message", None):
-    (st.success if message[0] == "success" else st.error)(message[1])
 entries = space.list()
+if (message := st.session_state.get(MESSAGE)) and message[0] not in {e["ref"] for e in entries + space.data_list()}:
+    del st.session_state[MESSAGE]   # a row's message is said in its row, below; one whose row is gone, here
+    getattr(st, message[1])(message[2])
 mine = [e for e in entries if e["mine"]]
 st.subheader(f"Yours ({len(mine)})")
 st.caption(f"Only you see these: your checkpoints and the images you uploaded for dataset=folder. "

@@ -136,3 +136,55 @@ def test_check_puts_what_data_paths_refuses_under_data_path():
         raise DatasetError("you have no uploaded images named 'x'")   # no field in the sentence: the box is known
     cfg, bad, msg = controls.check({"dataset": "folder", "data_path": "x"}, refuse)
     assert (cfg, bad, msg) == (None, "data_path", "you have no uploaded images named 'x'")
+
+
+def snap_of(status, step, reason=None, epoch=0.0):
+    from ganlib.run.snapshot import Snapshot
+    from ganlib.run.state import Reason
+    return Snapshot(run_id="1-a", version=1, status=status, reason=reason or Reason.NONE, config=TrainConfig(),
+                    kind="image", step=step, epoch=epoch, preset="ring8")
+
+
+@pytest.mark.parametrize("status, step, asks", [
+    ("running", 0, True), ("running", 500, True), ("queued", 0, True), ("paused", 40, True), ("loading", 0, True),
+    ("finished", 3000, True), ("stopped", 12, True),
+    ("idle", 0, False),      # a new run, set up and never started: nothing to lose
+    ("idle", 4000, False),   # a checkpoint loaded and not started since: it is still in its file
+    ("stopped", 0, False), ("failed", 80, False)])
+def test_a_load_asks_first_when_it_would_replace_a_run_that_is_going(status, step, asks):
+    from ganlib.run.state import Status
+    assert controls.load_asks(snap_of(Status(status), step)) is asks
+    assert controls.load_asks(None) is False
+
+
+def test_the_question_and_the_lines_after_a_load_say_what_happened():
+    from ganlib.run.state import Status
+    from ganlib.words.describe import loaded_line, replace_question
+    q = replace_question(snap_of(Status.RUNNING, 1234))
+    assert q.startswith("This replaces your current run (ring8, step 1,234, running)") and "watch link" in q
+    assert loaded_line("a.pt", 20, snap_of(Status.RUNNING, 20), True) == (
+        "success", "Resumed a.pt at step 20: it trains on. Watch it on the Train page.")
+    assert "waits for a free training slot" in loaded_line("a.pt", 20, snap_of(Status.QUEUED, 20), True)[1]
+    assert loaded_line("a.pt", 20, snap_of(Status.IDLE, 20, epoch=1.0), False)[1].startswith(
+        "Loaded a.pt at step 20: press Start")
+    used = loaded_line("a.pt", 20, snap_of(Status.IDLE, 20, epoch=10.0), True)   # TrainConfig's 10 epochs all used
+    assert used[0] == "info" and "10 epochs all used" in used[1]
+
+
+def test_a_start_whose_run_fails_at_once_says_why_to_the_button_that_was_pressed():
+    from ganlib.run.state import Problem, Reason, Status
+    failed = snap_of(Status.FAILED, 0, Reason.DATA_ERROR)
+    failed = type(failed)(**{**failed.__dict__, "problem": Problem(message="mnist must be downloaded once")})
+
+    class Pressed(FakeVisitor):
+        def snapshot(self):
+            return None
+
+        def new_run(self, cfg):
+            self.runner.start, self.runner.step = (lambda: None), (lambda part=None: None)
+            self.runner.wait = lambda predicate, timeout: failed
+            return self.runner
+
+    for press in (lambda v: controls.start(v, TrainConfig()), lambda v: controls.step(v, TrainConfig())):
+        with pytest.raises(ValueError, match="^The data could not be loaded: mnist must be downloaded once$"):
+            press(Pressed())

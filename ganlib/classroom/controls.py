@@ -1,8 +1,9 @@
-"""What the Train page's controls do, with no UI in it: check a form, decide which buttons work, start and step.
+"""What the Train and Checkpoints pages' controls do, with no UI in it: check a form, decide which buttons work,
+start and step, load a checkpoint and train on from it.
 
 The page stays a list of widgets; the rules ("Start begins an idle run loaded
-from a checkpoint, otherwise a new one") live here, where the tests reach them
-without a browser. Every decision is made from a Snapshot's types.
+from a checkpoint, otherwise a new one"; "ask before a load replaces a run that is going") live here, where the
+tests reach them without a browser. Every decision is made from a Snapshot's types.
 """
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import TYPE_CHECKING, Callable
 
 from ganlib.engine.config import TrainConfig, coerce, field_meta
 from ganlib.engine.kinds import StrEnum
-from ganlib.errors import FieldError
-from ganlib.words.describe import BUTTON_LABELS, exact_number
+from ganlib.errors import CheckpointError, FieldError
+from ganlib.words.describe import BUTTON_LABELS, exact_number, status_message
 from ganlib.run.state import Part, Reason, Status
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 STEP_WAIT_S = 15.0   # a Step press waits this long at most for the step to land, so the page shows it
 STATUS_WAIT_S = 5.0  # Start and Resume wait this long at most for the run to report it is running
+LOAD_WAIT_S = 60.0   # a checkpoint's run builds its data and models in its own thread: a load waits this long at most
 
 
 class Action(StrEnum):
@@ -31,6 +33,12 @@ class Action(StrEnum):
     STEP = "step"       # one step of the current run, or of a new paused one
     STOP = "stop"
     RESET = "reset"     # let the current run go (Visitor.reset)
+
+
+class Load(StrEnum):
+    """What a checkpoint's buttons on the Checkpoints page do."""
+    RESUME = "resume"   # load it and train on from where it was saved
+    LOAD = "load"       # load it and wait: Start on the Train page trains on, Step goes one step
 
 
 def check(values: dict, data_paths: Callable[[str], str] | None = None) -> tuple[TrainConfig | None, str, str]:
@@ -76,8 +84,37 @@ def start(visitor: Visitor, cfg: TrainConfig | None, *, new: bool = False) -> Ru
     if new or snap is None or snap.status not in (Status.LOADING, Status.IDLE):
         runner = visitor.new_run(cfg)
     runner.start()
-    runner.wait(lambda s: s.status not in (Status.LOADING, Status.IDLE), STATUS_WAIT_S)
+    _failed(runner.wait(lambda s: s.status not in (Status.LOADING, Status.IDLE), STATUS_WAIT_S))
     return runner
+
+
+def _failed(snap: Snapshot | None) -> None:
+    """Raise ValueError with what went wrong when a pressed run failed meanwhile (its data could not be loaded):
+    the page says it next to the button that was pressed, not only in the run's view far below it."""
+    if snap is not None and snap.status is Status.FAILED:
+        raise ValueError(status_message(snap)[1])
+
+
+def load_asks(snap: Snapshot | None) -> bool:
+    """Whether loading a checkpoint now must be confirmed first: it would replace a run that is going or has gone
+    somewhere (training, queued, paused, or ended after some steps), which a class may be following on the watch
+    link and which is lost unless saved. A run loaded and not started since (idle) is still in its file; a failed
+    one has nothing to go on with."""
+    return snap is not None and snap.status not in (Status.IDLE, Status.FAILED) and (snap.step > 0 or snap.is_active)
+
+
+def load(visitor: Visitor, source, how: Load, wait: float = LOAD_WAIT_S) -> tuple[int, Snapshot]:
+    """A checkpoint (path, bytes or payload) as the visitor's current run, in place of the one it has; Load.RESUME
+    trains on from where it was saved at once (unless its epochs are all used: the snapshot says so). Returns the
+    step it was saved at and the run's snapshot now; raises CheckpointError (a ValueError) for a file whose state does not fit its config, and
+    ValueError for a run larger than the server allows."""
+    runner = visitor.resume_from(source)
+    snap = runner.wait(lambda s: s.status is not Status.LOADING, wait)
+    if snap.ended:   # the file read fine but its state does not fit: said as for a bad file
+        raise CheckpointError(snap.problem.message)
+    if how is Load.RESUME and snap.epochs_left:
+        start(visitor, None)
+    return snap.step, runner.snapshot()
 
 
 def start_pair(visitor: Visitor, lead: str, twin: str) -> Runner:
@@ -107,7 +144,7 @@ def step(visitor: Visitor, cfg: TrainConfig | None, timeout: float = STEP_WAIT_S
         runner, snap = visitor.new_run(cfg), None
     before = snap.step if snap is not None else 0
     runner.step()
-    runner.wait(lambda s: landed(s, before), timeout)
+    _failed(runner.wait(lambda s: landed(s, before), timeout))
     return runner
 
 

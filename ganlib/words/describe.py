@@ -15,6 +15,7 @@ from ganlib.run.history import Event
 from ganlib.engine.kinds import kind_of
 from ganlib.run.state import Reason, Status
 from ganlib.settings import MB, megabytes
+from ganlib.words.plain import CHOICES
 
 # the Train page's buttons, by their classroom.controls.Action (its values: words sit below classroom, and an
 # Action is equal to its value)
@@ -178,12 +179,10 @@ def pair_label(action: str) -> str:
     return f"{BUTTON_LABELS[action]} both"
 
 
-CHOICE_WORDS = {"channels": {0: "0: from the files", 1: "1: grey", 3: "3: RGB"}}   # the form's picker, by field
-
-
 def choice_word(name: str, value) -> str:
-    """A choice of field `name` as the form lists it: its value, with what it means where that is not plain."""
-    return CHOICE_WORDS.get(name, {}).get(value, str(value))
+    """A choice of field `name` as the form lists it: its value, with what it means where that is not plain
+    (plain.CHOICES: "least squares (lsgan)")."""
+    return CHOICES.get(name, {}).get(value, str(value))
 
 
 GPU_NOTE = "Presets marked (GPU) are made for a GPU: on a CPU they are slow, seconds a step."
@@ -250,11 +249,33 @@ def quality_note(cfg: TrainConfig, metrics) -> str:
                 "of G's points close to them (within 3 standard deviations). High-quality share: how many of "
                 "G's points are that close to some cluster.")
     if "js" in names:
-        return (f"{every}. JS (Jensen-Shannon divergence, in nats) compares G's density with the real one: 0 when "
-                "they match, 0.693 when they do not overlap at all. G's density is computed from G itself (its "
+        return (f"{every}. JS (Jensen-Shannon divergence, in nats: a unit of information) compares G's density "
+                "with the real one: 0 when they match, 0.693 when they do not overlap at all. G's density is computed from G itself (its "
                 "moving average, as the samples), not guessed from a few samples: within 0.001 of the exact JS for "
                 "a 1-D latent.")
     if kind_of(cfg) and cfg.eval_every > 0 and not metrics:   # every data set has a measurement (quality.py)
         return (f"A chart of sample quality appears at step {cfg.eval_every:,}, "
                 f"and is updated every {cfg.eval_every:,} steps.")
     return ""
+
+
+def replace_question(snap) -> str:
+    """What a load would replace, asked before it does (classroom.controls.load_asks)."""
+    return (f"This replaces your current run ({snap.preset or snap.config.dataset}, step {snap.step:,}, "
+            f"{status_word(snap)}): anyone following your watch link sees the loaded run instead, and the current "
+            "one is gone unless you saved it. Load anyway?")
+
+
+def loaded_line(name: str, step: int, snap, resumed: bool) -> tuple[str, str]:
+    """(level, text) once checkpoint `name`, saved at `step`, is the current run (`snap` now); resumed: its Resume
+    button was pressed (it trains on at once, unless its epochs are all used)."""
+    at = f"{name} at step {step:,}"
+    if snap.status is Status.RUNNING:
+        return "success", f"Resumed {at}: it trains on. Watch it on the Train page."
+    if snap.status is Status.QUEUED:
+        return "success", (f"Resumed {at}: it waits for a free training slot on this server, then trains on by "
+                           "itself. Watch it on the Train page.")
+    if resumed and snap.status is Status.IDLE and not snap.epochs_left:
+        return "info", (f"Loaded {at}, with its {snap.config.epochs} epochs all used: raise epochs on the Train page, "
+                        "then press Start to train on.")
+    return "success", f"Loaded {at}: press Start on the Train page to train on from where it was saved."

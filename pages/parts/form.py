@@ -1,6 +1,9 @@
 """The config form: one control per TrainConfig field, from its metadata; the live fields of a training run;
 the upload of a visitor's own images, and the canvas of a visitor's own points (dataset=drawn).
 
+A beginner's view first: the basic fields (ganlib/words/plain.py's BASIC) under plain labels, their technical
+names in the tooltips, and every other field behind one "Advanced" expander, a tab per group.
+
 Every callback holds plain values only (see pages/parts/ui.live_change).
 """
 from __future__ import annotations
@@ -10,11 +13,11 @@ from functools import partial
 
 import streamlit as st
 
-from ganlib.engine.config import OPEN_GROUPS, TrainConfig, applies, field_meta, fields, groups
+from ganlib.engine.config import TrainConfig, applies, field_meta, fields, groups
 from ganlib.engine.drawn_points import file_name, read_points
 from ganlib.classroom.controls import check
 from ganlib.classroom.spaces import DATA, SERVER_PATH_REFUSED
-from ganlib.words import drawn_text
+from ganlib.words import drawn_text, plain
 from ganlib.words.describe import choice_word, exact_number
 from pages.parts.canvas import draw_points
 from pages.parts.ui import live_change, visitor
@@ -29,9 +32,17 @@ def live_input(f: dataclasses.Field, run_id: str, value, locked: bool = False):
     force back when a change is refused (a box drawn with value= would keep the refused text)."""
     key = f"live.{run_id}.{f.name}"
     st.session_state.setdefault(key, exact_number(value))
-    return st.text_input(f"{f.name} 🔒" if locked else f.name, key=key, disabled=locked,
-                         help=f.metadata["help"] + (" (🔒 locked by the lesson)" if locked else ""),
+    return st.text_input(_label(f.name, locked), key=key, disabled=locked, help=_help(f, locked),
                          on_change=live_change, args=(run_id, f.name, key))
+
+
+def _label(name: str, locked: bool) -> str:
+    return plain.label(name) + (" 🔒" if locked else "")
+
+
+def _help(f: dataclasses.Field, locked: bool) -> str:
+    return plain.tooltip(f.name, f.metadata["help"], f.metadata["choices"] or ()) + (
+        "\n\n🔒 locked by the lesson" if locked else "")
 
 
 def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **extra):
@@ -39,8 +50,8 @@ def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **e
 
     locked: shown with a 🔒 and disabled (a lesson link fixed it)."""
     m = f.metadata
-    label = f"{f.name} 🔒" if locked else f.name
-    kw = dict(key=key, help=m["help"] + (" (🔒 locked by the lesson)" if locked else ""), disabled=locked, **extra)
+    label = _label(f.name, locked)
+    kw = dict(key=key, help=_help(f, locked), disabled=locked, **extra)
     if m["choices"]:
         choices = list(m["choices"])
         return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0,
@@ -56,30 +67,28 @@ def field_input(f: dataclasses.Field, value, key: str, locked: bool = False, **e
 
 
 def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidden=frozenset()) -> TrainConfig | None:
-    """Controls for every field, grouped; returns the valid config, or None with the error under the bad control.
+    """The basic fields, then the rest behind Advanced; returns the valid config, or None with the error under the
+    bad control and a note above the form that names it (and where it is, when it is folded away).
 
     locked fields show disabled with a 🔒; hidden ones are not drawn, but their values are checked with the rest;
     nor are those the chosen dataset does not read (config.applies), which keep the draft's values."""
     kept = set(hidden) | {f.name for f in fields() if f.metadata["cli_only"]}   # not drawn, kept as they are
     # a field that only some datasets read starts at the draft's value too: it stays that where not drawn
     values, slots = {f.name: getattr(cfg, f.name) for f in fields() if f.name in kept or f.metadata["datasets"]}, {}
-    note = st.empty()
-    for group in groups():
-        if not (shown := [f for f in fields(group) if f.name not in kept]):
-            continue
-        with st.expander(group, expanded=group in OPEN_GROUPS):
-            cols = st.columns(3)
-            # lazily: dataset, first in its group, is drawn before the fields after it ask what it reads
-            for i, f in enumerate(f for f in shown if applies(f.name, values.get("dataset", cfg.dataset))):
-                with cols[i % 3]:
-                    values[f.name] = field_input(f, getattr(cfg, f.name), f"{prefix}.{f.name}", f.name in locked)
-                    slots[f.name] = st.empty()
-                    if f.name == "data_path" and values.get("dataset") == "folder":
-                        images_upload(f"{prefix}.{f.name}")
-            # below the columns: the canvas wants the expander's width, not a third of it
-            if values.get("dataset") == "drawn" and "data_path" in {f.name for f in shown} - set(locked):
-                fixed = "model" in set(locked) | kept   # a lesson's model stays as it fixed it
-                drawn_data(f"{prefix}.data_path", "" if fixed else f"{prefix}.model")
+    note = st.empty()   # right under the buttons (pages/train.py): what stops Start is said where Start is
+    by_name = {f.name: f for f in fields()}
+    basic = [by_name[name] for name in plain.BASIC if name not in kept]
+    _grid(basic, cfg, prefix, locked, values, slots)
+    if values.get("dataset") == "drawn" and "data_path" in {f.name for f in basic} - set(locked):
+        fixed = "model" in set(locked) | kept   # a lesson's model stays as it fixed it
+        drawn_data(f"{prefix}.data_path", "" if fixed else f"{prefix}.model")
+    dataset = values.get("dataset", cfg.dataset)   # drawn above: a tab is only for fields this data reads
+    rest = {g: shown for g in groups() if (shown := [f for f in fields(g) if f.name not in kept
+                                                     and f.name not in plain.BASIC and applies(f.name, dataset)])}
+    with st.expander(plain.ADVANCED, expanded=False):
+        for tab, (group, shown) in zip(st.tabs(list(rest)), rest.items()):
+            with tab:
+                _grid(shown, cfg, prefix, locked, values, slots)
     ok, bad, msg = check(values, visitor().space.data_path)   # data_path: the visitor's own uploads only
     if ok is not None and ok.dataset == "drawn":   # check() resolves a folder's data_path only
         if msg := _drawn_problem(ok.data_path):
@@ -87,9 +96,22 @@ def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidde
     if ok is None:
         slots.get(bad, note).error(msg)
         if bad in slots:
-            group = field_meta(bad)["group"]
-            note.warning(f"Fix {bad} (under {group}) before starting a run.")
+            where = "" if bad in plain.BASIC else f", under {plain.ADVANCED} › {field_meta(bad)['group']}"
+            name = f"{plain.label(bad)} ({bad}{where})" if bad in plain.BASIC else f"{bad}{where}"
+            note.warning(f"Fix {name} before starting a run: {msg}")
     return ok
+
+
+def _grid(shown: list, cfg: TrainConfig, prefix: str, locked, values: dict, slots: dict) -> None:
+    """`shown` fields in three columns, each with a slot under it for its error; values and slots are filled in."""
+    cols = st.columns(3)
+    # lazily: dataset, first of all, is drawn before the fields after it ask what it reads
+    for i, f in enumerate(f for f in shown if applies(f.name, values.get("dataset", cfg.dataset))):
+        with cols[i % 3]:
+            values[f.name] = field_input(f, getattr(cfg, f.name), f"{prefix}.{f.name}", f.name in locked)
+            slots[f.name] = st.empty()
+            if f.name == "data_path" and values.get("dataset") == "folder":
+                images_upload(f"{prefix}.{f.name}")
 
 
 def images_upload(path_key: str) -> None:
