@@ -15,6 +15,7 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from ganlib.classroom.warm import warm_up  # noqa: E402
 from pages.parts.access import class_code, join_visitor  # noqa: E402
 from pages.parts.ui import status_panel  # noqa: E402
 
@@ -33,3 +34,4 @@ page = st.navigation([
 ])
 status_panel()
 page.run()
+warm_up()   # once per server, after the first page is drawn: its first Start then waits for no import

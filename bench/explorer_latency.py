@@ -132,19 +132,7 @@ def in_browser(path: str, moves: int, baseline: bool = False) -> None:
         return
     with serve(checkpoints=[path]) as server, browser_page() as page:
         frames = watch_frames(page)
-        page.goto(server.url)
-        page.get_by_role("heading", name="Train").wait_for(timeout=60_000)
-        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Latent explorer").click()
-        page.get_by_role("heading", name="Latent explorer").wait_for(timeout=60_000)
-        page.get_by_text("Saved checkpoint", exact=True).click()
-        chooser = page.locator(".st-key-ex_file [role=combobox]")
-        chooser.wait_for(timeout=60_000)
-        shown = f"{NAME} (shared)"   # the server's checkpoints folder is the shared one (ganlib.classroom.spaces)
-        if chooser.input_value() != shown:
-            chooser.click()
-            page.get_by_role("option", name=shown, exact=True).click()
-        poll(lambda: NAME in page.locator("body").inner_text() and image_src(page, "G(z)"), 60,
-             what=f"G(z) of {NAME}")
+        open_explorer(page, server.url)
         moves_report(page, frames, moves, "(b) browser")
     if baseline:
         with tempfile.TemporaryDirectory() as d:
@@ -157,6 +145,23 @@ def in_browser(path: str, moves: int, baseline: bool = False) -> None:
                 moves_report(page, frames, moves, "(b) baseline: a fragment with one slider and one image")
 
 
+def open_explorer(page, url: str) -> None:
+    """The Latent explorer at url with the server's NAME checkpoint chosen, its G(z) shown."""
+    page.goto(url)
+    page.get_by_role("heading", name="Train").wait_for(timeout=60_000)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Latent explorer").click()
+    page.get_by_role("heading", name="Latent explorer").wait_for(timeout=60_000)
+    page.get_by_text("Saved checkpoint", exact=True).click()
+    chooser = page.locator(".st-key-ex_file [role=combobox]")
+    chooser.wait_for(timeout=60_000)
+    shown = f"{NAME} (shared)"   # the server's checkpoints folder is the shared one (ganlib.classroom.spaces)
+    if chooser.input_value() != shown:
+        chooser.click()
+        page.get_by_role("option", name=shown, exact=True).click()
+    poll(lambda: NAME in page.locator("body").inner_text() and image_src(page, "G(z)"), 60,
+         what=f"G(z) of {NAME}")
+
+
 def watch_frames(page) -> list:
     """(sent?, perf_counter) of every websocket frame, to split a move's time into round trip and the rest."""
     frames = []
@@ -165,7 +170,9 @@ def watch_frames(page) -> list:
     return frames
 
 
-def moves_report(page, frames: list, moves: int, label: str) -> None:
+def move_times(page, frames: list, moves: int) -> tuple[list[float], list[float], list[float], str]:
+    """Moves of the first z slider by its arrow key: ms from each key press to G(z)'s new src, to the new image
+    loaded, and from the widget's websocket message out to the rerun's last message back; and the key."""
     thumb = z_slider(page)
     thumb.wait_for(state="attached")
     key = "ArrowRight" if float(thumb.input_value()) < 0 else "ArrowLeft"   # 20 steps of 0.05 stay in range
@@ -185,6 +192,12 @@ def moves_report(page, frames: list, moves: int, label: str) -> None:
         back = [t for out, t in frames if not out and sent is not None and t > sent]
         if back:
             trip_ms.append((back[-1] - sent) * 1000)
+    return src_ms, load_ms, trip_ms, key
+
+
+def moves_report(page, frames: list, moves: int, label: str) -> None:
+    src_ms, load_ms, trip_ms, key = move_times(page, frames, moves)
+    thumb = z_slider(page)
     print(line(f"{label}: key press -> G(z) src changes", src_ms, BROWSER_TARGET_MS))
     print(line(f"{label}: key press -> new G(z) loaded", load_ms, BROWSER_TARGET_MS))
     if trip_ms:

@@ -100,6 +100,10 @@ SETTINGS = {s.name: s for s in (
     # Why off: on a shared server a visitor's data_path must reach only their own uploads, never the server's
     # folders; on for one person on their own machine.
     Setting("GAN_STUDIO_LOCAL_PATHS", "flag", False),
+    # Why on: the first Start of a server waited for torch, torch._dynamo (which the first optimizer imports) and
+    # the first step's set-up: ~3.5 s of a quiet 2-core machine's first chart (classroom/warm.py); off for a test
+    # of what the first page imports by itself (tests/test_first_paint.py).
+    Setting("GAN_STUDIO_WARM", "flag", True),
 )}
 
 
@@ -144,6 +148,11 @@ def local_paths() -> bool:
     """GAN_STUDIO_LOCAL_PATHS=1: data_path may name any folder of the server (for one person on their own
     machine); otherwise only a visitor's own uploads."""
     return read("GAN_STUDIO_LOCAL_PATHS")
+
+
+def warm() -> bool:
+    """GAN_STUDIO_WARM (on by default): torch and the training code load in the background after the first page."""
+    return read("GAN_STUDIO_WARM")
 
 
 def megabytes(n: int) -> str:

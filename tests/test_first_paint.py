@@ -1,5 +1,6 @@
 """The first page paints before torch loads: the app's first page, run by AppTest in a fresh interpreter,
-leaves torch out of sys.modules (importing torch takes seconds on a small CPU)."""
+leaves torch out of sys.modules (importing torch takes seconds on a small CPU). Then the server warms up by itself
+(classroom/warm.py): torch and a first step load in the background, so that the first Start waits for neither."""
 import os
 import subprocess
 import sys
@@ -23,9 +24,30 @@ print("torch loaded:", "torch" in sys.modules)
 
 
 def test_the_first_page_loads_no_torch():
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "GAN_STUDIO_WARM": "0"}   # the page's own imports, without the warm-up's
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "torch loaded: False" in out.stdout
+
+
+WARM_PROBE = PROBE + """
+import time
+from ganlib.classroom import warm
+w = warm.warm_up()
+print("warming:", w is not None and w.thread.name)
+w.thread.join(120)
+print("warmed:", not w.thread.is_alive() and w.error is None, "torch loaded:", "torch" in sys.modules,
+      "optimizer ready:", "torch._dynamo" in sys.modules)
+"""
+
+
+def test_the_server_warms_up_after_the_first_page_and_only_once():
+    env = {**os.environ, "GAN_STUDIO_WARM": "1"}
+    out = subprocess.run([sys.executable, "-c", WARM_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=240,
+                         env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "warming: ganlib-warm-up" in out.stdout   # the one app.py started, not a second
+    assert "warmed: True torch loaded: True optimizer ready: True" in out.stdout, out.stdout
 
 
 def test_the_server_settings_load_no_torch():

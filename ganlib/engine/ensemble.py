@@ -34,7 +34,7 @@ from ganlib.engine import losses as L
 from ganlib.engine.config import TrainConfig
 from ganlib.engine.kinds import LOSSES
 from ganlib.engine.models.dropout import Dropout, keep_mask
-from ganlib.engine.stacked import AdamStack, Stack, adam, forward, own_state
+from ganlib.engine.stacked import AdamStack, Stack, adam, backward, forward, own_state
 from ganlib.engine.stats import StepStats
 from ganlib.engine.trainer import Trainer
 
@@ -213,15 +213,21 @@ class Group:
         stack = lambda k, name: torch.stack([d[k][name] for d in draws])  # noqa: E731 - (runs, ...) of one draw
         weights = torch.tensor([[t.cfg.gp_weight, t.cfg.r1_weight] for t in ts], device=dev)
         (g_flat, g_m, g_v, g_steps), (d_flat, d_m, d_v, d_count) = parts
-        g_ps, d_ps = self.G.leaves(g_flat), self.D.leaves(d_flat)
         r1 = cfg.r1_weight > 0
+        # gradients by hand (stacked.backward) unless a penalty needs autograd's gradient of a gradient
+        by_hand = not (facts.penalty or r1)
+        g_ps, d_ps = self.G.leaves(g_flat, grad=not by_hand), self.D.leaves(d_flat, grad=not by_hand)
         for k in range(d_steps):
             last = k == d_steps - 1
             real = stack(k, "real").requires_grad_(r1)
-            with torch.set_grad_enabled(last):   # the last fakes keep their graph for G's update
-                fake = forward(self.G.plan, g_ps, stack(k, "z"))
+            g_tape = [] if by_hand and last else None
+            # the last fakes keep their graph (or tape) for G's update
+            with torch.set_grad_enabled(last and not by_hand):
+                fake = forward(self.G.plan, g_ps, stack(k, "z"), tape=g_tape)
             masks = [stack(k, f"mask{j}") for j in range(n_masks)]
-            logits = forward(self.D.plan, d_ps, torch.cat([real, fake.detach()], 1), masks).squeeze(-1)
+            d_tape = [] if by_hand else None
+            logits = forward(self.D.plan, d_ps, torch.cat([real, fake.detach()], 1), masks, d_tape).squeeze(-1)
+            logits = logits.requires_grad_() if by_hand else logits
             real_logit, fake_logit = logits.split(n, 1)
             labels = (stack(k, "real_label"), stack(k, "fake_label")) if facts.probability else ()
             loss_d = torch.vmap(objective.d)(real_logit, fake_logit, *labels)
@@ -231,11 +237,20 @@ class Group:
             if r1:
                 grad, = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
                 loss_d = loss_d + weights[:, 1] / 2 * grad.pow(2).sum(-1).mean(1)
-            adam(d_flat, Stack.flat_grad(loss_d.sum(), d_ps), d_m, d_v, d_count, self.opt_d.hyper(rows))
+            grad_d = (Stack.flat(backward(d_ps, d_tape, of(loss_d, logits))[0]) if by_hand
+                      else Stack.flat_grad(loss_d.sum(), d_ps))
+            adam(d_flat, grad_d, d_m, d_v, d_count, self.opt_d.hyper(rows))
         masks = [torch.stack([d["g"][j] for d in draws]) for j in range(n_masks)]
-        fake_logit_g = forward(self.D.plan, self.D.leaves(d_flat, grad=False), fake, masks).squeeze(-1)  # D frozen
+        d_tape, d_now = ([] if by_hand else None), self.D.leaves(d_flat, grad=False)   # D frozen
+        fake_logit_g = forward(self.D.plan, d_now, fake, masks, d_tape).squeeze(-1)
+        fake_logit_g = fake_logit_g.requires_grad_() if by_hand else fake_logit_g
         loss_g = torch.vmap(objective.g)(fake_logit_g)
-        adam(g_flat, Stack.flat_grad(loss_g.sum(), g_ps), g_m, g_v, g_steps, self.opt_g.hyper(rows))
+        if by_hand:
+            _, grad_fake = backward(d_now, d_tape, of(loss_g, fake_logit_g), weights=False, inputs=True)
+            grad_g = Stack.flat(backward(g_ps, g_tape, grad_fake)[0])
+        else:
+            grad_g = Stack.flat_grad(loss_g.sum(), g_ps)
+        adam(g_flat, grad_g, g_m, g_v, g_steps, self.opt_g.hyper(rows))
         if ema is not None:   # update_ema with its warm-up, at each run's own step
             decay = [min(t.cfg.ema, (1 + t.step_count) / (10 + t.step_count)) for t in ts]
             ema.lerp_(g_flat, 1.0 - torch.tensor(decay, device=dev).unsqueeze(1))
@@ -249,6 +264,11 @@ class Group:
         mid = (mix * real.detach() + (1 - mix) * fake).requires_grad_(True)
         grad, = torch.autograd.grad(forward(self.D.plan, d_ps, mid, masks).sum(), mid, create_graph=True)
         return ((grad.norm(dim=-1) - 1) ** 2).mean(1)
+
+
+def of(loss: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """The gradient of the runs' losses (N,) for their logits (N, B), as (N, B, 1): where backward() starts."""
+    return torch.autograd.grad(loss.sum(), logits)[0].unsqueeze(-1)
 
 
 def draw(t: Trainer, widths: list[int], p: float) -> dict:
