@@ -1,33 +1,21 @@
 """The Checkpoints page under AppTest: Resume loads a file and trains on, Load only loads, a load that would replace
 a run that is going asks first (a class may be watching it), and what a press did is said in its own row."""
 import os
-import shutil
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from test_app_pages import _train
+from test_app_pages import folder, made  # noqa: F401 - the same checkpoints as the other pages' tests
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
 CK = "pages/checkpoints.py"
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    src = tmp_path_factory.mktemp("made")
-    return {"digits": _train("seed-mlp", 20, str(src / "digits.pt")),
-            "ring8": _train("ring8", 20, str(src / "ring8.pt"))}
-
-
 @pytest.fixture
-def at(tmp_path, made, monkeypatch):
-    d = tmp_path / "checkpoints"
-    d.mkdir()
-    for name, path in made.items():
-        shutil.copy(path, d / f"{name}.pt")
+def at(folder, monkeypatch):
     st.cache_resource.clear()   # one session id for every AppTest: a Visitor would outlive its test
-    monkeypatch.setenv("GAN_STUDIO_CHECKPOINTS", str(d))
+    monkeypatch.setenv("GAN_STUDIO_CHECKPOINTS", str(folder))
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     yield go(app, CK)
