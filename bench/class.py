@@ -61,7 +61,7 @@ TRAINING = re.compile(r"(\d+) training at ([\d,.]+) steps/s each")
 THUMB = re.compile(r"^(.+?) · step ([\d,]+)")
 STATUS_WORDS = ("ready", "paused", "finished", "ended", "failed", "starting")   # a thumbnail's last word, if idle
 READ_WALL = """() => {
-    const texts = sel => [...document.querySelectorAll(sel)].map(e => e.textContent.trim());
+    const texts = sel => [...document.querySelectorAll(sel)].map(e => e.textContent.replace(/\u00a0/g, ' ').trim());
     const line = texts('[data-testid="stCaptionContainer"]').find(t => t.startsWith('Class ')) || '';
     return [line, texts('[data-testid="stImageCaption"]').filter(t => t.includes(' · step '))];
 }"""

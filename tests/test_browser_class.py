@@ -57,8 +57,10 @@ def step(text: str) -> int:
 
 
 def thumbs(teacher) -> dict[str, str]:
-    """The wall's thumbnail captions by student name (the newest, where Streamlit still shows a stale copy)."""
-    return {t.split(" · ")[0]: t for t in teacher.evaluate(WALL_THUMBS)}
+    """The wall's thumbnail captions by student name (the newest, where Streamlit still shows a stale copy); the
+    captions' no-break spaces (pages/parts/wall.unbroken: a phrase wraps whole) read as spaces."""
+    captions = [t.replace("\u00a0", " ") for t in teacher.evaluate(WALL_THUMBS)]
+    return {t.split(" · ")[0]: t for t in captions}
 
 
 def wall_line(teacher) -> str:

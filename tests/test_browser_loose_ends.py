@@ -3,9 +3,9 @@
 One server and one tab (one Streamlit session), in order: a value the form cannot take is named, not
 clamped (batch_size "1e9"); Step refreshes the sample grid; a refused live value leaves the box showing the
 value in force; a finished run shows one lr_g box, the new run's; a spiral run saved on the Checkpoints page
-and resumed comes back with its loss curves, its quality chart (the energy distance against its floor) and
-its sample timeline; the latent walk downloads as a GIF of the chosen size. Skipped without playwright or
-/usr/bin/chromium.
+and loaded again (Load, confirmed) comes back with its loss curves, its quality chart (the energy distance against
+its floor) and its sample timeline; the latent walk downloads as a GIF of the chosen size. Skipped without
+playwright or /usr/bin/chromium.
 """
 import io
 import time
@@ -61,11 +61,16 @@ def type_into(box, text: str) -> None:
 
 
 def form_box(page, preset: str, field: str):
-    """The new-run form's box of a field, its group unfolded first when it is folded."""
+    """The new-run form's box of a field; one that is not a basic field waits behind the folded "Advanced" expander,
+    on its group's tab: both are opened first."""
     from ganlib.engine.config import field_meta
+    from ganlib.words.plain import ADVANCED
     box = page.locator(f".st-key-cfg-{preset}-{field} input")
     if not box.is_visible():
-        page.get_by_text(field_meta(field)["group"], exact=True).click()
+        tab = page.get_by_role("tab", name=field_meta(field)["group"], exact=True)
+        if not tab.is_visible():   # a click on the open expander's title would fold it
+            page.locator('[data-testid="stExpander"] summary').filter(has_text=ADVANCED).click()
+        tab.click()
         box.wait_for(state="visible")
     return box
 
@@ -166,7 +171,10 @@ def test_a_resumed_run_has_its_curves_quality_chart_and_samples(page):
     page.locator(".st-key-ck_name input").fill("my-spiral")
     page.get_by_role("button", name="💾 Save").click()
     poll(lambda: "Saved my-spiral.pt" in body(page), CHANGE_S, what="the save")
-    page.locator('[class*="st-key-ck_resume_mine-my-spiral"] button').first.click()   # key ck_resume_mine/my-spiral.pt
+    # Load, not Resume (which trains on): key ck_load_mine/my-spiral.pt; the paused run it replaces is asked about
+    page.locator('[class*="st-key-ck_load_mine-my-spiral"] button').first.click()
+    poll(lambda: "This replaces your current run" in body(page), CHANGE_S, what="the question before replacing")
+    page.locator('[class*="st-key-ck_yes_mine-my-spiral"] button').first.click()
     poll(lambda: "Loaded my-spiral.pt" in body(page), CHANGE_S, what="the load")
 
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Train").click()
