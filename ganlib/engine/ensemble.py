@@ -9,7 +9,7 @@ Each run keeps its own Trainer as the owner of its state: its weights and Adam s
 group's stacked tensors (engine/stacked.py), so `trainer(key)` is up to date without a copy and its
 state_dict, samples and checkpoint stay right. A batched step draws every random number of each run from
 that run's own generator, in the order Trainer.step draws it (its data, z, D's dropout masks, label noise,
-the gradient penalty's mix), and reproduces its arithmetic per run (losses.OBJECTIVES through torch.vmap,
+the gradient penalty's mix), and reproduces its arithmetic per run (losses.OBJECTIVES on each run's row of logits,
 Adam's fused step, the EMA of G, the lr schedule), so a run in an Ensemble gives the numbers it gives alone,
 to float rounding (tests/test_ensemble.py).
 
@@ -230,7 +230,7 @@ class Group:
             logits = logits.requires_grad_() if by_hand else logits
             real_logit, fake_logit = logits.split(n, 1)
             labels = (stack(k, "real_label"), stack(k, "fake_label")) if facts.probability else ()
-            loss_d = torch.vmap(objective.d)(real_logit, fake_logit, *labels)
+            loss_d = objective.d(real_logit, fake_logit, *labels)   # (runs,): losses.py averages over the batch only
             if facts.penalty:
                 loss_d = loss_d + weights[:, 0] * self._penalty(d_ps, real, fake.detach(), stack(k, "mix"),
                                                                 [stack(k, f"gp{j}") for j in range(n_masks)])
@@ -244,7 +244,7 @@ class Group:
         d_tape, d_now = ([] if by_hand else None), self.D.leaves(d_flat, grad=False)   # D frozen
         fake_logit_g = forward(self.D.plan, d_now, fake, masks, d_tape).squeeze(-1)
         fake_logit_g = fake_logit_g.requires_grad_() if by_hand else fake_logit_g
-        loss_g = torch.vmap(objective.g)(fake_logit_g)
+        loss_g = objective.g(fake_logit_g)
         if by_hand:
             _, grad_fake = backward(d_now, d_tape, of(loss_g, fake_logit_g), weights=False, inputs=True)
             grad_g = Stack.flat(backward(g_ps, g_tape, grad_fake)[0])
@@ -256,7 +256,7 @@ class Group:
             ema.lerp_(g_flat, 1.0 - torch.tensor(decay, device=dev).unsqueeze(1))
         with torch.no_grad():
             return torch.stack([loss_d, loss_g, L.d_output(loss, real_logit).mean(1),
-                                L.d_output(loss, fake_logit).mean(1), torch.vmap(L.value)(real_logit, fake_logit)], 1)
+                                L.d_output(loss, fake_logit).mean(1), L.value(real_logit, fake_logit)], 1)
 
     def _penalty(self, d_ps, real, fake, mix, masks) -> torch.Tensor:
         """losses.gradient_penalty of each run, with its own mix (drawn in draw) and dropout masks: (runs,)."""
