@@ -84,7 +84,7 @@ def single(runner) -> bool:
     if isinstance(v, views.View1D):
         show_1d(v, snap)
     else:
-        show_2d(v)
+        show_2d(v, snap)
     if v.meaning.kind is OutputKind.PROBABILITY:
         st.plotly_chart(value_figure(snap.history, best_track(snap, v), v.meaning), key="th_value")
         grad_track(snap, v)

@@ -9,6 +9,7 @@ import torch
 from ganlib import Trainer, preset
 from ganlib.engine import losses as L
 from ganlib.charts.theory import density_figure, field_figure
+from ganlib.charts import palette
 from ganlib.charts.training import training_figure
 from ganlib.lab.meaning import meaning, optimal, output
 from ganlib.lab.views import View1D, View2D
@@ -35,7 +36,9 @@ def history(n=50):
 
 
 def lines_of(fig, axis):
-    return sorted(round(s.y0, 6) for s in fig.layout.shapes if s.yref == axis and s.y0 == s.y1)
+    """The reference lines on a panel: dashed traces of one value, named in the legend (charts/training.py)."""
+    return sorted(round(t.y[0], 6) for t in fig.data
+                  if t.yaxis == axis and t.line.color == palette.REFERENCE and len(set(t.y)) == 1)
 
 
 @pytest.mark.parametrize("key,want", TABLE)
@@ -47,7 +50,7 @@ def test_the_train_pages_chart_draws_each_losses_own_lines_and_labels(key, want)
     shown = {t.name for t in fig.data}
     assert set(names) <= shown and ("V(D, G)" in shown) == (value is not None)
     assert (list(fig.layout.yaxis2.range or []) == [-0.02, 1.02]) == bounded
-    texts = " ".join(a.text for a in fig.layout.annotations)
+    texts = " ".join([a.text for a in fig.layout.annotations] + [t.name for t in fig.data])
     assert ("-2 log 2" in texts) == (key[0] in ("bce", "minimax") and key[1] == 0)
     assert ("sigmoid" in texts) == (key[0] in ("bce", "minimax"))   # the panel says what is plotted
     if value is not None and key[1]:

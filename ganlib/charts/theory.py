@@ -69,7 +69,7 @@ class Map(StrEnum):
 
 def field_figure(v: View2D, points: int = 1000, show: Map = Map.D) -> go.Figure:
     """A heat map under the real and fake points (and the mixture's modes, when known): D(x), the best D*(x)
-    against the raw G (blank where it is undefined or the estimate unsure: optimum.optimal_2d), or D - D*, all
+    against the raw G (grey where it is unknown: optimum.optimal_2d), or D - D*, all
     in the loss's units. D* falls back to D where the view has none (a critic; data of unknown density).
 
     Draws at most `points` of each kind: thousands of SVG markers redrawn every second lag in a browser.
@@ -88,6 +88,10 @@ def field_figure(v: View2D, points: int = 1000, show: Map = Map.D) -> go.Figure:
         scale = dict(zmin=mid - reach, zmax=mid + reach)
     traces = [go.Heatmap(x=v.xs, y=v.ys, z=z, colorscale="RdBu", opacity=0.6, colorbar=dict(title=name),
                          hovertemplate=f"x %{{x:.2f}}, %{{y:.2f}}<br>{name} %{{z:.2f}}<extra></extra>", **scale)]
+    if show is not Map.D:   # where D* is unknown: grey, not blank, so that no one reads white as "D* = 1/2"
+        unknown = np.where(np.isnan(v.d_star), 1.0, np.nan)
+        traces.append(go.Heatmap(x=v.xs, y=v.ys, z=unknown, colorscale=[[0, UNKNOWN], [1, UNKNOWN]],
+                                 showscale=False, name=UNKNOWN_NAME, hovertemplate=f"{UNKNOWN_NAME}<extra></extra>"))
     if v.modes is not None:
         traces.append(go.Scatter(x=v.modes[:, 0], y=v.modes[:, 1], mode="markers", name="modes",
                                  marker=dict(symbol="circle-open", size=14, color=palette.REFERENCE, line=dict(width=1))))
@@ -102,16 +106,19 @@ def field_figure(v: View2D, points: int = 1000, show: Map = Map.D) -> go.Figure:
     if v.arrows is not None:
         traces.append(_arrows(*v.arrows, span=float(np.ptp(v.xs))))
     fig = go.Figure(traces)
-    over = {Map.D: f"{m.name} ({FIELD_TITLE[m.kind if m.loss != 'lsgan' else 'lsgan']})",
-            Map.D_STAR: "the best D* against the raw G (blank: no mass there, or too few of G's samples to say)",
-            Map.GAP: "D - D* (white: D is at its optimum; blank: D* unknown there)"}[show]
-    fig.update_layout(title=f"Real and fake points over {over}",
-                      margin=MARGIN,
+    title = {Map.D: f"Real and fake points over {m.name} ({FIELD_TITLE[m.kind if m.loss != 'lsgan' else 'lsgan']})",
+             Map.D_STAR: "Real and fake points over the best D* against the raw G<br>"
+                         "<sup>grey: D* unknown there (too little mass of the data or of G to say)</sup>",
+             Map.GAP: "Real and fake points over D - D*<br>"
+                      "<sup>white: D is at its optimum; grey: D* unknown there (too little mass to say)</sup>"}[show]
+    fig.update_layout(title=title, margin=MARGIN if show is Map.D else {**MARGIN, "t": 70},
                       legend=dict(orientation="h", y=-0.12),
                       yaxis=dict(scaleanchor="x", scaleratio=1))
     return fig
 
 
+UNKNOWN = "#d9d9d9"   # a light grey, apart from the heat map's blues and reds
+UNKNOWN_NAME = "D* unknown: too little mass to say"
 WARP_NAME = "G of a grid of z (how G warps the plane)"
 ARROW_NAME = "where G's loss pushes each fake"
 ARROW_SHARE = 0.08   # the longest arrow, as a share of the map's width
@@ -126,11 +133,20 @@ def _polylines(lines: np.ndarray, name: str, colour: str, width: float = 1, visi
 
 
 def _arrows(at: np.ndarray, push: np.ndarray, span: float) -> go.Scatter:
-    """Each fake's push as a segment from the point; lengths relative to the strongest (its direction matters,
-    and which fakes are pushed hardest), the longest ARROW_SHARE of the map's width."""
+    """Each fake's push as an arrow from the point, its head two strokes at the tip; lengths relative to the
+    strongest (its direction matters, and which fakes are pushed hardest), the longest ARROW_SHARE of the map's
+    width. A push of 0 draws nothing."""
     norm = np.linalg.norm(push, axis=1).max()
-    tip = at + push / (norm if norm > 0 else 1.0) * ARROW_SHARE * span
-    return _polylines(np.stack([at, tip], 1), ARROW_NAME, palette.G, width=2)
+    shaft = push / (norm if norm > 0 else 1.0) * ARROW_SHARE * span
+    tip = at + shaft
+    back = -shaft * HEAD        # the head's strokes: the shaft turned back by +-HEAD_ANGLE, HEAD of its length
+    c, s = np.cos(HEAD_ANGLE), np.sin(HEAD_ANGLE)
+    left = tip + np.stack([c * back[:, 0] - s * back[:, 1], s * back[:, 0] + c * back[:, 1]], 1)
+    right = tip + np.stack([c * back[:, 0] + s * back[:, 1], -s * back[:, 0] + c * back[:, 1]], 1)
+    return _polylines(np.stack([at, tip, left, tip, right], 1), ARROW_NAME, palette.G, width=2)
+
+
+HEAD, HEAD_ANGLE = 0.35, math.radians(25)
 
 
 def value_figure(history: dict, best=(), m=None) -> go.Figure:
@@ -146,9 +162,12 @@ def value_figure(history: dict, best=(), m=None) -> go.Figure:
                                  line=dict(color=palette.D_STAR, dash="dash"), marker=dict(size=5)))
     fig = go.Figure(traces)
     y, text = (m or meaning("bce")).value_line or (OPTIMUM_VALUE, "")
+    # the label on a white ground: a curve near the line would otherwise run through its text (ring8's does)
     fig.add_hline(y=y, line_dash="dash", line_color=palette.REFERENCE, annotation_position="bottom right",
+                  annotation_bgcolor="white",
                   annotation_text="-2 log 2: V(D*, G) when p_g = p_data" if math.isclose(y, OPTIMUM_VALUE) else text)
-    fig.update_layout(title="V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], this D (mini-batches) vs the best D",
+    against = " vs the best D" if best else ""   # the best D's line is drawn where the lab computed it (1-D)
+    fig.update_layout(title=f"V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], this D (mini-batches){against}",
                       margin=MARGIN, xaxis_title="step", yaxis_title="V", legend=dict(orientation="h", y=-0.25))
     return fig
 
@@ -173,6 +192,8 @@ def g_loss_figure(curves: dict) -> go.Figure:
     return fig
 
 
+# one label a decade, as 10^k: plotly's own minor labels on a log axis stack ("0.3" read as "3")
+LOG_AXIS = dict(title="|grad G|", type="log", dtick=1, exponentformat="power", minor=dict(ticks="", showgrid=False))
 GRAD_NAMES = {"minimax": "|grad G| if G minimised log(1 - D(G(z)))",
               "non_saturating": "|grad G| if G minimised -log D(G(z))"}
 
@@ -190,9 +211,9 @@ def grad_figure(track, before=(), before_label: str = "") -> go.Figure:
         fig.add_trace(go.Scatter(x=steps, y=ns, name=GRAD_NAMES["non_saturating"] + label,
                                  line=dict(color=palette.NON_SATURATING, dash=dash)))
     fig.update_layout(title="How much G learns: its gradient's norm under each loss, at the current G and D",
-                      margin=MARGIN, xaxis_title="step", yaxis=dict(title="|grad G|", type="log"),
-                      legend=dict(orientation="h", y=-0.3))
+                      margin=MARGIN, xaxis_title="step", yaxis=LOG_AXIS, legend=dict(orientation="h", y=-0.3))
     return fig
+
 
 
 def pair_grad_figure(tracks) -> go.Figure:
@@ -204,5 +225,5 @@ def pair_grad_figure(tracks) -> go.Figure:
         steps, norms = zip(*rows) if rows else ((), ())
         fig.add_trace(go.Scatter(x=steps, y=norms, name=label, line=dict(color=colours[loss])))
     fig.update_layout(title="How much each G learns: the norm of its gradient under its own loss", margin=MARGIN,
-                      xaxis_title="step", yaxis=dict(title="|grad G|", type="log"), legend=dict(orientation="h", y=-0.3))
+                      xaxis_title="step", yaxis=LOG_AXIS, legend=dict(orientation="h", y=-0.3))
     return fig

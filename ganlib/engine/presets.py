@@ -180,15 +180,21 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "spiral": ("A spiral in 2-D.", TrainConfig(dataset="spiral", epochs=2000, **_TOY)),
     "moons": ("Two moons in 2-D.", TrainConfig(dataset="moons", epochs=2000, **_TOY)),
     "gauss-1d": (
-        "A mixture of three Gaussians in 1-D: see p_data, p_g, D(x) and D*(x) on one chart.",
+        "A mixture of three Gaussians in 1-D: see p_data, p_g, D(x) and D*(x) on one chart. "
+        "The learning rates halve every 1,000 steps after the first 1,500, so that G settles.",
         # the classic BCE game, so that V(D, G) can be read against -2 log 2. Measured with the exact JS
         # (bench/gauss1d.py, ganlib/lab/density.py), seeds 0-2: with lr 5e-4 for both, D 64 wide and batch 256, D
         # went flat at 1/2 (|D - 1/2| ~0.001, a weak D: trained alone it left 1/2) while JS stayed 0.02-0.10.
         # D 128 wide at 5x G's rate, batch 512 and R1 0.1: JS 0.0081-0.0095 (its EMA 0.0069-0.0091) at 8,000
         # steps; with D's one pass over real and fake (issue 12), 0.0074-0.0109 (its EMA 0.0065-0.0072). Without R1 seed 2 stayed at 0.012; lr_g 1e-4 with lr_d 2e-3 left seed 1 a mode short (JS 0.23).
+        # The lr halving every 1,000 steps after 1,500 (issue 23: the lab draws the raw G, which jittered: JS 0.0171 /
+        # 0.0134 at 4,000 steps and 0.0386 / 0.0173 at 6,000 on seeds 0 / 1, its EMA 0.0086 / 0.0078): the raw G at
+        # 4,000 / 6,000 / 8,000 steps 0.0118 0.0082 0.0082 / 0.0062 0.0066 0.0070 / 0.0059 0.0058 0.0057 (seeds 0-2;
+        # its EMA 0.0082 0.0065 0.0065 / 0.0067 0.0061 0.0060 / 0.0056-0.0058). Before 1,500 steps nothing changes.
         TrainConfig(dataset="gauss-1d", epochs=1000, **{**_TOY, "latent_dim": 1, "g_width": 64, "d_width": 128,
                                                          "lr_g": 2e-4, "lr_d": 1e-3, "batch_size": 512,
-                                                         "r1_weight": 0.1, "loss": "bce"})),
+                                                         "r1_weight": 0.1, "loss": "bce", "lr_decay_after": 1500,
+                                                         "lr_half_life": 1000})),
     # --- a class's presets (issue 20): tiny nets that learn fast alone and train 30 at once in an Ensemble ---
     "class-ring8": (
         "For a class: ring8 with tiny nets (G 32 wide, D 64), quick alone and 30 at once on a small server; "

@@ -60,20 +60,20 @@ def wasserstein(p_data: np.ndarray, p_g: np.ndarray, x: np.ndarray) -> float:
     return float(np.abs(f).sum() * dx)
 
 
-# D* is left undrawn (NaN) where p_g's sampling noise alone could move p_data / (p_data + p_g) over a range wider
-# than this (density_2d.Estimate2D.ratio_spread): far from the data and from G's samples. A floor on p_data + p_g
-# of 1e-4 x p_data's peak drew a perfect G's D* at 0.016 5.5 std from a ring8 mode, from one stray sample;
-# a first-order error bar (linear in p_g's noise) still let that one through
-UNSURE = 0.1
-HINGE_TIE = 0.1     # hinge's D* is any value in [-1, 1] where the estimated ratio is this near 1/2 (meaning.optimal)
+# D* is unknown (NaN) where p_g's sampling noise alone could move p_data / (p_data + p_g) over a range wider
+# than this (density_2d.ratio_and_spread) even in the largest square: far from the data and from G's samples,
+# where neither has the mass to say. A floor on p_data + p_g of 1e-4 x p_data's peak drew a perfect G's D* at
+# 0.016 5.5 std from a ring8 mode, from one stray sample
+UNSURE = density_2d.SETTLED
+HINGE_TIE = 0.1     # hinge's D* is any value in [-1, 1] where the ratio is this near 1/2 (meaning.optimal)
 
 
 def optimal_2d(m: Meaning, e: density_2d.Estimate2D, points: np.ndarray) -> np.ndarray:
-    """D* at the points, in the loss's units, from a 2-D estimate (ganlib.lab.density_2d.estimate_2d); NaN where
-    the estimate is unsure (UNSURE) or where neither density has mass."""
-    p_ref, p_g = e.at(points)
-    d = optimal(m, p_ref, p_g, floor=0.0, tie=HINGE_TIE)
-    d[e.ratio_spread(p_ref, p_g) > UNSURE] = np.nan
+    """D* at the points, in the loss's units, from a 2-D estimate (ganlib.lab.density_2d.estimate_2d): the ratio
+    of p_data's and p_g's masses in a square around each point; NaN where the estimate is unsure (UNSURE)."""
+    data, g, noise = e.masses(points)
+    d = optimal(m, data, g, floor=0.0, tie=HINGE_TIE)
+    d[density_2d.ratio_and_spread(data, g, noise)[1] > UNSURE] = np.nan
     return d
 
 

@@ -25,8 +25,8 @@ from ganlib.lab import density, density_2d
 from ganlib.lab.coverage import mode_coverage
 from ganlib.lab.gradients import g_gradient_norms, push_on_fakes
 from ganlib.lab.meaning import Meaning, OutputKind, meaning, of_config, optimal, output
-from ganlib.lab.optimum import (distance_on_points, distance_to_optimum, optimal_2d, value_at_optimum, value_on_grid,
-                                wasserstein)
+from ganlib.lab.optimum import (HINGE_TIE, UNSURE, distance_on_points, distance_to_optimum, optimal_2d,
+                                value_at_optimum, value_on_grid, wasserstein)
 
 SAMPLES = 2500              # as in the PacGAN protocol
 CHART_POINTS = 600          # points of the 1-D chart's curves (the estimate's grid is ~3,000 bins)
@@ -57,7 +57,8 @@ class View1D:
     p_data: np.ndarray
     p_g: np.ndarray        # G's density (ganlib.lab.density)
     d: np.ndarray          # D(x), in its loss's meaning (ganlib/lab/meaning.py)
-    d_star: np.ndarray     # D*(x) in the same units, NaN where undefined (everywhere for a critic)
+    d_star: np.ndarray     # D*(x) in the same units, NaN where undefined (everywhere for a critic; for hinge
+    #                        where p_data and p_g tie within optimum.HINGE_TIE, as in 2-D)
     js: float              # JS(p_data, p_g) in nats
     fake: np.ndarray       # G's samples
     method: str = "pushforward"   # how p_g was estimated (density.describe)
@@ -67,6 +68,9 @@ class View1D:
     w1: float = math.nan          # Wasserstein-1 distance of p_data and p_g, integral of |F_data - F_g|
     critic_gap: float = math.nan  # E_data[D] - E_g[D] on the grid: a critic's estimate of w1
     g_grads: dict | None = None   # g_gradient_norms at this G and D (bce, minimax)
+    js_ema: float = math.nan      # JS of G's EMA (what the Train page measures), where the run keeps one
+    ratio_range: tuple[float, float] = (0.5, 0.5)   # p_data / (p_data + p_g) at its least and most where the data
+    #                                                 or G's samples lie (on_support): D*'s range, for verdict_1d
 
     @property
     def value_star(self) -> float:
@@ -90,6 +94,7 @@ class View2D:
     d_star: np.ndarray | None = None  # D* on the grid in the loss's units, NaN where undefined; None when there
     #                                   is none to draw (a critic, or data whose density is not known)
     gap: float = math.nan         # mean |D - D*| over the real and fake points (where the data and G's samples lie)
+    value_star: float = math.nan  # V(D*, G) = E_data[log D*] + E_g[log(1 - D*)] over those points (value_2d)
 
 
 def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int = CHART_POINTS,
@@ -97,7 +102,7 @@ def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int 
     m = m or meaning("bce")
     e = density.estimate(G, latent_dim, data.density, *data_range(data), seed=seed)
     logit = d_logit(D, e.x)
-    d, d_star = output(m, logit), optimal(m, e.p_ref, e.p_g)
+    d, d_star = output(m, logit), optimal(m, e.p_ref, e.p_g, tie=HINGE_TIE)   # hinge: ties blanked, as in 2-D
     if d_star is None:   # a critic: no pointwise optimum
         d_star = np.full_like(d, np.nan)
     k = max(1, len(e.x) // points)
@@ -105,7 +110,15 @@ def view_1d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, points: int 
     gap = distance_to_optimum(d, d_star, e.p_ref, e.p_g) if m.kind is not OutputKind.CRITIC else math.nan
     return View1D(e.x[::k], e.p_data[::k], e.p_g[::k], d[::k], d_star[::k], e.js,
                   fake_points(G, latent_dim, n, seed).ravel(), e.method, value, gap, m,
-                  wasserstein(e.p_ref, e.p_g, e.x), _mean(d, e.p_ref) - _mean(d, e.p_g))
+                  wasserstein(e.p_ref, e.p_g, e.x), _mean(d, e.p_ref) - _mean(d, e.p_g),
+                  ratio_range=_ratio_range(e.p_ref, e.p_g))
+
+
+def _ratio_range(p_data: np.ndarray, p_g: np.ndarray) -> tuple[float, float]:
+    """The least and the most of p_data / (p_data + p_g) where either density exceeds SUPPORT x p_data's peak."""
+    on = np.maximum(p_data, p_g) > SUPPORT * p_data.max()
+    ratio = p_data[on] / (p_data[on] + p_g[on])
+    return float(ratio.min()), float(ratio.max())
 
 
 def _mean(d: np.ndarray, p: np.ndarray) -> float:
@@ -131,15 +144,29 @@ def view_2d(G, D, data: Dataset, latent_dim: int, n: int = SAMPLES, res: int = 9
     d = output(m, d_logit(D, grid)).reshape(gy.shape)
     modes = data.modes.numpy() if data.modes is not None else None
     coverage = mode_coverage(fake, modes, data.mode_std) if modes is not None else None
-    d_star, gap = None, math.nan
+    d_star, gap, value_star = None, math.nan, math.nan
     # p_data known exactly (a mixture), and a loss with a pointwise optimum
     if modes is not None and m.kind is not OutputKind.CRITIC and with_d_star:
         e = density_2d.estimate_2d(G, latent_dim, modes, data.mode_std, seed=seed)
         d_star = optimal_2d(m, e, grid).reshape(gy.shape)
         points = np.concatenate([real, fake])
         gap = distance_on_points(output(m, d_logit(D, points)), optimal_2d(m, e, points))
+        value_star = value_2d(e, real, fake)
     return View2D(real, fake, xs, ys, d, modes, coverage, m, arrows=push_on_fakes(D, fake[:ARROWS], m),
-                  warp=z_grid_image(G) if latent_dim == 2 else None, d_star=d_star, gap=gap)
+                  warp=z_grid_image(G) if latent_dim == 2 else None, d_star=d_star, gap=gap, value_star=value_star)
+
+
+def value_2d(e: density_2d.Estimate2D, real: np.ndarray, fake: np.ndarray) -> float:
+    """V(D*, G) = E_data[log D*(x)] + E_g[log(1 - D*(G(z)))], D* = p_data / (p_data + p_g) of the 2-D estimate,
+    averaged over the real and fake points where D* is known: -2 log 2 when p_g = p_data, 0 when they are apart."""
+    parts = []
+    for pts, side in ((real, lambda r: r), (fake, lambda r: 1 - r)):
+        ratio, spread = density_2d.ratio_and_spread(*e.masses(pts))
+        known = spread <= UNSURE
+        if not known.any():
+            return math.nan
+        parts.append(float(np.mean(np.log(np.clip(side(ratio[known]), 1e-6, 1.0)))))
+    return sum(parts)
 
 
 @torch.inference_mode()
@@ -179,6 +206,9 @@ def view(runner, n: int = SAMPLES, seed: int = 0, with_d_star: bool = True) -> V
     m = of_config(snap.config)
     if data.shape[0] == 1:
         v = view_1d(G, D, data, latent_dim, n=n, seed=seed, m=m)
+        if snap.config.ema > 0:   # the Train page's JS is of G's EMA: the lab shows both, each by its name
+            ema = runner.models_copy()[0]
+            v = dataclasses.replace(v, js_ema=density.estimate(ema, latent_dim, data.density, *data_range(data)).js)
     else:
         v = view_2d(G, D, data, latent_dim, n=n, seed=seed, m=m, with_d_star=with_d_star)
     if m.kind is OutputKind.PROBABILITY:
@@ -186,26 +216,42 @@ def view(runner, n: int = SAMPLES, seed: int = 0, with_d_star: bool = True) -> V
     return v
 
 
+def won(v: View1D) -> bool:
+    """G has won when p_g matches p_data by both measures: JS below WON_JS and D* within WON_D of 1/2 wherever
+    the data or G's samples lie. JS alone is not enough: at JS 0.009 the exact D* ran from 0.25 to 0.79 (issue 23)."""
+    return v.js < WON_JS and max(abs(r - 0.5) for r in v.ratio_range) < WON_D
+
+
 def verdict_1d(v: View1D) -> str:
-    """What the 1-D view says about the game, in one or two sentences: never "G has won" for a flat but weak D."""
+    """What the 1-D view says about the game, in one or two sentences: "G has won" only when p_g matches p_data
+    (won), never for a flat but weak D."""
     level = v.meaning.level
     flat = level is not None and _mean_distance_to(v.d, level, v.p_data, v.p_g) < FLAT
-    if v.js < CLOSE_JS:
-        return (f"p_g matches p_data (JS {v.js:.3f} < {CLOSE_JS}): there is nothing left for any D to tell apart. "
-                "Here G has won.")
+    lo, hi = v.ratio_range
+    if won(v):
+        return (f"p_g matches p_data: JS is {v.js:.4f} nats (below {WON_JS}) and the best D* stays between {lo:.2f} "
+                f"and {hi:.2f} wherever the data or G's samples lie (within {WON_D} of 1/2). There is nothing left "
+                "for any D to tell apart: here G has won.")
+    close = "" if v.js >= WON_JS else (
+        f"JS is small ({v.js:.4f} nats, below {WON_JS}), but G has not won: the best D* still runs from {lo:.2f} "
+        f"to {hi:.2f} where the data or G's samples lie; a G that has won keeps it within {WON_D} of 1/2. ")
     if v.meaning.kind is OutputKind.CRITIC:
-        return (f"JS is {v.js:.3f} nats and the Wasserstein distance {v.w1:.3f}; the critic's gap E f(real) - "
-                f"E f(fake) reads {v.critic_gap:.3f} (an estimate of it while f's slope stays within 1).")
+        return close + (f"JS is {v.js:.3f} nats and the Wasserstein distance {v.w1:.3f}; the critic's gap E f(real) - "
+                        f"E f(fake) reads {v.critic_gap:.3f} (an estimate of it while f's slope stays within 1).")
     if v.gap < NEAR:
-        return (f"D is close to the best D* (mean |D - D*| = {v.gap:.2f}): it tells real from fake as well "
-                f"as anyone can against this G. G still has JS = {v.js:.3f} nats to go.")
+        return close + (f"D is close to the best D* (mean |D - D*| = {v.gap:.2f}): it tells real from fake as well "
+                        f"as anyone can against this G. G still has JS = {v.js:.3f} nats to go.")
     if flat:
-        return (f"D sits near {level:g}, but JS is {v.js:.3f}: p_g is not p_data. D is weak (it has not caught up "
-                f"with G, mean |D - D*| = {v.gap:.2f}), not beaten: the best D* would still tell them apart.")
-    return f"D has not caught up with G yet: mean |D - D*| = {v.gap:.2f}, and JS is {v.js:.3f} nats."
+        return close + (f"D sits near {level:g}, but JS is {v.js:.3f}: p_g is not p_data. D is weak (it has not "
+                        f"caught up with G, mean |D - D*| = {v.gap:.2f}), not beaten: the best D* would still tell "
+                        "them apart.")
+    return close + f"D has not caught up with G yet: mean |D - D*| = {v.gap:.2f}, and JS is {v.js:.3f} nats."
 
 
-FLAT, NEAR, CLOSE_JS = 0.05, 0.05, 0.01   # thresholds of verdict_1d, in units of D and nats
+FLAT, NEAR = 0.05, 0.05      # verdict_1d's: mean |D - level| of a flat D, mean |D - D*| of a D near its optimum
+WON_JS, WON_D = 0.01, 0.1    # won's: JS in nats, and the most D* may stray from 1/2 where the data or G lie
+SUPPORT = 0.025              # "where the data or G's samples lie": either density above this x p_data's peak
+#                              (0.01 for gauss-1d, whose peak is 0.40; 99% of its mass lies there)
 
 
 def _mean_distance_to(d: np.ndarray, level: float, p_data: np.ndarray, p_g: np.ndarray) -> float:

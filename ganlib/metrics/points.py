@@ -12,7 +12,8 @@
   the Theory lab does (ganlib.lab.density: within 0.001 for a 1-D latent). From bare
   samples (points_metrics) it is the smoothed estimate: a histogram and a kernel
   of 0.05 std(p_data), p_data blurred alike; a lower bound, and at 2,500 samples
-  real points themselves score ~0.002 (points_reference), which is its noise floor.
+  real points themselves score 0.0007 (points_reference, seed 1; 0.0013-0.0014 on
+  seeds 2 and 3), which is its noise floor.
 - spiral, moons (no modes, no closed-form density): energy, the energy distance to real points
   (energy.py), read against what real points score (points_reference, energy.energy_floor).
 """

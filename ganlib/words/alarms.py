@@ -4,7 +4,10 @@ Four kinds (Kind), each from a rule measured on runs driven into it (tests/test_
 runs that must raise none (ring8, gauss-1d):
 - D_OVERPOWERS: D's mean output on real data stays above 0.8 and on fakes below 0.2 over the last WINDOW
   points (d-overpowers: 0.9 and 0.1; healthy runs sit near 0.5). For losses whose output has targets 1 and 0
-  (bce, minimax, lsgan: engine/kinds.py's Loss.targets_1_0).
+  (bce, minimax, lsgan: engine/kinds.py's Loss.targets_1_0). It says which state it is, from the latest measurement:
+  D beating a collapsed G (G's samples at half the modes or fewer: 8/9 and 1/9 are exactly the best D against a G
+  on 1 of 8 modes, best_against_collapse; d-overpowers), G's samples far from the data (no mode covered), or
+  neither.
 - G_VANISHING: the saturating loss only (minimax): G's gradient through D is D(G(z)) times D's slope, so a mean
   D(G(z)) below 0.01 leaves G nothing to learn from (minimax-stall: 0.000, its gradient 1e-25..7e-3).
 - OSCILLATION: D's smoothed verdict on fakes swings by more than 0.12 within the window: D and G take turns
@@ -62,22 +65,53 @@ def alarms(snap) -> list[Alarm]:
     recent = steps >= max(steps[-1] - WINDOW * _stride(steps), WARM_UP / 2)
     real, fake = (np.asarray(h[k], dtype=float)[recent] for k in ("d_real", "d_fake"))
     span = (int(steps[recent][0]), int(steps[-1]))
-    found = [_overpowers(loss, real, fake, span), _vanishing(loss, fake, span), _oscillation(loss, fake, span),
-             _collapse(snap.metrics)]
+    found = [_overpowers(loss, real, fake, span, snap.metrics), _vanishing(loss, fake, span),
+             _oscillation(loss, fake, span), _collapse(snap.metrics)]
     return [a for a in found if a is not None]
+
+
+def _latest(metrics) -> dict | None:
+    """The latest measurement without an error (the Train page's: of G's EMA where the run keeps one)."""
+    done = [m for _, m in metrics if m and "error" not in m]
+    return done[-1] if done else None
 
 
 def _stride(steps: np.ndarray) -> float:
     return float(np.median(np.diff(steps[-50:]))) if len(steps) > 1 else 1.0
 
 
-def _overpowers(loss, real, fake, span) -> Alarm | None:
+def _overpowers(loss, real, fake, span, metrics) -> Alarm | None:
     if not LOSSES[loss].targets_1_0 or not (real.mean() > OVER_REAL and fake.mean() < OVER_FAKE):
         return None
-    return Alarm(Kind.D_OVERPOWERS, *span,
-                 f"D tells real from fake almost every time (on average {real.mean():.2f} on real, {fake.mean():.2f} "
-                 "on fake), so G's samples never get close enough to fool it.",
-                 "Slow D down: lower lr_d, set d_steps to 1, or add dropout to D; or raise lr_g.")
+    verdicts = f"on average {real.mean():.2f} on real, {fake.mean():.2f} on fake"
+    advice = "Slow D down: lower lr_d, set d_steps to 1, or add dropout to D; or raise lr_g."
+    m = _latest(metrics) or {}
+    k, n, hq = m.get("modes_covered"), m.get("n_modes"), m.get("high_quality")
+    if k is None:
+        what = f"D tells real from fake almost every time ({verdicts}): G has not caught up with it."
+    elif k == 0:
+        what = (f"D tells real from fake almost every time ({verdicts}): none of G's samples is close to a mode of "
+                "the data (within 3 standard deviations), so they are easy to reject.")
+    elif k <= n // 2:
+        best_real, best_fake = best_against_collapse(k, n)
+        what = (f"D tells real from fake almost every time ({verdicts}), and it would even at its best: G's samples "
+                f"gather at {k} of the {n} modes ({100 * hq:.0f}% of them within 3 standard deviations of one). "
+                f"Against a G spread evenly over {k} of {n} modes the best D reads {best_real:.2f} on real and "
+                f"{best_fake:.2f} on fake: D beats a collapsed G, whose samples may be good but are of too few kinds.")
+        advice = ("Slowing D down alone will not spread G out: also try the least-squares loss (lsgan), an EMA of G "
+                  "or R1 (r1_weight), and lower lr_d or set d_steps to 1.")
+    else:
+        what = (f"D tells real from fake almost every time ({verdicts}), though G covers {k} of {n} modes with "
+                f"{100 * hq:.0f}% of its samples close to one: D finds finer differences (where in a mode G's "
+                "points lie, or how much of each mode it fills).")
+    return Alarm(Kind.D_OVERPOWERS, *span, what, advice)
+
+
+def best_against_collapse(k: int, n: int) -> tuple[float, float]:
+    """Mean D*(x) on real data and on G's samples when G matches k of the n equal modes and leaves the rest
+    empty: D* = 1 on an empty mode and (1/n) / (1/n + 1/k) = k / (n + k) on a covered one."""
+    on_covered = k / (n + k)
+    return (n - k) / n + k / n * on_covered, on_covered
 
 
 def _vanishing(loss, fake, span) -> Alarm | None:

@@ -58,37 +58,65 @@ GRADS = (
     "fakes the minimax line falls orders of magnitude below the other: that G barely learns. Dotted: the previous "
     "run's lines, to compare two demos on the same scale.")
 
-# the failure demos: preset -> (button, what to watch); bench/demos.py measures that they fail, and their twins don't
+# the failure demos: preset -> (button, what to watch). Measured on seeds 0-2 with the raw G the lab draws
+# (tests/test_lab_texts.py holds each claim; bench/demos.py prints the same measures over wall time)
 DEMOS = {
     "collapse-ring8": (
         "Mode collapse",
         "**Watch** G's points gather into one small blob that D's blue region chases around the ring: it covers "
-        "at most 1 of the 8 modes (0 of 8 after 1,000 steps on seeds 0-2). *ring8* (Start above: least squares and "
-        "an EMA of G) covers all 8 on the same seeds by 3,000 steps."),
+        "at most 1 of the 8 modes (0 of 8 at 1,000 and 2,000 steps, 0 or 1 at 3,000, on seeds 0-2). *ring8* from "
+        "Start above (the loss the radio picks, and an EMA of G) covers all 8 with its EMA by 3,000 steps on the "
+        "same seeds, 92-95% of its samples close to a mode: that is what the Train page measures. The raw G that "
+        "this lab draws, the one D plays against, still jitters around the modes (5-7 of 8 with bce)."),
     "minimax-stall": (
         "Minimax stalls",
         "**Watch** G's gradient under minimax (pink, below) fall many orders of magnitude below the non-saturating "
         "one (olive): D trained 1,000 updates alone first, so it rejects every fake with certainty "
-        "(D(G(z)) < 0.001). Adam turns even a vanishing gradient into full-size steps, so in the first few hundred "
-        "steps G's points are flung far off the ring (to 14-159 from its centre on seeds 0-2; the ring's radius is "
+        "(D(G(z)) < 0.001). Adam turns even a vanishing gradient into full-size steps, so in the first 50 "
+        "steps G's points are flung far off the ring (to 10-160 from its centre on seeds 0-2; the ring's radius is "
         "1), where D rejects them for good, and there they stay: 0 of 8 modes. Then run its twin."),
     "minimax-stall-ns": (
         "... its non-saturating twin",
-        "The same confident D, rates and seed as *Minimax stalls*, but G minimises -log D(G(z)): its gradient is "
-        "largest where D rejects the fakes, so G pulls D(G(z)) back to 0.2-0.5 within 500 steps and spreads out."),
+        "The same confident D, rates and seed as *Minimax stalls*, but G minimises -log D(G(z)). Its points are "
+        "flung off the ring too, but they come back: by step 500 they are at the ring's radius again (seeds 0-2) and "
+        "D(G(z)) is back near 0.3-0.5. Back on the ring is not on the modes: at 1,500 steps this G covers at most 1 "
+        "of 8 (1-6 by 3,000), and the mode-collapse alarm may fire. A confident D is a bad start for either "
+        "loss; the difference is that this G keeps learning."),
     "d-overpowers": (
         "D overpowers G",
         "**Watch** D's verdicts on the Train page: D(x) about 0.9 and D(G(z)) about 0.1, step after step. D trains 5 "
-        "times per G step at 50x G's rate, so G never catches up: it sits on one mode of 8."),
+        "times per G step at 50x G's rate, and G's samples gather at one mode of 8 (seeds 0-2). Against such a G "
+        "those are exactly the best D's scores, 8/9 and 1/9: D wins because G collapsed onto one mode, not because "
+        "G's samples are far from the data."),
 }
 
 # the side-by-side demo (presets.SIDE_BY_SIDE): its button, and the one thing to watch
 SIDE_BY_SIDE = (
     "Minimax vs non-saturating, side by side",
-    "**Watch** the two lines: both Gs face a D that trained 1,000 updates alone first, on the same seed, and the "
-    "minimax G's gradient (pink) sinks orders of magnitude below the non-saturating G's (olive), so its points stay "
-    "put while the other G's move out toward the modes. The two runs share one training slot and take turns, a step "
-    "each; Pause and Stop act on both.")
+    "**Watch** two Gs face a D that trained 1,000 updates alone first, on the same seed. In the first 50 steps both "
+    "are flung off the ring, and for a while neither line says much (near step 100 the non-saturating G's can even "
+    "dip below minimax's: its fakes overshoot to where D takes them for real, and -log D is flat there). Then they "
+    "part: by step 500 the non-saturating G's points are back at the ring's radius and its gradient (olive) stays "
+    "large, while the minimax G's points stay far off (10-160 from the centre) and its gradient (pink) sinks by "
+    "orders of magnitude as D grows sure. The two runs share one training slot and take turns, a step each; Pause "
+    "and Stop act on both.")
+
+# one name per number: the lab and the Train page may measure different Gs
+RAW_G = "the raw G (the one D plays against)"
+EMA_G = "G's EMA (its moving average)"
+
+
+def which_g(ema: float) -> str:
+    """The G the Train page samples and measures: its EMA when the run keeps one (ema > 0), else the raw G."""
+    return EMA_G if ema > 0 else RAW_G
+
+
+def raw_vs_ema(ema: float) -> str:
+    """One line under the lab's numbers on why they may differ from the Train page's ("" without an EMA)."""
+    if not ema:
+        return ""
+    return (f"These numbers are of {RAW_G}; the Train page's JS and mode counts are of {EMA_G}, which averages the "
+            f"raw G's last ~{round(1 / (1 - ema)):,} steps and so smooths away its jitter: they often read better.")
 
 
 def no_d_star(kind: str) -> str:
@@ -126,8 +154,9 @@ def describe_density(method: str, pushed: int, samples: int, kernel: float) -> s
             "compared with p_data blurred alike (JS a lower bound, within ~2%)")
 
 
-def describe_density_2d(samples: int, kernel: float) -> str:
-    """How lab/density_2d.py estimated the 2-D D* (SAMPLES_2D samples, a kernel of KERNEL_2D), in a sentence for
-    a metric's help."""
-    return (f"D* from p_data (exact) and {samples:,} samples of G, both blurred by a kernel of {kernel:g} x a "
-            "mode's spread: for a perfect G within 0.05 (ring8) and 0.12 (grid25) of 1/2 where the data lie")
+def describe_density_2d(samples: int) -> str:
+    """How lab/density_2d.py estimated the 2-D D* (SAMPLES_2D samples of G), in a sentence for a metric's help."""
+    return (f"D* from p_data (exact) and {samples:,} evenly spread samples of G, compared in a square around each "
+            "point that grows until their ratio is settled (small where G piles its samples). Against 10 million "
+            "samples on trained ring8 and grid25 Gs: off by about 0.02 on average, 95% of points within 0.1. "
+            "Grey: D* unknown, too little mass of either to say")

@@ -36,7 +36,7 @@ def show(lead, twin) -> None:
         fig.update_layout(height=VIEW_HEIGHT)
         col.plotly_chart(fig, key=f"th_pair_field_{side}")
         if v.coverage is not None:
-            col.metric("Modes covered", f"{v.coverage['modes_covered']} / {v.coverage['n_modes']}")
+            col.metric("Modes covered, raw G", f"{v.coverage['modes_covered']} / {v.coverage['n_modes']}")
 
 
 def buttons(snap) -> None:

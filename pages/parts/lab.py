@@ -12,8 +12,8 @@ from ganlib.lab import coverage, density, density_2d, views
 from ganlib.lab.meaning import OutputKind
 from ganlib.charts.theory import Map, density_figure, field_figure, grad_figure
 from ganlib.words.describe import BUTTON_LABELS, pair_label
-from ganlib.words.lab_text import (D_ALONE, GRADS, ONE_D, STEP_D, STEP_G, TWO_D, describe_density,
-                                   describe_density_2d, no_d_star)
+from ganlib.words.lab_text import (D_ALONE, EMA_G, GRADS, ONE_D, RAW_G, STEP_D, STEP_G, TWO_D, describe_density,
+                                   describe_density_2d, no_d_star, raw_vs_ema)
 from ganlib.run.state import Part, Reason
 from pages.parts.ui import visitor
 
@@ -36,9 +36,12 @@ def show_1d(v: views.View1D, snap) -> None:
     left.plotly_chart(density_figure(v), key="th_density")
     left.caption(v.meaning.optimum)
     with right:
-        st.metric("JS(p_data, p_g)", f"{v.js:.3f} nats", help="Jensen-Shannon divergence of p_data and the raw G's "
-                  f"density: 0 when they match, log 2 = 0.693 when they do not overlap. "
+        st.metric("JS(p_data, p_g), raw G", f"{v.js:.4f} nats", help="Jensen-Shannon divergence of p_data and the "
+                  f"density of {RAW_G}: 0 when they match, log 2 = 0.693 when they do not overlap. "
                   f"{describe_density(v.method, density.QUANTILES + density.EVEN, density.SAMPLES, density.KERNEL)}.")
+        if math.isfinite(v.js_ema):
+            st.metric("JS(p_data, p_g), G's EMA", f"{v.js_ema:.4f} nats", help=f"The same JS for {EMA_G}, the G "
+                      "the Train page samples and measures")
         if v.meaning.kind is OutputKind.PROBABILITY:
             st.metric("V(D*, G) = -log 4 + 2 JS", f"{v.value_star:.3f}",
                       help="The best detective's score against this G: -2 log 2 = -1.386 only when p_g = p_data")
@@ -51,11 +54,13 @@ def show_1d(v: views.View1D, snap) -> None:
         else:
             st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D, weighted by where "
                       "the real data and G's samples lie")
+    if note := raw_vs_ema(snap.config.ema):
+        right.caption(note)
     st.info(views.verdict_1d(v))
     st.markdown(ONE_D)
 
 
-def show_2d(v: views.View2D) -> None:
+def show_2d(v: views.View2D, snap) -> None:
     left, right = st.columns([3, 1])
     show = Map.D
     if v.d_star is not None:
@@ -67,30 +72,33 @@ def show_2d(v: views.View2D) -> None:
         if v.d_star is not None:
             st.metric("mean |D - D*|", f"{v.gap:.2f}", help="How far D is from the best D against this G, in its "
                       f"loss's units, over 2 x {len(v.real):,} real and fake points. "
-                      f"{describe_density_2d(density_2d.SAMPLES_2D, density_2d.KERNEL_2D)}.")
+                      f"{describe_density_2d(density_2d.SAMPLES_2D)}.")
         c = v.coverage
         if c is not None:
-            st.metric("Modes covered", f"{c['modes_covered']} / {c['n_modes']}",
-                      help="Real clusters with one of G's samples close to them (within 3 standard deviations)")
-            st.metric("High-quality samples", f"{100 * c['high_quality']:.1f} %",
+            st.metric("Modes covered, raw G", f"{c['modes_covered']} / {c['n_modes']}",
+                      help=f"Real clusters with one of the samples of {RAW_G} close to them (within 3 standard "
+                           "deviations)")
+            st.metric("High-quality samples, raw G", f"{100 * c['high_quality']:.1f} %",
                       help="G's samples that close to some real cluster: all of them on one cluster scores 100%, "
                            "so read it with modes covered")
             if note := coverage.coverage_note(c):
                 st.caption(note)
             # with no high-quality sample the histogram is empty and the KL undefined: no "∞" that reads as a score
             kl = "n/a" if math.isinf(c["reverse_kl"]) else f"{c['reverse_kl']:.3f}"
-            st.metric("Reverse KL to uniform", kl,
+            st.metric("Reverse KL to uniform, raw G", kl,
                       help=f"How unevenly G's good samples spread over the clusters: 0 even, log {c['n_modes']} = "
                            f"{math.log(c['n_modes']):.2f} all on one; n/a while no sample is near a cluster")
+            if note := raw_vs_ema(snap.config.ema):
+                st.caption(note)
         st.markdown(TWO_D)
 
 
 def best_track(snap, v) -> tuple:
-    """(step, V(D*, G)) at each step this tab drew the 1-D view of this run: the best D's score over time."""
+    """(step, V(D*, G)) at each step this tab drew a view of this run with D*: the best D's score over time."""
     run_id, track = st.session_state.get("th_best", (None, ()))
     if run_id != snap.run_id:
         track = ()
-    if isinstance(v, views.View1D) and (not track or track[-1][0] != snap.step):
+    if math.isfinite(v.value_star) and (not track or track[-1][0] != snap.step):
         track = (track + ((snap.step, v.value_star),))[-TRACK:]
     st.session_state.th_best = (snap.run_id, track)
     return track
