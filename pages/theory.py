@@ -17,7 +17,7 @@ from ganlib.run.state import Status
 from pages.parts import duet as _duet
 from pages.parts.lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
 from pages.parts.pace import pace_row
-from pages.parts.ui import refresh_every, use_app_navigation, visitor
+from pages.parts.ui import chart, refresh_every, use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -86,7 +86,7 @@ def single(runner) -> bool:
     else:
         show_2d(v, snap)
     if v.meaning.kind is OutputKind.PROBABILITY:
-        st.plotly_chart(value_figure(snap.history, best_track(snap, v), v.meaning), key="th_value")
+        chart(value_figure(snap.history, best_track(snap, v), v.meaning), "th_value")
         grad_track(snap, v)
     else:
         st.caption(value_not_drawn(snap.config.loss))

@@ -17,7 +17,7 @@ from pages.parts.live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
 from pages.parts.klass import run_picture
 from pages.parts.projector import presenter_view
 from pages.parts.seat import student_charts
-from pages.parts.ui import classes, runs, use_app_navigation, visitor
+from pages.parts.ui import chart, classes, runs, use_app_navigation, visitor
 
 use_app_navigation()
 
@@ -39,7 +39,7 @@ def _theory_figure(drawn: tuple, _runner):
 
 def theory_panel(runner, snap) -> None:
     if (fig := _theory_figure(drawn_as(snap, THEORY_EVERY_S), runner)) is not None:
-        st.plotly_chart(fig, key="watch.theory")
+        chart(fig, "watch.theory")
 
 
 def spotlit(v):

@@ -62,6 +62,30 @@ def test_quality_text_for_points_and_1d():
     assert latest_text([]) == "quality of G's samples"
 
 
+@pytest.mark.parametrize("name", ["gauss-1d", "ring8"])
+@pytest.mark.parametrize("ema", [0.0, 0.999])
+def test_the_train_page_names_the_g_its_js_and_mode_counts_measure(name, ema):
+    """Issue 23: the Train page measures G's EMA when the run keeps one, the lab the raw G; each says which. The
+    truth comes from the Trainer: the G it samples (and measures) is its EMA's copy exactly when ema > 0."""
+    from ganlib import preset
+    from ganlib.engine.trainer import Trainer
+    from ganlib.words.describe import quality_note
+    from ganlib.words.lab_text import EMA_G, RAW_G
+    cfg = preset(name).replace(ema=ema)
+    t = Trainer(cfg)
+    right, wrong = (EMA_G, RAW_G) if t.sampler() is not t.G else (RAW_G, EMA_G)
+    assert (right == EMA_G) == (ema > 0)
+    metrics = [(100, {"js": 0.02})] if name == "gauss-1d" else [(100, {"modes_covered": 6, "n_modes": 8,
+                                                                         "high_quality": 0.8})]
+    fig = quality_figure(metrics, ema=ema)
+    assert fig.layout.annotations[0].text.replace("<br>", " ").endswith(f"measured on {right}")
+    assert all(t.hovertemplate.endswith(f", {right}</extra>") for t in fig.data)
+    note = quality_note(cfg, metrics)
+    assert right in note and wrong not in note and "moving average, as the samples" not in note
+    presenter = quality_figure(metrics, presenter=True, ema=ema)   # no title there: the hover still names it
+    assert all(right in t.hovertemplate for t in presenter.data)
+
+
 def test_a_loss_spike_does_not_set_the_loss_axis():
     calm = [0.25 + 0.01 * math.sin(i) for i in range(200)]
     assert loss_range(history(calm)) is None          # nothing far out: plotly autoscales

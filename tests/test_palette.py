@@ -5,6 +5,7 @@ import itertools
 import os
 
 import numpy as np
+import plotly.colors
 import pytest
 
 from ganlib.charts import latent, palette, quality, theory, training
@@ -24,7 +25,7 @@ EXPECTED = {
     "fake G(z)": P.FAKE,
     "minimax: minimise log(1 - D(G(z)))": P.MINIMAX, "non-saturating: minimise -log D(G(z))": P.NON_SATURATING,
     "slope of minimax: -D(G(z))": P.MINIMAX, "slope of non-saturating: -(1 - D(G(z)))": P.NON_SATURATING,
-    theory.WARP_NAME: P.G, theory.ARROW_NAME: P.G,
+    theory.WARP_NAME: P.G, theory.ARROW_NAME: P.ARROW,
     theory.GRAD_NAMES["minimax"]: P.MINIMAX, theory.GRAD_NAMES["non_saturating"]: P.NON_SATURATING,
     theory.GRAD_NAMES["minimax"] + " (before: ring8)": P.MINIMAX,
     theory.GRAD_NAMES["non_saturating"] + " (before: ring8)": P.NON_SATURATING,
@@ -204,3 +205,14 @@ def test_series_of_a_chart_stay_apart_for_colour_blind_eyes_or_by_their_dash(nam
             continue
         for cvd in (None, *CVD):
             assert np.linalg.norm(_lab(ca, cvd) - _lab(cb, cvd)) > 15, f"{name}: {a} and {b} alike ({cvd})"
+
+
+def test_the_labs_arrows_stand_apart_from_every_colour_of_ds_red_blue_map():
+    """Issue 23: the arrows were G's vermillion, which reads as the map's red for "fake" (29.9 apart in L*a*b*)."""
+    fig = _figures()["field"]
+    arrows = next(t for t in fig.data if t.name == theory.ARROW_NAME)
+    heat = next(t for t in fig.data if t.type == "heatmap")   # plotly spells the scale out: [[0, "rgb(5,48,97)"], ...]
+    stops = ["#%02x%02x%02x" % tuple(int(c) for c in plotly.colors.unlabel_rgb(colour))
+             for _, colour in heat.colorscale]
+    far = min(float(np.linalg.norm(_lab(arrows.line.color) - _lab(s))) for s in stops)
+    assert far >= 40, f"the arrows' {arrows.line.color} is {far:.1f} from a colour of D's map"

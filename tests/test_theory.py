@@ -225,3 +225,22 @@ def test_high_quality_without_coverage_is_called_mode_collapse():
     note = coverage.coverage_note({"modes_covered": 1, "n_modes": 25, "high_quality": 0.9452, "reverse_kl": 3.2})
     assert "only 1 of 25" in note and "mode collapse" in note
     assert coverage.coverage_note({"modes_covered": 25, "n_modes": 25, "high_quality": 0.95, "reverse_kl": 0.0}) == ""
+
+
+def test_ds_heat_map_fills_the_axes_to_its_edges_with_no_white_strip():
+    """Issue 22: D's map left white strips. Its cells are centred on xs and ys, so they reach half a cell past the
+    first and last centres; the axes must show exactly that, whatever the strays and arrows beyond it, and keep
+    the equal scale by shrinking the plot (constrain "domain"), not by widening one range past the map."""
+    xs, ys = np.linspace(-3, 3, 61), np.linspace(-1, 1, 21)   # a wide map: an equal scale would pad y's range
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(50, 2))
+    fake = np.vstack([real, [[9.0, -7.0]]])                     # a stray, far outside the map
+    v = views.View2D(real, fake, xs, ys, rng.random((len(ys), len(xs))), None, None,
+                     arrows=(fake[:5], np.full((5, 2), 40.0)))
+    fig = theory_charts.field_figure(v)
+    heat = next(t for t in fig.data if t.type == "heatmap")
+    assert list(heat.x) == list(xs) and list(heat.y) == list(ys)
+    assert list(fig.layout.xaxis.range) == pytest.approx([-3.05, 3.05])   # 0.1 apart: half a cell is 0.05
+    assert list(fig.layout.yaxis.range) == pytest.approx([-1.05, 1.05])
+    assert fig.layout.xaxis.constrain == fig.layout.yaxis.constrain == "domain"
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1

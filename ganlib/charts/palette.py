@@ -40,6 +40,8 @@ REFERENCE = "#555555"               # where a perfect GAN would be: the optimum,
 EVENT = "#000000"                   # a live change of a setting during the run
 ALARM = "#882255"                   # where an alarm (ganlib/words/alarms.py) looked (Tol's wine: dark, for its text)
 YOU = "#000000"                     # the z the user picked, and G of it
+ARROW = _O["black"]                 # where G's loss pushes each fake, over D's red-blue map: not G's vermillion,
+                                    # which reads as the map's red (fake), nor a blue of the map's
 TEXT = "#31333F"                    # axes, ticks and legends: Streamlit's own text colour
 # quality metrics (keys as in snapshot.metrics); the class histogram shows classes_covered's measurement. A run
 # has at most one distance (fid, feature_fd, energy or js), drawn in one colour, and its counts in others

@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 from ganlib.charts import palette
 from ganlib.charts.look import (CHAR_EM, COLUMN_PX, QUALITY_HEIGHT, SCREEN_WIDTH, Panel, bottom_px, legible, look,
                                present, stack)
+from ganlib.words.lab_text import which_g
 
 # metric -> (label, axis: 1 left / 2 right, log scale on its axis, the presenter's short label: a projector's
 # column is ~280 px wide, and a legend entry wider than its chart ran out of it)
@@ -34,10 +35,13 @@ LOG_TICKS = [m * 10.0 ** e for e in range(-4, 4) for m in (1, 2, 5)] + [10000]
 DISTANCES = ("fid", "feature_fd", "energy")   # at most one per run; fid_real is its real-vs-real floor
 FLOOR = "real vs real"   # the floor's name in the legend
 HIST_TITLE, HIST_SHORT = "classes of the latest samples", "latest classes"   # (a projector's)
+OF_G = ("js", "modes_covered", "high_quality")   # measured on G's EMA when the run keeps one, else on the raw G: the
+                                                 # Theory lab draws the raw G, so each page names its G (issue 23)
 
 
-def latest_text(metrics, fid_real: float | None = None) -> str:
-    """The newest measurement in words, so that it can be read without hovering."""
+def latest_text(metrics, fid_real: float | None = None, ema: float | None = None) -> str:
+    """The newest measurement in words, so that it can be read without hovering; with the run's `ema`, which G
+    its JS and mode counts were measured on."""
     if not metrics:
         return "quality of G's samples"
     step, m = metrics[-1]
@@ -55,7 +59,8 @@ def latest_text(metrics, fid_real: float | None = None) -> str:
         parts.append(f"{m['high_quality']:.0%} high quality")
     if "js" in m:
         parts.append(f"JS {m['js']:.3f}")
-    return f"step {step:,}: " + ", ".join(parts)
+    of = f" · measured on {which_g(ema)}" if ema is not None and any(k in m for k in OF_G) else ""
+    return f"step {step:,}: " + ", ".join(parts) + of
 
 
 def _short(v: float) -> str:
@@ -64,13 +69,14 @@ def _short(v: float) -> str:
 
 
 def quality_figure(metrics, fid_real: float | None = None, height: int | None = None,
-                   presenter: bool = False, width: int | None = None) -> go.Figure:
+                   presenter: bool = False, width: int | None = None, ema: float | None = None) -> go.Figure:
     """The quality curves over steps and, for digits, the class histogram of the latest measurement: side by side
     on a screen, the histogram under the curves on a projector's narrow column.
 
     The real-vs-real floor is a dashed line named in the legend, and the histogram's "uniform" line is named by its
     tick: a label on the plot sat on the curve or on the bars. presenter: large type and thick lines for a
-    projector, QUALITY_HEIGHT tall unless `height` says; width: about how wide it is drawn."""
+    projector, QUALITY_HEIGHT tall unless `height` says; width: about how wide it is drawn; ema: the run's, to
+    name the G that the JS and mode counts were measured on (in the title and each curve's hover)."""
     lk = look(presenter)
     width = width or (COLUMN_PX[2] if presenter else SCREEN_WIDTH)
     metrics = [(s, m) for s, m in metrics if m and "error" not in m]
@@ -85,8 +91,9 @@ def quality_figure(metrics, fid_real: float | None = None, height: int | None = 
     steps = [s for s, _ in metrics]
     for name, (label, axis, log, short) in CURVES.items():
         if name in last:
+            of = f", {which_g(ema)}" if ema is not None and name in OF_G else ""
             fig.add_trace(go.Scatter(x=steps, y=[m.get(name) for _, m in metrics], name=short if presenter else label,
-                                     hovertemplate=f"step %{{x}}<br>%{{y:.4g}}<extra>{label}</extra>",
+                                     hovertemplate=f"step %{{x}}<br>%{{y:.4g}}<extra>{label}{of}</extra>",
                                      mode="lines+markers", marker=dict(size=lk.marker),
                                      line=dict(color=palette.METRIC[name], width=lk.line,
                                                dash=palette.DASH[f"metric {name}"])),
@@ -114,7 +121,7 @@ def quality_figure(metrics, fid_real: float | None = None, height: int | None = 
     fig.update_xaxes(title_text=None if presenter else "step", rangemode="tozero", row=1, col=1)
     legend = tuple(t.name for t in fig.data if t.showlegend is not False)
     chars = int(width * (0.62 if hist and not below else 1) / (lk.note * CHAR_EM))
-    title = "" if presenter else "<br>".join(textwrap.wrap(latest_text(metrics, fid_real), chars))
+    title = "" if presenter else "<br>".join(textwrap.wrap(latest_text(metrics, fid_real, ema), chars))
     panels = [Panel(title, legend)] + ([Panel(HIST_SHORT, gap=bottom_px(lk, title=False))] if below else [])
     tops = stack(fig, panels, height or (QUALITY_HEIGHT if presenter else 320), width, lk,
                  bottom_px(lk, title=not presenter), axes=("yaxis", "yaxis3") if below else ("yaxis",))

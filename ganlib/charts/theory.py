@@ -113,8 +113,17 @@ def field_figure(v: View2D, points: int = 1000, show: Map = Map.D) -> go.Figure:
                       "<sup>white: D is at its optimum; grey: D* unknown there (too little mass to say)</sup>"}[show]
     fig.update_layout(title=title, margin=MARGIN if show is Map.D else {**MARGIN, "t": 70},
                       legend=dict(orientation="h", y=-0.12),
-                      yaxis=dict(scaleanchor="x", scaleratio=1))
+                      xaxis=dict(range=_edges(v.xs), constrain="domain"),
+                      yaxis=dict(range=_edges(v.ys), constrain="domain", scaleanchor="x", scaleratio=1))
     return fig
+
+
+def _edges(centres: np.ndarray) -> list[float]:
+    """The outer edges of a heat map's cells, centred on `centres`: the axis range the map fills. Left to
+    autorange, the axes reached past the map for G's strays and the arrows' tips, and the equal scale stretched
+    the longer side's range (constrain="range", plotly's default): white strips at the map's edges (issue 22)."""
+    half = (centres[-1] - centres[0]) / (len(centres) - 1) / 2
+    return [float(centres[0] - half), float(centres[-1] + half)]
 
 
 UNKNOWN = "#d9d9d9"   # a light grey, apart from the heat map's blues and reds
@@ -143,7 +152,7 @@ def _arrows(at: np.ndarray, push: np.ndarray, span: float) -> go.Scatter:
     c, s = np.cos(HEAD_ANGLE), np.sin(HEAD_ANGLE)
     left = tip + np.stack([c * back[:, 0] - s * back[:, 1], s * back[:, 0] + c * back[:, 1]], 1)
     right = tip + np.stack([c * back[:, 0] + s * back[:, 1], -s * back[:, 0] + c * back[:, 1]], 1)
-    return _polylines(np.stack([at, tip, left, tip, right], 1), ARROW_NAME, palette.G, width=2)
+    return _polylines(np.stack([at, tip, left, tip, right], 1), ARROW_NAME, palette.ARROW, width=2)
 
 
 HEAD, HEAD_ANGLE = 0.35, math.radians(25)

@@ -16,6 +16,7 @@ from ganlib.engine.kinds import kind_of
 from ganlib.run.state import Reason, Status
 from ganlib.settings import MB, megabytes
 from ganlib.words.plain import CHOICES
+from ganlib.words.lab_text import which_g
 
 # the Train page's buttons, by their classroom.controls.Action (its values: words sit below classroom, and an
 # Action is equal to its value)
@@ -245,14 +246,14 @@ def quality_note(cfg: TrainConfig, metrics) -> str:
                 "line is what 1,000 real points score against other real points). It needs no clusters to "
                 "count, so it measures the spiral, the moons and the points you draw.")
     if "modes_covered" in names:
-        return (f"{every} on 2,500 samples of G. Modes covered: how many of the real clusters have at least one "
-                "of G's points close to them (within 3 standard deviations). High-quality share: how many of "
-                "G's points are that close to some cluster.")
+        return (f"{every} on 2,500 samples of {which_g(cfg.ema)}. Modes covered: how many of the real clusters "
+                "have at least one of its points close to them (within 3 standard deviations). High-quality share: "
+                "how many of its points are that close to some cluster.")
     if "js" in names:
         return (f"{every}. JS (Jensen-Shannon divergence, in nats: a unit of information) compares G's density "
-                "with the real one: 0 when they match, 0.693 when they do not overlap at all. G's density is computed from G itself (its "
-                "moving average, as the samples), not guessed from a few samples: within 0.001 of the exact JS for "
-                "a 1-D latent.")
+                "with the real one: 0 when they match, 0.693 when they do not overlap at all. G's density is "
+                f"computed from {which_g(cfg.ema)} itself (the G the samples come from), not guessed from a few "
+                "samples: within 0.001 of the exact JS for a 1-D latent.")
     if kind_of(cfg) and cfg.eval_every > 0 and not metrics:   # every data set has a measurement (quality.py)
         return (f"A chart of sample quality appears at step {cfg.eval_every:,}, "
                 f"and is updated every {cfg.eval_every:,} steps.")

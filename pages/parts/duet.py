@@ -13,6 +13,7 @@ from ganlib.charts.theory import field_figure, pair_grad_figure
 from ganlib.words.describe import pair_label, status_word
 from ganlib.words.lab_text import SIDE_BY_SIDE
 from pages.parts.lab import TRACK, current_view, press
+from pages.parts.ui import chart
 
 VIEW_HEIGHT = 380   # px: two maps side by side, smaller than the lab's one
 
@@ -27,14 +28,14 @@ def show(lead, twin) -> None:
                                             current_view(twin, "th_pair_view", with_d_star=False))
     st.markdown(SIDE_BY_SIDE[1])
     buttons(snap)
-    st.plotly_chart(pair_grad_figure(tracks((snap, view), (twin_snap, twin_view))), key="th_pair_grads")
+    chart(pair_grad_figure(tracks((snap, view), (twin_snap, twin_view))), "th_pair_grads")
     for col, s, v, side in zip(st.columns(2), (snap, twin_snap), (view, twin_view), ("lead", "twin")):
         col.caption(f"{s.preset} · loss {s.config.loss} · step {s.step:,} · {status_word(s)}")
         if v is None:   # still loading
             continue
         fig = field_figure(v)
         fig.update_layout(height=VIEW_HEIGHT)
-        col.plotly_chart(fig, key=f"th_pair_field_{side}")
+        chart(fig, f"th_pair_field_{side}", col)
         if v.coverage is not None:
             col.metric("Modes covered, raw G", f"{v.coverage['modes_covered']} / {v.coverage['n_modes']}")
 

@@ -15,7 +15,7 @@ from ganlib.words.describe import BUTTON_LABELS, pair_label
 from ganlib.words.lab_text import (D_ALONE, EMA_G, GRADS, ONE_D, RAW_G, STEP_D, STEP_G, TWO_D, describe_density,
                                    describe_density_2d, no_d_star, raw_vs_ema)
 from ganlib.run.state import Part, Reason
-from pages.parts.ui import visitor
+from pages.parts.ui import chart, visitor
 
 D_ALONE_STEPS = (1000, 3000, 10000)
 TRACK = 500   # points kept of each track
@@ -33,7 +33,7 @@ def current_view(runner, key: str = "th_view", with_d_star: bool = True):
 
 def show_1d(v: views.View1D, snap) -> None:
     left, right = st.columns([3, 1])
-    left.plotly_chart(density_figure(v), key="th_density")
+    chart(density_figure(v), "th_density", left)
     left.caption(v.meaning.optimum)
     with right:
         st.metric("JS(p_data, p_g), raw G", f"{v.js:.4f} nats", help="Jensen-Shannon divergence of p_data and the "
@@ -66,7 +66,7 @@ def show_2d(v: views.View2D, snap) -> None:
     if v.d_star is not None:
         show = left.radio("Map", list(Map), horizontal=True, key="th_map", persist_state="session",
                           help="D as trained; the best D* against this G; their difference")
-    left.plotly_chart(field_figure(v, show=show), key="th_field")
+    chart(field_figure(v, show=show), "th_field", left)
     left.caption(v.meaning.optimum if v.d_star is not None else no_d_star(v.meaning.kind))
     with right:
         if v.d_star is not None:
@@ -118,7 +118,7 @@ def grad_track(snap, v) -> None:
         rows = (rows + ((snap.step, v.g_grads["minimax"], v.g_grads["non_saturating"]),))[-TRACK:]
     st.session_state.th_grads = (snap.run_id, label, rows)
     before_label, before = st.session_state.get("th_grads_before", ("", ()))
-    st.plotly_chart(grad_figure(rows, before, f"before: {before_label}"), key="th_grads")
+    chart(grad_figure(rows, before, f"before: {before_label}"), "th_grads")
     st.caption(GRADS)
 
 

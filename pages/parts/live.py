@@ -19,6 +19,7 @@ from ganlib.words.describe import config_summary, fraction_done, progress_line, 
 from ganlib.words.alarms import alarms
 from ganlib.lab.meaning import of_config
 from ganlib.run.state import Status
+from pages.parts.ui import chart
 
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
                         # 256 held ~80 MB of old figures in bench/churn.py)
@@ -58,7 +59,7 @@ def _figures(drawn: tuple, _snap) -> tuple:
     (the presenter's: pages/parts/projector.py)."""
     found = alarms(_snap)
     curves = training_figure(_snap.history, _snap.events, of_config(_snap.config), alarms=found)
-    quality = quality_figure(_snap.metrics, _snap.fid_floor) if _snap.metrics else None
+    quality = quality_figure(_snap.metrics, _snap.fid_floor, ema=_snap.config.ema) if _snap.metrics else None
     return Drawn(curves), quality and Drawn(quality), found
 
 
@@ -114,7 +115,7 @@ def samples(snap, key: str = "frame") -> None:
     i = frame_slider(snap.timeline, snap.status is Status.RUNNING, f"{key}.{snap.run_id}")
     frame = snap.timeline[i]
     if snap.kind != DataKind.IMAGE:
-        st.plotly_chart(points_chart(snap.run_id, frame.step, False, frame.picture, snap.real), key=f"{key}.points")
+        chart(points_chart(snap.run_id, frame.step, False, frame.picture, snap.real), f"{key}.points")
         st.caption(f"G's samples from the fixed z at step {frame.step} (orange) over real ones (grey)")
         return
     left, right = st.columns(2)
@@ -136,9 +137,9 @@ def run_view(snap, *, owner: bool, key: str = "live") -> None:
     for a in found:   # plain words, a band on the chart, and what to try
         st.warning(f"**⚠ {a.title}.** {a.what} *Try:* {a.advice}")
     st.caption("This run: " + config_summary(snap.config))
-    st.plotly_chart(curves, key=f"{key}.curves")
+    chart(curves, f"{key}.curves")
     if quality is not None:
-        st.plotly_chart(quality, key=f"{key}.quality")
+        chart(quality, f"{key}.quality")
     if note := quality_note(snap.config, snap.metrics):
         st.caption(note)
     samples(snap, key=f"{key}.frame")

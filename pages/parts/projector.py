@@ -16,6 +16,7 @@ from ganlib.lab.meaning import of_config
 from ganlib.words.alarms import alarms
 from ganlib.words.describe import progress_line, quality_note, status_word
 from pages.parts.live import SHARED_VERSIONS, Drawn, drawn_as, points_chart, sample_png
+from pages.parts.ui import chart
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
@@ -24,7 +25,7 @@ def _figures(drawn: tuple, buttons: bool, _snap) -> tuple:
     height = look.body_px(buttons)
     curves = training_figure(_snap.history, _snap.events, of_config(_snap.config), height=height, presenter=True,
                              alarms=alarms(_snap), width=look.COLUMN_PX[1])
-    quality = quality_figure(_snap.metrics, _snap.fid_floor, height=height, presenter=True,
+    quality = quality_figure(_snap.metrics, _snap.fid_floor, height=height, presenter=True, ema=_snap.config.ema,
                              width=look.COLUMN_PX[2]) if _snap.metrics else None
     return Drawn(curves), quality and Drawn(quality)
 
@@ -42,12 +43,11 @@ def presenter_view(snap, key: str, buttons: bool = False) -> None:
                 st.image(sample_png(snap.run_id, frame.step, "fake", frame.picture), width=look.SAMPLES_PX,
                          output_format="PNG", caption=f"G(z) for a fixed z, step {frame.step:,}")
             else:
-                st.plotly_chart(points_chart(snap.run_id, frame.step, True, frame.picture, snap.real),
-                                key=f"{key}.points")
+                chart(points_chart(snap.run_id, frame.step, True, frame.picture, snap.real), f"{key}.points")
         if snap.metrics:
-            st.caption(latest_text(snap.metrics, snap.fid_floor))
-    losses.plotly_chart(curves, key=f"{key}.curves")
+            st.caption(latest_text(snap.metrics, snap.fid_floor, snap.config.ema))
+    chart(curves, f"{key}.curves", losses)
     if quality is not None:
-        measures.plotly_chart(quality, key=f"{key}.quality")
+        chart(quality, f"{key}.quality", measures)
     elif note := quality_note(snap.config, snap.metrics):
         measures.caption(note)
