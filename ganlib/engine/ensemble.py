@@ -1,9 +1,11 @@
 """Ensemble: many toy GANs trained together, one batched step for all runs of the same shape (issue 20).
 
 A class of 30 students each trains a small toy GAN on a 2-core server. Alone, each Trainer.step of a tiny net is
-mostly Python and dispatch (~1.9 ms for class-ring8), so 30 of them one after another get 17.7 steps/s each;
-stacked, the same work is a handful of batched matmuls: 80.6 steps/s each (bench/class_step.py, 1 thread on a
-quiet machine; at a load average of 22, 52 against 11.5 per CPU second: its docstring says why load narrows it).
+mostly Python and dispatch (~1.9 ms for class-ring8, at batch 64 as at 128), so 30 of them one after another get
+19.0 steps/s each; stacked, the same work is a handful of batched matmuls and elementwise passes over (30, batch,
+width) tensors: 132.1 steps/s each, 6.9x (bench/class_step.py, 1 thread, a quiet machine; 101.2 against 12.4, 8.2x, when
+the same machine ran slower: the plain step's Python gains more from a fast core than the batched step's memory
+traffic does). Its gradients are taken by hand (stacked.backward) and its losses average each run's row.
 
 Each run keeps its own Trainer as the owner of its state: its weights and Adam state become views into its
 group's stacked tensors (engine/stacked.py), so `trainer(key)` is up to date without a copy and its
