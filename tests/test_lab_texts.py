@@ -204,10 +204,9 @@ def test_the_lab_shows_the_train_pages_js_of_the_ema_beside_the_raw_gs():
     from ganlib.lab import density
     r = Runner(preset("gauss-1d").replace(ema=0.9))
     try:
-        r.step()
-        r.wait(lambda s: s.step >= 2, 60)
-        r.step()
-        r.wait(lambda s: s.step >= 2, 60)
+        for n in (1, 2):   # two steps: the EMA (decay 0.9) and the raw G part
+            r.step()
+            assert r.wait(lambda s: s.step >= n, 60).step == n
         v = views.view(r, n=200)
         ema, _ = r.models_copy()
         raw, _ = r.models_copy(game=True)
