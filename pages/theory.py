@@ -17,7 +17,8 @@ from ganlib.run.state import Status
 from pages.parts import duet as _duet
 from pages.parts.lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
 from pages.parts.pace import pace_row
-from pages.parts.ui import chart, refresh_every, use_app_navigation, visitor
+from pages.parts.chart import chart
+from pages.parts.ui import refresh_every, use_app_navigation, visitor
 
 use_app_navigation()
 

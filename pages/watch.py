@@ -17,7 +17,8 @@ from pages.parts.live import REDRAW_S, Drawn, drawn_as, presenter_on, run_view
 from pages.parts.klass import run_picture
 from pages.parts.projector import presenter_view
 from pages.parts.seat import student_charts
-from pages.parts.ui import chart, classes, runs, use_app_navigation, visitor
+from pages.parts.chart import chart
+from pages.parts.ui import classes, runs, use_app_navigation, visitor
 
 use_app_navigation()
 

@@ -372,7 +372,7 @@ def test_theory_lab_draws_d_star_on_2d_data(at):
     assert any(m.label == "mean |D - D*|" for m in at.metric)
     for show, words in (("D*", "the best D*"), ("D - D*", "D - D*")):
         _ok(at.radio(key="th_map").set_value(show).run())
-        assert any(words in c.proto.spec for c in at.get("plotly_chart"))   # pages/parts/ui.chart: two slots
+        assert any(words in c.proto.spec for c in at.get("plotly_chart"))   # pages/parts/chart.chart: two slots
 
 
 @pytest.mark.slow
@@ -388,7 +388,7 @@ def test_theory_lab_runs_minimax_and_non_saturating_side_by_side(at):
     assert len(steps) == 2 and min(steps) > 0, steps
     lines = next(c for c in at.get("plotly_chart") if "under its own loss" in c.proto.spec).proto.spec
     assert "minimax-stall: minimax G" in lines and "minimax-stall-ns: bce G" in lines
-    maps = {c.key.rsplit(".", 1)[0] for c in at.get("plotly_chart") if "D(x)" in c.proto.spec}   # ui.chart's slots
+    maps = {c.key.rsplit(".", 1)[0] for c in at.get("plotly_chart") if "D(x)" in c.proto.spec}   # chart.chart's slots
     assert maps == {"th_pair_field_lead", "th_pair_field_twin"}   # each run's map
     assert at.button(key="th_pair_pause").label == "Pause both"
     _ok(at.button(key="th_pair_pause").click().run())

@@ -193,7 +193,7 @@ def test_live_lr_change_is_recorded_as_an_event(at):
     lr_g = next(t for t in at.text_input if t.key.endswith(".lr_g"))
     lr_g.set_value("1e-2").run()
     assert not at.error
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]   # pages/parts/ui.chart: two slots a chart
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]   # pages/parts/chart.chart: two slots a chart
     assert any("lr_g 1e-3 → 0.01" in [a.get("text") for a in s["layout"].get("annotations", ())] for s in specs)
     next(t for t in at.text_input if t.key.endswith(".lr_d")).set_value("2").run()
     assert "lr_d: must be between" in at.error[0].value and "lr_d stays 1e-3" in at.error[0].value

@@ -1,7 +1,7 @@
 """No chart flickers (issue 22): a live chart keeps its last picture until the next one is drawn.
 
 Streamlit 1.67 mounts a new plotly element for every new figure, blank until plotly has drawn it; the pages
-draw each live chart through pages/parts/ui.chart, two slots stacked so that the last picture shows until the
+draw each live chart through pages/parts/chart.chart, two slots stacked so that the last picture shows until the
 new one is drawn. While a gauss-1d run trains at full speed in the Theory lab, this checks what an eye sees:
 every animation frame for 10 s, and 20 screenshots of each chart over those 10 s. Before the fix, 28 of 152
 frames showed a blank chart (a box with no plot, or no box at all).
@@ -18,7 +18,7 @@ from browser import browser_page, chromium_available, poll, serve
 ok, why = chromium_available()
 pytestmark = pytest.mark.skipif(not ok, reason=why)
 
-CHARTS = (".st-key-th_density", ".st-key-th_value")   # the lab's live charts, each the place ui.chart draws in
+CHARTS = (".st-key-th_density", ".st-key-th_value")   # the lab's live charts, each the place chart.chart draws in
 FIRST_RUN_S = 120
 WATCH_MS = 10_000
 

@@ -13,7 +13,7 @@ from ganlib.charts.theory import field_figure, pair_grad_figure
 from ganlib.words.describe import pair_label, status_word
 from ganlib.words.lab_text import SIDE_BY_SIDE
 from pages.parts.lab import TRACK, current_view, press
-from pages.parts.ui import chart
+from pages.parts.chart import chart
 
 VIEW_HEIGHT = 380   # px: two maps side by side, smaller than the lab's one
 

@@ -15,7 +15,8 @@ from ganlib.words.describe import BUTTON_LABELS, pair_label
 from ganlib.words.lab_text import (D_ALONE, EMA_G, GRADS, ONE_D, RAW_G, STEP_D, STEP_G, TWO_D, describe_density,
                                    describe_density_2d, no_d_star, raw_vs_ema)
 from ganlib.run.state import Part, Reason
-from pages.parts.ui import chart, visitor
+from pages.parts.chart import chart
+from pages.parts.ui import visitor
 
 D_ALONE_STEPS = (1000, 3000, 10000)
 TRACK = 500   # points kept of each track

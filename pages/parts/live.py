@@ -19,7 +19,7 @@ from ganlib.words.describe import config_summary, fraction_done, progress_line, 
 from ganlib.words.alarms import alarms
 from ganlib.lab.meaning import of_config
 from ganlib.run.state import Status
-from pages.parts.ui import chart
+from pages.parts.chart import chart
 
 SHARED_VERSIONS = 64    # cached figures and pictures: the latest versions of the runs that sessions show (bounded:
                         # 256 held ~80 MB of old figures in bench/churn.py)

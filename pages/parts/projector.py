@@ -16,7 +16,7 @@ from ganlib.lab.meaning import of_config
 from ganlib.words.alarms import alarms
 from ganlib.words.describe import progress_line, quality_note, status_word
 from pages.parts.live import SHARED_VERSIONS, Drawn, drawn_as, points_chart, sample_png
-from pages.parts.ui import chart
+from pages.parts.chart import chart
 
 
 @st.cache_resource(max_entries=SHARED_VERSIONS, show_spinner=False)
