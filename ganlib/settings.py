@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -18,13 +19,15 @@ MB = 2**20   # one megabyte everywhere: Streamlit's server.maxUploadSize counts 
 DAY_S = 86400.0
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+RAY_ADDRESS = re.compile(r"auto|(ray://)?[A-Za-z0-9][A-Za-z0-9.-]{0,252}:[0-9]{1,5}")
 
 
 @dataclass(frozen=True)
 class Setting:
     """One GAN_STUDIO_* variable: what kind of value it holds, its default, and the values it allows."""
     name: str
-    kind: str            # "number", "whole" (a whole number), "flag", "folder" or "text" (never echoed: a secret)
+    kind: str            # "number", "whole" (a whole number), "flag", "folder", "address" (a Ray cluster's) or
+                         # "text" (never echoed: a secret)
     default: Any         # its value when unset or blank; a function is called then (a default that is the machine's)
     unit: str = ""       # what a number counts, as its error says ("megabytes"); for text, characters
     least: float = 0     # the smallest value allowed (for text: the fewest characters)
@@ -70,6 +73,10 @@ SETTINGS = {s.name: s for s in (
     # of a class trial waiting for minutes, and nothing said why. A class's batch and one run now train side by
     # side, about a core each; a second class waits in line for the first (the classes' own line).
     Setting("GAN_STUDIO_MAX_CLASSES", "whole", 1, "classes", zero="no cap"),
+    # Why blank: runs train as threads of the server, with nothing to install or start. "auto" (a cluster started
+    # on this machine with `ray start --head`) or "ray://HOST:10001" trains each run as a Ray actor there
+    # (run/hosts.py, run/on_ray.py; pip install -e .[ray]).
+    Setting("GAN_STUDIO_RAY_ADDRESS", "address", ""),
     # --- visitors' files --------------------------------------------------------------------------------------
     Setting("GAN_STUDIO_SPACES", "folder", _under_home("visitors")),
     Setting("GAN_STUDIO_DATA", "folder", _under_home("data")),
@@ -165,6 +172,10 @@ def _parse(s: Setting, raw: str) -> Any:
     if s.kind == "text":
         if len(raw) < s.least:   # the count only: the text may be a secret, and errors end up in logs
             raise ValueError(f"{s.name}: must be at least {s.least:g} {s.unit}, got {len(raw)}")
+        return raw
+    if s.kind == "address":
+        if not RAY_ADDRESS.fullmatch(raw):
+            raise ValueError(f"{s.name}: must be auto, HOST:PORT or ray://HOST:PORT, got {raw!r}")
         return raw
     if s.kind == "flag":
         if raw.lower() not in TRUE + FALSE:

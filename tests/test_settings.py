@@ -48,7 +48,7 @@ def test_no_other_module_reads_a_variable_of_the_table():
 
 
 BAD = {"number": ["lots", "inf", "nan", "-1"], "whole": ["many", "1.5", "-1"], "flag": ["maybe", "2"],
-       "text": ["short"], "folder": []}
+       "text": ["short"], "folder": [], "address": ["http://head:10001", "ray://", "head", "head:port", "a b:1"]}
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))
@@ -60,7 +60,7 @@ def test_a_bad_value_is_refused_naming_the_variable_and_what_it_allows(name, mon
             read(name)
     monkeypatch.delenv(name, raising=False)
     default = read(name)   # unset: the default, in its kind
-    assert type(default) is {"number": float, "whole": int, "flag": bool, "text": str, "folder": str}[s.kind]
+    assert type(default) is {"number": float, "whole": int, "flag": bool, "text": str, "folder": str, "address": str}[s.kind]
     if s.kind != "text":   # a secret is taken as it is, spaces and all
         monkeypatch.setenv(name, "  ")
         assert read(name) == default   # blank is unset

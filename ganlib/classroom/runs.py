@@ -35,8 +35,10 @@ from ganlib.classroom.codes import WATCH_CODES
 from ganlib.classroom.owners import Entry, Owner, OwnerGone, OwnerRecord
 from ganlib.classroom.shutdown import register
 from ganlib.classroom.slots import Slots
+from ganlib.settings import read
 from ganlib.run.baton import Baton
 from ganlib.run.heap import give_back
+from ganlib.run.hosts import THREADS, host_for
 from ganlib.run.state import Reason, Status
 
 if TYPE_CHECKING:
@@ -48,8 +50,10 @@ REAP_EVERY_S = 0.5
 
 
 class Runs:
-    def __init__(self, limits: Limits | None = None, reap_every: float = REAP_EVERY_S):
+    def __init__(self, limits: Limits | None = None, reap_every: float = REAP_EVERY_S, host=None):
+        """host: where runs train (run/hosts.py); by default GAN_STUDIO_RAY_ADDRESS's, chosen at the first run."""
         self.limits = limits or Limits()
+        self.host = host
         self.slots = Slots(self.limits.max_runs, self.limits.hold_s)
         self._lock = threading.Lock()
         self._entries: dict[str, Entry] = {}
@@ -107,8 +111,10 @@ class Runs:
         return tuple(self._create(owner, [(lead[0], None, lead[1]), (twin[0], None, twin[1])], True))
 
     def _create(self, owner: Owner, runs: list[tuple], metrics: bool) -> list[Runner]:
-        from ganlib.run.runner import AUTO, Runner  # torch: with the first run, not the first page (it builds Runs)
+        from ganlib.run.runner import AUTO  # torch: with the first run, not the first page (it builds Runs)
         from ganlib.run.budget import check  # torch (G and D on the meta device): likewise
+        if self.host is None:
+            self.host = host_for(read("GAN_STUDIO_RAY_ADDRESS"))
         if self.limits.max_run_mb:
             for cfg, payload, _ in runs:
                 check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
@@ -119,8 +125,10 @@ class Runs:
             space = getattr(owner, "space", None)
             baton = Baton() if len(runs) > 1 else None
             made: list[Runner] = []
+            # a side-by-side pair takes turns on one thread's slot, so it trains on threads whatever the host
+            host = self.host if len(runs) == 1 else THREADS
             for cfg, payload, preset in runs:
-                made.append(Runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
+                made.append(host.runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
                                    slots=self.slots, max_seconds=self.limits.max_run_s,
                                    data_paths=space.data_path if space is not None else None,
                                    slot_key=made[0].run_id if made else None, baton=baton))

@@ -33,6 +33,7 @@ class Reason(Enum):
     SERVER_STOPPING = "server_stopping"  # the server process is ending (SIGTERM, Ctrl+C): Runs.shutdown
     TIME_BUDGET = "time_budget"          # the server's time budget per run is spent
     D_ALONE = "d_alone"                  # paused while D trains alone against the frozen G (Runner.train_d)
+    WORKER_LOST = "worker_lost"          # the Ray worker that held the run died (on_ray.py)
 
 
 class Part(Enum):

@@ -137,6 +137,9 @@ def status_message(snap) -> tuple[str, str]:
                         "pauses and gives its training slot to others. Press Resume to go on.")
     if s is Status.PAUSED:
         return "info", "Paused. Press Resume to go on, or Step to take one step at a time."
+    if s is Status.FAILED and reason is Reason.WORKER_LOST:
+        return "error", ("The machine process that trained this run was lost (stopped, out of memory, or its machine "
+                         "went away). What it last sent is shown; press Reset and start again.")
     if s is Status.FAILED and reason is Reason.DATA_ERROR:
         return "error", f"The data could not be loaded: {p.message}"
     if s is Status.FAILED:

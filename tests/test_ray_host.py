@@ -1,0 +1,166 @@
+"""Runs on a Ray cluster (run/on_ray.py) keep the Runner's contract, on a local cluster of 2 CPUs (issue 21).
+
+Each contract test runs on both hosts, threads and Ray, through the same calls a page makes: start, step, pause,
+a live lr, copies of the models, a checkpoint and a run that carries on from it, a NaN rolled back, stop. A Ray run
+makes the numbers the same run makes on a thread, and a worker killed mid-run fails its run with a reason.
+"""
+import os
+import time
+
+import pytest
+
+from ganlib import preset
+from ganlib.classroom.runs import Runs
+from ganlib.classroom.visitor import Visitor
+from ganlib.run.hosts import THREADS, host_for
+from ganlib.run.state import Reason, Status
+from ganlib.words.describe import status_message
+
+ray = pytest.importorskip("ray", reason="ray is optional: pip install -e .[ray]")
+pytestmark = pytest.mark.system
+WAIT = 90.0
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local cluster of 2 CPUs. Its workers import this checkout (and these tests, for a crafted Trainer)."""
+    path = os.pathsep.join([ROOT, os.path.join(ROOT, "tests")])
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="gan-studio-tests",
+             runtime_env={"env_vars": {"PYTHONPATH": path}})
+    yield host_for("auto")
+    ray.shutdown()
+
+
+@pytest.fixture(params=["threads", "ray"])
+def host(request):
+    return THREADS if request.param == "threads" else request.getfixturevalue("cluster")
+
+
+@pytest.fixture
+def made():
+    runs = []
+    yield runs
+    for r in runs:
+        r.close()
+
+
+def toy(**changes):
+    return preset("ring8").replace(batch_size=64, sample_every=5, **changes).validate()
+
+
+def until(r, pred, what):
+    s = r.wait(pred, WAIT)
+    assert pred(s), f"timed out waiting for {what}: {s.status}, {s.reason}, step {s.step}"
+    return s
+
+
+def stepped(r, n):
+    s = until(r, lambda s: s.status is Status.IDLE, "the run to build")
+    while s.step < n:
+        before = s.step
+        r.step()
+        s = until(r, lambda s: s.step > before, "a step")
+    return s
+
+
+def test_the_contract_start_step_pause_live_lr_copies_and_stop(host, made):
+    r = host.runner(toy(), preset="ring8")
+    made.append(r)
+    assert r.snapshot().status in (Status.QUEUED, Status.LOADING, Status.IDLE)
+    s = stepped(r, 2)
+    assert (s.status, s.step) == (Status.PAUSED, 2)
+    r.start()
+    until(r, lambda s: s.status is Status.RUNNING and s.step >= 20, "training")
+    r.update(lr_g=4e-4)
+    s = until(r, lambda s: s.config.lr_g == 4e-4, "the live lr")
+    assert [(e.field, e.new) for e in s.events] == [("lr_g", 4e-4)]
+    with pytest.raises(ValueError, match="lr_d"):
+        r.update(lr_d=-1.0)                      # checked where it is sent, before it travels
+    r.pause()
+    s = until(r, lambda s: s.status is Status.PAUSED, "the pause")
+    G = r.generator_copy()
+    assert G(__import__("torch").zeros(3, 2)).shape == (3, 2)
+    payload = r.checkpoint()
+    assert payload["trainer"]["step"] == s.step and payload["preset"] == "ring8"
+    r.stop()
+    s = until(r, lambda s: s.ended, "the stop")
+    assert (s.status, s.reason) == (Status.STOPPED, Reason.BY_USER)
+    assert r.join(WAIT) and not r.alive
+
+
+def test_a_run_carries_on_from_its_checkpoint(host, made, tmp_path):
+    r = host.runner(toy(), preset="ring8")
+    made.append(r)
+    before = stepped(r, 3)
+    path = r.save(str(tmp_path / "run.pt"))
+    from ganlib.run.checkpoint import load_checkpoint
+    again = host.runner(payload=load_checkpoint(path))
+    made.append(again)
+    s = until(again, lambda s: s.status is Status.IDLE, "the loaded run")
+    assert (s.step, s.preset, s.history["step"]) == (3, "ring8", before.history["step"])
+    again.start()
+    until(again, lambda s: s.step >= 8, "steps after loading")
+
+
+def test_a_nan_pauses_and_rolls_back(host, made):
+    from test_runner import nan_trainer   # a Trainer whose 7th step wrecks its weights (the workers import it too)
+    cfg = toy()
+    r = host.runner(trainer=nan_trainer(cfg, 7, {}))
+    made.append(r)
+    r.start()
+    s = until(r, lambda s: s.reason is Reason.NAN, "the NaN pause")
+    assert (s.status, s.step) == (Status.PAUSED, 0) and s.problem.step == 7 and s.can_resume
+    r.resume()
+    until(r, lambda s: s.step >= 10, "steps after the rollback")
+
+
+def test_a_ray_run_makes_the_numbers_of_the_same_run_on_a_thread(cluster, made):
+    runs = [THREADS.runner(toy(seed=3)), cluster.runner(toy(seed=3))]
+    made.extend(runs)
+    a, b = (stepped(r, 12) for r in runs)
+    assert a.history["d_loss"] == b.history["d_loss"] and a.history["g_loss"] == b.history["g_loss"]
+    assert len(a.history["d_loss"]) == 12
+
+
+def test_a_killed_worker_fails_its_run_and_says_so(cluster, made):
+    r = cluster.runner(toy(), preset="ring8")
+    made.append(r)
+    r.start()
+    last = until(r, lambda s: s.step >= 30, "training")
+    ray.kill(r._actor)   # as the OOM killer or a lost node would: the worker process dies mid-step
+    s = until(r, lambda s: s.ended, "the failure")
+    assert (s.status, s.reason) == (Status.FAILED, Reason.WORKER_LOST) and s.step >= last.step
+    assert s.history["step"][:len(last.history["step"])] == last.history["step"]   # what it sent stays
+    assert "lost" in status_message(s)[1] and r.join(WAIT)
+    with pytest.raises(RuntimeError, match="lost"):
+        r.checkpoint()
+
+
+def test_the_registry_hands_out_ray_runs_and_a_watch_code_shows_them(cluster, tmp_path):
+    runs = Runs(host=cluster)
+    teacher, student = Visitor(runs, str(tmp_path)), Visitor(runs, str(tmp_path))
+    try:
+        run = teacher.new_run(toy())
+        student.watch_code = teacher.share()
+        assert student.watched() is run and type(run).__name__ == "RemoteRun"
+        run.start()
+        until(run, lambda s: s.step >= 5, "training on the cluster")
+        teacher.reset()
+        until(run, lambda s: s.ended, "the reset to stop it")
+        deadline = time.monotonic() + WAIT
+        while runs.threads_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert runs.threads_alive() == 0
+    finally:
+        for v in (teacher, student):
+            v.close()
+        runs.shutdown(WAIT)
+
+
+def test_without_an_address_runs_are_threads_and_ray_is_never_imported():
+    import subprocess
+    import sys
+    code = ("import sys; from ganlib.run.hosts import host_for, THREADS; assert host_for('') is THREADS; "
+            "from ganlib.classroom.runs import Runs; Runs(); assert 'ray' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
