@@ -10,6 +10,7 @@ import time
 import pytest
 
 from ganlib import preset
+from ganlib.classroom.capacity import Limits
 from ganlib.classroom.runs import Runs
 from ganlib.classroom.visitor import Visitor
 from ganlib.run.hosts import THREADS, host_for
@@ -26,8 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def cluster():
     """A local cluster of 2 CPUs. Its workers import this checkout (and these tests, for a crafted Trainer)."""
     path = os.pathsep.join([ROOT, os.path.join(ROOT, "tests")])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="gan-studio-tests",
-             runtime_env={"env_vars": {"PYTHONPATH": path}})
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
     yield host_for("auto")
     ray.shutdown()
 
@@ -128,7 +128,8 @@ def test_a_killed_worker_fails_its_run_and_says_so(cluster, made):
     made.append(r)
     r.start()
     last = until(r, lambda s: s.step >= 30, "training")
-    ray.kill(r._actor)   # as the OOM killer or a lost node would: the worker process dies mid-step
+    # as the OOM killer or a lost node would: the worker process dies mid-step (a run's actor is named for it)
+    ray.kill(ray.get_actor("run-" + r.run_id, namespace="gan-studio"))
     s = until(r, lambda s: s.ended, "the failure")
     assert (s.status, s.reason) == (Status.FAILED, Reason.WORKER_LOST) and s.step >= last.step
     assert s.history["step"][:len(last.history["step"])] == last.history["step"]   # what it sent stays
@@ -156,6 +157,58 @@ def test_the_registry_hands_out_ray_runs_and_a_watch_code_shows_them(cluster, tm
         for v in (teacher, student):
             v.close()
         runs.shutdown(WAIT)
+
+
+def test_two_replicas_share_a_watch_code_and_the_owner_rejoins_through_the_other(cluster, tmp_path):
+    """Two app replicas (two Runs on one cluster): a code made on one opens on the other, and when the first goes
+    (its sessions gone with it), the run trains on and its owner, by their key, rejoins it through the second."""
+    one, two = Runs(host=cluster), Runs(host=cluster)
+    teacher = Visitor(one, str(tmp_path))
+    student = Visitor(two, str(tmp_path))
+    try:
+        run = teacher.new_run(toy())
+        run.start()
+        until(run, lambda s: s.step >= 5, "training on the cluster")
+        code = teacher.share()
+        student.watch_code = code
+        assert two.shared(code) and two.owner_of(code) == teacher.key
+        seen = student.watched()
+        assert seen is not None and seen.run_id == run.run_id and seen is not run   # followed, not shared memory
+        until(seen, lambda s: s.step >= 20, "the second replica to see it train")
+        one.shutdown(WAIT)                # the first replica goes: its runs train on
+        back = Visitor(two, str(tmp_path), key=teacher.key)
+        assert back.run_id == run.run_id and back.runner.snapshot().status is Status.RUNNING
+        at = back.runner.snapshot().step
+        s = until(back.runner, lambda s: s.step > at + 10, "training on after the first went")
+        assert s.status is Status.RUNNING
+        back.reset()
+        until(seen, lambda s: s.ended, "the reset to reach the watcher")
+        back.close()
+    finally:
+        student.close()
+        one.shutdown(WAIT)
+        two.shutdown(WAIT)
+
+
+def test_a_cluster_run_with_no_owner_anywhere_pauses_then_stops_and_leaves_the_cluster(cluster, made, tmp_path):
+    runs = Runs(Limits(away_s=1.0, idle_s=20.0), host=cluster)   # away: held to 10 s there (on_ray.POLL_S)
+    owner = Visitor(runs, str(tmp_path))
+    run = owner.new_run(toy())
+    run.start()
+    until(run, lambda s: s.step >= 5, "training")
+    owner.close()   # the only tab: the run's actor hears from no page of its owner
+    watcher = cluster.follow(run.run_id)   # (the replica lets it go once its owner is gone: watch it from outside)
+    made.append(watcher)
+    s = until(watcher, lambda s: s.status is Status.PAUSED, "the pause for an owner away")
+    assert s.reason is Reason.OWNER_AWAY
+    s = until(watcher, lambda s: s.ended, "the stop for an owner gone")
+    assert (s.status, s.reason) == (Status.STOPPED, Reason.OWNER_GONE)
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and cluster.follow(run.run_id) is not None:
+        time.sleep(0.5)
+    with pytest.raises(ValueError):
+        ray.get_actor("run-" + run.run_id, namespace="gan-studio")   # and its CPU is the cluster's again
+    runs.shutdown(WAIT)
 
 
 def test_without_an_address_runs_are_threads_and_ray_is_never_imported():

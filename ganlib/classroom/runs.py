@@ -15,14 +15,16 @@ first and `create` refuses.
   ended threads on its own thread, never on the server's event loop.
 - A cap on runs that train at once (`GAN_STUDIO_MAX_RUNS`, see Slots) with a
   queue, and a time budget per run (`GAN_STUDIO_MAX_RUN_MINUTES`).
-- A watch code shows an owner's current run, read-only, to anyone holding it.
+- A watch code shows an owner's current run, read-only, to anyone holding it
+  (following.py, which also follows the runs of a Ray cluster: several app
+  replicas then share one registry, cluster.py).
 - A side-by-side pair (create_pair) is one demo: one slot, turns a step each, and
   the twin goes wherever its lead goes (retired with it, never rejoined alone).
 - When the process ends, `shutdown` stops every run between two steps and joins
   its thread (shutdown.py says why, and calls it from atexit).
 
-The server's limits and the load it reports are capacity.py's. Kept behind this
-small interface so that a shared store can replace it for several app replicas.
+The server's limits and the load it reports are capacity.py's. Where runs train
+(threads of this process, or Ray actors) is its host's (run/hosts.py).
 """
 from __future__ import annotations
 
@@ -31,14 +33,13 @@ import time
 from typing import TYPE_CHECKING
 
 from ganlib.classroom.capacity import Limits, Load
-from ganlib.classroom.codes import WATCH_CODES
+from ganlib.classroom.following import Following
 from ganlib.classroom.owners import Entry, Owner, OwnerGone, OwnerRecord
 from ganlib.classroom.shutdown import register
 from ganlib.classroom.slots import Slots
-from ganlib.settings import read
 from ganlib.run.baton import Baton
 from ganlib.run.heap import give_back
-from ganlib.run.hosts import THREADS, host_for
+from ganlib.run.hosts import THREADS
 from ganlib.run.state import Reason, Status
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 REAP_EVERY_S = 0.5
 
 
-class Runs:
+class Runs(Following):
     def __init__(self, limits: Limits | None = None, reap_every: float = REAP_EVERY_S, host=None):
         """host: where runs train (run/hosts.py); by default GAN_STUDIO_RAY_ADDRESS's, chosen at the first run."""
         self.limits = limits or Limits()
@@ -73,7 +74,9 @@ class Runs:
             rec.sessions += 1
             rec.gone_at, rec.away = None, False
             live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired and not e.lead]
-            return live[-1] if live else None
+            if live:
+                return live[-1]
+        return self._rejoin(owner) if self._cluster() else None
 
     def owner_gone(self, owner: Owner) -> None:
         """One session of `owner` has ended; returns at once. When it was the last, its runs stop after
@@ -113,8 +116,8 @@ class Runs:
     def _create(self, owner: Owner, runs: list[tuple], metrics: bool) -> list[Runner]:
         from ganlib.run.runner import AUTO  # torch: with the first run, not the first page (it builds Runs)
         from ganlib.run.budget import check  # torch (G and D on the meta device): likewise
-        if self.host is None:
-            self.host = host_for(read("GAN_STUDIO_RAY_ADDRESS"))
+        cluster = self._cluster()
+        lasting = {"away_s": self.limits.away_s, "idle_s": self.limits.idle_s} if cluster else {}
         if self.limits.max_run_mb:
             for cfg, payload, _ in runs:
                 check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
@@ -126,18 +129,21 @@ class Runs:
             baton = Baton() if len(runs) > 1 else None
             made: list[Runner] = []
             # a side-by-side pair takes turns on one thread's slot, so it trains on threads whatever the host
-            host = self.host if len(runs) == 1 else THREADS
+            host, lasting = (self.host, lasting) if len(runs) == 1 else (THREADS, {})
             for cfg, payload, preset in runs:
                 made.append(host.runner(cfg, payload=payload, evaluator=AUTO if metrics else None, preset=preset,
-                                   slots=self.slots, max_seconds=self.limits.max_run_s,
-                                   data_paths=space.data_path if space is not None else None,
-                                   slot_key=made[0].run_id if made else None, baton=baton))
+                                        slots=self.slots, max_seconds=self.limits.max_run_s,
+                                        data_paths=space.data_path if space is not None else None,
+                                        slot_key=made[0].run_id if made else None, baton=baton, **lasting))
             for run_id, e in list(self._entries.items()):
                 if e.owner == owner.key:
                     self._retire_locked(run_id, Reason.BY_USER)
             lead = made[0].run_id
             for runner in made:
                 self._entries[runner.run_id] = Entry(runner, owner.key, lead=None if runner is made[0] else lead)
+                self._minded_locked(runner, owner.key)
+        if cluster:
+            cluster.set_run(owner.key, lead)
         return made
 
     def get(self, run_id: str | None) -> Runner | None:
@@ -169,45 +175,6 @@ class Runs:
             for twin_id in [k for k, t in self._entries.items() if t.lead == run_id]:   # the pair is one demo
                 self._retire_locked(twin_id, reason)
             self._ensure_reaper_locked()
-
-    # --- watching -------------------------------------------------------------------------------
-    def share(self, owner: Owner) -> str:
-        """The owner's watch code (made once), as shown (ABCDE-FGHJK: codes.py): it shows the owner's current run,
-        and grants no control."""
-        with self._lock:
-            rec = self._owners.setdefault(owner.key, OwnerRecord())
-            if not rec.code:
-                rec.code = WATCH_CODES.new(self._codes)
-                self._codes[rec.code] = owner.key
-            return rec.code
-
-    def owner_of(self, code: str | None) -> str | None:
-        """The key of the owner who shares under this watch code, as typed (for the server's registries only: never
-        shown)."""
-        code = WATCH_CODES.parse(code)
-        with self._lock:
-            return self._codes.get(code) if code is not None else None
-
-    def shared(self, code: str | None) -> bool:
-        """Whether some owner shares under this watch code, as typed (its run may not have started yet)."""
-        code = WATCH_CODES.parse(code)
-        with self._lock:
-            return code is not None and code in self._codes
-
-    def watch(self, code: str, watcher: Owner | None = None) -> Runner | None:
-        """The run a watch code, as typed, shows now (None for an unknown code, or while the owner has no run)."""
-        code = WATCH_CODES.parse(code)
-        if code is None:
-            return None
-        with self._lock:
-            key = self._codes.get(code)
-            rec = self._owners.get(key) if key else None
-            if rec is None:
-                return None
-            if watcher is not None and not watcher.closed:
-                rec.watchers.add(watcher.key)
-            live = [e.runner for e in self._entries.values() if e.owner == key and not e.retired and not e.lead]
-            return live[-1] if live else None
 
     # --- what the server carries ------------------------------------------------------------------
     def snapshots(self) -> list[Snapshot]:
@@ -241,7 +208,10 @@ class Runs:
             live.sort(key=lambda e: e.runner.snapshot().status is not Status.QUEUED)
             for e in live:
                 e.retired = True   # no reaper: a new thread may not start while the interpreter ends
-                e.runner.stop(Reason.SERVER_STOPPING)
+                if e.runner.detached:
+                    e.runner.release()   # it trains on in the cluster; another replica rejoins it
+                else:
+                    e.runner.stop(Reason.SERVER_STOPPING)
             runners = [e.runner for e in self._entries.values()]
         return all([r.join(max(0.0, deadline - time.monotonic())) for r in runners])
 
@@ -265,7 +235,10 @@ class Runs:
         for key, rec in list(self._owners.items()):
             if rec.gone_at is not None and now - rec.gone_at >= self.limits.idle_s:
                 for run_id, e in list(self._entries.items()):
-                    if e.owner == key:
+                    if e.owner == key and e.runner.detached:   # its actor decides: the owner may be on another replica
+                        e.retired = True
+                        e.runner.release()
+                    elif e.owner == key:
                         self._retire_locked(run_id, Reason.OWNER_GONE)
                 self._codes.pop(rec.code, None)
                 del self._owners[key]
@@ -273,7 +246,7 @@ class Runs:
                 for e in self._entries.values():
                     # once all (a run paused by its owner gives up the slot it holds), then any that trains again
                     # (a Start sent while it was loading)
-                    if e.owner == key and not e.retired and (
+                    if e.owner == key and not e.retired and not e.runner.detached and (
                             not rec.away or e.runner.snapshot().status is Status.RUNNING):
                         e.runner.pause(Reason.OWNER_AWAY)
                 rec.away = True

@@ -5,7 +5,11 @@ first page, and a server without Ray, never import ray.
 
 - RunActor lives in a Ray worker. Its Runner trains at once (slots=None): Ray
   placed the actor only where a CPU was free, so the cluster's CPUs are the
-  slots, and a run Ray cannot place yet waits, QUEUED, until it can.
+  slots, and a run Ray cannot place yet waits, QUEUED, until it can. It is
+  detached and named ("run-" + its id): it outlives the app replica that made
+  it, and any replica can follow it (RayHost.follow). With no page of its owner
+  asking for it, it pauses and then stops as a thread's run does
+  (classroom/runs.py: Limits.away_s, idle_s), then leaves the cluster.
 - RemoteRun is what the app's pages hold. Commands go to the actor in the
   order sent (its default concurrency group has one thread). One thread of this
   process per run fetches each new snapshot once, however many pages watch
@@ -19,7 +23,9 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import threading
+import time
 from types import MappingProxyType
+from typing import Callable
 
 import ray
 from ray.exceptions import RayActorError
@@ -52,9 +58,15 @@ class RunActor:
     """One run in a Ray worker. Commands (the default group, one thread) are taken in the order sent; reads of
     snapshots wait apart from them, so a page's long poll never holds a Pause back."""
 
-    def __init__(self, threads: int, cfg: TrainConfig | None, kw: dict):
+    def __init__(self, threads: int, cfg: TrainConfig | None, kw: dict, away_s: float | None = None,
+                 idle_s: float | None = None):
         set_threads(threads)    # the server's GAN_STUDIO_THREADS: a worker does not read the app's environment
         self.runner = Runner(cfg, **kw)
+        self._seen = time.monotonic()   # when a page of the run's owner last asked for a snapshot
+        if away_s is not None and idle_s is not None:
+            # an owner's page asks at least every POLL_S: a shorter absence cannot be told from a quiet run
+            away_s, idle_s = max(away_s, 2 * POLL_S), max(idle_s, away_s, 2 * POLL_S)
+            threading.Thread(target=self._mind, args=(away_s, idle_s), name="ganlib-run-minder", daemon=True).start()
 
     def send(self, command: Command, arg) -> None:
         if command is Command.UPDATE:
@@ -63,7 +75,11 @@ class RunActor:
             self.runner._send(command, arg)
 
     @ray.method(concurrency_group="reads")
-    def snapshot_after(self, version: int, timeout: float) -> Snapshot:
+    def snapshot_after(self, version: int, timeout: float, present: bool = True) -> Snapshot:
+        """The first snapshot newer than `version`, or the latest after `timeout` s. present: the run's owner has a
+        page open in the replica that asks."""
+        if present:
+            self._seen = time.monotonic()
         return self.runner.wait(lambda s: s.version > version, timeout)
 
     @ray.method(concurrency_group="copies")
@@ -71,16 +87,37 @@ class RunActor:
         """generator_copy, models_copy, dataset or checkpoint, taken between two steps by the run's thread."""
         return getattr(self.runner, name)(*args)
 
+    def _mind(self, away_s: float, idle_s: float) -> None:
+        paused = False
+        while not self.runner.snapshot().ended:
+            time.sleep(1.0)
+            gone = time.monotonic() - self._seen
+            if gone >= idle_s:
+                self.runner.stop(Reason.OWNER_GONE)
+            elif gone >= away_s and not paused:
+                self.runner.pause(Reason.OWNER_AWAY)
+            paused = gone >= away_s
+        self.runner.join(CALL_TIMEOUT_S)
+        time.sleep(POLL_S + 1.0)   # every follower's long poll has taken the last snapshot: the actor may go
+        ray.kill(ray.get_runtime_context().current_actor, no_restart=True)   # and with it the CPU it holds
+
 
 class RemoteRun(Mailbox):
     """The app's side of a RunActor: the Runner's interface (mailbox.py checks commands here, as for a thread)."""
+    detached = True   # it trains on when this process ends: release() lets it go, stop() ends it
 
-    def __init__(self, actor, cfg: TrainConfig, run_id: str, preset: str):
+    def __init__(self, actor, cfg: TrainConfig, run_id: str, preset: str, first: Snapshot | None = None,
+                 owned: bool = True):
         self.run_id, self.preset, self.slot_key = run_id, preset, run_id
         self._actor = actor
         self._open_mailbox(cfg)
-        self._snap = Snapshot(run_id=run_id, version=0, status=Status.QUEUED, reason=Reason.NONE, config=cfg,
-                              kind=DataKind.POINTS if cfg.is_toy else DataKind.IMAGE, preset=preset)
+        self._snap = first or Snapshot(run_id=run_id, version=0, status=Status.QUEUED, reason=Reason.NONE,
+                                       config=cfg, kind=DataKind.POINTS if cfg.is_toy else DataKind.IMAGE,
+                                       preset=preset)
+        # whether the run's owner has a page open in this replica (Runs sets it): while none has, its actor
+        # pauses the run, then stops it (RunActor._mind)
+        self.present: Callable[[], bool] = lambda: owned
+        self._released = False
         self._thread = threading.Thread(target=self._follow, name="ganlib-remote-run", daemon=True)
         self._thread.start()
 
@@ -119,10 +156,15 @@ class RemoteRun(Mailbox):
         self.stop()
         return self.join(timeout)
 
+    def release(self) -> None:
+        """Stop following the run without stopping it: it trains on in the cluster (a replica that stops, an owner
+        gone from this replica); the thread that follows it ends within POLL_S."""
+        self._released = True
+
     def _follow(self) -> None:
         try:
-            while not self._snap.ended:
-                snap = ray.get(self._actor.snapshot_after.remote(self._snap.version, POLL_S))
+            while not self._snap.ended and not self._released:
+                snap = ray.get(self._actor.snapshot_after.remote(self._snap.version, POLL_S, self.present()))
                 if snap.version > self._snap.version:
                     self._pin(snap)
         except RayActorError as e:
@@ -134,10 +176,11 @@ class RemoteRun(Mailbox):
         finally:
             with self._cv:
                 self._closed = True
-            try:
-                ray.kill(self._actor, no_restart=True)   # an ended run takes no more commands
-            except RayActorError:
-                pass
+            if self._snap.ended:
+                try:
+                    ray.kill(self._actor, no_restart=True)   # an ended run takes no more commands
+                except RayActorError:
+                    pass
 
 
 class RayHost:
@@ -151,14 +194,32 @@ class RayHost:
         return cls()
 
     def runner(self, cfg: TrainConfig | None = None, *, payload: dict | None = None, preset: str = "",
-               slots=None, slot_key: str | None = None, baton=None, **kw) -> RemoteRun:
-        """A run of `cfg`, or of a checkpoint payload, as an actor; Runner's keywords. `slots` is the server's and
-        is not asked (the cluster places the actor); a side-by-side pair (slot_key, baton) stays on threads."""
+               slots=None, slot_key: str | None = None, baton=None, away_s: float | None = None,
+               idle_s: float | None = None, **kw) -> RemoteRun:
+        """A run of `cfg`, or of a checkpoint payload, as a detached actor; Runner's keywords. `slots` is the
+        server's and is not asked (the cluster places the actor); a side-by-side pair (slot_key, baton) stays on
+        threads. away_s, idle_s: with no page of its owner asking for it this long, it pauses, then stops
+        (None: it never does)."""
         if slot_key is not None or baton is not None:
             raise ValueError("a side-by-side pair shares one thread's slot: it trains on the thread host")
         trainer = kw.get("trainer")
         wanted = (trainer.cfg if trainer is not None else payload["config"] if payload is not None else cfg.validate())
         run_id = new_run_id()
-        actor = RunActor.options(num_cpus=1, num_gpus=1 if wanted.device == "cuda" else 0).remote(
-            threads(), cfg, dict(kw, payload=payload, preset=preset, run_id=run_id))
+        actor = RunActor.options(
+            name=actor_name(run_id), namespace=NAMESPACE, lifetime="detached",
+            num_cpus=1, num_gpus=1 if wanted.device == "cuda" else 0,
+        ).remote(threads(), cfg, dict(kw, payload=payload, preset=preset, run_id=run_id), away_s, idle_s)
         return RemoteRun(actor, wanted, run_id, preset or (payload or {}).get("preset", ""))
+
+    def follow(self, run_id: str) -> RemoteRun | None:
+        """A run another replica made, to watch or to rejoin; None once it has ended or is gone."""
+        try:
+            actor = ray.get_actor(actor_name(run_id), namespace=NAMESPACE)
+            first = ray.get(actor.snapshot_after.remote(-1, 0.0, False), timeout=CALL_TIMEOUT_S)
+        except (ValueError, RayActorError):
+            return None
+        return None if first.ended else RemoteRun(actor, first.config, run_id, first.preset, first, owned=False)
+
+
+def actor_name(run_id: str) -> str:
+    return f"run-{run_id}"

@@ -39,6 +39,8 @@ def new_run_id() -> str:
 
 
 class Runner(Mailbox, Acting, Building, Stepping, Publishing):
+    detached = False   # it ends with this process (on_ray.RemoteRun's run does not)
+
     def __init__(self, cfg: TrainConfig | None = None, *, trainer: Trainer | None = None, payload: dict | None = None,
                  evaluator: Callable | str | None = None, preset: str = "", run_id: str | None = None,
                  slots=None, max_seconds: float = 0.0, data_paths: Callable[[str], str] | None = None,

@@ -1,0 +1,81 @@
+"""One registry for every app replica of a Ray cluster: watch codes, and each owner's current run.
+
+With GAN_STUDIO_RAY_ADDRESS set, runs are detached, named Ray actors
+(run/on_ray.py), so they outlive the replica that made them. Each replica's
+Runs keeps its own sessions and the runs they follow; what another replica
+must find is here, in one named, detached actor of the cluster:
+
+- a watch code made on one replica opens on every other;
+- an owner who comes back through another replica (a killed replica, a load
+  balancer that moved them) finds their run by their visitor key;
+- the cap is the cluster's: a run asks Ray for a CPU, and Ray places it only
+  where one is free, so every replica counts every run.
+
+Torch-free: a replica's first page may ask it where a returning owner's run is.
+"""
+from __future__ import annotations
+
+import ray
+
+NAMESPACE = "gan-studio"
+NAME = "registry"
+
+
+@ray.remote(num_cpus=0)
+class Registry:
+    def __init__(self):
+        self._codes: dict[str, str] = {}     # watch code -> owner key
+        self._code_of: dict[str, str] = {}   # owner key -> watch code
+        self._runs: dict[str, str] = {}      # owner key -> run id of their current run
+
+    def share(self, key: str, candidate: str) -> str | None:
+        """The owner's watch code: theirs if they have one, else `candidate`; None when another owner has it."""
+        if key in self._code_of:
+            return self._code_of[key]
+        if candidate in self._codes:
+            return None
+        self._codes[candidate], self._code_of[key] = key, candidate
+        return candidate
+
+    def owner_of(self, code: str) -> str | None:
+        return self._codes.get(code)
+
+    def set_run(self, key: str, run_id: str | None) -> None:
+        if run_id is None:
+            self._runs.pop(key, None)
+        else:
+            self._runs[key] = run_id
+
+    def run_of(self, key: str) -> str | None:
+        return self._runs.get(key)
+
+
+def registry():
+    """The cluster's registry, made by the first replica that asks (ray.init has run: on_ray.RayHost.connect)."""
+    return Registry.options(name=NAME, namespace=NAMESPACE, lifetime="detached", get_if_exists=True).remote()
+
+
+_handle = None   # this process's handle on the registry, got once
+
+
+def _registry():
+    global _handle
+    if _handle is None:
+        _handle = registry()
+    return _handle
+
+
+def share(key: str, candidate: str) -> str | None:
+    return ray.get(_registry().share.remote(key, candidate))
+
+
+def owner_of(code: str) -> str | None:
+    return ray.get(_registry().owner_of.remote(code))
+
+
+def set_run(key: str, run_id: str | None) -> None:
+    _registry().set_run.remote(key, run_id)   # no answer needed: one caller's calls keep their order
+
+
+def run_of(key: str) -> str | None:
+    return ray.get(_registry().run_of.remote(key))
