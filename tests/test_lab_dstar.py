@@ -1,7 +1,7 @@
 """The 2-D D* map (ganlib.lab.density_2d) against an accurate reference, on trained ring8 and grid25 Gs (issue 23).
 
 The reference is independent of the estimator: 10^7 fresh samples of G (random z, not the estimator's Sobol z),
-counted in a square 0.2 std wide centred on each point (a k-d tree), against p_data's exact mass in the same
+counted in a square 0.2 std wide centred on each point, against p_data's exact mass in the same
 square. Points: 2,500 real and 2,500 of G's, where the map is read. Targets: mean |error| <= 0.02, 95th
 percentile <= 0.1, and D* unknown at under 1% of them.
 Measured (seeds 0 and 1; the kernel estimate it replaced in brackets): ring8 (bce, 3,000 steps) mean 0.018 /
@@ -21,14 +21,25 @@ REFERENCE = 10_000_000
 HALF = 0.1          # the reference's square: HALF x std either side of the point
 
 
+def count_in_squares(xs: np.ndarray, points: np.ndarray, h: float) -> np.ndarray:
+    """How many of xs lie in the closed square of half-width h around each point: a strip of xs sorted by x,
+    then y within it: the same counts as a k-d tree, in ~5 s for 5,000 points among 10^7."""
+    xs = xs[np.argsort(xs[:, 0], kind="stable")]
+    x, y = xs[:, 0], xs[:, 1]
+    lo, hi = np.searchsorted(x, points[:, 0] - h, "left"), np.searchsorted(x, points[:, 0] + h, "right")
+    return np.array([np.count_nonzero(np.abs(y[a:b] - py) <= h) for a, b, py in zip(lo, hi, points[:, 1])])
+
+
 def reference(G, latent_dim: int, modes: np.ndarray, std: float, points: np.ndarray) -> np.ndarray:
     """p_data / (p_data + p_g) at the points from REFERENCE samples of G in a square 2 HALF std wide."""
-    tree = pytest.importorskip("scipy.spatial")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)    # 10^7 samples through G: 25 s on one thread, the test's largest cost
     with torch.inference_mode():
         xs = np.concatenate([G(torch.randn(1_000_000, latent_dim, generator=torch.Generator().manual_seed(100 + k)))
                              .double().numpy() for k in range(REFERENCE // 1_000_000)])
+    torch.set_num_threads(threads)
     h = HALF * std
-    q = tree.cKDTree(xs).query_ball_point(points, h, p=np.inf, return_length=True) / REFERENCE
+    q = count_in_squares(xs, points, h) / REFERENCE
     ndtr = lambda x: torch.special.ndtr(torch.as_tensor(x, dtype=torch.float64)).numpy()   # noqa: E731
     p = sum((ndtr((points[:, 0] + h - mx) / std) - ndtr((points[:, 0] - h - mx) / std))
             * (ndtr((points[:, 1] + h - my) / std) - ndtr((points[:, 1] - h - my) / std)) for mx, my in modes)
@@ -38,7 +49,7 @@ def reference(G, latent_dim: int, modes: np.ndarray, std: float, points: np.ndar
 
 
 @pytest.mark.science
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])   # seed 2 measured as well (docs/theory.md); ~75 s of CI left out
 @pytest.mark.parametrize("name,steps,loss", [("ring8", 3000, "bce"), ("grid25", 4000, None)])
 def test_the_2d_d_star_of_a_trained_g_matches_ten_million_samples(name, steps, loss, seed):
     cfg = preset(name).replace(seed=seed, **({"loss": loss} if loss else {}))

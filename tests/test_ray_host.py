@@ -191,7 +191,7 @@ def test_two_replicas_share_a_watch_code_and_the_owner_rejoins_through_the_other
 
 
 def test_a_cluster_run_with_no_owner_anywhere_pauses_then_stops_and_leaves_the_cluster(cluster, made, tmp_path):
-    runs = Runs(Limits(away_s=1.0, idle_s=20.0), host=cluster)   # away: held to 10 s there (on_ray.POLL_S)
+    runs = Runs(Limits(away_s=1.0, idle_s=14.0), host=cluster)   # away: held to 10 s there (on_ray.POLL_S)
     owner = Visitor(runs, str(tmp_path))
     run = owner.new_run(toy())
     run.start()
