@@ -190,7 +190,11 @@ class RayHost:
     @classmethod
     def connect(cls, address: str) -> RayHost:
         if not ray.is_initialized():   # a test, or a script, may have started its own local cluster
-            ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
+            try:
+                ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
+            except ConnectionError:
+                raise ConnectionError(f"GAN_STUDIO_RAY_ADDRESS: no Ray cluster answers at {address}; is it started, "
+                                      "and is this server's RAY_AUTH_TOKEN the cluster's?") from None
         return cls()
 
     def runner(self, cfg: TrainConfig | None = None, *, payload: dict | None = None, preset: str = "",
