@@ -77,6 +77,10 @@ SETTINGS = {s.name: s for s in (
     # on this machine with `ray start --head`) or "ray://HOST:10001" trains each run as a Ray actor there
     # (run/hosts.py, run/on_ray.py; pip install -e .[ray]).
     Setting("GAN_STUDIO_RAY_ADDRESS", "address", ""),
+    # Why 5 minutes: a run on a cluster lives in a worker process that can be lost with its weights; its actor keeps
+    # its checkpoint in the owner's space this often (classroom/autosave.py), so a loss costs at most this much
+    # training. A ring8 checkpoint is under 1 MB and fast-digits' 12 MB: a save takes well under a second.
+    Setting("GAN_STUDIO_AUTOSAVE_MINUTES", "number", 5.0, "minutes", above=True),
     # --- visitors' files --------------------------------------------------------------------------------------
     Setting("GAN_STUDIO_SPACES", "folder", _under_home("visitors")),
     Setting("GAN_STUDIO_DATA", "folder", _under_home("data")),

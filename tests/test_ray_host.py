@@ -138,6 +138,30 @@ def test_a_killed_worker_fails_its_run_and_says_so(cluster, made):
         r.checkpoint()
 
 
+def test_a_lost_worker_costs_at_most_the_time_since_its_autosave(cluster, tmp_path, monkeypatch):
+    from ganlib.classroom import autosave
+    monkeypatch.setenv("GAN_STUDIO_AUTOSAVE_MINUTES", "0.02")   # every 1.2 s of training
+    runs = Runs(host=cluster)
+    owner = Visitor(runs, str(tmp_path))
+    try:
+        run = owner.new_run(toy())
+        run.start()
+        until(run, lambda s: s.step >= 50, "training")
+        deadline = time.monotonic() + WAIT
+        while (kept := autosave.kept_step(owner.space)) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert kept is not None and kept > 0
+        ray.kill(ray.get_actor("run-" + run.run_id, namespace="gan-studio"))
+        s = until(run, lambda s: s.ended, "the failure")
+        assert s.reason is Reason.WORKER_LOST and s.problem.good_step >= kept
+        assert f"autosave from step {s.problem.good_step:,}" in status_message(s)[1]
+        again = owner.resume_from(owner.space.load(owner.space.save_target(autosave.NAME)))
+        assert until(again, lambda s: s.status is Status.IDLE, "the autosave loaded").step == s.problem.good_step
+    finally:
+        owner.close()
+        runs.shutdown(WAIT)
+
+
 def test_the_registry_hands_out_ray_runs_and_a_watch_code_shows_them(cluster, tmp_path):
     runs = Runs(host=cluster)
     teacher, student = Visitor(runs, str(tmp_path)), Visitor(runs, str(tmp_path))

@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
+from ganlib.classroom import autosave
 from ganlib.classroom.capacity import Limits, Load
 from ganlib.classroom.following import Following
 from ganlib.classroom.owners import Entry, Owner, OwnerGone, OwnerRecord
@@ -41,6 +43,7 @@ from ganlib.run.baton import Baton
 from ganlib.run.heap import give_back
 from ganlib.run.hosts import THREADS
 from ganlib.run.state import Reason, Status
+from ganlib.settings import read
 
 if TYPE_CHECKING:
     from ganlib.engine.config import TrainConfig
@@ -116,8 +119,10 @@ class Runs(Following):
     def _create(self, owner: Owner, runs: list[tuple], metrics: bool) -> list[Runner]:
         from ganlib.run.runner import AUTO  # torch: with the first run, not the first page (it builds Runs)
         from ganlib.run.budget import check  # torch (G and D on the meta device): likewise
-        cluster = self._cluster()
+        cluster, space = self._cluster(), getattr(owner, "space", None)
         lasting = {"away_s": self.limits.away_s, "idle_s": self.limits.idle_s} if cluster else {}
+        if cluster and space is not None:   # a worker can be lost: its run keeps a checkpoint in the owner's space
+            lasting.update(keep=partial(autosave.keep, space), keep_every_s=60 * read("GAN_STUDIO_AUTOSAVE_MINUTES"))
         if self.limits.max_run_mb:
             for cfg, payload, _ in runs:
                 check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
@@ -125,7 +130,6 @@ class Runs(Following):
         with self._lock:
             if owner.closed or self._closing:
                 raise OwnerGone("the session that asked for this run has closed, or the server is stopping")
-            space = getattr(owner, "space", None)
             baton = Baton() if len(runs) > 1 else None
             made: list[Runner] = []
             # a side-by-side pair takes turns on one thread's slot, so it trains on threads whatever the host
@@ -142,6 +146,8 @@ class Runs(Following):
             for runner in made:
                 self._entries[runner.run_id] = Entry(runner, owner.key, lead=None if runner is made[0] else lead)
                 self._minded_locked(runner, owner.key)
+                if "keep" in lasting and runner is made[0]:
+                    runner.kept = partial(autosave.kept_step, space)
         if cluster:
             cluster.set_run(owner.key, lead)
         return made

@@ -59,14 +59,16 @@ class RunActor:
     snapshots wait apart from them, so a page's long poll never holds a Pause back."""
 
     def __init__(self, threads: int, cfg: TrainConfig | None, kw: dict, away_s: float | None = None,
-                 idle_s: float | None = None):
+                 idle_s: float | None = None, keep: Callable | None = None, keep_every_s: float = 0.0):
         set_threads(threads)    # the server's GAN_STUDIO_THREADS: a worker does not read the app's environment
         self.runner = Runner(cfg, **kw)
         self._seen = time.monotonic()   # when a page of the run's owner last asked for a snapshot
         if away_s is not None and idle_s is not None:
             # an owner's page asks at least every POLL_S: a shorter absence cannot be told from a quiet run
             away_s, idle_s = max(away_s, 2 * POLL_S), max(idle_s, away_s, 2 * POLL_S)
-            threading.Thread(target=self._mind, args=(away_s, idle_s), name="ganlib-run-minder", daemon=True).start()
+        self._limits, self._keep = (away_s, idle_s), (keep, keep_every_s)
+        if idle_s is not None or keep is not None:
+            threading.Thread(target=self._mind, name="ganlib-run-minder", daemon=True).start()
 
     def send(self, command: Command, arg) -> None:
         if command is Command.UPDATE:
@@ -87,16 +89,26 @@ class RunActor:
         """generator_copy, models_copy, dataset or checkpoint, taken between two steps by the run's thread."""
         return getattr(self.runner, name)(*args)
 
-    def _mind(self, away_s: float, idle_s: float) -> None:
-        paused = False
-        while not self.runner.snapshot().ended:
+    def _mind(self) -> None:
+        """Pause, then stop, the run while no page of its owner asks for it; keep its checkpoint every
+        keep_every_s of training; once it has ended, leave the cluster."""
+        (away_s, idle_s), (keep, keep_every_s) = self._limits, self._keep
+        paused, kept_at, kept_step = False, time.monotonic(), 0
+        while not (snap := self.runner.snapshot()).ended:
             time.sleep(1.0)
             gone = time.monotonic() - self._seen
-            if gone >= idle_s:
+            if idle_s is not None and gone >= idle_s:
                 self.runner.stop(Reason.OWNER_GONE)
-            elif gone >= away_s and not paused:
+            elif away_s is not None and gone >= away_s and not paused:
                 self.runner.pause(Reason.OWNER_AWAY)
-            paused = gone >= away_s
+            paused = away_s is not None and gone >= away_s
+            if keep is not None and snap.step != kept_step and time.monotonic() - kept_at >= keep_every_s:
+                try:
+                    keep(self.runner)
+                    kept_step = snap.step
+                except (ValueError, OSError, RuntimeError):   # a full quota or disk: the next try may find room
+                    pass
+                kept_at = time.monotonic()
         self.runner.join(CALL_TIMEOUT_S)
         time.sleep(POLL_S + 1.0)   # every follower's long poll has taken the last snapshot: the actor may go
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)   # and with it the CPU it holds
@@ -117,6 +129,7 @@ class RemoteRun(Mailbox):
         # whether the run's owner has a page open in this replica (Runs sets it): while none has, its actor
         # pauses the run, then stops it (RunActor._mind)
         self.present: Callable[[], bool] = lambda: owned
+        self.kept: Callable[[], int | None] = lambda: None   # the step of its last autosave, if any (Runs sets it)
         self._released = False
         self._thread = threading.Thread(target=self._follow, name="ganlib-remote-run", daemon=True)
         self._thread.start()
@@ -171,7 +184,7 @@ class RemoteRun(Mailbox):
             last = self._snap
             self._pin(dataclasses.replace(
                 last, version=last.version + 1, status=Status.FAILED, reason=Reason.WORKER_LOST, steps_per_sec=0.0,
-                eta_seconds=None, problem=Problem(type(e).__name__, step=last.step, good_step=last.step,
+                eta_seconds=None, problem=Problem(type(e).__name__, step=last.step, good_step=self.kept() or 0,
                                                   message=WORKER_LOST)))
         finally:
             with self._cv:
@@ -199,11 +212,12 @@ class RayHost:
 
     def runner(self, cfg: TrainConfig | None = None, *, payload: dict | None = None, preset: str = "",
                slots=None, slot_key: str | None = None, baton=None, away_s: float | None = None,
-               idle_s: float | None = None, **kw) -> RemoteRun:
+               idle_s: float | None = None, keep: Callable | None = None, keep_every_s: float = 0.0,
+               **kw) -> RemoteRun:
         """A run of `cfg`, or of a checkpoint payload, as a detached actor; Runner's keywords. `slots` is the
         server's and is not asked (the cluster places the actor); a side-by-side pair (slot_key, baton) stays on
         threads. away_s, idle_s: with no page of its owner asking for it this long, it pauses, then stops
-        (None: it never does)."""
+        (None: it never does). keep(runner): called in the worker every keep_every_s of training (an autosave)."""
         if slot_key is not None or baton is not None:
             raise ValueError("a side-by-side pair shares one thread's slot: it trains on the thread host")
         trainer = kw.get("trainer")
@@ -212,7 +226,8 @@ class RayHost:
         actor = RunActor.options(
             name=actor_name(run_id), namespace=NAMESPACE, lifetime="detached",
             num_cpus=1, num_gpus=1 if wanted.device == "cuda" else 0,
-        ).remote(threads(), cfg, dict(kw, payload=payload, preset=preset, run_id=run_id), away_s, idle_s)
+        ).remote(threads(), cfg, dict(kw, payload=payload, preset=preset, run_id=run_id), away_s, idle_s, keep,
+                 keep_every_s)
         return RemoteRun(actor, wanted, run_id, preset or (payload or {}).get("preset", ""))
 
     def follow(self, run_id: str) -> RemoteRun | None:

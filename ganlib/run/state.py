@@ -53,5 +53,5 @@ class Problem:
     what: str = ""            # the StepStats field that became non-finite, or the exception's class name
     value: float = 0.0        # its value (NaN, inf)
     step: int = 0             # the step that went wrong
-    good_step: int = 0        # the step the weights were rolled back to
+    good_step: int = 0        # the step the weights were rolled back to (Reason.WORKER_LOST: of its autosave; 0: none)
     message: str = ""         # the error's message (never a server path: see errors.py)

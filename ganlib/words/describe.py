@@ -138,8 +138,10 @@ def status_message(snap) -> tuple[str, str]:
     if s is Status.PAUSED:
         return "info", "Paused. Press Resume to go on, or Step to take one step at a time."
     if s is Status.FAILED and reason is Reason.WORKER_LOST:
+        kept = (f"Its autosave from step {p.good_step:,} is on the Checkpoints page (autosave): load it there to go "
+                "on." if p.good_step else "It had made no autosave yet: press Reset and start again.")
         return "error", ("The machine process that trained this run was lost (stopped, out of memory, or its machine "
-                         "went away). What it last sent is shown; press Reset and start again.")
+                         f"went away). What it last sent is shown. {kept}")
     if s is Status.FAILED and reason is Reason.DATA_ERROR:
         return "error", f"The data could not be loaded: {p.message}"
     if s is Status.FAILED:
