@@ -157,6 +157,8 @@ def test_a_lost_worker_costs_at_most_the_time_since_its_autosave(cluster, tmp_pa
         assert f"autosave from step {s.problem.good_step:,}" in status_message(s)[1]
         again = owner.resume_from(owner.space.load(owner.space.save_target(autosave.NAME)))
         assert until(again, lambda s: s.status is Status.IDLE, "the autosave loaded").step == s.problem.good_step
+        owner.reset()   # stopped, not let go: a later test counts the cluster's busy CPUs
+        until(again, lambda s: s.ended, "the reset")
     finally:
         owner.close()
         runs.shutdown(WAIT)
@@ -171,6 +173,9 @@ def test_the_registry_hands_out_ray_runs_and_a_watch_code_shows_them(cluster, tm
         assert student.watched() is run and type(run).__name__ == "RemoteRun"
         run.start()
         until(run, lambda s: s.step >= 5, "training on the cluster")
+        time.sleep(1.1)   # the cluster's usage is read at most once a second
+        load = runs.load()
+        assert (load.training, load.slots) == (1, 2)   # the cluster's CPUs are the slots, and the run holds one
         teacher.reset()
         until(run, lambda s: s.ended, "the reset to stop it")
         deadline = time.monotonic() + WAIT

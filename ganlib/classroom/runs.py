@@ -195,9 +195,14 @@ class Runs(Following):
 
     def load(self) -> Load:
         training, queued = self.slots.counts()   # a side-by-side pair is one slot, and one place in line
+        limit = self.slots.limit
         with self._lock:
             watching = sum(len(r.watchers) for r in self._owners.values())
-        return Load(training, self.slots.limit, queued, watching)
+            followed = [e.runner for e in self._entries.values() if not e.retired and e.runner.detached]
+        if self.host is not None and self.host.on_cluster:   # the cluster's CPUs are the slots (run/on_ray.py)
+            training, limit = self.host.usage()
+            queued += sum(r.snapshot().status is Status.QUEUED for r in followed)
+        return Load(training, limit, queued, watching)
 
     def place(self, run_id: str) -> int | None:
         return self.slots.place(run_id)

@@ -200,6 +200,9 @@ class RayHost:
     """Runs as Ray actors on the cluster at one address (hosts.py)."""
     on_cluster = True
 
+    def __init__(self):
+        self._usage: tuple[float, tuple[int, int]] = (-2.0, (0, 0))   # (read at, usage())
+
     @classmethod
     def connect(cls, address: str) -> RayHost:
         if not ray.is_initialized():   # a test, or a script, may have started its own local cluster
@@ -229,6 +232,15 @@ class RayHost:
         ).remote(threads(), cfg, dict(kw, payload=payload, preset=preset, run_id=run_id), away_s, idle_s, keep,
                  keep_every_s)
         return RemoteRun(actor, wanted, run_id, preset or (payload or {}).get("preset", ""))
+
+    def usage(self) -> tuple[int, int]:
+        """(CPUs that runs hold, CPUs of the cluster): its training slots, busy and all. Read at most once a second:
+        every page's sidebar asks."""
+        now = time.monotonic()
+        if now - self._usage[0] > 1.0:
+            total = int(ray.cluster_resources().get("CPU", 0))
+            self._usage = (now, (total - int(ray.available_resources().get("CPU", 0)), total))
+        return self._usage[1]
 
     def follow(self, run_id: str) -> RemoteRun | None:
         """A run another replica made, to watch or to rejoin; None once it has ended or is gone."""
