@@ -219,6 +219,33 @@ def test_two_replicas_share_a_watch_code_and_the_owner_rejoins_through_the_other
         two.shutdown(WAIT)
 
 
+def test_the_cap_is_the_clusters_cpus_counted_across_replicas(cluster, tmp_path):
+    """2 CPUs: two runs through one replica train, a third through the other waits, queued, and trains once one
+    of the first two stops."""
+    one, two = Runs(host=cluster), Runs(host=cluster)
+    a, b, c = Visitor(one, str(tmp_path)), Visitor(one, str(tmp_path)), Visitor(two, str(tmp_path))
+    try:
+        first = [v.new_run(toy(seed=i)) for i, v in enumerate((a, b))]
+        for r in first:
+            r.start()
+        for r in first:
+            until(r, lambda s: s.status is Status.RUNNING, "the first two to train")
+        third = c.new_run(toy(seed=2))
+        third.start()
+        time.sleep(5)
+        assert third.snapshot().status is Status.QUEUED and third.snapshot().step == 0
+        assert two.load().queued == 1
+        a.reset()
+        until(third, lambda s: s.status is Status.RUNNING and s.step > 0, "the third to train once a CPU is free")
+        b.reset()
+        c.reset()
+    finally:
+        for v in (a, b, c):
+            v.close()
+        one.shutdown(WAIT)
+        two.shutdown(WAIT)
+
+
 def test_a_cluster_run_with_no_owner_anywhere_pauses_then_stops_and_leaves_the_cluster(cluster, made, tmp_path):
     runs = Runs(Limits(away_s=1.0, idle_s=14.0), host=cluster)   # away: held to 10 s there (on_ray.POLL_S)
     owner = Visitor(runs, str(tmp_path))
