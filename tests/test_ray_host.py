@@ -247,7 +247,7 @@ def test_the_cap_is_the_clusters_cpus_counted_across_replicas(cluster, tmp_path)
 
 
 def test_a_cluster_run_with_no_owner_anywhere_pauses_then_stops_and_leaves_the_cluster(cluster, made, tmp_path):
-    runs = Runs(Limits(away_s=1.0, idle_s=14.0), host=cluster)   # away: held to 10 s there (on_ray.POLL_S)
+    runs = Runs(Limits(away_s=1.0, idle_s=20.0), host=cluster)   # away: held to 10 s there (on_ray.POLL_S)
     owner = Visitor(runs, str(tmp_path))
     run = owner.new_run(toy())
     run.start()
@@ -265,6 +265,31 @@ def test_a_cluster_run_with_no_owner_anywhere_pauses_then_stops_and_leaves_the_c
     with pytest.raises(ValueError):
         ray.get_actor("run-" + run.run_id, namespace="gan-studio")   # and its CPU is the cluster's again
     runs.shutdown(WAIT)
+
+
+def test_a_cluster_that_does_not_answer_leaves_the_pages_working_and_start_says_why(tmp_path):
+    """In a process of its own: this one has joined the tests' cluster."""
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{free.getsockname()[1]}"   # nothing listens there once this closes
+    code = f"""
+import time, pytest
+from ganlib import preset
+from ganlib.classroom.runs import Runs
+from ganlib.classroom.visitor import Visitor
+runs = Runs()
+t0 = time.monotonic()
+v = Visitor(runs, {str(tmp_path)!r})   # a first page: no run to rejoin, and nothing to wait for
+assert v.runner is None and not runs.shared("ABCDE-FGHJK") and time.monotonic() - t0 < 10
+with pytest.raises(ConnectionError, match="^GAN_STUDIO_RAY_ADDRESS: no Ray cluster answers at {address}"):
+    v.new_run(preset("ring8"))
+v.close()
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120,
+                   env={**os.environ, "GAN_STUDIO_RAY_ADDRESS": address})
 
 
 def test_without_an_address_runs_are_threads_and_ray_is_never_imported():

@@ -52,7 +52,8 @@ class Following:
             return None
         with self._lock:
             key = self._codes.get(code)
-        if key is None and (cluster := self._cluster()) is not None and (key := cluster.owner_of(code)) is not None:
+        if key is None and (cluster := self._cluster(strict=False)) is not None and \
+                (key := cluster.owner_of(code)) is not None:
             with self._lock:
                 self._codes[code] = key
                 self._owners.setdefault(key, OwnerRecord()).code = code
@@ -74,17 +75,24 @@ class Following:
             if watcher is not None and not watcher.closed:
                 rec.watchers.add(watcher.key)
             live = [e.runner for e in self._entries.values() if e.owner == key and not e.retired and not e.lead]
-        cluster = self._cluster()
+        cluster = self._cluster(strict=False)
         if cluster is None:
             return live[-1] if live else None
         return self._adopt(key, cluster.run_of(key))   # the owner may have started another run on another replica
 
     # --- a cluster: runs that outlive this replica (run/on_ray.py) ----------------------------------
-    def _cluster(self):
+    def _cluster(self, strict: bool = True):
         """ganlib.classroom.cluster when runs train on a Ray cluster, else None. The host is chosen at the first call
-        (GAN_STUDIO_RAY_ADDRESS): with the first run, or a watcher's or a returning owner's first page."""
+        (GAN_STUDIO_RAY_ADDRESS): with the first run, or a watcher's or a returning owner's first page. A cluster
+        that does not answer raises ConnectionError (a Start says so), or with strict=False is None: every page
+        that needs no run still works, and the next call tries again."""
         if self.host is None:
-            self.host = host_for(read("GAN_STUDIO_RAY_ADDRESS"))
+            try:
+                self.host = host_for(read("GAN_STUDIO_RAY_ADDRESS"))
+            except ConnectionError:
+                if strict:
+                    raise
+                return None
         if not self.host.on_cluster:
             return None
         from ganlib.classroom import cluster  # ray: only on a cluster

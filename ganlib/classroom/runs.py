@@ -79,7 +79,7 @@ class Runs(Following):
             live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired and not e.lead]
             if live:
                 return live[-1]
-        return self._rejoin(owner) if self._cluster() else None
+        return self._rejoin(owner) if self._cluster(strict=False) else None
 
     def owner_gone(self, owner: Owner) -> None:
         """One session of `owner` has ended; returns at once. When it was the last, its runs stop after

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
+import socket
 import threading
 import time
 from types import MappingProxyType
@@ -63,6 +64,8 @@ class RunActor:
         set_threads(threads)    # the server's GAN_STUDIO_THREADS: a worker does not read the app's environment
         self.runner = Runner(cfg, **kw)
         self._seen = time.monotonic()   # when a page of the run's owner last asked for a snapshot
+        self._asking, self._asked = 0, time.monotonic()   # reads now waiting, and when the last one came
+        self._reads = threading.Lock()
         if away_s is not None and idle_s is not None:
             # an owner's page asks at least every POLL_S: a shorter absence cannot be told from a quiet run
             away_s, idle_s = max(away_s, 2 * POLL_S), max(idle_s, away_s, 2 * POLL_S)
@@ -80,9 +83,16 @@ class RunActor:
     def snapshot_after(self, version: int, timeout: float, present: bool = True) -> Snapshot:
         """The first snapshot newer than `version`, or the latest after `timeout` s. present: the run's owner has a
         page open in the replica that asks."""
+        with self._reads:
+            self._asking += 1
+            self._asked = time.monotonic()
         if present:
-            self._seen = time.monotonic()
-        return self.runner.wait(lambda s: s.version > version, timeout)
+            self._seen = self._asked
+        try:
+            return self.runner.wait(lambda s: s.version > version, timeout)
+        finally:
+            with self._reads:
+                self._asking -= 1
 
     @ray.method(concurrency_group="copies")
     def copy(self, name: str, *args):
@@ -110,7 +120,11 @@ class RunActor:
                     pass
                 kept_at = time.monotonic()
         self.runner.join(CALL_TIMEOUT_S)
-        time.sleep(POLL_S + 1.0)   # every follower's long poll has taken the last snapshot: the actor may go
+        # every follower takes the last snapshot, and then asks no more: the actor may go once none has asked for
+        # a while (or a minute on)
+        ended = time.monotonic()
+        while time.monotonic() - ended < 60 and (self._asking or time.monotonic() - self._asked < 2.0):
+            time.sleep(0.5)
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)   # and with it the CPU it holds
 
 
@@ -206,11 +220,14 @@ class RayHost:
     @classmethod
     def connect(cls, address: str) -> RayHost:
         if not ray.is_initialized():   # a test, or a script, may have started its own local cluster
+            unreachable = ConnectionError(f"GAN_STUDIO_RAY_ADDRESS: no Ray cluster answers at {address}; is it "
+                                          "started, and is this server's RAY_AUTH_TOKEN the cluster's?")
+            if address != "auto" and not _answers(address):   # ray.init itself waits a minute for a missing head
+                raise unreachable
             try:
                 ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
             except ConnectionError:
-                raise ConnectionError(f"GAN_STUDIO_RAY_ADDRESS: no Ray cluster answers at {address}; is it started, "
-                                      "and is this server's RAY_AUTH_TOKEN the cluster's?") from None
+                raise unreachable from None
         return cls()
 
     def runner(self, cfg: TrainConfig | None = None, *, payload: dict | None = None, preset: str = "",
@@ -250,6 +267,15 @@ class RayHost:
         except (ValueError, RayActorError):
             return None
         return None if first.ended else RemoteRun(actor, first.config, run_id, first.preset, first, owned=False)
+
+
+def _answers(address: str) -> bool:
+    host, port = address.removeprefix("ray://").rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=2.0).close()
+        return True
+    except OSError:
+        return False
 
 
 def actor_name(run_id: str) -> str:
