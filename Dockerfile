@@ -31,6 +31,13 @@ RUN set -eu; \
     rm /tmp/torch.txt /tmp/rest.txt
 
 COPY --chown=user . .
+# Ray, for a cluster (deploy/): `--build-arg RAY=2.60.0` installs ganlib itself (editable: Ray's workers import it
+# from any folder) with Ray and Ray Client at that version, torch held as it is. Empty: no Ray.
+ARG RAY=""
+RUN if [ -n "$RAY" ]; then \
+      pip freeze | grep -iE '^torch(vision)?==' > /tmp/torch.txt && \
+      pip install -e ".[ray]" "ray[client]==$RAY" -c /tmp/torch.txt && rm /tmp/torch.txt; \
+    fi
 USER user
 # Datasets and visitors' checkpoints go to /data/gan-studio when /data is writable (a Space's
 # persistent storage, or `-v`), else to ~/.cache/gan-studio (ganlib/home.py).
