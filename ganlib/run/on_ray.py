@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Callable
 
 import ray
-from ray.exceptions import RayActorError
+from ray.exceptions import RayActorError, RayError
 
 from ganlib.engine.config import TrainConfig
 from ganlib.engine.device import set_threads, threads
@@ -43,6 +43,8 @@ from ganlib.run.state import Problem, Reason, Status
 NAMESPACE = "gan-studio"
 POLL_S = 5.0        # a long poll's longest wait: a quiet run's thread here wakes this often to see its actor lives
 WORKER_LOST = "the Ray worker that trained this run was lost"
+SAME = "same"       # in a shrunk snapshot (_shrink): this part is the one the follower holds
+SENT_KEPT = 64      # snapshots an actor remembers sending: a follower further behind gets a whole one
 
 
 def _read_only(d: dict) -> MappingProxyType:
@@ -66,6 +68,7 @@ class RunActor:
         self._seen = time.monotonic()   # when a page of the run's owner last asked for a snapshot
         self._asking, self._asked = 0, time.monotonic()   # reads now waiting, and when the last one came
         self._reads = threading.Lock()
+        self._sent: dict[int, Snapshot] = {}   # the snapshots sent lately, by version: what a follower holds
         if away_s is not None and idle_s is not None:
             # an owner's page asks at least every POLL_S: a shorter absence cannot be told from a quiet run
             away_s, idle_s = max(away_s, 2 * POLL_S), max(idle_s, away_s, 2 * POLL_S)
@@ -80,16 +83,24 @@ class RunActor:
             self.runner._send(command, arg)
 
     @ray.method(concurrency_group="reads")
-    def snapshot_after(self, version: int, timeout: float, present: bool = True) -> Snapshot:
-        """The first snapshot newer than `version`, or the latest after `timeout` s. present: the run's owner has a
-        page open in the replica that asks."""
+    def snapshot_after(self, version: int, timeout: float, present: bool = True) -> Snapshot | None:
+        """The first snapshot newer than `version`, or None when `timeout` s pass first; without what the follower
+        holds already (shrunk: see _shrink). present: the run's owner has a page open in the replica that asks."""
         with self._reads:
             self._asking += 1
             self._asked = time.monotonic()
         if present:
             self._seen = self._asked
         try:
-            return self.runner.wait(lambda s: s.version > version, timeout)
+            snap = self.runner.wait(lambda s: s.version > version, timeout)
+            if snap.version <= version:
+                return None
+            with self._reads:
+                had = self._sent.get(version)
+                self._sent[snap.version] = snap
+                while len(self._sent) > SENT_KEPT:
+                    self._sent.pop(next(iter(self._sent)))
+            return _shrink(snap, had)
         finally:
             with self._reads:
                 self._asking -= 1
@@ -191,10 +202,10 @@ class RemoteRun(Mailbox):
     def _follow(self) -> None:
         try:
             while not self._snap.ended and not self._released:
-                snap = ray.get(self._actor.snapshot_after.remote(self._snap.version, POLL_S, self.present()))
-                if snap.version > self._snap.version:
-                    self._pin(snap)
-        except RayActorError as e:
+                sent = ray.get(self._actor.snapshot_after.remote(self._snap.version, POLL_S, self.present()))
+                if sent is not None:
+                    self._pin(_grow(sent, self._snap))
+        except RayError as e:   # its worker died, or the whole cluster went (the head): the run is lost either way
             last = self._snap
             self._pin(dataclasses.replace(
                 last, version=last.version + 1, status=Status.FAILED, reason=Reason.WORKER_LOST, steps_per_sec=0.0,
@@ -206,7 +217,7 @@ class RemoteRun(Mailbox):
             if self._snap.ended:
                 try:
                     ray.kill(self._actor, no_restart=True)   # an ended run takes no more commands
-                except RayActorError:
+                except RayError:
                     pass
 
 
@@ -263,10 +274,33 @@ class RayHost:
         """A run another replica made, to watch or to rejoin; None once it has ended or is gone."""
         try:
             actor = ray.get_actor(actor_name(run_id), namespace=NAMESPACE)
-            first = ray.get(actor.snapshot_after.remote(-1, 0.0, False), timeout=CALL_TIMEOUT_S)
+            first = ray.get(actor.snapshot_after.remote(-1, 0.0, False), timeout=CALL_TIMEOUT_S)   # whole
         except (ValueError, RayActorError):
             return None
         return None if first.ended else RemoteRun(actor, first.config, run_id, first.preset, first, owned=False)
+
+
+def _shrink(snap: Snapshot, had: Snapshot | None) -> Snapshot:
+    """`snap` without the large parts that the snapshot `had` (the one the follower holds) already has: G's weights
+    and the real samples as SAME, and the timeline's frames it holds as their steps. A fast-digits snapshot is
+    ~4 MB pickled (G's weights 2.2 MB, the timeline 1.6 MB), published 4 times a second; shrunk, ~80 KB and a
+    new frame now and then."""
+    if had is None:
+        return snap
+    held = {id(f) for f in had.timeline}
+    return dataclasses.replace(
+        snap, g_weights=SAME if snap.g_weights is not None and snap.g_weights is had.g_weights else snap.g_weights,
+        real=SAME if snap.real is not None and snap.real is had.real else snap.real,
+        timeline=tuple(f.step if id(f) in held else f for f in snap.timeline))
+
+
+def _grow(sent: Snapshot, have: Snapshot) -> Snapshot:
+    """The whole snapshot from a shrunk one and the snapshot the follower holds (_shrink's `had`)."""
+    frames = {f.step: f for f in have.timeline}
+    return dataclasses.replace(
+        sent, g_weights=have.g_weights if isinstance(sent.g_weights, str) else sent.g_weights,
+        real=have.real if isinstance(sent.real, str) else sent.real,
+        timeline=tuple(frames[f] if isinstance(f, int) else f for f in sent.timeline))
 
 
 def _answers(address: str) -> bool:
