@@ -121,7 +121,7 @@ def test_a_ray_run_makes_the_numbers_of_the_same_run_on_a_thread(cluster, made):
     a, b = (stepped(r, 12) for r in runs)
     assert a.history["d_loss"] == b.history["d_loss"] and a.history["g_loss"] == b.history["g_loss"]
     assert len(a.history["d_loss"]) == 12
-    # and what a page draws besides, sent in parts (on_ray._shrink): the samples' timeline, the real points, G
+    # and what a page draws besides, sent in parts (run/wire.py): the samples' timeline, the real points, G
     import numpy as np
     assert [f.step for f in a.timeline] == [f.step for f in b.timeline] and len(b.timeline) >= 3
     assert all(np.array_equal(f.picture, g.picture) for f, g in zip(a.timeline, b.timeline))

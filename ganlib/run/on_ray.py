@@ -20,12 +20,10 @@ first page, and a server without Ray, never import ray.
 """
 from __future__ import annotations
 
-import copyreg
 import dataclasses
 import socket
 import threading
 import time
-from types import MappingProxyType
 from typing import Callable
 
 import ray
@@ -39,21 +37,12 @@ from ganlib.run.mailbox import CALL_TIMEOUT_S, Mailbox
 from ganlib.run.runner import Runner, new_run_id
 from ganlib.run.snapshot import Snapshot
 from ganlib.run.state import Problem, Reason, Status
+from ganlib.run.wire import grow, shrink
 
 NAMESPACE = "gan-studio"
 POLL_S = 5.0        # a long poll's longest wait: a quiet run's thread here wakes this often to see its actor lives
 WORKER_LOST = "the Ray worker that trained this run was lost"
-SAME = "same"       # in a shrunk snapshot (_shrink): this part is the one the follower holds
 SENT_KEPT = 64      # snapshots an actor remembers sending: a follower further behind gets a whole one
-
-
-def _read_only(d: dict) -> MappingProxyType:
-    return MappingProxyType(d)
-
-
-# A snapshot's history and G's weights are read-only mappings, which pickle cannot send. This registers how, for
-# that one type; the app and every worker that runs RunActor import this module, so both ends know it.
-copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
 
 
 @ray.remote(concurrency_groups={"reads": 16, "copies": 1})
@@ -85,7 +74,7 @@ class RunActor:
     @ray.method(concurrency_group="reads")
     def snapshot_after(self, version: int, timeout: float, present: bool = True) -> Snapshot | None:
         """The first snapshot newer than `version`, or None when `timeout` s pass first; without what the follower
-        holds already (shrunk: see _shrink). present: the run's owner has a page open in the replica that asks."""
+        holds already (wire.shrink). present: the run's owner has a page open in the replica that asks."""
         with self._reads:
             self._asking += 1
             self._asked = time.monotonic()
@@ -100,7 +89,7 @@ class RunActor:
                 self._sent[snap.version] = snap
                 while len(self._sent) > SENT_KEPT:
                     self._sent.pop(next(iter(self._sent)))
-            return _shrink(snap, had)
+            return shrink(snap, had)
         finally:
             with self._reads:
                 self._asking -= 1
@@ -204,7 +193,7 @@ class RemoteRun(Mailbox):
             while not self._snap.ended and not self._released:
                 sent = ray.get(self._actor.snapshot_after.remote(self._snap.version, POLL_S, self.present()))
                 if sent is not None:
-                    self._pin(_grow(sent, self._snap))
+                    self._pin(grow(sent, self._snap))
         except RayError as e:   # its worker died, or the whole cluster went (the head): the run is lost either way
             last = self._snap
             self._pin(dataclasses.replace(
@@ -278,29 +267,6 @@ class RayHost:
         except (ValueError, RayActorError):
             return None
         return None if first.ended else RemoteRun(actor, first.config, run_id, first.preset, first, owned=False)
-
-
-def _shrink(snap: Snapshot, had: Snapshot | None) -> Snapshot:
-    """`snap` without the large parts that the snapshot `had` (the one the follower holds) already has: G's weights
-    and the real samples as SAME, and the timeline's frames it holds as their steps. A fast-digits snapshot is
-    ~4 MB pickled (G's weights 2.2 MB, the timeline 1.6 MB), published 4 times a second; shrunk, ~80 KB and a
-    new frame now and then."""
-    if had is None:
-        return snap
-    held = {id(f) for f in had.timeline}
-    return dataclasses.replace(
-        snap, g_weights=SAME if snap.g_weights is not None and snap.g_weights is had.g_weights else snap.g_weights,
-        real=SAME if snap.real is not None and snap.real is had.real else snap.real,
-        timeline=tuple(f.step if id(f) in held else f for f in snap.timeline))
-
-
-def _grow(sent: Snapshot, have: Snapshot) -> Snapshot:
-    """The whole snapshot from a shrunk one and the snapshot the follower holds (_shrink's `had`)."""
-    frames = {f.step: f for f in have.timeline}
-    return dataclasses.replace(
-        sent, g_weights=have.g_weights if isinstance(sent.g_weights, str) else sent.g_weights,
-        real=have.real if isinstance(sent.real, str) else sent.real,
-        timeline=tuple(frames[f] if isinstance(f, int) else f for f in sent.timeline))
 
 
 def _answers(address: str) -> bool:
