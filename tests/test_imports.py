@@ -52,8 +52,7 @@ TORCH_FREE = [
 ]
 HEAVY = ("torch", "torchvision")
 
-MAX_LOCAL_IMPORTS = 12   # in all of ganlib: imports belong at the top, a few lazy ones say why they are not
-# (12 since Ray: an optional package, imported only for a cluster, in run/hosts.py and classroom/following.py)
+MAX_LOCAL_IMPORTS = 10   # in all of ganlib: imports belong at the top, a few lazy ones say why they are not
 
 
 def _files() -> list[pathlib.Path]:

@@ -2,7 +2,7 @@
 
 A run on a Ray cluster (run/on_ray.py) lives in a worker process that can be
 lost (killed, out of memory, its machine gone), and its weights with it. Its
-actor keeps its checkpoint as "autosave" in its owner's space, on the shared
+actor keeps its checkpoint as NAME in its owner's space (Space.save), on the shared
 /data every replica reads, so such a loss costs at most that many minutes of
 training; the failed run's page names the autosave's step.
 """
@@ -11,12 +11,6 @@ from __future__ import annotations
 from ganlib.errors import CheckpointError
 
 NAME = "autosave"
-
-
-def keep(space, runner) -> None:
-    """Replace the owner's autosave with the run as it is now (in the run's worker, between two steps)."""
-    from ganlib.classroom.downloads import checkpoint_bytes  # torch: Runs imports this module on the first page
-    space.save(NAME, checkpoint_bytes(runner))
 
 
 def kept_step(space) -> int | None:

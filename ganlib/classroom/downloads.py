@@ -5,25 +5,20 @@ canvases for the GIF.
 """
 from __future__ import annotations
 
-import os
-import tempfile
-
 import numpy as np
 
 from ganlib.charts.palette import FAKE, REAL, rgb
 from ganlib.classroom.export import history_csv
 from ganlib.engine.grid import gif_bytes
+from ganlib.run.checkpoint import checkpoint_file
 
 CANVAS = 192            # side of a toy frame in the GIF, in pixels
 REAL_RGB, FAKE_RGB = rgb(REAL), rgb(FAKE)   # the colours of the Train page's points chart
 
 
 def checkpoint_bytes(runner) -> bytes:
-    """The run's checkpoint file as bytes; saving writes atomically, so go through a private temp folder."""
-    with tempfile.TemporaryDirectory(prefix="gan-studio-") as folder:
-        path = runner.save(os.path.join(folder, "run.pt"))
-        with open(path, "rb") as f:
-            return f.read()
+    """The run's checkpoint file as bytes, taken between two steps."""
+    return checkpoint_file(runner.checkpoint())
 
 
 def history_file(runner) -> bytes:

@@ -122,7 +122,8 @@ class Runs(Following):
         cluster, space = self._cluster(), getattr(owner, "space", None)
         lasting = {"away_s": self.limits.away_s, "idle_s": self.limits.idle_s} if cluster else {}
         if cluster and space is not None:   # a worker can be lost: its run keeps a checkpoint in the owner's space
-            lasting.update(keep=partial(autosave.keep, space), keep_every_s=60 * read("GAN_STUDIO_AUTOSAVE_MINUTES"))
+            lasting.update(keep=partial(space.save, autosave.NAME),
+                           keep_every_s=60 * read("GAN_STUDIO_AUTOSAVE_MINUTES"))
         if self.limits.max_run_mb:
             for cfg, payload, _ in runs:
                 check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,

@@ -79,6 +79,13 @@ def save_checkpoint(path: str, payload: dict) -> str:
     return atomic_write(path, lambda f: torch.save(payload, f))
 
 
+def checkpoint_file(payload: dict) -> bytes:
+    """The bytes of payload's checkpoint file (what save_checkpoint writes), made in memory."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
+
+
 def load_checkpoint(source: str | bytes | BinaryIO | dict, name: str | None = None) -> dict:
     """Read and check a checkpoint from a path, bytes, a file object or a payload; CheckpointError if unusable.
 

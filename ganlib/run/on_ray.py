@@ -33,6 +33,7 @@ from ganlib.engine.config import TrainConfig
 from ganlib.engine.device import set_threads, threads
 from ganlib.engine.kinds import DataKind
 from ganlib.run.machine import Command
+from ganlib.run.checkpoint import checkpoint_file
 from ganlib.run.mailbox import CALL_TIMEOUT_S, Mailbox
 from ganlib.run.runner import Runner, new_run_id
 from ganlib.run.snapshot import Snapshot
@@ -114,7 +115,7 @@ class RunActor:
             paused = away_s is not None and gone >= away_s
             if keep is not None and snap.step != kept_step and time.monotonic() - kept_at >= keep_every_s:
                 try:
-                    keep(self.runner)
+                    keep(checkpoint_file(self.runner.checkpoint()))
                     kept_step = snap.step
                 except (ValueError, OSError, RuntimeError):   # a full quota or disk: the next try may find room
                     pass
@@ -237,7 +238,8 @@ class RayHost:
         """A run of `cfg`, or of a checkpoint payload, as a detached actor; Runner's keywords. `slots` is the
         server's and is not asked (the cluster places the actor); a side-by-side pair (slot_key, baton) stays on
         threads. away_s, idle_s: with no page of its owner asking for it this long, it pauses, then stops
-        (None: it never does). keep(runner): called in the worker every keep_every_s of training (an autosave)."""
+        (None: it never does). keep(bytes): given the run's checkpoint file in the worker every keep_every_s of
+        training (an autosave)."""
         if slot_key is not None or baton is not None:
             raise ValueError("a side-by-side pair shares one thread's slot: it trains on the thread host")
         trainer = kw.get("trainer")
