@@ -13,6 +13,9 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 os.environ.setdefault("GAN_STUDIO_IDLE_MINUTES", "0")
+# Runs made in a test's own process train on its threads, where a test can hold a build (held_build) or patch a
+# Trainer; the server that browser tests start (browser.serve) trains in its worker process, as a server does.
+os.environ.setdefault("GAN_STUDIO_WORKER", "0")
 # the repo root, for tests that import the app's own parts (pages.parts): a test file run alone found none
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -21,13 +24,31 @@ if ROOT not in sys.path:
 # Test tiers (pyproject.toml names the markers). A module's tier comes from its name; the rest are unit tests,
 # and a test may name its own tier. Browser, system (subprocesses, servers, torchrun) and science (convergence)
 # tests are also `slow`: `python -m pytest -q -m "not slow"` is the quick tier for daily work, and the README's
-# `python -m pytest -q` still runs everything, as CI does.
+# `python -m pytest -q -n 2 --dist loadgroup` still runs everything, as CI does.
 MODULE_TIERS = (("test_browser", "browser"), ("test_app_", "app"), ("test_shutdown", "system"),
                 ("test_distributed", "system"), ("test_package", "system"), ("test_reap_memory", "system"),
                 ("test_cuda", "system"), ("test_alarms", "science"), ("test_demos", "science"))
 SLOW_TIERS = ("browser", "system", "science")
+# The README's command runs the tests in two processes (pytest-xdist, `-n 2 --dist loadgroup`). Servers, browsers,
+# clusters and the tests that time a wall clock run one after another in one of them, as they would alone: two
+# Chromiums, two Ray heads, or a 0.1 s bound beside a training test on 2 cores would each slow or fail the other.
+# The rest (unit, app, science) fills both processes; a module with a fixture made once per module (its runs, a
+# CLI's output) goes to one process whole, or each process would make it again.
+ALONE_TIERS = ("browser", "system")
+ALONE_FILES = ("test_ray_host.py", "test_deploy_cluster.py", "test_docker.py", "test_first_paint.py",
+               "test_data_online.py", "test_runs.py", "test_runner.py", "test_visitor.py", "test_keys.py",
+               "test_cli.py", "test_worker_host.py")
+_shared_fixtures: dict = {}
 
 
+def _has_module_fixture(path) -> bool:
+    if path not in _shared_fixtures:
+        text = path.read_text()
+        _shared_fixtures[path] = 'scope="module"' in text or 'scope="session"' in text
+    return _shared_fixtures[path]
+
+
+@pytest.hookimpl(tryfirst=True)   # before xdist's own, which reads the xdist_group marks given here
 def pytest_collection_modifyitems(items):
     for item in items:
         tier = next((t for prefix, t in MODULE_TIERS if item.path.name.startswith(prefix)), None)
@@ -35,6 +56,10 @@ def pytest_collection_modifyitems(items):
         item.add_marker(getattr(pytest.mark, tier))
         if tier in SLOW_TIERS:
             item.add_marker(pytest.mark.slow)
+        if tier in ALONE_TIERS or item.path.name in ALONE_FILES:
+            item.add_marker(pytest.mark.xdist_group("alone"))
+        elif _has_module_fixture(item.path):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 @pytest.fixture(autouse=True)
