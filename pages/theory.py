@@ -15,7 +15,8 @@ from ganlib.lab.meaning import OutputKind
 from ganlib.engine.presets import SIDE_BY_SIDE as PAIR
 from ganlib.run.state import Status
 from pages.parts import duet as _duet
-from pages.parts.lab import best_track, current_view, d_alone_row, grad_track, show_1d, show_2d
+from pages.parts.lab import best_track, current_view, grad_track, show_1d, show_2d
+from pages.parts.lab_row import d_alone_row
 from pages.parts.pace import pace_row
 from pages.parts.chart import chart
 from pages.parts.ui import refresh_every, use_app_navigation, visitor

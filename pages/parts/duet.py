@@ -12,7 +12,8 @@ from ganlib.lab import gradients
 from ganlib.charts.theory import field_figure, pair_grad_figure
 from ganlib.words.describe import pair_label, status_word
 from ganlib.words.lab_text import SIDE_BY_SIDE
-from pages.parts.lab import TRACK, current_view, press
+from pages.parts.lab import TRACK, current_view
+from pages.parts.lab_row import press
 from pages.parts.chart import chart
 
 VIEW_HEIGHT = 380   # px: two maps side by side, smaller than the lab's one

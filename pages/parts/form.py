@@ -1,5 +1,5 @@
-"""The config form: one control per TrainConfig field, from its metadata; the live fields of a training run;
-the upload of a visitor's own images, and the canvas of a visitor's own points (dataset=drawn).
+"""The config form: one control per TrainConfig field, from its metadata, and the live fields of a training run.
+The visitor's own data (an upload of images, the canvas of points) is drawn by pages/parts/own_data.py.
 
 A beginner's view first: the basic fields (ganlib/words/plain.py's BASIC) under plain labels, their technical
 names in the tooltips, and every other field behind one "Advanced" expander, a tab per group.
@@ -14,15 +14,11 @@ from functools import partial
 import streamlit as st
 
 from ganlib.engine.config import TrainConfig, applies, field_meta, fields, groups
-from ganlib.engine.drawn_points import file_name, read_points
 from ganlib.classroom.controls import check
-from ganlib.classroom.spaces import DATA, SERVER_PATH_REFUSED
-from ganlib.words import drawn_text, plain
+from ganlib.words import plain
 from ganlib.words.describe import choice_word, exact_number
-from pages.parts.canvas import draw_points
+from pages.parts.own_data import drawn_data, drawn_problem, images_upload
 from pages.parts.ui import live_change, visitor
-
-DRAWN_KEY = "drawn"   # the canvas's points: one drawing per session, kept when another preset is chosen
 
 
 def live_input(f: dataclasses.Field, run_id: str, value, locked: bool = False):
@@ -91,7 +87,7 @@ def config_form(cfg: TrainConfig, prefix: str = "cfg", locked=frozenset(), hidde
                 _grid(shown, cfg, prefix, locked, values, slots)
     ok, bad, msg = check(values, visitor().space.data_path)   # data_path: the visitor's own uploads only
     if ok is not None and ok.dataset == "drawn":   # check() resolves a folder's data_path only
-        if msg := _drawn_problem(ok.data_path):
+        if msg := drawn_problem(ok.data_path):
             ok, bad = None, "data_path"
     if ok is None:
         slots.get(bad, note).error(msg)
@@ -112,72 +108,3 @@ def _grid(shown: list, cfg: TrainConfig, prefix: str, locked, values: dict, slot
             slots[f.name] = st.empty()
             if f.name == "data_path" and values.get("dataset") == "folder":
                 images_upload(f"{prefix}.{f.name}")
-
-
-def images_upload(path_key: str) -> None:
-    """dataset=folder: the visitor's images come as an upload, kept in their own space (ganlib.classroom.spaces);
-    data_path then names it. A folder of the server only when the operator allows it (GAN_STUDIO_LOCAL_PATHS)."""
-    # a new key after each upload kept: a fresh, empty uploader, and the server lets go of the files it held
-    key = f"{path_key}.upload{st.session_state.get(path_key + '.uploads', 0)}"
-    st.file_uploader("Your images: a .zip, or image files", accept_multiple_files=True, key=key,
-                     on_change=_store_images, args=(key, path_key), help="Kept in your own space; only you see it")
-    if note := st.session_state.pop(path_key + ".note", None):
-        (st.success if note[0] == "success" else st.error)(note[1])
-    if own := visitor().space.data_list():
-        st.caption("Your uploads (data_path): " + ", ".join(f"`{d['ref']}`" for d in own))
-
-
-def _store_images(key: str, path_key: str) -> None:
-    files = st.session_state.get(key) or []
-    if not files:
-        return
-    try:
-        ref = visitor().space.store_data([(f.name, f.getvalue()) for f in files])
-    except ValueError as e:   # DatasetError too: sizes, names, not images, the quota
-        st.session_state[path_key + ".note"] = ("error", str(e))
-        return
-    # the draft and the field take the new data_path. The box's own state is set, not dropped: dropped, the
-    # server drew it afresh from the draft, but the browser kept showing (and then sent back) the old text, so
-    # Start said data_path was empty (Streamlit only logs that a field drawn with a value was set this way)
-    s = visitor()
-    s.config = s.config.replace(data_path=ref)
-    st.session_state[path_key] = ref
-    st.session_state[path_key + ".uploads"] = st.session_state.get(path_key + ".uploads", 0) + 1
-    st.session_state[path_key + ".note"] = ("success", f"Kept as {ref}; data_path now names it.")
-
-
-def drawn_data(path_key: str, model_key: str) -> None:
-    """dataset=drawn: the canvas (pages/parts/canvas.py) and Use these points, which keeps the points in the
-    visitor's own space (Space.save_drawn) and puts their name in data_path (`path_key`'s box)."""
-    points = draw_points(DRAWN_KEY)
-    st.button(drawn_text.USE, key=f"{path_key}.use", type="primary", disabled=points is None, help=drawn_text.USE_HELP,
-              on_click=_use_drawn, args=(path_key, model_key))
-    if note := st.session_state.pop(path_key + ".note", None):
-        (st.success if note[0] == "success" else st.error)(note[1])
-    elif points is not None and st.session_state.get(path_key, "").startswith(DATA) \
-            and st.session_state[path_key] != DATA + file_name(points):
-        st.info(drawn_text.changed())
-
-
-def _use_drawn(path_key: str, model_key: str) -> None:
-    try:
-        ref = visitor().space.save_drawn(st.session_state.get(DRAWN_KEY) or [])
-    except ValueError as e:   # DatasetError too: the points, the quota, the server's disk
-        st.session_state[path_key + ".note"] = ("error", str(e))
-        return
-    # the box's own state is set, as _store_images says why; a drawing needs the toy G, so another model goes
-    s, switch = visitor(), bool(model_key) and st.session_state.get(model_key, "toy-mlp") != "toy-mlp"
-    s.config = s.config.replace(data_path=ref, **({"model": "toy-mlp"} if switch else {}))
-    st.session_state[path_key] = ref
-    if switch:
-        st.session_state[model_key] = "toy-mlp"
-    st.session_state[path_key + ".note"] = ("success", drawn_text.kept(ref, switch))
-
-
-def _drawn_problem(data_path: str) -> str:
-    """"" when data_path names a drawing this visitor may use, checked as training will read it; else why not."""
-    try:
-        read_points(visitor().space.data_path(data_path), name=data_path)
-    except ValueError as e:   # DatasetError: not theirs, a server path, a damaged file
-        return drawn_text.SERVER_PATH_REFUSED if str(e) == SERVER_PATH_REFUSED else str(e)
-    return ""

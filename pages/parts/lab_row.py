@@ -1,0 +1,61 @@
+"""The Theory lab's row of buttons: Pause or Resume, Step, Step D, Step G, and D alone (G frozen, D trained toward
+D*), on the lab itself.
+
+pages/theory.py lays it out under the lab's panels (pages/parts/lab.py). Every callback here holds plain values only
+(see pages/parts/ui.live_change).
+"""
+import streamlit as st
+
+from ganlib.classroom import controls
+from ganlib.classroom.controls import Action
+from ganlib.words.describe import BUTTON_LABELS, pair_label
+from ganlib.words.lab_text import D_ALONE, STEP_D, STEP_G
+from ganlib.run.state import Part, Reason
+from pages.parts.ui import visitor
+
+D_ALONE_STEPS = (1000, 3000, 10000)
+
+
+def train_d(run_id: str, key: str) -> None:
+    """The D-alone button's on_click (plain values only: see pages/parts/ui.live_change); waits until it shows."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        runner.train_d(int(st.session_state[key]))
+        runner.wait(lambda s: s.reason is Reason.D_ALONE or s.ended, 5.0)
+
+
+def press(run_id: str, action: Action) -> None:
+    """Pause, Resume or Step on the lab itself, on this tab's run if it is still the one shown."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        controls.press(action, visitor(), None)
+
+
+def half(run_id: str, part: str) -> None:
+    """Step D or Step G on the lab (part: a Part's value, a plain string: see pages/parts/ui.live_change)."""
+    runner = visitor().runner
+    if runner is not None and runner.run_id == run_id:
+        controls.half_step(runner, Part(part))
+
+
+def d_alone_row(snap) -> None:
+    ok = controls.buttons(snap, form_ok=False)
+    pause, step, step_d, step_g, left, mid, right = st.columns([1, 1, 1, 1, 2, 1, 2])
+    action = Action.PAUSE if ok[Action.PAUSE] else Action.RESUME
+    pause.button(BUTTON_LABELS[action], key="th_pause", on_click=press, args=(snap.run_id, action), width="stretch",
+                 disabled=not ok[action])
+    step.button(pair_label(Action.STEP), key="th_step", on_click=press, args=(snap.run_id, Action.STEP),
+                width="stretch", disabled=not ok[Action.STEP], help="One step of the game: D's updates, then G's")
+    for col, part, text in ((step_d, Part.D, STEP_D), (step_g, Part.G, STEP_G)):
+        col.button(f"Step {part.name}", key=f"th_step_{part.value}", on_click=half, args=(snap.run_id, part.value),
+                   width="stretch", disabled=not ok[Action.STEP], help=text)
+    key = "th_d_steps"
+    mid.selectbox("D updates", D_ALONE_STEPS, index=1, key=key, label_visibility="collapsed")
+    left.button("Train D to D*", key="th_train_d", on_click=train_d, args=(snap.run_id, key),   # short: it fits
+                disabled=snap.ended or snap.reason is Reason.D_ALONE, width="stretch",
+                help="Train D to the optimum: G frozen, D alone for the chosen number of updates")
+    if snap.reason is Reason.D_ALONE:
+        right.info(f"D trains alone: {snap.d_alone_left:,} updates to go. Watch D close in on D*.")
+    else:
+        right.caption(D_ALONE)
+
