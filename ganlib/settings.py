@@ -73,7 +73,12 @@ SETTINGS = {s.name: s for s in (
     # of a class trial waiting for minutes, and nothing said why. A class's batch and one run now train side by
     # side, about a core each; a second class waits in line for the first (the classes' own line).
     Setting("GAN_STUDIO_MAX_CLASSES", "whole", 1, "classes", zero="no cap"),
-    # Why blank: runs train as threads of the server, with nothing to install or start. "auto" (a cluster started
+    # Why on: a run's thread in the server's interpreter needs the GIL between every two torch ops, and every
+    # watcher's page holds it meanwhile, so a fast-digits run kept 0.53x of its speed with 30 watchers
+    # (bench/classroom.py). On, runs train in one worker process beside the server (run/worker.py); off, as
+    # threads of the server (one process, ~0.4 GB less memory).
+    Setting("GAN_STUDIO_WORKER", "flag", True),
+    # Why blank: runs train on this machine, with nothing to install or start. "auto" (a cluster started
     # on this machine with `ray start --head`) or "ray://HOST:10001" trains each run as a Ray actor there
     # (run/hosts.py, run/on_ray.py; pip install -e .[ray]).
     Setting("GAN_STUDIO_RAY_ADDRESS", "address", ""),

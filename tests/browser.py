@@ -116,7 +116,7 @@ def serve(checkpoints=(), env: dict | None = None, timeout: float = HEALTH_TIMEO
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
         log_path = os.path.join(tmp, "server.log")
         full_env = {**os.environ, "GAN_STUDIO_CHECKPOINTS": folder, "GAN_STUDIO_SPACES": os.path.join(tmp, "visitors"),
-                    "PYTHONUNBUFFERED": "1", **(env or {})}
+                    "PYTHONUNBUFFERED": "1", "GAN_STUDIO_WORKER": "1", **(env or {})}
         with open(log_path, "wb") as log:
             launched = time.perf_counter()
             proc = subprocess.Popen(cmd, cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT,

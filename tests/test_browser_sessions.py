@@ -24,14 +24,32 @@ HEALTH_S = 1.0     # the server answers its health check within this, also while
 
 
 def training_threads(pid: int) -> int:
+    """The runs' threads of the server `pid`: its own and its training worker's (a child process)."""
     n = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
+    for proc in (pid, *children(pid)):
         try:
-            with open(f"/proc/{pid}/task/{task}/comm", "rb") as f:
-                n += f.read().strip() == THREAD
-        except OSError:  # the thread ended while we looked
-            pass
+            tasks = os.listdir(f"/proc/{proc}/task")
+        except OSError:   # the worker ended while we looked
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{proc}/task/{task}/comm", "rb") as f:
+                    n += f.read().strip() == THREAD
+            except OSError:  # the thread ended while we looked
+                pass
     return n
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if entry.isdigit() and int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            pass
+    return found
 
 
 def health_s(url: str) -> float:

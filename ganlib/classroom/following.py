@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ganlib.classroom.codes import WATCH_CODES
 from ganlib.classroom.owners import Entry, Owner, OwnerRecord
+from ganlib.classroom.shutdown import register
 from ganlib.run.hosts import host_for
 from ganlib.settings import read
 
@@ -88,7 +89,9 @@ class Following:
         that needs no run still works, and the next call tries again."""
         if self.host is None:
             try:
-                self.host = host_for(read("GAN_STUDIO_RAY_ADDRESS"))
+                self.host = host_for(read("GAN_STUDIO_RAY_ADDRESS"), read("GAN_STUDIO_WORKER"))
+                if hasattr(self.host, "shutdown"):   # the training worker: the server's end tells it to end too
+                    register(self.host)
             except ConnectionError:
                 if strict:
                     raise

@@ -121,7 +121,7 @@ class Runs(Following):
         from ganlib.run.budget import check  # torch (G and D on the meta device): likewise
         cluster, space = self._cluster(), getattr(owner, "space", None)
         lasting = {"away_s": self.limits.away_s, "idle_s": self.limits.idle_s} if cluster else {}
-        if cluster and space is not None:   # a worker can be lost: its run keeps a checkpoint in the owner's space
+        if self.host.autosaves and space is not None:   # a lost worker: its run's checkpoint is in the owner's space
             lasting.update(keep=partial(space.save, autosave.NAME),
                            keep_every_s=60 * read("GAN_STUDIO_AUTOSAVE_MINUTES"))
         if self.limits.max_run_mb:

@@ -5,7 +5,8 @@ that a first run loads before its first chart. Measured in one process on this 2
 import torch 2-7 s, a first Trainer of fast-digits 3.8 s, 2.35 s of it the import of torch._dynamo (the first
 torch.optim.Adam made imports it), its data 0.07 s after that, and a first step 0.9 s (its lazy set-up; the next
 steps 0.02-0.05 s). A tiny run built and stepped once here pays for all of it while the visitor reads the page.
-GAN_STUDIO_WARM=0 turns it off (ganlib/settings.py).
+With the training worker (GAN_STUDIO_WORKER, run/worker.py), it starts the worker first: the worker loads torch
+and steps a tiny run of its own meanwhile, in its own process. GAN_STUDIO_WARM=0 turns it off (ganlib/settings.py).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import threading
 import ganlib
 from ganlib import settings
 from ganlib.classroom import shutdown
+from ganlib.run.hosts import host_for
 
 _lock = threading.Lock()
 _warm: Warm | None = None
@@ -28,7 +30,12 @@ class Warm:
         self.error: BaseException | None = None
 
     def _run(self) -> None:
-        try:   # ganlib's lazy names: torch loads here, in this thread, never on the first page's
+        try:
+            if settings.read("GAN_STUDIO_WORKER") and not settings.read("GAN_STUDIO_RAY_ADDRESS"):
+                worker = host_for("", in_worker=True)
+                shutdown.register(worker)
+                worker.start()
+            # ganlib's lazy names: torch loads here, in this thread, never on the first page's (the pages use it)
             ganlib.Trainer(ganlib.preset("ring8").replace(batch_size=8, g_width=8, d_width=8)).step()
         except Exception as e:   # noqa: BLE001 - a warm-up that fails costs the first run its time, nothing more
             self.error = e

@@ -20,7 +20,6 @@ first page, and a server without Ray, never import ray.
 """
 from __future__ import annotations
 
-import dataclasses
 import socket
 import threading
 import time
@@ -31,13 +30,13 @@ from ray.exceptions import RayActorError, RayError
 
 from ganlib.engine.config import TrainConfig
 from ganlib.engine.device import set_threads, threads
-from ganlib.engine.kinds import DataKind
 from ganlib.run.machine import Command
 from ganlib.run.checkpoint import checkpoint_file
-from ganlib.run.mailbox import CALL_TIMEOUT_S, Mailbox
+from ganlib.run.mailbox import CALL_TIMEOUT_S
+from ganlib.run.proxy import RunProxy
 from ganlib.run.runner import Runner, new_run_id
 from ganlib.run.snapshot import Snapshot
-from ganlib.run.state import Problem, Reason, Status
+from ganlib.run.state import Reason, Status
 from ganlib.run.wire import grow, shrink
 
 NAMESPACE = "gan-studio"
@@ -129,22 +128,17 @@ class RunActor:
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)   # and with it the CPU it holds
 
 
-class RemoteRun(Mailbox):
+class RemoteRun(RunProxy):
     """The app's side of a RunActor: the Runner's interface (mailbox.py checks commands here, as for a thread)."""
     detached = True   # it trains on when this process ends: release() lets it go, stop() ends it
 
     def __init__(self, actor, cfg: TrainConfig, run_id: str, preset: str, first: Snapshot | None = None,
                  owned: bool = True):
-        self.run_id, self.preset, self.slot_key = run_id, preset, run_id
         self._actor = actor
-        self._open_mailbox(cfg)
-        self._snap = first or Snapshot(run_id=run_id, version=0, status=Status.QUEUED, reason=Reason.NONE,
-                                       config=cfg, kind=DataKind.POINTS if cfg.is_toy else DataKind.IMAGE,
-                                       preset=preset)
+        self._open_proxy(cfg, run_id, preset, first, Status.QUEUED)
         # whether the run's owner has a page open in this replica (Runs sets it): while none has, its actor
         # pauses the run, then stops it (RunActor._mind)
         self.present: Callable[[], bool] = lambda: owned
-        self.kept: Callable[[], int | None] = lambda: None   # the step of its last autosave, if any (Runs sets it)
         self._released = False
         self._thread = threading.Thread(target=self._follow, name="ganlib-remote-run", daemon=True)
         self._thread.start()
@@ -154,35 +148,11 @@ class RemoteRun(Mailbox):
             self._actor.send.remote(command, arg)
             self._cv.notify_all()
 
-    def generator_copy(self):
-        return self._copy("generator_copy")
-
-    def models_copy(self, game: bool = False):
-        return self._copy("models_copy", game)
-
-    def dataset(self):
-        return self._copy("dataset")
-
-    def checkpoint(self) -> dict:
-        return self._copy("checkpoint")
-
     def _copy(self, name: str, *args):
         try:
             return ray.get(self._actor.copy.remote(name, *args), timeout=CALL_TIMEOUT_S)
         except RayActorError:
             raise RuntimeError(WORKER_LOST) from None
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def join(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def close(self, timeout: float = 10.0) -> bool:
-        self.stop()
-        return self.join(timeout)
 
     def release(self) -> None:
         """Stop following the run without stopping it: it trains on in the cluster (a replica that stops, an owner
@@ -196,14 +166,9 @@ class RemoteRun(Mailbox):
                 if sent is not None:
                     self._pin(grow(sent, self._snap))
         except RayError as e:   # its worker died, or the whole cluster went (the head): the run is lost either way
-            last = self._snap
-            self._pin(dataclasses.replace(
-                last, version=last.version + 1, status=Status.FAILED, reason=Reason.WORKER_LOST, steps_per_sec=0.0,
-                eta_seconds=None, problem=Problem(type(e).__name__, step=last.step, good_step=self.kept() or 0,
-                                                  message=WORKER_LOST)))
+            self._lost(type(e).__name__, WORKER_LOST)
         finally:
-            with self._cv:
-                self._closed = True
+            self._end()
             if self._snap.ended:
                 try:
                     ray.kill(self._actor, no_restart=True)   # an ended run takes no more commands
@@ -214,6 +179,7 @@ class RemoteRun(Mailbox):
 class RayHost:
     """Runs as Ray actors on the cluster at one address (hosts.py)."""
     on_cluster = True
+    autosaves = True   # a worker, or the whole cluster, can be lost with a run's weights
 
     def __init__(self):
         self._usage: tuple[float, tuple[int, int]] = (-2.0, (0, 0))   # (read at, usage())

@@ -1,0 +1,254 @@
+"""The training worker: a process of its own, beside the server, where the runs' threads train.
+
+Why: a run's thread in the server's interpreter needs the GIL between every two torch ops of a step, and every
+watcher's rerun, Tornado and figure build hold it meanwhile, so a run slowed as watchers came (bench/classroom.py:
+0.53x of its solo speed at 30 watchers). Here the runs have an interpreter to themselves.
+
+on_worker.py starts it and speaks to it over one pipe, in messages (Msg):
+- in: NEW (a run of a config or a checkpoint payload), SEND (a command), CALL (a copy of G or of both models, the
+  data, a checkpoint), ANSWER (the server's answer to a slot request), EXIT;
+- out: SNAP (each new snapshot of a run, without the parts the server holds already: wire.shrink), ANSWER (a
+  call's result or error), SLOTS (a run asks for, gives back or leaves a training slot: the server's Slots decide).
+
+It ends when told to (EXIT: every run stops between two steps, then exit status 0), on SIGTERM alike, and on its
+own within PARENT_CHECK_S when the server is gone (the pipe closes, or its parent's pid changes).
+"""
+from __future__ import annotations
+
+import enum
+import itertools
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import Future
+from multiprocessing.connection import Connection
+
+from ganlib.engine.device import set_threads
+from ganlib.engine.presets import preset
+from ganlib.engine.trainer import Trainer
+from ganlib.run.checkpoint import checkpoint_file
+from ganlib.run.heap import give_back
+from ganlib.run.machine import Command
+from ganlib.run.runner import Runner
+from ganlib.run.wire import shrink
+
+PARENT_CHECK_S = 1.0     # how often it looks for its server: it ends within this (and the runs' stop) once gone
+STOP_S = 6.0             # as classroom/shutdown.SHUTDOWN_S: the time its runs get to stop between two steps
+WAIT_S = 5.0             # a run's publisher wakes at least this often to see whether the worker is ending
+
+
+class Msg(enum.Enum):
+    NEW = "new"
+    SEND = "send"
+    CALL = "call"
+    ANSWER = "answer"
+    EXIT = "exit"
+    READY = "ready"
+    SNAP = "snap"
+    SLOTS = "slots"
+
+
+class SlotAsk(enum.Enum):
+    REQUEST = "request"
+    RELEASE = "release"
+    LEAVE = "leave"
+
+
+class SlotsProxy:
+    """The server's Slots (classroom/slots.py) as a run in the worker sees them: each call is a SLOTS message."""
+
+    def __init__(self, worker: Worker, hold_s: float):
+        self._worker, self.hold_s = worker, hold_s
+
+    def request(self, runner) -> bool:
+        return self._worker.ask(SlotAsk.REQUEST, runner.run_id)
+
+    def release(self, run_id: str) -> None:
+        self._worker.tell(Msg.SLOTS, None, SlotAsk.RELEASE, run_id)
+
+    def leave(self, run_id: str) -> None:
+        self._worker.tell(Msg.SLOTS, None, SlotAsk.LEAVE, run_id)
+
+
+class Worker:
+    def __init__(self, conn, parent: int):
+        self._conn, self._parent = conn, parent
+        self._send_lock, self._lock = threading.Lock(), threading.Lock()
+        self._runs: dict = {}
+        self._asked: dict[int, Future] = {}
+        self._ids = itertools.count(1)
+        self._ending = threading.Event()
+
+    # --- talking to the server --------------------------------------------------------------------
+    def tell(self, *msg) -> None:
+        data = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with self._send_lock:
+                self._conn.send_bytes(data)
+        except (OSError, EOFError):   # the server is gone: the worker ends
+            self._ending.set()
+
+    def ask(self, what: SlotAsk, run_id: str) -> bool:
+        box, ask_id = Future(), next(self._ids)
+        with self._lock:
+            self._asked[ask_id] = box
+        self.tell(Msg.SLOTS, ask_id, what, run_id)
+        while not self._ending.is_set():   # an answer never comes from a server that is gone
+            try:
+                return box.result(WAIT_S)
+            except TimeoutError:
+                continue
+        return False
+
+    # --- the main thread: messages in, in order ---------------------------------------------------------
+    def serve(self) -> int:
+        threading.Thread(target=self._watch_parent, name="ganlib-worker-watch", daemon=True).start()
+        self.tell(Msg.READY)
+        while not self._ending.is_set():
+            try:
+                if not self._conn.poll(PARENT_CHECK_S):
+                    continue
+                msg = pickle.loads(self._conn.recv_bytes())
+            except (OSError, EOFError):
+                break
+            kind, *args = msg
+            if kind is Msg.EXIT:
+                break
+            getattr(self, "_on_" + kind.value)(*args)
+        return self._stop_all()
+
+    def _on_new(self, run_id: str, cfg, kw: dict, hold_s: float | None, env: dict, threads: int, keep,
+                keep_every_s: float) -> None:
+        _settings(env)   # the server's GAN_STUDIO_* settings as they are now: the runs read them (data_paths...)
+        set_threads(threads)
+        slots = SlotsProxy(self, hold_s) if hold_s is not None else None
+        try:
+            runner = Runner(cfg, run_id=run_id, slots=slots, **kw)
+        except Exception as e:   # noqa: BLE001 - a payload the Runner refuses: the server's run fails, saying why
+            self.tell(Msg.SNAP, run_id, _sendable(e))
+            return
+        publisher = threading.Thread(target=self._follow, args=(runner, keep, keep_every_s),
+                                     name="ganlib-worker-publish", daemon=True)
+        with self._lock:
+            self._runs[run_id] = (runner, publisher)
+        publisher.start()
+
+    def _on_send(self, run_id: str, command, arg) -> None:
+        runner = self._runner(run_id)
+        if runner is None:
+            return
+        if command is Command.UPDATE:
+            runner.update(**arg)   # through update(), so the worker's run checks the change as the server's did
+        else:
+            runner._send(command, arg)
+
+    def _on_call(self, call_id: int, run_id: str, name: str, args: tuple) -> None:
+        # on a thread of its own: a copy waits for the run's thread to be between two steps
+        threading.Thread(target=self._answer, args=(call_id, run_id, name, args), daemon=True).start()
+
+    def _answer(self, call_id: int, run_id: str, name: str, args: tuple) -> None:
+        try:
+            runner = self._runner(run_id)
+            if runner is None:
+                raise RuntimeError("the run has ended in the worker")
+            self.tell(Msg.ANSWER, call_id, True, getattr(runner, name)(*args))
+        except Exception as e:   # noqa: BLE001 - raised again in the server, on the caller's thread
+            self.tell(Msg.ANSWER, call_id, False, _sendable(e))
+
+    def _runner(self, run_id: str):
+        with self._lock:
+            return self._runs.get(run_id, (None,))[0]
+
+    def _on_answer(self, ask_id: int, ok: bool, value) -> None:
+        with self._lock:
+            box = self._asked.pop(ask_id, None)
+        if box is not None:
+            box.set_result(value) if ok else box.set_exception(value)
+
+    # --- each run's publisher: every new version goes out once --------------------------------------------
+    def _follow(self, runner, keep, keep_every_s: float) -> None:
+        self._publish(runner, keep, keep_every_s)
+        # the run is dropped (its Trainer freed with the last reference, _publish's): give its memory back to the
+        # system, and again a moment later for what was freed after (heap.py, classroom/runs.py's reaper say why)
+        give_back()
+        time.sleep(1.0)
+        give_back()
+
+    def _publish(self, runner, keep, keep_every_s: float) -> None:
+        """Send each new snapshot of `runner` once; keep(bytes) its checkpoint file every keep_every_s of
+        training (an autosave: classroom/autosave.py)."""
+        last, kept_at, kept_step = None, time.monotonic(), 0
+        while True:
+            snap = runner.wait(lambda s: last is None or s.version > last.version, WAIT_S)
+            if last is None or snap.version > last.version:
+                self.tell(Msg.SNAP, runner.run_id, shrink(snap, last))
+                last = snap
+            if snap.ended:
+                break
+            if keep is not None and snap.step != kept_step and time.monotonic() - kept_at >= keep_every_s:
+                try:
+                    keep(checkpoint_file(runner.checkpoint()))
+                    kept_step = snap.step
+                except (ValueError, OSError, RuntimeError):   # a full quota or disk: the next try may find room
+                    pass
+                kept_at = time.monotonic()
+        runner.join(STOP_S)
+        with self._lock:
+            self._runs.pop(runner.run_id, None)
+
+    # --- the end ---------------------------------------------------------------------------------------
+    def _watch_parent(self) -> None:
+        while not self._ending.wait(PARENT_CHECK_S):
+            if os.getppid() != self._parent:
+                self._ending.set()
+
+    def _stop_all(self) -> int:
+        """Every run stops between two steps; each publisher sends its last snapshot; then status 0."""
+        self._ending.set()
+        with self._lock:
+            runs = list(self._runs.values())
+        for r, _ in runs:
+            r.stop()
+        deadline = time.monotonic() + STOP_S
+        stopped = all([r.join(max(0.0, deadline - time.monotonic())) for r, _ in runs])
+        for _, publisher in runs:   # each run's last snapshot reaches the server, while it is there to read it
+            publisher.join(max(0.0, deadline - time.monotonic()))
+        return 0 if stopped else 1
+
+
+def _sendable(e: Exception) -> Exception:
+    """`e`, or a RuntimeError with its words where `e` would not come out of pickle whole in the server."""
+    try:
+        back = pickle.loads(pickle.dumps(e))
+        return e if type(back) is type(e) and str(back) == str(e) else RuntimeError(str(e))
+    except Exception:   # noqa: BLE001 - an exception type that pickle cannot rebuild
+        return RuntimeError(f"{type(e).__name__}: {e}")
+
+
+def _settings(env: dict) -> None:
+    for k in [k for k in os.environ if k.startswith("GAN_STUDIO_") and k not in env]:
+        del os.environ[k]
+    os.environ.update(env)
+
+
+def main(conn, parent: int) -> None:
+    """The worker process's entry point: `python -m ganlib.run.worker FD PARENT_PID` (on_worker.py)."""
+    os.setpgrp()   # a Ctrl+C in the server's terminal is the server's to handle: it tells the worker (EXIT)
+    worker = Worker(conn, parent)
+    try:   # a tiny run's first step: torch._dynamo (the first optimizer imports it) and a step's lazy set-up load
+        # here, before the server's first run comes (classroom/warm.py measured them: ~3.5 s of a first chart)
+        Trainer(preset("ring8").replace(batch_size=8, g_width=8, d_width=8)).step()
+    except Exception:   # noqa: BLE001 - a warm-up that fails costs the first run its time, nothing more
+        pass
+    signal.signal(signal.SIGTERM, lambda *_: worker._ending.set())   # `kill` of the worker alone: stop, exit 0
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os._exit(worker.serve())   # no interpreter teardown under a thread still in torch (classroom/shutdown.py)
+
+
+if __name__ == "__main__":
+    # run as ganlib.run.worker, not as __main__: the server pickles Msg and SlotAsk under that module's name
+    from ganlib.run import worker as this
+    this.main(Connection(int(sys.argv[1])), int(sys.argv[2]))

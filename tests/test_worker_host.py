@@ -1,0 +1,156 @@
+"""The training worker (ganlib/run/worker.py, on_worker.py; issue 24): runs train in a process beside the server.
+
+- The same numbers as a thread: one seed, the same losses step for step.
+- The Runner's interface over the pipe: commands, live changes, copies, slots (a queued run waits for the server's
+  slot), checkpoints.
+- A killed worker: every run in it FAILED (Reason.WORKER_LOST) with what it last sent, its slot freed, and the next
+  run starts a new worker.
+- A server that stops (its end: classroom/shutdown.py) tells the worker to stop its runs and end with status 0;
+  a server that is killed leaves no worker behind (it ends within 5 s).
+"""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from browser import ROOT
+from ganlib import preset
+from ganlib.classroom.slots import Slots
+from ganlib.run.on_worker import WorkerHost
+from ganlib.run.runner import Runner
+from ganlib.run.state import Reason, Status
+from ganlib.words.describe import status_message
+
+pytestmark = pytest.mark.system
+WAIT = 120.0   # the worker's start (a fresh interpreter loads torch) on a busy 2-core machine
+GONE_S = 5.0   # a killed server's worker ends within this
+
+
+@pytest.fixture(scope="module")   # one worker for the module's tests, as a server has: each start loads torch
+def host():
+    h = WorkerHost()
+    yield h
+    assert h.shutdown(30)
+
+
+def toy(**kw):
+    return preset("ring8").replace(batch_size=64, **kw)
+
+
+def steps(run, n):
+    for _ in range(n):
+        run.step()
+    return run.wait(lambda s: s.step >= n and s.status is Status.PAUSED, WAIT)
+
+
+def test_a_run_in_the_worker_has_a_threads_numbers_step_for_step(host):
+    cfg = toy(seed=3)
+    here, there = Runner(cfg, preset="ring8"), host.runner(cfg, preset="ring8")
+    try:
+        a, b = steps(here, 25), steps(there, 25)
+        assert b.step == a.step == 25 and b.run_id == there.run_id
+        for column in ("d_loss", "g_loss", "d_real", "d_fake"):
+            assert b.history[column] == pytest.approx(a.history[column], rel=1e-6, abs=1e-7), column
+        g_here, g_there = here.generator_copy(), there.generator_copy()   # a copy comes over the pipe whole
+        for p, q in zip(g_here.state_dict().values(), g_there.state_dict().values()):
+            assert (p == q).all()
+        there.update(lr_g=1e-4)
+        b = steps(there, 26)
+        assert b.config.lr_g == 1e-4 and any(e.field == "lr_g" for e in b.events)
+        assert there.checkpoint()["config"]["lr_g"] == 1e-4
+    finally:
+        here.close()
+        there.close()
+    assert there.join(WAIT) and not there.alive and there.snapshot().status is Status.STOPPED
+
+
+def test_a_run_in_the_worker_waits_for_the_servers_slot(host):
+    slots = Slots(1)
+    first, second = host.runner(toy(seed=0), slots=slots), host.runner(toy(seed=1), slots=slots)
+    try:
+        first.start()
+        first.wait(lambda s: s.status is Status.RUNNING, WAIT)
+        second.start()
+        assert second.wait(lambda s: s.status is Status.QUEUED, WAIT).status is Status.QUEUED
+        assert slots.place(second.run_id) == 1
+        first.pause(Reason.OWNER_AWAY)   # gives the slot back at once
+        assert second.wait(lambda s: s.status is Status.RUNNING, WAIT).status is Status.RUNNING
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_killed_worker_fails_its_runs_and_the_next_run_starts_a_new_one(host):
+    slots = Slots(1)
+    run = host.runner(toy(), slots=slots)
+    run.start()
+    before = run.wait(lambda s: s.step >= 5, WAIT)
+    pid = host.pid
+    os.kill(pid, signal.SIGKILL)
+    s = run.wait(lambda s: s.status is Status.FAILED, 30)
+    assert s.status is Status.FAILED and s.reason is Reason.WORKER_LOST and s.step >= before.step
+    assert s.history["step"]   # what it last sent stays on the page
+    assert "was lost" in status_message(s)[1] and run.join(1) and not run.alive
+    assert slots.counts() == (0, 0)   # its slot went back
+    again = host.runner(toy(), slots=slots)
+    try:
+        assert steps(again, 3).step == 3 and host.pid not in (None, pid)
+        assert host.started_s is not None and host.started_s > 0
+    finally:
+        again.close()
+
+
+SERVER = textwrap.dedent("""
+    import signal, sys, time
+    sys.path.insert(0, {root!r})
+    from ganlib import preset
+    from ganlib.classroom import shutdown
+    from ganlib.run.hosts import host_for
+    if __name__ == "__main__":
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))   # as Streamlit's handler: the process ends normally
+        host = host_for("", in_worker=True)
+        shutdown.register(host)   # as Runs does with the host it is given (classroom/following.py)
+        run = host.runner(preset("ring8"))
+        run.start()
+        run.wait(lambda s: s.step >= 3, 120)
+        print(host.pid, flush=True)
+        while True:
+            time.sleep(0.1)
+""")
+
+
+def _server(tmp_path):
+    script = tmp_path / "server.py"
+    script.write_text(SERVER.format(root=ROOT))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, int(proc.stdout.readline())
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"   # a zombie has ended
+    except FileNotFoundError:
+        return True
+
+
+def test_a_server_that_stops_stops_the_worker_with_status_0(tmp_path):
+    proc, pid = _server(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert _gone(pid) and "training worker" not in err   # on_worker.py says so when it ends otherwise
+
+
+def test_a_killed_server_leaves_no_worker(tmp_path):
+    proc, pid = _server(tmp_path)
+    proc.kill()
+    proc.wait(10)
+    t0 = time.monotonic()
+    while not _gone(pid):
+        assert time.monotonic() - t0 < GONE_S, "the worker outlived its server"
+        time.sleep(0.1)
