@@ -37,7 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
 from browser import browser_page, chromium_available, poll, serve  # noqa: E402
-from sessions import Session, cpu_seconds, rss_mb  # noqa: E402
+from sessions import Session, cpu_seconds  # noqa: E402
 
 TARGET = 0.9          # the worker host's steps/s with 10 and with 30 watchers, as a share of its solo speed
 MEMORY_TARGET = 1.3   # the worker host's memory (server + worker) against the thread host's one process
@@ -64,20 +64,27 @@ def measure(page, server, code: str, n: int, window: float) -> dict:
     for w in watchers:
         w.join(10)
     return {"n": n, "steps_per_s": (step1 - step0) / (t1 - t0), "cpu_s": cpu1 - cpu0, "refreshes": refreshes,
-            "rss_mb": memory(server.proc.pid)}
+            "pss_mb": memory(server.proc.pid)}
 
 
 def memory(pid: int) -> tuple[float, float]:
-    """(the server's resident MB, its training worker's: 0 when it has none)."""
+    """(the server's proportional set size in MB, its training worker's: 0 when it has none). PSS, not RSS: the two
+    processes map the same torch libraries, whose pages RSS would count twice (import torch: 526 MB resident,
+    290 MB of it its own)."""
     worker = 0.0
     for child in os.listdir("/proc"):
         try:
             with open(f"/proc/{child}/stat") as f:
                 if child.isdigit() and int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    worker += rss_mb(int(child))
+                    worker += pss_mb(int(child))
         except (OSError, ValueError):
             continue
-    return rss_mb(pid), worker
+    return pss_mb(pid), worker
+
+
+def pss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Pss:")) / 1024
 
 
 def median_row(rows: list[dict]) -> dict:
@@ -122,14 +129,14 @@ def main() -> int:
     for host, rows in results.items():
         base = next((r for r in rows if r["n"] == 0), rows[0])
         print(f"\n{host}: {'N':>3}  {'steps/s':>8}  {'vs N=0':>6}  {'refreshes':>9}  {'server CPU s':>12}  "
-              f"{'ms CPU / refresh':>16}  {'server MB':>9}  {'worker MB':>9}")
+              f"{'ms CPU / refresh':>16}  {'server PSS MB':>13}  {'worker PSS MB':>13}")
         for r in rows:
             ratio = r["steps_per_s"] / base["steps_per_s"]
             per = 1000 * (r["cpu_s"] - base["cpu_s"]) / r["refreshes"] if r["refreshes"] else float("nan")
             print(f"{'':>{len(host)}}  {r['n']:>3}  {r['steps_per_s']:>8.1f}  {ratio:>6.2f}  {r['refreshes']:>9}  "
-                  f"{r['cpu_s']:>12.1f}  {per:>16.1f}  {r['rss_mb'][0]:>9.0f}  {r['rss_mb'][1]:>9.0f}")
+                  f"{r['cpu_s']:>12.1f}  {per:>16.1f}  {r['pss_mb'][0]:>13.0f}  {r['pss_mb'][1]:>13.0f}")
             if r["n"] == 10:
-                totals[host] = sum(r["rss_mb"])
+                totals[host] = sum(r["pss_mb"])
         for n in (10, 30):
             r = next((r for r in rows if r["n"] == n), None)
             if r and host == "worker":

@@ -170,11 +170,12 @@ def legible(fig, lk: Look) -> None:
     tick and title sizes and a light grey, which win over the layout's (its grey has a contrast of 3.7 on white,
     below WCAG AA's 4.5). Plotly turns tick labels that do not fit by 30 or 90 degrees; here they stay level,
     with fewer of them."""
-    fig.update_layout(font=dict(color=TEXT, size=lk.font), hoverlabel=dict(font_size=lk.tick))
-    fig.update_xaxes(tickangle=0, tickfont=dict(size=lk.tick, color=TEXT), title_font=dict(size=lk.tick, color=TEXT),
-                     title_standoff=2, automargin=False)
-    fig.update_yaxes(tickfont=dict(size=lk.tick, color=TEXT), title_font=dict(size=lk.tick, color=TEXT),
-                     title_standoff=2)
+    # nested dicts, not plotly's magic underscores (title_font=...): each underscore name is parsed anew for every
+    # axis, which made this call 43% of the time to build the charts that every watcher's page shows (cProfile)
+    text = dict(size=lk.tick, color=TEXT)
+    fig.update_layout(font=dict(color=TEXT, size=lk.font), hoverlabel=dict(font=dict(size=lk.tick)))
+    fig.update_xaxes(dict(tickangle=0, tickfont=text, title=dict(font=text, standoff=2), automargin=False))
+    fig.update_yaxes(dict(tickfont=text, title=dict(font=text, standoff=2)))
     for note in fig.layout.annotations:
         if note.font.size is None or note.font.size < lk.note:
             note.font.size = lk.note

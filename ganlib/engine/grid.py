@@ -80,10 +80,14 @@ def whole_scale(side: int, size: int) -> int:
     return max(1, math.ceil(size / side))
 
 
-def png_bytes(picture: np.ndarray) -> bytes:
-    """A picture as PNG bytes (a grey one as one channel)."""
+def png_bytes(picture: np.ndarray, width: int = 0) -> bytes:
+    """A picture as PNG bytes (a grey one as one channel), made `width` pixels wide if it is wider (bilinear, as
+    st.image(width=...) would do it again for every session that shows it)."""
+    image = Image.fromarray(flat_grey(np.asarray(picture)))
+    if 0 < width < image.width:
+        image = image.resize((width, round(image.height * width / image.width)), resample=Image.BILINEAR)
     buf = io.BytesIO()
-    Image.fromarray(flat_grey(np.asarray(picture))).save(buf, format="PNG")
+    image.save(buf, format="PNG")
     return buf.getvalue()
 
 

@@ -40,8 +40,8 @@ def presenter_view(snap, key: str, buttons: bool = False) -> None:
         if snap.timeline:
             frame = snap.timeline[-1]
             if snap.kind == DataKind.IMAGE:
-                st.image(sample_png(snap.run_id, frame.step, "fake", frame.picture), width=look.SAMPLES_PX,
-                         output_format="PNG", caption=f"G(z) for a fixed z, step {frame.step:,}")
+                png = sample_png(snap.run_id, frame.step, "fake", frame.picture, look.SAMPLES_PX)
+                st.image(png, width=look.SAMPLES_PX, output_format="PNG", caption=f"G(z) for a fixed z, step {frame.step:,}")
             else:
                 chart(points_chart(snap.run_id, frame.step, True, frame.picture, snap.real), f"{key}.points")
         if snap.metrics:
