@@ -77,10 +77,15 @@ def latency(run, n: int = 10) -> tuple[list[float], list[float]]:
 def in_process(args) -> dict:
     from ganlib import preset
     from ganlib.run.hosts import THREADS, host_for
-    from ganlib.run.state import Status
     ray_host = host_for(os.environ["GAN_STUDIO_RAY_ADDRESS"])
     cfg = preset("fast-digits").replace(epochs=5000)
-    runs = {"thread": THREADS.runner(cfg), "ray": ray_host.runner(cfg)}
+    return side_by_side({"thread": THREADS.runner(cfg), "ray": ray_host.runner(cfg)}, "ray", args)
+
+
+def side_by_side(runs: dict, remote: str, args) -> dict:
+    """Each run alone in turn, args.rounds windows of args.window s: their steps/s, this process's CPU while the
+    run named `remote` trains elsewhere, and each one's command latency (bench/worker.py uses it too)."""
+    from ganlib.run.state import Status
     for r in runs.values():
         r.wait(lambda s: s.status is Status.IDLE, 120)
     speeds: dict[str, list[float]] = {k: [] for k in runs}
@@ -92,7 +97,7 @@ def in_process(args) -> dict:
             time.sleep(2)
             c0, w0 = time.process_time(), time.perf_counter()
             speeds[name].append(rate(r, args.window))
-            if name == "ray":
+            if name == remote:
                 app_cpu.append((time.process_time() - c0) / (time.perf_counter() - w0))
             r.pause()
             r.wait(lambda s: s.status is Status.PAUSED, 30)

@@ -19,11 +19,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
-from cluster import latency, rate  # noqa: E402
+from cluster import side_by_side  # noqa: E402
 from ganlib import preset  # noqa: E402
 from ganlib.run.hosts import THREADS  # noqa: E402
 from ganlib.run.on_worker import WorkerHost  # noqa: E402
-from ganlib.run.state import Status  # noqa: E402
 
 TARGET_RATIO = 0.95
 
@@ -48,28 +47,8 @@ def main() -> int:
     started = starts()
     host = WorkerHost()
     cfg = preset("fast-digits").replace(epochs=5000)
-    runs = {"thread": THREADS.runner(cfg), "worker": host.runner(cfg)}
-    for r in runs.values():
-        r.wait(lambda s: s.status is Status.IDLE, 120)
-    speeds: dict[str, list[float]] = {k: [] for k in runs}
-    app_cpu = []
-    for _ in range(args.rounds):
-        for name, r in runs.items():
-            r.start()
-            r.wait(lambda s: s.status is Status.RUNNING and s.step > 50, 60)
-            time.sleep(2)
-            c0, w0 = time.process_time(), time.perf_counter()
-            speeds[name].append(rate(r, args.window))
-            if name == "worker":
-                app_cpu.append((time.process_time() - c0) / (time.perf_counter() - w0))
-            r.pause()
-            r.wait(lambda s: s.status is Status.PAUSED, 30)
-    lat = {}
-    for name, r in runs.items():
-        r.start()
-        r.wait(lambda s: s.status is Status.RUNNING, 30)
-        lat[name] = latency(r)
-        r.close()
+    found = side_by_side({"thread": THREADS.runner(cfg), "worker": host.runner(cfg)}, "worker", args)
+    speeds, app_cpu, lat = found["speeds"], found["app_cpu"], found["latency"]
     host.shutdown(30)
 
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, {args.rounds} rounds of {args.window:.0f} s")
