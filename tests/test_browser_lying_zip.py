@@ -64,7 +64,9 @@ def test_a_zip_of_lying_entries_is_refused_within_seconds_and_100_mb(tmp_path):
     bomb = lying_zip(tmp_path / "bomb.zip")
     assert bomb.stat().st_size < 17 * MB
     uploader = '[class*="st-key-cfg-seed-mlp-data_path-upload"] input[type="file"]'
-    with serve() as server, browser_page() as page:
+    # no warm-up: it starts the training worker, a child of the server whose own start (torch, a step) would be
+    # counted here as the upload's
+    with serve(env={"GAN_STUDIO_WARM": "0"}) as server, browser_page() as page:
         page.goto(server.url)
         page.get_by_role("heading", name="Train").wait_for(timeout=60_000)
         choose(page, "seed-mlp")

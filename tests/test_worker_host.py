@@ -58,6 +58,8 @@ def test_a_run_in_the_worker_has_a_threads_numbers_step_for_step(host):
         g_here, g_there = here.generator_copy(), there.generator_copy()   # a copy comes over the pipe whole
         for p, q in zip(g_here.state_dict().values(), g_there.state_dict().values()):
             assert (p == q).all()
+        d_here, d_there = here.dataset(), there.dataset()   # the Theory lab reads p_data through it
+        assert d_there.name == d_here.name and (d_there.sample(50) == d_here.sample(50)).all()
         there.update(lr_g=1e-4)
         b = steps(there, 26)
         assert b.config.lr_g == 1e-4 and any(e.field == "lr_g" for e in b.events)

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ganlib.run.snapshot import Snapshot
 
 REAP_EVERY_S = 0.5
+TRIM_AGAIN_S = 1.0   # the second trim after a run is dropped (reap says why)
 
 
 class Runs(Following):
@@ -65,7 +66,7 @@ class Runs(Following):
         self._codes: dict[str, str] = {}      # watch code (WATCH_CODES' shown form) -> owner key
         self._reap_every = reap_every
         self._reaper: threading.Thread | None = None
-        self._trim_again = False              # the reaper's next pass gives memory back once more (reap)
+        self._trim_at: float | None = None    # when the reaper gives memory back once more (reap)
         self._closing = False                 # shutdown has begun: no new run
         register(self)
 
@@ -236,12 +237,14 @@ class Runs(Following):
             ended = [k for k, e in self._entries.items() if e.retired and not e.runner.alive]
             for k in ended:
                 self._entries.pop(k).runner.join(0)
-        if ended or self._trim_again:
+        now = time.monotonic()
+        if ended or (self._trim_at is not None and now >= self._trim_at):
             give_back()
-            # and once more at the next pass: a thread that has just ended still frees its own caches, and memory
+            # and once more TRIM_AGAIN_S later: a thread that has just ended still frees its own caches, and memory
             # freed after the trim stayed. 10 runs reaped (tests/test_reap_memory.py): one trim +0.1 to +62 MB in 5
-            # tries (CI failed at +62 against its 50), a second +0.2 to +4.1 MB in 5
-            self._trim_again = bool(ended)
+            # tries (CI failed at +62 against its 50), a second at the next pass (50 ms on) +0.2 to +4.1 MB in 5
+            # quiet tries, but +60 MB again in CI beside a training test: a busy core had not yet run that freeing
+            self._trim_at = now + TRIM_AGAIN_S if ended else None
 
     def _expire_locked(self, now: float) -> None:
         for key, rec in list(self._owners.items()):
@@ -277,6 +280,6 @@ class Runs(Following):
             time.sleep(self._reap_every)
             self.reap()
             with self._lock:
-                if not self._busy_locked() and not self._trim_again:
+                if not self._busy_locked() and self._trim_at is None:
                     self._reaper = None
                     return

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from ganlib.engine.data.dataset import Dataset
-from ganlib.engine.data.toys import EPOCH
+from ganlib.engine.data.toys import EPOCH, Mixture
 from ganlib.engine.drawn_points import BOX, GRID, YOUR_DRAWING, check_points, digest, read_points
 
 JITTER = 2 * BOX / (GRID - 1)   # one step of the canvas's grid: 0.2, 5% of the box's half-side
@@ -34,11 +34,5 @@ def drawn_dataset(points, name: str = YOUR_DRAWING) -> Dataset:
     Its name carries the points' digest: the energy distance keeps one real reference per Dataset name
     (metrics/energy.py), and two drawings must not share one."""
     table = torch.from_numpy(check_points(points, name))
-    copies: dict[torch.device, torch.Tensor] = {}   # the table on each device, copied there once (as toys.py)
-
-    def draw(n: int, g: torch.Generator) -> torch.Tensor:
-        if g.device not in copies:
-            copies[g.device] = table.to(g.device)
-        k = torch.randint(len(table), (n,), generator=g, device=g.device)
-        return copies[g.device][k] + JITTER * torch.randn(n, 2, generator=g, device=g.device)
-    return Dataset(f"drawn-{digest(table.numpy())}", (2,), EPOCH, draw=draw)
+    # a mixture of the points, each blurred by JITTER: toys.py's, as ring8's of its 8 modes
+    return Dataset(f"drawn-{digest(table.numpy())}", (2,), EPOCH, draw=Mixture(table, JITTER))
