@@ -37,11 +37,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
 from browser import browser_page, chromium_available, poll, serve  # noqa: E402
-from sessions import Session, cpu_seconds  # noqa: E402
+from sessions import HOSTS, Session, cpu_seconds, hosts_argument  # noqa: E402
 
 TARGET = 0.9          # the worker host's steps/s with 10 and with 30 watchers, as a share of its solo speed
 MEMORY_TARGET = 1.3   # the worker host's memory (server + worker) against the thread host's one process
-HOSTS = {"thread": "0", "worker": "1"}   # GAN_STUDIO_WORKER
 
 
 def teacher_step(page) -> int:
@@ -116,7 +115,7 @@ def main() -> int:
     ap.add_argument("--window", type=float, default=20.0, help="seconds measured for each N")
     ap.add_argument("--watchers", type=int, nargs="+", default=[0, 5, 10, 30])
     ap.add_argument("--rounds", type=int, default=1, help="measure every N this many times, in turn; keep medians")
-    ap.add_argument("--hosts", nargs="+", choices=list(HOSTS), default=list(HOSTS))
+    hosts_argument(ap)
     args = ap.parse_args()
     ok, why = chromium_available()
     if not ok:

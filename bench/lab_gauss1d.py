@@ -6,7 +6,7 @@ A real `streamlit run app.py` and Chromium at 1280x720. For each seed: a new vis
 push-forward, within 0.001 of the exact JS: tests/test_density.py). --hosts runs it on the training worker (the
 default) and on threads of the server (GAN_STUDIO_WORKER=0), one after the other.
 
-    python bench/lab_gauss1d.py [--seconds 60] [--seeds 0 1 2] [--hosts worker thread]
+    python bench/lab_gauss1d.py [--seconds 60] [--seeds 0 1 2] [--hosts thread worker]
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
 from browser import browser, chromium_available, poll, serve  # noqa: E402
+from sessions import HOSTS, hosts_argument  # noqa: E402
 
 TARGET = 0.01
-HOSTS = {"worker": "1", "thread": "0"}
 
 
 def lab_numbers(page) -> tuple[int, float]:
@@ -51,7 +51,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--hosts", nargs="+", choices=list(HOSTS), default=list(HOSTS))
+    hosts_argument(ap)
     args = ap.parse_args()
     ok, why = chromium_available()
     if not ok:

@@ -90,3 +90,11 @@ def rss_mb(pid: int) -> float:
     """A process's resident memory, in MB of 2^20 bytes."""
     with open(f"/proc/{pid}/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+HOSTS = {"thread": "0", "worker": "1"}   # where a served app's runs train (GAN_STUDIO_WORKER): before issue 24, after
+
+
+def hosts_argument(ap) -> None:
+    ap.add_argument("--hosts", nargs="+", choices=list(HOSTS), default=list(HOSTS),
+                    help="thread: runs on threads of the server (GAN_STUDIO_WORKER=0); worker: in its worker process")
