@@ -58,6 +58,7 @@ class RunActor:
         self._asking, self._asked = 0, time.monotonic()   # reads now waiting, and when the last one came
         self._reads = threading.Lock()
         self._sent: dict[int, Snapshot] = {}   # the snapshots sent lately, by version: what a follower holds
+        self._told_end = False   # a follower has been sent the run's last snapshot
         if away_s is not None and idle_s is not None:
             # an owner's page asks at least every POLL_S: a shorter absence cannot be told from a quiet run
             away_s, idle_s = max(away_s, 2 * POLL_S), max(idle_s, away_s, 2 * POLL_S)
@@ -87,6 +88,7 @@ class RunActor:
             with self._reads:
                 had = self._sent.get(version)
                 self._sent[snap.version] = snap
+                self._told_end = self._told_end or snap.ended
                 while len(self._sent) > SENT_KEPT:
                     self._sent.pop(next(iter(self._sent)))
             return shrink(snap, had)
@@ -120,10 +122,12 @@ class RunActor:
                     pass
                 kept_at = time.monotonic()
         self.runner.join(CALL_TIMEOUT_S)
-        # every follower takes the last snapshot, and then asks no more: the actor may go once none has asked for
-        # a while (or a minute on)
+        # every follower takes the last snapshot, and then asks no more: the actor may go once one has taken it and
+        # none has asked for a while (or a minute on). Not before one has: a follower slowed past those 2 s (a busy
+        # CI) found the actor gone, and its run FAILED instead of STOPPED
         ended = time.monotonic()
-        while time.monotonic() - ended < 60 and (self._asking or time.monotonic() - self._asked < 2.0):
+        while time.monotonic() - ended < 60 and (not self._told_end or self._asking
+                                                 or time.monotonic() - self._asked < 2.0):
             time.sleep(0.5)
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)   # and with it the CPU it holds
 
