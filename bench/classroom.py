@@ -36,8 +36,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
-from browser import browser_page, chromium_available, poll, serve  # noqa: E402
-from sessions import HOSTS, Session, cpu_seconds, hosts_argument  # noqa: E402
+from browser import browser_page, poll, serve  # noqa: E402
+from sessions import HOSTS, Session, cpu_seconds, hosts_argument, without_chromium  # noqa: E402
 
 TARGET = 0.9          # the worker host's steps/s with 10 and with 30 watchers, as a share of its solo speed
 MEMORY_TARGET = 1.3   # the worker host's memory (server + worker) against the thread host's one process
@@ -117,9 +117,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=1, help="measure every N this many times, in turn; keep medians")
     hosts_argument(ap)
     args = ap.parse_args()
-    ok, why = chromium_available()
-    if not ok:
-        print(f"skipped: {why}")
+    if without_chromium():
         return 0
     results = {host: bench_host(host, args) for host in args.hosts}
     print(f"one fast-digits run, N watchers, {args.window:.0f} s each, median of {args.rounds} round(s), "

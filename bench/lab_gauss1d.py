@@ -19,8 +19,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
-from browser import browser, chromium_available, poll, serve  # noqa: E402
-from sessions import HOSTS, hosts_argument  # noqa: E402
+from browser import browser, poll, serve  # noqa: E402
+from sessions import HOSTS, hosts_argument, without_chromium  # noqa: E402
 
 TARGET = 0.01
 
@@ -53,9 +53,7 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     hosts_argument(ap)
     args = ap.parse_args()
-    ok, why = chromium_available()
-    if not ok:
-        print(f"skipped: {why}")
+    if without_chromium():
         return 0
     rows = []
     for host in args.hosts:

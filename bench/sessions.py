@@ -98,3 +98,12 @@ HOSTS = {"thread": "0", "worker": "1"}   # where a served app's runs train (GAN_
 def hosts_argument(ap) -> None:
     ap.add_argument("--hosts", nargs="+", choices=list(HOSTS), default=list(HOSTS),
                     help="thread: runs on threads of the server (GAN_STUDIO_WORKER=0); worker: in its worker process")
+
+
+def without_chromium() -> bool:
+    """True, having said why, where this machine has no Chromium for a bench that needs one."""
+    from browser import chromium_available  # tests/browser.py, on the path the calling bench set (not this module)
+    ok, why = chromium_available()
+    if not ok:
+        print(f"skipped: {why}")
+    return not ok

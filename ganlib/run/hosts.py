@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import ganlib
+
 
 class ThreadHost:
     """Each run a thread of this process (run/runner.py)."""
@@ -27,8 +29,7 @@ class ThreadHost:
     autosaves = False   # a run's weights live as long as the server: nothing to keep against a lost worker
 
     def runner(self, cfg=None, **kw) -> Any:
-        from ganlib.run.runner import Runner  # torch: with the first run, not the first page
-        return Runner(cfg, **kw)
+        return ganlib.Runner(cfg, **kw)   # the package's lazy name: torch loads with the first run, not the first page
 
 
 THREADS = ThreadHost()
