@@ -171,8 +171,9 @@ def browser_page(width: int = 1400, height: int = 1000, timeout_ms: int = 30_000
 
 # --- small page helpers (the selectors lean on widget keys: Streamlit puts key "a.b" on its element as class st-key-a-b)
 
-def poll(fn, timeout: float, interval: float = 0.25, what: str = "condition"):
-    """Call fn() until it returns something truthy; return it, or raise TimeoutError naming `what`."""
+def poll(fn, timeout: float, interval: float = 0.25, what: str = "condition", show=None):
+    """Call fn() until it returns something truthy; return it, or raise TimeoutError naming `what`, with what
+    show() says (the page's text, the server's log: CI's output is all a failure there leaves)."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
@@ -183,7 +184,13 @@ def poll(fn, timeout: float, interval: float = 0.25, what: str = "condition"):
         except Exception as e:  # noqa: BLE001
             last = e
         if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+            seen = ""
+            if show is not None:
+                try:
+                    seen = "\n" + show()
+                except Exception as e:  # noqa: BLE001
+                    seen = f"\n(show failed: {e!r})"
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r}){seen}")
         time.sleep(interval)
 
 

@@ -148,10 +148,16 @@ def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(serve
             found = next((t for t in teacher.locator('[data-testid="stAlertContentInfo"]').all_inner_texts()
                           if "?watch=" in t), None)
             if found is None and time.monotonic() - clicked[0] > 10 and on_watch.count():
-                on_watch.click()   # again, as the same run: a click while the wall redrew was lost once in CI
                 clicked[0] = time.monotonic()
+                # again, as the same run: a click while the wall redrew was lost once in CI. A short wait: the button
+                # goes once the line comes, and a click that waited for it ate the whole poll once
+                on_watch.click(timeout=5_000)
             return found
-        line = poll(watch_line, CHANGE_S, what="the watch link's line")
+
+        def seen() -> str:
+            wall = teacher.locator('[data-testid="stMain"]').inner_text()
+            return f"the teacher's page ends:\n{wall[-1500:]}\nthe server's log ends:\n{server.log(1500)}"
+        line = poll(watch_line, CHANGE_S, what="the watch link's line", show=seen)
         projector = visit(chromium, re.search(r"https?://\S+\?watch=\S+", line).group(0), contexts)
         poll(lambda: f"{spot}'s run" in projector.locator('[data-testid="stMain"]').inner_text(), CHANGE_S,
              what="the projector to show the student's run")
