@@ -7,11 +7,19 @@ import time
 import pytest
 
 from browser import browser, chromium_available, poll, serve
-from test_browser_classroom import CHANGE_S, FIRST_RUN_S, choose_ring8, sidebar, visit
+from test_browser_classroom import CHANGE_S, FIRST_RUN_S, choose_ring8, sidebar
+from test_browser_classroom import visit as visit_in
 
 ok, why = chromium_available()
 pytestmark = pytest.mark.skipif(not ok, reason=why)
 COOKIE = "gan_studio_visitor"
+
+
+def visit(chromium, url):
+    """A new visitor at url, on a laptop: (its browser context, its page)."""
+    contexts: list = []
+    page = visit_in(chromium, url, contexts)
+    return contexts[0], page
 
 
 @pytest.fixture(scope="module")
