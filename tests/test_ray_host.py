@@ -252,11 +252,6 @@ def test_the_cap_is_the_clusters_cpus_counted_across_replicas(cluster, tmp_path)
         two.shutdown(WAIT)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a known race, left open in issue 21: two followers of one ended run (the replica's and this watcher); the "
-    "first to take the last snapshot kills the actor (RemoteRun._follow), and a follower between two asks then "
-    "finds it gone and reads FAILED (worker lost) for a run that STOPPED. Failed in the last 2 full CI runs of "
-    "session 13; passed in the 4 before"))
 def test_a_cluster_run_with_no_owner_anywhere_pauses_then_stops_and_leaves_the_cluster(cluster, made, tmp_path):
     runs = Runs(Limits(away_s=1.0, idle_s=20.0), host=cluster)   # away: held to 10 s there (on_ray.POLL_S)
     owner = Visitor(runs, str(tmp_path))
@@ -276,6 +271,29 @@ def test_a_cluster_run_with_no_owner_anywhere_pauses_then_stops_and_leaves_the_c
     with pytest.raises(ValueError):
         ray.get_actor("run-" + run.run_id, namespace="gan-studio")   # and its CPU is the cluster's again
     runs.shutdown(WAIT)
+
+
+def test_an_ended_runs_actor_stays_until_every_follower_has_its_end(cluster, made):
+    """Two followers of one run: one takes the last snapshot, the other is between two asks (a busy replica). The
+    actor waits for the second, which reads STOPPED, not "worker lost"; then it leaves, and its CPU is free."""
+    from ganlib.run.on_ray import BETWEEN_S
+    r = cluster.runner(toy())
+    made.append(r)
+    r.start()
+    until(r, lambda s: s.step >= 5, "training")
+    actor = ray.get_actor("run-" + r.run_id, namespace="gan-studio")
+    held = ray.get(actor.snapshot_after.remote(-1, 0.0, False, "slow"), timeout=WAIT)   # then it dawdles
+    r.stop()
+    assert until(r, lambda s: s.ended, "the stop").status is Status.STOPPED
+    time.sleep(BETWEEN_S / 2)   # past the 2 s an actor used to wait
+    last = ray.get(actor.snapshot_after.remote(held.version, 5.0, False, "slow"), timeout=WAIT)
+    assert last is not None and (last.status, last.reason) == (Status.STOPPED, Reason.BY_USER)
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and cluster.usage()[0] > 0:
+        time.sleep(0.2)
+    assert cluster.usage()[0] == 0
+    with pytest.raises(ValueError):
+        ray.get_actor("run-" + r.run_id, namespace="gan-studio")
 
 
 def test_a_cluster_that_does_not_answer_leaves_the_pages_working_and_start_says_why(tmp_path):

@@ -43,6 +43,7 @@ NAMESPACE = "gan-studio"
 POLL_S = 5.0        # a long poll's longest wait: a quiet run's thread here wakes this often to see its actor lives
 WORKER_LOST = "the Ray worker that trained this run was lost"
 SENT_KEPT = 64      # snapshots an actor remembers sending: a follower further behind gets a whole one
+BETWEEN_S = 2 * POLL_S   # a follower that took a snapshot and has not asked again this long has let the run go
 
 
 @ray.remote(concurrency_groups={"reads": 16, "copies": 1})
@@ -55,16 +56,16 @@ class RunActor:
         set_threads(threads)    # the server's GAN_STUDIO_THREADS: a worker does not read the app's environment
         self.runner = Runner(cfg, **kw)
         self._seen = time.monotonic()   # when a page of the run's owner last asked for a snapshot
-        self._asking, self._asked = 0, time.monotonic()   # reads now waiting, and when the last one came
+        self._asking = 0   # reads now waiting
         self._reads = threading.Lock()
         self._sent: dict[int, Snapshot] = {}   # the snapshots sent lately, by version: what a follower holds
-        self._told_end = False   # a follower has been sent the run's last snapshot
+        # each follower's (when it was last answered, whether that answer was the run's last snapshot)
+        self._followers: dict[str, tuple[float, bool]] = {}
         if away_s is not None and idle_s is not None:
             # an owner's page asks at least every POLL_S: a shorter absence cannot be told from a quiet run
             away_s, idle_s = max(away_s, 2 * POLL_S), max(idle_s, away_s, 2 * POLL_S)
         self._limits, self._keep = (away_s, idle_s), (keep, keep_every_s)
-        if idle_s is not None or keep is not None:
-            threading.Thread(target=self._mind, name="ganlib-run-minder", daemon=True).start()
+        threading.Thread(target=self._mind, name="ganlib-run-minder", daemon=True).start()
 
     def send(self, command: Command, arg) -> None:
         if command is Command.UPDATE:
@@ -73,28 +74,40 @@ class RunActor:
             self.runner._send(command, arg)
 
     @ray.method(concurrency_group="reads")
-    def snapshot_after(self, version: int, timeout: float, present: bool = True) -> Snapshot | None:
+    def snapshot_after(self, version: int, timeout: float, present: bool = True,
+                       follower: str = "") -> Snapshot | None:
         """The first snapshot newer than `version`, or None when `timeout` s pass first; without what the follower
-        holds already (wire.shrink). present: the run's owner has a page open in the replica that asks."""
+        holds already (wire.shrink). present: the run's owner has a page open in the replica that asks. follower:
+        the asker's own name (a RemoteRun's), so that the actor stays until each follower has the run's end."""
         with self._reads:
             self._asking += 1
-            self._asked = time.monotonic()
         if present:
-            self._seen = self._asked
+            self._seen = time.monotonic()
+        snap, had = None, None
         try:
             snap = self.runner.wait(lambda s: s.version > version, timeout)
             if snap.version <= version:
+                snap = None
                 return None
             with self._reads:
                 had = self._sent.get(version)
                 self._sent[snap.version] = snap
-                self._told_end = self._told_end or snap.ended
                 while len(self._sent) > SENT_KEPT:
                     self._sent.pop(next(iter(self._sent)))
             return shrink(snap, had)
         finally:
             with self._reads:
                 self._asking -= 1
+                if follower:
+                    self._followers[follower] = (time.monotonic(), snap is not None and snap.ended)
+
+    def _followed(self) -> bool:
+        """Whether a follower may still ask for the run's end: one is asking, or one took a snapshot before the
+        end and has not come back for it yet (it is between two asks), unless it has been gone BETWEEN_S."""
+        now = time.monotonic()
+        with self._reads:
+            return self._asking > 0 or any(not ended and now - at < BETWEEN_S
+                                           for at, ended in self._followers.values())
 
     @ray.method(concurrency_group="copies")
     def copy(self, name: str, *args):
@@ -106,8 +119,7 @@ class RunActor:
         keep_every_s of training; once it has ended, leave the cluster."""
         (away_s, idle_s), (keep, keep_every_s) = self._limits, self._keep
         paused, kept_at, kept_step = False, time.monotonic(), 0
-        while not (snap := self.runner.snapshot()).ended:
-            time.sleep(1.0)
+        while not (snap := self.runner.wait(lambda s: s.ended, 1.0)).ended:
             gone = time.monotonic() - self._seen
             if idle_s is not None and gone >= idle_s:
                 self.runner.stop(Reason.OWNER_GONE)
@@ -122,13 +134,12 @@ class RunActor:
                     pass
                 kept_at = time.monotonic()
         self.runner.join(CALL_TIMEOUT_S)
-        # every follower takes the last snapshot, and then asks no more: the actor may go once one has taken it and
-        # none has asked for a while (or a minute on). Not before one has: a follower slowed past those 2 s (a busy
-        # CI) found the actor gone, and its run FAILED instead of STOPPED
+        # the actor goes once every follower has the run's last snapshot (or a minute on), and no sooner: a follower
+        # that finds it gone reads "worker lost". When the first follower to see the end killed it, another between
+        # two asks read FAILED for a run that STOPPED (2 of 6 CI runs, session 13)
         ended = time.monotonic()
-        while time.monotonic() - ended < 60 and (not self._told_end or self._asking
-                                                 or time.monotonic() - self._asked < 2.0):
-            time.sleep(0.5)
+        while time.monotonic() - ended < 60 and self._followed():
+            time.sleep(0.2)
         ray.kill(ray.get_runtime_context().current_actor, no_restart=True)   # and with it the CPU it holds
 
 
@@ -144,6 +155,7 @@ class RemoteRun(RunProxy):
         # pauses the run, then stops it (RunActor._mind)
         self.present: Callable[[], bool] = lambda: owned
         self._released = False
+        self._name = new_run_id()   # this follower's, for the actor (RunActor._followed)
         self._thread = threading.Thread(target=self._follow, name="ganlib-remote-run", daemon=True)
         self._thread.start()
 
@@ -166,18 +178,14 @@ class RemoteRun(RunProxy):
     def _follow(self) -> None:
         try:
             while not self._snap.ended and not self._released:
-                sent = ray.get(self._actor.snapshot_after.remote(self._snap.version, POLL_S, self.present()))
+                sent = ray.get(self._actor.snapshot_after.remote(self._snap.version, POLL_S, self.present(),
+                                                                 self._name))
                 if sent is not None:
                     self._pin(grow(sent, self._snap))
         except RayError as e:   # its worker died, or the whole cluster went (the head): the run is lost either way
             self._lost(type(e).__name__, WORKER_LOST)
         finally:
-            self._end()
-            if self._snap.ended:
-                try:
-                    ray.kill(self._actor, no_restart=True)   # an ended run takes no more commands
-                except RayError:
-                    pass
+            self._end()   # the actor leaves by itself once its followers have the end (RunActor._mind)
 
 
 class RayHost:
