@@ -179,18 +179,22 @@ def test_training_d_alone_brings_d_to_d_star(loss):
 
 
 @pytest.mark.science
-def test_gauss_1d_converges():
-    """The preset's raw G (the one the lab draws) and its EMA (the Train page's) both reach JS <= 0.01 (exact,
-    ganlib.lab.density) in 8,000 steps. One seed here; with the lr halving every 1,000 steps after 1,500, seeds
-    0-2 measured 0.0057-0.0059 for the raw G and 0.0056-0.0058 for its EMA at 8,000 steps, and the raw G
-    0.0062-0.0070 at 6,000 (without the halving: 0.0074-0.0109 and 0.0065-0.0072 at 8,000)."""
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gauss_1d_converges_in_the_steps_the_app_runs_in_a_minute(seed):
+    """The preset's raw G (the one the lab draws) and its EMA (the Train page's) reach JS <= 0.01 (exact,
+    ganlib.lab.density) by 6,000 steps: fewer than the Theory lab runs in its first 60 s in the app (6,765 / 7,371 /
+    7,806 on seeds 0-2 in the training worker on 2 cores, bench/lab_gauss1d.py, which times the minute; this
+    test pins what the steps reach). With the lr halving every 1,000 steps after 1,500, the raw G measured
+    0.0062-0.0070 at 6,000 and 0.0057-0.0059 at 8,000 (without the halving: 0.0074-0.0109 at 8,000)."""
     from ganlib import Trainer, preset
-    t = Trainer(preset("gauss-1d").replace(seed=1))
-    for _ in range(8000):
+    t = Trainer(preset("gauss-1d").replace(seed=seed))
+    for _ in range(6000):
         t.step()
     data = t.data
-    assert density.estimate(t.G, 1, data.density, *views.data_range(data)).js <= 0.01
-    assert density.estimate(t.sampler(), 1, data.density, *views.data_range(data)).js <= 0.01
+    raw = density.estimate(t.G, 1, data.density, *views.data_range(data)).js
+    ema = density.estimate(t.sampler(), 1, data.density, *views.data_range(data)).js
+    print(f"gauss-1d seed {seed} at 6,000 steps: raw G {raw:.4f}, EMA {ema:.4f}")
+    assert raw <= 0.01 and ema <= 0.01
 
 
 # --- 2-D: D* on ring8 and grid25, against an exact mixture and two Gaussians ------------------------------
