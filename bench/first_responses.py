@@ -162,7 +162,7 @@ def report(label: str, r: dict) -> bool:
           f"target <= {WATCH_S:g} s each: {'met' if watch_ok else 'NOT met'}")
     print(f"    Chromium loads the app to its websocket   {' / '.join(seconds(a.get('open')) for a in r['answer'])}")
     print(f"    the server: websocket open -> the first figure sent   {' / '.join(seconds(w) for w in server)}")
-    print(f"    (the rest, to the chart drawn, is Chromium's: plotly.js and the first plot, on the server's cores)")
+    print("    (the rest, to the chart drawn, is Chromium's: plotly.js and the first plot, on the server's cores)")
     print(f"  a latent slider -> picture   p50 {p50:.0f} ms, max {max(r['slider']):.0f} ms "
           f"({len(r['slider'])} moves); target p50 <= {SLIDER_MS:g} ms: {'met' if slider_ok else 'NOT met'}",
           flush=True)
