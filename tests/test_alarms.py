@@ -15,13 +15,15 @@ from ganlib.metrics import evaluator_for
 set_threads()
 
 
-def run(name: str, steps: int, seed: int = 0):
-    """A snapshot-like record of a run as the Runner keeps it: its curve and one measurement at the end."""
+def run(name: str, steps: int, seed: int = 0, trainer: bool = False):
+    """A snapshot-like record of a run as the Runner keeps it: its curve and one measurement at the end; and its
+    Trainer, to train on, with trainer=True."""
     t, curve = Trainer(preset(name).replace(seed=seed)), Curve()
     for _ in range(steps):
         s = t.step()
         curve.add(t.step_count, 0.0, (s.d_loss, s.g_loss, s.d_real, s.d_fake, s.value))
-    return SimpleNamespace(history=curve.columns(), config=t.cfg, metrics=((t.step_count, evaluator_for(t)(t)),))
+    snap = SimpleNamespace(history=curve.columns(), config=t.cfg, metrics=((t.step_count, evaluator_for(t)(t)),))
+    return (snap, t) if trainer else snap
 
 
 def kinds(snap) -> set:

@@ -10,7 +10,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -251,6 +250,7 @@ def test_live_value_equals_checkpoint_eval_and_leaves_rng_alone(tmp_path, name, 
     path = save_checkpoint(str(tmp_path / "c.pt"), make_payload(t.cfg, t.data.shape, t.state_dict(), preset=name))
     out = evaluate_checkpoint(path, n=n)
     assert out["metrics"] == live and out["step"] == 3 and out["dataset"] == t.cfg.dataset
+    assert out["generator"] == ("ema" if t.cfg.ema > 0 else "raw")   # which G was measured, as the app says
     assert out["reference"]["n"] == out["n"] == ev.n
 
 

@@ -33,8 +33,10 @@ def evaluate_checkpoint(path: str, n: int | None = None, seed: int = 0) -> dict:
     payload = load_checkpoint(path)
     cfg, shape = payload["config"], payload["shape"]
     kind = kind_of(cfg, shape)
+    # which G is measured, as the app's labels say (words/lab_text.which_g): the EMA where the run keeps one
     out = {"checkpoint": path, "preset": payload.get("preset", ""), "dataset": cfg.dataset,
-           "model": cfg.model, "step": int(payload["trainer"]["step"])}
+           "model": cfg.model, "step": int(payload["trainer"]["step"]),
+           "generator": "ema" if payload["trainer"].get("ema") is not None else "raw"}
     n = n or default_n(kind)
     G = build_generator(payload)
     z = random_z(n, cfg.latent_dim, seed)

@@ -158,7 +158,7 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "collapse-ring8": (
         "Failure demo: ring8 with the plain BCE game (Adam betas (0.5, 0.999), no EMA): G's points gather into one "
         "small blob that D chases around the ring, covering at most 1 of 8 modes.",
-        # measured (bench/demos.py, seeds 0-2): 0 of 8 modes at 500, 1,000, ..., 3,000 steps (0 or 1 at 2,000);
+        # measured (tests/test_lab_texts.py, seeds 0-2): 0 of 8 modes at 1,000 and 2,000 steps, 0 or 1 at 3,000;
         # the blob's spread 0.08-0.2, its median distance to the nearest mode 0.17-0.35 (3 std of a mode: 0.03)
         TrainConfig(dataset="ring8", epochs=2000, **{**_TOY, "loss": "bce", "beta1": 0.5, "beta2": 0.999,
                                                      "ema": 0.0})),

@@ -80,8 +80,8 @@ DEMOS = {
         "The same confident D, rates and seed as *Minimax stalls*, but G minimises -log D(G(z)). Its points are "
         "flung off the ring too, but they come back: by step 500 they are at the ring's radius again (seeds 0-2) and "
         "D(G(z)) is back near 0.3-0.5. Back on the ring is not on the modes: at 1,500 steps this G covers at most 1 "
-        "of 8 (1-6 by 3,000), and the mode-collapse alarm may fire. A confident D is a bad start for either "
-        "loss; the difference is that this G keeps learning."),
+        "of 8, and the Train page raises its mode-collapse and oscillation alarms (seeds 0-2); by 3,000 it covers "
+        "1-6. A confident D is a bad start for either loss; the difference is that this G keeps learning."),
     "d-overpowers": (
         "D overpowers G",
         "**Watch** D's verdicts on the Train page: D(x) about 0.9 and D(G(z)) about 0.1, step after step. D trains 5 "
