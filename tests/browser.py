@@ -194,6 +194,14 @@ def poll(fn, timeout: float, interval: float = 0.25, what: str = "condition", sh
         time.sleep(interval)
 
 
+def page_text(page, chars: int = 1500) -> str:
+    """What a page shows, for a poll's show=: its address and the end of its text."""
+    try:
+        return f"{page.url[:200]}: " + page.locator("body").inner_text(timeout=5_000)[-chars:]
+    except Exception as e:  # noqa: BLE001
+        return f"{page.url[:200]}: no text ({e!r})"[:300]
+
+
 def image_src(page, caption: str) -> str | None:
     """src of the st.image whose caption contains `caption` (the newest one, if Streamlit shows a stale copy)."""
     return page.evaluate("""(caption) => {

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from browser import browser, chromium_available, poll, serve
+from browser import browser, chromium_available, page_text, poll, serve
 
 ok, why = chromium_available()
 pytestmark = pytest.mark.skipif(not ok, reason=why)
@@ -21,14 +21,6 @@ LAST_STEP = """(key) => Math.max(0, ...[...document.querySelectorAll('.st-key-' 
                ? Number(el._fullData[0].x[el._fullData[0].x.length - 1]) : 0))"""
 
 BUTTONS = """() => [...document.querySelectorAll('[data-testid="stMain"] button')].map(b => b.innerText.trim())"""
-
-
-def page_text(page) -> str:
-    """What a page shows, when a poll of it times out: its address and the end of its text."""
-    try:
-        return f"{page.url[:120]}: " + page.locator("body").inner_text(timeout=5_000)[-1200:]
-    except Exception as e:  # noqa: BLE001
-        return f"{page.url[:120]}: no text ({e!r})"[:300]
 
 
 @pytest.fixture(scope="module")

@@ -64,7 +64,7 @@ def test_minimax_stalls_against_a_confident_d_where_non_saturating_learns(seed):
     # what the lab says to watch: Adam's full-size steps flung the minimax G's points far off the ring (radius 1),
     # and there they stay; the non-saturating G's sit on it (medians measured: 14-159 and 0.8-0.9)
     radius = [float(np.median(np.linalg.norm(views.fake_points(t.G, 2, 2000, 0), axis=1))) for t in (stalled, learnt)]
-    assert radius[0] > 5 and 0.5 < radius[1] < 1.5, radius
+    assert 10 <= radius[0] <= 160 and 0.5 < radius[1] < 1.5, radius   # the text's "10-160 from its centre"
     # side by side, each G under its own loss (the lab's chart, on a log scale): one reading swings 10x from step
     # to step, so the levels are geometric means over steps 400-800. See the README for the measured figures
     # (floored: a fully saturated float32 gradient is exactly 0, which a geometric mean refuses)

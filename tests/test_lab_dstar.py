@@ -72,6 +72,15 @@ def test_the_2d_d_star_of_a_trained_g_matches_ten_million_samples(name, steps, l
     print(f"{name} seed {seed}: mean {err.mean():.4f}, 95th percentile {np.percentile(err, 95):.4f}, "
           f"unknown {(~known & defined).mean():.4f}")
     assert err.mean() <= 0.02 and np.percentile(err, 95) <= 0.1
+    # the best D's line on the V chart: V(D*, G) at the same real and fake points, from the reference's D*
+    from ganlib.lab import views
+    real, fake = points[:2500], points[2500:]
+    ok = known & defined
+    v_true = (np.mean(np.log(np.clip(truth[:2500][ok[:2500]], 1e-6, 1)))
+              + np.mean(np.log(np.clip(1 - truth[2500:][ok[2500:]], 1e-6, 1))))
+    v_shown = views.value_2d(e, real, fake)
+    print(f"  V(D*, G): shown {v_shown:.4f}, reference {v_true:.4f}")
+    assert v_shown == pytest.approx(v_true, abs=0.03)
 
 
 def test_d_star_is_unknown_far_from_the_data_and_from_g():

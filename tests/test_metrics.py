@@ -151,6 +151,14 @@ def test_the_energy_distance_of_spiral_and_moons_matches_numpy_and_has_a_floor(m
     assert points_reference(ds, 2500)["real"]["energy"] == floor     # `ganlib eval`'s reference is the floor
 
 
+def test_the_gauss_1d_reference_is_the_js_its_docstring_gives():
+    """`ganlib eval`'s "reference real js" for gauss-1d: 2,500 real points score 0.0007 (seed 1), 0.0013-0.0014
+    (seeds 2-3), as ganlib/metrics/points.py says (issue 23 found 0.00072 where it said ~0.002)."""
+    from ganlib.engine.data.toys import gauss_1d
+    js = [points_reference(gauss_1d(), 2500, seed)["real"]["js"] for seed in (1, 2, 3)]
+    assert round(js[0], 4) == 0.0007 and all(0.0013 <= round(j, 4) <= 0.0014 for j in js[1:]), js
+
+
 def _np_features(x):
     """metrics/features.py's documented features, computed here with numpy: a 4 x 4 thumbnail per channel, then
     16 random 5 x 5 filters (mean 0, length 1, torch.randn with seed 13) at stride 2, ReLU, averaged per quarter."""

@@ -175,7 +175,7 @@ def value_figure(history: dict, best=(), m=None) -> go.Figure:
     fig.add_hline(y=y, line_dash="dash", line_color=palette.REFERENCE, annotation_position="bottom right",
                   annotation_bgcolor="white",
                   annotation_text="-2 log 2: V(D*, G) when p_g = p_data" if math.isclose(y, OPTIMUM_VALUE) else text)
-    against = " vs the best D" if best else ""   # the best D's line is drawn where the lab computed it (1-D)
+    against = " vs the best D" if best else ""   # the best D's line, drawn where the lab computed it (1-D and 2-D)
     fig.update_layout(title=f"V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], this D (mini-batches){against}",
                       margin=MARGIN, xaxis_title="step", yaxis_title="V", legend=dict(orientation="h", y=-0.25))
     return fig

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlib.charts.class_map import class_map_figure
 from ganlib.classroom.classes import ClassCommand
 from ganlib.classroom.downloads import off_picture
-from ganlib.classroom.wall import (JOINED, THUMB_POINTS, WHOLE, class_csv, groups, map_points, ordered,
-                                   outcomes_of)
+from ganlib.classroom.wall import JOINED, THUMB_POINTS, class_csv, groups, ordered, outcomes_of
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
-from pages.parts.access import student_link
 from pages.parts.klass import data_uri, link_box, points_image, run_picture
 from pages.parts.seat import student_charts
 from pages.parts.ui import classes, visitor
+from pages.parts.wall_tools import class_map, on_watch
 
 WALL_REFRESH_S = 2.0   # the wall redraws every 2 s: 60 thumbnails a tick are one shared PNG each
 ASK_END = "wall.ask_end"   # the teacher pressed End the class, and is asked whether they mean it
@@ -89,38 +87,6 @@ def unbroken(caption: str) -> str:
     "lr_g 1e-3" in two. A phrase longer than LONG_PHRASE may still break, or it would run out of its column."""
     phrases = caption.split(" · ")
     return "\u00a0· ".join(p.replace(" ", "\u00a0") if len(p) <= LONG_PHRASE else p for p in phrases)
-
-
-def class_map(snap) -> None:
-    numeric = [f for f in snap.open_fields if isinstance(getattr(snap.base, f), (int, float))
-               and not isinstance(getattr(snap.base, f), bool)]
-    outcomes = outcomes_of(snap)
-    if not numeric or not outcomes:
-        return
-    left, right = st.columns(2)
-    field = left.selectbox(W.MAP_FIELD, numeric, key="wall_map_x")
-    # keyed by the outcomes offered: once modes are measured the box starts over on them, rather than keep the
-    # "step" that was all a class not yet trained could offer
-    which = right.selectbox(W.MAP_OUTCOME, outcomes, format_func=W.outcome_name,
-                            key="wall_map_y_" + "_".join(o.value for o in outcomes))
-    st.plotly_chart(class_map_figure(map_points(snap, field, which), field, W.outcome_name(which),
-                                     whole=which in WHOLE), key="wall_map")
-
-
-def set_spotlight(code: str, run_id: str | None) -> None:
-    if (klass := classes().get(code)) is not None:
-        klass.spotlight(run_id)
-
-
-def on_watch(snap, s) -> None:
-    """Put the run in large on the teacher's watch link, for everyone who follows it (the projector, the class)."""
-    if snap.spotlight is not None:
-        shown = snap.student(snap.spotlight)
-        st.info(W.on_watch_line(shown.name, student_link("watch", visitor().share())))
-    if snap.spotlight != s.run_id:
-        st.button(W.ON_WATCH, key="wall-on-watch", on_click=set_spotlight, args=(snap.code, s.run_id))
-    if snap.spotlight is not None:
-        st.button(W.OFF_WATCH, key="wall-off-watch", on_click=set_spotlight, args=(snap.code, None))
 
 
 def wall_body(code: str) -> None:

@@ -1,0 +1,43 @@
+"""The class wall's tools beside the thumbnails: the class map (a field students may change against an outcome)
+and putting one student's run on the teacher's watch link, for the projector and everyone who follows it."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ganlib.charts.class_map import class_map_figure
+from ganlib.classroom.wall import WHOLE, map_points, outcomes_of
+from ganlib.words import class_text as W
+from pages.parts.access import student_link
+from pages.parts.ui import classes, visitor
+
+
+def class_map(snap) -> None:
+    numeric = [f for f in snap.open_fields if isinstance(getattr(snap.base, f), (int, float))
+               and not isinstance(getattr(snap.base, f), bool)]
+    outcomes = outcomes_of(snap)
+    if not numeric or not outcomes:
+        return
+    left, right = st.columns(2)
+    field = left.selectbox(W.MAP_FIELD, numeric, key="wall_map_x")
+    # keyed by the outcomes offered: once modes are measured the box starts over on them, rather than keep the
+    # "step" that was all a class not yet trained could offer
+    which = right.selectbox(W.MAP_OUTCOME, outcomes, format_func=W.outcome_name,
+                            key="wall_map_y_" + "_".join(o.value for o in outcomes))
+    st.plotly_chart(class_map_figure(map_points(snap, field, which), field, W.outcome_name(which),
+                                     whole=which in WHOLE), key="wall_map")
+
+
+def set_spotlight(code: str, run_id: str | None) -> None:
+    if (klass := classes().get(code)) is not None:
+        klass.spotlight(run_id)
+
+
+def on_watch(snap, s) -> None:
+    """Put the run in large on the teacher's watch link, for everyone who follows it (the projector, the class)."""
+    if snap.spotlight is not None:
+        shown = snap.student(snap.spotlight)
+        st.info(W.on_watch_line(shown.name, student_link("watch", visitor().share())))
+    if snap.spotlight != s.run_id:
+        st.button(W.ON_WATCH, key="wall-on-watch", on_click=set_spotlight, args=(snap.code, s.run_id))
+    if snap.spotlight is not None:
+        st.button(W.OFF_WATCH, key="wall-off-watch", on_click=set_spotlight, args=(snap.code, None))
