@@ -65,6 +65,19 @@ def test_a_flat_d_against_a_far_g_is_weak_and_a_near_d_is_near():
     assert best.js == pytest.approx(integrated_js(mu, 1.0), rel=0.02) and f"JS = {best.js:.3f}" in text
 
 
+def test_a_flat_d_near_a_nearly_flat_d_star_is_called_flat_and_near():
+    """p_g = N(0.15, 1) against N(0, 1): D* = 1 / (1 + exp(0.15 x - 0.01125)) is near 1/2 where the mass is, and
+    strays from it in the tails; a D of 1/2 everywhere is near it on average, but it does not tell them apart."""
+    mu = 0.15
+    v = views.view_1d(LinearG(mu, 1.0), ConstantD(), unit_gaussian(), latent_dim=1)
+    x = np.linspace(-12, 12, 200_001)
+    p, q = gauss(x, 0, 1), gauss(x, mu, 1)
+    d_star = 1 / (1 + np.exp(mu * x - mu * mu / 2))
+    text = views.verdict_1d(v)
+    assert v.gap < views.NEAR and "D sits near 0.5" in text and "as well as anyone can" not in text
+    assert np.sum(np.abs(d_star - 0.5) * (p + q) / 2) * (x[1] - x[0]) < views.NEAR   # near, by the formula
+
+
 def test_a_d_that_points_the_wrong_way_has_not_caught_up():
     mu = 1.0   # D calls G's side real and the data's side fake: the best D's logit with its sign flipped
     wrong = views.view_1d(LinearG(mu, 1.0), LinearD(mu, -mu * mu / 2), unit_gaussian(), latent_dim=1)
@@ -221,6 +234,15 @@ def test_collapse_demo_and_ring8_from_the_lab_as_the_text_says(seed):
     assert 5 <= raw["modes_covered"] <= 7             # "the raw G ... (5-7 of 8 with bce)"
 
 
+def test_the_colours_the_texts_name_are_the_lines_colours():
+    """"pink" and "green" in the demos' texts are the gradient chart's minimax and non-saturating lines."""
+    from ganlib.charts import palette
+    hue = {"pink": palette.MINIMAX, "green": palette.NON_SATURATING}
+    assert hue == {"pink": "#CC79A7", "green": "#009E73"}   # Okabe-Ito's reddish purple and bluish green
+    for text in (lab_text.DEMOS["minimax-stall"][1], lab_text.SIDE_BY_SIDE[1]):
+        assert "(pink" in text and "(green)" in text and "olive" not in text
+
+
 def test_every_sentence_names_what_it_claims():
     assert "8/9 and 1/9" in lab_text.DEMOS["d-overpowers"][1]
     assert "stays large" in lab_text.SIDE_BY_SIDE[1] and "flung off" in lab_text.SIDE_BY_SIDE[1]
@@ -242,12 +264,20 @@ def test_the_d_star_map_greys_the_unknown_and_the_arrows_have_heads():
     arrows = next(t for t in fig.data if t.name == charts.ARROW_NAME)
     assert len(arrows.x) == 3 * 6                   # per arrow: the shaft, two strokes of its head, a gap
     assert "unknown" not in charts.field_figure(v).layout.title.text   # D's own map has nothing unknown
+    legend = charts.field_figure(v).layout.legend
+    assert legend.yanchor == "top" and legend.y < 0   # below the axis, growing down: not up over its tick labels
 
 
 def test_log_axes_label_decades_only_and_the_value_title_promises_no_missing_line():
     from ganlib.charts import theory as charts
     fig = charts.grad_figure([(1, 1e-3, 1.0), (2, 1e-5, 2.0)])
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.dtick == 1
+    # a minimax gradient 30 decades down (the lab's minimax stall: 10^4 to 10^-25) gets at most LOG_LABELS labels
+    wide = charts.grad_figure([(1, 1e-25, 1e4), (2, 1e-20, 1e3)], before=[(1, 1.0, 1.0), (9000, 1.0, 1.0)])
+    assert math.ceil(30 / wide.layout.yaxis.dtick) <= charts.LOG_LABELS and wide.layout.yaxis.dtick >= 4
+    assert list(wide.layout.xaxis.range) == [1, 2]   # this run's steps, not the earlier run's 9,000
+    pair = charts.pair_grad_figure([("a", "minimax", [(1, 1e-28)]), ("b", "non_saturating", [(1, 1e3)])])
+    assert math.ceil(31 / pair.layout.yaxis.dtick) <= charts.LOG_LABELS
     history = {"step": [1, 2], "value": [-1.3, -1.35]}
     assert "best D" not in charts.value_figure(history).layout.title.text          # 2-D: no V(D*, G) drawn
     assert "best D" in charts.value_figure(history, [(1, -1.2)]).layout.title.text

@@ -112,7 +112,9 @@ def field_figure(v: View2D, points: int = 1000, show: Map = Map.D) -> go.Figure:
              Map.GAP: "Real and fake points over D - D*<br>"
                       "<sup>white: D is at its optimum; grey: D* unknown there (too little mass to say)</sup>"}[show]
     fig.update_layout(title=title, margin=MARGIN if show is Map.D else {**MARGIN, "t": 70},
-                      legend=dict(orientation="h", y=-0.12),
+                      # hung from its top under the tick labels: anchored by its bottom (plotly's choice for a
+                      # y this low), the side-by-side demo's legend grew up over the x axis's labels
+                      legend=dict(orientation="h", y=-0.08, yanchor="top"),
                       xaxis=dict(range=_edges(v.xs), constrain="domain"),
                       yaxis=dict(range=_edges(v.ys), constrain="domain", scaleanchor="x", scaleratio=1))
     return fig
@@ -201,8 +203,26 @@ def g_loss_figure(curves: dict) -> go.Figure:
     return fig
 
 
-# one label a decade, as 10^k: plotly's own minor labels on a log axis stack ("0.3" read as "3")
+# labels as 10^k, at most LOG_LABELS of them: plotly's own minor labels on a log axis stack ("0.3" read as "3"),
+# and a label every decade stacked too once a minimax gradient had fallen 30 decades (10^4 to 10^-25)
 LOG_AXIS = dict(title="|grad G|", type="log", dtick=1, exponentformat="power", minor=dict(ticks="", showgrid=False))
+LOG_LABELS = 8
+
+
+def log_axis(values) -> dict:
+    """LOG_AXIS with a label every dtick decades, dtick the least whole number that keeps the labels of the
+    positive values' span within LOG_LABELS."""
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    decades = math.ceil(np.log10(v.max())) - math.floor(np.log10(v.min())) if len(v) else 0
+    return {**LOG_AXIS, "dtick": max(1, math.ceil(decades / LOG_LABELS))}
+
+
+def _steps_of(rows) -> list:
+    """The x range of the current run's rows (an earlier run's dotted lines may run further: they are cut there,
+    not this run squeezed into the chart's left edge), or None to let plotly choose."""
+    steps = [r[0] for r in rows]
+    return [min(steps), max(steps)] if len(steps) > 1 else None
 GRAD_NAMES = {"minimax": "|grad G| if G minimised log(1 - D(G(z)))",
               "non_saturating": "|grad G| if G minimised -log D(G(z))"}
 
@@ -219,8 +239,10 @@ def grad_figure(track, before=(), before_label: str = "") -> go.Figure:
                                  line=dict(color=palette.MINIMAX, dash=dash)))
         fig.add_trace(go.Scatter(x=steps, y=ns, name=GRAD_NAMES["non_saturating"] + label,
                                  line=dict(color=palette.NON_SATURATING, dash=dash)))
+    norms = [x for rows in (track, before) for r in rows for x in r[1:]]
     fig.update_layout(title="How much G learns: its gradient's norm under each loss, at the current G and D",
-                      margin=MARGIN, xaxis_title="step", yaxis=LOG_AXIS, legend=dict(orientation="h", y=-0.3))
+                      margin=MARGIN, xaxis=dict(title="step", range=_steps_of(track)), yaxis=log_axis(norms),
+                      legend=dict(orientation="h", y=-0.3))
     return fig
 
 
@@ -233,6 +255,7 @@ def pair_grad_figure(tracks) -> go.Figure:
     for label, loss, rows in tracks:
         steps, norms = zip(*rows) if rows else ((), ())
         fig.add_trace(go.Scatter(x=steps, y=norms, name=label, line=dict(color=colours[loss])))
+    norms = [n for _, _, rows in tracks for _, n in rows]
     fig.update_layout(title="How much each G learns: the norm of its gradient under its own loss", margin=MARGIN,
-                      xaxis_title="step", yaxis=LOG_AXIS, legend=dict(orientation="h", y=-0.3))
+                      xaxis_title="step", yaxis=log_axis(norms), legend=dict(orientation="h", y=-0.3))
     return fig

@@ -238,6 +238,10 @@ def verdict_1d(v: View1D) -> str:
     if v.meaning.kind is OutputKind.CRITIC:
         return close + (f"JS is {v.js:.3f} nats and the Wasserstein distance {v.w1:.3f}; the critic's gap E f(real) - "
                         f"E f(fake) reads {v.critic_gap:.3f} (an estimate of it while f's slope stays within 1).")
+    if v.gap < NEAR and flat:   # a flat D drawn beside a curved D*: "as well as anyone can" read as false there
+        return close + (f"D sits near {level:g}, and against this G that is close to the best D* (mean |D - D*| = "
+                        f"{v.gap:.2f}, weighted by where the data and G's samples lie): D* is near {level:g} where "
+                        f"most of their mass is. G still has JS = {v.js:.3f} nats to go.")
     if v.gap < NEAR:
         return close + (f"D is close to the best D* (mean |D - D*| = {v.gap:.2f}): it tells real from fake as well "
                         f"as anyone can against this G. G still has JS = {v.js:.3f} nats to go.")

@@ -71,7 +71,7 @@ DEMOS = {
     "minimax-stall": (
         "Minimax stalls",
         "**Watch** G's gradient under minimax (pink, below) fall many orders of magnitude below the non-saturating "
-        "one (olive): D trained 1,000 updates alone first, so it rejects every fake with certainty "
+        "one (green): D trained 1,000 updates alone first, so it rejects every fake with certainty "
         "(D(G(z)) < 0.001). Adam turns even a vanishing gradient into full-size steps, so in the first 50 "
         "steps G's points are flung far off the ring (to 10-160 from its centre on seeds 0-2; the ring's radius is "
         "1), where D rejects them for good, and there they stay: 0 of 8 modes. Then run its twin."),
@@ -96,7 +96,7 @@ SIDE_BY_SIDE = (
     "**Watch** two Gs face a D that trained 1,000 updates alone first, on the same seed. In the first 50 steps both "
     "are flung off the ring, and for a while neither line says much (near step 100 the non-saturating G's can even "
     "dip below minimax's: its fakes overshoot to where D takes them for real, and -log D is flat there). Then they "
-    "part: by step 500 the non-saturating G's points are back at the ring's radius and its gradient (olive) stays "
+    "part: by step 500 the non-saturating G's points are back at the ring's radius and its gradient (green) stays "
     "large, while the minimax G's points stay far off (10-160 from the centre) and its gradient (pink) sinks by "
     "orders of magnitude as D grows sure. The two runs share one training slot and take turns, a step each; Pause "
     "and Stop act on both.")

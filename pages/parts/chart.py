@@ -15,8 +15,10 @@ def chart(fig, key: str, where=None) -> None:
     Theory lab (tests/test_browser_flicker.py). A fixed name would not do: its PlotlyChart keeps the figure it
     mounted with and never takes a new spec. So each chart has two slots in one place, one over the other: a new
     figure goes to the slot holding the older one, in front; the other slot, sent unchanged, keeps its element
-    and its picture, and shows through until the front one is drawn (a drawn plot is opaque). `where`: a column
-    or container to draw in."""
+    and its picture, and shows through until the front one is drawn (a drawn plot is opaque). Neither slot fades
+    while a rerun has not reached it (Streamlit dims a stale element to 0.33 after 0.5 s): a dimmed front slot let
+    the one behind show through, two charts at once (seen in the Theory lab under load). `where`: a column or
+    container to draw in."""
     kept = st.session_state.get(f"{key}.kept")          # (slot 0's figure, slot 1's, the front slot)
     slots, front = ([fig, None], 0) if kept is None else (list(kept[:2]), kept[2])
     if slots[front] is not fig:
@@ -27,7 +29,8 @@ def chart(fig, key: str, where=None) -> None:
     with (where or st).container(key=key):   # `key` names the chart's place, as it named the chart before
         st.html(f"<style>.st-key-{box}{{display:grid;grid-template-columns:minmax(0,1fr)}}"
                 f".st-key-{box}>div{{grid-area:1/1;width:100%;position:relative}}"
-                f".st-key-{box}-{front}{{z-index:1}}.st-key-{box} .svg-container{{background:#fff}}</style>")
+                f".st-key-{box}-{front}{{z-index:1}}.st-key-{box} .svg-container{{background:#fff}}"
+                f".st-key-{box} [data-stale=true]{{opacity:1!important;transition:none!important}}</style>")
         for i, f in enumerate(slots):
             if f is not None:
                 st.plotly_chart(f, key=f"{key}.{i}")

@@ -40,7 +40,8 @@ def half(run_id: str, part: str) -> None:
 
 def d_alone_row(snap) -> None:
     ok = controls.buttons(snap, form_ok=False)
-    pause, step, step_d, step_g, left, mid, right = st.columns([1, 1, 1, 1, 2, 1, 2])
+    # "Step both" is the widest label of the row: at 1280 px, a column of 1 showed "Step b..."
+    pause, step, step_d, step_g, left, mid, right = st.columns([1, 1.35, 1, 1, 1.9, 1, 1.75])
     action = Action.PAUSE if ok[Action.PAUSE] else Action.RESUME
     pause.button(BUTTON_LABELS[action], key="th_pause", on_click=press, args=(snap.run_id, action), width="stretch",
                  disabled=not ok[action])
