@@ -268,9 +268,22 @@ def test_a_cluster_run_with_no_owner_anywhere_pauses_then_stops_and_leaves_the_c
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline and cluster.follow(run.run_id) is not None:
         time.sleep(0.5)
+    assert cluster.follow(run.run_id) is None   # an ended run is not followed
+    # the actor leaves once its followers have the end (the replica's let it go when its owner left): its CPU is
+    # the cluster's again
+    while time.monotonic() < deadline and _actor_named(run.run_id):
+        time.sleep(0.5)
     with pytest.raises(ValueError):
-        ray.get_actor("run-" + run.run_id, namespace="gan-studio")   # and its CPU is the cluster's again
+        ray.get_actor("run-" + run.run_id, namespace="gan-studio")
     runs.shutdown(WAIT)
+
+
+def _actor_named(run_id: str) -> bool:
+    try:
+        ray.get_actor("run-" + run_id, namespace="gan-studio")
+        return True
+    except ValueError:
+        return False
 
 
 def test_an_ended_runs_actor_stays_until_every_follower_has_its_end(cluster, made):

@@ -59,8 +59,10 @@ class RunActor:
         self._asking = 0   # reads now waiting
         self._reads = threading.Lock()
         self._sent: dict[int, Snapshot] = {}   # the snapshots sent lately, by version: what a follower holds
-        # each follower's (when it was last answered, whether that answer was the run's last snapshot)
+        # each follower's (when it was last answered, whether that answer was the run's last snapshot), and those
+        # that have let the run go (RemoteRun.release): not waited for
         self._followers: dict[str, tuple[float, bool]] = {}
+        self._gone: set[str] = set()
         if away_s is not None and idle_s is not None:
             # an owner's page asks at least every POLL_S: a shorter absence cannot be told from a quiet run
             away_s, idle_s = max(away_s, 2 * POLL_S), max(idle_s, away_s, 2 * POLL_S)
@@ -98,8 +100,15 @@ class RunActor:
         finally:
             with self._reads:
                 self._asking -= 1
-                if follower:
+                if follower and follower not in self._gone:
                     self._followers[follower] = (time.monotonic(), snap is not None and snap.ended)
+
+    @ray.method(concurrency_group="reads")
+    def let_go(self, follower: str) -> None:
+        """The follower asks no more (its replica let the run go): the actor does not wait for it at the end."""
+        with self._reads:
+            self._gone.add(follower)
+            self._followers.pop(follower, None)
 
     def _followed(self) -> bool:
         """Whether a follower may still ask for the run's end: one is asking, or one took a snapshot before the
@@ -174,6 +183,10 @@ class RemoteRun(RunProxy):
         """Stop following the run without stopping it: it trains on in the cluster (a replica that stops, an owner
         gone from this replica); the thread that follows it ends within POLL_S."""
         self._released = True
+        try:
+            self._actor.let_go.remote(self._name)   # or the actor, once the run ends, waits BETWEEN_S for this one
+        except RayError:
+            pass
 
     def _follow(self) -> None:
         try:
