@@ -47,14 +47,17 @@ def gauss(x, mu, s):
     return np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * math.sqrt(2 * math.pi))
 
 
+def js_density(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """JS(p, q)'s integrand at each point, in nats: its integral over x is the JS divergence."""
+    m = (p + q) / 2
+    with np.errstate(all="ignore"):
+        return 0.5 * np.where(p > 0, p * np.log(p / m), 0) + 0.5 * np.where(q > 0, q * np.log(q / m), 0)
+
+
 def integrated_js(mu, sigma):
     """JS(N(0, 1), N(mu, sigma^2)) by the trapezoid rule on 900,001 points: the truth the estimator is held to."""
     x = np.linspace(-25, 30, 900_001)
-    p, q = gauss(x, 0, 1), gauss(x, mu, sigma)
-    m = (p + q) / 2
-    with np.errstate(all="ignore"):
-        f = 0.5 * np.where(p > 0, p * np.log(p / m), 0) + 0.5 * np.where(q > 0, q * np.log(q / m), 0)
-    return float(np.trapezoid(f, x))
+    return float(np.trapezoid(js_density(gauss(x, 0, 1), gauss(x, mu, sigma)), x))
 
 
 def unit_gaussian():
@@ -198,12 +201,9 @@ def verdict_truth(G, data, lo: float, hi: float, width: float) -> tuple[float, t
     components would differ by < 1e-5 here: the bins are 1/30 of the narrowest component's std or less)."""
     x, q = pushed_forward(G, lo, hi, width)
     p = data.density(torch.as_tensor(x)).double().numpy()
-    m = (p + q) / 2
-    with np.errstate(all="ignore"):
-        f = 0.5 * np.where(p > 0, p * np.log(p / m), 0) + 0.5 * np.where(q > 0, q * np.log(q / m), 0)
     on = np.maximum(p, q) > views.SUPPORT * p.max()
     ratio = p[on] / (p[on] + q[on])
-    return float(np.sum(f) * width), (float(ratio.min()), float(ratio.max()))
+    return float(np.sum(js_density(p, q)) * width), (float(ratio.min()), float(ratio.max()))
 
 
 @pytest.mark.science

@@ -223,6 +223,8 @@ def _steps_of(rows) -> list:
     not this run squeezed into the chart's left edge), or None to let plotly choose."""
     steps = [r[0] for r in rows]
     return [min(steps), max(steps)] if len(steps) > 1 else None
+
+
 GRAD_NAMES = {"minimax": "|grad G| if G minimised log(1 - D(G(z)))",
               "non_saturating": "|grad G| if G minimised -log D(G(z))"}
 
