@@ -301,6 +301,10 @@ def test_an_ended_runs_actor_stays_until_every_follower_has_its_end(cluster, mad
     time.sleep(BETWEEN_S / 2)   # past the 2 s an actor used to wait
     last = ray.get(actor.snapshot_after.remote(held.version, 5.0, False, "slow"), timeout=WAIT)
     assert last is not None and (last.status, last.reason) == (Status.STOPPED, Reason.BY_USER)
+    # an answer is not a delivery (RunActor._followed): the actor stays until the follower says it has the end
+    time.sleep(1.0)
+    assert ray.get(actor.snapshot_after.remote(last.version, 0.0, False, "slow"), timeout=WAIT) is None
+    actor.let_go.remote("slow")
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline and cluster.usage()[0] > 0:
         time.sleep(0.2)

@@ -59,9 +59,9 @@ class RunActor:
         self._asking = 0   # reads now waiting
         self._reads = threading.Lock()
         self._sent: dict[int, Snapshot] = {}   # the snapshots sent lately, by version: what a follower holds
-        # each follower's (when it was last answered, whether that answer was the run's last snapshot), and those
-        # that have let the run go (RemoteRun.release): not waited for
-        self._followers: dict[str, tuple[float, bool]] = {}
+        # when each follower was last answered, and those that have let the run go (RemoteRun.release, or it has
+        # the run's end): not waited for
+        self._followers: dict[str, float] = {}
         self._gone: set[str] = set()
         if away_s is not None and idle_s is not None:
             # an owner's page asks at least every POLL_S: a shorter absence cannot be told from a quiet run
@@ -101,22 +101,24 @@ class RunActor:
             with self._reads:
                 self._asking -= 1
                 if follower and follower not in self._gone:
-                    self._followers[follower] = (time.monotonic(), snap is not None and snap.ended)
+                    self._followers[follower] = time.monotonic()
 
     @ray.method(concurrency_group="reads")
     def let_go(self, follower: str) -> None:
-        """The follower asks no more (its replica let the run go): the actor does not wait for it at the end."""
+        """The follower asks no more (its replica let the run go, or it holds the run's end): the actor does not
+        wait for it at the end."""
         with self._reads:
             self._gone.add(follower)
             self._followers.pop(follower, None)
 
     def _followed(self) -> bool:
-        """Whether a follower may still ask for the run's end: one is asking, or one took a snapshot before the
-        end and has not come back for it yet (it is between two asks), unless it has been gone BETWEEN_S."""
+        """Whether a follower may still need the actor: one is asking, or one has not said it holds the end
+        (let_go) and was answered less than BETWEEN_S ago. An answer is not yet a delivery: the method's `finally`
+        runs before Ray sends its reply, and an actor that killed itself then lost the end on its way (CI, stop 29:
+        two tests read "worker lost" for a run that had STOPPED). Only the follower can say it arrived."""
         now = time.monotonic()
         with self._reads:
-            return self._asking > 0 or any(not ended and now - at < BETWEEN_S
-                                           for at, ended in self._followers.values())
+            return self._asking > 0 or any(now - at < BETWEEN_S for at in self._followers.values())
 
     @ray.method(concurrency_group="copies")
     def copy(self, name: str, *args):
@@ -145,7 +147,7 @@ class RunActor:
         self.runner.join(CALL_TIMEOUT_S)
         # the actor goes once every follower has the run's last snapshot (or a minute on), and no sooner: a follower
         # that finds it gone reads "worker lost". When the first follower to see the end killed it, another between
-        # two asks read FAILED for a run that STOPPED (2 of 6 CI runs, session 13)
+        # two asks read FAILED for a run that STOPPED (2 of 6 CI runs, session 13); see also _followed
         ended = time.monotonic()
         while time.monotonic() - ended < 60 and self._followed():
             time.sleep(0.2)
@@ -195,6 +197,8 @@ class RemoteRun(RunProxy):
                                                                  self._name))
                 if sent is not None:
                     self._pin(grow(sent, self._snap))
+            if self._snap.ended:
+                self._actor.let_go.remote(self._name)   # the end has arrived: the actor need not wait for this one
         except RayError as e:   # its worker died, or the whole cluster went (the head): the run is lost either way
             self._lost(type(e).__name__, WORKER_LOST)
         finally:
