@@ -409,6 +409,31 @@ def test_the_wall_marks_a_student_away_and_a_run_that_started_over(classes):
     assert W.wall_line(cls.snapshot()).startswith(f"Class {cls.code} · ring8 · 1 student · ")
 
 
+def test_a_class_names_the_g_its_points_and_scores_are_of(classes):
+    """Issue 23, one name per number: a class's points and mode counts are of the G its runs sample (the EMA when
+    the run keeps one; the Theory lab draws the raw G). The truth is the Trainer's: the G it samples is its EMA
+    exactly when ema > 0."""
+    import dataclasses
+    from ganlib.engine.trainer import Trainer
+    from ganlib.words.lab_text import EMA_G, RAW_G
+    c, _ = classes(OneByOne)
+    c.owner_back("key-a")
+    cls = c.open("teacher", "ring8", ["ema"], base=BASE.replace(ema=0.999))
+    a = cls.join("key-a")
+    for ema, name, other in ((0.999, EMA_G, RAW_G), (0.0, RAW_G, EMA_G)):
+        view = wait(cls, lambda s: s.student(a).config.ema == ema).student(a)
+        t = Trainer(view.config)
+        assert (t.sampler() is t.ema) == (name == EMA_G) and (t.sampler() is t.G) == (name == RAW_G)
+        scored = dataclasses.replace(view, modes=8, high_quality=0.9)
+        for text in (W.quality_text(scored), W.points_caption(0, view.config.ema),
+                     W.quality_text(dataclasses.replace(view, js=0.01))):
+            assert name in text and other not in text, text
+        if ema == 0.0:
+            assert "ema 0" in W.thumb_caption(view)   # the wall's line names the class's G; this run's differs
+        cls.send(a, C.UPDATE, ema=0.0)
+    assert W.wall_line(cls.snapshot()).endswith("· points and scores of the EMA of each run's G")
+
+
 def test_the_teacher_puts_one_run_on_the_watch_link_until_it_leaves(classes):
     c, _ = classes(OneByOne)
     cls = c.open("teacher", "ring8", (), base=BASE)

@@ -205,12 +205,14 @@ def test_side_by_side_both_fly_off_then_only_non_saturating_comes_back(seed):
 def test_the_non_saturating_twin_covers_what_its_text_says_and_raises_the_alarms_it_names(seed):
     from test_alarms import run
     snap, t = run("minimax-stall-ns", 1500, seed=seed, trainer=True)
-    assert snap.metrics[-1][1]["modes_covered"] <= 1             # "at 1,500 steps ... at most 1 of 8"
-    assert {alarms.Kind.MODE_COLLAPSE, alarms.Kind.OSCILLATION} <= {a.kind for a in alarms.alarms(snap)}
+    # measured at 1,500 / 3,000 steps on seeds 0-2: 1 1 1 / 1 6 6 modes on one CPU (both alarms on each seed), 1 1 7
+    # / 3 7 6 on another (seed 2: only the oscillation alarm, its 7 modes 4.9% high quality)
+    assert snap.metrics[-1][1]["modes_covered"] <= 7             # "at 1,500 steps ... at most 7 of the 8"
+    assert alarms.Kind.OSCILLATION in {a.kind for a in alarms.alarms(snap)}   # "raises its oscillation alarm"
     for _ in range(1500):
         t.step()
     c = mode_coverage(views.fake_points(t.G, 2), t.data.modes.numpy(), t.data.mode_std)
-    assert 1 <= c["modes_covered"] <= 6                          # "by 3,000 it covers 1-6" (measured 1, 6, 6)
+    assert 1 <= c["modes_covered"] <= 7                          # "by 3,000 it covers 1-7"
 
 
 @pytest.mark.science
@@ -230,8 +232,9 @@ def test_collapse_demo_and_ring8_from_the_lab_as_the_text_says(seed):
     print(f"seed {seed}: collapse-ring8 covers {blob} at 1,000 / 2,000 / 3,000; ring8 (bce) at 3,000: EMA "
           f"{ema['modes_covered']} ({ema['high_quality']:.1%}), raw {raw['modes_covered']} ({raw['high_quality']:.1%})")
     assert blob[:2] == [0, 0] and blob[2] <= 1        # "0 of 8 at 1,000 and 2,000 steps, 0 or 1 at 3,000"
-    assert ema["modes_covered"] == 8 and 0.915 <= ema["high_quality"] < 0.955   # "all 8 ... 92-95% close to a mode"
-    assert 5 <= raw["modes_covered"] <= 7             # "the raw G ... (5-7 of 8 with bce)"
+    # measured: EMA 92-95% high quality on seeds 0-2 on one CPU, 73.8% on seed 2 on another (raw G 3 of 8 there)
+    assert ema["modes_covered"] == 8 and ema["high_quality"] >= 0.6   # "all 8 ... most of its samples close"
+    assert 3 <= raw["modes_covered"] <= 7             # "the raw G ... covers fewer (3-7 of 8 with bce)"
 
 
 def test_the_colours_the_texts_name_are_the_lines_colours():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ganlib.words.describe import number
+from ganlib.words.lab_text import which_g
 
 COMMANDS_HELP = "one of the class's commands: start, pause, resume, step, reset, update, leave"
 NOT_A_LIST = "must be a list of field names, e.g. ['lr_g', 'lr_d']"
@@ -65,7 +66,6 @@ LINK_NOTE = ("Students open this link (or scan the code) to join: each gets a ru
              "no control of anyone else's run.")
 BAD_CODE = ("A class code is 6 letters and digits, as shown on the teacher's screen (no 0, O, 1, I or L). This "
             "link's is not one: ask for the link again.")
-POINTS_CAPTION = "G's points (orange) over the data (grey)"
 CLASS_ENDED = "This class has ended: your run has stopped. Ask your teacher for the new code to join the next one."
 APPLY = "Apply my changes"
 START_ALL, PAUSE_ALL, CLOSE_CLASS = "Start all", "Pause all", "End the class"
@@ -103,14 +103,16 @@ def outcome_name(outcome) -> str:
 
 
 def quality_text(student) -> str:
-    """The run's quality in one line, from what its data measures; "" before the first measurement."""
+    """The run's quality in one line, from what its data measures, and of which G (one name per number: the
+    Theory lab measures the raw G); "" before the first measurement."""
+    of = f" · measured on {which_g(student.config.ema)}"
     if student.modes is not None:
         hq = "" if student.high_quality is None else f", {100 * student.high_quality:.0f}% of its points near one"
-        return f"**Modes covered: {student.modes}**{hq}"
+        return f"**Modes covered: {student.modes}**{hq}{of}"
     if student.js is not None:
-        return f"**JS divergence to the data: {student.js:.3f} nats** (0 is a perfect match)"
+        return f"**JS divergence to the data: {student.js:.3f} nats** (0 is a perfect match){of}"
     if student.energy is not None:
-        return f"**Energy distance to the data: {student.energy:.3f}** (0 is a perfect match)"
+        return f"**Energy distance to the data: {student.energy:.3f}** (0 is a perfect match){of}"
     return ""
 
 
@@ -121,9 +123,10 @@ def status_line(snap, student) -> str:
     return f"{student.name} · {words} · step {student.step:,}{pace}"
 
 
-def points_caption(off: int) -> str:
-    """Under a run's picture: what it shows, and how many of G's points lie outside it (left out of it)."""
-    return POINTS_CAPTION + (f" · {off} of G's points lie outside the picture" if off else "")
+def points_caption(off: int, ema: float) -> str:
+    """Under a run's picture: what it shows, of which G, and how many of G's points lie outside it (left out)."""
+    return (f"The points of {which_g(ema)} in orange, over the data in grey"
+            + (f" · {off} of G's points lie outside the picture" if off else ""))
 
 
 def thumb_caption(student, off: int = 0) -> str:
@@ -169,7 +172,10 @@ def wall_line(snap) -> str:
              if snap.training else "none training")
     n = len(snap.students)
     what = snap.preset + (f" on {CLASS_DRAWING}" if snap.base.dataset == "drawn" else "")
-    return f"Class {snap.code} · {what} · {n} student{'' if n == 1 else 's'} · {where}"
+    # the thumbnails' points and scores are of the G the runs sample: a run whose student changed ema says so in
+    # its caption ("ema 0")
+    of = "the EMA of each run's G" if snap.base.ema > 0 else "each run's raw G"
+    return f"Class {snap.code} · {what} · {n} student{'' if n == 1 else 's'} · {where} · points and scores of {of}"
 
 
 def sidebar_line(code: str) -> str:

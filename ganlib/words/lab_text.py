@@ -59,15 +59,18 @@ GRADS = (
     "run's lines, to compare two demos on the same scale.")
 
 # the failure demos: preset -> (button, what to watch). Measured on seeds 0-2 with the raw G the lab draws
-# (tests/test_lab_texts.py holds each claim; bench/demos.py prints the same measures over wall time)
+# (tests/test_lab_texts.py holds each claim; bench/demos.py prints the same measures over wall time). A GAN's path
+# depends on the last bit of every sum, and two CPUs (AVX2 and AVX-512 kernels) take different paths from one seed:
+# a claim here is what held on both machines measured, not one machine's figures
 DEMOS = {
     "collapse-ring8": (
         "Mode collapse",
         "**Watch** G's points gather into one small blob that D's blue region chases around the ring: it covers "
         "at most 1 of the 8 modes (0 of 8 at 1,000 and 2,000 steps, 0 or 1 at 3,000, on seeds 0-2). *ring8* from "
         "Start above (the loss the radio picks, and an EMA of G) covers all 8 with its EMA by 3,000 steps on the "
-        "same seeds, 92-95% of its samples close to a mode: that is what the Train page measures. The raw G that "
-        "this lab draws, the one D plays against, still jitters around the modes (5-7 of 8 with bce)."),
+        "same seeds, most of its samples close to a mode: that is what the Train page measures. The raw G that "
+        "this lab draws, the one D plays against, still jitters around the modes and covers fewer (3-7 of 8 with "
+        "bce)."),
     "minimax-stall": (
         "Minimax stalls",
         "**Watch** G's gradient under minimax (pink, below) fall many orders of magnitude below the non-saturating "
@@ -79,9 +82,10 @@ DEMOS = {
         "... its non-saturating twin",
         "The same confident D, rates and seed as *Minimax stalls*, but G minimises -log D(G(z)). Its points are "
         "flung off the ring too, but they come back: by step 500 they are at the ring's radius again (seeds 0-2) and "
-        "D(G(z)) is back near 0.3-0.5. Back on the ring is not on the modes: at 1,500 steps this G covers at most 1 "
-        "of 8, and the Train page raises its mode-collapse and oscillation alarms (seeds 0-2); by 3,000 it covers "
-        "1-6. A confident D is a bad start for either loss; the difference is that this G keeps learning."),
+        "D(G(z)) is back near 0.3-0.5. Back on the ring is not on the modes: at 1,500 steps this G has found at "
+        "most 7 of the 8, often only 1, and the Train page raises its oscillation alarm, often its mode-collapse "
+        "alarm too (seeds 0-2); by 3,000 it covers 1-7. A confident D is a bad start for either loss; the "
+        "difference is that this G keeps learning."),
     "d-overpowers": (
         "D overpowers G",
         "**Watch** D's verdicts on the Train page: D(x) about 0.9 and D(G(z)) about 0.1, step after step. D trains 5 "

@@ -71,7 +71,8 @@ def points_image(code: str, version: int, run_id: str, _points, _real, scale: in
 def run_picture(where, snap, s) -> None:
     """A run's points in large, in `where` (a column), with what the picture cannot show: points outside it."""
     where.image(points_image(snap.code, snap.version, s.run_id, s.points, snap.real),
-                caption=W.points_caption(off_picture(s.points, snap.real)), width="stretch")
+                caption=W.points_caption(off_picture(s.points, snap.real), s.config.ema),
+                width="stretch")
 
 
 def data_uri(data: bytes, mime: str) -> str:
