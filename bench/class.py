@@ -18,8 +18,9 @@ In each window:
   1 / (seconds of its batched step), the mean of the values the wall showed in the window), and each run's own
   step count read off its thumbnail ("Student k · step S") after the window's first and last redraws of the wall,
   timed at those redraws' asks (the wall reads the class's snapshot as its fragment starts): min, median, max;
-- the server's CPU: seconds of CPU per second of the window (/proc/PID/stat, all its threads);
-- memory: the server's RSS at the end of the window, less its RSS before any class (the teacher's Class page
+- the server's CPU: seconds of CPU per second of the window (/proc/PID/stat, all its threads, and its training
+  worker's, where the class trains: --host worker, the default; --host thread trains it in the server, as before);
+- memory: the server's RSS (with its worker's) at the end of the window, less its RSS before any class (the teacher's Class page
   drawn, which has loaded torch already), / N; and less its RSS with the class open and no student yet (its
   ticker, data and first memory estimate made), / N;
 - the wall's redraw: from the teacher's browser asking for the wall's fragment rerun (the BackMsg it sends when
@@ -49,7 +50,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
 from browser import browser_page, chromium_available, poll, serve  # noqa: E402
-from sessions import Session, cpu_seconds, rss_mb  # noqa: E402
+from sessions import HOSTS, Session, cpu_seconds, rss_mb  # noqa: E402
 
 PRESET = "class-ring8"
 TARGET_STEPS = 50.0        # at N = 30, each run
@@ -67,9 +68,8 @@ READ_WALL = """() => {
 }"""
 
 
-def tree_cpu_seconds(root: int, leave_out: int) -> float:
-    """CPU time of `root` and its descendants (this bench: its student threads, playwright, Chromium), less the
-    subtree of `leave_out` (the server). Processes that ended meanwhile are not counted."""
+def tree(root: int, leave_out: int = -1) -> list[int]:
+    """`root` and its descendants, less the subtree of `leave_out`."""
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
@@ -78,17 +78,32 @@ def tree_cpu_seconds(root: int, leave_out: int) -> float:
                     children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(name))
             except OSError:
                 continue
-    total, todo = 0.0, [root]
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
-        if pid == leave_out:
-            continue
-        try:
-            total += cpu_seconds(pid)
-        except OSError:
-            continue
-        todo += children.get(pid, [])
-    return total
+        if pid != leave_out:
+            found.append(pid)
+            todo += children.get(pid, [])
+    return found
+
+
+def tree_cpu_seconds(root: int, leave_out: int = -1) -> float:
+    """CPU time of `root` and its descendants (this bench: its student threads, playwright, Chromium; the server:
+    its training worker, where the class trains), less the subtree of `leave_out`. Processes that ended meanwhile
+    are not counted."""
+    return sum(_or_0(cpu_seconds, pid) for pid in tree(root, leave_out))
+
+
+def tree_rss_mb(root: int) -> float:
+    """The resident memory of `root` and its descendants (the server and its training worker)."""
+    return sum(_or_0(rss_mb, pid) for pid in tree(root))
+
+
+def _or_0(read, pid: int) -> float:
+    try:
+        return read(pid)
+    except (OSError, StopIteration):   # ended meanwhile
+        return 0.0
 
 
 def pct(values: list[float], q: float) -> float:
@@ -182,7 +197,7 @@ def window(page, server, frames: WallFrames, students: list[Session], seconds: f
     refreshed0 = [len(s.refreshes) for s in students]
     page.wait_for_timeout(10)   # frames that came before the window are handed over (and timed) before it starts
     done, last = len(frames.redraws), read_wall(page)
-    cpu0, ours0, t0 = cpu_seconds(pid), tree_cpu_seconds(os.getpid(), pid), time.monotonic()
+    cpu0, ours0, t0 = tree_cpu_seconds(pid), tree_cpu_seconds(os.getpid(), pid), time.monotonic()
     # the window, and longer (up to 4x) until the wall has redrawn twice: a steps/s needs two readings
     while (now := time.monotonic()) < t0 + seconds or (len(seen) < 2 and now < t0 + 4 * seconds):
         page.wait_for_timeout(50)
@@ -197,8 +212,8 @@ def window(page, server, frames: WallFrames, students: list[Session], seconds: f
                     seen.append((asked, line, steps))
                     last = (line, steps)
                     break
-    cpu1, ours1, t1 = cpu_seconds(pid), tree_cpu_seconds(os.getpid(), pid), time.monotonic()
-    out = {"cpu_per_s": (cpu1 - cpu0) / (t1 - t0), "rss_mb": rss_mb(pid), "seconds": t1 - t0,
+    cpu1, ours1, t1 = tree_cpu_seconds(pid), tree_cpu_seconds(os.getpid(), pid), time.monotonic()
+    out = {"cpu_per_s": (cpu1 - cpu0) / (t1 - t0), "rss_mb": tree_rss_mb(pid), "seconds": t1 - t0,
            "ours_per_s": (ours1 - ours0) / (t1 - t0), "load": os.getloadavg()[0]}
     rates = [float(m.group(2).replace(",", "")) for _, line, _ in seen if (m := TRAINING.search(line))]
     out["caption"] = statistics.mean(rates) if rates else float("nan")
@@ -323,6 +338,8 @@ def main() -> int:
     ap.add_argument("--window", type=float, default=15.0, help="seconds measured for each N and phase")
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds after Start all before the first window")
     ap.add_argument("--preset", default=PRESET)
+    ap.add_argument("--host", choices=sorted(HOSTS), default="worker",
+                    help="where the class trains: the server's training worker (the default), or a thread of the server")
     ap.add_argument("--separate-window", type=float, default=10.0)
     args = ap.parse_args()
     ok, why = chromium_available()
@@ -338,18 +355,19 @@ def main() -> int:
     rows, stop, students, frames, failed = [], threading.Event(), [], WallFrames(), None
     rss_before = rss_open = float("nan")
     n = None
-    env = {"GAN_STUDIO_IDLE_MINUTES": "30", "GAN_STUDIO_CLASS_SIZE": str(max(60, max(ns)))}
+    env = {"GAN_STUDIO_IDLE_MINUTES": "30", "GAN_STUDIO_CLASS_SIZE": str(max(60, max(ns))),
+           "GAN_STUDIO_WORKER": HOSTS[args.host]}
     with serve(env=env) as server, browser_page(width=1280, height=720, timeout_ms=60_000) as page:
         try:
             page.on("websocket", frames.attach)
             page.goto(server.url + "/classroom")
             page.locator(".st-key-cls_open button").wait_for(timeout=120_000)
             page.wait_for_timeout(2000)
-            rss_before = rss_mb(server.proc.pid)
+            rss_before = tree_rss_mb(server.proc.pid)
             code = open_class(page, args.preset)
             poll(lambda: WALL.search(read_wall(page)[0]), 120, what="the wall")
             page.wait_for_timeout(2000)
-            rss_open = rss_mb(server.proc.pid)
+            rss_open = tree_rss_mb(server.proc.pid)
             for n in ns:
                 # waits are the page's, never time.sleep: playwright hands the teacher's frames over (and
                 # WallFrames times them) only while the main thread is in one of its calls
@@ -404,7 +422,8 @@ def verdict(value: float, target: float, bound: bool) -> str:
 def print_report(args, ns, rows, rss_before, rss_open, separate, errors) -> None:
     print(f"one class of {args.preset}, growing through N = {', '.join(map(str, ns))} students (websocket sessions), "
           f"the teacher's wall in Chromium 1280x720; {args.window:.0f} s windows after {args.warmup:.0f} s warm-up; "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; the class trains in the server's "
+          f"{'training worker' if args.host == 'worker' else 'own process (a thread)'}")
     print(f"server RSS before any class {rss_before:.0f} MB; with the class open and no student {rss_open:.0f} MB")
     head = (f"{'N':>3}  {'pages':<10}  {'s':>3}  {'train':>5}  {'caption':>7}  {'runs min/med/max':>17}  "
             f"{'st/CPU-s':>8}  {'server':>6}  {'ours':>5}  {'load':>4}  {'RSS MB':>6}  {'MB/stud':>7}  {'(open)':>6}  "

@@ -16,6 +16,7 @@ from typing import Callable
 
 import torch
 
+from ganlib.classroom import class_wire
 from ganlib.classroom.capacity import Limits
 from ganlib.classroom.class_door import Door, Note, class_config
 from ganlib.classroom.class_publishing import PUBLISH_EVERY, Publishing
@@ -82,6 +83,13 @@ class Class(Door, Slotting, Publishing):
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
+
+    def post(self, note: Note, run_id: str, arg=None) -> None:
+        """A note for the next tick, checked at a door in the server (class_in_worker.PipeClass)."""
+        with self._cv:
+            self._post(note, run_id, arg)
+
+    wire = staticmethod(class_wire.shrink)   # what of a snapshot goes to that door: not what it holds already
 
     def _note_locked(self, note: Note) -> None:
         with self._cv:

@@ -109,5 +109,9 @@ class ClassSnapshot:
     closed: bool = False        # the class has ended: no run trains or takes commands any more
     spotlight: str | None = None   # the run the teacher puts on their watch link, if any (and still in the class)
 
+    @property
+    def ended(self) -> bool:   # as a run's Snapshot: what the training worker's publisher looks for (run/worker.py)
+        return self.closed
+
     def student(self, run_id: str | None) -> StudentView | None:
         return next((s for s in self.students if s.run_id == run_id), None)

@@ -2,7 +2,8 @@
 
 A teacher opens a class (a toy preset, and the fields students may change); each student who opens the class
 link joins it and gets a run of their own at once; all of a class's runs train in one batched step on one
-training slot of the server (class_ticker.Class, the only writer of its runs). Pages send ClassCommands and read
+training slot of the server (class_ticker.Class, the only writer of its runs), in the server's training worker
+by default (class_in_worker.PipeClass: the door here, the ticker there). Pages send ClassCommands and read
 ClassSnapshots (class_view.py), as they do for a single run.
 
 Torch-free at import, as the rest of classroom/: the first page may build Classes beside the server's Runs; torch
@@ -98,7 +99,7 @@ class Classes:
         preset's data. FieldError names what is refused: "preset" (unknown, no toy, or not one the batched step
         takes), a field that cannot be opened, "data_path" (the drawing) or "teacher_key"; ClassClosed once the
         server is stopping."""
-        from ganlib.classroom import class_ticker  # torch: with the first class, not the first page (ui.py)
+        from ganlib.classroom import class_in_worker, class_ticker  # torch: with the first class, not the first page
         if not isinstance(teacher_key, str) or not teacher_key:
             raise FieldError("teacher_key", W.BAD_KEY)
         cfg = class_ticker.class_config(preset, base)
@@ -113,8 +114,13 @@ class Classes:
             code = new_code(set(self._by_code) | self._reserved)
             self._reserved.add(code)
         try:   # made outside the lock: a first class takes seconds to make (class_door.py), and pages look up codes
-            made = class_ticker.Class(code, preset, cfg, fields, slots=self._slots, limits=self.limits,
-                                      ensemble=self._ensemble() if self._ensemble is not None else None, data=data)
+            if self._in_worker():
+                made = class_in_worker.PipeClass(class_in_worker.WORKER, code, preset, cfg, fields, slots=self._slots,
+                                                 limits=self.limits, drawing=drawing)
+            else:
+                made = class_ticker.Class(code, preset, cfg, fields, slots=self._slots, limits=self.limits,
+                                          ensemble=self._ensemble() if self._ensemble is not None else None,
+                                          data=data)
         finally:
             with self._lock:
                 self._reserved.discard(code)
@@ -131,6 +137,13 @@ class Classes:
             made.stop(Reason.SERVER_STOPPING)
             raise ClassClosed(W.CLASS_CLOSED)
         return made
+
+    def _in_worker(self) -> bool:
+        """Whether a class trains in the training worker, as a server's runs do (GAN_STUDIO_WORKER, the default);
+        not on threads (GAN_STUDIO_WORKER=0), on a Ray cluster's server (a class is no actor yet), or in a registry
+        without runs or with an ensemble of its own (tests, scripts)."""
+        return self.runs is not None and self._ensemble is None and not read("GAN_STUDIO_RAY_ADDRESS") and \
+            read("GAN_STUDIO_WORKER")
 
     def get(self, code) -> Class | None:
         """The open class of a code as typed; None for an unknown, ended or malformed one."""

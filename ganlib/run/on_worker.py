@@ -68,6 +68,9 @@ class WorkerHost:
         self._lock, self._send_lock = threading.Lock(), threading.Lock()
         self._process, self._conn = None, None
         self._runs: dict[str, PipeRun] = {}
+        # key -> the server's side of a board of another kind in the worker (a class: classroom/class_in_worker.py):
+        # it has _arrive(sent), _lost(), and _slots and claim for the training slot it asks for under its key
+        self._hosted: dict = {}
         self._calls: dict[int, Future] = {}
         self._ids = itertools.count(1)
         self.started_s: float | None = None   # how long the last worker took to start (its torch, its imports)
@@ -152,6 +155,11 @@ class WorkerHost:
     def _on_snap(self, run_id: str, sent) -> None:
         run = self._runs.get(run_id)
         if run is None:
+            if (board := self._hosted.get(run_id)) is not None:
+                board._arrive(sent)
+                if not board.alive:
+                    with self._lock:
+                        self._hosted.pop(run_id, None)
             return
         if isinstance(sent, Exception):   # the worker could not make the run
             run._lost(type(sent).__name__, str(sent))
@@ -169,7 +177,10 @@ class WorkerHost:
 
     def _on_slots(self, ask_id: int | None, what: SlotAsk, run_id: str) -> None:
         run = self._runs.get(run_id)
-        slots = run._slots if run is not None else None
+        if run is None and (board := self._hosted.get(run_id)) is not None:
+            run, slots = board.claim, board._slots
+        else:
+            slots = run._slots if run is not None else None
         if what is SlotAsk.REQUEST:
             self.tell(Msg.ANSWER, ask_id, True, slots is None or slots.request(run))
         elif slots is not None:
@@ -180,6 +191,7 @@ class WorkerHost:
             if self._process is process:
                 self._process, self._conn = None, None
             lost, self._runs = list(self._runs.values()), {}
+            boards, self._hosted = list(self._hosted.values()), {}
             calls, self._calls = list(self._calls.values()), {}
         conn.close()
         for box in calls:
@@ -189,6 +201,11 @@ class WorkerHost:
                 run._slots.release(run.run_id)   # its slot, and its place in line, go to the next run
                 run._slots.leave(run.run_id)
             run._lost(LOST_NAME, WORKER_LOST)
+        for board in boards:
+            if board._slots is not None:
+                board._slots.release(board.claim.run_id)
+                board._slots.leave(board.claim.run_id)
+            board._lost(LOST_NAME, WORKER_LOST)
 
     # --- runs -----------------------------------------------------------------------------------------------
     def runner(self, cfg: TrainConfig | None = None, *, payload: dict | None = None, preset: str = "",
@@ -209,6 +226,18 @@ class WorkerHost:
         self.tell(Msg.NEW, run.run_id, cfg, dict(kw, payload=payload, preset=run.preset), hold_s, env, threads(),
                   keep, keep_every_s)
         return run
+
+    def host(self, key: str, board, factory, args: tuple) -> None:
+        """Make factory(worker, *args) in the worker under `key`, a board whose snapshots reach `board` (the
+        server's side of it, see _hosted) as they are published."""
+        self.start()
+        with self._lock:
+            self._hosted[key] = board
+        env = {k: v for k, v in os.environ.items() if k.startswith("GAN_STUDIO_")}
+        self.tell(Msg.HOST, key, factory, args, env, threads())
+
+    def post(self, key: str, *note) -> None:
+        self.tell(Msg.POST, key, *note)
 
 
 WORKER = WorkerHost()   # the server's one worker: hosts.host_for gives it to every Runs of the process

@@ -6,7 +6,9 @@ watcher's rerun, Tornado and figure build hold it meanwhile, so a run slowed as 
 
 on_worker.py starts it and speaks to it over one pipe, in messages (Msg):
 - in: NEW (a run of a config or a checkpoint payload), SEND (a command), CALL (a copy of G or of both models, the
-  data, a checkpoint), ANSWER (the server's answer to a slot request), EXIT;
+  data, a checkpoint), ANSWER (the server's answer to a slot request), EXIT; HOST and POST for a board of another
+  kind (a class: classroom/class_in_worker.py), made by a factory the server names, which takes notes (post) and
+  publishes numbered snapshots as a run does;
 - out: SNAP (each new snapshot of a run, without the parts the server holds already: wire.shrink), ANSWER (a
   call's result or error), SLOTS (a run asks for, gives back or leaves a training slot: the server's Slots decide).
 
@@ -33,6 +35,7 @@ from ganlib.run.checkpoint import checkpoint_file
 from ganlib.run.heap import give_back
 from ganlib.run.machine import Command
 from ganlib.run.runner import Runner
+from ganlib.run.state import Reason
 from ganlib.run.wire import shrink
 
 PARENT_CHECK_S = 1.0     # how often it looks for its server: it ends within this (and the runs' stop) once gone
@@ -46,6 +49,8 @@ class Msg(enum.Enum):
     CALL = "call"
     ANSWER = "answer"
     EXIT = "exit"
+    HOST = "host"
+    POST = "post"
     READY = "ready"
     SNAP = "snap"
     SLOTS = "slots"
@@ -78,6 +83,7 @@ class Worker:
         self._conn, self._parent = conn, parent
         self._send_lock, self._lock = threading.Lock(), threading.Lock()
         self._runs: dict = {}
+        self._hosted: dict = {}   # key -> (a board made by HOST, its publisher thread)
         self._asked: dict[int, Future] = {}
         self._ids = itertools.count(1)
         self._ending = threading.Event()
@@ -135,6 +141,28 @@ class Worker:
         with self._lock:
             self._runs[run_id] = (runner, publisher)
         publisher.start()
+
+    def _on_host(self, key: str, factory, args: tuple, env: dict, threads: int) -> None:
+        """A board of another kind than a run: factory(worker, *args) makes it (a classroom.class_ticker.Class), and
+        its snapshots go out as a run's do, made smaller by its own wire(snap, last)."""
+        _settings(env)
+        set_threads(threads)
+        try:
+            board = factory(self, *args)
+        except Exception as e:   # noqa: BLE001 - refused or failed here: the server's side says why
+            self.tell(Msg.SNAP, key, _sendable(e))
+            return
+        publisher = threading.Thread(target=self._follow_board, args=(key, board), name="ganlib-worker-publish",
+                                     daemon=True)
+        with self._lock:
+            self._hosted[key] = (board, publisher)
+        publisher.start()
+
+    def _on_post(self, key: str, *note) -> None:
+        with self._lock:
+            board = self._hosted.get(key, (None,))[0]
+        if board is not None:
+            board.post(*note)
 
     def _on_send(self, run_id: str, command, arg) -> None:
         runner = self._runner(run_id)
@@ -199,6 +227,20 @@ class Worker:
         with self._lock:
             self._runs.pop(runner.run_id, None)
 
+    def _follow_board(self, key: str, board) -> None:
+        last = None
+        while True:
+            snap = board.wait(lambda s: last is None or s.version > last.version, WAIT_S)
+            if last is None or snap.version > last.version:
+                self.tell(Msg.SNAP, key, board.wire(snap, last))
+                last = snap
+            if snap.ended:
+                break
+        board.join_thread(STOP_S)
+        with self._lock:
+            self._hosted.pop(key, None)
+        give_back()
+
     # --- the end ---------------------------------------------------------------------------------------
     def _watch_parent(self) -> None:
         while not self._ending.wait(PARENT_CHECK_S):
@@ -209,12 +251,15 @@ class Worker:
         """Every run stops between two steps; each publisher sends its last snapshot; then status 0."""
         self._ending.set()
         with self._lock:
-            runs = list(self._runs.values())
+            runs, boards = list(self._runs.values()), list(self._hosted.values())
         for r, _ in runs:
             r.stop()
+        for b, _ in boards:
+            b.stop(Reason.SERVER_STOPPING)
         deadline = time.monotonic() + STOP_S
-        stopped = all([r.join(max(0.0, deadline - time.monotonic())) for r, _ in runs])
-        for _, publisher in runs:   # each run's last snapshot reaches the server, while it is there to read it
+        stopped = all([r.join(max(0.0, deadline - time.monotonic())) for r, _ in runs] +
+                      [b.join_thread(max(0.0, deadline - time.monotonic())) for b, _ in boards])
+        for _, publisher in runs + boards:   # each last snapshot reaches the server, while it is there to read it
             publisher.join(max(0.0, deadline - time.monotonic()))
         return 0 if stopped else 1
 
