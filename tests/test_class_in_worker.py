@@ -180,3 +180,26 @@ def _gone(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def test_a_servers_classes_train_in_its_worker_and_a_drawing_travels_there(monkeypatch):
+    """Classes of a server (Runs, no ensemble of a test's own) open in the worker; a teacher's drawing is checked in
+    the server and learnt in the worker."""
+    from ganlib.classroom.classes import Classes
+    from ganlib.classroom.runs import Runs
+    from ganlib.run.on_worker import WORKER
+    monkeypatch.setenv("GAN_STUDIO_WORKER", "1")   # as a server has it (conftest: threads in tests)
+    classes = Classes(Runs())
+    drawing = np.random.default_rng(0).uniform(-1, 1, (40, 2)).astype(np.float32)
+    cls = classes.open("teacher", "class-ring8", drawing=drawing)
+    try:
+        assert isinstance(cls, PipeClass) and WORKER.pid is not None and classes.get(cls.code) is cls
+        snap = cls.snapshot()
+        assert snap.base.dataset == "drawn" and len(snap.real) > 0
+        a = cls.join("key-a")
+        cls.send(a, C.STEP)
+        assert cls.wait(lambda s: s.student(a).step == 1, WAIT).student(a).step == 1
+        assert classes.of_student("key-a") == (cls, a)
+    finally:
+        assert classes.close("teacher")
+        assert WORKER.shutdown(30)
