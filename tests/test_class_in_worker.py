@@ -11,14 +11,11 @@ worker process, its door stays in the server.
 import os
 import pickle
 import signal
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
+from test_worker_host import _gone, _server
 
-from browser import ROOT
 from ganlib.classroom import class_wire
 from ganlib.classroom.class_in_worker import PipeClass
 from ganlib.classroom.class_ticker import Class, class_config
@@ -142,44 +139,25 @@ def test_a_snapshot_travels_without_what_the_server_holds_and_comes_back_whole()
     assert got.version == b.version and (got.real == b.real).all()
 
 
-SERVER = textwrap.dedent("""
-    import signal, sys, time
-    sys.path.insert(0, {root!r})
-    from ganlib.classroom.classes import Classes, ClassCommand
-    from ganlib.classroom.runs import Runs
-    from ganlib.run.on_worker import WORKER
-    if __name__ == "__main__":
-        signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))   # as Streamlit's handler: the process ends normally
-        classes = Classes(Runs())
-        cls = classes.open("teacher", "class-ring8")
-        a = cls.join("key-a")
-        cls.send(a, ClassCommand.START)
-        cls.wait(lambda s: s.student(a).step >= 3, 120)
-        print(WORKER.pid, flush=True)
-        while True:
-            time.sleep(0.1)
-""")
+A_CLASS = """
+from ganlib.classroom.classes import Classes, ClassCommand
+from ganlib.classroom.runs import Runs
+from ganlib.run.on_worker import WORKER
+cls = Classes(Runs()).open("teacher", "class-ring8")
+a = cls.join("key-a")
+cls.send(a, ClassCommand.START)
+cls.wait(lambda s: s.student(a).step >= 3, 120)
+pid = WORKER.pid
+"""
 
 
 def test_a_server_that_stops_ends_its_class_in_the_worker_with_status_0(tmp_path):
-    script = tmp_path / "server.py"
-    script.write_text(SERVER.format(root=ROOT))
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, GAN_STUDIO_WORKER="1"))   # as a server (conftest: threads here)
-    pid = int(proc.stdout.readline())
+    proc, pid = _server(tmp_path, A_CLASS)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "training worker" not in err and "did not stop" not in err   # on_worker.py, shutdown.py say so otherwise
     assert _gone(pid)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def test_a_servers_classes_train_in_its_worker_and_a_drawing_travels_there(monkeypatch):

@@ -109,26 +109,33 @@ def test_a_killed_worker_fails_its_runs_and_the_next_run_starts_a_new_one(host):
 SERVER = textwrap.dedent("""
     import signal, sys, time
     sys.path.insert(0, {root!r})
-    from ganlib import preset
-    from ganlib.classroom import shutdown
-    from ganlib.run.hosts import host_for
     if __name__ == "__main__":
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))   # as Streamlit's handler: the process ends normally
-        host = host_for("", in_worker=True)
-        shutdown.register(host)   # as Runs does with the host it is given (classroom/following.py)
-        run = host.runner(preset("ring8"))
-        run.start()
-        run.wait(lambda s: s.step >= 3, 120)
-        print(host.pid, flush=True)
+        {start}
+        print(pid, flush=True)
         while True:
             time.sleep(0.1)
 """)
+RUN = """
+from ganlib import preset
+from ganlib.classroom import shutdown
+from ganlib.run.hosts import host_for
+host = host_for("", in_worker=True)
+shutdown.register(host)   # as Runs does with the host it is given (classroom/following.py)
+run = host.runner(preset("ring8"))
+run.start()
+run.wait(lambda s: s.step >= 3, 120)
+pid = host.pid
+"""
 
 
-def _server(tmp_path):
+def _server(tmp_path, start: str = RUN):
+    """A server's process that starts something in its training worker (`start`, which sets pid: the worker's),
+    prints the worker's pid, and waits; it ends normally on SIGTERM, as Streamlit's does."""
     script = tmp_path / "server.py"
-    script.write_text(SERVER.format(root=ROOT))
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    script.write_text(SERVER.format(root=ROOT, start=textwrap.indent(start.strip(), " " * 4).lstrip()))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, GAN_STUDIO_WORKER="1"))   # as a server has it (conftest: threads)
     return proc, int(proc.stdout.readline())
 
 
