@@ -141,7 +141,10 @@ def stack(fig, panels: list[Panel], height: int, width: float, lk: Look, bottom:
         tops.append(panel_top)
         if p.legend:
             fig.layout[f"legend{name}"] = dict(
+                # tracegroupgap 0: each curve is a legend group of its own, and plotly puts that gap (10 px) between
+                # two groups' rows too, so a legend of three rows overran the title above it (a class student's page)
                 orientation="h", yref="paper", y=panel_top + lk.row * p.labels / plot_px, yanchor="bottom",
+                tracegroupgap=0,
                 x=0, xanchor="left", font=dict(size=lk.note, color=TEXT), bgcolor="rgba(0,0,0,0)",
                 title=dict(text=p.legend_title, font=dict(size=lk.note, color=TEXT), side="left"))
         if p.title:

@@ -24,6 +24,7 @@ LOSSES_EVERY_S = 3.0   # a loss chart is drawn anew at most this often: the curv
 # refreshing, 3 a second were 17% of the server's GIL samples, the class's batched step 20% (py-spy --gil)
 LOSS_CHARTS_PER_S = 1.5
 TITLE_CHARS = 55      # a loss chart's panel titles wrap here: half of a 1280 px screen shows ~64 characters
+CHART_PX = 400        # ... and is about this wide with the sidebar open: what the legends get (look.legend_rows)
 
 
 @st.cache_resource(max_entries=SHARED, show_spinner=False)
@@ -35,7 +36,8 @@ def _losses(code: str, tick: int, run_id: str, start: tuple, presenter: bool, _s
     presenter: large type for a projector (the watch link), whose legends head the panels instead of titles."""
     return Drawn(training_figure(dict(_student.history), _student.events, of_config(_student.config),
                                  height=None if presenter else 420, presenter=presenter,
-                                 title_chars=None if presenter else TITLE_CHARS))
+                                 title_chars=None if presenter else TITLE_CHARS,
+                                 width=None if presenter else CHART_PX))
 
 
 def losses_every(students: int) -> float:
