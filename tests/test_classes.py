@@ -554,3 +554,19 @@ def test_the_class_map_names_what_else_a_student_changed(classes):
     snap = wait(cls, lambda s: s.student(a).config.loss == "hinge" and s.student(b).config.lr_g == 5e-3)
     names = {p[2] for p in map_points(snap, "lr_g", Outcome.STEP)}
     assert names == {"Ada (loss hinge)", "Bo"}   # Bo's lr_g is the map's own axis
+
+
+def test_the_status_line_says_what_the_lr_schedule_does_to_the_learning_rates():
+    """A class pass saw a run's picture freeze by step 15,000 (the schedule had halved its lrs 20 times) with nothing
+    on the page to say why. The words against the Trainer's own optimizer: after 25 steps, halving every 10 after
+    step 5, the next step runs at 0.5 ** 2 = 0.25x."""
+    from ganlib.engine.trainer import Trainer
+    cfg = BASE.replace(lr_decay_after=5, lr_half_life=10)
+    t = Trainer(cfg)
+    for _ in range(25):
+        t.step()
+    assert W.schedule_words(cfg, 5) == "" and W.schedule_words(cfg.replace(lr_decay_after=0), 25) == ""
+    assert W.schedule_words(cfg, 25).startswith(" · learning rates now at 0.25x what is set (they halve every 10 ")
+    t.step()   # the 26th step sets its lrs from step 25's scale
+    assert t.opt_g.param_groups[0]["lr"] == pytest.approx(0.25 * cfg.lr_g)
+    assert t.opt_d.param_groups[0]["lr"] == pytest.approx(0.25 * cfg.lr_d)

@@ -102,6 +102,14 @@ class TrainConfig:
     def is_toy(self) -> bool:
         return self.dataset in ("ring8", "grid25", "spiral", "moons", "gauss-1d", "drawn")
 
+    def lr_scale(self, step: int) -> float:
+        """The schedule's factor on lr_g and lr_d at `step`: 1 for the first lr_decay_after steps, then halving
+        every lr_half_life steps (lr_decay_after 0: always 1). A live change of lr_g or lr_d scales the whole curve."""
+        after = self.lr_decay_after
+        if after == 0 or step <= after:
+            return 1.0
+        return 0.5 ** ((step - after) / self.lr_half_life)
+
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)
 

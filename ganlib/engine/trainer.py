@@ -95,12 +95,8 @@ class Trainer(DAlone):
         return self.cfg
 
     def lr_scale(self) -> float:
-        """The schedule's factor on lr_g and lr_d at this step: 1 for the first lr_decay_after steps, then halving
-        every lr_half_life steps (lr_decay_after 0: always 1). A live change of lr_g or lr_d scales the whole curve."""
-        after = self.cfg.lr_decay_after
-        if after == 0 or self.step_count <= after:
-            return 1.0
-        return 0.5 ** ((self.step_count - after) / self.cfg.lr_half_life)
+        """The schedule's factor on lr_g and lr_d at this step (TrainConfig.lr_scale)."""
+        return self.cfg.lr_scale(self.step_count)
 
     def _set_lr(self) -> None:
         scale = self.lr_scale()

@@ -120,7 +120,17 @@ def status_line(snap, student) -> str:
     """The student's run in one line: who, where it is, and the class's pace."""
     words = STATUS_WORDS[student.status.value]
     pace = f" · the class trains at {snap.steps_per_sec:.0f} steps/s each" if snap.steps_per_sec > 0 else ""
-    return f"{student.name} · {words} · step {student.step:,}{pace}"
+    return f"{student.name} · {words} · step {student.step:,}{pace}{schedule_words(student.config, student.step)}"
+
+
+def schedule_words(cfg, step: int) -> str:
+    """What the lr schedule does to the learning rates now ("" before it starts): a class pass saw a run's picture
+    freeze by step 15,000 and a change of lr_g do nothing, with nothing on the page to say why."""
+    scale = cfg.lr_scale(step)
+    if scale >= 1.0:
+        return ""
+    return (f" · learning rates now at {scale:.2g}x what is set (they halve every {cfg.lr_half_life:,} steps after "
+            f"step {cfg.lr_decay_after:,}; a change is scaled alike)")
 
 
 def points_caption(off: int, ema: float) -> str:
