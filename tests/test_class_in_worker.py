@@ -19,7 +19,7 @@ from test_worker_host import _gone, _server
 from ganlib.classroom import class_wire
 from ganlib.classroom.class_in_worker import PipeClass
 from ganlib.classroom.class_ticker import Class, class_config
-from ganlib.classroom.class_view import ClassCommand as C, ClassFull
+from ganlib.classroom.class_view import ClassClosed, ClassCommand as C, ClassFull
 from ganlib.classroom.slots import Slots
 from ganlib.engine.presets import preset
 from ganlib.errors import FieldError
@@ -181,3 +181,9 @@ def test_a_servers_classes_train_in_its_worker_and_a_drawing_travels_there(monke
     finally:
         assert classes.close("teacher")
         assert WORKER.shutdown(30)
+
+
+def test_a_class_the_worker_cannot_make_is_refused_saying_so(host):
+    """The factory fails in the worker (here: a drawing it cannot read): the teacher hears so at once."""
+    with pytest.raises(ClassClosed, match="could not start"):
+        PipeClass(host, "BROKEN", "class-ring8", BASE, (), drawing="not points")

@@ -57,9 +57,10 @@ class PipeClass(Door, Board):
         hold_s = slots.hold_s if slots is not None else None
         register(host)   # the server's end tells the worker to end, as Runs does with its host (following.py)
         host.host(self.claim.run_id, self, make_class, (code, preset, base, open_fields, limits, hold_s, drawing))
-        if self.wait(lambda s: s.version > 0 or s.closed, OPEN_S).version == 0:
+        first = self.wait(lambda s: s.version > 0 or s.closed, OPEN_S)
+        if first.version == 0 or first.closed:   # not made in time, or the worker could not make it, or was lost
             self.stop()
-            raise ClassClosed(W.CLASS_CLOSED)
+            raise ClassClosed(W.CLASS_NOT_STARTED)
 
     @property
     def alive(self) -> bool:

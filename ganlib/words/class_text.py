@@ -13,6 +13,7 @@ UNKNOWN_RUN = "not a run of this class (the student may have left it)"
 ONLY_WITH_UPDATE = "a change of a field goes with the update command only"
 BAD_KEY = "must be a visitor key"
 CLASS_CLOSED = "this class has ended: ask your teacher for the new code"
+CLASS_NOT_STARTED = "the class could not start in this server's training worker: open it again"
 
 
 def default_name(number: int) -> str:
