@@ -354,7 +354,7 @@ def test_a_checkpoint_without_quality_history_or_timeline_still_loads_and_resume
 def test_a_checkpoint_from_before_the_lr_schedule_loads_with_a_constant_lr(tmp_path):
     t = trained(toy_cfg(lr_g=7e-4), steps=3)
     p = payload_of(t)
-    for key in ("lr_decay_after", "lr_half_life"):  # not in a checkpoint written before they existed
+    for key in ("lr_decay_after", "lr_half_life", "lr_floor"):  # not in a checkpoint written before they existed
         del p["config"][key]
     resumed, _ = trainer_from_checkpoint(save_checkpoint(str(tmp_path / "old.pt"), p))
     assert resumed.cfg.lr_decay_after == 0 and resumed.step_count == 3

@@ -570,3 +570,11 @@ def test_the_status_line_says_what_the_lr_schedule_does_to_the_learning_rates():
     t.step()   # the 26th step sets its lrs from step 25's scale
     assert t.opt_g.param_groups[0]["lr"] == pytest.approx(0.25 * cfg.lr_g)
     assert t.opt_d.param_groups[0]["lr"] == pytest.approx(0.25 * cfg.lr_d)
+    # with a floor the halving stops there (the class presets' 1/16), and the words say so
+    floored = Trainer(cfg.replace(lr_floor=1 / 16))
+    for _ in range(51):   # step 50: 0.5 ** 4.5 = 0.044, under the floor
+        floored.step()
+    assert floored.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.lr_g / 16)
+    assert W.schedule_words(floored.cfg, 50).startswith(" · learning rates now at 0.062x what is set (they halve "
+                                                        "every 10 steps after step 5, down to 0.062x;")
+    assert preset("class-ring8").lr_floor == preset("class-grid25").lr_floor == 1 / 16

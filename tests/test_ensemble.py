@@ -74,7 +74,7 @@ def test_batched_equals_alone_step_for_step():
     dict(loss="minimax", d_dropout=0.2),
     dict(loss="hinge", r1_weight=0.5, d_steps=3),
     dict(loss="wgan-gp", d_dropout=0.3, r1_weight=1.0, ema=0.0),
-    dict(loss="lsgan", lr_decay_after=5, lr_half_life=4, d_head_start=3),
+    dict(loss="lsgan", lr_decay_after=5, lr_half_life=4, lr_floor=0.3, d_head_start=3),
     dict(dataset="gauss-1d", latent_dim=1, loss="bce", r1_weight=0.1),
 ], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
 def test_every_loss_and_option_equals_alone(changes):

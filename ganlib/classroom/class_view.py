@@ -37,7 +37,7 @@ class ClassCommand(Enum):
 # sample_every, eval_every, ema_calibrate).
 STRUCTURAL = ("loss", "seed", "g_width", "d_width", "latent_dim", "batch_size", "beta1", "beta2",
               "label_smoothing", "label_noise", "d_dropout", "gp_weight", "r1_weight", "ema",
-              "lr_decay_after", "lr_half_life")
+              "lr_decay_after", "lr_half_life", "lr_floor")
 OPENABLE = LIVE_FIELDS + STRUCTURAL
 
 

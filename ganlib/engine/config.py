@@ -67,6 +67,7 @@ class TrainConfig:
     batch_size: int = _f(64, "Real and fake samples in each update", "optimizer", lo=1, hi=4096)
     lr_decay_after: int = _f(0, "Steps at the full lr_g and lr_d; after them both halve every lr_half_life steps (0 = never decay)", "optimizer", lo=0, hi=10_000_000)
     lr_half_life: int = _f(3000, "Steps in which the decaying learning rates halve (see lr_decay_after)", "optimizer", lo=1, hi=10_000_000)
+    lr_floor: float = _f(0.0, "The share of lr_g and lr_d the decaying learning rates halve down to and no further, so a live change of them still counts (0 = no floor)", "optimizer", lo=0.0, hi=1.0)
     # --- schedule ---
     epochs: int = _f(10, "Epoch budget (passes of D over the data); can be extended or cut while training", "schedule", lo=1, hi=100000, live=True)
     sample_every: int = _f(100, "Steps between snapshots of the sample grid from the fixed z", "schedule", lo=1, hi=100000)
@@ -104,11 +105,12 @@ class TrainConfig:
 
     def lr_scale(self, step: int) -> float:
         """The schedule's factor on lr_g and lr_d at `step`: 1 for the first lr_decay_after steps, then halving
-        every lr_half_life steps (lr_decay_after 0: always 1). A live change of lr_g or lr_d scales the whole curve."""
+        every lr_half_life steps down to lr_floor (lr_decay_after 0: always 1). A live change of lr_g or lr_d scales
+        the whole curve."""
         after = self.lr_decay_after
         if after == 0 or step <= after:
             return 1.0
-        return 0.5 ** ((step - after) / self.lr_half_life)
+        return max(self.lr_floor, 0.5 ** ((step - after) / self.lr_half_life))
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)

@@ -130,8 +130,9 @@ def schedule_words(cfg, step: int) -> str:
     scale = cfg.lr_scale(step)
     if scale >= 1.0:
         return ""
+    floor = f", down to {cfg.lr_floor:.2g}x" if cfg.lr_floor > 0 else ""
     return (f" · learning rates now at {scale:.2g}x what is set (they halve every {cfg.lr_half_life:,} steps after "
-            f"step {cfg.lr_decay_after:,}; a change is scaled alike)")
+            f"step {cfg.lr_decay_after:,}{floor}; a change is scaled alike)")
 
 
 def points_caption(off: int, ema: float) -> str:
