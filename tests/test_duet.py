@@ -102,10 +102,14 @@ def test_pause_resume_and_stop_act_on_both(made, tmp_path):
     (v,) = visitors(Runs(), 1, made, tmp_path)
     lead, twin = started(v)
     until(twin, lambda s: s.step > 0, "both to train")
+    # a press waits up to controls.STATUS_WAIT_S for the runs to show it, and the page's next refresh shows the
+    # rest: CI once found the twin still running after the Pause's 5 s on its busy 2 cores (session 15)
     controls.press("Pause", v, None)
-    assert {lead.snapshot().status, twin.snapshot().status} == {Status.PAUSED}
+    for r in (lead, twin):
+        until(r, lambda s: s.status is Status.PAUSED, "the pause of both")
     controls.press("Resume", v, None)
-    assert {lead.snapshot().status, twin.snapshot().status} == {Status.RUNNING}
+    for r in (lead, twin):
+        until(r, lambda s: s.status is Status.RUNNING, "the resume of both")
     controls.press("Stop", v, None)
     assert lead.snapshot().ended and twin.snapshot().ended
     assert lead.join(WAIT) and twin.join(WAIT)
