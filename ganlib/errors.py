@@ -26,6 +26,11 @@ class CheckpointError(ValueError):
     """The file is not a usable ganlib checkpoint; the message says why."""
 
 
+class NoModels(RuntimeError):
+    """A copy or a checkpoint asked of a run that holds no models (run/mailbox.NO_MODELS), or no more (LET_GO: a run
+    its server has dropped, or one on a cluster that has ended): a page draws nothing of it, or says so."""
+
+
 SHOWN = 80   # characters of a user's file name repeated in a message
 
 

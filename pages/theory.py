@@ -9,7 +9,7 @@ from ganlib.classroom import controls
 from ganlib.lab import gradients, views
 from ganlib.charts.theory import g_loss_figure, value_figure
 from ganlib.words.describe import status_word
-from ganlib.words.lab_text import (DEMOS, G_LOSS_NAMES, INTRO, SATURATION, SIDE_BY_SIDE, half_steps_note,
+from ganlib.words.lab_text import (DEMOS, G_LOSS_NAMES, INTRO, SATURATION, SIDE_BY_SIDE, half_steps_note, no_view,
                                    value_not_drawn)
 from ganlib.lab.meaning import OutputKind
 from ganlib.engine.presets import SIDE_BY_SIDE as PAIR
@@ -76,8 +76,7 @@ def single(runner) -> bool:
         return False
     snap, v = current_view(runner)
     if v is None:
-        st.info(f"The current run learns {snap.config.dataset} images; the theory lab needs 1-D or 2-D toy "
-                "data. Start a toy above.")
+        st.info(no_view(snap.config.dataset, snap.config.is_toy))
         return False
     st.caption(f"{snap.config.dataset} · loss {snap.config.loss} · step {snap.step:,}{half_steps_note(snap.half_steps)}"
                f" · {status_word(snap)}")

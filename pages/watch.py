@@ -10,6 +10,7 @@ import streamlit as st
 
 from ganlib.classroom.codes import WATCH_CODES
 from ganlib.engine.kinds import DataKind
+from ganlib.errors import NoModels
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
 from ganlib.words import watch_text as WT
@@ -32,7 +33,10 @@ def _theory_figure(drawn: tuple, _runner):
     """The theory lab's figure of a toy run, computed once per drawing tick for all its watchers."""
     from ganlib.lab import views
     from ganlib.charts.theory import density_figure, field_figure
-    v = views.view(_runner)
+    try:
+        v = views.view(_runner)
+    except NoModels:   # the owner's run ended and was let go between the snapshot and this drawing
+        return None
     if v is None:
         return None
     return Drawn(density_figure(v) if isinstance(v, views.View1D) else field_figure(v))

@@ -16,7 +16,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlib import preset
+from ganlib.errors import NoModels
 from ganlib.run.checkpoint import make_payload, save_checkpoint
+from ganlib.run.mailbox import LET_GO, Mailbox
 from ganlib.engine.device import set_threads
 from ganlib.engine.grid import make_grid
 from ganlib.explore.walks import Source
@@ -110,6 +112,18 @@ def test_theory_lab_explains_an_image_run(at):
     assert "needs 1-D or 2-D toy data" in _goto(at, "pages/theory.py").info[0].value
     _goto(at, "pages/explore.py")
     assert len(at.image) > 0   # the explorer works on the current (image) run too
+
+
+def test_theory_lab_says_so_when_a_toy_run_holds_no_models(at, monkeypatch):
+    # a run whose models are gone (a cluster's ended run) or never built: the lab says that, not "images" (a toy)
+    _goto(at, "pages/checkpoints.py")
+    _ok(at.button(key="ck_load_shared/ring8.pt").click().run())
+
+    def gone(self, game=False):
+        raise NoModels(LET_GO)
+    monkeypatch.setattr(Mailbox, "models_copy", gone)
+    info = _goto(at, "pages/theory.py").info[0].value
+    assert "holds no models" in info and "images" not in info
 
 
 def test_theory_lab_buttons_start_their_own_run_over_a_loaded_checkpoint(at):

@@ -51,8 +51,11 @@ def visit(chromium, url, contexts):
 
 
 def status(page) -> str:
-    """A student's status line: "Student 2 · training · step 1,234 · ..." (the first caption of the page)."""
-    return page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
+    """A student's status line: "Student 2 · training · step 1,234 · ...", the caption that starts with the name
+    (mid-redraw another caption can come first: CI read the losses' note as the status line once)."""
+    captions = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]')
+    return poll(lambda: next((t for t in captions.all_inner_texts() if t.startswith("Student ")), None), 10,
+                what="the student's status line")
 
 
 def step(text: str) -> int:

@@ -20,6 +20,7 @@ import pytest
 from browser import ROOT
 from ganlib import preset
 from ganlib.classroom.slots import Slots
+from ganlib.errors import NoModels
 from ganlib.run.on_worker import WorkerHost
 from ganlib.run.runner import Runner
 from ganlib.run.state import Reason, Status
@@ -84,6 +85,30 @@ def test_a_run_in_the_worker_waits_for_the_servers_slot(host):
     finally:
         first.close()
         second.close()
+
+
+def test_an_ended_run_keeps_its_models_in_the_worker_until_the_server_drops_it(host):
+    """As a thread's run does: a Save, the lab's views and a watcher's figure of a run that has stopped (CI, stop 29:
+    the watch page's D* view of a teacher's stopped run raised "the run has ended in the worker"). Once Runs' reaper
+    lets it go (release), a copy raises NoModels, which the pages draw nothing of."""
+    run = host.runner(toy(seed=5))
+    s = steps(run, 3)
+    run.stop()
+    assert run.join(WAIT) and run.snapshot().status is Status.STOPPED
+    assert s.step == 3 and run.checkpoint()["shape"] == [2]
+    G, D = run.models_copy(game=True)
+    assert G is not None and D is not None and run.generator_copy() is not None and run.dataset() is not None
+    run.release()
+    with pytest.raises(NoModels, match="let go"):
+        poll_raises(run.checkpoint)
+
+
+def poll_raises(fn, timeout: float = 10.0):
+    """fn() until it raises (a DROP and a CALL travel apart: the DROP is read first, but is freed on a thread)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fn()
+        time.sleep(0.1)
 
 
 def test_a_killed_worker_fails_its_runs_and_the_next_run_starts_a_new_one(host):

@@ -236,7 +236,9 @@ class Runs(Following):
             self._expire_locked(now=time.monotonic())
             ended = [k for k, e in self._entries.items() if e.retired and not e.runner.alive]
             for k in ended:
-                self._entries.pop(k).runner.join(0)
+                runner = self._entries.pop(k).runner
+                runner.join(0)
+                runner.release()   # a worker's run frees its models there (a thread's go with this reference)
         now = time.monotonic()
         if ended or (self._trim_at is not None and now >= self._trim_at):
             give_back()

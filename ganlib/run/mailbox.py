@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from typing import Any, Callable
 
 from ganlib.engine.config import LIVE_FIELDS, TrainConfig, coerce
-from ganlib.errors import FieldError
+from ganlib.errors import FieldError, NoModels
 from ganlib.run.board import Board
 from ganlib.run.checkpoint import save_checkpoint
 from ganlib.run.machine import Command
@@ -25,6 +25,7 @@ MAX_D_ALONE = 20_000   # ~40 s on a busy core: D-alone runs outside the training
 MAX_PACE = 100.0       # steps/s: the slowest pace above full speed that Runner.pace takes
 CALL_TIMEOUT_S = 120.0
 NO_MODELS = "the run has no models: it never built them (it waited for a slot), or they could not be built"
+LET_GO = "the run has ended and its models were let go"
 
 
 class Mailbox(Board):
@@ -143,7 +144,7 @@ class Mailbox(Board):
 
     def _built(self):
         if self._trainer is None:
-            raise RuntimeError(NO_MODELS)
+            raise NoModels(NO_MODELS)
         return self._trainer
 
 
@@ -151,7 +152,7 @@ def fulfil(request, trainer) -> None:
     fn, box = request
     try:
         if trainer is None:
-            raise RuntimeError(NO_MODELS)
+            raise NoModels(NO_MODELS)
         box.set_result(fn(trainer))
     except Exception as e:
         box.set_exception(e)

@@ -32,7 +32,8 @@ from ganlib.engine.config import TrainConfig
 from ganlib.engine.device import set_threads, threads
 from ganlib.run.machine import Command
 from ganlib.run.checkpoint import checkpoint_file
-from ganlib.run.mailbox import CALL_TIMEOUT_S
+from ganlib.errors import NoModels
+from ganlib.run.mailbox import CALL_TIMEOUT_S, LET_GO
 from ganlib.run.proxy import RunProxy
 from ganlib.run.runner import Runner, new_run_id
 from ganlib.run.snapshot import Snapshot
@@ -178,8 +179,9 @@ class RemoteRun(RunProxy):
     def _copy(self, name: str, *args):
         try:
             return ray.get(self._actor.copy.remote(name, *args), timeout=CALL_TIMEOUT_S)
-        except RayActorError:
-            raise RuntimeError(WORKER_LOST) from None
+        except RayActorError:   # an ended run's actor leaves the cluster once its followers have the end
+            raise (NoModels(LET_GO) if self._snap.ended and self._snap.reason is not Reason.WORKER_LOST
+                   else RuntimeError(WORKER_LOST)) from None
 
     def release(self) -> None:
         """Stop following the run without stopping it: it trains on in the cluster (a replica that stops, an owner

@@ -56,7 +56,9 @@ class PipeRun(RunProxy):
         return self._host.call(self.run_id, name, args)
 
     def release(self) -> None:
-        """A run in the worker ends with the server: there is nothing to let go (hosts.py)."""
+        """The server needs the run no more (Runs' reaper, once it has ended): the worker frees its models, which it
+        kept as a thread's run does, for a Save or a lab view of the ended run."""
+        self._host.tell(Msg.DROP, self.run_id)
 
 
 class WorkerHost:

@@ -96,6 +96,10 @@ class Runner(Mailbox, Acting, Building, Stepping, Publishing):
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    def release(self) -> None:
+        """The server needs the run no more: its models go with the last reference to it (hosts.py: a run in the
+        worker or on a cluster has its own release)."""
+
     # --- the run's thread ---------------------------------------------------------------------
     def _work(self) -> None:
         _name_os_thread(THREAD_NAME)

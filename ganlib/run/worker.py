@@ -5,12 +5,11 @@ watcher's rerun, Tornado and figure build hold it meanwhile, so a run slowed as 
 0.53x of its solo speed at 30 watchers). Here the runs have an interpreter to themselves.
 
 on_worker.py starts it and speaks to it over one pipe, in messages (Msg):
-- in: NEW (a run of a config or a checkpoint payload), SEND (a command), CALL (a copy of G or of both models, the
-  data, a checkpoint), ANSWER (the server's answer to a slot request), EXIT; HOST and POST for a board of another
-  kind (a class: classroom/class_in_worker.py), made by a factory the server names, which takes notes (post) and
-  publishes numbered snapshots as a run does;
-- out: SNAP (each new snapshot of a run, without the parts the server holds already: wire.shrink), ANSWER (a
-  call's result or error), SLOTS (a run asks for, gives back or leaves a training slot: the server's Slots decide).
+- in: NEW (a run), SEND (a command), CALL (a copy of G or of both models, the data, a checkpoint), DROP (the server
+  needs an ended run no more), ANSWER (to a slot request), EXIT; HOST and POST for a board of another kind (a class:
+  classroom/class_in_worker.py) that a factory the server names makes, which takes notes and publishes snapshots;
+- out: SNAP (each new snapshot, without what the server holds already: wire.shrink), ANSWER (a call's result or
+  error), SLOTS (a run asks for, gives back or leaves a training slot: the server's Slots decide).
 
 It ends when told to (EXIT: every run stops between two steps, then exit status 0), on SIGTERM alike, and on its
 own within PARENT_CHECK_S when the server is gone (the pipe closes, or its parent's pid changes).
@@ -34,6 +33,8 @@ from ganlib.engine.trainer import Trainer
 from ganlib.run.checkpoint import checkpoint_file
 from ganlib.run.heap import give_back
 from ganlib.run.machine import Command
+from ganlib.errors import NoModels
+from ganlib.run.mailbox import LET_GO
 from ganlib.run.runner import Runner
 from ganlib.run.state import Reason
 from ganlib.run.wire import shrink
@@ -47,6 +48,7 @@ class Msg(enum.Enum):
     NEW = "new"
     SEND = "send"
     CALL = "call"
+    DROP = "drop"
     ANSWER = "answer"
     EXIT = "exit"
     HOST = "host"
@@ -128,15 +130,14 @@ class Worker:
 
     def _on_new(self, run_id: str, cfg, kw: dict, hold_s: float | None, env: dict, threads: int, keep,
                 keep_every_s: float) -> None:
-        _settings(env)   # the server's GAN_STUDIO_* settings as they are now: the runs read them (data_paths...)
-        set_threads(threads)
+        _settings(env, threads)
         slots = SlotsProxy(self, hold_s) if hold_s is not None else None
         try:
             runner = Runner(cfg, run_id=run_id, slots=slots, **kw)
         except Exception as e:   # noqa: BLE001 - a payload the Runner refuses: the server's run fails, saying why
             self.tell(Msg.SNAP, run_id, _sendable(e))
             return
-        publisher = threading.Thread(target=self._follow, args=(runner, keep, keep_every_s),
+        publisher = threading.Thread(target=self._follow, args=(run_id, runner, shrink, keep, keep_every_s),
                                      name="ganlib-worker-publish", daemon=True)
         with self._lock:
             self._runs[run_id] = (runner, publisher)
@@ -145,8 +146,7 @@ class Worker:
     def _on_host(self, key: str, factory, args: tuple, env: dict, threads: int) -> None:
         """A board of another kind than a run: factory(worker, *args) makes it (a classroom.class_ticker.Class), and
         its snapshots go out as a run's do, made smaller by its own wire(snap, last)."""
-        _settings(env)
-        set_threads(threads)
+        _settings(env, threads)
         try:
             board = factory(self, *args)
         except Exception as e:   # noqa: BLE001 - refused or failed here: the server's side says why
@@ -181,7 +181,7 @@ class Worker:
         try:
             runner = self._runner(run_id)
             if runner is None:
-                raise RuntimeError("the run has ended in the worker")
+                raise NoModels(LET_GO)
             self.tell(Msg.ANSWER, call_id, True, getattr(runner, name)(*args))
         except Exception as e:   # noqa: BLE001 - raised again in the server, on the caller's thread
             self.tell(Msg.ANSWER, call_id, False, _sendable(e))
@@ -197,45 +197,35 @@ class Worker:
             box.set_result(value) if ok else box.set_exception(value)
 
     # --- each run's publisher: every new version goes out once --------------------------------------------
-    def _follow(self, runner, keep, keep_every_s: float) -> None:
-        self._publish(runner, keep, keep_every_s)
-        # the run is dropped (its Trainer freed with the last reference, _publish's): give its memory back to the
-        # system, and again a moment later for what was freed after (heap.py, classroom/runs.py's reaper say why)
-        give_back()
-        time.sleep(1.0)
-        give_back()
+    def _on_drop(self, run_id: str) -> None:
+        # an ended run kept its models till now, as a thread's run does (a Save, the lab's views of it), until the
+        # server's reaper drops it; in a box _free empties: a Thread holds its args until its target returns
+        with self._lock:
+            box = [self._runs.pop(run_id, None)]
+        if box[0] is not None:
+            threading.Thread(target=_free, args=(box,), name="ganlib-worker-free", daemon=True).start()
 
-    def _publish(self, runner, keep, keep_every_s: float) -> None:
-        """Send each new snapshot of `runner` once; keep(bytes) its checkpoint file every keep_every_s of
-        training (an autosave: classroom/autosave.py)."""
+    def _follow(self, key: str, board, wire=shrink, keep=None, keep_every_s: float = 0.0) -> None:
+        """Send each new snapshot of a run (or a board) once, made smaller by wire(snap, last); keep(bytes) a run's
+        checkpoint file every keep_every_s of training (an autosave: classroom/autosave.py)."""
         last, kept_at, kept_step = None, time.monotonic(), 0
         while True:
-            snap = runner.wait(lambda s: last is None or s.version > last.version, WAIT_S)
+            snap = board.wait(lambda s: last is None or s.version > last.version, WAIT_S)
             if last is None or snap.version > last.version:
-                self.tell(Msg.SNAP, runner.run_id, shrink(snap, last))
+                self.tell(Msg.SNAP, key, wire(snap, last))
                 last = snap
             if snap.ended:
-                break
+                return
             if keep is not None and snap.step != kept_step and time.monotonic() - kept_at >= keep_every_s:
                 try:
-                    keep(checkpoint_file(runner.checkpoint()))
+                    keep(checkpoint_file(board.checkpoint()))
                     kept_step = snap.step
                 except (ValueError, OSError, RuntimeError):   # a full quota or disk: the next try may find room
                     pass
                 kept_at = time.monotonic()
-        runner.join(STOP_S)
-        with self._lock:
-            self._runs.pop(runner.run_id, None)
 
     def _follow_board(self, key: str, board) -> None:
-        last = None
-        while True:
-            snap = board.wait(lambda s: last is None or s.version > last.version, WAIT_S)
-            if last is None or snap.version > last.version:
-                self.tell(Msg.SNAP, key, board.wire(snap, last))
-                last = snap
-            if snap.ended:
-                break
+        self._follow(key, board, board.wire)
         board.join_thread(STOP_S)
         with self._lock:
             self._hosted.pop(key, None)
@@ -264,6 +254,13 @@ class Worker:
         return 0 if stopped else 1
 
 
+def _free(box: list) -> None:
+    box.pop()[1].join()   # the run's publisher, and with it the last reference to its Trainer
+    for wait_s in (0.0, 1.0):   # its memory back to the system, again later for what was freed after (heap.py)
+        time.sleep(wait_s)
+        give_back()
+
+
 def _sendable(e: Exception) -> Exception:
     """`e`, or a RuntimeError with its words where `e` would not come out of pickle whole in the server."""
     try:
@@ -273,7 +270,9 @@ def _sendable(e: Exception) -> Exception:
         return RuntimeError(f"{type(e).__name__}: {e}")
 
 
-def _settings(env: dict) -> None:
+def _settings(env: dict, threads: int) -> None:
+    """The server's GAN_STUDIO_* settings as they are now (the runs read them: data_paths...), and its threads."""
+    set_threads(threads)
     for k in [k for k in os.environ if k.startswith("GAN_STUDIO_") and k not in env]:
         del os.environ[k]
     os.environ.update(env)

@@ -131,6 +131,14 @@ def no_d_star(kind: str) -> str:
     return "This data's density is not known in closed form (only ring8's and grid25's are), so no D* map is drawn."
 
 
+def no_view(dataset: str, toy: bool) -> str:
+    """Why the lab draws nothing of the current run: image data, or a toy run without models (views.view)."""
+    if toy:
+        return ("The lab has nothing to draw of this run: it holds no models (it never built them, or it has ended "
+                "and they were let go). Start a toy above.")
+    return f"The current run learns {dataset} images; the theory lab needs 1-D or 2-D toy data. Start a toy above."
+
+
 def value_not_drawn(loss: str) -> str:
     """Why the lab draws no V(D, G) for a run whose loss is not the original game's."""
     return (f"V(D, G) is the value of the original game (bce, minimax); this run's {loss} loss plays another, so it "

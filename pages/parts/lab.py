@@ -7,6 +7,7 @@ import math
 
 import streamlit as st
 
+from ganlib.errors import NoModels
 from ganlib.lab import coverage, density, density_2d, views
 from ganlib.lab.meaning import OutputKind
 from ganlib.charts.theory import Map, density_figure, field_figure, grad_figure
@@ -21,7 +22,11 @@ def current_view(runner, key: str = "th_view", with_d_star: bool = True):
     snap = runner.snapshot()
     cached = st.session_state.get(key)
     if cached is None or cached[:2] != (snap.run_id, snap.version):   # version: D moves while G is frozen too
-        cached = (snap.run_id, snap.version, views.view(runner, with_d_star=with_d_star))
+        try:
+            v = views.view(runner, with_d_star=with_d_star)
+        except NoModels:   # a queued run stopped before it built them: nothing to draw (the caller says why)
+            v = None
+        cached = (snap.run_id, snap.version, v)
         st.session_state[key] = cached
     return snap, cached[2]
 

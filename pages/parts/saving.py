@@ -3,6 +3,7 @@ own space, and upload a checkpoint into it.
 """
 import streamlit as st
 
+from ganlib.errors import NoModels
 from pages.parts.ui import visitor
 
 
@@ -25,6 +26,8 @@ def save_form(space) -> None:
                 st.success(f"{'Replaced' if existed else 'Saved'} {file_name(ref)}")
             except ValueError as e:
                 st.error(str(e))
+            except NoModels as e:   # a run on a cluster that has ended: its actor has left with its models
+                st.error(f"Could not save: {e}")
             except OSError as e:   # its message would name a folder of the server
                 st.error(f"Could not save: {e.strerror or type(e).__name__}")
         if runner is None:
