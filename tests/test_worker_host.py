@@ -8,12 +8,14 @@
 - A server that stops (its end: classroom/shutdown.py) tells the worker to stop its runs and end with status 0;
   a server that is killed leaves no worker behind (it ends within 5 s).
 """
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import types
 
 import pytest
 
@@ -24,6 +26,7 @@ from ganlib.errors import NoModels
 from ganlib.run.on_worker import WorkerHost
 from ganlib.run.runner import Runner
 from ganlib.run.state import Reason, Status
+from ganlib.run.worker import Worker
 from ganlib.words.describe import status_message
 
 pytestmark = pytest.mark.system
@@ -188,3 +191,44 @@ def test_a_killed_server_leaves_no_worker(tmp_path):
     while not _gone(pid):
         assert time.monotonic() - t0 < GONE_S, "the worker outlived its server"
         time.sleep(0.1)
+
+
+class SlowBoard:
+    """A board that takes `make_s` to make (a class's first models and memory estimate: ~1.1 s), and keeps its notes."""
+
+    def __init__(self, make_s: float):
+        time.sleep(make_s)
+        self.notes, self.over = [], False
+
+    def post(self, *note):
+        self.notes.append(note)
+
+    def wait(self, predicate, timeout):
+        time.sleep(0.05)
+        return types.SimpleNamespace(version=1, ended=self.over)
+
+    wire = staticmethod(lambda snap, last: None)
+
+    def join_thread(self, timeout):
+        return True
+
+
+def test_a_board_is_made_off_the_message_thread_and_gets_the_notes_sent_meanwhile():
+    """The worker's message thread answers every run's commands and copies: a class being made (HOST) must not hold
+    it, and the notes that come for the class meanwhile reach it once made, in order."""
+    import torch
+    here, there = multiprocessing.Pipe()
+    worker, made = Worker(here, os.getpid()), []
+    env = {k: v for k, v in os.environ.items() if k.startswith("GAN_STUDIO_")}   # the settings stay as they are
+    t0 = time.monotonic()
+    worker._on_host("k", lambda w, s: made.append(SlowBoard(s)) or made[-1], (1.0,), env, torch.get_num_threads())
+    worker._on_post("k", "first")
+    worker._on_post("k", "second")
+    assert time.monotonic() - t0 < 0.5   # the message thread is free at once
+    deadline = time.monotonic() + 10
+    while not (made and made[0].notes == [("first",), ("second",)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert made and made[0].notes == [("first",), ("second",)]
+    worker._on_post("k", "third")   # once made: posted at once
+    assert made[0].notes[-1] == ("third",)
+    made[0].over = True

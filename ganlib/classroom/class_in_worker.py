@@ -30,7 +30,7 @@ from ganlib.classroom.shutdown import register
 from ganlib.run.board import Board
 from ganlib.run.on_worker import WORKER
 from ganlib.run.state import Problem, Reason, Status
-from ganlib.run.worker import SlotsProxy
+from ganlib.run.messages import SlotsProxy
 from ganlib.words import class_text as W
 
 __all__ = ["WORKER", "PipeClass", "make_class"]   # WORKER: the server's one, where classes.py makes its classes

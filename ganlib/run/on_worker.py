@@ -33,7 +33,7 @@ from ganlib.run.proxy import RunProxy
 from ganlib.run.runner import new_run_id
 from ganlib.run.state import Status
 from ganlib.run.wire import grow
-from ganlib.run.worker import Msg, SlotAsk
+from ganlib.run.messages import Msg, SlotAsk
 
 WORKER_LOST = "the training worker process was lost"
 LOST_NAME = "WorkerLost"

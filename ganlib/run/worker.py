@@ -16,7 +16,6 @@ own within PARENT_CHECK_S when the server is gone (the pipe closes, or its paren
 """
 from __future__ import annotations
 
-import enum
 import itertools
 import os
 import pickle
@@ -33,6 +32,7 @@ from ganlib.engine.trainer import Trainer
 from ganlib.run.checkpoint import checkpoint_file
 from ganlib.run.heap import give_back
 from ganlib.run.machine import Command
+from ganlib.run.messages import Msg, SlotAsk, SlotsProxy
 from ganlib.errors import NoModels
 from ganlib.run.mailbox import LET_GO
 from ganlib.run.runner import Runner
@@ -44,48 +44,13 @@ STOP_S = 6.0             # as classroom/shutdown.SHUTDOWN_S: the time its runs g
 WAIT_S = 5.0             # a run's publisher wakes at least this often to see whether the worker is ending
 
 
-class Msg(enum.Enum):
-    NEW = "new"
-    SEND = "send"
-    CALL = "call"
-    DROP = "drop"
-    ANSWER = "answer"
-    EXIT = "exit"
-    HOST = "host"
-    POST = "post"
-    READY = "ready"
-    SNAP = "snap"
-    SLOTS = "slots"
-
-
-class SlotAsk(enum.Enum):
-    REQUEST = "request"
-    RELEASE = "release"
-    LEAVE = "leave"
-
-
-class SlotsProxy:
-    """The server's Slots (classroom/slots.py) as a run in the worker sees them: each call is a SLOTS message."""
-
-    def __init__(self, worker: Worker, hold_s: float):
-        self._worker, self.hold_s = worker, hold_s
-
-    def request(self, runner) -> bool:
-        return self._worker.ask(SlotAsk.REQUEST, runner.run_id)
-
-    def release(self, run_id: str) -> None:
-        self._worker.tell(Msg.SLOTS, None, SlotAsk.RELEASE, run_id)
-
-    def leave(self, run_id: str) -> None:
-        self._worker.tell(Msg.SLOTS, None, SlotAsk.LEAVE, run_id)
-
-
 class Worker:
     def __init__(self, conn, parent: int):
         self._conn, self._parent = conn, parent
         self._send_lock, self._lock = threading.Lock(), threading.Lock()
         self._runs: dict = {}
         self._hosted: dict = {}   # key -> (a board made by HOST, its publisher thread)
+        self._making: dict = {}   # key -> the notes for a board being made
         self._asked: dict[int, Future] = {}
         self._ids = itertools.count(1)
         self._ending = threading.Event()
@@ -145,21 +110,35 @@ class Worker:
 
     def _on_host(self, key: str, factory, args: tuple, env: dict, threads: int) -> None:
         """A board of another kind than a run: factory(worker, *args) makes it (a classroom.class_ticker.Class), and
-        its snapshots go out as a run's do, made smaller by its own wire(snap, last)."""
+        its snapshots go out as a run's do, made smaller by its own wire(snap, last). Made on a thread of its own:
+        a class's first models and its door's first memory estimate took 1.1 s, which this thread owes every
+        run's commands and copies meanwhile."""
         _settings(env, threads)
+        with self._lock:
+            self._making[key] = []   # the notes that come while it is made, posted to it once it is, in order
+        threading.Thread(target=self._make, args=(key, factory, args), name="ganlib-worker-make", daemon=True).start()
+
+    def _make(self, key: str, factory, args: tuple) -> None:
         try:
             board = factory(self, *args)
         except Exception as e:   # noqa: BLE001 - refused or failed here: the server's side says why
+            with self._lock:
+                self._making.pop(key, None)
             self.tell(Msg.SNAP, key, _sendable(e))
             return
         publisher = threading.Thread(target=self._follow_board, args=(key, board), name="ganlib-worker-publish",
                                      daemon=True)
         with self._lock:
             self._hosted[key] = (board, publisher)
+            for note in self._making.pop(key, []):
+                board.post(*note)
         publisher.start()
 
     def _on_post(self, key: str, *note) -> None:
         with self._lock:
+            if key in self._making:
+                self._making[key].append(note)
+                return
             board = self._hosted.get(key, (None,))[0]
         if board is not None:
             board.post(*note)
