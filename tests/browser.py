@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import warnings
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -192,6 +193,24 @@ def poll(fn, timeout: float, interval: float = 0.25, what: str = "condition", sh
                     seen = f"\n(show failed: {e!r})"
             raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r}){seen}")
         time.sleep(interval)
+
+
+def poll_or_reload(page, fn, timeout: float, what: str, show=None):
+    """poll(fn) on a page; if it timed out on a blank page (no text at all: CI's Chromium twice showed one for a
+    whole minute, once after the teacher's Stop, once after its replica died), reload it, as its visitor would, warn,
+    and poll again. What fn checks is the server's, which a reload does not change."""
+    try:
+        return poll(fn, timeout, what=what, show=show)
+    except TimeoutError:
+        try:
+            blank = not page.locator("body").inner_text(timeout=5_000).strip()
+        except Exception:   # noqa: BLE001 - a page that cannot say is as good as blank
+            blank = True
+        if not blank:
+            raise
+    warnings.warn(f"a page was blank for {timeout:.0f} s while waiting for {what}; reloaded it")
+    page.reload()
+    return poll(fn, timeout, what=what + " (after a reload)", show=show)
 
 
 def page_text(page, chars: int = 1500) -> str:
