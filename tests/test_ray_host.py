@@ -13,6 +13,7 @@ from ganlib import preset
 from ganlib.classroom.capacity import Limits
 from ganlib.classroom.runs import Runs
 from ganlib.classroom.visitor import Visitor
+from ganlib.errors import NoModels
 from ganlib.run.hosts import THREADS, host_for
 from ganlib.run.state import Reason, Status
 from ganlib.words.describe import status_message
@@ -311,6 +312,8 @@ def test_an_ended_runs_actor_stays_until_every_follower_has_its_end(cluster, mad
     assert cluster.usage()[0] == 0
     with pytest.raises(ValueError):
         ray.get_actor("run-" + r.run_id, namespace="gan-studio")
+    with pytest.raises(NoModels, match="let go"):   # not "the Ray worker was lost": the run STOPPED, and its actor left
+        r.checkpoint()
 
 
 def test_a_cluster_that_does_not_answer_leaves_the_pages_working_and_start_says_why(tmp_path):
@@ -326,6 +329,7 @@ import time, pytest
 from ganlib import preset
 from ganlib.classroom.runs import Runs
 from ganlib.classroom.visitor import Visitor
+from ganlib.errors import NoModels
 runs = Runs()
 t0 = time.monotonic()
 v = Visitor(runs, {str(tmp_path)!r})   # a first page: no run to rejoin, and nothing to wait for
