@@ -348,3 +348,43 @@ def test_without_an_address_runs_are_threads_and_ray_is_never_imported():
     code = ("import sys; from ganlib.run.hosts import host_for, THREADS; assert host_for('') is THREADS; "
             "from ganlib.classroom.runs import Runs; Runs(); assert 'ray' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
+def test_a_class_trains_in_an_actor_of_its_own_on_the_cluster(cluster, tmp_path):
+    """Issue 21: with a cluster, a class's batched step is an actor that holds one of the cluster's CPUs (the cap
+    counts it), not a thread of the server. The door stays in the server: a change it refuses never travels. Its
+    runs' numbers are those of the same class on a thread; once closed, its CPU goes back."""
+    from ganlib.classroom.class_ticker import Class, class_config
+    from ganlib.classroom.class_view import ClassCommand as C
+    from ganlib.classroom.classes import Classes
+    from ganlib.errors import FieldError
+    base = class_config("class-ring8", preset("class-ring8").replace(epochs=2, eval_every=5, sample_every=5))
+    runs = Runs(host=cluster)
+    classes = Classes(runs)
+    here = Class("HERE02", "class-ring8", base, ("lr_g",))
+    try:
+        there = classes.open("teacher-key", "class-ring8", ("lr_g",), base=base)
+        assert type(there).__name__ == "PipeClass"
+        for cls in (here, there):
+            ids = [cls.join(f"key-{i}") for i in range(2)]
+            cls.send(ids[1], C.UPDATE, lr_g=2e-3)
+            for r in ids:
+                cls.send(r, C.START)
+        with pytest.raises(FieldError, match="lr_d"):
+            there.send(ids[0], C.UPDATE, lr_d=1e-2)
+        there.wait(lambda s: any(v.step > 0 for v in s.students), WAIT)
+        time.sleep(1.1)   # the cluster's usage is read at most once a second
+        assert runs.load().training == 1   # the class's actor holds a CPU
+        done = lambda s: len(s.students) == 2 and all(v.status is Status.FINISHED for v in s.students)  # noqa: E731
+        a, b = here.wait(done, WAIT), there.wait(done, WAIT)
+        for x, y in zip(a.students, b.students):
+            assert (x.name, x.step, dict(x.changed)) == (y.name, y.step, dict(y.changed)) and y.step > 10
+            assert y.history["g_loss"] == pytest.approx(x.history["g_loss"], rel=1e-5, abs=1e-6)
+    finally:
+        here.close()
+        assert classes.shutdown(WAIT)
+        runs.shutdown(WAIT)
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and cluster.usage()[0] > 0:
+        time.sleep(0.2)
+    assert cluster.usage()[0] == 0

@@ -39,8 +39,9 @@ OPEN_S = 120.0   # the worker makes a class within this: its start (torch) and a
 
 
 class PipeClass(Door, Board):
-    """A class of the classes.Classes registry, with the interface of class_ticker.Class, training in `host` (the
-    server's on_worker.WorkerHost)."""
+    """A class of the classes.Classes registry, with the interface of class_ticker.Class, training in `host`: the
+    server's training worker (on_worker.WorkerHost), or an actor on a Ray cluster (on_ray.RayHost, slots=None: the
+    cluster places it)."""
 
     def __init__(self, host, code: str, preset: str, base: TrainConfig, open_fields: tuple[str, ...], *, slots=None,
                  limits: Limits | None = None, drawing=None):
@@ -103,7 +104,8 @@ class PipeClass(Door, Board):
 
 def make_class(worker, code: str, preset: str, base: TrainConfig, open_fields: tuple[str, ...], limits: Limits,
                hold_s: float | None, drawing):
-    """In the worker (Msg.HOST): the class's ticker, asking the server's slots through the worker."""
+    """In the worker (Msg.HOST): the class's ticker, asking the server's slots through the worker; in a Ray actor
+    (worker None, hold_s None): asking none, the cluster placed it."""
     data = drawn_dataset(drawing, W.CLASS_DRAWING) if drawing is not None else None
     return Class(code, preset, base, open_fields, slots=SlotsProxy(worker, hold_s) if hold_s is not None else None,
                  limits=limits, data=data)

@@ -114,9 +114,9 @@ class Classes:
             code = new_code(set(self._by_code) | self._reserved)
             self._reserved.add(code)
         try:   # made outside the lock: a first class takes seconds to make (class_door.py), and pages look up codes
-            if self._in_worker():
-                made = class_in_worker.PipeClass(class_in_worker.WORKER, code, preset, cfg, fields, slots=self._slots,
-                                                 limits=self.limits, drawing=drawing)
+            if (host := self._host()) is not None:   # the cluster places an actor: the server's slots are not asked
+                made = class_in_worker.PipeClass(host, code, preset, cfg, fields, limits=self.limits, drawing=drawing,
+                                                 slots=None if host.on_cluster else self._slots)
             else:
                 made = class_ticker.Class(code, preset, cfg, fields, slots=self._slots, limits=self.limits,
                                           ensemble=self._ensemble() if self._ensemble is not None else None,
@@ -138,12 +138,15 @@ class Classes:
             raise ClassClosed(W.CLASS_CLOSED)
         return made
 
-    def _in_worker(self) -> bool:
-        """Whether a class trains in the training worker, as a server's runs do (GAN_STUDIO_WORKER, the default);
-        not on threads (GAN_STUDIO_WORKER=0), on a Ray cluster's server (a class is no actor yet), or in a registry
-        without runs or with an ensemble of its own (tests, scripts)."""
-        return self.runs is not None and self._ensemble is None and not read("GAN_STUDIO_RAY_ADDRESS") and \
-            read("GAN_STUDIO_WORKER")
+    def _host(self):
+        """Where a class trains, as a server's runs do: an actor on the Ray cluster (GAN_STUDIO_RAY_ADDRESS), or the
+        training worker (GAN_STUDIO_WORKER, the default); None for a thread of this server (GAN_STUDIO_WORKER=0,
+        or a registry without runs or with an ensemble of its own: tests, scripts). ConnectionError for a cluster
+        that does not answer."""
+        if self.runs is None or self._ensemble is not None:
+            return None
+        host = self.runs.host_now()
+        return host if hasattr(host, "host") else None
 
     def get(self, code) -> Class | None:
         """The open class of a code as typed; None for an unknown, ended or malformed one."""

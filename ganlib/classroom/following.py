@@ -82,6 +82,11 @@ class Following:
         return self._adopt(key, cluster.run_of(key))   # the owner may have started another run on another replica
 
     # --- a cluster: runs that outlive this replica (run/on_ray.py) ----------------------------------
+    def host_now(self):
+        """Where runs train (run/hosts.py), chosen now if no run has chosen it yet (see _cluster)."""
+        self._cluster()
+        return self.host
+
     def _cluster(self, strict: bool = True):
         """ganlib.classroom.cluster when runs train on a Ray cluster, else None. The host is chosen at the first call
         (GAN_STUDIO_RAY_ADDRESS): with the first run, or a watcher's or a returning owner's first page. A cluster

@@ -35,6 +35,7 @@ from ganlib.run.checkpoint import checkpoint_file
 from ganlib.errors import NoModels
 from ganlib.run.mailbox import CALL_TIMEOUT_S, LET_GO
 from ganlib.run.proxy import RunProxy
+from ganlib.run.ray_boards import RayBoards
 from ganlib.run.runner import Runner, new_run_id
 from ganlib.run.snapshot import Snapshot
 from ganlib.run.state import Reason, Status
@@ -214,6 +215,7 @@ class RayHost:
 
     def __init__(self):
         self._usage: tuple[float, tuple[int, int]] = (-2.0, (0, 0))   # (read at, usage())
+        self._boards = RayBoards()   # a class's batched step, an actor too (ray_boards.py)
 
     @classmethod
     def connect(cls, address: str) -> RayHost:
@@ -248,6 +250,18 @@ class RayHost:
         ).remote(threads(), cfg, dict(kw, payload=payload, preset=preset, run_id=run_id), away_s, idle_s, keep,
                  keep_every_s)
         return RemoteRun(actor, wanted, run_id, preset or (payload or {}).get("preset", ""))
+
+    def host(self, key: str, board, factory, args: tuple) -> None:
+        """Make factory(None, *args) in an actor of its own under `key`, a board (a class) whose snapshots reach
+        `board`, the server's side of it, as the training worker's do (on_worker.WorkerHost.host)."""
+        self._boards.host(key, board, factory, args, threads())
+
+    def post(self, key: str, *note) -> None:
+        self._boards.post(key, *note)
+
+    def shutdown(self, timeout: float) -> bool:
+        """The server ends: its runs train on (they are detached), its classes end with it."""
+        return self._boards.shutdown(timeout)
 
     def usage(self) -> tuple[int, int]:
         """(CPUs that runs hold, CPUs of the cluster): its training slots, busy and all. Read at most once a second:

@@ -45,7 +45,7 @@ def open_class_form() -> None:
     if st.button("Open the class", type="primary", key="cls_open", disabled=data == "drawn" and drawing is None):
         try:
             classes().open(visitor().key, preset, fields, drawing=drawing)
-        except (ValueError, ClassClosed) as e:   # FieldError and DatasetError name the field
+        except (ValueError, ClassClosed, ConnectionError) as e:   # FieldError, DatasetError: the field; a cluster away
             st.error(str(e))
             return
         st.rerun()
