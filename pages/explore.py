@@ -35,8 +35,8 @@ def z_controls(model: LatentModel):
     z, key = ex.z_from_seed(model.latent_dim, seed), f"ex_dims_{model.latent_dim}"
     if key not in st.session_state:
         st.session_state[key] = ex.strongest_dims(model, z)
-    dims = st.multiselect("Dimensions to move (at first, the 8 that change G(z) most)",
-                          list(range(model.latent_dim)), key=key)
+    first = "all of them" if model.latent_dim <= 8 else "the 8 that change G(z) most"   # strongest_dims' 8
+    dims = st.multiselect(f"Dimensions to move (at first, {first})", list(range(model.latent_dim)), key=key)
     cols = st.columns(2)
     # keyed by seed: a new seed brings new sliders, which start at the new z
     values = {d: cols[i % 2].slider(f"z[{d}]", -ex.LIMIT, ex.LIMIT, max(-ex.LIMIT, min(ex.LIMIT, float(z[d]))),

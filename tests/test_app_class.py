@@ -106,6 +106,14 @@ def test_the_teacher_puts_a_student_s_run_on_the_watch_link_and_takes_it_off(ope
     _ok(watcher.switch_page("pages/watch.py").run())
     assert [h.value for h in watcher.subheader] == [f"Class {code}: Student 1's run"]
 
+    # the Train page's watch link says whose run it shows now, not "this run" (a class pass was misled)
+    _ok(teacher.switch_page("pages/train.py").run())
+    _ok(teacher.button(key="btn.Step").click().run())   # a run of the teacher's own: the share box needs one
+    _ok(teacher.toggle(key="share").set_value(True).run())
+    notes = [m.value for m in teacher.markdown if "see" in m.value]
+    assert any("Student 1's run" in n for n in notes) and not any("see this run live" in n for n in notes), notes
+    _ok(teacher.switch_page("pages/classroom.py").run())
+
     _ok(teacher.button(key="wall-off-watch").click().run())
     assert klass.wait(lambda s: s.spotlight is None, WAIT).spotlight is None
     _ok(watcher.run())

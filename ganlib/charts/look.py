@@ -46,6 +46,9 @@ CONTENT_PX = SCREEN_PX[0] - 2 * SIDE_PX
 # the columns in pixels (their sum: the content less two gaps), and so st.columns' weights: samples, training, quality
 COLUMN_PX = (368, 440, 280)
 COLUMNS = COLUMN_PX
+# the columns' share of COLUMN_PX with Streamlit's sidebar open, as a watcher's laptop keeps it: the main area was
+# ~810 of the 1,120 px (a class pass's screenshot at 1280 px); the presenter's legends are fitted to that
+SIDEBAR_OPEN = 0.72
 SAMPLES_PX = 360           # side of G's sample grid (st.image(width=...)), and the height of the points figure
 
 
@@ -94,11 +97,26 @@ def text_px(text: str, size: int) -> float:
     return len(text) * size * CHAR_EM
 
 
+def fitted(name: str, width: float, size: int) -> str:
+    """`name` broken into lines ("<br>") where its legend entry would be wider than `width` px: plotly never breaks
+    an entry, and cuts it at the figure's edge ("optimum: D = 1/2 where p" on a presenter column beside the
+    sidebar, a class pass)."""
+    lines: list[str] = []
+    for word in name.split(" "):
+        if lines and LEGEND_ITEM_PX + text_px(lines[-1] + " " + word, size) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def legend_rows(names, width: float, size: int, title: str = "") -> int:
-    """How many rows a horizontal legend of `names` wraps into across `width` pixels (plotly wraps whole entries)."""
+    """How many rows a horizontal legend of `names` wraps into across `width` pixels (plotly wraps whole entries;
+    a name of two lines (fitted) takes a row more)."""
     rows, used = 1, text_px(title, size) + (8 if title else 0)
     for name in names:
-        item = LEGEND_ITEM_PX + text_px(name, size)
+        rows += name.count("<br>")
+        item = LEGEND_ITEM_PX + max(text_px(line, size) for line in name.split("<br>"))
         if used and used + item > width:
             rows, used = rows + 1, text_px(title, size) + (8 if title else 0)
         used += item
@@ -186,7 +204,11 @@ def legible(fig, lk: Look) -> None:
             note.font.color = TEXT
 
 
-def present(fig) -> None:
-    """The presenter's few gridlines and ticks (in place): from the back of a room thin lines only add noise."""
+def present(fig, steps: tuple[int, ...] = ()) -> None:
+    """The presenter's few gridlines and ticks (in place): from the back of a room thin lines only add noise.
+    steps: the x axes (1 for xaxis, 2 for xaxis2...) that count steps, written short ("6k"): "0 2000 4000 6000"
+    ran together on a presenter column beside the sidebar (a class pass)."""
     fig.update_xaxes(showgrid=False, nticks=4)
     fig.update_yaxes(nticks=5)
+    for n in steps:
+        fig.layout[f"xaxis{n if n > 1 else ''}"].tickformat = "~s"

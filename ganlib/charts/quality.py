@@ -133,7 +133,7 @@ def quality_figure(metrics, fid_real: float | None = None, height: int | None = 
     fig.update_layout(uirevision="keep", showlegend=True)
     legible(fig, lk)
     if presenter:
-        present(fig)
+        present(fig, steps=(1,))
     return fig
 
 

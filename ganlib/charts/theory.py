@@ -113,8 +113,10 @@ def field_figure(v: View2D, points: int = 1000, show: Map = Map.D) -> go.Figure:
                       "<sup>white: D is at its optimum; grey: D* unknown there (too little mass to say)</sup>"}[show]
     fig.update_layout(title=title, margin=MARGIN if show is Map.D else {**MARGIN, "t": 70},
                       # hung from its top under the tick labels: anchored by its bottom (plotly's choice for a
-                      # y this low), the side-by-side demo's legend grew up over the x axis's labels
-                      legend=dict(orientation="h", y=-0.08, yanchor="top"),
+                      # y this low), the side-by-side demo's legend grew up over the x axis's labels. 0.08 of the
+                      # plot's height was under Streamlit's tick labels where the legend wrapped to five rows and
+                      # the plot shrank to ~270 px (a class pass saw "-1" and "0" hidden): 0.14 is 38 px there
+                      legend=dict(orientation="h", y=-0.14, yanchor="top"),
                       xaxis=dict(range=_edges(v.xs), constrain="domain"),
                       yaxis=dict(range=_edges(v.ys), constrain="domain", scaleanchor="x", scaleratio=1))
     return fig

@@ -17,7 +17,7 @@ from ganlib.words.describe import event_label
 from ganlib.lab.meaning import Meaning, meaning
 from ganlib.charts import palette
 from ganlib.charts.look import (CHAR_EM, COLUMN_PX, FAINT, SAMPLES_PX, SCREEN_WIDTH, TRAINING_HEIGHT, Panel,
-                                bottom_px, legible, look, present, stack, text_px)
+                                bottom_px, fitted, legible, look, present, stack, text_px)
 from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
 
 MAX_EVENT_LINES = 100          # beyond that they hide the curves
@@ -89,14 +89,19 @@ def training_figure(history: dict, events=(), loss: str | Meaning = "bce", heigh
     _reference_lines(fig, m, steps, lk)
     labels = _event_labels(events, lk)
     alarm_rows = _alarm_rows(alarms, width, lk)
+    legend_title = "smoothed:" if presenter and weight else ""
+    # a legend too wide for the figure starts at its left edge (plotly moves it), beyond the plot's
+    room = width - (text_px(legend_title, lk.note) + 8 if legend_title else 0)
+    for t in fig.data:   # an entry wider than the chart is cut at its edge: broken onto two lines instead
+        t.name = fitted(t.name, room, lk.note)
     legends = [tuple(t.name for t in fig.data if t.showlegend is not False and t.legend == name)
                for name in ("legend", "legend2")]
     titles = ("", "") if presenter else (
         "D and G losses" + (" (bold: smoothed, faint: each point)" if weight else ""), m.panel)
     chars = title_chars or int(width / (lk.note * CHAR_EM))
     titles = tuple("<br>".join(textwrap.wrap(t, chars)) for t in titles)
-    tops = stack(fig, [Panel(titles[0], legends[0], "smoothed:" if presenter and weight else "", len(labels)),
-                       Panel(titles[1], legends[1], "smoothed:" if presenter and weight else "", len(alarm_rows))],
+    tops = stack(fig, [Panel(titles[0], legends[0], legend_title, len(labels)),
+                       Panel(titles[1], legends[1], legend_title, len(alarm_rows))],
                  height or (TRAINING_HEIGHT if presenter else 520), width, lk, bottom_px(lk))
     _events(fig, events, labels, steps, tops[0], lk)
     _alarm_marks(fig, alarms, alarm_rows, tops[1], lk)
@@ -108,7 +113,7 @@ def training_figure(history: dict, events=(), loss: str | Meaning = "bce", heigh
     fig.update_layout(uirevision="keep-zoom", showlegend=True)
     legible(fig, lk)
     if presenter:
-        present(fig)
+        present(fig, steps=(1, 2))
         if m.bounded:
             fig.update_yaxes(tickvals=[0, 0.5, 1], row=2, col=1)   # three ticks say all there is on a 0..1 scale
     return fig

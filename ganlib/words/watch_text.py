@@ -16,6 +16,14 @@ WATCHING = ("You are watching: nothing here changes the run. The Latent explorer
             "of its G (source: Current run).")
 LINK_NOTE = "Students who open this link see this run live, read-only: the link gives no control."
 OWNER_NOTE = "Your browser's address gives no control of this run: the run belongs to this browser."
+SHARE_HELP = ("Shows this run's watch link, its code and a QR code. The link works while you are here, whether "
+              "this switch is on or off: it only shows it.")
+
+
+def spotlit(name: str, back: str) -> str:
+    """The watch link's note while the teacher has put a student's run on it (the Class wall): not "this run"."""
+    return (f"Students who open this link now see **{name}'s run** from your class, not this one (read-only). "
+            f"“{back}” on the Class page puts this run back on it.")
 SCAN = "Scan to watch"
 
 

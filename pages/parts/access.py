@@ -14,8 +14,8 @@ from ganlib.settings import keep_seconds
 from ganlib.classroom.share import Route, app_url, for_students, network_address, qr_png
 from ganlib.classroom.visitor import Visitor
 from ganlib.words import watch_text as WT
-from ganlib.words.class_text import BAD_CODE
-from pages.parts.ui import pairings, visitor
+from ganlib.words.class_text import BAD_CODE, OFF_WATCH
+from pages.parts.ui import classes, pairings, visitor
 
 
 # The key reaches the browser once per session, in this script's data, and stays there as a cookie: SameSite=Strict
@@ -73,7 +73,8 @@ def join_visitor() -> Visitor:
 
 def share_box(v: Visitor) -> None:
     """The owner's watch link for a class: a link, the code in large type, and a QR code for a projector."""
-    if v.snapshot() is not None and st.toggle("📣 Show this run to the class (watch link)", key="share"):
+    if v.snapshot() is not None and st.toggle("📣 Show this run to the class (watch link)", key="share",
+                                              help=WT.SHARE_HELP, persist_state="session"):
         _watch_link(v)
     pair_box(v)
 
@@ -83,7 +84,10 @@ def _watch_link(v: Visitor) -> None:
     with st.container(border=True):
         url = student_link("watch", code)
         left, right = st.columns([3, 2])
-        left.markdown(WT.LINK_NOTE)
+        klass = classes().of_teacher(v.key)
+        snap = klass.snapshot() if klass is not None else None
+        spot = snap.student(snap.spotlight) if snap is not None and snap.spotlight else None
+        left.markdown(WT.LINK_NOTE if spot is None else WT.spotlit(spot.name, OFF_WATCH))
         left.code(url, language=None)
         left.markdown(f"<div style='font-size:3rem;font-weight:700;letter-spacing:.1em'>{code}</div>",
                       unsafe_allow_html=True)

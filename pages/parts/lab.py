@@ -3,6 +3,7 @@ buttons (Pause, Step, Step D, Step G, D alone) is pages/parts/lab_row.py.
 
 pages/theory.py lays them out.
 """
+import contextlib
 import math
 
 import streamlit as st
@@ -22,8 +23,12 @@ def current_view(runner, key: str = "th_view", with_d_star: bool = True):
     snap = runner.snapshot()
     cached = st.session_state.get(key)
     if cached is None or cached[:2] != (snap.run_id, snap.version):   # version: D moves while G is frozen too
+        # the first view of a run takes seconds beside training (D* from 200,000 of G's samples): said, not a blank
+        # page (a class pass waited 6 s on nothing); later ones replace the last, drawn meanwhile, without a spinner
+        first = cached is None or cached[0] != snap.run_id
         try:
-            v = views.view(runner, with_d_star=with_d_star)
+            with st.spinner("Drawing the lab's views of this run…") if first else contextlib.nullcontext():
+                v = views.view(runner, with_d_star=with_d_star)
         except NoModels:   # a queued run stopped before it built them: nothing to draw (the caller says why)
             v = None
         cached = (snap.run_id, snap.version, v)

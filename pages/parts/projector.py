@@ -23,10 +23,12 @@ from pages.parts.chart import chart
 def _figures(drawn: tuple, buttons: bool, _snap) -> tuple:
     """(loss chart, quality chart or None) of one snapshot at the presenter's sizes, made once for all viewers."""
     height = look.body_px(buttons)
+    # the legends fitted to the columns as a laptop with its sidebar open draws them: a projector's are wider
+    widths = [int(w * look.SIDEBAR_OPEN) for w in look.COLUMN_PX]
     curves = training_figure(_snap.history, _snap.events, of_config(_snap.config), height=height, presenter=True,
-                             alarms=alarms(_snap), width=look.COLUMN_PX[1])
+                             alarms=alarms(_snap), width=widths[1])
     quality = quality_figure(_snap.metrics, _snap.fid_floor, height=height, presenter=True, ema=_snap.config.ema,
-                             width=look.COLUMN_PX[2]) if _snap.metrics else None
+                             width=widths[2]) if _snap.metrics else None
     return Drawn(curves), quality and Drawn(quality)
 
 
