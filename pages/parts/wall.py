@@ -56,13 +56,15 @@ def ask_end(asking: bool) -> None:
 
 def teacher_row(code: str) -> None:
     cols = st.columns(3)
+    klass = classes().get(code)
+    nobody = klass is None or not klass.snapshot().students   # nothing to start or pause yet
     cols[0].button(W.START_ALL, key="wall-start", on_click=start_all, args=(code,), type="primary",
-                   width="stretch")
-    cols[1].button(W.PAUSE_ALL, key="wall-pause", on_click=pause_all, args=(code,), width="stretch")
+                   width="stretch", disabled=nobody)
+    cols[1].button(W.PAUSE_ALL, key="wall-pause", on_click=pause_all, args=(code,), width="stretch",
+                   disabled=nobody)
     # one click beside Pause all stopped ten students' runs for good (a class trial): End asks first
     cols[2].button(W.CLOSE_CLASS, key="wall-close", on_click=ask_end, args=(True,), width="stretch")
     if st.session_state.get(ASK_END):
-        klass = classes().get(code)
         st.warning(W.end_question(len(klass.snapshot().students) if klass is not None else 0))
         yes, no = st.columns(2)
         yes.button(W.END_YES, key="wall-close-yes", on_click=close_class, type="primary", width="stretch")
