@@ -380,6 +380,11 @@ def test_a_class_trains_in_an_actor_of_its_own_on_the_cluster(cluster, tmp_path)
         for x, y in zip(a.students, b.students):
             assert (x.name, x.step, dict(x.changed)) == (y.name, y.step, dict(y.changed)) and y.step > 10
             assert y.history["g_loss"] == pytest.approx(x.history["g_loss"], rel=1e-5, abs=1e-6)
+        # the sidebar's line counts a class that trains on the cluster (it holds none of the server's slots)
+        long = classes.open("teacher-key", "class-ring8", (), base=base.replace(epochs=100_000))   # ends the first
+        long.send(long.join("key-0"), C.START)
+        long.wait(lambda s: s.training, WAIT)
+        assert classes.load() == (1, 0)
     finally:
         here.close()
         assert classes.shutdown(WAIT)

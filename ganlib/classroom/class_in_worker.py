@@ -49,6 +49,7 @@ class PipeClass(Door, Board):
         limits = limits or Limits()
         self._open_door(base, open_fields, limits)
         self._host, self._slots, self._ended = host, slots, threading.Event()
+        self.on_cluster = host.on_cluster   # Classes.load counts it apart: it holds none of the server's slots
         self._ens = Ensemble   # the door's static check of a change (refuses), as the worker's engine would make it
         # the server's Slots see it as the class in the server: one claim, granted by a note to the ticker
         self.claim = SlotClaim(code, lambda: self._post(Note.GRANT, ""))

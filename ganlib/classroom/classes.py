@@ -166,7 +166,10 @@ class Classes:
 
     def load(self) -> tuple[int, int]:
         """(classes training, classes waiting in line for a slot), for the sidebar's line."""
-        return self._slots.counts() if self._slots is not None else (0, 0)
+        training, waiting = self._slots.counts() if self._slots is not None else (0, 0)
+        with self._lock:
+            elsewhere = [c for c in self._by_code.values() if c.on_cluster]   # on a CPU of the cluster, not a slot
+        return training + sum(c.snapshot().training for c in elsewhere), waiting
 
     def close(self, teacher_key: str, timeout: float = 10.0) -> bool:
         """End the teacher's open class (every run stops, its slot goes back); True when its thread has ended
