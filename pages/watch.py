@@ -112,9 +112,11 @@ def code_box(v) -> None:
 
 v = visitor()
 presenter = presenter_on(True)
-if not presenter:   # a projector's 720 pixels go to the run
+following = v.watch_code is not None and v.watch_known()
+if not (presenter and following):   # a projector's 720 pixels go to the run
     st.title("Watch a run")
-if v.watch_code is None or not v.watch_known():
+if not following:
+    st.caption(WT.CODE_INTRO)   # a class pass found the bare box, opened from the sidebar, saying nothing
     code_box(v)
 else:
     snap = (r := v.watched()) and r.snapshot()

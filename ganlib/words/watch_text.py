@@ -8,6 +8,8 @@ from __future__ import annotations
 WATCH_CODE_RULE = ("Watch code: 10 letters and digits, as shown on the teacher's screen, such as ABCDE-FGHJK (the "
                    "dash, spaces and small or capital letters do not matter; there is no 0, O, 1, I or L).")
 BAD_WATCH_LINK = WATCH_CODE_RULE + " This link's is not one: ask for the link again."
+CODE_INTRO = ("Follow a run someone shares, live and read-only: type the watch code on their screen, or open "
+              "their watch link.")
 CODE_LABEL = "Watch code"
 CODE_PLACEHOLDER = "ABCDE-FGHJK, from your teacher's screen"
 NOTHING_YET = ("Nothing to show yet: the run behind this link has not started, or it has ended. "

@@ -14,10 +14,11 @@ def file_name(ref: str) -> str:
 def save_form(space) -> None:
     runner = visitor().runner
     with st.form("ck_save", border=True):
-        name = st.text_input("Save the current run as", placeholder="my-digits", key="ck_name")
+        data = runner.snapshot().config.dataset if runner is not None else "digits"
+        name = st.text_input("Save the current run as", placeholder=f"my-{data}", key="ck_name")
         if st.form_submit_button("💾 Save", disabled=runner is None):
             if not name.strip():
-                st.error("Type a name for the checkpoint first, e.g. my-digits.")
+                st.error(f"Type a name for the checkpoint first, e.g. my-{data}.")
                 return
             try:
                 ref = space.save_target(name)
