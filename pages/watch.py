@@ -49,12 +49,8 @@ def theory_panel(runner, snap) -> None:
 
 def spotlit(v):
     """(class snapshot, student view) when the owner of this watch link is a teacher who put a student's run on
-    it (the class wall's "Show it on my watch link"); else None."""
-    owner = runs().owner_of(v.watch_code)
-    klass = classes().of_teacher(owner) if owner else None
-    snap = klass.snapshot() if klass is not None else None
-    me = snap.student(snap.spotlight) if snap is not None and snap.spotlight else None
-    return (snap, me) if me is not None else None
+    it; else None."""
+    return classes().spotlit(runs().owner_of(v.watch_code))
 
 
 def student_run(snap, me, presenter: bool) -> None:

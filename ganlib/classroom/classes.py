@@ -158,6 +158,14 @@ class Classes:
         with self._lock:
             return next((self._by_code[c] for c, t in self._teachers.items() if t == teacher_key), None)
 
+    def spotlit(self, teacher_key: str | None):
+        """(class snapshot, student view) while `teacher_key`'s open class has put a student's run on the teacher's
+        watch link (the wall's "Show it on my watch link"); else None."""
+        klass = self.of_teacher(teacher_key) if teacher_key else None
+        snap = klass.snapshot() if klass is not None else None
+        me = snap.student(snap.spotlight) if snap is not None and snap.spotlight else None
+        return (snap, me) if me is not None else None
+
     def of_student(self, owner_key: str) -> tuple[Class, str] | None:
         """The class `owner_key` has a run in, and that run's id (the first such, as a visitor is in one)."""
         with self._lock:

@@ -84,10 +84,8 @@ def _watch_link(v: Visitor) -> None:
     with st.container(border=True):
         url = student_link("watch", code)
         left, right = st.columns([3, 2])
-        klass = classes().of_teacher(v.key)
-        snap = klass.snapshot() if klass is not None else None
-        spot = snap.student(snap.spotlight) if snap is not None and snap.spotlight else None
-        left.markdown(WT.LINK_NOTE if spot is None else WT.spotlit(spot.name, OFF_WATCH))
+        spot = classes().spotlit(v.key)
+        left.markdown(WT.LINK_NOTE if spot is None else WT.spotlit(spot[1].name, OFF_WATCH))
         left.code(url, language=None)
         left.markdown(f"<div style='font-size:3rem;font-weight:700;letter-spacing:.1em'>{code}</div>",
                       unsafe_allow_html=True)
