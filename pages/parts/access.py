@@ -1,8 +1,6 @@
 """Who may see and who may control: the visitor's cookie, the watch link for a class, the pairing link for a
-second device of the owner's. The address never carries a visitor key (ganlib/classroom/identity.py says why).
-
-The class link (?class=CODE) is read here too: it only lets a student join a class with a run of their own.
-"""
+second device of the owner's, and the class link (?class=CODE: a student joins a class with a run of their own).
+The address never carries a visitor key (ganlib/classroom/identity.py says why)."""
 from __future__ import annotations
 
 import streamlit as st
