@@ -4,9 +4,11 @@ The reference is independent of the estimator: 10^7 fresh samples of G (random z
 counted in a square 0.2 std wide centred on each point, against p_data's exact mass in the same
 square. Points: 2,500 real and 2,500 of G's, where the map is read. Targets: mean |error| <= 0.02, 95th
 percentile <= 0.1, and D* unknown at under 1% of them.
-Measured (seeds 0 / 1 / 2; the kernel estimate it replaced in brackets, seeds 0 / 1): ring8 (bce, 3,000 steps)
-mean 0.018 / 0.004 / 0.004, 95th percentile 0.075 / 0.017 / 0.018 (0.064 / 0.014, 0.25 / 0.06); grid25 (4,000
-steps) 0.016 / 0.019 / 0.020, 0.065 / 0.085 / 0.084 (0.060 / 0.059, 0.26 / 0.26); unknown 0-0.02%.
+Measured (seeds 0 / 1 / 2, on a 2-core AMD EPYC with AVX-512; the kernel estimate it replaced in brackets, seeds
+0 / 1): ring8 (bce, 3,000 steps) mean 0.0083 / 0.0018 / 0.0012, 95th percentile 0.033 / 0.006 / 0.002 (0.064 /
+0.014, 0.25 / 0.06); grid25 (4,000 steps) 0.0166 / 0.0176 / 0.0142, 0.062 / 0.071 / 0.050 (0.060 / 0.059, 0.26 /
+0.26); unknown 0-0.02%. Squares of whole bins rather than centred on the point gave grid25 0.024 / 0.027 / 0.020
+on the same Gs.
 """
 import numpy as np
 import pytest
@@ -72,9 +74,9 @@ def test_the_2d_d_star_of_a_trained_g_matches_ten_million_samples(name, steps, l
     err = np.abs(ratio - truth)[known & defined]
     print(f"{name} seed {seed}: mean {err.mean():.4f}, 95th percentile {np.percentile(err, 95):.4f}, "
           f"unknown {(~known & defined).mean():.4f}")
-    # measured at most 0.020 and 0.085 on one CPU (docs/theory.md); 0.027 and 0.111 on grid25 seed 1 on another, whose
-    # AVX-512 kernels train another G from the same seed
-    assert err.mean() <= 0.03 and np.percentile(err, 95) <= 0.12
+    # the issue's target; measured at most 0.018 and 0.071 (grid25 seed 1: docs/theory.md). Another CPU's kernels
+    # train another G from the same seed: whole-bin squares measured 0.016-0.020 on one, 0.020-0.027 on this one
+    assert err.mean() <= 0.02 and np.percentile(err, 95) <= 0.1
     # the best D's line on the V chart: V(D*, G) at the same real and fake points, from the reference's D*
     from ganlib.lab import views
     real, fake = points[:2500], points[2500:]

@@ -1,10 +1,11 @@
 """p_data and p_g in 2-D, for D*: G against a mixture of isotropic Gaussians (ring8, grid25).
 
-D*(x) = p_data / (p_data + p_g) is read from the masses both put in one small square around x, whose size adapts
-to G's own local spread (`Estimate2D.masses`):
+D*(x) = p_data / (p_data + p_g) is read from the masses both put in one small square centred on x, whose size
+adapts to G's own local spread (`Estimate2D.masses`):
 - G's SAMPLES_2D samples, from scrambled Sobol z (evenly spread: less noise than random z), fill square bins FINE x
-  a mode's std wide; an integral image then gives the count in any square of bins at once.
-- Around each x the square grows through LADDER (in bins either side) until p_data / (p_data + p_g) in it is
+  a mode's std wide; an integral image then gives the count in any square at once, its corners read between bins
+  (bilinear), so that the square is centred on x wherever x lies in its bin.
+- Around each x the square grows through LADDER (its half-width, in bins) until p_data / (p_data + p_g) in it is
   SETTLED: its range, as G's count moves 2 standard deviations (at least one sample's worth) either way, is
   narrower than 0.15. About 50 samples settle an even ratio; fewer do where one density dominates. So the square
   is small where G piles its samples (tight blobs stay sharp) and where p_data alone decides, larger elsewhere.
@@ -14,7 +15,10 @@ to G's own local spread (`Estimate2D.masses`):
   little mass of either to say.
 The kernel estimate this replaces (0.5 std for both) smeared G's tight blobs: on a trained ring8 it was off by
 0.075 on average and by more than 0.1 at 18% of the points (issue 23).
-Measured (tests/test_lab_dstar.py, against 10^7 samples of G counted in squares 0.2 std wide): see there.
+Measured (tests/test_lab_dstar.py, against 10^7 samples of G counted in squares 0.2 std wide): see there. Squares
+of whole bins, the point anywhere in the middle one, were off by 0.024 / 0.027 / 0.020 on grid25 seeds 0-2 (200,000
+samples); centred on the point, 0.020 / 0.022 / 0.017; with 2^18 samples and LADDER's finer steps, 0.017 / 0.018 /
+0.014 (docs/theory.md).
 """
 from __future__ import annotations
 
@@ -25,14 +29,17 @@ import torch
 
 from ganlib.lab.density import bin_edges
 
-SAMPLES_2D = 200_000  # G's samples for a 2-D estimate
+SAMPLES_2D = 2 ** 18  # G's samples for a 2-D estimate: 262,144 (G's forward on them is most of a map's time)
 FINE = 0.1            # the bins' width, as a share of a mode's std
 MAX_BINS_2D = 3000    # bins along each axis at most: beyond, the bins widen
 SETTLED = 0.15        # a square is large enough once the ratio's range under p_g's noise (ratio_and_spread) is
 #                       this narrow; beyond the largest square, D* is unknown (optimum.UNSURE). Measured against
 #                       the reference (tests/test_lab_dstar.py): 0.1 left grid25 seed 1 at mean 0.024, 95th
 #                       percentile 0.117 (boxes grown too far, into G's sharp edges); 0.15 0.019 and 0.085
-LADDER = (0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 40)   # the square's half-width in bins, tried in turn
+# the square's half-width in bins, tried in turn: from the reference's own 0.1 std, in steps of at most ~25%, as a
+# square grown further than it needs strays into G's sharp edges (steps of 1 bin, then 2x: 0.018 against 0.019 on
+# grid25 seed 1 at 2^18 samples)
+LADDER = (1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40)
 
 
 @dataclass(frozen=True)
@@ -51,34 +58,39 @@ class Estimate2D:
 
     def masses(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(p_data's mass, G's share of samples, p_g's sampling noise: a standard deviation) in the square
-        chosen around each point (N, 2): the smallest of LADDER where the ratio is SETTLED, else the largest."""
+        centred on each point (N, 2): the smallest of LADDER where the ratio is SETTLED, else the largest."""
         p = np.nan_to_num(np.asarray(points, dtype=np.float64), nan=1e6, posinf=1e6, neginf=-1e6)
-        i, j, on = _bins(p, self.x_edges, self.y_edges)
         data, count = np.zeros(len(p)), np.zeros(len(p))
-        chosen = ~on
+        open_ = np.nonzero(_bins(p, self.x_edges, self.y_edges)[2])[0]   # off the grid: no mass of either
+        dx = self.x_edges[1] - self.x_edges[0]
         for half in LADDER:
-            c = self._box(i, j, half)
-            d = self._data_mass(*self._span(i, j, half))
+            x0, x1 = p[open_, 0] - half * dx, p[open_, 0] + half * dx
+            y0, y1 = p[open_, 1] - half * dx, p[open_, 1] + half * dx
+            c = np.maximum(self._below(x1, y1) - self._below(x0, y1) - self._below(x1, y0) + self._below(x0, y0), 0.0)
+            d = self._data_mass(x0, x1, y0, y1)
             settled = ratio_and_spread(d, c / self.n, np.sqrt(np.maximum(c, 1.0)) / self.n)[1] <= SETTLED
-            take = ~chosen & (settled | (half == LADDER[-1]))
-            data[take], count[take] = d[take], c[take]
-            chosen |= take
+            take = settled | (half == LADDER[-1])
+            data[open_[take]], count[open_[take]] = d[take], c[take]
+            open_ = open_[~take]
         return data, count / self.n, np.sqrt(np.maximum(count, 1.0)) / self.n
 
-    def _span(self, i: np.ndarray, j: np.ndarray, half: int) -> tuple[np.ndarray, ...]:
-        """The edges' indices (i0, i1, j0, j1) of the square of bins `half` either side of bin (i, j)."""
-        ny, nx = len(self.y_edges) - 1, len(self.x_edges) - 1
-        return (np.clip(i - half, 0, ny), np.clip(i + half + 1, 0, ny), np.clip(j - half, 0, nx),
-                np.clip(j + half + 1, 0, nx))
+    def _below(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """G's samples below and left of (x, y): the integral image read between its corners (bilinear), so that a
+        square's count moves smoothly with its centre, not in whole bins."""
+        xe, ye, s = self.x_edges, self.y_edges, self.counts
+        fx = np.clip((x - xe[0]) / (xe[1] - xe[0]), 0, len(xe) - 1)
+        fy = np.clip((y - ye[0]) / (xe[1] - xe[0]), 0, len(ye) - 1)
+        j, i = np.minimum(fx.astype(np.int64), len(xe) - 2), np.minimum(fy.astype(np.int64), len(ye) - 2)
+        tx, ty = fx - j, fy - i
+        return ((1 - ty) * ((1 - tx) * s[i, j] + tx * s[i, j + 1])
+                + ty * ((1 - tx) * s[i + 1, j] + tx * s[i + 1, j + 1]))
 
-    def _box(self, i: np.ndarray, j: np.ndarray, half: int) -> np.ndarray:
-        s, (i0, i1, j0, j1) = self.counts, self._span(i, j, half)
-        return (s[i1, j1] - s[i0, j1] - s[i1, j0] + s[i0, j0]).astype(np.float64)
-
-    def _data_mass(self, i0, i1, j0, j1) -> np.ndarray:
-        fy = _ndtr((self.y_edges[None, :] - self.modes[:, 1:2]) / self.std)   # (M, ny + 1)
-        fx = _ndtr((self.x_edges[None, :] - self.modes[:, 0:1]) / self.std)
-        return ((fy[:, i1] - fy[:, i0]) * (fx[:, j1] - fx[:, j0])).sum(0) / len(self.modes)
+    def _data_mass(self, x0, x1, y0, y1) -> np.ndarray:
+        """p_data's exact mass in the squares [x0, x1] x [y0, y1]: each mode's normal CDFs."""
+        mx, my = self.modes[:, 0:1], self.modes[:, 1:2]
+        fx = _ndtr((x1[None] - mx) / self.std) - _ndtr((x0[None] - mx) / self.std)   # (M, N)
+        fy = _ndtr((y1[None] - my) / self.std) - _ndtr((y0[None] - my) / self.std)
+        return (fx * fy).sum(0) / len(self.modes)
 
 
 def ratio_and_spread(data: np.ndarray, g: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -168,7 +168,7 @@ def describe_density(method: str, pushed: int, samples: int, kernel: float) -> s
 
 def describe_density_2d(samples: int) -> str:
     """How lab/density_2d.py estimated the 2-D D* (SAMPLES_2D samples of G), in a sentence for a metric's help."""
-    return (f"D* from p_data (exact) and {samples:,} evenly spread samples of G, compared in a square around each "
+    return (f"D* from p_data (exact) and {samples:,} evenly spread samples of G, compared in a square centred on each "
             "point that grows until their ratio is settled (small where G piles its samples). Against 10 million "
-            "samples on trained ring8 and grid25 Gs: off by about 0.02 on average, 95% of points within 0.1. "
+            "samples on trained ring8 and grid25 Gs: off by under 0.02 on average, 95% of points within 0.1. "
             "Grey: D* unknown, too little mass of either to say")

@@ -23,7 +23,7 @@ def current_view(runner, key: str = "th_view", with_d_star: bool = True):
     snap = runner.snapshot()
     cached = st.session_state.get(key)
     if cached is None or cached[:2] != (snap.run_id, snap.version):   # version: D moves while G is frozen too
-        # the first view of a run takes seconds beside training (D* from 200,000 of G's samples): said, not a blank
+        # the first view of a run takes seconds beside training (D* from 262,144 of G's samples): said, not a blank
         # page (a class pass waited 6 s on nothing); later ones replace the last, drawn meanwhile, without a spinner
         first = cached is None or cached[0] != snap.run_id
         try:
