@@ -531,6 +531,24 @@ def test_the_class_csv_says_what_the_wall_says(classes):
     assert list(rows["Ada"])[:7] == ["name", "status", "step", "started_over", "away", "seed", "lr_g"]
 
 
+def test_the_class_csv_has_the_outcome_columns_of_its_data_only():
+    """A ring's class has modes and high-quality columns, a 1-D Gaussian's a JS column: no column of another
+    data's outcome that would stay empty."""
+    def student(name, **outcomes):
+        values = {"modes": None, "high_quality": None, "js": None, "energy": None, **outcomes}
+        return types.SimpleNamespace(name=name, status=Status.RUNNING, step=100, starts=1, away=False, config=BASE,
+                               history={"d_loss": (1.3,), "g_loss": (0.7,)}, **values)
+
+    def header(*students):
+        snap = types.SimpleNamespace(open_fields=("lr_g",), base=BASE, students=students)
+        return next(csv.reader(io.StringIO(class_csv(snap).decode())))
+
+    ring = header(student("Ada", modes=8, high_quality=0.9), student("Bo", modes=5, high_quality=0.4))
+    assert ring[6:] == ["lr_g", "modes", "high_quality", "d_loss", "g_loss"]
+    assert header(student("Ada", js=0.02))[6:] == ["lr_g", "js", "d_loss", "g_loss"]
+    assert header(student("Ada"))[6:] == ["lr_g", "d_loss", "g_loss"]   # nothing measured yet
+
+
 def test_the_class_map_marks_the_students_own_values_and_counts_in_whole_numbers():
     one = class_map_figure([(3e-3, 8, "Ada"), (3e-3, 8, "Bo")], "lr_g", "modes covered", whole=True)
     assert list(one.layout.xaxis.tickvals) == [3e-3] and list(one.layout.xaxis.ticktext) == ["3e-3"]

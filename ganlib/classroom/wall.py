@@ -95,18 +95,19 @@ def map_points(snapshot, field: str, which: Outcome) -> list[tuple[float, float,
 
 def class_csv(snapshot) -> bytes:
     """One row per student: who, where the run is (in the words the wall uses), its seed (each run has its own),
-    every open field's value, and how it turned out."""
+    every open field's value, and how it turned out: the outcomes this class's data has (outcomes_of: a ring's
+    modes, a 1-D Gaussian's JS), not a column of another data's that stays empty."""
     fields = [f for f in snapshot.open_fields if f != "seed"]
+    measured = [o for o in outcomes_of(snapshot) if o is not Outcome.STEP]
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["name", "status", "step", "started_over", "away", "seed", *fields, "modes", "high_quality", "js",
-                "energy", "d_loss", "g_loss"])
+    w.writerow(["name", "status", "step", "started_over", "away", "seed", *fields, *(o.value for o in measured),
+                "d_loss", "g_loss"])
     for s in snapshot.students:
         last = {k: (s.history.get(k) or (None,))[-1] for k in ("d_loss", "g_loss")}
         w.writerow([s.name, W.STATUS_WORDS[s.status.value], s.step, s.starts - 1, "yes" if s.away else "",
                     s.config.seed, *(field_value(s, snapshot.base, f) for f in fields),
-                    _cell(s.modes), _cell(s.high_quality), _cell(s.js), _cell(s.energy), _cell(last["d_loss"]),
-                    _cell(last["g_loss"])])
+                    *(_cell(getattr(s, o.value)) for o in measured), _cell(last["d_loss"]), _cell(last["g_loss"])])
     return out.getvalue().encode()
 
 
