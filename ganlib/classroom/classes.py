@@ -146,7 +146,7 @@ class Classes:
         if self.runs is None or self._ensemble is not None:
             return None
         host = self.runs.host_now()
-        return host if hasattr(host, "host") else None
+        return host if host.hosts_boards else None
 
     def get(self, code) -> Class | None:
         """The open class of a code as typed; None for an unknown, ended or malformed one."""

@@ -27,6 +27,7 @@ class ThreadHost:
     """Each run a thread of this process (run/runner.py)."""
     on_cluster = False
     autosaves = False   # a run's weights live as long as the server: nothing to keep against a lost worker
+    hosts_boards = False   # a class here is a thread of this process (classroom/class_ticker.Class), not hosted
 
     def runner(self, cfg=None, **kw) -> Any:
         return ganlib.Runner(cfg, **kw)   # the package's lazy name: torch loads with the first run, not the first page

@@ -212,6 +212,7 @@ class RayHost:
     """Runs as Ray actors on the cluster at one address (hosts.py)."""
     on_cluster = True
     autosaves = True   # a worker, or the whole cluster, can be lost with a run's weights
+    hosts_boards = True   # host() and post(): a class is an actor of its own (run/ray_boards.py)
 
     def __init__(self):
         self._usage: tuple[float, tuple[int, int]] = (-2.0, (0, 0))   # (read at, usage())

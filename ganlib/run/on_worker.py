@@ -65,6 +65,7 @@ class WorkerHost:
     """Every run a thread of one training worker process beside the server (worker.py)."""
     on_cluster = False
     autosaves = True   # a worker can be lost with its runs' weights: each keeps a checkpoint now and then
+    hosts_boards = True   # host() and post(): a class's ticker trains in the worker too
 
     def __init__(self):
         self._lock, self._send_lock = threading.Lock(), threading.Lock()
