@@ -23,7 +23,7 @@ from browser import ROOT
 from ganlib import preset
 from ganlib.classroom.slots import Slots
 from ganlib.errors import NoModels
-from ganlib.run.on_worker import WorkerHost
+from ganlib.run.on_worker import ALLOCATOR, WorkerHost
 from ganlib.run.runner import Runner
 from ganlib.run.state import Reason, Status
 from ganlib.run.worker import Worker
@@ -72,6 +72,15 @@ def test_a_run_in_the_worker_has_a_threads_numbers_step_for_step(host):
         here.close()
         there.close()
     assert there.join(WAIT) and not there.alive and there.snapshot().status is Status.STOPPED
+
+
+def test_the_worker_gets_its_allocator_settings_unless_the_environment_has_its_own(host):
+    """on_worker.ALLOCATOR: a class's batched step without an mmap per large block (measured in its comment)."""
+    host.start()
+    with open(f"/proc/{host.pid}/environ", "rb") as f:
+        env = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+    for name, value in ALLOCATOR.items():
+        assert env[name.encode()] == os.environ.get(name, value).encode()
 
 
 def test_a_run_in_the_worker_waits_for_the_servers_slot(host):

@@ -61,6 +61,14 @@ class PipeRun(RunProxy):
         self._host.tell(Msg.DROP, self.run_id)
 
 
+# glibc's malloc for the worker, unless the environment says otherwise: blocks up to 4 MB from its heap, and up to
+# 32 MB of freed heap kept, rather than a fresh mmap for each block over 128 KB, whose pages the kernel faults in and
+# zeroes again at every use. A class's batched step makes (runs, batch, width) tensors of ~1 MB each, afresh each
+# step: class-ring8 at 30 runs took 7.3-7.9 ms a step with these against 8.7-9.5 ms without (one thread each, side
+# by side); a fast-digits step is the same either way (9.6-10.0 ms)
+ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": str(4 << 20), "MALLOC_TRIM_THRESHOLD_": str(32 << 20)}
+
+
 class WorkerHost:
     """Every run a thread of one training worker process beside the server (worker.py)."""
     on_cluster = False
@@ -89,8 +97,8 @@ class WorkerHost:
             # and in a server that is the page being drawn (app.py), which needs a Streamlit session
             ours, theirs = socket.socketpair()
             package_root = os.path.dirname(os.path.dirname(os.path.abspath(ganlib.__file__)))
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root,
-                                                                            os.environ.get("PYTHONPATH")])))
+            env = {**ALLOCATOR, **os.environ,
+                   "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
             process = subprocess.Popen([sys.executable, "-m", "ganlib.run.worker", str(theirs.fileno()),
                                         str(os.getpid())], pass_fds=[theirs.fileno()], env=env,
                                        stdin=subprocess.DEVNULL, close_fds=True)
