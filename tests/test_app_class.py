@@ -66,6 +66,15 @@ def test_a_class_link_gives_the_student_a_run_of_their_own_and_the_wall_shows_it
     klass.wait(lambda s: s.students[0].status is Status.PAUSED, WAIT)
 
 
+def test_the_teacher_ends_the_class_after_saying_so_and_gets_the_form_back(opened):
+    teacher, code = opened
+    _ok(teacher.button(key="wall-close").click().run())
+    assert classes().get(code) is not None   # asked first: one click beside Pause all must not end it
+    _ok(teacher.button(key="wall-close-yes").click().run())
+    assert classes().get(code) is None
+    assert teacher.button(key="cls_open") and not any("?class=" in c.value for c in teacher.code)
+
+
 def test_a_student_changes_an_open_field_and_a_closed_one_is_refused(opened):
     _, code = opened
     a = student(code)

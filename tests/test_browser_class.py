@@ -121,6 +121,9 @@ def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(serve
         poll(lambda: len(teacher.evaluate(WALL_THUMBS)) == STUDENTS and len(thumbs(teacher)) == STUDENTS, CHANGE_S,
              what="a thumbnail for each student")
         poll(lambda: f"· {STUDENTS} students ·" in wall_line(teacher), CHANGE_S, what="the wall's line")
+        # drawn while the wall was empty, Start all and Pause all stayed disabled until a reload (a class pass)
+        poll(lambda: all(teacher.locator(f".st-key-wall-{b} button").is_enabled() for b in ("start", "pause")),
+             CHANGE_S, what="Start all and Pause all enabled once students joined, without a reload")
         poll(lambda: "lr_g 0.01" in thumbs(teacher).get(changed_name, ""), CHANGE_S, what="the change on the wall")
         poll(lambda: "paused" in thumbs(teacher).get(paused_name, ""), CHANGE_S, what="the pause on the wall")
         poll(lambda: "ready" in thumbs(teacher).get(reset_name, ""), CHANGE_S, what="the reset on the wall")

@@ -55,9 +55,14 @@ def ask_end(asking: bool) -> None:
 
 
 def teacher_row(code: str) -> None:
-    cols = st.columns(3)
+    """Start all, Pause all and End the class: a fragment that redraws with the wall, so that the first student's
+    arrival enables Start all and Pause all (drawn once with the page, they stayed disabled until a reload: a class
+    pass), and the page goes back to its form once the class has ended."""
     klass = classes().get(code)
-    nobody = klass is None or not klass.snapshot().students   # nothing to start or pause yet
+    if klass is None:
+        st.rerun()   # ended (here or in another tab of the teacher's): the whole page, which offers a new class
+    cols = st.columns(3)
+    nobody = not klass.snapshot().students   # nothing to start or pause yet
     cols[0].button(W.START_ALL, key="wall-start", on_click=start_all, args=(code,), type="primary",
                    width="stretch", disabled=nobody)
     cols[1].button(W.PAUSE_ALL, key="wall-pause", on_click=pause_all, args=(code,), width="stretch",
@@ -65,7 +70,7 @@ def teacher_row(code: str) -> None:
     # one click beside Pause all stopped ten students' runs for good (a class trial): End asks first
     cols[2].button(W.CLOSE_CLASS, key="wall-close", on_click=ask_end, args=(True,), width="stretch")
     if st.session_state.get(ASK_END):
-        st.warning(W.end_question(len(klass.snapshot().students) if klass is not None else 0))
+        st.warning(W.end_question(len(klass.snapshot().students)))
         yes, no = st.columns(2)
         yes.button(W.END_YES, key="wall-close-yes", on_click=close_class, type="primary", width="stretch")
         no.button(W.END_NO, key="wall-close-no", on_click=ask_end, args=(False,), width="stretch")
@@ -125,5 +130,5 @@ def wall(code: str) -> None:
     joined = klass is not None and bool(klass.snapshot().students)
     with st.expander(W.LINK_TITLE, expanded=not joined):   # once students are in, the wall gets the screen
         link_box(code)
-    teacher_row(code)
+    st.fragment(run_every=WALL_REFRESH_S)(teacher_row)(code)
     st.fragment(run_every=WALL_REFRESH_S)(wall_body)(code)
