@@ -43,7 +43,9 @@ def presenter_view(snap, key: str, buttons: bool = False) -> None:
             frame = snap.timeline[-1]
             if snap.kind == DataKind.IMAGE:
                 png = sample_png(snap.run_id, frame.step, "fake", frame.picture, look.SAMPLES_PX)
-                st.image(png, width=look.SAMPLES_PX, output_format="PNG", caption=f"G(z) for a fixed z, step {frame.step:,}")
+                # as wide as its column: SAMPLES_PX on a projector, less beside a laptop's open sidebar, where a fixed
+                # width ran under the loss chart (a class pass); the PNG is made at SAMPLES_PX, the browser scales it
+                st.image(png, width="stretch", output_format="PNG", caption=f"G(z) for a fixed z, step {frame.step:,}")
             else:
                 chart(points_chart(snap.run_id, frame.step, True, frame.picture, snap.real), f"{key}.points")
         if snap.metrics:
