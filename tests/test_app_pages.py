@@ -23,6 +23,7 @@ from ganlib.engine.device import set_threads
 from ganlib.engine.grid import make_grid
 from ganlib.explore.walks import Source
 from ganlib.engine.trainer import Trainer
+from ganlib.words.lab_text import READ_D, READ_D_STAR, READ_GAP
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
 PAGES = ("pages/explore.py", "pages/theory.py", "pages/checkpoints.py")
@@ -384,9 +385,12 @@ def test_theory_lab_draws_d_star_on_2d_data(at):
     _ok(at.button(key="th_start_ring8").click().run())
     _ok(at.button(key="th_pause").click().run())
     assert any(m.label == "mean |D - D*|" for m in at.metric)
-    for show, words in (("D*", "the best D*"), ("D - D*", "D - D*")):
+    reads = {"D": READ_D, "D*": READ_D_STAR, "D - D*": READ_GAP}   # how to read the colours of what is shown
+    for show, words in (("D*", "the best D*"), ("D - D*", "D - D*"), ("D", "Real and fake points over D")):
         _ok(at.radio(key="th_map").set_value(show).run())
         assert any(words in c.proto.spec for c in at.get("plotly_chart"))   # pages/parts/chart.chart: two slots
+        text = " ".join(m.value for m in at.markdown)
+        assert reads[show] in text and all(other not in text for other in reads.values() if other != reads[show])
 
 
 @pytest.mark.slow

@@ -24,9 +24,15 @@ $V(D, G) \le V(D^*, G)$. So a D near 1/2, or a V near $-2 \log 2$, means p_g = p
 a weak D is flat too. Both are drawn against the raw G, the one D trains against (the Train page's samples come
 from its moving average, which lags it).
 """
+# how to read the 2-D map's colours, one for each thing it can show (pages/parts/lab.py picks by the Map shown)
+READ_D = ("Blue: where D scores x as *real*; red: as *fake* (for bce and minimax a probability; for the other "
+          "losses D's raw output, read by the colour bar). G moves its points along D's slope toward blue.")
+READ_D_STAR = ("Blue: where the best D, D*, scores x as *real* (p_data above p_g); red: as *fake* (p_g above "
+               "p_data); white: p_data = p_g, where D* = 1/2 (for the other losses, their own units: the colour "
+               "bar). Grey: too little mass of either to say.")
+READ_GAP = ("Blue: where D scores x as *more real* than the best D would; red: *more fake*; white: D is at its "
+            "optimum there. Grey: D* unknown.")
 TWO_D = r"""
-Blue: where D scores x as *real*; red: as *fake* (for bce and minimax a probability; for the other losses D's raw
-output, read by the colour bar). G moves its points along D's slope toward blue.
 **Mode collapse**: G piles its samples on a few modes that fool D, and D chases them from mode to mode.
 Counted as in PacGAN: 2,500 samples; a sample is *high quality* within 3 standard deviations of its
 nearest mode; a mode is *covered* when it holds one; reverse KL of the mode histogram against uniform
@@ -45,7 +51,11 @@ $-(1 - D(G(z))) \approx -1$ is largest right there.
 D_ALONE = (
     "**Train D to the optimum**: G is frozen and D trains alone, on fresh samples, with its own optimizer. "
     "Against a fixed G the best D is D*, so D's curve should close in on D*'s (a small D cannot follow D*'s "
-    "sharpest steps exactly). If D was flat at 1/2 before, and now is not, the flat D was weak: G had not won.")
+    "sharpest steps exactly): its curve (1-D) or map (2-D) nears D*'s, and mean |D - D*| falls. The V chart does "
+    "not follow it: its curve is D's score on each training step's mini-batch, and G's steps are what move on. "
+    "If D was flat at 1/2 before, and now is not, the flat D was weak: G had not won. A step of G after it meets "
+    "a D far ahead of it, and G's points can jump far: on ring8 (bce, 3,000 steps, then 3,000 updates of D "
+    "alone) one step of G moved them 9-13x as far as a step of the game did (seeds 0-2).")
 STEP_D = ("One update of D alone, G frozen: watch D's map move and G's points stay. Half a step: the step count "
           "and the curves count whole steps only; the caption above counts half-steps apart.")
 STEP_G = ("One update of G alone, D frozen: watch G's points move along the arrows and D's map stay. Half a step: "

@@ -12,8 +12,8 @@ from ganlib.errors import NoModels
 from ganlib.lab import coverage, density, density_2d, views
 from ganlib.lab.meaning import OutputKind
 from ganlib.charts.theory import Map, density_figure, field_figure, grad_figure
-from ganlib.words.lab_text import (EMA_G, GRADS, ONE_D, RAW_G, TWO_D, describe_density, describe_density_2d,
-                                   no_d_star, raw_vs_ema)
+from ganlib.words.lab_text import (EMA_G, GRADS, ONE_D, RAW_G, READ_D, READ_D_STAR, READ_GAP, TWO_D,
+                                   describe_density, describe_density_2d, no_d_star, raw_vs_ema)
 from pages.parts.chart import chart
 TRACK = 500   # points kept of each track
 
@@ -95,7 +95,7 @@ def show_2d(v: views.View2D, snap) -> None:
                            f"{math.log(c['n_modes']):.2f} all on one; n/a while no sample is near a cluster")
             if note := raw_vs_ema(snap.config.ema):
                 st.caption(note)
-        st.markdown(TWO_D)
+        st.markdown({Map.D: READ_D, Map.D_STAR: READ_D_STAR, Map.GAP: READ_GAP}[show] + TWO_D)
 
 
 def best_track(snap, v) -> tuple:
