@@ -34,8 +34,9 @@ FINE = 0.1            # the bins' width, as a share of a mode's std
 MAX_BINS_2D = 3000    # bins along each axis at most: beyond, the bins widen
 SETTLED = 0.15        # a square is large enough once the ratio's range under p_g's noise (ratio_and_spread) is
 #                       this narrow; beyond the largest square, D* is unknown (optimum.UNSURE). Measured against
-#                       the reference (tests/test_lab_dstar.py): 0.1 left grid25 seed 1 at mean 0.024, 95th
-#                       percentile 0.117 (boxes grown too far, into G's sharp edges); 0.15 0.019 and 0.085
+#                       the reference (tests/test_lab_dstar.py, grid25 seed 1): 0.12 gave mean 0.021, 95th
+#                       percentile 0.096 (squares grown too far, into G's sharp edges); 0.15 0.018 and 0.071; 0.18
+#                       left D* unknown at 21% of the points
 # the square's half-width in bins, tried in turn: from the reference's own 0.1 std, in steps of at most ~25%, as a
 # square grown further than it needs strays into G's sharp edges (steps of 1 bin, then 2x: 0.018 against 0.019 on
 # grid25 seed 1 at 2^18 samples)
