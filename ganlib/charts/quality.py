@@ -133,7 +133,7 @@ def quality_figure(metrics, fid_real: float | None = None, height: int | None = 
     fig.update_layout(uirevision="keep", showlegend=True)
     legible(fig, lk)
     if presenter:
-        present(fig, steps=(1,), width=width * (0.62 if hist and not below else 1))
+        present(fig, steps=(1,), width=width)   # a presenter's histogram goes below: the curves take the width
     return fig
 
 
