@@ -195,20 +195,23 @@ def poll(fn, timeout: float, interval: float = 0.25, what: str = "condition", sh
         time.sleep(interval)
 
 
-def poll_or_reload(page, fn, timeout: float, what: str, show=None):
-    """poll(fn) on a page; if it timed out on a blank page (no text at all: CI's Chromium twice showed one for a
-    whole minute, once after the teacher's Stop, once after its replica died), reload it, as its visitor would, warn,
-    and poll again. What fn checks is the server's, which a reload does not change."""
+def poll_or_reload(page, fn, timeout: float, what: str, show=None, needs: str = '[data-testid="stMain"]'):
+    """poll(fn) on a page; if it timed out on a page that lost its app (no text at all, or no element `needs`: CI's
+    Chromium showed such a page for a whole minute, once after the teacher's Stop, twice after its replica died),
+    reload it, as its visitor would, warn, and poll again. What fn checks is the server's, which a reload does not
+    change."""
     try:
         return poll(fn, timeout, what=what, show=show)
     except TimeoutError:
         try:
-            blank = not page.locator("body").inner_text(timeout=5_000).strip()
-        except Exception:   # noqa: BLE001 - a page that cannot say is as good as blank
-            blank = True
-        if not blank:
+            lost = (not page.locator("body").inner_text(timeout=5_000).strip()
+                    or page.locator(needs).count() == 0)
+        except Exception:   # noqa: BLE001 - a page that cannot say is as good as lost
+            lost = True
+        if not lost:
             raise
-    warnings.warn(f"a page was blank for {timeout:.0f} s while waiting for {what}; reloaded it")
+    warnings.warn(f"a page had lost its app for {timeout:.0f} s while waiting for {what}: "
+                  f"{page_text(page, 300)!r}; reloaded it")
     page.reload()
     return poll(fn, timeout, what=what + " (after a reload)", show=show)
 

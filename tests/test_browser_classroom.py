@@ -128,7 +128,7 @@ def test_a_lesson_a_teacher_projects_a_run_three_students_watch_then_one_queues_
         # a pause keeps the teacher's slot for a while (Limits.hold_s); a Stop frees it at once
         teacher.locator(".st-key-btn-Stop button").click()
         poll_or_reload(student, lambda: "Run: running" in sidebar(student, 5_000), CHANGE_S,
-                       what="the student's run to start by itself",
+                       what="the student's run to start by itself", needs='[data-testid="stSidebar"]',
                        show=lambda: page_text(student) + "\nthe server's log ends:\n" + server.log(1500))
     finally:
         for ctx in contexts:

@@ -31,7 +31,7 @@ import urllib.request
 
 import pytest
 
-from browser import browser, chromium_available, free_port, poll, poll_or_reload, serve, wait_healthy
+from browser import browser, chromium_available, free_port, page_text, poll, poll_or_reload, serve, wait_healthy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOCAL_CONF = os.path.join(ROOT, "deploy", "nginx.local.conf")
@@ -271,9 +271,10 @@ def test_two_visitors_through_nginx_train_on_the_cluster_on_a_sticky_replica_and
                     step = before
                 try:
                     poll_or_reload(first, lambda: step_of(first, 5_000) > step and "Run: running" in sidebar(first, 5_000),
-                                   CHANGE_S, what="the owner's run training on, through the other replica")
-                except TimeoutError as e:
-                    raise AssertionError(f"{e}: step {step_of(first)} (from {step}), sidebar {sidebar(first)!r}, "
+                                   CHANGE_S, what="the owner's run training on, through the other replica",
+                                   needs='[data-testid="stSidebar"]')
+                except TimeoutError as e:   # what the page shows, read with a short wait: it may have no sidebar
+                    raise AssertionError(f"{e}: from step {step}, the page: {page_text(first)!r}, "
                                          f"nginx: {_read(os.path.join(logs, 'error.log'))} {_read(log)}, the replica "
                                          f"that lived: {alive.log()}") from None
                 poll(lambda: watcher.evaluate(CHART_POINTS, "watch-curves") > shown, CHANGE_S,

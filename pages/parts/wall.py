@@ -55,9 +55,9 @@ def ask_end(asking: bool) -> None:
 
 
 def teacher_row(code: str) -> None:
-    """Start all, Pause all and End the class: a fragment that redraws with the wall, so that the first student's
-    arrival enables Start all and Pause all (drawn once with the page, they stayed disabled until a reload: a class
-    pass), and the page goes back to its form once the class has ended."""
+    """Start all, Pause all and End the class, redrawn as often as the wall, so that the first student's arrival
+    enables Start all and Pause all (drawn once with the page, they stayed disabled until a reload: a class pass),
+    and the page goes back to its form once the class has ended."""
     klass = classes().get(code)
     if klass is None:
         st.rerun()   # ended (here or in another tab of the teacher's): the whole page, which offers a new class
@@ -111,18 +111,25 @@ def wall_body(code: str) -> None:
     order = left.selectbox(W.SORT_BY, sorts, key="wall_order")
     group = right.selectbox(W.GROUP_BY, [None, *snap.open_fields], format_func=lambda g: g or W.NO_GROUPS,
                             key="wall_group")
-    thumbnails(snap, order, group)
-    class_map(snap)
+    # each part whose length varies in a container of its own, so that the parts after it keep their place: an
+    # element that moves can leave a stale copy behind a while, and CI's browser once downloaded the CSV from before
+    # a change the wall already showed
+    with st.container():
+        thumbnails(snap, order, group)
+    with st.container():
+        class_map(snap)
     names = {s.run_id: s.name for s in snap.students}
     spot = st.selectbox(W.SPOTLIGHT, list(names), format_func=names.get, key="wall_spot")
-    if (s := snap.student(spot)) is not None:
-        on_watch(snap, s)
-        a, b = st.columns(2)
-        run_picture(a, snap, s)
-        with b:
-            student_charts(snap, s)
-    st.markdown(CSV_LINK.format(href=data_uri(class_csv(snap), "text/csv"), name=f"class-{code}.csv",
-                                label=W.CSV_BUTTON), unsafe_allow_html=True)
+    with st.container():
+        if (s := snap.student(spot)) is not None:
+            on_watch(snap, s)
+            a, b = st.columns(2)
+            run_picture(a, snap, s)
+            with b:
+                student_charts(snap, s)
+    st.container(key="wall-csv").markdown(
+        CSV_LINK.format(href=data_uri(class_csv(snap), "text/csv"), name=f"class-{code}.csv", label=W.CSV_BUTTON),
+        unsafe_allow_html=True)
 
 
 def wall(code: str) -> None:
@@ -130,5 +137,7 @@ def wall(code: str) -> None:
     joined = klass is not None and bool(klass.snapshot().students)
     with st.expander(W.LINK_TITLE, expanded=not joined):   # once students are in, the wall gets the screen
         link_box(code)
+    # two fragments: the row's buttons redraw in a moment, where a click in a wall that redraws for a second or two
+    # was lost (End the class, with ten students training)
     st.fragment(run_every=WALL_REFRESH_S)(teacher_row)(code)
     st.fragment(run_every=WALL_REFRESH_S)(wall_body)(code)
