@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from ganlib import Trainer, preset
+from ganlib.engine import stacked
 from ganlib.engine.ensemble import Ensemble
 
 STEPS = 50
@@ -245,3 +246,21 @@ def test_a_trainers_state_dict_round_trips_and_a_load_while_stacked_is_seen():
         ens.step([1])
         refs[1].step()
     same(ens.trainer(1), refs[1])
+
+
+@pytest.mark.parametrize("act", [torch.nn.ReLU(), torch.nn.LeakyReLU(0.2), torch.nn.Tanh()], ids=lambda a: type(a).__name__)
+def test_the_gradient_by_hand_is_autograds_to_the_last_bit(act):
+    """stacked.backward (the weights' products thin side first, the activations' in place) against autograd through
+    the same stacked forward: the same bits, for the weights and the input (G's update goes through D's input)."""
+    torch.manual_seed(0)
+    nets = [torch.nn.Sequential(torch.nn.Linear(2, 64), act, torch.nn.Linear(64, 32), act, torch.nn.Linear(32, 3))
+            for _ in range(5)]
+    stack = stacked.Stack(nets)
+    leaves = stack.leaves(stack.flat)
+    x = torch.randn(5, 16, 2, requires_grad=True)
+    tape = []
+    out = stacked.forward(stack.plan, [p.detach() for p in leaves], x.detach(), tape=tape)
+    grad = torch.randn_like(out)
+    by_hand, grad_x = stacked.backward([p.detach() for p in leaves], tape, grad.clone(), inputs=True)
+    expected = torch.autograd.grad((stacked.forward(stack.plan, leaves, x) * grad).sum(), [*leaves, x])
+    assert all(torch.equal(a, b) for a, b in zip([*by_hand, grad_x], expected))

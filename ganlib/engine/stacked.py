@@ -88,7 +88,12 @@ def backward(params: list[torch.Tensor], tape: list, grad: torch.Tensor, weights
         kind, a, saved = tape[i]
         if kind == "linear":
             if weights:
-                grads[a], grads[a + 1] = torch.bmm(grad.transpose(1, 2), saved), grad.sum(1)
+                # the product over the batch with its thin side first: D's first layer (2 inputs, 64 outputs) took
+                # 290 us as grad^T @ x and 47 us as (x^T @ grad)^T at N = 30, batch 128, the same bits (measured)
+                thin = saved.size(-1) < grad.size(-1)
+                grads[a] = (torch.bmm(saved.transpose(1, 2), grad).transpose(1, 2) if thin
+                            else torch.bmm(grad.transpose(1, 2), saved))
+                grads[a + 1] = grad.sum(1)
             if i == 0 and not inputs:
                 return grads, None
             # from one output (D's logit) the product is an outer one: bmm took 630 us of it at N = 30, batch 128,
@@ -96,16 +101,23 @@ def backward(params: list[torch.Tensor], tape: list, grad: torch.Tensor, weights
             grad = grad * params[a] if grad.size(-1) == 1 else torch.bmm(grad, params[a])
         elif kind == "dropout":
             grad = grad * saved
-        else:
-            grad = activation_grad(a, grad, saved)
+        else:   # in place on a gradient made here (not the caller's), a new (N, B, width) tensor fewer a layer
+            grad = activation_grad(a, grad, saved, into=grad if i < len(tape) - 1 else None)
     return grads, grad if inputs else None
 
 
-def activation_grad(module: nn.Module, grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """An ELEMENTWISE module's backward, from its output (what autograd saves for each of them)."""
+def activation_grad(module: nn.Module, grad: torch.Tensor, out: torch.Tensor,
+                    into: torch.Tensor | None = None) -> torch.Tensor:
+    """An ELEMENTWISE module's backward, from its output (what autograd saves for each of them); into: where
+    (Leaky)ReLU's may write it (grad itself: each element reads only its own)."""
     if isinstance(module, nn.LeakyReLU):
+        if into is not None:
+            return torch.ops.aten.leaky_relu_backward.grad_input(grad, out, module.negative_slope, True,
+                                                                 grad_input=into)
         return torch.ops.aten.leaky_relu_backward(grad, out, module.negative_slope, True)
     if isinstance(module, nn.ReLU):
+        if into is not None:
+            return torch.ops.aten.threshold_backward.grad_input(grad, out, 0, grad_input=into)
         return torch.ops.aten.threshold_backward(grad, out, 0)
     if isinstance(module, nn.Tanh):
         return torch.ops.aten.tanh_backward(grad, out)
