@@ -16,7 +16,7 @@ from pages.parts.access import class_code
 from pages.parts.klass import open_class_form, run_picture
 from pages.parts.seat import live_fields, losses_every, sent_and_shown, student_charts
 from pages.parts.ui import classes, use_app_navigation, visitor
-from pages.parts.wall import wall
+from pages.parts.wall import ENDED, wall
 
 use_app_navigation()
 
@@ -120,6 +120,8 @@ def page() -> None:
     st.title("Class")
     mine = classes().of_teacher(v.key)
     if mine is None:
+        if ended := st.session_state.pop(ENDED, None):
+            st.success(ended)
         open_class_form()
     else:
         wall(mine.code)

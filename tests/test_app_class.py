@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from ganlib.classroom.classes import ClassCommand
 from ganlib.run.state import Status
+from ganlib.words import class_text as W
+from ganlib.words.describe import load_line
 from pages.parts.ui import classes
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
@@ -62,8 +64,13 @@ def test_a_class_link_gives_the_student_a_run_of_their_own_and_the_wall_shows_it
     assert any(f"Class {code} · class-ring8 · 1 student · " in c.value for c in teacher.caption)
     # (the caption's phrases are joined by no-break spaces, so that one wraps whole: pages/parts/wall.unbroken)
     assert any("Student 1 · step" in str(img.proto).replace("\u00a0", " ") for img in teacher.get("image"))
+    # each of Start all and Pause all enabled where it would act on a run (a class pass: Start all stood enabled
+    # with every run training)
+    assert teacher.button(key="wall-start").disabled and not teacher.button(key="wall-pause").disabled
     _ok(teacher.button(key="wall-pause").click().run())
     klass.wait(lambda s: s.students[0].status is Status.PAUSED, WAIT)
+    _ok(teacher.run())
+    assert not teacher.button(key="wall-start").disabled and teacher.button(key="wall-pause").disabled
 
 
 def test_the_teacher_ends_the_class_after_saying_so_and_gets_the_form_back(opened):
@@ -73,6 +80,19 @@ def test_the_teacher_ends_the_class_after_saying_so_and_gets_the_form_back(opene
     _ok(teacher.button(key="wall-close-yes").click().run())
     assert classes().get(code) is None
     assert teacher.button(key="cls_open") and not any("?class=" in c.value for c in teacher.code)
+    # said once, on the form (a class pass: the page went back to the form without a word)
+    assert [m.value for m in teacher.success] == [f"Class {code} has ended: 0 students' runs stopped. Open a new "
+                                                  "class below; it gets a new code."]
+    _ok(teacher.run())
+    assert not teacher.success
+
+
+def test_the_server_line_says_a_class_trains_in_a_slot_of_its_own():
+    class Load:
+        training, slots, queued, watching = 0, 1, 2, 0
+    assert load_line(Load(), (1, 0)) == ("Server: 0 of 1 run slots busy · 2 waiting · 1 class training, in a slot "
+                                         "of its own")
+    assert load_line(Load(), (2, 1)).endswith("2 classes training, each in a slot of its own · 1 class waiting")
 
 
 def test_a_student_changes_an_open_field_and_a_closed_one_is_refused(opened):
@@ -107,6 +127,8 @@ def test_the_teacher_puts_a_student_s_run_on_the_watch_link_and_takes_it_off(ope
     assert klass.wait(lambda s: s.spotlight == run_id, WAIT).spotlight == run_id
     _ok(teacher.run())
     line = next(i.value for i in teacher.info if "watch link sees" in i.value)
+    # no run of the teacher's own to go back to (a class pass: "Back to my own run" left the projector empty)
+    assert teacher.button(key="wall-off-watch").label == W.OFF_WATCH_NO_RUN
     watch_code = re.search(r"\?watch=([\w-]+)", line).group(1)
 
     watcher = AppTest.from_file(APP, default_timeout=60)
@@ -123,6 +145,7 @@ def test_the_teacher_puts_a_student_s_run_on_the_watch_link_and_takes_it_off(ope
     assert any("Student 1's run" in n for n in notes) and not any("see this run live" in n for n in notes), notes
     _ok(teacher.switch_page("pages/classroom.py").run())
 
+    assert teacher.button(key="wall-off-watch").label == W.OFF_WATCH   # now they have one
     _ok(teacher.button(key="wall-off-watch").click().run())
     assert klass.wait(lambda s: s.spotlight is None, WAIT).spotlight is None
     _ok(watcher.run())

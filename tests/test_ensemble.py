@@ -248,7 +248,8 @@ def test_a_trainers_state_dict_round_trips_and_a_load_while_stacked_is_seen():
     same(ens.trainer(1), refs[1])
 
 
-@pytest.mark.parametrize("act", [torch.nn.ReLU(), torch.nn.LeakyReLU(0.2), torch.nn.Tanh()], ids=lambda a: type(a).__name__)
+@pytest.mark.parametrize("act", [torch.nn.ReLU(), torch.nn.LeakyReLU(0.2), torch.nn.Tanh()],
+                         ids=lambda a: type(a).__name__)
 def test_the_gradient_by_hand_is_autograds_to_the_last_bit(act):
     """stacked.backward (the weights' products thin side first, the activations' in place) against autograd through
     the same stacked forward: the same bits, for the weights and the input (G's update goes through D's input)."""

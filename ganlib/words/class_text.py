@@ -76,11 +76,20 @@ END_YES, END_NO = "Yes, end the class", "No, keep it"
 def end_question(students: int) -> str:
     return (f"End the class? Every student's run stops for good ({students} student{'' if students == 1 else 's'}); "
             "download the CSV first if you want the results.")
+
+
+def class_ended(code: str, students: int) -> str:
+    """What the teacher reads once their class has ended (the students' pages say so too)."""
+    return (f"Class {code} has ended: {students} student{'' if students == 1 else 's'}' run"
+            f"{'' if students == 1 else 's'} stopped. Open a new class below; it gets a new code.")
+
+
 NO_STUDENTS = "No student has joined yet: show them the link or the QR code."
 SORT_BY, GROUP_BY, NO_GROUPS = "Order", "Group by", "no groups"
 MAP_FIELD, MAP_OUTCOME = "Class map: a field students may change", "against"
 SPOTLIGHT = "One run in large"
 ON_WATCH, OFF_WATCH = "Show it on my watch link", "Back to my own run on the watch link"
+OFF_WATCH_NO_RUN = "Take it off my watch link"   # a teacher with no run of their own: the link then shows nothing
 AWAY = "away (no tab open)"
 CLASS_QUEUED = ("waiting: another class is training, and this server trains one class at a time "
                 "(GAN_STUDIO_MAX_CLASSES); it starts by itself when that one pauses or ends")

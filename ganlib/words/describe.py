@@ -171,11 +171,14 @@ def queue_message(place: int | None, load) -> str:
 
 def load_line(load, classes: tuple[int, int] = (0, 0)) -> str:
     """The server's load in one line, for every page's sidebar; classes: (training, waiting), in slots of their own."""
-    slots = f"{load.training} of {load.slots} training slots busy" if load.slots else f"{load.training} training"
+    slots = f"{load.training} of {load.slots} run slots busy" if load.slots else f"{load.training} training"
     parts = [slots] + ([f"{load.queued} waiting"] if load.queued else []) + (
         [f"{load.watching} watching"] if load.watching else [])
     training, waiting = classes
-    parts += ([f"{training} class{'es' if training > 1 else ''} training"] if training else []) + (
+    # a class trains in a slot of its own, beside the runs' slots: "0 of 1 training slots busy · 1 class training"
+    # read as a contradiction (a class pass)
+    parts += (["1 class training, in a slot of its own" if training == 1 else
+               f"{training} classes training, each in a slot of its own"] if training else []) + (
         [f"{waiting} class{'es' if waiting > 1 else ''} waiting"] if waiting else [])
     return "Server: " + " · ".join(parts)
 

@@ -21,6 +21,7 @@ from pages.parts.wall_tools import class_map, on_watch
 
 WALL_REFRESH_S = 2.0   # the wall redraws every 2 s: 60 thumbnails a tick are one shared PNG each
 ASK_END = "wall.ask_end"   # the teacher pressed End the class, and is asked whether they mean it
+ENDED = "wall.ended"       # what the form says once, after the teacher's class ended
 COLUMNS = 6            # thumbnails a row at 1280 px: ~190 px each, the modes of a ring still apart
 LONG_PHRASE = 20       # characters: about what a thumbnail's caption line holds
 # The CSV as a link with the file in it, made at each redraw: a st.download_button redrawn every 2 s with new bytes
@@ -47,6 +48,9 @@ def pause_all(code: str) -> None:
 
 def close_class() -> None:
     st.session_state.pop(ASK_END, None)
+    klass = classes().of_teacher(visitor().key)
+    if klass is not None:   # said once on the form the page goes back to (pages/classroom.py)
+        st.session_state[ENDED] = W.class_ended(klass.code, len(klass.snapshot().students))
     classes().close(visitor().key)
 
 
@@ -62,11 +66,12 @@ def teacher_row(code: str) -> None:
     if klass is None:
         st.rerun()   # ended (here or in another tab of the teacher's): the whole page, which offers a new class
     cols = st.columns(3)
-    nobody = not klass.snapshot().students   # nothing to start or pause yet
+    # each enabled only where it would act on a run: Start all stood bright and clickable with every run training
+    statuses = {s.status for s in klass.snapshot().students}
     cols[0].button(W.START_ALL, key="wall-start", on_click=start_all, args=(code,), type="primary",
-                   width="stretch", disabled=nobody)
+                   width="stretch", disabled=not statuses & {Status.IDLE, Status.PAUSED})
     cols[1].button(W.PAUSE_ALL, key="wall-pause", on_click=pause_all, args=(code,), width="stretch",
-                   disabled=nobody)
+                   disabled=not statuses & {Status.RUNNING, Status.QUEUED})
     # one click beside Pause all stopped ten students' runs for good (a class trial): End asks first
     cols[2].button(W.CLOSE_CLASS, key="wall-close", on_click=ask_end, args=(True,), width="stretch")
     if st.session_state.get(ASK_END):

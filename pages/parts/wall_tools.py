@@ -40,4 +40,5 @@ def on_watch(snap, s) -> None:
     if snap.spotlight != s.run_id:
         st.button(W.ON_WATCH, key="wall-on-watch", on_click=set_spotlight, args=(snap.code, s.run_id))
     if snap.spotlight is not None:
-        st.button(W.OFF_WATCH, key="wall-off-watch", on_click=set_spotlight, args=(snap.code, None))
+        off = W.OFF_WATCH if visitor().snapshot() is not None else W.OFF_WATCH_NO_RUN
+        st.button(off, key="wall-off-watch", on_click=set_spotlight, args=(snap.code, None))
