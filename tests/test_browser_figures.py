@@ -12,6 +12,10 @@ import pytest
 
 from browser import browser, chromium_available
 from ganlib.charts.theory import value_figure
+from ganlib.charts.training import training_figure
+from ganlib.engine.presets import preset
+from ganlib.lab.meaning import of_config
+from pages.parts.seat import CHART_PX, TITLE_CHARS
 
 ok, why = chromium_available()
 pytestmark = pytest.mark.skipif(not ok, reason=why)
@@ -60,10 +64,6 @@ BOXES = """() => [...document.querySelectorAll('.infolayer .annotation, .infolay
 
 
 def test_a_class_students_loss_chart_keeps_its_titles_off_its_legends():
-    from pages.parts.seat import CHART_PX, TITLE_CHARS
-    from ganlib.charts.training import training_figure
-    from ganlib.engine.presets import preset
-    from ganlib.lab.meaning import of_config
     steps = np.arange(0, 3000, 10)
     history = {"step": steps.tolist(), **{k: (0.2 + 0.01 * np.sin(steps / 50)).tolist()
                                           for k in ("d_loss", "g_loss", "d_real", "d_fake", "value")}}
@@ -81,3 +81,38 @@ def test_a_class_students_loss_chart_keeps_its_titles_off_its_legends():
         for item in legends:
             assert not (min(t["right"], item["right"]) - max(t["left"], item["left"]) > 3 and
                         min(t["bottom"], item["bottom"]) - max(t["top"], item["top"]) > 3), (t, item)
+
+
+TITLE_AND_TICKS = """() => {
+    const box = e => e.getBoundingClientRect();
+    return {title: [...document.querySelectorAll('.g-x2title text')].map(box).map(b => [b.top, b.bottom]),
+            ticks: [...document.querySelectorAll('.xaxislayer-above .x2tick text')].map(box)
+                   .map(b => [b.top, b.bottom])};
+}"""
+
+
+def test_a_loss_chart_redrawn_keeps_its_step_title_under_its_tick_labels():
+    """A class pass saw "2000step": redrawn as a fragment does (Plotly.react), the x axis title sat on the tick
+    labels now and then (2 redraws of 8), where plotly placed it by a measured depth of the labels (a standoff)."""
+
+    def figure(n: int):
+        steps = np.arange(0, 25 * n, 25)
+        history = {"step": steps.tolist(), **{k: (0.2 + 0.01 * np.sin(steps / 50)).tolist()
+                                              for k in ("d_loss", "g_loss", "d_real", "d_fake", "value")}}
+        fig = training_figure(history, (), of_config(preset("class-ring8")), height=420, title_chars=TITLE_CHARS,
+                              width=CHART_PX)
+        fig.update_layout(width=CHART_PX)
+        return fig
+
+    with browser() as b:
+        page = b.new_context(viewport={"width": CHART_PX + 20, "height": 440}).new_page()
+        page.set_content(figure(20).to_html(include_plotlyjs=True, full_html=True, div_id="chart"))
+        page.locator(".g-x2title text").first.wait_for(state="attached")
+        seen = []
+        for n in (40, 90, 150, 160, 240, 300, 420, 30, 200, 390):
+            page.evaluate("f => Plotly.react('chart', f.data, f.layout)", figure(n).to_plotly_json())
+            page.wait_for_timeout(100)
+            seen.append(page.evaluate(TITLE_AND_TICKS))
+    for s in seen:
+        (top, _), = s["title"]
+        assert s["ticks"] and all(top >= bottom - 1 for _, bottom in s["ticks"]), seen

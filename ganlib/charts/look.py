@@ -195,7 +195,10 @@ def legible(fig, lk: Look) -> None:
     # axis, which made this call 43% of the time to build the charts that every watcher's page shows (cProfile)
     text = dict(size=lk.tick, color=TEXT)
     fig.update_layout(font=dict(color=TEXT, size=lk.font), hoverlabel=dict(font=dict(size=lk.tick)))
-    fig.update_xaxes(dict(tickangle=0, tickfont=text, title=dict(font=text, standoff=2), automargin=False))
+    # no standoff on x: placed by a standoff, plotly measures the tick labels' depth, which a redraw (Plotly.react, as
+    # a fragment redraws) sometimes took as none, and "step" sat on the labels ("2000step", a class pass; 2 redraws
+    # of 8); without one its place follows from the font sizes (tests/test_browser_figures.py)
+    fig.update_xaxes(dict(tickangle=0, tickfont=text, title=dict(font=text), automargin=False))
     fig.update_yaxes(dict(tickfont=text, title=dict(font=text, standoff=2)))
     for note in fig.layout.annotations:
         if note.font.size is None or note.font.size < lk.note:
