@@ -23,7 +23,7 @@ from ganlib.engine.device import set_threads
 from ganlib.engine.grid import make_grid
 from ganlib.explore.walks import Source
 from ganlib.engine.trainer import Trainer
-from ganlib.words.lab_text import READ_D, READ_D_STAR, READ_GAP
+from ganlib.words.lab_text import D_ALONE_DONE, READ_D, READ_D_STAR, READ_GAP
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
 PAGES = ("pages/explore.py", "pages/theory.py", "pages/checkpoints.py")
@@ -349,6 +349,14 @@ def test_theory_lab_trains_d_alone_with_g_frozen(at):
     assert "training D alone" in texts and "D trains alone" in texts
     assert at.button(key="th_train_d").disabled      # once at a time
     assert any(m.label == "mean |D - D*|" for m in at.metric)
+    # done, it says so until G moves (a class pass: the box went and nothing said D had finished)
+    deadline = time.monotonic() + 60
+    while not at.success and time.monotonic() < deadline:
+        time.sleep(0.5)
+        _ok(at.run())
+    assert [m.value for m in at.success] == [D_ALONE_DONE] and not at.button(key="th_train_d").disabled
+    _ok(at.button(key="th_step_g").click().run())
+    assert not at.success
 
 
 @pytest.mark.slow

@@ -56,6 +56,16 @@ D_ALONE = (
     "If D was flat at 1/2 before, and now is not, the flat D was weak: G had not won. A step of G after it meets "
     "a D far ahead of it, and G's points can jump far: on ring8 (bce, 3,000 steps, then 3,000 updates of D "
     "alone) one step of G moved them 9-13x as far as a step of the game did (seeds 0-2).")
+D_ALONE_DONE = ("D has trained alone, G frozen: its curve or map now sits near D*'s for this G, as near as mean "
+                "|D - D*| says. Resume, or Step G, and G answers it.")
+
+
+def d_alone_left(updates: int) -> str:
+    """What the lab says while D trains alone: a Pause, Resume or Step ends it early (run/machine.ENDS_D_ALONE)."""
+    return (f"D trains alone: {updates:,} updates to go. Watch D close in on D*. Pause, Resume or Step ends it "
+            "early.")
+
+
 STEP_D = ("One update of D alone, G frozen: watch D's map move and G's points stay. Half a step: the step count "
           "and the curves count whole steps only; the caption above counts half-steps apart.")
 STEP_G = ("One update of G alone, D frozen: watch G's points move along the arrows and D's map stay. Half a step: "

@@ -9,11 +9,12 @@ import streamlit as st
 from ganlib.classroom import controls
 from ganlib.classroom.controls import Action
 from ganlib.words.describe import BUTTON_LABELS, pair_label
-from ganlib.words.lab_text import D_ALONE, STEP_D, STEP_G
+from ganlib.words.lab_text import D_ALONE, D_ALONE_DONE, STEP_D, STEP_G, d_alone_left
 from ganlib.run.state import Part, Reason
 from pages.parts.ui import visitor
 
 D_ALONE_STEPS = (1000, 3000, 10000)
+D_ALONE_OF = "th_d_alone_of"   # (run, step, half-steps) where this tab trained D alone: said done until G moves
 
 
 def train_d(run_id: str, key: str) -> None:
@@ -21,7 +22,8 @@ def train_d(run_id: str, key: str) -> None:
     runner = visitor().runner
     if runner is not None and runner.run_id == run_id:
         runner.train_d(int(st.session_state[key]))
-        runner.wait(lambda s: s.reason is Reason.D_ALONE or s.ended, 5.0)
+        snap = runner.wait(lambda s: s.reason is Reason.D_ALONE or s.ended, 5.0)
+        st.session_state[D_ALONE_OF] = (run_id, snap.step, snap.half_steps)   # where G stopped: it stays there
 
 
 def press(run_id: str, action: Action) -> None:
@@ -56,7 +58,12 @@ def d_alone_row(snap) -> None:
                 disabled=snap.ended or snap.reason is Reason.D_ALONE, width="stretch",
                 help="Train D to the optimum: G frozen, D alone for the chosen number of updates")
     if snap.reason is Reason.D_ALONE:
-        right.info(f"D trains alone: {snap.d_alone_left:,} updates to go. Watch D close in on D*.")
+        right.info(d_alone_left(snap.d_alone_left))
+    elif st.session_state.get(D_ALONE_OF) is not None:   # it ended without a word once (a class pass)
+        if st.session_state[D_ALONE_OF] != (snap.run_id, snap.step, snap.half_steps):
+            st.session_state.pop(D_ALONE_OF)   # G moved since (a Resume, a Step), or another run is shown
+        elif not snap.is_training:
+            right.success(D_ALONE_DONE)
     # under the row, across the page: in the row's last column its ~80 words stood 400 px tall and pushed the
     # charts down a screen (a class pass)
     st.caption(D_ALONE)
