@@ -387,3 +387,15 @@ def test_a_legend_entry_wider_than_its_chart_is_broken_into_lines_that_fit():
     for t in fig.data:
         assert all(text_px(line, 18) <= 316 for line in (t.name or "").split("<br>")), t.name
     assert fig.layout.xaxis2.tickformat == "~s"   # "6k": "0 2000 4000 6000" ran together there
+
+
+def test_the_presenters_d_panel_names_its_curves_short_and_the_hover_in_full():
+    """A class pass: "D(x) real (raw output)" and "optimum: D = 1/2 where p_g = p_data" stood six lines tall in
+    the projector's column beside the sidebar, D's plot under them 60 px tall."""
+    width = int(look.COLUMN_PX[1] * look.SIDEBAR_OPEN)
+    fig = training_figure(noisy(2000), presenter=True, loss="lsgan", width=width)
+    d_panel = [t for t in fig.data if t.legend == "legend2" and t.showlegend is not False]
+    assert [t.name for t in d_panel] == ["D(x) real", "D(G(z)) fake", "optimum: D = 1/2"]
+    assert "D(x) real (raw output) (smoothed)" in d_panel[0].hovertemplate
+    before = training_figure(noisy(2000), loss="lsgan", width=width)   # the page's own view keeps them whole
+    assert "D(x) real (raw output) (smoothed)" in [t.name for t in before.data]

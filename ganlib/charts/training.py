@@ -90,6 +90,10 @@ def training_figure(history: dict, events=(), loss: str | Meaning = "bce", heigh
     labels = _event_labels(events, lk)
     alarm_rows = _alarm_rows(alarms, width, lk)
     legend_title = "smoothed:" if presenter and weight else ""
+    if presenter:   # short names: "D(x) real (raw output)" and the optimum's sentence stood six lines tall in the
+        # projector's column, the plot under them 60 px (a class pass); the hover says them in full
+        for t in fig.data:
+            t.name = t.name.removesuffix(RAW).split(" where ")[0]
     # a legend too wide for the figure starts at its left edge (plotly moves it), beyond the plot's
     room = width - (text_px(legend_title, lk.note) + 8 if legend_title else 0)
     for t in fig.data:   # an entry wider than the chart is cut at its edge: broken onto two lines instead
@@ -122,6 +126,9 @@ def training_figure(history: dict, events=(), loss: str | Meaning = "bce", heigh
 def curve_names(m: Meaning) -> dict[str, str]:
     """The name of each history column's curve under the loss's meaning."""
     return {**{k: v[0] for k, v in CURVES.items()}, "d_real": m.real_name, "d_fake": m.fake_name}
+
+
+RAW = " (raw output)"   # what the curves of a raw output's losses (lsgan, hinge) are named with (lab/meaning.py)
 
 
 def _reference_lines(fig, m: Meaning, steps: np.ndarray, lk) -> None:
