@@ -195,11 +195,12 @@ def poll(fn, timeout: float, interval: float = 0.25, what: str = "condition", sh
         time.sleep(interval)
 
 
-def poll_or_reload(page, fn, timeout: float, what: str, show=None, needs: str = '[data-testid="stMain"]'):
+def poll_or_reload(page, fn, timeout: float, what: str, show=None, needs: str = '[data-testid="stMain"]',
+                   after_reload=None):
     """poll(fn) on a page; if it timed out on a page that lost its app (no text at all, or no element `needs`: CI's
     Chromium showed such a page for a whole minute, once after the teacher's Stop, twice after its replica died),
     reload it, as its visitor would, warn, and poll again. What fn checks is the server's, which a reload does not
-    change."""
+    change. after_reload: what the visitor does then (a run whose tab was gone a while is paused: they resume it)."""
     try:
         return poll(fn, timeout, what=what, show=show)
     except TimeoutError:
@@ -213,6 +214,8 @@ def poll_or_reload(page, fn, timeout: float, what: str, show=None, needs: str = 
     warnings.warn(f"a page had lost its app for {timeout:.0f} s while waiting for {what}: "
                   f"{page_text(page, 300)!r}; reloaded it")
     page.reload()
+    if after_reload is not None:
+        after_reload()
     return poll(fn, timeout, what=what + " (after a reload)", show=show)
 
 
