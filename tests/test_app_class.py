@@ -81,8 +81,10 @@ def test_the_teacher_ends_the_class_after_saying_so_and_gets_the_form_back(opene
     assert classes().get(code) is None
     assert teacher.button(key="cls_open") and not any("?class=" in c.value for c in teacher.code)
     # said once, on the form (a class pass: the page went back to the form without a word)
-    assert [m.value for m in teacher.success] == [f"Class {code} has ended: 0 students' runs stopped. Open a new "
+    assert [m.value for m in teacher.success] == [f"Class {code} has ended: no student had joined. Open a new "
                                                   "class below; it gets a new code."]
+    assert W.class_ended("ABC234", 1).startswith("Class ABC234 has ended: 1 student's run stopped.")
+    assert W.class_ended("ABC234", 3).startswith("Class ABC234 has ended: 3 students' runs stopped.")
     _ok(teacher.run())
     assert not teacher.success
 

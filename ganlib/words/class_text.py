@@ -80,8 +80,9 @@ def end_question(students: int) -> str:
 
 def class_ended(code: str, students: int) -> str:
     """What the teacher reads once their class has ended (the students' pages say so too)."""
-    return (f"Class {code} has ended: {students} student{'' if students == 1 else 's'}' run"
-            f"{'' if students == 1 else 's'} stopped. Open a new class below; it gets a new code.")
+    whose = ("no student had joined" if not students else "1 student's run stopped" if students == 1
+             else f"{students} students' runs stopped")
+    return f"Class {code} has ended: {whose}. Open a new class below; it gets a new code."
 
 
 NO_STUDENTS = "No student has joined yet: show them the link or the QR code."
