@@ -43,7 +43,7 @@ def half(run_id: str, part: str) -> None:
 def d_alone_row(snap) -> None:
     ok = controls.buttons(snap, form_ok=False)
     # "Step both" is the widest label of the row: at 1280 px, a column of 1 showed "Step b..."
-    pause, step, step_d, step_g, left, mid, right = st.columns([1, 1.35, 1, 1, 1.9, 1, 1.75])
+    pause, step, step_d, step_g, left, mid = st.columns([1, 1.35, 1, 1, 1.9, 1])
     action = Action.PAUSE if ok[Action.PAUSE] else Action.RESUME
     pause.button(BUTTON_LABELS[action], key="th_pause", on_click=press, args=(snap.run_id, action), width="stretch",
                  disabled=not ok[action])
@@ -57,14 +57,14 @@ def d_alone_row(snap) -> None:
     left.button("Train D to D*", key="th_train_d", on_click=train_d, args=(snap.run_id, key),   # short: it fits
                 disabled=snap.ended or snap.reason is Reason.D_ALONE, width="stretch",
                 help="Train D to the optimum: G frozen, D alone for the chosen number of updates")
+    # the notes under the row, across the page: in the row's last column the caption's ~80 words stood 400 px
+    # tall and pushed the charts down a screen (a class pass), and the done note ~250 px
     if snap.reason is Reason.D_ALONE:
-        right.info(d_alone_left(snap.d_alone_left))
+        st.info(d_alone_left(snap.d_alone_left))
     elif st.session_state.get(D_ALONE_OF) is not None:   # it ended without a word once (a class pass)
         if st.session_state[D_ALONE_OF] != (snap.run_id, snap.step, snap.half_steps):
             st.session_state.pop(D_ALONE_OF)   # G moved since (a Resume, a Step), or another run is shown
         elif not snap.is_training:
-            right.success(D_ALONE_DONE)
-    # under the row, across the page: in the row's last column its ~80 words stood 400 px tall and pushed the
-    # charts down a screen (a class pass)
+            st.success(D_ALONE_DONE)
     st.caption(D_ALONE)
 
