@@ -162,6 +162,7 @@ def test_a_run_whose_owner_left_trains_a_while_then_pauses_frees_its_slot_and_is
                                                                                                 tmp_path):
     runs = registry(Limits(max_runs=1, away_s=1.5, idle_s=4.0))
     (a, b), (ra, rb) = one_in_line(runs, made, tmp_path)
+    closing = time.monotonic()                   # the registry's clock starts inside close(), between these two
     a.close()                                    # a's last tab closes
     left = time.monotonic()
     step = ra.snapshot().step
@@ -169,12 +170,12 @@ def test_a_run_whose_owner_left_trains_a_while_then_pauses_frees_its_slot_and_is
     assert s.status is Status.RUNNING and time.monotonic() - left < 1.5
     assert rb.snapshot().status is Status.QUEUED
     s = until(ra, lambda s: s.status is Status.PAUSED, "a to pause after away_s")
-    assert s.reason is Reason.OWNER_AWAY and s.can_resume and time.monotonic() - left >= 1.5
+    assert s.reason is Reason.OWNER_AWAY and s.can_resume and time.monotonic() - closing >= 1.5
     assert status_word(s) == "paused (you left)" and "because you left" in status_message(s)[1]
     until(rb, lambda s: s.status is Status.RUNNING, "b to get the slot a gave back")   # not after Limits.hold_s
     assert ra.alive and runs.get(ra.run_id) is ra   # paused, kept for its owner for idle_s
     until(ra, lambda s: s.ended, "a to be retired after idle_s")
-    assert ra.snapshot().reason is Reason.OWNER_GONE and time.monotonic() - left >= 4.0
+    assert ra.snapshot().reason is Reason.OWNER_GONE and time.monotonic() - closing >= 4.0
 
 
 def test_a_run_paused_by_its_owner_gives_its_held_slot_back_once_the_owner_has_left(registry, made, tmp_path):
