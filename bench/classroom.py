@@ -63,7 +63,14 @@ def measure(page, server, code: str, n: int, window: float) -> dict:
     for w in watchers:
         w.join(10)
     return {"n": n, "steps_per_s": (step1 - step0) / (t1 - t0), "cpu_s": cpu1 - cpu0, "refreshes": refreshes,
-            "pss_mb": memory(server.proc.pid)}
+            "pss_mb": memory(server.proc.pid), "torch": has_torch(server.proc.pid)}
+
+
+def has_torch(pid: int) -> bool:
+    """Whether the process has loaded torch (its library is mapped): a server whose runs train in its worker
+    should not, with only the Train and watch pages open (classroom/warm.py)."""
+    with open(f"/proc/{pid}/maps") as f:
+        return "libtorch" in f.read()
 
 
 def memory(pid: int) -> tuple[float, float]:
@@ -126,12 +133,13 @@ def main() -> int:
     for host, rows in results.items():
         base = next((r for r in rows if r["n"] == 0), rows[0])
         print(f"\n{host}: {'N':>3}  {'steps/s':>8}  {'vs N=0':>6}  {'refreshes':>9}  {'server CPU s':>12}  "
-              f"{'ms CPU / refresh':>16}  {'server PSS MB':>13}  {'worker PSS MB':>13}")
+              f"{'ms CPU / refresh':>16}  {'server PSS MB':>13}  {'worker PSS MB':>13}  server has torch")
         for r in rows:
             ratio = r["steps_per_s"] / base["steps_per_s"]
             per = 1000 * (r["cpu_s"] - base["cpu_s"]) / r["refreshes"] if r["refreshes"] else float("nan")
             print(f"{'':>{len(host)}}  {r['n']:>3}  {r['steps_per_s']:>8.1f}  {ratio:>6.2f}  {r['refreshes']:>9}  "
-                  f"{r['cpu_s']:>12.1f}  {per:>16.1f}  {r['pss_mb'][0]:>13.0f}  {r['pss_mb'][1]:>13.0f}")
+                  f"{r['cpu_s']:>12.1f}  {per:>16.1f}  {r['pss_mb'][0]:>13.0f}  {r['pss_mb'][1]:>13.0f}  "
+                  f"{'yes' if r['torch'] else 'no'}")
             if r["n"] == 10:
                 totals[host] = sum(r["pss_mb"])
         for n in (10, 30):

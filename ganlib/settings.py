@@ -171,6 +171,18 @@ def warm() -> bool:
     return read("GAN_STUDIO_WARM")
 
 
+# Why the thread count is the server's (GAN_STUDIO_THREADS), not a run's: torch.set_num_threads reaches past the
+# thread that calls it. Measured here (torch 2.15 with OpenMP, 2 cores): set_num_threads(k) in one thread gives k
+# to every thread that has not used torch yet (new threads, and older ones not yet in torch), while a thread that
+# has used torch keeps its count. Streamlit runs each rerun on a new thread and each run trains on a thread of its
+# own, so one run's count would become that of every later thread, the pages' and other visitors' runs included:
+# one server process has one count. Its default, and why, are above. engine/device.set_threads applies it.
+def threads(n: int = 0) -> int:
+    """The intra-op threads a run gets: n, or the server's GAN_STUDIO_THREADS for 0; at most the cores."""
+    n = n or read("GAN_STUDIO_THREADS")
+    return max(1, min(n, os.cpu_count() or 1))
+
+
 def megabytes(n: int) -> str:
     return f"{n / MB:,.1f} MB" if n < 10 * MB else f"{n / MB:,.0f} MB"
 

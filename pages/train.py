@@ -8,6 +8,7 @@ import streamlit as st
 from ganlib import LIVE_FIELDS, PRESETS
 from ganlib.classroom import controls
 from ganlib.classroom.controls import Action
+from ganlib.classroom.downloads import checkpoint_bytes, history_file, timeline_gif
 from ganlib.engine.config import fields
 from ganlib.engine.kinds import DataKind
 from ganlib.words.describe import BUTTON_LABELS, GPU_NOTE, config_summary, describe_preset, preset_label, queue_message
@@ -105,7 +106,6 @@ def live_view(status_at_render, form_ok=True, presenter=False):
 
 
 def downloads(snap):
-    from ganlib.classroom.downloads import checkpoint_bytes, history_file, timeline_gif
     real = snap.real if snap.kind != DataKind.IMAGE else None
     name, v = snap.preset or "run", visitor()
     c1, c2, c3 = st.columns(3)

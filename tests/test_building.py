@@ -75,7 +75,9 @@ def test_a_queued_run_builds_when_its_slot_comes_with_the_changes_made_while_it_
     s = until(rc, lambda s: s.step == 1, "c's step")
     assert (s.status, s.shape) == (Status.PAUSED, (2,)) and s.g_weights is not None
     assert rb.checkpoint()["trainer"]["step"] == 0   # a copy builds b's models, and b keeps its place in line
-    assert rb.snapshot().status is Status.QUEUED and runs.place(rb.run_id) == 1
+    # back in line: the copy's build publishes LOADING, and QUEUED again at the run's next pass, after the answer
+    until(rb, lambda s: s.status is Status.QUEUED, "b back in line once its models are built")
+    assert runs.place(rb.run_id) == 1
     ra.stop()                                   # the slot frees: b trains, with its change
     s = until(rb, lambda s: s.status is Status.RUNNING and s.step > 0, "b to train")
     assert s.config.lr_g == 5e-4 and [cfg.seed - MINE for cfg in builds] == [0, 2, 1]

@@ -382,9 +382,14 @@ def test_the_class_s_steps_per_second_is_its_runs_step_counts_per_second(classes
     time.sleep(2.5)   # a full window of the rate
     # over the rate's own window: beside other tests the pace changes, and a longer window read another one (the
     # quick tier once read 0.7x off over 3 s)
-    first, t0 = cls.snapshot(), time.monotonic()
+    # each read just as a snapshot is published, so that both counts are fresh (a pinned one is up to a publish old)
+    v = cls.snapshot().version
+    first = wait(cls, lambda s: s.version > v)
+    t0 = time.monotonic()
     time.sleep(RATE_WINDOW_S)
-    last, t1 = cls.snapshot(), time.monotonic()
+    v = cls.snapshot().version
+    last = wait(cls, lambda s: s.version > v)
+    t1 = time.monotonic()
     grown = [(last.student(r).step - first.student(r).step) / (t1 - t0) for r in ids]
     # each snapshot is up to a publish old (PUBLISH_EVERY), so the counts' growth is itself a little loose
     assert all(0.7 * g <= last.steps_per_sec <= 1.3 * g for g in grown), (grown, last.steps_per_sec)

@@ -111,7 +111,8 @@ def test_pause_resume_and_stop_act_on_both(made, tmp_path):
     for r in (lead, twin):
         until(r, lambda s: s.status is Status.RUNNING, "the resume of both")
     controls.press("Stop", v, None)
-    assert lead.snapshot().ended and twin.snapshot().ended
+    for r in (lead, twin):
+        until(r, lambda s: s.ended, "the stop of both")
     assert lead.join(WAIT) and twin.join(WAIT)
 
 

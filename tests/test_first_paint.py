@@ -55,3 +55,34 @@ def test_the_server_settings_load_no_torch():
     probe = "import sys; from ganlib.classroom.capacity import Limits; Limits.from_env(); print('torch loaded:', 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "torch loaded: False" in out.stdout, out.stderr[-2000:]
+
+
+WORKER_PROBE = PROBE + """
+import time
+from ganlib.classroom import warm
+from ganlib.run.on_worker import WORKER
+w = warm.warm_up()
+w.thread.join(120)
+at.button(key="btn.Start").click().run()
+deadline = time.monotonic() + 120
+def sidebar():
+    return " | ".join(m.value for m in [*at.sidebar.markdown, *at.sidebar.caption])
+while time.monotonic() < deadline and "**Run:** running" not in sidebar():
+    time.sleep(0.5)
+    at.run()
+print("running:", "**Run:** running" in sidebar(), [e.value for e in [*at.exception, *at.error]], sidebar())
+print("worker:", WORKER.pid is not None, "torch loaded:", "torch" in sys.modules)
+print("worker ended:", WORKER.shutdown(30))
+"""
+
+
+def test_a_server_whose_runs_train_in_its_worker_loads_no_torch():
+    """The default host (issue 24): the first page, the warm-up (which starts the worker), a Start (its size check is
+    the worker's: run/budget.py) and the Train page's reruns while it trains leave torch out of the server, whose
+    memory then holds none of torch's ~290 MB (docs/benchmarks.md)."""
+    env = {**os.environ, "GAN_STUDIO_WARM": "1", "GAN_STUDIO_WORKER": "1"}
+    out = subprocess.run([sys.executable, "-c", WORKER_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "running: True []" in out.stdout, out.stdout
+    assert "worker: True torch loaded: False" in out.stdout and "worker ended: True" in out.stdout, out.stdout

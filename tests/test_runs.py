@@ -54,7 +54,7 @@ def three_in_line(runs, made, tmp_path):
 
 
 def test_the_cap_queues_the_second_run_and_starts_it_when_the_slot_frees(made, tmp_path):
-    runs = Runs(Limits(max_runs=1, hold_s=0.5))
+    runs = Runs(Limits(max_runs=1, hold_s=2.0))   # the Resume below comes well within it, however busy the machine
     (a, b, c), (ra, rb, rc) = three_in_line(runs, made, tmp_path)
     assert (runs.place(rb.run_id), runs.place(rc.run_id)) == (1, 2)
     load = runs.load()
@@ -128,14 +128,14 @@ def test_the_time_budget_pauses_for_good_and_frees_the_slot(made, tmp_path):
 
 
 def test_a_reload_rejoins_the_run_and_the_last_session_leaving_stops_it_after_the_grace(made, tmp_path):
-    runs = Runs(Limits(idle_s=0.5), reap_every=0.05)
+    runs = Runs(Limits(idle_s=2.0), reap_every=0.05)   # the new session below comes well within it, however busy
     first = Visitor(runs, str(tmp_path))
     run = first.new_run(toy())
     first.close()                                # the tab reloads: its session ends...
     again = Visitor(runs, str(tmp_path), key=first.key)   # ...and the same URL opens a new one
     made.append(again)
     assert again.runner is run and again.config == run.snapshot().config
-    time.sleep(0.8)
+    time.sleep(2.5)
     assert run.alive and again.runner is run     # rejoined within the grace: it never stopped
     other = Visitor(runs, str(tmp_path), key="not a key!")
     made.append(other)
@@ -162,12 +162,11 @@ def test_a_run_whose_owner_left_trains_a_while_then_pauses_frees_its_slot_and_is
                                                                                                 tmp_path):
     runs = registry(Limits(max_runs=1, away_s=1.5, idle_s=4.0))
     (a, b), (ra, rb) = one_in_line(runs, made, tmp_path)
-    closing = time.monotonic()                   # the registry's clock starts inside close(), between these two
+    closing = time.monotonic()                   # the registry's clock starts inside close(), after this
     a.close()                                    # a's last tab closes
-    left = time.monotonic()
     step = ra.snapshot().step
     s = until(ra, lambda s: s.step > step + 5, "a to train on without its owner")
-    assert s.status is Status.RUNNING and time.monotonic() - left < 1.5
+    assert s.status is Status.RUNNING   # trained on after its owner left: away_s has not paused it yet
     assert rb.snapshot().status is Status.QUEUED
     s = until(ra, lambda s: s.status is Status.PAUSED, "a to pause after away_s")
     assert s.reason is Reason.OWNER_AWAY and s.can_resume and time.monotonic() - closing >= 1.5
@@ -189,7 +188,7 @@ def test_a_run_paused_by_its_owner_gives_its_held_slot_back_once_the_owner_has_l
 
 
 def test_a_reload_within_the_away_limit_finds_the_run_still_training(registry, made, tmp_path):
-    runs = registry(Limits(away_s=0.5, idle_s=600))
+    runs = registry(Limits(away_s=2.0, idle_s=600))   # the new session below comes well within it, however busy
     first = Visitor(runs, str(tmp_path))
     made.append(first)
     run = first.new_run(toy())
@@ -199,7 +198,7 @@ def test_a_reload_within_the_away_limit_finds_the_run_still_training(registry, m
     again = Visitor(runs, str(tmp_path), key=first.key)   # ...and its new session rejoins within away_s
     made.append(again)
     assert again.runner is run
-    time.sleep(1.0)                              # well past away_s
+    time.sleep(2.5)                              # past away_s
     step = run.snapshot().step
     s = until(run, lambda s: s.step > step, "the run to go on training")
     assert s.status is Status.RUNNING

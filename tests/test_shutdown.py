@@ -50,8 +50,7 @@ def test_shutdown_stops_runs_training_paused_queued_and_loading(held_build, made
     held_build.clear()
     loading = vs[3].new_run(toy(seed=3))
     loading.step()   # on a server with a cap, a run builds when it first needs its models (building.py)
-    time.sleep(0.2)
-    assert loading.snapshot().status is Status.LOADING
+    until(loading, lambda s: s.status is Status.LOADING, "the fourth run to start building")
     everyone = (training, paused, queued, loading)
 
     t0 = time.monotonic()

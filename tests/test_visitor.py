@@ -83,7 +83,7 @@ def test_an_owner_leaving_while_its_run_loads_stops_it_and_the_reaper_drops_it(t
     assert r.snapshot().status is Status.LOADING and runs.threads_alive() == 1
     t0 = time.perf_counter()
     v.close()                 # what Streamlit's on_release calls: it must not wait for the thread
-    assert time.perf_counter() - t0 < 0.1
+    assert time.perf_counter() - t0 < 2.0   # no join: the build is held until gate.set() below
     gate.set()
     assert r.join(WAIT)
     assert (r.snapshot().status, r.snapshot().reason) == (Status.STOPPED, Reason.OWNER_GONE)
@@ -109,7 +109,7 @@ def test_closing_never_waits_for_a_step_in_flight(tmp_path, monkeypatch):
     assert inside.wait(WAIT)
     t0 = time.perf_counter()
     v.close()
-    assert time.perf_counter() - t0 < 0.1   # the old hook joined the thread here, on the server's event loop
+    assert time.perf_counter() - t0 < 2.0   # no join: the old hook joined the thread here, which go holds
     go.set()
     assert r.join(WAIT) and r.snapshot().status is Status.STOPPED
 

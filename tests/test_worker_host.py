@@ -22,6 +22,7 @@ import pytest
 from browser import ROOT
 from ganlib import preset
 from ganlib.classroom.slots import Slots
+from ganlib.run.budget import check
 from ganlib.errors import NoModels
 from ganlib.run.on_worker import ALLOCATOR, WorkerHost
 from ganlib.run.runner import Runner
@@ -121,6 +122,18 @@ def poll_raises(fn, timeout: float = 10.0):
     while time.monotonic() < deadline:
         fn()
         time.sleep(0.1)
+
+
+def test_the_worker_sizes_a_run_for_the_server_as_budget_does_here(host):
+    """WorkerHost.check: budget.check in the worker, so that a server whose runs train there loads no torch to size
+    them. The same refusal, naming the same field, as budget.check here; a run that fits passes."""
+    big = preset("tf-dcgan").replace(batch_size=4096)
+    with pytest.raises(ValueError) as here:
+        check(big, limit_mb=1500)
+    with pytest.raises(ValueError) as there:
+        host.check(big, 1500)
+    assert str(there.value) == str(here.value) and str(there.value).startswith("batch_size: ")
+    assert host.check(toy(), 1500) is None
 
 
 def test_a_killed_worker_fails_its_runs_and_the_next_run_starts_a_new_one(host):
@@ -230,10 +243,10 @@ def test_a_board_is_made_off_the_message_thread_and_gets_the_notes_sent_meanwhil
     worker, made = Worker(here, os.getpid()), []
     env = {k: v for k, v in os.environ.items() if k.startswith("GAN_STUDIO_")}   # the settings stay as they are
     t0 = time.monotonic()
-    worker._on_host("k", lambda w, s: made.append(SlowBoard(s)) or made[-1], (1.0,), env, torch.get_num_threads())
+    worker._on_host("k", lambda w, s: made.append(SlowBoard(s)) or made[-1], (3.0,), env, torch.get_num_threads())
     worker._on_post("k", "first")
     worker._on_post("k", "second")
-    assert time.monotonic() - t0 < 0.5   # the message thread is free at once
+    assert time.monotonic() - t0 < 2.0   # the message thread is free long before the board's 3 s
     deadline = time.monotonic() + 10
     while not (made and made[0].notes == [("first",), ("second",)]) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -10,7 +10,6 @@ import numpy as np
 from ganlib.charts.palette import FAKE, REAL, rgb
 from ganlib.classroom.export import history_csv
 from ganlib.engine.grid import gif_bytes
-from ganlib.run.checkpoint import checkpoint_file
 
 CANVAS = 192            # side of a toy frame in the GIF, in pixels
 REAL_RGB, FAKE_RGB = rgb(REAL), rgb(FAKE)   # the colours of the Train page's points chart
@@ -18,6 +17,9 @@ REAL_RGB, FAKE_RGB = rgb(REAL), rgb(FAKE)   # the colours of the Train page's po
 
 def checkpoint_bytes(runner) -> bytes:
     """The run's checkpoint file as bytes, taken between two steps."""
+    # here, not at the top: the Train page shows this button beside every run, and a server whose runs train in its
+    # worker loads torch (the checkpoint's tensors) only when one is asked for (classroom/warm.py)
+    from ganlib.run.checkpoint import checkpoint_file
     return checkpoint_file(runner.checkpoint())
 
 

@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from ganlib.engine.grid import flat_grey
 from ganlib.errors import FieldError
 
 SHIPPED_PREFIX = "pretrained-"
@@ -69,7 +70,6 @@ def _entry(path: str, mtime_ns: int, size: int) -> dict:
     # keyed by mtime and size, so a rewritten file is read again; pages rerun often, files change rarely
     # torch: with the first listing, not with the first page
     from ganlib.run.checkpoint import summary
-    from ganlib.engine.grid import flat_grey   # numpy alone, but engine.grid imports torch
     try:
         s = summary(path)
         if s["picture"] is not None:

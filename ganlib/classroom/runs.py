@@ -42,7 +42,7 @@ from ganlib.classroom.slots import Slots
 from ganlib.run.baton import Baton
 from ganlib.run.heap import give_back
 from ganlib.run.hosts import THREADS
-from ganlib.run.state import Reason, Status
+from ganlib.run.state import AUTO, Reason, Status
 from ganlib.settings import read
 
 if TYPE_CHECKING:
@@ -118,8 +118,6 @@ class Runs(Following):
         return tuple(self._create(owner, [(lead[0], None, lead[1]), (twin[0], None, twin[1])], True))
 
     def _create(self, owner: Owner, runs: list[tuple], metrics: bool) -> list[Runner]:
-        from ganlib.run.runner import AUTO  # torch: with the first run, not the first page (it builds Runs)
-        from ganlib.run.budget import check  # torch (G and D on the meta device): likewise
         cluster, space = self._cluster(), getattr(owner, "space", None)
         lasting = {"away_s": self.limits.away_s, "idle_s": self.limits.idle_s} if cluster else {}
         if self.host.autosaves and space is not None:   # a lost worker: its run's checkpoint is in the owner's space
@@ -127,8 +125,8 @@ class Runs(Following):
                            keep_every_s=60 * read("GAN_STUDIO_AUTOSAVE_MINUTES"))
         if self.limits.max_run_mb:
             for cfg, payload, _ in runs:
-                check(payload["config"] if payload is not None else cfg, limit_mb=self.limits.max_run_mb,
-                      shape=payload["shape"] if payload is not None else None)
+                self.host.check(payload["config"] if payload is not None else cfg, self.limits.max_run_mb,
+                                payload["shape"] if payload is not None else None)
         with self._lock:
             if owner.closed or self._closing:
                 raise OwnerGone("the session that asked for this run has closed, or the server is stopping")

@@ -6,7 +6,10 @@ import torch 2-7 s, a first Trainer of fast-digits 3.8 s, 2.35 s of it the impor
 torch.optim.Adam made imports it), its data 0.07 s after that, and a first step 0.9 s (its lazy set-up; the next
 steps 0.02-0.05 s). A tiny run built and stepped once here pays for all of it while the visitor reads the page.
 With the training worker (GAN_STUDIO_WORKER, run/worker.py), it starts the worker, which loads torch and steps a
-tiny run of its own, in its own process; this one loads torch alone. GAN_STUDIO_WARM=0 turns it off (ganlib/settings.py).
+tiny run of its own, in its own process, and this process loads no torch: its runs, and their size checks
+(run/budget.py), are the worker's. Torch's ~290 MB of its own (526 MB resident) then come to this process only with a
+page that runs G or D itself (the latent explorer, the Theory lab, a Save, a class's door), at that page's first
+use (2-7 s here). GAN_STUDIO_WARM=0 turns it off (ganlib/settings.py).
 """
 from __future__ import annotations
 
@@ -35,9 +38,6 @@ class Warm:
                 worker = host_for("", in_worker=True)
                 shutdown.register(worker)
                 worker.start()
-                # the pages' torch (the explorer's G, the lab's D*), through ganlib's lazy names; no step: runs train
-                # in the worker, and a first optimizer here would add torch._dynamo (~150 MB, measured) for nothing
-                ganlib.Runner
                 return
             # ganlib's lazy names: torch loads here, in this thread, never on the first page's (the pages use it)
             ganlib.Trainer(ganlib.preset("ring8").replace(batch_size=8, g_width=8, d_width=8)).step()

@@ -5,7 +5,7 @@ import os
 
 import torch
 
-from ganlib.settings import read
+from ganlib.settings import threads
 
 # A dataset moves onto the GPU once, and batches are cut there, when it takes at most this share of the
 # GPU's free memory; a larger one stays in host memory and each batch is copied over.
@@ -31,18 +31,7 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-# Why the thread count is the server's (GAN_STUDIO_THREADS), not a run's: torch.set_num_threads reaches past the
-# thread that calls it. Measured here (torch 2.15 with OpenMP, 2 cores): set_num_threads(k) in one thread gives k
-# to every thread that has not used torch yet (new threads, and older ones not yet in torch), while a thread that
-# has used torch keeps its count. Streamlit runs each rerun on a new thread and each run trains on a thread of its
-# own, so one run's count would become that of every later thread, the pages' and other visitors' runs included:
-# one server process has one count. Its default, and why, are in ganlib/settings.py.
-def threads(n: int = 0) -> int:
-    """The intra-op threads a run gets: n, or the server's GAN_STUDIO_THREADS for 0; at most the cores."""
-    n = n or read("GAN_STUDIO_THREADS")
-    return max(1, min(n, os.cpu_count() or 1))
-
-
+# threads(n): the count itself, and why it is the server's, not a run's: ganlib/settings.py
 def set_threads(n: int = 0) -> int:
     """Set torch's intra-op threads (process-wide) to threads(n); returns it."""
     n = threads(n)

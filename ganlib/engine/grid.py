@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image
+
+if TYPE_CHECKING:
+    import torch
 
 GAP = 40   # grey level of the gaps between tiles: one value, so grids and the explorer's strips look alike
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8."""
-    x = ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).cpu().numpy()
+    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8. In numpy, with torch's float32 bits (round half to even, as
+    torch's): this module loads no torch, so a server whose runs train in its worker shows their pictures without it
+    (classroom/warm.py)."""
+    a = ((np.clip(x.detach().float().cpu().numpy(), -1, 1) + 1) * np.float32(127.5)).round()
+    return np.nan_to_num(a, nan=0.0).astype(np.uint8).transpose(0, 2, 3, 1)   # a NaN sample: 0, as torch's cast gave
 
 
 def make_grid(x: torch.Tensor, cols: int | None = None, pad: int = 2) -> np.ndarray:

@@ -25,9 +25,8 @@ from ganlib.metrics import evaluator_for
 from ganlib.run.checkpoint import restore_trainer
 from ganlib.run.history import Records
 from ganlib.run.record import RunRecord
-from ganlib.run.state import Problem, Reason, Status
+from ganlib.run.state import AUTO, Problem, Reason, Status
 
-AUTO = "auto"          # evaluator=AUTO: the run measures what fits its data (metrics.evaluator_for)
 
 
 def builds_late(trainer, payload, slots) -> bool:

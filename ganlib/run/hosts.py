@@ -32,6 +32,12 @@ class ThreadHost:
     def runner(self, cfg=None, **kw) -> Any:
         return ganlib.Runner(cfg, **kw)   # the package's lazy name: torch loads with the first run, not the first page
 
+    def check(self, cfg, limit_mb: float | None = None, shape: tuple[int, ...] | None = None) -> None:
+        """run/budget.check(cfg, limit_mb, shape) where the run would train, here: it raises ValueError for a run too
+        large, naming the field to lower."""
+        from ganlib.run.budget import check  # torch (G and D on the meta device): with the first run, likewise
+        check(cfg, limit_mb, shape)
+
 
 THREADS = ThreadHost()
 

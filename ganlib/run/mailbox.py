@@ -17,7 +17,6 @@ from typing import Any, Callable
 from ganlib.engine.config import LIVE_FIELDS, TrainConfig, coerce
 from ganlib.errors import FieldError, NoModels
 from ganlib.run.board import Board
-from ganlib.run.checkpoint import save_checkpoint
 from ganlib.run.machine import Command
 from ganlib.run.state import Part, Reason
 
@@ -128,6 +127,9 @@ class Mailbox(Board):
 
     def save(self, path: str) -> str:
         """Write the run's checkpoint to `path` atomically; safe while it trains."""
+        # here, not at the top: a run in the worker is a Mailbox in the server too, and a server whose runs train
+        # there loads no torch for them (checkpoint.py's) until a page needs it
+        from ganlib.run.checkpoint import save_checkpoint
         return save_checkpoint(path, self.checkpoint())
 
     def _call(self, fn: Callable):

@@ -29,16 +29,17 @@ import ray
 from ray.exceptions import RayActorError, RayError
 
 from ganlib.engine.config import TrainConfig
-from ganlib.engine.device import set_threads, threads
+from ganlib.engine.device import set_threads
+from ganlib.run.budget import check
 from ganlib.run.machine import Command
 from ganlib.run.checkpoint import checkpoint_file
 from ganlib.errors import NoModels
 from ganlib.run.mailbox import CALL_TIMEOUT_S, LET_GO
 from ganlib.run.proxy import RunProxy
 from ganlib.run.ray_boards import RayBoards
-from ganlib.run.runner import Runner, new_run_id
+from ganlib.run.runner import Runner
 from ganlib.run.snapshot import Snapshot
-from ganlib.run.state import Reason, Status
+from ganlib.run.state import Reason, Status, new_run_id
 from ganlib.run.wire import grow, shrink
 
 NAMESPACE = "gan-studio"
@@ -230,6 +231,10 @@ class RayHost:
             except ConnectionError:
                 raise unreachable from None
         return cls()
+
+    def check(self, cfg: TrainConfig, limit_mb: float | None = None, shape: tuple[int, ...] | None = None) -> None:
+        """run/budget.check(cfg, limit_mb, shape), here: the server has torch for this module's Runner."""
+        check(cfg, limit_mb, shape)
 
     def runner(self, cfg: TrainConfig | None = None, *, payload: dict | None = None, preset: str = "",
                slots=None, slot_key: str | None = None, baton=None, away_s: float | None = None,

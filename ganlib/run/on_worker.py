@@ -26,14 +26,13 @@ from typing import Callable
 import ganlib
 
 from ganlib.engine.config import TrainConfig
-from ganlib.engine.device import threads
 from ganlib.run.mailbox import CALL_TIMEOUT_S
 from ganlib.run.machine import Command
 from ganlib.run.proxy import RunProxy
-from ganlib.run.runner import new_run_id
-from ganlib.run.state import Status
+from ganlib.run.state import Status, new_run_id
 from ganlib.run.wire import grow
 from ganlib.run.messages import Msg, SlotAsk
+from ganlib.settings import threads
 
 WORKER_LOST = "the training worker process was lost"
 LOST_NAME = "WorkerLost"
@@ -139,7 +138,7 @@ class WorkerHost:
             except (OSError, ValueError):   # the worker is gone: its reader fails its runs
                 pass
 
-    def call(self, run_id: str, name: str, args: tuple):
+    def call(self, run_id: str | None, name: str, args: tuple):
         box, call_id = Future(), next(self._ids)
         with self._lock:
             self._calls[call_id] = box
@@ -237,6 +236,12 @@ class WorkerHost:
         self.tell(Msg.NEW, run.run_id, cfg, dict(kw, payload=payload, preset=run.preset), hold_s, env, threads(),
                   keep, keep_every_s)
         return run
+
+    def check(self, cfg: TrainConfig, limit_mb: float | None = None, shape: tuple[int, ...] | None = None) -> None:
+        """run/budget.check(cfg, limit_mb, shape) in the worker, which has torch: a server whose runs train there
+        loads none for them (G and D are sized on torch's meta device)."""
+        self.start()
+        self.call(None, "check", (cfg, limit_mb, shape))
 
     def host(self, key: str, board, factory, args: tuple) -> None:
         """Make factory(worker, *args) in the worker under `key`, a board whose snapshots reach `board` (the

@@ -14,7 +14,6 @@ of the run's time. Building G from it takes a page ~7 ms, once per explorer sour
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -22,12 +21,7 @@ import torch
 
 from ganlib.engine.grid import frozen
 from ganlib.engine.models import meta_models
-
-
-@dataclass(frozen=True, eq=False)   # compared as the one copy it is: arrays have no single truth value
-class GWeights:
-    step: int                  # the run's step these weights are G's at
-    state: MappingProxyType    # G's state_dict as read-only CPU arrays: name -> np.ndarray
+from ganlib.run.snapshot import GWeights
 
 
 def copy_of(trainer) -> GWeights:

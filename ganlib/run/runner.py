@@ -10,8 +10,6 @@ publishes each Snapshot. Pages and watchers send commands and read snapshots;
 from __future__ import annotations
 
 import ctypes
-import itertools
-import secrets
 import sys
 import threading
 import time
@@ -20,23 +18,16 @@ from typing import Callable
 
 from ganlib.engine.config import TrainConfig
 from ganlib.engine.trainer import Trainer
-from ganlib.run.building import AUTO, Building, builds_late  # noqa: F401  (AUTO: callers import it from here)
+from ganlib.run.building import Building, builds_late
 from ganlib.run.checkpoint import load_checkpoint
 from ganlib.run.machine import Command, RunState, let_slot_go, pace_wait, wants_step
 from ganlib.run.mailbox import Mailbox, fulfil
 from ganlib.run.acting import Acting
 from ganlib.run.publishing import Publishing
-from ganlib.run.state import ENDED, Problem, Reason, Status
+from ganlib.run.state import AUTO, ENDED, Problem, Reason, Status, new_run_id  # noqa: F401  (AUTO: callers import it from here)
 from ganlib.run.stepping import PUBLISH_EVERY, Stepping
 
 THREAD_NAME = "ganlib-runner"
-_serial = itertools.count(1)
-
-
-def new_run_id() -> str:
-    """Unique in this process and hard to guess: a counter, so ids are never reused, and random hex."""
-    return f"{next(_serial)}-{secrets.token_hex(4)}"
-
 
 class Runner(Mailbox, Acting, Building, Stepping, Publishing):
     detached = False   # it ends with this process (on_ray.RemoteRun's run does not)

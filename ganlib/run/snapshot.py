@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ganlib.engine.config import TrainConfig
 from ganlib.engine.kinds import DataKind
 from ganlib.run.history import Event, Frame
 from ganlib.run.state import ENDED, Problem, Reason, Status
 
-if TYPE_CHECKING:
-    from ganlib.run.published import GWeights   # torch-free here: pages read snapshots before torch is imported
+
+# here, not in published.py (which makes and reads them with torch): a snapshot that comes from the training worker
+# is unpickled in a server that loads no torch for it (classroom/warm.py), and unpickling imports a class's module
+@dataclass(frozen=True, eq=False)   # compared as the one copy it is: arrays have no single truth value
+class GWeights:
+    """G as a run publishes it (run/published.py)."""
+    step: int                  # the run's step these weights are G's at
+    state: MappingProxyType    # G's state_dict as read-only CPU arrays: name -> np.ndarray
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,22 @@
-"""A run's state as types: what it is doing (Status), why (Reason), and what went wrong (Problem).
+"""A run's state as types: what it is doing (Status), why (Reason), and what went wrong (Problem); and its id.
 
 Code asks these questions of the types (or of the Snapshot's properties);
 only describe.py turns them into words.
 """
 from __future__ import annotations
 
+import itertools
+import secrets
 from dataclasses import dataclass
 from enum import Enum
+
+AUTO = "auto"   # Runner(evaluator=AUTO): the run measures what fits its data (metrics.evaluator_for)
+_serial = itertools.count(1)
+
+
+def new_run_id() -> str:
+    """Unique in this process and hard to guess: a counter, so ids are never reused, and random hex."""
+    return f"{next(_serial)}-{secrets.token_hex(4)}"
 
 
 class Status(Enum):

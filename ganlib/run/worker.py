@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection
 from ganlib.engine.device import set_threads
 from ganlib.engine.presets import preset
 from ganlib.engine.trainer import Trainer
+from ganlib.run.budget import check
 from ganlib.run.checkpoint import checkpoint_file
 from ganlib.run.heap import give_back
 from ganlib.run.machine import Command
@@ -42,6 +43,9 @@ from ganlib.run.wire import shrink
 PARENT_CHECK_S = 1.0     # how often it looks for its server: it ends within this (and the runs' stop) once gone
 STOP_S = 6.0             # as classroom/shutdown.SHUTDOWN_S: the time its runs get to stop between two steps
 WAIT_S = 5.0             # a run's publisher wakes at least this often to see whether the worker is ending
+# a CALL with no run: on_worker.WorkerHost's of the same names. check answers None, not budget's Estimate, whose
+# module would load torch in the server that unpickles it
+WORKER_CALLS = {"check": lambda cfg, limit_mb, shape: check(cfg, limit_mb, shape) and None}
 
 
 class Worker:
@@ -158,6 +162,9 @@ class Worker:
 
     def _answer(self, call_id: int, run_id: str, name: str, args: tuple) -> None:
         try:
+            if run_id is None:   # the worker's own: what the server asks of torch without loading it (on_worker.py)
+                self.tell(Msg.ANSWER, call_id, True, WORKER_CALLS[name](*args))
+                return
             runner = self._runner(run_id)
             if runner is None:
                 raise NoModels(LET_GO)

@@ -14,6 +14,7 @@ import streamlit as st
 from ganlib.charts import look
 from ganlib.charts.quality import quality_figure
 from ganlib.charts.training import points_figure, training_figure
+from ganlib.engine.grid import enlarge, png_bytes
 from ganlib.engine.kinds import DataKind
 from ganlib.words.describe import config_summary, fraction_done, progress_line, quality_note, status_message, status_word
 from ganlib.words.alarms import alarms
@@ -85,7 +86,6 @@ def sample_png(run_id: str, step: int, which: str, _picture, width: int = 0) -> 
     """A sample grid enlarged for the screen, as PNG, once per run, frame, side and width (st.image would encode
     an array anew for each session: 5% of the server's CPU at 10 watchers; and it shrinks a PNG wider than its
     width= anew for each session: 11% of the server's samples at 10 watchers of the presenter view, py-spy)."""
-    from ganlib.engine.grid import enlarge, png_bytes  # torch: only once there is a run to show
     return png_bytes(enlarge(_picture), width)
 
 

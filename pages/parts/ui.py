@@ -66,7 +66,9 @@ def visitor() -> Visitor:
     pairing link hands over, or a new one. When the tab goes, Runs and the classes are told; nothing waits on the
     event loop."""
     key = st.session_state.get("paired_key") or st.context.cookies.get(COOKIE)
-    v = Visitor(runs(), key=key, address=st.context.ip_address)
+    address = st.context.ip_address   # a str, or None where Streamlit has none (AppTest gives a stand-in object,
+    # which the visitor's space would carry to the training worker in its autosave and fail to pickle there)
+    v = Visitor(runs(), key=key, address=address if isinstance(address, str) else None)
     classes().owner_back(v.key)
     return v
 
