@@ -49,6 +49,11 @@ TORCH_FREE = [
     "ganlib.classroom.spaces", "ganlib.classroom.uploads", "ganlib.classroom.visitor",
     # a class: its registry, its commands and snapshots, and its words (the class link opens on them)
     "ganlib.classroom.classes", "ganlib.classroom.class_view", "ganlib.words.class_text",
+    # runs that train in the worker, as the server holds them (issue 24: a server with no torch of its own), their
+    # snapshots, pictures and files, and the warm-up that starts the worker
+    "ganlib.run.hosts", "ganlib.run.on_worker", "ganlib.run.proxy", "ganlib.run.mailbox", "ganlib.run.messages",
+    "ganlib.run.wire", "ganlib.run.snapshot", "ganlib.run.machine", "ganlib.run.board", "ganlib.engine.grid",
+    "ganlib.classroom.downloads", "ganlib.classroom.export", "ganlib.classroom.warm",
 ]
 HEAVY = ("torch", "torchvision")
 

@@ -40,6 +40,7 @@ from ganlib.run.ray_boards import RayBoards
 from ganlib.run.runner import Runner
 from ganlib.run.snapshot import Snapshot
 from ganlib.run.state import Reason, Status, new_run_id
+from ganlib.settings import threads
 from ganlib.run.wire import grow, shrink
 
 NAMESPACE = "gan-studio"
