@@ -23,6 +23,7 @@ from ganlib.charts.smooth import SMOOTHING, effective_weight, ema
 MAX_EVENT_LINES = 100          # beyond that they hide the curves
 MAX_EVENT_LABELS = {False: 2, True: 1}   # labelled live changes (the newest), one row each; older ones: a line only
 FEW_POINTS = 30   # up to this many steps the curves get markers too
+RAW = " (raw output)"   # what the curves of a raw output's losses (lsgan, hinge) are named with (lab/meaning.py)
 
 # column -> (name, colour, row, dash); the losses on top, D's verdicts below (named by the loss's Meaning: these are
 # bce's). Two curves of a panel differ in dash as well as in colour (ganlib/charts/palette.py)
@@ -127,8 +128,6 @@ def curve_names(m: Meaning) -> dict[str, str]:
     """The name of each history column's curve under the loss's meaning."""
     return {**{k: v[0] for k, v in CURVES.items()}, "d_real": m.real_name, "d_fake": m.fake_name}
 
-
-RAW = " (raw output)"   # what the curves of a raw output's losses (lsgan, hinge) are named with (lab/meaning.py)
 
 
 def _reference_lines(fig, m: Meaning, steps: np.ndarray, lk) -> None:

@@ -18,7 +18,7 @@ from ray.exceptions import RayError
 
 from ganlib.engine.device import set_threads
 
-POLL_S = 5.0   # a long poll's longest wait, as on_ray.POLL_S
+POLL_S = 5.0   # a long poll's longest wait, a board's and a run's (on_ray.py)
 LOST = "the Ray worker that trained this class was lost"
 
 

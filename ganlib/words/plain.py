@@ -28,7 +28,7 @@ BASIC = {
              "How big a change D makes to itself each time it learns. A D that learns much faster than G can win "
              "so easily that G learns nothing."),
     "d_steps": ("D's turns per G turn", "How many times D practises before G gets one turn."),
-    "epochs": ("How long to train",
+    "epochs": ("How long to train (epochs)",
                "How many times D looks through all the real examples. You can raise or lower it while it trains."),
     "seed": ("Starting dice (seed)",
              "The dice roll behind the first weights, the order of the examples and the noise: the same number "
