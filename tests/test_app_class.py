@@ -8,12 +8,14 @@ import os
 import re
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlib.classroom.classes import ClassCommand
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
 from ganlib.words.describe import load_line
+import pages.parts.access as access
 from pages.parts.ui import classes
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
@@ -109,6 +111,25 @@ def test_a_student_changes_an_open_field_and_a_closed_one_is_refused(opened):
     assert snap.students[0].changed == {"lr_g": 7e-4}
     with pytest.raises(Exception, match="batch_size"):
         klass.send(run_id, ClassCommand.UPDATE, batch_size=32)   # not opened by the teacher
+
+
+def test_the_wall_warns_of_a_local_address_once_with_a_run_on_the_watch_link(opened, monkeypatch):
+    """The class link's box and the watch link's line both name a link for students: one warning for the page,
+    above the box that folds once students are in (a class pass saw it twice)."""
+    teacher, code = opened
+    monkeypatch.setattr(access, "network_address", lambda: "192.168.1.20")
+    st.cache_data.clear()   # the address as looked up for the pages, cached a while
+    student(code)
+    klass = classes().get(code)
+    run_id = klass.wait(lambda s: len(s.students) == 1, WAIT).students[0].run_id
+    teacher.context = {"url": "http://127.0.0.1:8501/classroom"}
+    _ok(teacher.run())
+    _ok(teacher.button(key="wall-on-watch").click().run())
+    klass.wait(lambda s: s.spotlight == run_id, WAIT)
+    _ok(teacher.run())
+    assert any("watch link sees" in i.value and "192.168.1.20" in i.value for i in teacher.info)
+    assert ["Students cannot open 127.0.0.1" in w.value for w in teacher.warning] == [True], [w.value for w in teacher.warning]
+    st.cache_data.clear()
 
 
 def test_a_bad_class_code_is_said_and_dropped_from_the_address():

@@ -91,13 +91,25 @@ def _watch_link(v: Visitor) -> None:
         right.image(qr_image(url), caption=WT.SCAN, width=260)
 
 
-def student_link(param: str, code: str) -> str:
+def student_link(param: str, code: str, warn: bool = True) -> str:
     """The link students open for ?param=code (a watch or class link), at an address their devices can reach; a
-    warning first where the teacher's browser shows the app at an address of this computer alone (share.py)."""
-    reach = for_students(st.context.url or "", st.get_option("server.address") or "", find=_network_address)
+    warning first where the teacher's browser shows the app at an address of this computer alone (share.py), unless
+    warn=False: a page that warns once for all its links (warn_if_local)."""
+    reach = _reach()
+    if warn:
+        warn_if_local(reach)
+    return reach.link(param, code)
+
+
+def warn_if_local(reach=None) -> None:
+    """The warning, where the teacher's browser shows the app at an address of this computer alone."""
+    reach = reach or _reach()
     if reach.local:
         st.warning(WT.local_address(reach.seen, reach.network, reach.route is Route.SERVER_LOCAL), icon="⚠️")
-    return reach.link(param, code)
+
+
+def _reach():
+    return for_students(st.context.url or "", st.get_option("server.address") or "", find=_network_address)
 
 
 @st.cache_data(ttl=NETWORK_TTL_S, show_spinner=False)

@@ -52,7 +52,7 @@ def open_class_form() -> None:
 
 
 def link_box(code: str) -> None:
-    url = student_link("class", code)   # warns first where the address is this computer's alone
+    url = student_link("class", code, warn=False)   # the wall warns once, above its folded box (wall.wall)
     left, right = st.columns([3, 2])
     left.markdown(W.LINK_NOTE)
     left.code(url, language=None)

@@ -14,6 +14,7 @@ from ganlib.classroom.downloads import off_picture
 from ganlib.classroom.wall import JOINED, THUMB_POINTS, class_csv, groups, ordered, outcomes_of
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
+from pages.parts.access import warn_if_local
 from pages.parts.klass import data_uri, link_box, points_image, run_picture
 from pages.parts.seat import student_charts
 from pages.parts.ui import classes, visitor
@@ -140,6 +141,7 @@ def wall_body(code: str) -> None:
 def wall(code: str) -> None:
     klass = classes().get(code)
     joined = klass is not None and bool(klass.snapshot().students)
+    warn_if_local()   # once for the class link and the watch link, and outside the box that folds
     with st.expander(W.LINK_TITLE, expanded=not joined):   # once students are in, the wall gets the screen
         link_box(code)
     # two fragments: the row's buttons redraw in a moment, where a click in a wall that redraws for a second or two

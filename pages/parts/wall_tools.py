@@ -36,7 +36,8 @@ def on_watch(snap, s) -> None:
     """Put the run in large on the teacher's watch link, for everyone who follows it (the projector, the class)."""
     if snap.spotlight is not None:
         shown = snap.student(snap.spotlight)
-        st.info(W.on_watch_line(shown.name, student_link("watch", visitor().share())))
+        # the wall warns of a local address once, at its top (wall.wall)
+        st.info(W.on_watch_line(shown.name, student_link("watch", visitor().share(), warn=False)))
     if snap.spotlight != s.run_id:
         st.button(W.ON_WATCH, key="wall-on-watch", on_click=set_spotlight, args=(snap.code, s.run_id))
     if snap.spotlight is not None:
