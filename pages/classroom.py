@@ -40,14 +40,14 @@ def send(code: str, run_id: str, command: ClassCommand) -> None:
 
 
 def buttons(code: str, run_id: str, me) -> None:
-    """Start (Resume once it has trained), Pause, Step and Reset of the student's own run."""
+    """Start (Resume once it has trained), or Pause in its place while it trains, as the lab's row has it (a class
+    pass found a greyed "Resume" beside Pause confusing); Step and Reset of the student's own run."""
     training, started = me.status in (Status.RUNNING, Status.QUEUED), me.step > 0
-    go = ClassCommand.RESUME if started else ClassCommand.START
-    row = ((go, not training), (ClassCommand.PAUSE, training), (ClassCommand.STEP, not training),
-           (ClassCommand.RESET, True))
+    first = ClassCommand.PAUSE if training else ClassCommand.RESUME if started else ClassCommand.START
+    row = ((first, True), (ClassCommand.STEP, not training), (ClassCommand.RESET, True))
     for col, (command, on) in zip(st.columns(len(row)), row):
         col.button(BUTTON_LABELS[command.value], key=f"cls-{command.value}", disabled=not on, on_click=send,
-                   args=(code, run_id, command), type="primary" if command is go else "secondary",
+                   args=(code, run_id, command), type="primary" if command is first else "secondary",
                    width="stretch")
 
 

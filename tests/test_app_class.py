@@ -218,4 +218,9 @@ def test_a_refused_value_goes_back_and_a_press_shows_at_once(opened):
 
     _ok(a.button(key="cls-start").click().run())   # the redraw after the press already shows the run training
     go = [b for b in a.button if b.key in ("cls-start", "cls-resume")]
-    assert a.button(key="cls-pause").disabled is False and [b.disabled for b in go] == [True]
+    assert a.button(key="cls-pause").disabled is False and go == []   # Pause in Start's place while it trains
+    assert a.button(key="cls-step").disabled is True
+    _ok(a.button(key="cls-pause").click().run())
+    klass.wait(lambda s: s.students[0].status is Status.PAUSED, WAIT)
+    _ok(a.run())
+    assert a.button(key="cls-resume").disabled is False and not [b for b in a.button if b.key == "cls-pause"]
