@@ -8,8 +8,8 @@ steps 0.02-0.05 s). A tiny run built and stepped once here pays for all of it wh
 With the training worker (GAN_STUDIO_WORKER, run/worker.py), it starts the worker, which loads torch and steps a
 tiny run of its own, in its own process, and this process loads no torch: its runs, and their size checks
 (run/budget.py), are the worker's. Torch's ~290 MB of its own (526 MB resident) then come to this process only with a
-page that runs G or D itself (the latent explorer, the Theory lab, a Save, a class's door), at that page's first
-use (2-7 s here). GAN_STUDIO_WARM=0 turns it off (ganlib/settings.py).
+page that uses it itself (the latent explorer, the Theory lab, the Checkpoints page, a Save, a class's door), at
+that page's first use (1.6-2.8 s for such a page in a browser here; import torch alone 2-7 s). GAN_STUDIO_WARM=0 turns it off (ganlib/settings.py).
 """
 from __future__ import annotations
 

@@ -72,10 +72,12 @@ def fraction_done(snap) -> float:
     return max(0.0, min(1.0, snap.epoch / snap.config.epochs))
 
 
-def progress_line(snap) -> str:
+def progress_line(snap, status: bool = True) -> str:
+    """Epoch, step, and the speed and time left while it runs, else its status word; status=False: not the word,
+    for a line that says it just before (the sidebar's "Run: paused", the projector's "Paused · ...")."""
     parts = [f"epoch {snap.epoch:.1f} / {snap.config.epochs}", f"step {snap.step:,}"]
     if snap.status is not Status.RUNNING:  # a rate and a time left would be stale while nothing runs
-        parts.append(status_word(snap))
+        parts += [status_word(snap)] if status else []
     elif snap.steps_per_sec > 0:
         parts.append(f"{snap.steps_per_sec:.1f} steps/s")
         if snap.eta_seconds is not None:

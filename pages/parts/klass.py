@@ -44,7 +44,8 @@ def open_class_form() -> None:
     drawing = draw_points(DRAWING_KEY) if data == "drawn" else None
     if st.button("Open the class", type="primary", key="cls_open", disabled=data == "drawn" and drawing is None):
         try:
-            classes().open(visitor().key, preset, fields, drawing=drawing)
+            with st.spinner("Opening the class…"):   # seconds the first time in a server: torch loads then (warm.py)
+                classes().open(visitor().key, preset, fields, drawing=drawing)
         except (ValueError, ClassClosed, ConnectionError) as e:   # FieldError, DatasetError: the field; a cluster away
             st.error(str(e))
             return

@@ -35,7 +35,7 @@ def _figures(drawn: tuple, buttons: bool, _snap) -> tuple:
 def presenter_view(snap, key: str, buttons: bool = False) -> None:
     """buttons: the page drew its row of buttons above (the owner's Train page), so the charts are that much
     shorter."""
-    st.markdown(f"**{status_word(snap).capitalize()}** · {progress_line(snap)} · {snap.config.dataset}")
+    st.markdown(f"**{status_word(snap).capitalize()}** · {progress_line(snap, status=False)} · {snap.config.dataset}")
     curves, quality = _figures(drawn_as(snap), buttons, snap)
     samples, losses, measures = st.columns(look.COLUMNS)
     with samples:

@@ -65,7 +65,9 @@ def load_model():
     if chosen is None:
         return None
     try:
-        model, cfg, caption = visitor().explorer_model(*chosen)
+        # seconds the first time in a server whose runs train in its worker: torch loads here then (warm.py)
+        with st.spinner("Building G from the chosen source…"):
+            model, cfg, caption = visitor().explorer_model(*chosen)
     except ValueError as e:   # CheckpointError, a file gone meanwhile, an upload over the budget
         st.error(str(e))
         return None

@@ -130,7 +130,7 @@ def _status_body(status_at_render) -> None:
     st.markdown(f"**Run:** {status_word(snap)} · {snap.config.dataset}")
     if snap.device:
         st.caption(f"Device: {snap.device}")
-    st.progress(fraction_done(snap), text=progress_line(snap))
+    st.progress(fraction_done(snap), text=progress_line(snap, status=False))   # the line above says it
     st.caption(load_line(runs().load(), classes().load()))
     if snap.status is not status_at_render:  # finished, NaN-paused or failed in the background: redraw the page
         st.rerun()
