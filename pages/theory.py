@@ -8,7 +8,7 @@ import streamlit as st
 from ganlib.classroom import controls
 from ganlib.lab import gradients, views
 from ganlib.charts.theory import g_loss_figure, value_figure
-from ganlib.words.describe import status_word
+from ganlib.words.describe import replace_question, status_word
 from ganlib.words.lab_text import (DEMOS, G_LOSS_NAMES, INTRO, SATURATION, SIDE_BY_SIDE, half_steps_note, no_view,
                                    value_not_drawn)
 from ganlib.lab.meaning import OutputKind
@@ -26,14 +26,41 @@ use_app_navigation()
 TOYS = ("gauss-1d", "ring8", "grid25")
 
 
-def start(name: str, loss: str | None = None) -> None:
+ASKED = "th_asked"   # (callback, its arguments) of a Start that waits for "Yes": it would replace a run worth keeping
+
+
+def _asks(sure: bool, *wanted) -> bool:
+    """Whether a Start must be asked first (unless sure: the answer was Yes): the tab's run is one of the Train
+    page's that has gone somewhere (a class pass lost an unsaved fast-digits run at step 13,652 to "Start ring8").
+    A toy of the lab's own is replaced at once: starting another is the lab's way of working."""
+    snap = visitor().snapshot()
+    ask = not sure and snap is not None and not snap.config.is_toy and controls.load_asks(snap)
+    st.session_state[ASKED] = wanted if ask else None
+    return ask
+
+
+def start(name: str, loss: str | None = None, sure: bool = False) -> None:
+    if _asks(sure, start, name, loss):
+        return
     v = visitor()
     cfg = v.choose_preset(name)
     controls.start(v, cfg.replace(loss=loss) if loss else cfg, new=True)
 
 
-def start_pair() -> None:
+def start_pair(sure: bool = False) -> None:
+    if _asks(sure, start_pair):
+        return
     controls.start_pair(visitor(), *PAIR)
+
+
+def asked() -> None:
+    """The question a Start left, with its two answers."""
+    if (wanted := st.session_state.get(ASKED)) is None or (snap := visitor().snapshot()) is None:
+        return
+    st.warning(replace_question(snap, new="this toy", verb="Start"))
+    yes, no, _ = st.columns([1, 1, 3])
+    yes.button("Yes, start it", key="th_yes", type="primary", on_click=wanted[0], args=(*wanted[1:], True))
+    no.button("No, keep my run", key="th_no", on_click=st.session_state.update, kwargs={ASKED: None})
 
 
 def launcher() -> None:
@@ -43,6 +70,7 @@ def launcher() -> None:
         for col, name in zip(st.columns(len(TOYS)), TOYS):
             col.button(f"Start {name}", key=f"th_start_{name}", on_click=start, args=(name, loss), width="stretch")
         st.caption("Starting replaces this tab's current run. Spiral and moons: start them on the Train page.")
+        asked()
 
 
 def demos() -> None:

@@ -142,6 +142,30 @@ def test_theory_lab_buttons_start_their_own_run_over_a_loaded_checkpoint(at):
     assert any(c.value.startswith("ring8 · loss bce") for c in at.caption), [c.value for c in at.caption]
 
 
+def test_theory_lab_asks_before_a_toy_replaces_a_run_of_the_train_page_that_has_gone_somewhere(at):
+    """A class pass lost an unsaved fast-digits run at step 13,652 to "Start ring8": the lab asks first, as Load
+    does, and No keeps the run. A toy of the lab's own is replaced without asking (the test above)."""
+    _goto(at, "pages/train.py")
+    _ok(at.button(key="btn.Step").click().run())   # a run of the Train page's preset (digits), one step in
+    deadline = time.monotonic() + 60
+    while "**Run:** paused" not in [m.value.split(" · ")[0] for m in at.sidebar.markdown] and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+        _ok(at.run())
+    _goto(at, "pages/theory.py")
+    for key in ("th_pair", "th_start_ring8"):   # the side-by-side pair asks too
+        _ok(at.button(key=key).click().run())
+        question = next(w.value for w in at.warning if w.value.startswith("This replaces your current run"))
+        assert "step 1, paused" in question and question.endswith("Start anyway?"), question
+        assert not any(c.value.startswith("ring8 · ") for c in at.caption)
+        if key == "th_pair":
+            _ok(at.button(key="th_no").click().run())
+            assert not at.warning
+    _ok(at.button(key="th_yes").click().run())
+    assert any(c.value.startswith("ring8 · loss") for c in at.caption), [c.value for c in at.caption]
+    assert not any(w.value.startswith("This replaces") for w in at.warning), [w.value for w in at.warning]
+
+
 def test_explorer_on_a_checkpoint_moves_the_image_with_a_slider(at):
     _goto(at, "pages/explore.py")
     _ok(at.radio(key="ex_source").set_value(Source.FILE).run())

@@ -270,11 +270,12 @@ def quality_note(cfg: TrainConfig, metrics) -> str:
     return ""
 
 
-def replace_question(snap) -> str:
-    """What a load would replace, asked before it does (classroom.controls.load_asks)."""
+def replace_question(snap, new: str = "the loaded run", verb: str = "Load") -> str:
+    """What a load (or the lab's Start of a toy: new, verb) would replace, asked before it does
+    (classroom.controls.load_asks)."""
     return (f"This replaces your current run ({snap.preset or snap.config.dataset}, step {snap.step:,}, "
-            f"{status_word(snap)}): anyone following your watch link sees the loaded run instead, and the current "
-            "one is gone unless you saved it. Load anyway?")
+            f"{status_word(snap)}): anyone following your watch link sees {new} instead, and the current "
+            f"one is gone unless you saved it. {verb} anyway?")
 
 
 def loaded_line(name: str, step: int, snap, resumed: bool) -> tuple[str, str]:
