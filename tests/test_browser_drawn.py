@@ -4,6 +4,7 @@ keeps them, and Step trains on them. Skipped when playwright or /usr/bin/chromiu
 Screenshots for a person to look at: /tmp/drawn.png (the ten points), /tmp/drawn-step.png (after the step).
 """
 import math
+import warnings
 
 import pytest
 
@@ -54,7 +55,16 @@ def test_ten_clicks_are_ten_points_and_a_step_trains_on_them():
         for i in range(CLICKS):   # a ring of radius 2.5, one click at a time, each redrawing the canvas
             a = 2 * math.pi * i / CLICKS
             click_at(page, 2.5 * math.cos(a), 2.5 * math.sin(a))
-            poll(lambda: page.evaluate(DRAWN) == i + 1, RERUN_S, what=f"{i + 1} points on the canvas")
+            try:
+                poll(lambda: page.evaluate(DRAWN) == i + 1, RERUN_S / 2, what=f"{i + 1} points on the canvas")
+            except TimeoutError:
+                if page.evaluate(DRAWN) != i:
+                    raise
+                # CI once lost a click (the canvas still showed i points after 30 s): clicked again, as its user
+                # would, and said
+                warnings.warn(f"click {i + 1} on the canvas showed no point in {RERUN_S / 2:.0f} s; clicked again")
+                click_at(page, 2.5 * math.cos(a), 2.5 * math.sin(a))
+                poll(lambda: page.evaluate(DRAWN) == i + 1, RERUN_S, what=f"{i + 1} points on the canvas")
         # the count's line and the canvas come in one rerun, but not always in one paint (CI read 0 once)
         poll(lambda: page.get_by_text(f"{CLICKS} points (at most 2,000).").count() == 1, RERUN_S,
              what="the count of points")

@@ -261,7 +261,10 @@ def test_two_visitors_through_nginx_train_on_the_cluster_on_a_sticky_replica_and
                 # that replica dies: nginx passes the owner's page on to the other (its step goes on, which no page
                 # cut off from its server shows), where their cookie finds the run, which trained on; the second
                 # visitor, back on the page, is still no one's but their own
-                before = step_of(first)
+                # (read as the run's step, reloading a page that lost its app: CI's Chromium did, here too)
+                before = poll_or_reload(first, lambda: max(0, step_of(first, 5_000)), CHANGE_S,
+                                        what="the owner's step before its replica dies",
+                                        needs='[data-testid="stSidebar"]')
                 os.killpg(dead.proc.pid, signal.SIGKILL)
                 dead.proc.wait(10)
                 time.sleep(0.5)   # what the dead replica had sent has arrived: the page shows it, and no more
