@@ -10,7 +10,9 @@ one address, on one replica (ip_hash). That replica is killed: nginx passes the 
 the owner finds their run training on, and the second visitor, back on the page, is still on their own; every
 websocket in nginx's log was upgraded (101). A watch code made through nginx opens on the other replica directly
 (one registry on the cluster), and its watcher sees the run go on after the first replica died; the owner, moved to
-the other replica, still pauses it.
+the other replica, still pauses it. A class opened on one replica is joined by its code on the other, where the
+student trains; the teacher's wall on the first shows them, and when the first is killed, the teacher finds their
+class, still training, on the second, and ends it there.
 
 The replicas reach the head as ray://127.0.0.1:PORT where ray[client] (grpcio) is installed (deploy/compose.yaml's
 replicas, in containers of their own, reach the head that way), else as GAN_STUDIO_RAY_ADDRESS=127.0.0.1:PORT (a
@@ -31,7 +33,8 @@ import urllib.request
 
 import pytest
 
-from browser import browser, chromium_available, free_port, page_text, poll, poll_or_reload, serve, wait_healthy
+from browser import (browser, choose_option, chromium_available, free_port, page_text, poll, poll_or_reload, serve,
+                     wait_healthy)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOCAL_CONF = os.path.join(ROOT, "deploy", "nginx.local.conf")
@@ -295,3 +298,68 @@ def test_two_visitors_through_nginx_train_on_the_cluster_on_a_sticky_replica_and
                 poll(lambda: _read(log).count(on_alive) >= 2, CHANGE_S, what="nginx's log of the later websockets")
                 streams = [ln for ln in _read(log, tail=None).splitlines() if ln.startswith("GET /_stcore/stream")]
                 assert all(" 101 " in line for line in streams), streams
+
+
+def _student_line(page) -> str:
+    """A class student's status line: "Student 1 · training · step 1,234 · ..." ('' while the page redraws)."""
+    captions = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').all_inner_texts()
+    return next((t for t in captions if t.startswith("Student ")), "")
+
+
+def _step(line: str) -> int:
+    found = re.search(r"step ([\d,]+)", line)
+    return int(found.group(1).replace(",", "")) if found else -1
+
+
+def _wall(page) -> str:
+    """The teacher's wall: its thumbnails' captions (no-break spaces read as spaces)."""
+    return " | ".join(page.evaluate("""() => [...document.querySelectorAll('[data-testid="stImageCaption"]')]
+        .map(e => e.innerText)""")).replace("\u00a0", " ")
+
+
+@NEEDS[0]
+@NEEDS[1]
+def test_a_class_opened_on_one_replica_is_joined_on_the_other_and_outlives_the_first():
+    """Issue 21 for classes: the class is an actor of the cluster, its code in the cluster's registry."""
+    spaces = tempfile.mkdtemp(prefix="gan-studio-spaces-")
+    with contextlib.ExitStack() as cleanup, ray_head() as (gcs, _):
+        cleanup.callback(shutil.rmtree, spaces, ignore_errors=True)
+        env = {"GAN_STUDIO_RAY_ADDRESS": gcs, "GAN_STUDIO_SECRET": "a-secret-both-replicas-share",
+               "GAN_STUDIO_SPACES": spaces, **TOKEN}
+        with serve(env=env, wait=False) as one, serve(env=env, wait=False) as two, browser() as chromium:
+            wait_healthy(one)
+            wait_healthy(two)
+            ctx_t, teacher = visit(chromium, one.url + "/classroom", [])
+            choose_option(teacher, "cls_preset", "class-ring8", FIRST_RUN_S)
+            teacher.get_by_role("button", name="Open the class").click()
+            link = poll(lambda: next((t.strip() for t in teacher.locator('[data-testid="stCode"]').all_inner_texts()
+                                      if "?class=" in t), None), FIRST_RUN_S, what="the class link")
+            code = link.rsplit("=", 1)[1]
+            ctx_s, student = visit(chromium, f"{two.url}/?class={code.lower()}", [])   # the other replica, typed
+            poll_or_reload(student, lambda: student.locator(".st-key-cls-start button").count(), FIRST_RUN_S,
+                           what="the student's seat on the other replica", needs=".st-key-cls-start")
+            student.locator(".st-key-cls-start button").click()
+            poll(lambda: "training" in _student_line(student) and _step(_student_line(student)) > 0, FIRST_RUN_S,
+                 what="the student's run to train")
+            poll_or_reload(teacher, lambda: "Student 1" in _wall(teacher), CHANGE_S,
+                           what="the student on the teacher's wall, through the first replica",
+                           needs='[data-testid="stSidebar"]')
+
+            os.killpg(one.proc.pid, signal.SIGKILL)   # the teacher's replica dies; the class trains on
+            one.proc.wait(10)
+            at = _step(_student_line(student))
+            poll(lambda: _step(_student_line(student)) > at + 50, CHANGE_S, what="the student's run training on")
+            teacher.goto(two.url + "/classroom")   # the teacher, by their cookie, on the other replica
+            try:
+                poll_or_reload(teacher, lambda: "Student 1" in _wall(teacher), CHANGE_S,
+                               what="the teacher's wall on the second replica", needs='[data-testid="stSidebar"]')
+            except TimeoutError as e:
+                raise AssertionError(f"{e}: the page: {page_text(teacher)!r}, the replica: {two.log()}") from None
+            assert code in page_text(teacher)
+            teacher.locator(".st-key-wall-close button").click()
+            teacher.locator(".st-key-wall-close-yes button").click()
+            poll(lambda: teacher.get_by_role("button", name="Open the class").count() == 1, CHANGE_S,
+                 what="the class ended, the form back")
+            poll(lambda: "training" not in _student_line(student), CHANGE_S, what="the student's run to stop")
+            for ctx in (ctx_s, ctx_t):
+                ctx.close()

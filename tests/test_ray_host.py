@@ -354,26 +354,28 @@ def test_without_an_address_runs_are_threads_and_ray_is_never_imported():
 
 def test_a_class_trains_in_an_actor_of_its_own_on_the_cluster(cluster, tmp_path):
     """Issue 21: with a cluster, a class's batched step is an actor that holds one of the cluster's CPUs (the cap
-    counts it), not a thread of the server. The door stays in the server: a change it refuses never travels. Its
-    runs' numbers are those of the same class on a thread; once closed, its CPU goes back."""
+    counts it), not a thread of the server. Its door is there too: a change it refuses comes back as the FieldError
+    naming the field, with no worker's traceback in its words. Its runs' numbers are those of the same class on a
+    thread; once its teacher closes it, its CPU goes back."""
     from ganlib.classroom.class_ticker import Class, class_config
     from ganlib.classroom.class_view import ClassCommand as C
     from ganlib.classroom.classes import Classes
     from ganlib.errors import FieldError
     base = class_config("class-ring8", preset("class-ring8").replace(epochs=2, eval_every=5, sample_every=5))
-    runs = Runs(host=cluster)
+    runs = Runs(Limits(idle_s=600.0), host=cluster)
     classes = Classes(runs)
     here = Class("HERE02", "class-ring8", base, ("lr_g",))
     try:
         there = classes.open("teacher-key", "class-ring8", ("lr_g",), base=base)
-        assert type(there).__name__ == "PipeClass"
+        assert type(there).__name__ == "SharedClass"
         for cls in (here, there):
             ids = [cls.join(f"key-{i}") for i in range(2)]
             cls.send(ids[1], C.UPDATE, lr_g=2e-3)
             for r in ids:
                 cls.send(r, C.START)
-        with pytest.raises(FieldError, match="lr_d"):
+        with pytest.raises(FieldError, match="lr_d") as refused:
             there.send(ids[0], C.UPDATE, lr_d=1e-2)
+        assert refused.value.field == "lr_d" and "Traceback" not in str(refused.value) and "/" not in str(refused.value)
         there.wait(lambda s: any(v.step > 0 for v in s.students), WAIT)
         time.sleep(1.1)   # the cluster's usage is read at most once a second
         assert runs.load().training == 1   # the class's actor holds a CPU
@@ -384,14 +386,95 @@ def test_a_class_trains_in_an_actor_of_its_own_on_the_cluster(cluster, tmp_path)
             assert y.history["g_loss"] == pytest.approx(x.history["g_loss"], rel=1e-5, abs=1e-6)
         # the sidebar's line counts a class that trains on the cluster (it holds none of the server's slots)
         long = classes.open("teacher-key", "class-ring8", (), base=base.replace(epochs=100_000))   # ends the first
+        assert there.wait(lambda s: s.closed, WAIT).closed
         long.send(long.join("key-0"), C.START)
         long.wait(lambda s: s.training, WAIT)
         assert classes.load() == (1, 0)
+        assert classes.close("teacher-key", WAIT)
     finally:
         here.close()
         assert classes.shutdown(WAIT)
         runs.shutdown(WAIT)
+    _cpus_back(cluster)
+
+
+def _cpus_back(cluster):
+    """Every CPU of the cluster free again: an ended class's actor leaves once its followers have the end."""
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline and cluster.usage()[0] > 0:
         time.sleep(0.2)
     assert cluster.usage()[0] == 0
+
+
+def test_two_replicas_share_a_class_and_each_visitor_finds_theirs_through_the_other(cluster, tmp_path):
+    """Two app replicas (two Runs and Classes on one cluster): a class opened through one opens by its code on the
+    other; a student joins and trains through the second, and the teacher's wall on the first shows them. The
+    first replica goes: the class trains on, and its teacher, by their key, finds it through the second and ends
+    it there."""
+    from ganlib.classroom.class_view import ClassClosed, ClassCommand as C
+    from ganlib.classroom.classes import Classes
+    from ganlib.errors import FieldError
+    limits = Limits(idle_s=600.0)
+    runs_one, runs_two = Runs(limits, host=cluster), Runs(limits, host=cluster)
+    one, two = Classes(runs_one), Classes(runs_two)
+    try:
+        one.owner_back("teacher-key")
+        mine = one.open("teacher-key", "class-ring8", ("lr_g",))
+        assert two.get(mine.code.lower()) is not None   # a code as a student types it, on the other replica
+        two.owner_back("student-key")
+        seat = two.get(mine.code)
+        run_id = seat.join("student-key", "Ada")
+        assert seat.join("student-key") == run_id   # the same student, the same run
+        seat.send(run_id, C.UPDATE, lr_g=1e-3)
+        seat.send(run_id, C.START)
+        with pytest.raises(FieldError, match="^lr_d: "):
+            seat.send(run_id, C.UPDATE, lr_d=1e-3)
+        wall = mine.wait(lambda s: any(v.name == "Ada" and v.step > 20 for v in s.students), WAIT)
+        assert wall.student(run_id).config.lr_g == 1e-3
+        assert two.of_student("student-key") == (seat, run_id)
+        runs_one.shutdown(WAIT)
+        assert one.shutdown(WAIT)   # the first replica goes: its class trains on in the cluster
+        at = seat.snapshot().student(run_id).step
+        seat.wait(lambda s: s.student(run_id).step > at + 20, WAIT)
+        assert not seat.snapshot().closed
+        two.owner_back("teacher-key")
+        back = two.of_teacher("teacher-key")   # the teacher, through the second replica
+        assert back is seat and back.snapshot().student(run_id).name == "Ada"
+        third = Classes(Runs(limits, host=cluster))   # a replica where the student comes back finds their seat
+        found = third.of_student("student-key")
+        assert found is not None and found[1] == run_id
+        assert two.close("teacher-key", WAIT)
+        assert found[0].wait(lambda s: s.closed, WAIT).closed
+        with pytest.raises(ClassClosed):
+            found[0].send(run_id, C.PAUSE)
+        assert third.get(mine.code) is None and two.get(mine.code) is None
+        third.shutdown(WAIT)
+        third.runs.shutdown(WAIT)
+    finally:
+        one.shutdown(WAIT)
+        two.shutdown(WAIT)
+        runs_two.shutdown(WAIT)
+    _cpus_back(cluster)
+
+
+def test_a_cluster_class_with_nobody_anywhere_ends_and_leaves_the_cluster(cluster, tmp_path):
+    """A class whose teacher and students have no page open in any replica ends (OWNER_GONE) after idle_s (held to
+    10 s there: the replicas ask every 5 s), though the replica that made it has gone."""
+    from ganlib.classroom.class_view import ClassCommand as C
+    from ganlib.classroom.classes import Classes
+    runs = Runs(Limits(idle_s=1.0), host=cluster)
+    classes = Classes(runs)
+    classes.owner_back("teacher-key")
+    mine = classes.open("teacher-key", "class-ring8", ())
+    mine.send(mine.join("student-key"), C.START)
+    mine.wait(lambda s: s.training, WAIT)
+    classes.owner_left("teacher-key")
+    assert classes.shutdown(WAIT)   # released: it trains on, alone
+    runs.shutdown(WAIT)
+    watcher = Classes(Runs(Limits(idle_s=1.0), host=cluster))   # follows it, with nobody of it here
+    seen = watcher.get(mine.code)
+    assert seen is not None
+    s = seen.wait(lambda s: s.closed, WAIT)
+    assert s.closed and all(v.reason is Reason.OWNER_GONE for v in s.students)
+    watcher.shutdown(WAIT)
+    _cpus_back(cluster)

@@ -19,6 +19,7 @@ from ganlib.classroom.capacity import Limits
 from ganlib.classroom.class_view import (
     OPENABLE, ClassClosed, ClassCommand, ClassFull, ClassSnapshot, StudentView, checked_open_fields)
 from ganlib.classroom.codes import ALPHABET, CLASS_CODES
+from ganlib.classroom.presence import Presence
 from ganlib.classroom.shutdown import register
 from ganlib.classroom.slots import Slots
 from ganlib.errors import FieldError
@@ -37,36 +38,6 @@ __all__ = ["ALPHABET", "OPENABLE", "ClassClosed", "ClassCommand", "ClassFull", "
 
 # A class's code: 6 symbols of the one alphabet of codes (codes.py says why, and how typed codes are read).
 new_code, parse_code = CLASS_CODES.new, CLASS_CODES.parse
-
-
-class Presence:
-    """Which visitors have a tab open, by key, as the pages say (each session's start and end). Under the registry's
-    lock. A key never seen is taken as present: only a key seen leaving can make a class deserted."""
-
-    def __init__(self):
-        self._sessions: dict[str, int] = {}
-        self._gone: dict[str, float] = {}   # key -> when its last session closed
-
-    def back(self, key: str) -> None:
-        self._sessions[key] = self._sessions.get(key, 0) + 1
-        self._gone.pop(key, None)
-
-    def left(self, key: str, now: float) -> bool:
-        """A session of `key` closed; True when it was its last."""
-        left = self._sessions.pop(key, 0) - 1
-        if left > 0:
-            self._sessions[key] = left
-            return False
-        self._gone[key] = now
-        return True
-
-    def deserted(self, keys: set[str], now: float, idle_s: float) -> bool:
-        """Every one of `keys` has been gone for idle_s at least."""
-        return all(k in self._gone for k in keys) and now - max((self._gone[k] for k in keys), default=now) >= idle_s
-
-    def keep_only(self, keys: set[str]) -> None:
-        """Forget when keys not among `keys` left: only the members of open classes are asked about."""
-        self._gone = {k: t for k, t in self._gone.items() if k in keys}
 
 
 class Classes:
@@ -108,15 +79,22 @@ class Classes:
             data = class_ticker.drawn_dataset(drawing, W.CLASS_DRAWING)
             cfg = cfg.replace(dataset="drawn", data_path=W.CLASS_DRAWING).validate()
         fields = checked_open_fields(open_fields)
+        shared = self._shared(strict=True)   # a cluster that does not answer: the teacher is told why
+        if shared is not None:
+            self.of_teacher(teacher_key)   # their class, made through another replica: it ends below, as one here
         with self._lock:
             if self._closing:
                 raise ClassClosed(W.CLASS_CLOSED)
             code = new_code(set(self._by_code) | self._reserved)
             self._reserved.add(code)
         try:   # made outside the lock: a first class takes seconds to make (class_door.py), and pages look up codes
-            if (host := self._host()) is not None:   # the cluster places an actor: the server's slots are not asked
+            if shared is not None:   # the cluster places an actor that every replica finds: no slot of ours
+                made = shared.SharedClass.open(self.runs.host, code, preset, cfg, fields, teacher_key,
+                                               limits=self.limits, drawing=drawing)
+                made.present = lambda: self._here(code)
+            elif (host := self._host()) is not None:
                 made = class_in_worker.PipeClass(host, code, preset, cfg, fields, limits=self.limits, drawing=drawing,
-                                                 slots=None if host.on_cluster else self._slots)
+                                                 slots=self._slots)
             else:
                 made = class_ticker.Class(code, preset, cfg, fields, slots=self._slots, limits=self.limits,
                                           ensemble=self._ensemble() if self._ensemble is not None else None,
@@ -139,24 +117,73 @@ class Classes:
         return made
 
     def _host(self):
-        """Where a class trains, as a server's runs do: an actor on the Ray cluster (GAN_STUDIO_RAY_ADDRESS), or the
-        training worker (GAN_STUDIO_WORKER, the default); None for a thread of this server (GAN_STUDIO_WORKER=0,
-        or a registry without runs or with an ensemble of its own: tests, scripts). ConnectionError for a cluster
-        that does not answer."""
+        """Where a class trains, as a server's runs do, when not on a cluster (_shared): the training worker
+        (GAN_STUDIO_WORKER, the default); None for a thread of this server (GAN_STUDIO_WORKER=0, or a registry
+        without runs or with an ensemble of its own: tests, scripts)."""
         if self.runs is None or self._ensemble is not None:
             return None
         host = self.runs.host_now()
         return host if host.hosts_boards else None
 
+    def _shared(self, strict: bool = False):
+        """class_on_ray when runs train on a Ray cluster (GAN_STUDIO_RAY_ADDRESS), where each class is an actor
+        that every replica finds; else None. strict: ConnectionError for a cluster that does not answer (else
+        None: the pages that need no class still work)."""
+        if self.runs is None or self._ensemble is not None or self.runs.cluster(strict=strict) is None:
+            return None
+        from ganlib.classroom import class_on_ray  # ray: only on a cluster
+        return class_on_ray
+
     def get(self, code) -> Class | None:
-        """The open class of a code as typed; None for an unknown, ended or malformed one."""
+        """The open class of a code as typed; None for an unknown, ended or malformed one. On a cluster, one made
+        through another replica too, followed from here on."""
         code = parse_code(code)
+        if code is None:
+            return None
         with self._lock:
-            return self._by_code.get(code) if code is not None else None
+            cls = self._by_code.get(code)
+            if cls is not None and getattr(cls, "detached", False) and not cls.alive:   # ended through another replica
+                self._pop_locked(lambda c, teacher: c is cls)
+                cls = None
+        if cls is None and (shared := self._shared()) is not None:
+            cls = self._follow(shared, code)
+        return cls
+
+    def _follow(self, shared, code: str):
+        made = shared.SharedClass.find(self.runs.host, code)
+        if made is None:
+            return None
+        with self._lock:
+            had = self._by_code.get(code)
+            if had is not None or self._closing:   # followed meanwhile by another session of this replica
+                made.release()
+                return had
+            self._by_code[code], self._teachers[code] = made, ""   # "": its teacher is not known here yet
+        made.present = lambda: self._here(code)
+        return made
+
+    def _here(self, code: str) -> bool:
+        """Whether the class's teacher, or a student who came to it through this replica, has a page open here (the
+        actor of a class on a cluster asks every replica: class_on_ray.py)."""
+        with self._lock:
+            cls = self._by_code.get(code)
+            keys = {self._teachers.get(code, "")} | (cls.members_here if cls is not None else set())
+            return any(self._presence.here(k) for k in keys if k)
 
     def of_teacher(self, teacher_key: str) -> Class | None:
         with self._lock:
-            return next((self._by_code[c] for c, t in self._teachers.items() if t == teacher_key), None)
+            mine = next((self._by_code[c] for c, t in self._teachers.items() if t == teacher_key), None)
+        if mine is not None and (mine.alive or not getattr(mine, "detached", False)):
+            return mine
+        if (shared := self._shared()) is None or not isinstance(teacher_key, str):
+            return None
+        code = self.runs.cluster(strict=False).teaching(teacher_key)   # their class, made through another replica
+        mine = self.get(code) if code else None
+        if mine is not None:
+            with self._lock:
+                if self._by_code.get(code) is mine:
+                    self._teachers[code] = teacher_key
+        return mine
 
     def spotlit(self, teacher_key: str | None):
         """(class snapshot, student view) while `teacher_key`'s open class has put a student's run on the teacher's
@@ -167,10 +194,21 @@ class Classes:
         return (snap, me) if me is not None else None
 
     def of_student(self, owner_key: str) -> tuple[Class, str] | None:
-        """The class `owner_key` has a run in, and that run's id (the first such, as a visitor is in one)."""
+        """The class `owner_key` has a run in, and that run's id (the first such, as a visitor is in one). On a
+        cluster, one they joined through another replica too."""
         with self._lock:
-            classes = list(self._by_code.values())
-        return next(((cls, run_id) for cls in classes if (run_id := cls.run_of(owner_key)) is not None), None)
+            classes = [c for c in self._by_code.values() if c.alive]
+        seat = next(((cls, run_id) for cls in classes if (run_id := cls.run_of(owner_key)) is not None), None)
+        if seat is not None or (shared := self._shared()) is None or not isinstance(owner_key, str):
+            return seat
+        code = self.runs.cluster(strict=False).learning(owner_key)
+        cls = self.get(code) if code else None
+        run_id = cls.run_of(owner_key) if cls is not None else None
+        if run_id is None:
+            return None
+        cls.members_here.add(owner_key)
+        cls.owner_back(owner_key)   # their last replica may have said they left: this page is theirs
+        return cls, run_id
 
     def load(self) -> tuple[int, int]:
         """(classes training, classes waiting in line for a slot), for the sidebar's line."""
@@ -182,6 +220,7 @@ class Classes:
     def close(self, teacher_key: str, timeout: float = 10.0) -> bool:
         """End the teacher's open class (every run stops, its slot goes back); True when its thread has ended
         within `timeout`, or there was none."""
+        self.of_teacher(teacher_key)   # on a cluster, one made through another replica: followed, then ended here
         with self._lock:
             ended = self._pop_locked(lambda c, teacher: teacher == teacher_key)
         return all([cls.close(timeout) for cls in ended])
@@ -228,9 +267,12 @@ class Classes:
         with self._lock:
             self._closing = True
             live = self._pop_locked(lambda c, teacher: True)
-            every = list(self._ended)
+            every = [c for c in self._ended if not getattr(c, "detached", False)]
         for cls in live:
-            cls.stop(Reason.SERVER_STOPPING)
+            if getattr(cls, "detached", False):
+                cls.release()   # it trains on in the cluster for the other replicas, and ends once nobody is left
+            else:
+                cls.stop(Reason.SERVER_STOPPING)
         return all([c.join_thread(max(0.0, deadline - time.monotonic())) for c in every])
 
     shutdown = close_all   # what shutdown.stop_all calls on each registry it holds

@@ -8,6 +8,8 @@ must find is here, in one named, detached actor of the cluster:
 - a watch code made on one replica opens on every other;
 - an owner who comes back through another replica (a killed replica, a load
   balancer that moved them) finds their run by their visitor key;
+- a teacher or a student who comes back through another replica finds their
+  class by their key (classes are actors too: classroom/class_on_ray.py);
 - the cap is the cluster's: a run asks Ray for a CPU, and Ray places it only
   where one is free, so every replica counts every run.
 
@@ -27,6 +29,8 @@ class Registry:
         self._codes: dict[str, str] = {}     # watch code -> owner key
         self._code_of: dict[str, str] = {}   # owner key -> watch code
         self._runs: dict[str, str] = {}      # owner key -> run id of their current run
+        self._teaching: dict[str, str] = {}  # teacher key -> the code of their class (class_on_ray.py)
+        self._learning: dict[str, str] = {}  # student key -> the code of the class they joined last
 
     def share(self, key: str, candidate: str) -> str | None:
         """The owner's watch code: theirs if they have one, else `candidate`; None when another owner has it."""
@@ -48,6 +52,13 @@ class Registry:
 
     def run_of(self, key: str) -> str | None:
         return self._runs.get(key)
+
+    def set_class(self, role: str, key: str, code: str) -> None:
+        (self._teaching if role == "teach" else self._learning)[key] = code
+
+    def class_of(self, role: str, key: str) -> str | None:
+        """The code; the class itself may have ended since (its actor says: class_on_ray.SharedClass.find)."""
+        return (self._teaching if role == "teach" else self._learning).get(key)
 
 
 def registry():
@@ -79,3 +90,19 @@ def set_run(key: str, run_id: str | None) -> None:
 
 def run_of(key: str) -> str | None:
     return ray.get(_registry().run_of.remote(key))
+
+
+def teach(key: str, code: str) -> None:
+    _registry().set_class.remote("teach", key, code)
+
+
+def learn(key: str, code: str) -> None:
+    _registry().set_class.remote("learn", key, code)
+
+
+def teaching(key: str) -> str | None:
+    return ray.get(_registry().class_of.remote("teach", key))
+
+
+def learning(key: str) -> str | None:
+    return ray.get(_registry().class_of.remote("learn", key))

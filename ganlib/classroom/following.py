@@ -34,7 +34,7 @@ class Following:
             if rec.code:
                 return rec.code
             code = WATCH_CODES.new(self._codes)
-        cluster = self._cluster()
+        cluster = self.cluster()
         while cluster is not None and (shared := cluster.share(owner.key, code)) != code:
             if shared is not None:   # made for this owner by another replica
                 code = shared
@@ -53,7 +53,7 @@ class Following:
             return None
         with self._lock:
             key = self._codes.get(code)
-        if key is None and (cluster := self._cluster(strict=False)) is not None and \
+        if key is None and (cluster := self.cluster(strict=False)) is not None and \
                 (key := cluster.owner_of(code)) is not None:
             with self._lock:
                 self._codes[code] = key
@@ -76,18 +76,18 @@ class Following:
             if watcher is not None and not watcher.closed:
                 rec.watchers.add(watcher.key)
             live = [e.runner for e in self._entries.values() if e.owner == key and not e.retired and not e.lead]
-        cluster = self._cluster(strict=False)
+        cluster = self.cluster(strict=False)
         if cluster is None:
             return live[-1] if live else None
         return self._adopt(key, cluster.run_of(key))   # the owner may have started another run on another replica
 
     # --- a cluster: runs that outlive this replica (run/on_ray.py) ----------------------------------
     def host_now(self):
-        """Where runs train (run/hosts.py), chosen now if no run has chosen it yet (see _cluster)."""
-        self._cluster()
+        """Where runs train (run/hosts.py), chosen now if no run has chosen it yet (see cluster)."""
+        self.cluster()
         return self.host
 
-    def _cluster(self, strict: bool = True):
+    def cluster(self, strict: bool = True):
         """ganlib.classroom.cluster when runs train on a Ray cluster, else None. The host is chosen at the first call
         (GAN_STUDIO_RAY_ADDRESS): with the first run, or a watcher's or a returning owner's first page. A cluster
         that does not answer raises ConnectionError (a Start says so), or with strict=False is None: every page
@@ -108,7 +108,7 @@ class Following:
 
     def _rejoin(self, owner: Owner) -> str | None:
         """The run the owner has on the cluster (made through any replica), now followed here too."""
-        runner = self._adopt(owner.key, self._cluster().run_of(owner.key))
+        runner = self._adopt(owner.key, self.cluster().run_of(owner.key))
         return runner.run_id if runner is not None else None
 
     def _adopt(self, key: str, run_id: str | None) -> Runner | None:

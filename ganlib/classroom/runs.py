@@ -80,7 +80,7 @@ class Runs(Following):
             live = [k for k, e in self._entries.items() if e.owner == owner.key and not e.retired and not e.lead]
             if live:
                 return live[-1]
-        return self._rejoin(owner) if self._cluster(strict=False) else None
+        return self._rejoin(owner) if self.cluster(strict=False) else None
 
     def owner_gone(self, owner: Owner) -> None:
         """One session of `owner` has ended; returns at once. When it was the last, its runs stop after
@@ -118,7 +118,7 @@ class Runs(Following):
         return tuple(self._create(owner, [(lead[0], None, lead[1]), (twin[0], None, twin[1])], True))
 
     def _create(self, owner: Owner, runs: list[tuple], metrics: bool) -> list[Runner]:
-        cluster, space = self._cluster(), getattr(owner, "space", None)
+        cluster, space = self.cluster(), getattr(owner, "space", None)
         lasting = {"away_s": self.limits.away_s, "idle_s": self.limits.idle_s} if cluster else {}
         if self.host.autosaves and space is not None:   # a lost worker: its run's checkpoint is in the owner's space
             lasting.update(keep=partial(space.save, autosave.NAME),

@@ -36,7 +36,7 @@ from ganlib.run.checkpoint import checkpoint_file
 from ganlib.errors import NoModels
 from ganlib.run.mailbox import CALL_TIMEOUT_S, LET_GO
 from ganlib.run.proxy import RunProxy
-from ganlib.run.ray_boards import POLL_S, RayBoards   # POLL_S: a quiet run's thread here wakes this often
+from ganlib.run.ray_boards import POLL_S, RayBoards, remember   # POLL_S: a quiet run's thread here wakes this often
 from ganlib.run.runner import Runner
 from ganlib.run.snapshot import Snapshot
 from ganlib.run.state import Reason, Status, new_run_id
@@ -95,10 +95,7 @@ class RunActor:
                 snap = None
                 return None
             with self._reads:
-                had = self._sent.get(version)
-                self._sent[snap.version] = snap
-                while len(self._sent) > SENT_KEPT:
-                    self._sent.pop(next(iter(self._sent)))
+                had = remember(self._sent, snap, version, SENT_KEPT)
             return shrink(snap, had)
         finally:
             with self._reads:
@@ -213,11 +210,11 @@ class RayHost:
     """Runs as Ray actors on the cluster at one address (hosts.py)."""
     on_cluster = True
     autosaves = True   # a worker, or the whole cluster, can be lost with a run's weights
-    hosts_boards = True   # host() and post(): a class is an actor of its own (run/ray_boards.py)
+    hosts_boards = True   # .boards: a class is an actor of its own (run/ray_boards.py)
 
     def __init__(self):
         self._usage: tuple[float, tuple[int, int]] = (-2.0, (0, 0))   # (read at, usage())
-        self._boards = RayBoards()   # a class's batched step, an actor too (ray_boards.py)
+        self.boards = RayBoards()   # classes: each an actor too, that every replica follows (ray_boards.py)
 
     @classmethod
     def connect(cls, address: str) -> RayHost:
@@ -257,17 +254,9 @@ class RayHost:
                  keep_every_s)
         return RemoteRun(actor, wanted, run_id, preset or (payload or {}).get("preset", ""))
 
-    def host(self, key: str, board, factory, args: tuple) -> None:
-        """Make factory(None, *args) in an actor of its own under `key`, a board (a class) whose snapshots reach
-        `board`, the server's side of it, as the training worker's do (on_worker.WorkerHost.host)."""
-        self._boards.host(key, board, factory, args, threads())
-
-    def post(self, key: str, *note) -> None:
-        self._boards.post(key, *note)
-
     def shutdown(self, timeout: float) -> bool:
-        """The server ends: its runs train on (they are detached), its classes end with it."""
-        return self._boards.shutdown(timeout)
+        """The server ends: its runs and classes train on (they are detached) for the other replicas."""
+        return self.boards.shutdown(timeout)
 
     def usage(self) -> tuple[int, int]:
         """(CPUs that runs hold, CPUs of the cluster): its training slots, busy and all. Read at most once a second:
