@@ -219,6 +219,16 @@ def poll_or_reload(page, fn, timeout: float, what: str, show=None, needs: str = 
     return poll(fn, timeout, what=what + " (after a reload)", show=show)
 
 
+def choose_option(page, key: str, option: str, timeout: float = 60) -> None:
+    """Choose `option` in the selectbox of `key` (clicked open, then the option clicked); again when a rerun redrew
+    the box under the click (a page's first paint is followed by another rerun: the list can close under it)."""
+    def attempt():
+        page.locator(f".st-key-{key} [role=combobox]").click(timeout=10_000)
+        page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+        return True
+    poll(attempt, timeout, interval=1.0, what=f"{option} chosen in {key}")
+
+
 def page_text(page, chars: int = 1500) -> str:
     """What a page shows, for a poll's show=: its address and the end of its text."""
     try:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from browser import browser, chromium_available, page_text, poll, poll_or_reload, serve
+from browser import browser, choose_option, chromium_available, page_text, poll, poll_or_reload, serve
 
 ok, why = chromium_available()
 pytestmark = pytest.mark.skipif(not ok, reason=why)
@@ -47,8 +47,7 @@ def visit(chromium, url, contexts: list, projector: bool = False):
 
 def choose_ring8(page):
     page.get_by_role("heading", name="Train").wait_for()
-    page.locator(".st-key-preset [role=combobox]").click()
-    page.get_by_role("option", name="ring8", exact=True).click()
+    choose_option(page, "preset", "ring8", PAGE_S)   # again if a rerun redrew the box under the click
     page.locator(".st-key-cfg-ring8-epochs input").wait_for(state="attached")
 
 

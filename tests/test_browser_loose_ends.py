@@ -100,7 +100,9 @@ def test_a_value_the_form_cannot_take_is_named_not_clamped(page):
     poll(lambda: "batch_size: must be between 1 and 4096; got 1000000000" in body(page), 30,
          what="the message naming batch_size")
     assert batch.input_value() == "1e9"                                    # what was typed stays, to be fixed
-    assert page.locator(".st-key-btn-Start button").is_disabled()
+    # the buttons are drawn after the form is checked, in the same rerun: CI's Chromium showed the message while
+    # the button row was still the last rerun's
+    poll(lambda: page.locator(".st-key-btn-Start button").is_disabled(), 30, what="Start disabled")
     type_into(batch, "64.5")
     poll(lambda: "batch_size: expected a whole number from 1 to 4096, got '64.5'" in body(page), 30,
          what="the message for a number that is not whole")
@@ -145,7 +147,9 @@ def test_a_finished_run_shows_one_lr_g_box_and_can_be_trained_longer(page):
     poll(lambda: live_epochs.input_value() == "1", CHANGE_S, what="epochs back at 1")
     type_into(live_epochs, "2")
     poll(lambda: page.locator(".st-key-btn-Resume button").is_enabled(), CHANGE_S, what="Resume enabled")
-    assert len(boxes(page, "lr_g")) == 1 and boxes(page, "lr_g")[0].startswith("st-key-live-")   # all live again
+    # the buttons come last in a rerun, but the new-run form it no longer draws goes only when the rerun ends
+    poll(lambda: len(b := boxes(page, "lr_g")) == 1 and b[0].startswith("st-key-live-"), CHANGE_S,
+         what="one lr_g box, the run's live one (all live again)")
     assert not errors_shown(page)
     press(page, "Reset")
     poll(lambda: "No run yet" in body(page), CHANGE_S, what="the reset")
@@ -183,7 +187,9 @@ def test_a_resumed_run_has_its_curves_quality_chart_and_samples(page):
     poll(lambda: page.evaluate(CHART_POINTS, "train-quality") == measured, CHANGE_S, what="its quality history")
     texts = page.evaluate(CHART_TEXTS, "train-quality")
     assert "real vs real" in texts and any(t.startswith("energy distance to real points") for t in texts)
-    assert page.get_by_text("frame (scrub back through the samples)").count() == 1   # its sample timeline
+    # its sample timeline: drawn below the charts, later in the same rerun
+    poll(lambda: page.get_by_text("frame (scrub back through the samples)").count() == 1, CHANGE_S,
+         what="its sample timeline")
     slider = page.locator('[class*="st-key-train-frame-"] input[type="range"]')
     assert slider.get_attribute("aria-valuetext").startswith("step ")
     slider.focus()
@@ -247,6 +253,8 @@ def test_a_run_on_your_own_images_draws_the_random_feature_distance(page):
          and any(n.startswith("Fréchet distance on random features") for n in t), FIRST_RUN_S,
          what="the quality chart of your own images: the random-feature distance with its floor",
          show=lambda: f"the chart's texts: {page.evaluate(CHART_TEXTS, 'train-quality')}")
-    assert "Fréchet distance on random features: how far G's images are" in body(page)   # the note says what
+    # the note says what: drawn below the chart, later in the same rerun
+    poll(lambda: "Fréchet distance on random features: how far G's images are" in body(page), CHANGE_S,
+         what="the note on the random-feature distance")
     assert not errors_shown(page)
     press(page, "Stop")

@@ -143,6 +143,7 @@ def test_a_first_visit_to_a_page_url_gets_the_apps_navigation(chromium):
             nav = page.locator('[data-testid="stSidebarNav"]')
             poll(lambda: "Latent explorer" in nav.inner_text(), 30, what="the app's page list in the sidebar")
             assert "_ui" not in nav.inner_text() and "app" not in nav.inner_text().lower().split()
-            assert page.get_by_text("No run yet").count() > 0   # app.py's run-status panel
+            # app.py's run-status panel: drawn after the page list, later in the same rerun
+            poll(lambda: page.get_by_text("No run yet").count() > 0, 30, what="app.py's run-status panel")
         finally:
             context.close()
