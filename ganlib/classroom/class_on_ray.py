@@ -20,6 +20,7 @@ import numpy as np
 
 from ganlib.classroom import cluster
 from ganlib.classroom.capacity import Limits
+from ganlib.classroom.class_door import JOIN_WAIT_S
 from ganlib.classroom.class_in_worker import OPEN_S, PipeClass, make_class
 from ganlib.classroom.class_view import ClassClosed, ClassCommand, ClassSnapshot
 from ganlib.engine.config import TrainConfig
@@ -69,6 +70,9 @@ class SharedClass(PipeClass):
         run_id = self._door("join", owner_key, name)
         self.members_here.add(owner_key)
         cluster.learn(owner_key, self.code)   # the student's next replica finds their class by their key
+        # on the wall here too when this returns, as at a class in the server: the page draws the run at once, and
+        # read a snapshot from before the join as "the class has ended" (a browser test on two replicas)
+        self.wait(lambda s: s.closed or s.student(run_id) is not None, JOIN_WAIT_S)
         return run_id
 
     def run_of(self, owner_key: str) -> str | None:
