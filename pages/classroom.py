@@ -7,14 +7,14 @@ teacher's page is the class wall (pages/parts/wall.py); a student's is their own
 """
 import streamlit as st
 
-from ganlib.classroom.classes import ClassClosed, ClassCommand, ClassFull
+from ganlib.classroom.classes import ClassClosed, ClassFull
 from ganlib.errors import FieldError
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
-from ganlib.words.describe import BUTTON_LABELS
 from pages.parts.access import class_code
 from pages.parts.klass import open_class_form, run_picture
-from pages.parts.seat import live_fields, losses_every, sent_and_shown, student_charts
+from pages.parts.seat import live_fields, losses_every, student_charts
+from pages.parts.seat_row import buttons
 from pages.parts.ui import classes, use_app_navigation, visitor
 from pages.parts.wall import ENDED, wall
 
@@ -25,30 +25,12 @@ STUDENT_REFRESH_S = 1.0   # a student's own run: its points move each second (on
 # Students' refreshes of their points a second, the whole class together, at most: ~15 ms of the server's GIL each.
 # Sixty students refreshing each second took the class's runs from 22 steps/s to 0.1 (bench/class.py)
 POINT_REFRESHES_PER_S = 20.0
+LAST = "cls.last"   # (picture, step) of the student's run as last drawn: still shown once the class has ended
 
 
 def points_every(students: int) -> float:
     """Seconds between a student's points redraws: every second in a class of up to 20, slower in a bigger one."""
     return max(STUDENT_REFRESH_S, students / POINT_REFRESHES_PER_S)
-
-
-def send(code: str, run_id: str, command: ClassCommand) -> None:
-    """A button's on_click: plain values only, as every callback here (pages/parts/ui.live_change says why)."""
-    klass = classes().get(code)
-    if klass is not None:
-        sent_and_shown(klass, run_id, lambda: klass.send(run_id, command))
-
-
-def buttons(code: str, run_id: str, me) -> None:
-    """Start (Resume once it has trained), or Pause in its place while it trains, as the lab's row has it (a class
-    pass found a greyed "Resume" beside Pause confusing); Step and Reset of the student's own run."""
-    training, started = me.status in (Status.RUNNING, Status.QUEUED), me.step > 0
-    first = ClassCommand.PAUSE if training else ClassCommand.RESUME if started else ClassCommand.START
-    row = ((first, True), (ClassCommand.STEP, not training), (ClassCommand.RESET, True))
-    for col, (command, on) in zip(st.columns(len(row)), row):
-        col.button(BUTTON_LABELS[command.value], key=f"cls-{command.value}", disabled=not on, on_click=send,
-                   args=(code, run_id, command), type="primary" if command is first else "secondary",
-                   width="stretch")
 
 
 def my_run(code: str) -> None:
@@ -58,10 +40,11 @@ def my_run(code: str) -> None:
     to 4 steps/s (bench/class.py)."""
     klass = classes().get(code)
     if klass is None and st.session_state.get("cls_in") == code:   # the class this tab was in has ended
-        st.info(W.CLASS_ENDED)
+        ended()
         return
     if klass is None:
         st.warning(W.no_class(code))
+        st.page_link("pages/train.py", label=W.TO_TRAIN, icon="🏋️")
         return
     try:
         run_id = klass.run_of(visitor().key) or klass.join(visitor().key)
@@ -72,7 +55,7 @@ def my_run(code: str) -> None:
     snap = klass.snapshot()
     me = snap.student(run_id)
     if me is None:   # it left, or the class ended meanwhile
-        st.info(W.CLASS_ENDED)
+        ended()
         return
     buttons(code, run_id, me)
     left, right = st.columns([1, 1])
@@ -84,6 +67,15 @@ def my_run(code: str) -> None:
     if error := st.session_state.pop("cls_error", None):
         st.error(error)
     live_fields(snap, me)
+
+
+def ended() -> None:
+    """What a student's page says once their class has ended: what happened, what they can do next, and their run's
+    last picture (a class pass found the page bare of both)."""
+    st.info(W.CLASS_ENDED)
+    st.page_link("pages/train.py", label=W.TO_TRAIN, icon="🏋️")
+    if (last := st.session_state.get(LAST)) is not None:
+        st.columns(2)[0].image(last[0], caption=W.last_picture(last[1]), width="stretch")
 
 
 def offered(me) -> tuple:
@@ -98,8 +90,8 @@ def points_part(code: str, run_id: str, offered_at_render: tuple, every: float) 
     # ended, left, started, paused or changed; or the class grew past a pace: the page redraws whole
     if me is None or offered(me) != offered_at_render or points_every(len(snap.students)) != every:
         st.rerun()
-    st.caption(W.status_line(snap, me))
-    run_picture(st, snap, me)
+    st.caption(W.status_line(snap, me), help=W.schedule_help(me.config, me.step))
+    st.session_state[LAST] = (run_picture(st, snap, me), me.step)
 
 
 def losses_part(code: str, run_id: str) -> None:

@@ -55,7 +55,7 @@ def spotlit(v):
 
 def student_run(snap, me, presenter: bool) -> None:
     st.subheader(W.watch_title(snap, me))
-    st.caption(W.status_line(snap, me))
+    st.caption(W.status_line(snap, me), help=W.schedule_help(me.config, me.step))
     left, right = st.columns(2)
     run_picture(left, snap, me)
     with right:

@@ -13,7 +13,7 @@ import warnings
 
 import pytest
 
-from browser import browser, chromium_available, errors_shown, page_text, poll, serve
+from browser import browser, choose_option, chromium_available, errors_shown, page_text, poll, serve
 from pages.parts.wall import WALL_REFRESH_S
 
 ok, why = chromium_available()
@@ -81,8 +81,7 @@ def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(serve
         teacher = visit(chromium, server.url + "/classroom", contexts)
         crashed = []
         teacher.on("crash", lambda _: crashed.append(time.strftime("%H:%M:%S")))
-        teacher.locator(".st-key-cls_preset [role=combobox]").click()
-        teacher.get_by_role("option", name="class-ring8", exact=True).click()
+        choose_option(teacher, "cls_preset", "class-ring8", OPEN_S)   # again if a rerun redrew the box under the click
         assert "lr_g" in teacher.locator(".st-key-cls_fields").inner_text()   # opened by default, with loss, seed...
         teacher.get_by_role("button", name="Open the class").click()
         url = poll(lambda: next((t.strip() for t in teacher.locator('[data-testid="stCode"]').all_inner_texts()
@@ -109,23 +108,24 @@ def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(serve
         paused, changed, reset = students[:3]
         paused_name, changed_name, reset_name = names[:3]
         paused.locator(".st-key-cls-pause button").click()
-        changed.locator('[class*="st-key-cls_f_"][class*="_lr_g_"] input').fill("1e-2")   # read back as 0.01
+        changed.locator('[class*="st-key-cls_f_"][class*="_lr_g_"] input').fill("0.01")   # read back as 1e-2
         changed.get_by_role("button", name="Apply my changes").click()
         reset.locator(".st-key-cls-reset button").click()
+        reset.locator(".st-key-cls-reset-yes button").click()   # a run that has trained asks before it starts over
 
         poll(lambda: "paused" in status(paused), CHANGE_S, what="the pause")
         poll(lambda: "ready" in status(reset) and step(status(reset)) == 0, CHANGE_S, what="the reset")
         lr_g_box = changed.locator('[class*="st-key-cls_f_"][class*="_lr_g_"] input')
         try:
-            poll(lambda: lr_g_box.input_value() == "0.01", CHANGE_S / 3, what="the lr_g box to say the value in force")
+            poll(lambda: lr_g_box.input_value() == "1e-2", CHANGE_S / 3, what="the lr_g box to say the value in force")
         except TimeoutError:
             # once in CI the change never arrived (the box's value unknown): typed and applied again, as its student
             # would, and said; what the class does with it is checked below, on the wall and in the CSV
             warnings.warn(f"the lr_g change did not show in {CHANGE_S / 3:.0f} s (the box: "
                           f"{lr_g_box.input_value()!r}); applied again")
-            lr_g_box.fill("1e-2")
+            lr_g_box.fill("0.01")
             changed.get_by_role("button", name="Apply my changes").click()
-            poll(lambda: lr_g_box.input_value() == "0.01", CHANGE_S, what="the lr_g box to say the value in force",
+            poll(lambda: lr_g_box.input_value() == "1e-2", CHANGE_S, what="the lr_g box to say the value in force",
                  show=lambda: page_text(changed))
 
         # the wall: three thumbnails, the class's line, the change in the changed student's caption
@@ -135,7 +135,7 @@ def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(serve
         # drawn while the wall was empty, Start all and Pause all stayed disabled until a reload (a class pass)
         poll(lambda: all(teacher.locator(f".st-key-wall-{b} button").is_enabled() for b in ("start", "pause")),
              CHANGE_S, what="Start all and Pause all enabled once students joined, without a reload")
-        poll(lambda: "lr_g 0.01" in thumbs(teacher).get(changed_name, ""), CHANGE_S, what="the change on the wall")
+        poll(lambda: "lr_g 1e-2" in thumbs(teacher).get(changed_name, ""), CHANGE_S, what="the change on the wall")
         poll(lambda: "paused" in thumbs(teacher).get(paused_name, ""), CHANGE_S, what="the pause on the wall")
         poll(lambda: "ready" in thumbs(teacher).get(reset_name, ""), CHANGE_S, what="the reset on the wall")
 

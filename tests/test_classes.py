@@ -558,7 +558,9 @@ def test_the_class_map_marks_the_students_own_values_and_counts_in_whole_numbers
     one = class_map_figure([(3e-3, 8, "Ada"), (3e-3, 8, "Bo")], "lr_g", "modes covered", whole=True)
     assert list(one.layout.xaxis.tickvals) == [3e-3] and list(one.layout.xaxis.ticktext) == ["3e-3"]
     spread = class_map_figure([(3e-4, 2, "A"), (3e-3, 8, "B"), (1e-2, 5, "C")], "lr_g", "modes covered", whole=True)
-    assert spread.layout.xaxis.type == "log" and list(spread.layout.xaxis.ticktext) == ["3e-4", "3e-3", "0.01"]
+    assert spread.layout.xaxis.type == "log" and list(spread.layout.xaxis.ticktext) == ["3e-4", "3e-3", "1e-2"]
+    # the hover writes a value as the ticks do (a learning rate in one form: a class pass saw 3e-3 beside 0.01)
+    assert list(spread.data[0].hovertext) == ["3e-4", "3e-3", "1e-2"]
     assert spread.layout.yaxis.dtick == 1
 
 
@@ -592,7 +594,10 @@ def test_the_status_line_says_what_the_lr_schedule_does_to_the_learning_rates():
     for _ in range(25):
         t.step()
     assert W.schedule_words(cfg, 5) == "" and W.schedule_words(cfg.replace(lr_decay_after=0), 25) == ""
-    assert W.schedule_words(cfg, 25).startswith(" · learning rates now at 0.25x what is set (they halve every 10 ")
+    # short on the status line (it wrapped to four lines on a student's half page, a class pass); in full in its help
+    assert W.schedule_words(cfg, 25) == " · lr now 0.25x (halving every 10 steps)"
+    assert W.schedule_help(cfg, 25).startswith("The learning rates are now at 0.25x what is set: they halve every 10 ")
+    assert W.schedule_help(cfg, 5) is None
     t.step()   # the 26th step sets its lrs from step 25's scale
     assert t.opt_g.param_groups[0]["lr"] == pytest.approx(0.25 * cfg.lr_g)
     assert t.opt_d.param_groups[0]["lr"] == pytest.approx(0.25 * cfg.lr_d)
@@ -601,6 +606,6 @@ def test_the_status_line_says_what_the_lr_schedule_does_to_the_learning_rates():
     for _ in range(51):   # step 50: 0.5 ** 4.5 = 0.044, under the floor
         floored.step()
     assert floored.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.lr_g / 16)
-    assert W.schedule_words(floored.cfg, 50).startswith(" · learning rates now at 0.062x what is set (they halve "
-                                                        "every 10 steps after step 5, down to 0.062x;")
+    assert W.schedule_words(floored.cfg, 50) == " · lr now 0.062x (its floor)"
+    assert "halve every 10 steps after step 5, down to 0.062x." in W.schedule_help(floored.cfg, 50)
     assert preset("class-ring8").lr_floor == preset("class-grid25").lr_floor == 1 / 16

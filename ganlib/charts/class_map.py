@@ -28,17 +28,18 @@ def class_map_figure(points: list[tuple[float, float, str]], x_name: str, y_name
     labels = [names[0] if len(names) == 1 else f"{len(names)} students" for names in at.values()]
     who = ["<br>".join(names[:MAX_NAMES] + ([f"and {len(names) - MAX_NAMES} more"] if len(names) > MAX_NAMES else []))
            for names in at.values()]
+    # the x value in the hover as the ticks write it: plotly's own wrote 0.003 beside a tick of 3e-3
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=labels, textposition="top center",
-                             customdata=who,
+                             customdata=who, hovertext=[number(x, x_name) for x in xs],
                              marker=dict(color=palette.G, size=[min(30, 9 + 2 * len(n)) for n in at.values()],
                                          line=dict(color="white", width=1)),
-                             hovertemplate=f"%{{customdata}}<br>{x_name} %{{x}}<br>{y_name} %{{y}}<extra></extra>"))
+                             hovertemplate=f"%{{customdata}}<br>{x_name} %{{hovertext}}<br>{y_name} %{{y}}<extra></extra>"))
     positive = [x for x in xs if x > 0]
     log = len(positive) == len(xs) and len(xs) > 1 and max(positive) / min(positive) >= LOG_SPAN
     # ticks at the students' own values, written as the wall writes them: a class that all has lr_g 3e-3 was drawn
     # on an axis of -1 to 1 that read "0", and a log axis wrote 3e-4 as "3"
     values = sorted(set(xs))
-    ticks = dict(tickvals=values, ticktext=[number(v) for v in values]) if len(values) <= MAX_TICKS else {}
+    ticks = dict(tickvals=values, ticktext=[number(v, x_name) for v in values]) if len(values) <= MAX_TICKS else {}
     fig.update_xaxes(title=x_name, type="log" if log else "linear", **ticks)
     fig.update_yaxes(title=y_name, **({"dtick": 1, "tick0": 0} if whole and len(set(ys)) > 1 else {}))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=20, b=10), showlegend=False)

@@ -143,7 +143,14 @@ def stack(fig, panels: list[Panel], height: int, width: float, lk: Look, bottom:
     panel's top (paper y): its labels go there, with yanchor="bottom" and a yshift of lk.row per row."""
     top = 4
     plot_px = height - top - bottom
-    rows = [legend_rows(p.legend, width, lk.note, p.legend_title) for p in panels]
+    # plotly wraps a legend's entries as if a title at their left took no room, so a legend that wrapped ran out of
+    # the chart by its title's width ("D(G(z)) fake" cut off on a presenter column beside an open sidebar, a class
+    # pass): a title that does not fit one row with all the entries goes on a row of its own above them
+    rows, beside = [], []
+    for p in panels:
+        n = legend_rows(p.legend, width, lk.note, p.legend_title)
+        beside.append(n <= 1 or not p.legend_title)
+        rows.append(n if beside[-1] else 1 + legend_rows(p.legend, width, lk.note))
     heads = [lk.row * (_lines(p.title) + n + p.labels) + p.gap + (lk.row // 2 if i else 0)
              for i, (p, n) in enumerate(zip(panels, rows))]
     free = plot_px - sum(heads)
@@ -151,7 +158,7 @@ def stack(fig, panels: list[Panel], height: int, width: float, lk: Look, bottom:
         raise ValueError(f"{height} px is too short for these panels' legends and labels ({sum(heads)} px)")
     total = sum(p.weight for p in panels)
     y, tops = 1.0, []
-    for i, (p, n, head, axis) in enumerate(zip(panels, rows, heads, axes)):
+    for i, (p, left, head, axis) in enumerate(zip(panels, beside, heads, axes)):
         name = "" if i == 0 else str(i + 1)
         panel_top = y - head / plot_px
         panel_bottom = panel_top - free * p.weight / total / plot_px
@@ -164,7 +171,8 @@ def stack(fig, panels: list[Panel], height: int, width: float, lk: Look, bottom:
                 orientation="h", yref="paper", y=panel_top + lk.row * p.labels / plot_px, yanchor="bottom",
                 tracegroupgap=0,
                 x=0, xanchor="left", font=dict(size=lk.note, color=TEXT), bgcolor="rgba(0,0,0,0)",
-                title=dict(text=p.legend_title, font=dict(size=lk.note, color=TEXT), side="left"))
+                title=dict(text=p.legend_title, font=dict(size=lk.note, color=TEXT),
+                           side="left" if left else "top"))
         if p.title:
             above = p.gap + (lk.row // 2 if i else 0)   # the gap above the title
             fig.add_annotation(text=p.title, x=0, xref="paper", xanchor="left", y=y - above / plot_px,

@@ -67,10 +67,24 @@ LINK_NOTE = ("Students open this link (or scan the code) to join: each gets a ru
              "no control of anyone else's run.")
 BAD_CODE = ("A class code is 6 letters and digits, as shown on the teacher's screen (no 0, O, 1, I or L). This "
             "link's is not one: ask for the link again.")
-CLASS_ENDED = "This class has ended: your run has stopped. Ask your teacher for the new code to join the next one."
+CLASS_ENDED = ("**This class has ended**, and your run with it. To go on: ask your teacher for the new class link, "
+               "or train a GAN of your own on the Train page.")
+TO_TRAIN = "Train a GAN of your own"
+RESET_YES, RESET_NO = "Yes, start it over", "No, keep my run"
 APPLY = "Apply my changes"
 START_ALL, PAUSE_ALL, CLOSE_CLASS = "Start all", "Pause all", "End the class"
 END_YES, END_NO = "Yes, end the class", "No, keep it"
+
+
+def reset_question(step: int) -> str:
+    """Asked before a student's Reset throws their run away (one click did, a class pass)."""
+    return (f"This starts your run over from step 0: its {step:,} steps of training, its points and its curves are "
+            "gone. Start it over anyway?")
+
+
+def last_picture(step: int) -> str:
+    """Under a student's last picture, kept once their class has ended."""
+    return f"Your run's last picture, at step {step:,}"
 
 
 def end_question(students: int) -> str:
@@ -135,14 +149,24 @@ def status_line(snap, student) -> str:
 
 
 def schedule_words(cfg, step: int) -> str:
-    """What the lr schedule does to the learning rates now ("" before it starts): a class pass saw a run's picture
-    freeze by step 15,000 and a change of lr_g do nothing, with nothing on the page to say why."""
+    """What the lr schedule does to the learning rates now, short ("" before it starts): a class pass saw a run's
+    picture freeze by step 15,000 and a change of lr_g do nothing, with nothing on the page to say why; the whole
+    sentence, four lines on a student's half page, is the line's help (schedule_help)."""
     scale = cfg.lr_scale(step)
     if scale >= 1.0:
         return ""
+    return f" · lr now {scale:.2g}x " + ("(its floor)" if scale <= cfg.lr_floor else
+                                          f"(halving every {cfg.lr_half_life:,} steps)")
+
+
+def schedule_help(cfg, step: int) -> str | None:
+    """The lr schedule in full, for the status line's help; None before it starts."""
+    scale = cfg.lr_scale(step)
+    if scale >= 1.0:
+        return None
     floor = f", down to {cfg.lr_floor:.2g}x" if cfg.lr_floor > 0 else ""
-    return (f" · learning rates now at {scale:.2g}x what is set (they halve every {cfg.lr_half_life:,} steps after "
-            f"step {cfg.lr_decay_after:,}{floor}; a change is scaled alike)")
+    return (f"The learning rates are now at {scale:.2g}x what is set: they halve every {cfg.lr_half_life:,} steps "
+            f"after step {cfg.lr_decay_after:,}{floor}. A change of lr_g or lr_d is scaled alike.")
 
 
 def points_caption(off: int, ema: float) -> str:
@@ -161,7 +185,7 @@ def thumb_caption(student, off: int = 0) -> str:
         bits.append(f"JS {student.js:.3f}")
     elif student.energy is not None:
         bits.append(f"energy {student.energy:.3f}")
-    bits += [f"{k} {number(v)}" for k, v in student.changed.items()]
+    bits += [f"{k} {number(v, k)}" for k, v in student.changed.items()]
     if student.status.value != "running":
         bits.append(STATUS_WORDS[student.status.value])
     if student.starts > 1:   # back at step 0: a Reset, or a change that starts the run over
@@ -175,13 +199,13 @@ def thumb_caption(student, off: int = 0) -> str:
 
 def with_changes(name: str, changes: dict) -> str:
     """A student's name on the class map, with the other fields they changed: "Student 4 (loss hinge)"."""
-    return f"{name} ({', '.join(f'{k} {number(v)}' for k, v in changes.items())})" if changes else name
+    return f"{name} ({', '.join(f'{k} {number(v, k)}' for k, v in changes.items())})" if changes else name
 
 
 def group_title(field: str, value: str) -> str:
     """A wall group's heading, a number in it written as the thumbnails' captions write it (3e-3, not 0.003)."""
     try:   # a float's text (an int's has no "." nor "e": a seed stays 12345, not 1.2e4)
-        shown = number(float(value)) if "." in value or "e" in value else value
+        shown = number(float(value), field) if "." in value or "e" in value else value
     except ValueError:
         shown = value
     return f"**{field} = {shown}**"

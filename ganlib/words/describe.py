@@ -25,18 +25,23 @@ BUTTON_LABELS = {"start": "Start", "pause": "Pause", "resume": "Resume", "step":
                  "reset": "Reset"}
 
 
-def number(v) -> str:
-    """2e-4 rather than 0.0002 or 2.000000e-04, so learning rates read the way people say them."""
+RATES = ("lr_g", "lr_d")   # written in the e form whatever their size (number, exact_number)
+
+
+def number(v, field: str | None = None) -> str:
+    """2e-4 rather than 0.0002 or 2.000000e-04, so learning rates read the way people say them. A learning rate
+    (`field` in RATES) is written so at any size: a class's rows showed "3e-3" beside "0.01" (a class pass)."""
     if isinstance(v, bool) or not isinstance(v, float):
         return str(v)
-    if v != 0 and math.isfinite(v) and not 1e-2 <= abs(v) < 1e4:
+    if v != 0 and math.isfinite(v) and (field in RATES or not 1e-2 <= abs(v) < 1e4):
         mantissa, exp = f"{v:.1e}".split("e")
         return f"{mantissa.rstrip('0').rstrip('.')}e{int(exp)}"
     return f"{v:g}"
 
 
-def exact_number(v) -> str:
-    """v written so that it reads back exactly, in the shorter of its plain and its e forms ("5e-4", "0.5").
+def exact_number(v, field: str | None = None) -> str:
+    """v written so that it reads back exactly, in the shorter of its plain and its e forms ("5e-4", "0.5"); a
+    learning rate (`field` in RATES) in its e form, as number() writes it.
 
     For a field typed as text: number() rounds (1.25e-4 shows as "1.2e-4"), and a form that shows
     a rounded value would hand the rounded value on (a lesson link's 1.25e-4 would become 1.2e-4)."""
@@ -48,7 +53,7 @@ def exact_number(v) -> str:
             break
     mantissa, exp = sci.split("e")
     sci = f"{mantissa}e{int(exp)}"
-    return sci if len(sci) < len(plain) else plain
+    return sci if len(sci) < len(plain) or (field in RATES and v != 0) else plain
 
 
 def duration(seconds: float | None) -> str:

@@ -69,11 +69,12 @@ def points_image(code: str, version: int, run_id: str, _points, _real, scale: in
     return data_uri(png_bytes(enlarge(points_picture(_points, _real), scale)), "image/png")
 
 
-def run_picture(where, snap, s) -> None:
-    """A run's points in large, in `where` (a column), with what the picture cannot show: points outside it."""
-    where.image(points_image(snap.code, snap.version, s.run_id, s.points, snap.real),
-                caption=W.points_caption(off_picture(s.points, snap.real), s.config.ema),
-                width="stretch")
+def run_picture(where, snap, s) -> str:
+    """A run's points in large, in `where` (a column), with what the picture cannot show: points outside it.
+    Returns the picture (a data: URI), which a student's page keeps for when their class ends."""
+    picture = points_image(snap.code, snap.version, s.run_id, s.points, snap.real)
+    where.image(picture, caption=W.points_caption(off_picture(s.points, snap.real), s.config.ema), width="stretch")
+    return picture
 
 
 def data_uri(data: bytes, mime: str) -> str:

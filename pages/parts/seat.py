@@ -37,7 +37,7 @@ def _losses(code: str, tick: int, run_id: str, start: tuple, presenter: bool, _s
     return Drawn(training_figure(dict(_student.history), _student.events, of_config(_student.config),
                                  height=None if presenter else 420, presenter=presenter,
                                  title_chars=None if presenter else TITLE_CHARS,
-                                 width=None if presenter else CHART_PX))
+                                 width=CHART_PX))
 
 
 def losses_every(students: int) -> float:
@@ -114,6 +114,6 @@ def live_fields(snap, me) -> None:
                     st.toggle(name, value=value, help=m["help"], key=key)
                     keys[name] = (key, value)
                 else:   # typed as text and read by coerce, as the Train page's fields are (pages/parts/form.py)
-                    st.text_input(name, value=exact_number(value), help=m["help"], key=key)
-                    keys[name] = (key, exact_number(value))
+                    st.text_input(name, value=exact_number(value, name), help=m["help"], key=key)
+                    keys[name] = (key, exact_number(value, name))
         st.form_submit_button(W.APPLY, on_click=send_changes, args=(snap.code, me.run_id, keys))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlib.classroom.classes import ClassCommand
 from ganlib.classroom.downloads import off_picture
 from ganlib.classroom.wall import JOINED, THUMB_POINTS, class_csv, groups, ordered, outcomes_of
 from ganlib.run.state import Status
@@ -18,7 +17,7 @@ from pages.parts.access import warn_if_local
 from pages.parts.klass import data_uri, link_box, points_image, run_picture
 from pages.parts.seat import student_charts
 from pages.parts.ui import classes, visitor
-from pages.parts.wall_tools import class_map, on_watch
+from pages.parts.wall_tools import class_map, on_watch, pause_all, start_all
 
 WALL_REFRESH_S = 2.0   # the wall redraws every 2 s: 60 thumbnails a tick are one shared PNG each
 ASK_END = "wall.ask_end"   # the teacher pressed End the class, and is asked whether they mean it
@@ -30,21 +29,6 @@ LONG_PHRASE = 20       # characters: about what a thumbnail's caption line holds
 # and a deferred one (data=callable) made a file that the next session's run deleted before the browser fetched it
 CSV_LINK = ("<a href='{href}' download='{name}' style='display:inline-block;padding:.45rem .9rem;color:inherit;"
             "border:1px solid rgba(49,51,63,.2);border-radius:.5rem;text-decoration:none'>{label}</a>")
-
-
-def start_all(code: str) -> None:
-    """The teacher's Start all: every run that waits starts, every paused one resumes (plain values only)."""
-    klass = classes().get(code)
-    for s in klass.snapshot().students if klass is not None else ():
-        if s.status in (Status.IDLE, Status.PAUSED):
-            klass.send(s.run_id, ClassCommand.START if s.status is Status.IDLE else ClassCommand.RESUME)
-
-
-def pause_all(code: str) -> None:
-    klass = classes().get(code)
-    for s in klass.snapshot().students if klass is not None else ():
-        if s.status in (Status.RUNNING, Status.QUEUED):
-            klass.send(s.run_id, ClassCommand.PAUSE)
 
 
 def close_class() -> None:
@@ -102,21 +86,24 @@ def unbroken(caption: str) -> str:
     return "\u00a0· ".join(p.replace(" ", "\u00a0") if len(p) <= LONG_PHRASE else p for p in phrases)
 
 
-def wall_body(code: str) -> None:
+def wall_body(code: str, joined_at_render: bool) -> None:
     klass = classes().get(code)
     if klass is None:
         st.info(W.CLASS_CLOSED)
         return
     snap = klass.snapshot()
+    if bool(snap.students) != joined_at_render:   # the first student came, or the last left: the link's box, drawn
+        st.rerun()                                 # with the page, folds (or opens) as the page runs whole
     st.caption(W.wall_line(snap))
     if not snap.students:
         st.info(W.NO_STUDENTS)
         return
     sorts = [JOINED, *(o.value for o in outcomes_of(snap)), *snap.open_fields]
     left, right = st.columns(2)
-    order = left.selectbox(W.SORT_BY, sorts, key="wall_order")
+    # kept in the address, so that a reload keeps them (a class pass); Streamlit drops a value it does not offer
+    order = left.selectbox(W.SORT_BY, sorts, key="wall_order", bind="query-params")
     group = right.selectbox(W.GROUP_BY, [None, *snap.open_fields], format_func=lambda g: g or W.NO_GROUPS,
-                            key="wall_group")
+                            key="wall_group", bind="query-params")
     # each part whose length varies in a container of its own, so that the parts after it keep their place: an
     # element that moves can leave a stale copy behind a while, and CI's browser once downloaded the CSV from before
     # a change the wall already showed
@@ -125,6 +112,8 @@ def wall_body(code: str) -> None:
     with st.container():
         class_map(snap)
     names = {s.run_id: s.name for s in snap.students}
+    if snap.spotlight in names:   # a new session (a reload) starts on the run the class has on the watch link
+        st.session_state.setdefault("wall_spot", snap.spotlight)
     spot = st.selectbox(W.SPOTLIGHT, list(names), format_func=names.get, key="wall_spot")
     with st.container():
         if (s := snap.student(spot)) is not None:
@@ -147,4 +136,4 @@ def wall(code: str) -> None:
     # two fragments: the row's buttons redraw in a moment, where a click in a wall that redraws for a second or two
     # was lost (End the class, with ten students training)
     st.fragment(run_every=WALL_REFRESH_S)(teacher_row)(code)
-    st.fragment(run_every=WALL_REFRESH_S)(wall_body)(code)
+    st.fragment(run_every=WALL_REFRESH_S)(wall_body)(code, joined)

@@ -1,14 +1,32 @@
-"""The class wall's tools beside the thumbnails: the class map (a field students may change against an outcome)
-and putting one student's run on the teacher's watch link, for the projector and everyone who follows it."""
+"""The class wall's tools beside the thumbnails: Start all and Pause all, the class map (a field students may change
+against an outcome), and putting one student's run on the teacher's watch link, for the projector and everyone who
+follows it."""
 from __future__ import annotations
 
 import streamlit as st
 
 from ganlib.charts.class_map import class_map_figure
+from ganlib.classroom.classes import ClassCommand
 from ganlib.classroom.wall import WHOLE, map_points, outcomes_of
+from ganlib.run.state import Status
 from ganlib.words import class_text as W
 from pages.parts.access import student_link
 from pages.parts.ui import classes, visitor
+
+
+def start_all(code: str) -> None:
+    """The teacher's Start all: every run that waits starts, every paused one resumes (plain values only)."""
+    klass = classes().get(code)
+    for s in klass.snapshot().students if klass is not None else ():
+        if s.status in (Status.IDLE, Status.PAUSED):
+            klass.send(s.run_id, ClassCommand.START if s.status is Status.IDLE else ClassCommand.RESUME)
+
+
+def pause_all(code: str) -> None:
+    klass = classes().get(code)
+    for s in klass.snapshot().students if klass is not None else ():
+        if s.status in (Status.RUNNING, Status.QUEUED):
+            klass.send(s.run_id, ClassCommand.PAUSE)
 
 
 def class_map(snap) -> None:
