@@ -85,7 +85,9 @@ def test_initial_snapshots(make_runner):
     assert isinstance(first, Snapshot) and first.version >= 1 and first.run_id == r.run_id
     s = built(r)
     assert (s.status, s.reason, s.step, s.kind, s.shape) == (Status.IDLE, Reason.NONE, 0, "points", (2,))
-    assert s.version > first.version and s.eta_seconds is None
+    # a newer version than the LOADING one, unless the build was done before `first` was read (a busy machine can
+    # keep this thread off the core that long: the quick tier once, under a class pass)
+    assert (s.version > first.version or first.status is not Status.LOADING) and s.eta_seconds is None
     assert len(s.timeline) == 1 and s.timeline[0].step == 0          # the untrained G's samples
     assert s.timeline[0].picture.shape == (64, 2) and s.real.shape[1] == 2
     assert set(s.history) == set(COLUMNS) and all(len(v) == 0 for v in s.history.values())
