@@ -15,7 +15,7 @@ from ganlib.classroom.classes import ClassCommand
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
 from ganlib.words.describe import load_line
-import pages.parts.access as access
+import pages.parts.links as links
 from pages.parts.ui import classes
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
@@ -117,7 +117,7 @@ def test_the_wall_warns_of_a_local_address_once_with_a_run_on_the_watch_link(ope
     """The class link's box and the watch link's line both name a link for students: one warning for the page,
     above the box that folds once students are in (a class pass saw it twice)."""
     teacher, code = opened
-    monkeypatch.setattr(access, "network_address", lambda: "192.168.1.20")
+    monkeypatch.setattr(links, "network_address", lambda: "192.168.1.20")
     st.cache_data.clear()   # the address as looked up for the pages, cached a while
     student(code)
     klass = classes().get(code)

@@ -230,15 +230,15 @@ def test_a_watch_link_with_garbage_is_said_once_and_dropped_from_the_address(gar
 
 def _links(param: str, code: str) -> None:   # an AppTest script: the link boxes as the pages draw them
     import streamlit as st
-    from pages.parts.access import student_link
+    from pages.parts.links import student_link
     st.code(student_link(param, code), language=None)
 
 
 @pytest.mark.app
 @pytest.mark.parametrize("param,code", [("watch", "ABCDE-FGHJK"), ("class", "ABC234")])
 def test_a_local_address_is_warned_of_before_the_link_and_the_network_address_used(monkeypatch, param, code):
-    import pages.parts.access as access
-    monkeypatch.setattr(access, "network_address", lambda: LAN)
+    import pages.parts.links as links
+    monkeypatch.setattr(links, "network_address", lambda: LAN)
     st.cache_data.clear()   # the address as looked up for the pages, cached a while
     at = AppTest.from_function(_links, args=(param, code), default_timeout=30)
     at.context = {"url": "http://127.0.0.1:8630/classroom"}

@@ -9,10 +9,11 @@ from ganlib.classroom.classes import parse_code
 from ganlib.classroom.codes import WATCH_CODES
 from ganlib.classroom.identity import COOKIE, PAIR_TTL_S
 from ganlib.settings import keep_seconds
-from ganlib.classroom.share import Route, app_url, for_students, network_address, qr_png
+from ganlib.classroom.share import app_url
 from ganlib.classroom.visitor import Visitor
 from ganlib.words import watch_text as WT
 from ganlib.words.class_text import BAD_CODE, OFF_WATCH
+from pages.parts.links import qr_image, student_link
 from pages.parts.ui import classes, pairings, visitor
 
 
@@ -29,7 +30,6 @@ export default function({ data, setStateValue }) {
 _cookie_setter = st.components.v2.component("gan_studio_visitor_cookie", js=_COOKIE_JS)
 NO_COOKIE = ("This browser keeps no cookie for GAN Studio here (an embedded page?), so a reload will start afresh as "
              "a new visitor. Open the app in its own tab to keep your run and files across reloads.")
-NETWORK_TTL_S = 30   # this machine's network address, looked up again as often: a laptop may change networks
 
 
 def join_visitor() -> Visitor:
@@ -91,32 +91,6 @@ def _watch_link(v: Visitor) -> None:
         right.image(qr_image(url), caption=WT.SCAN, width=260)
 
 
-def student_link(param: str, code: str, warn: bool = True) -> str:
-    """The link students open for ?param=code (a watch or class link), at an address their devices can reach; a
-    warning first where the teacher's browser shows the app at an address of this computer alone (share.py), unless
-    warn=False: a page that warns once for all its links (warn_if_local)."""
-    reach = _reach()
-    if warn:
-        warn_if_local(reach)
-    return reach.link(param, code)
-
-
-def warn_if_local(reach=None) -> None:
-    """The warning, where the teacher's browser shows the app at an address of this computer alone."""
-    reach = reach or _reach()
-    if reach.local:
-        st.warning(WT.local_address(reach.seen, reach.network, reach.route is Route.SERVER_LOCAL), icon="⚠️")
-
-
-def _reach():
-    return for_students(st.context.url or "", st.get_option("server.address") or "", find=_network_address)
-
-
-@st.cache_data(ttl=NETWORK_TTL_S, show_spinner=False)
-def _network_address() -> str | None:
-    return network_address()
-
-
 def pair_box(v: Visitor) -> None:
     """A one-time link that gives a second device of the owner (a phone, the teacher's laptop) this run and these
     files: made on demand, good for PAIR_TTL_S and one use, so a projected or leaked one soon means nothing."""
@@ -135,12 +109,6 @@ def pair_box(v: Visitor) -> None:
                  "opens it controls your run and files, so do not project it or send it to the class.")
     left.code(url, language=None)
     right.image(qr_image(url), caption="Scan on your own device", width=200)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def qr_image(url: str) -> bytes:
-    """A link's QR code as PNG, made once per link for every page that shows it (watch, class, lesson, pairing)."""
-    return qr_png(url)
 
 
 def class_code() -> str | None:

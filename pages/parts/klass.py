@@ -19,7 +19,7 @@ from ganlib.engine.grid import enlarge, png_bytes
 from ganlib.engine.presets import PRESETS
 from ganlib.words import class_text as W
 from ganlib.words.describe import describe_preset
-from pages.parts.access import qr_image, student_link
+from pages.parts.links import qr_image, student_link
 from pages.parts.canvas import draw_points
 from pages.parts.ui import classes, visitor
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from ganlib.classroom import lesson as lessons
 from ganlib.words import lesson_text as LT
-from pages.parts.access import qr_image, student_link
+from pages.parts.links import qr_image, student_link
 
 OPEN_BY_DEFAULT = ("lr_g", "lr_d")   # the quick option: a lesson about the two learning rates
 

@@ -13,7 +13,7 @@ from ganlib.classroom.downloads import off_picture
 from ganlib.classroom.wall import JOINED, THUMB_POINTS, class_csv, groups, ordered, outcomes_of
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
-from pages.parts.access import warn_if_local
+from pages.parts.links import warn_if_local
 from pages.parts.klass import data_uri, link_box, points_image, run_picture
 from pages.parts.seat import student_charts
 from pages.parts.ui import classes, visitor

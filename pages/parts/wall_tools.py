@@ -10,7 +10,7 @@ from ganlib.classroom.classes import ClassCommand
 from ganlib.classroom.wall import WHOLE, map_points, outcomes_of
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
-from pages.parts.access import student_link
+from pages.parts.links import student_link
 from pages.parts.ui import classes, visitor
 
 
