@@ -2,10 +2,11 @@
 chart marks them. Fixed step counts, so a busy machine cannot change what is raised."""
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from ganlib import Trainer, preset
-from ganlib.words.alarms import WARM_UP, Kind, alarms
+from ganlib.words.alarms import WARM_UP, Kind, _collapse, _oscillation, alarms
 from ganlib.charts import palette
 from ganlib.charts.training import training_figure
 from ganlib.engine.device import set_threads
@@ -58,3 +59,17 @@ def test_the_chart_marks_each_alarm_over_the_steps_it_looked_at():
     assert bands and all(s.x0 <= s.x1 for s in bands)
     # the titles share rows above D's panel when several fit (charts/training._alarm_rows): " · " between them
     assert any("⚠ D overpowers G" in a.text.split(" · ") for a in fig.layout.annotations)
+
+
+def test_an_alarm_offers_only_remedies_the_run_does_not_use_yet():
+    """A class pass saw "Try: Try the least-squares loss (lsgan)…" on a run that trained on lsgan already, and "use
+    beta1 = 0 or 0.5" on one at beta1 0."""
+    metrics = [(WARM_UP + 100, {"modes_covered": 1, "n_modes": 8, "high_quality": 0.9})]
+    swinging = np.concatenate([np.full(20, 0.1), np.full(20, 0.6)])
+    plain = preset("ring8").replace(loss="bce", ema=0.0, r1_weight=0.0, beta1=0.9)
+    used = plain.replace(loss="lsgan", ema=0.999, beta1=0.5)
+    assert _collapse(plain, metrics).advice == ("The least-squares loss (lsgan), an EMA of G (ema 0.999), "
+                                                "R1 (r1_weight), or a lower lr_g.")
+    assert _collapse(used, metrics).advice == "R1 (r1_weight) or a lower lr_g."
+    assert "beta1" in _oscillation(plain, swinging, (0, 1)).advice
+    assert _oscillation(used, swinging, (0, 1)).advice == "Lower both learning rates or add R1 (r1_weight)."

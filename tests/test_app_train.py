@@ -194,7 +194,7 @@ def test_live_lr_change_is_recorded_as_an_event(at):
     lr_g.set_value("1e-2").run()
     assert not at.error
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]   # pages/parts/chart.chart: two slots a chart
-    assert any("lr_g 1e-3 → 0.01" in [a.get("text") for a in s["layout"].get("annotations", ())] for s in specs)
+    assert any("lr_g 1e-3 → 1e-2" in [a.get("text") for a in s["layout"].get("annotations", ())] for s in specs)
     next(t for t in at.text_input if t.key.endswith(".lr_d")).set_value("2").run()
     assert "lr_d: must be between" in at.error[0].value and "lr_d stays 1e-3" in at.error[0].value
     # the refused value does not stay in the box while the old one is used: the box shows the value in force
@@ -276,7 +276,7 @@ def test_the_download_files_are_what_they_say(name):
         assert gif[:6] == b"GIF89a"
         table = pd.read_csv(io.BytesIO(history_file(runner)))    # one table, the change on the row of its step
         assert list(table.columns[:2]) == ["step", "d_loss"] and list(table["step"]) == [1, 2]
-        assert list(table["event"].fillna("")) == ["", f"lr_g {number(cfg.lr_g)} -> 0.01"]
+        assert list(table["event"].fillna("")) == ["", f"lr_g {number(cfg.lr_g, 'lr_g')} -> 1e-2"]
         payload = load_checkpoint(checkpoint_bytes(runner))
         assert payload["config"].lr_g == 1e-2 and payload["trainer"]["step"] >= 2
     finally:

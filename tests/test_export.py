@@ -45,7 +45,7 @@ def test_on_a_curve_that_averages_steps_a_change_goes_on_the_row_that_takes_it_i
     table = read(history_csv(h, [Event(8, "lr_g", 1e-3, 1e-2), Event(13, "lr_d", 1e-3, 1e-2)]))
     assert len(table) == 10
     # after step 8: the row of step 8; after step 13 (no such row): the row of steps 13..16
-    assert events_by_step(table) == {8: "lr_g 1e-3 -> 0.01", 16: "lr_d 1e-3 -> 0.01"}
+    assert events_by_step(table) == {8: "lr_g 1e-3 -> 1e-2", 16: "lr_d 1e-3 -> 1e-2"}
 
 
 def test_a_change_after_the_last_point_gets_a_row_of_its_own():

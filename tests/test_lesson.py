@@ -176,6 +176,9 @@ def test_numbers_are_written_exactly_and_short():
 def test_a_url_without_a_lesson_is_no_lesson():
     assert decode({}) == no_lesson() and not decode({}).linked
     assert decode({"v": ["abc"], "watch": ["1"], "embed": ["true"]}) == no_lesson()
+    # a student's class code, kept in the address across pages, and the wall's order (a class pass: the Train page
+    # read ?class= as a bad lesson link)
+    assert decode({"class": ["ABC234"], "wall_order": ["lr_g"], "wall_group": ["loss"]}) == no_lesson()
 
 
 def test_other_features_keys_are_left_alone():

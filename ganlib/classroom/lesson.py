@@ -36,9 +36,10 @@ FIELD_NAMES = tuple(f.name for f in fields())
 KEYS = ("preset", *FIELD_NAMES, "lock", "open", "hide")
 LISTS = ("lock", "open", "hide")
 # The address's other parameters, which are not the lesson's: an old link's visitor key (pages/parts/ui drops it
-# unread), a pairing code (identity.py), a watch code (codes.WATCH_CODES), and Streamlit's own for an embedded
-# app. Anything else is named as not read.
-OTHER_KEYS = ("v", "pair", "watch", "embed", "embed_options")
+# unread), a pairing code (identity.py), a watch code (codes.WATCH_CODES), a class code and the class wall's order
+# (kept across pages: a student's "Train a GAN of your own" read ?class= as a bad lesson, a class pass), and
+# Streamlit's own for an embedded app. Anything else is named as not read.
+OTHER_KEYS = ("v", "pair", "watch", "class", "wall_order", "wall_group", "embed", "embed_options")
 # Settings about the server rather than the lesson: a link may not choose them, whoever wrote it.
 NOT_FROM_LINKS = {
     "data_path": "names a folder on the server's disk; a link may not make the server read files",

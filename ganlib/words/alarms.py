@@ -58,15 +58,16 @@ TITLES = {Kind.D_OVERPOWERS: "D overpowers G", Kind.G_VANISHING: "G's gradient i
 
 def alarms(snap) -> list[Alarm]:
     """The alarms a snapshot raises now (none while it is young)."""
-    h, loss = snap.history, snap.config.loss
+    h, cfg = snap.history, snap.config
+    loss = cfg.loss
     steps = np.asarray(h.get("step", ()), dtype=float)
     if not len(steps) or steps[-1] < WARM_UP:
         return []
     recent = steps >= max(steps[-1] - WINDOW * _stride(steps), WARM_UP / 2)
     real, fake = (np.asarray(h[k], dtype=float)[recent] for k in ("d_real", "d_fake"))
     span = (int(steps[recent][0]), int(steps[-1]))
-    found = [_overpowers(loss, real, fake, span, snap.metrics), _vanishing(loss, fake, span),
-             _oscillation(loss, fake, span), _collapse(snap.metrics)]
+    found = [_overpowers(cfg, real, fake, span, snap.metrics), _vanishing(loss, fake, span),
+             _oscillation(cfg, fake, span), _collapse(cfg, snap.metrics)]
     return [a for a in found if a is not None]
 
 
@@ -80,8 +81,27 @@ def _stride(steps: np.ndarray) -> float:
     return float(np.median(np.diff(steps[-50:]))) if len(steps) > 1 else 1.0
 
 
-def _overpowers(loss, real, fake, span, metrics) -> Alarm | None:
-    if not LOSSES[loss].targets_1_0 or not (real.mean() > OVER_REAL and fake.mean() < OVER_FAKE):
+def _unused(cfg, *more: str) -> list[str]:
+    """The stabilisers a run does not use yet, in words, then `more`: an alarm that told a run on lsgan to try lsgan,
+    or one at beta1 0 to use beta1 0 (a class pass), read as if nobody had looked at the run."""
+    return [text for unused, text in ((cfg.loss != "lsgan", "the least-squares loss (lsgan)"),
+                                      (cfg.ema == 0, "an EMA of G (ema 0.999)"),
+                                      (cfg.r1_weight == 0, "R1 (r1_weight)")) if unused] + list(more)
+
+
+def _either(remedies: list[str]) -> str:
+    """"a", "a or b", "a, b, or c"."""
+    return remedies[0] if len(remedies) == 1 else ", ".join(remedies[:-1]) + ("," * (len(remedies) > 2)) + " or " \
+        + remedies[-1]
+
+
+def _sentence(remedies: list[str]) -> str:
+    text = _either(remedies)
+    return text[0].upper() + text[1:] + "."
+
+
+def _overpowers(cfg, real, fake, span, metrics) -> Alarm | None:
+    if not LOSSES[cfg.loss].targets_1_0 or not (real.mean() > OVER_REAL and fake.mean() < OVER_FAKE):
         return None
     verdicts = f"on average {real.mean():.2f} on real, {fake.mean():.2f} on fake"
     advice = "Slow D down: lower lr_d, set d_steps to 1, or add dropout to D; or raise lr_g."
@@ -98,8 +118,9 @@ def _overpowers(loss, real, fake, span, metrics) -> Alarm | None:
                 f"gather at {k} of the {n} modes ({100 * hq:.0f}% of them within 3 standard deviations of one). "
                 f"Against a G spread evenly over {k} of {n} modes the best D reads {best_real:.2f} on real and "
                 f"{best_fake:.2f} on fake: D beats a collapsed G, whose samples may be good but are of too few kinds.")
-        advice = ("Slowing D down alone will not spread G out: also try the least-squares loss (lsgan), an EMA of G "
-                  "or R1 (r1_weight), and lower lr_d or set d_steps to 1.")
+        also = _unused(cfg)
+        advice = ("Slowing D down alone will not spread G out: " + (f"also try {_either(also)}, and " if also else "")
+                  + "lower lr_d or set d_steps to 1.")
     else:
         what = (f"D tells real from fake almost every time ({verdicts}), though G covers {k} of {n} modes with "
                 f"{100 * hq:.0f}% of its samples close to one: D finds finer differences (where in a mode G's "
@@ -123,8 +144,8 @@ def _vanishing(loss, fake, span) -> Alarm | None:
                  "Switch to the non-saturating loss (bce), which is steepest exactly here; or slow D down.")
 
 
-def _oscillation(loss, fake, span) -> Alarm | None:
-    if not LOSSES[loss].targets_1_0 or len(fake) < 2 * SMOOTH:
+def _oscillation(cfg, fake, span) -> Alarm | None:
+    if not LOSSES[cfg.loss].targets_1_0 or len(fake) < 2 * SMOOTH:
         return None
     smooth = np.convolve(fake, np.ones(SMOOTH) / SMOOTH, mode="valid")
     swing = float(smooth.max() - smooth.min())
@@ -133,10 +154,11 @@ def _oscillation(loss, fake, span) -> Alarm | None:
     return Alarm(Kind.OSCILLATION, *span,
                  f"D's verdict on the fakes swings by {swing:.2f}: D and G take turns winning instead of settling; "
                  "G's samples hop from place to place.",
-                 "Lower both learning rates, use beta1 = 0 or 0.5, add an EMA of G (ema 0.999), or R1 (r1_weight).")
+                 _sentence(["lower both learning rates"] + ["use beta1 = 0 or 0.5"] * (cfg.beta1 not in (0.0, 0.5))
+                           + [f"add {text}" for text in _unused(cfg) if "lsgan" not in text]))
 
 
-def _collapse(metrics) -> Alarm | None:
+def _collapse(cfg, metrics) -> Alarm | None:
     done = [(s, m) for s, m in metrics if m and "error" not in m and s >= WARM_UP]
     if not done:
         return None
@@ -148,4 +170,4 @@ def _collapse(metrics) -> Alarm | None:
     else:
         return None
     return Alarm(Kind.MODE_COLLAPSE, step, step, what + " It has found a few answers that fool D and keeps to them.",
-                 "Try the least-squares loss (lsgan), an EMA of G, R1 (r1_weight), or a lower lr_g.")
+                 _sentence(_unused(cfg, "a lower lr_g")))

@@ -69,7 +69,7 @@ def duration(seconds: float | None) -> str:
 
 def event_label(e: Event, arrow: str = "→") -> str:
     """"lr_g 2e-4 → 1e-3"; files pass arrow="->", for spreadsheets that read them in a legacy encoding."""
-    return f"{e.field} {number(e.old)} {arrow} {number(e.new)}"
+    return f"{e.field} {number(e.old, e.field)} {arrow} {number(e.new, e.field)}"
 
 
 def fraction_done(snap) -> float:
