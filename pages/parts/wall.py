@@ -101,7 +101,8 @@ def wall_body(code: str, joined_at_render: bool) -> None:
     sorts = [JOINED, *(o.value for o in outcomes_of(snap)), *snap.open_fields]
     left, right = st.columns(2)
     # kept in the address, so that a reload keeps them (a class pass); Streamlit drops a value it does not offer
-    order = left.selectbox(W.SORT_BY, sorts, key="wall_order", bind="query-params")
+    order = left.selectbox(W.SORT_BY, sorts, key="wall_order", bind="query-params",
+                           format_func=lambda v: W.OUTCOME_NAMES.get(v, v))   # "share near a mode", as the map says
     group = right.selectbox(W.GROUP_BY, [None, *snap.open_fields], format_func=lambda g: g or W.NO_GROUPS,
                             key="wall_group", bind="query-params")
     # each part whose length varies in a container of its own, so that the parts after it keep their place: an
