@@ -39,9 +39,9 @@ OPEN_S = 120.0   # the worker makes a class within this: its start (torch) and a
 
 
 class PipeClass(Door, Board):
-    """A class of the classes.Classes registry, with the interface of class_ticker.Class, training in `host`: the
-    server's training worker (on_worker.WorkerHost), or an actor on a Ray cluster (on_ray.RayHost, slots=None: the
-    cluster places it)."""
+    """A class of the classes.Classes registry, with the interface of class_ticker.Class, training in `host`, the
+    server's training worker (on_worker.WorkerHost). On a Ray cluster, class_on_ray.SharedClass, its subclass, has
+    its door in the class's actor too."""
 
     def __init__(self, host, code: str, preset: str, base: TrainConfig, open_fields: tuple[str, ...], *, slots=None,
                  limits: Limits | None = None, drawing=None):

@@ -43,7 +43,7 @@ RATE_WINDOW_S = 2.0    # the wall's steps/s: batched steps counted over this muc
 
 
 class Class(Door, Slotting, Publishing):
-    on_cluster = False   # it trains on one of the server's slots (a PipeClass on a Ray cluster holds a CPU there)
+    on_cluster = False   # it trains on one of the server's slots (a class on a Ray cluster holds a CPU there)
 
     def __init__(self, code: str, preset: str, base: TrainConfig, open_fields: tuple[str, ...], *, slots=None,
                  limits: Limits | None = None, ensemble: Ensemble | None = None, data: Dataset | None = None,

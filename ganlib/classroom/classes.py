@@ -3,8 +3,9 @@
 A teacher opens a class (a toy preset, and the fields students may change); each student who opens the class
 link joins it and gets a run of their own at once; all of a class's runs train in one batched step on one
 training slot of the server (class_ticker.Class, the only writer of its runs), in the server's training worker
-by default (class_in_worker.PipeClass: the door here, the ticker there). Pages send ClassCommands and read
-ClassSnapshots (class_view.py), as they do for a single run.
+by default (class_in_worker.PipeClass: the door here, the ticker there). On a Ray cluster each class is an actor
+of the cluster, door and ticker, that every replica finds by its code (class_on_ray.SharedClass). Pages send
+ClassCommands and read ClassSnapshots (class_view.py), as they do for a single run.
 
 Torch-free at import, as the rest of classroom/: the first page may build Classes beside the server's Runs; torch
 comes with the first class opened.
