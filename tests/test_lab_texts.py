@@ -134,7 +134,7 @@ def test_the_best_d_against_a_collapsed_g_reads_8_9_and_1_9():
 def _snap(real: float, fake: float, metrics: dict | None, loss: str = "bce"):
     steps = list(range(0, 2000, 10))
     h = {"step": steps, "d_real": [real] * len(steps), "d_fake": [fake] * len(steps)}
-    return SimpleNamespace(history=h, config=SimpleNamespace(loss=loss),
+    return SimpleNamespace(history=h, config=preset("ring8").replace(loss=loss),
                            metrics=((steps[-1], metrics),) if metrics else ())
 
 

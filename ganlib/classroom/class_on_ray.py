@@ -76,7 +76,10 @@ class SharedClass(PipeClass):
         return run_id
 
     def run_of(self, owner_key: str) -> str | None:
-        return self._door("run_of", owner_key) if not self._closed else None
+        try:   # asked by every page of a visitor without a run (the sidebar): a class just lost has no seat to give
+            return self._door("run_of", owner_key)
+        except ClassClosed:
+            return None
 
     def send(self, run_id: str, command: ClassCommand, **changes) -> None:
         self._door("send", run_id, command, **changes)
