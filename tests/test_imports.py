@@ -57,8 +57,7 @@ TORCH_FREE = [
 ]
 HEAVY = ("torch", "torchvision")
 
-MAX_LOCAL_IMPORTS = 11   # in all of ganlib: imports belong at the top, a few lazy ones say why they are not (the 11th:
-# classes.py takes class_on_ray, and with it ray, only on a cluster)
+MAX_LOCAL_IMPORTS = 10   # in all of ganlib: imports belong at the top, a few lazy ones say why they are not
 
 
 def _files() -> list[pathlib.Path]:

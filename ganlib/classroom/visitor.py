@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable
 import ganlib
 from ganlib.engine.config import TrainConfig
 from ganlib.classroom.identity import server_keys
+from ganlib.classroom.downloads import checkpoint_bytes   # torch-free: the checkpoint's tensors load with the first save
 from ganlib.engine.presets import DEFAULT_PRESET, preset
 from ganlib.classroom.runs import Runs
 from ganlib.classroom.spaces import Space, spaces_root
@@ -101,8 +102,6 @@ class Visitor:
         runner = self.runner
         if runner is None:
             raise ValueError("name: there is no run to save yet; start one on the Train page")
-        # torch and Pillow (downloads imports export.py): with the first save, not with the first page
-        from ganlib.classroom.downloads import checkpoint_bytes
         return self.space.save(name, checkpoint_bytes(runner))   # the whole file first: the quota comes before writing
 
     def reset(self) -> None:
