@@ -36,14 +36,14 @@ from ganlib.run.checkpoint import checkpoint_file
 from ganlib.errors import NoModels
 from ganlib.run.mailbox import CALL_TIMEOUT_S, LET_GO
 from ganlib.run.proxy import RunProxy
-from ganlib.run.ray_boards import POLL_S, RayBoards, remember   # POLL_S: a quiet run's thread here wakes this often
+# POLL_S: a quiet run's thread here wakes this often
+from ganlib.run.ray_boards import NAMESPACE, POLL_S, RayBoards, remember
 from ganlib.run.runner import Runner
 from ganlib.run.snapshot import Snapshot
 from ganlib.run.state import Reason, Status, new_run_id
 from ganlib.settings import threads
 from ganlib.run.wire import grow, shrink
 
-NAMESPACE = "gan-studio"
 WORKER_LOST = "the Ray worker that trained this run was lost"
 SENT_KEPT = 64      # snapshots an actor remembers sending: a follower further behind gets a whole one
 BETWEEN_S = 2 * POLL_S   # a follower that took a snapshot and has not asked again this long has let the run go

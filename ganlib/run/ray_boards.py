@@ -1,9 +1,8 @@
 """Boards of another kind than a run on a Ray cluster: a class (classroom/class_on_ray.SharedClass) as a named,
 detached actor that every app replica can find, as the training worker hosts one in a single server (worker.py).
 
-on_ray.RayHost.boards is one of these. The actor asks the cluster for a CPU, as a run's
-does, so a class holds one of the cluster's slots (RayHost.usage counts it) and trains in a Ray worker, not in a
-server. Its door is there too: a join or a change through any replica is checked in one place (the class's own
+on_ray.RayHost.boards is one of these. The actor asks the cluster for a CPU, as a run's does, so a class holds one
+of the cluster's slots (RayHost.usage counts it) and trains in a Ray worker, not in a server. Its door is there too: a join or a change through any replica is checked in one place (the class's own
 Door), and its snapshots go to each replica that follows it, one long poll at a time, each without what that
 replica holds already (the board's own wire). Like a run's actor, it outlives the replica that made it: it ends
 the class once no replica has said for idle_s that one of its members has a page open, and leaves the cluster
@@ -24,7 +23,8 @@ from ganlib.settings import threads
 
 POLL_S = 5.0   # a long poll's longest wait, a board's and a run's (on_ray.py)
 LOST = "the Ray worker that trained this class was lost"
-NAMESPACE = "gan-studio"
+NAMESPACE = "gan-studio"   # every actor of GAN Studio's, runs (on_ray.py) and classes; cluster.py says it too,
+# as it must stay torch-free
 SENT_KEPT = 16    # snapshots an actor remembers sending, one per follower's version: one further behind gets it whole
 BETWEEN_S = 2 * POLL_S   # a follower not answered this long after the end has it, or is gone
 DOOR_S = 60.0    # a door call's longest wait: a join waits for the ticker to put the run on the wall (class_door.py)
