@@ -56,6 +56,8 @@ def class_config(preset: str, base: TrainConfig | None = None) -> TrainConfig:
 
 
 class Door(Board):
+    detached = False   # the class ends with this process (class_on_ray.SharedClass's trains on in the cluster)
+
     def _open_door(self, base: TrainConfig, open_fields: tuple[str, ...], limits: Limits) -> None:
         self._cv = threading.Condition()    # guards the inbox, the fields below and the published snapshot
         self._inbox: deque = deque()

@@ -143,7 +143,7 @@ class Classes:
             return None
         with self._lock:
             cls = self._by_code.get(code)
-            if cls is not None and getattr(cls, "detached", False) and not cls.alive:   # ended through another replica
+            if cls is not None and cls.detached and not cls.alive:   # ended through another replica
                 self._pop_locked(lambda c, teacher: c is cls)
                 cls = None
         if cls is None and (shared := self._shared()) is not None:
@@ -174,7 +174,7 @@ class Classes:
     def of_teacher(self, teacher_key: str) -> Class | None:
         with self._lock:
             mine = next((self._by_code[c] for c, t in self._teachers.items() if t == teacher_key), None)
-        if mine is not None and (mine.alive or not getattr(mine, "detached", False)):
+        if mine is not None and (mine.alive or not mine.detached):
             return mine
         if (shared := self._shared()) is None or not isinstance(teacher_key, str):
             return None
@@ -268,9 +268,9 @@ class Classes:
         with self._lock:
             self._closing = True
             live = self._pop_locked(lambda c, teacher: True)
-            every = [c for c in self._ended if not getattr(c, "detached", False)]
+            every = [c for c in self._ended if not c.detached]
         for cls in live:
-            if getattr(cls, "detached", False):
+            if cls.detached:
                 cls.release()   # it trains on in the cluster for the other replicas, and ends once nobody is left
             else:
                 cls.stop(Reason.SERVER_STOPPING)
