@@ -12,7 +12,7 @@ from ganlib.errors import FieldError
 from ganlib.run.state import Status
 from ganlib.words import class_text as W
 from pages.parts.access import class_code
-from pages.parts.klass import open_class_form, run_picture
+from pages.parts.klass import open_class_form, points_image, run_picture
 from pages.parts.seat import live_fields, losses_every, student_charts
 from pages.parts.seat_row import buttons
 from pages.parts.ui import classes, use_app_navigation, visitor
@@ -39,7 +39,10 @@ def my_run(code: str) -> None:
     second made each refresh ~40 ms of the server's GIL, and 30 students refreshing took the class's runs from 57
     to 4 steps/s (bench/class.py)."""
     klass = classes().get(code)
-    if klass is None and st.session_state.get("cls_in") == code:   # the class this tab was in has ended
+    if klass is None and (last := classes().ended.seat(code, visitor().key)) is not None:
+        ended(*last)   # it ended lately: said so, and the student's last picture, after a reload too
+        return
+    if klass is None and st.session_state.get("cls_in") == code:   # ended, and forgotten since (class_memory.py)
         ended()
         return
     if klass is None:
@@ -69,13 +72,17 @@ def my_run(code: str) -> None:
     live_fields(snap, me)
 
 
-def ended() -> None:
+def ended(snap=None, me=None) -> None:
     """What a student's page says once their class has ended: what happened, what they can do next, and their run's
-    last picture (a class pass found the page bare of both)."""
+    last picture (a class pass found the page bare of both): as this tab drew it last, or from the class's last
+    snapshot (`snap`, with `me`, their run in it) in a tab opened since."""
     st.info(W.CLASS_ENDED)
     st.page_link("pages/train.py", label=W.TO_TRAIN, icon="🏋️")
     if (last := st.session_state.get(LAST)) is not None:
         st.columns(2)[0].image(last[0], caption=W.last_picture(last[1]), width="stretch")
+    elif me is not None:
+        st.columns(2)[0].image(points_image(snap.code, snap.version, me.run_id, me.points, snap.real),
+                               caption=W.last_picture(me.step), width="stretch")
 
 
 def offered(me) -> tuple:

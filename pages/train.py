@@ -38,7 +38,7 @@ def setup(s, snap, buttons=None):
                  else 0, key="preset", disabled=fixed, on_change=lambda: s.choose_preset(st.session_state.preset),
                  format_func=preset_label)
     st.caption((describe_preset(s.preset_name) + "  \n" if s.preset_name in PRESETS else "") + GPU_NOTE)
-    buttons = buttons or st.empty()   # filled once the form below has been checked
+    buttons = buttons or st.container()   # filled once the form below has been checked
     # the preset is part of the keys, so choosing one redraws every control with its values
     cfg = config_form(s.config, prefix=f"cfg.{s.preset_name}", locked=locked, hidden=hidden)
     if cfg is not None:
@@ -126,7 +126,10 @@ def page() -> None:
     follow_link(s)  # a lesson link sets up the run on a session's first visit, and stays in the URL
     snap, cfg, presenter = s.snapshot(), None, presenter_on(False)
     projected = presenter and snap is not None   # a projector's 720 pixels: the buttons, then the run; the rest below
-    buttons = st.empty() if projected else None
+    # a container, not st.empty(): an empty that later holds columns is an element turned into a block, the pattern
+    # of streamlit#3659's "'setIn' cannot be called on an ElementNode", the error of a Train page that went blank in
+    # a class pass (not reproduced since, so not proven to be the cause)
+    buttons = st.container() if projected else None
     if not projected:
         st.title("Train")
     else:
@@ -135,8 +138,8 @@ def page() -> None:
         live_controls(snap, *fields_of(s))
     if snap is None or not snap.is_active:
         cfg, buttons = setup(s, snap, buttons)
-    buttons = buttons or st.empty()
-    with buttons.container():
+    buttons = buttons or st.container()
+    with buttons:
         button_row(s, snap, cfg)
     if not projected:
         st.fragment(run_every=refresh_every(snap))(live_view)(snap.status if snap else None, cfg is not None)

@@ -53,6 +53,13 @@ def spotlit(v):
     return classes().spotlit(runs().owner_of(v.watch_code))
 
 
+def ended_spot(v):
+    """(class snapshot, student view) of the run the teacher behind this link had on it when their class ended
+    lately; None once they opened another class (class_memory.py)."""
+    teacher = runs().owner_of(v.watch_code)
+    return classes().ended.spot(teacher) if teacher and classes().of_teacher(teacher) is None else None
+
+
 def student_run(snap, me, presenter: bool) -> None:
     st.subheader(W.watch_title(snap, me))
     st.caption(W.status_line(snap, me), help=W.schedule_help(me.config, me.step))
@@ -74,7 +81,11 @@ def follow(training_at_render: bool, presenter: bool, spot_at_render: bool) -> N
         student_run(*spot, presenter)
         return
     if runner is None:
-        st.info(WT.NOTHING_YET)
+        if (last := ended_spot(v)) is not None:   # the class ended with a student's run on: it stays, said so
+            st.info(W.ended_on_watch(last[0].code))
+            student_run(*last, presenter)
+        else:
+            st.info(WT.NOTHING_YET)
         return
     snap = runner.snapshot()
     if presenter:

@@ -12,6 +12,8 @@ import pytest
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from browser import Server
+
 os.environ.setdefault("GAN_STUDIO_IDLE_MINUTES", "0")
 # Runs made in a test's own process train on its threads, where a test can hold a build (held_build) or patch a
 # Trainer; the server that browser tests start (browser.serve) trains in its worker process, as a server does.
@@ -60,6 +62,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("alone"))
         elif _has_module_fixture(item.path):
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that served the app gets the server's log in its report: a browser test that timed out on a
+    missing button (CI, once) said nothing of the traceback or the frontend error that had blanked the page."""
+    report = yield
+    if report.failed and call.when == "call":
+        for name, value in getattr(item, "funcargs", {}).items():
+            if isinstance(value, Server):
+                text = value.log(200_000)
+                start = text.find("Traceback")
+                report.sections.append((f"the server's log ({name}), from its first traceback" if start >= 0
+                                        else f"the server's log ({name}) ends", text[start:][:6000] if start >= 0
+                                        else text[-4000:]))
+    return report
 
 
 @pytest.fixture(autouse=True)

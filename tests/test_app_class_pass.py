@@ -6,6 +6,9 @@ Watch page's legends fit their charts beside an open sidebar.
 Driven as tests/test_app_class.py drives a class (its `opened` fixture, `student`): AppTest runs no fragment timer,
 so each check reruns the page while the class's own thread trains.
 """
+import re
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ganlib.charts.look import COLUMN_PX, PRESENTER, SIDEBAR_OPEN
@@ -24,6 +27,14 @@ def _stepped(code: str, steps: int = 3):
         klass.send(run_id, ClassCommand.STEP)
         klass.wait(lambda s, n=i + 1: s.student(run_id).step >= n, WAIT)
     return klass, run_id
+
+
+def _end(teacher, code: str) -> None:
+    """The teacher ends the class from the wall (asked, then yes)."""
+    _ok(teacher.run())
+    _ok(teacher.button(key="wall-close").click().run())
+    _ok(teacher.button(key="wall-close-yes").click().run())
+    assert classes().get(code) is None
 
 
 def test_a_student_s_reset_asks_first_and_no_keeps_the_run(opened):
@@ -48,15 +59,18 @@ def test_a_student_s_reset_asks_first_and_no_keeps_the_run(opened):
     assert not a.warning
 
 
-def test_a_student_hears_that_the_class_ended_keeps_their_picture_and_is_shown_where_to_go(opened):
+@pytest.mark.parametrize("reload", [False, True], ids=["same tab", "reloaded"])
+def test_a_student_hears_that_the_class_ended_keeps_their_picture_and_is_shown_where_to_go(opened, reload):
+    """In the tab that drew the run, and in a new session after a reload: that one said "No class is open under the
+    code" and had no picture (a class pass); the server now remembers the class a while (class_memory.py)."""
     teacher, code = opened
     a = student(code)
     _stepped(code, 2)
     _ok(a.run())
-    _ok(teacher.run())
-    _ok(teacher.button(key="wall-close").click().run())
-    _ok(teacher.button(key="wall-close-yes").click().run())
-    assert classes().get(code) is None
+    _end(teacher, code)
+    if reload:   # a new session of the same visitor (AppTest's sessions share one)
+        a = AppTest.from_file(APP, default_timeout=60)
+        a.query_params["class"] = code
     _ok(a.run())
     assert [i.value for i in a.info] == [W.CLASS_ENDED]
     links = [str(p.proto) for p in a.get("page_link")]
@@ -137,3 +151,29 @@ def test_a_presenter_legend_that_wraps_puts_its_title_on_a_row_of_its_own():
     # the room above D's panel: the title's row and the entries' two
     gap = narrow.layout.yaxis.domain[0] - narrow.layout.yaxis2.domain[1]
     assert gap * (narrow.layout.height - narrow.layout.margin.t - narrow.layout.margin.b) >= 3 * PRESENTER.row
+
+
+def test_the_watch_link_keeps_the_spotlit_run_once_the_class_ended_and_says_so(opened):
+    """A projector on the teacher's watch link said "Nothing to show yet" when the class ended with a student's run
+    on it (a class pass): it keeps that run as it was, said to be over, until the teacher starts a run."""
+    teacher, code = opened
+    a = student(code)
+    _stepped(code, 2)
+    _ok(a.run())
+    _ok(teacher.run())
+    _ok(teacher.button(key="wall-on-watch").click().run())
+    klass = classes().get(code)
+    run_id = klass.wait(lambda s: s.spotlight is not None, WAIT).spotlight
+    _ok(teacher.run())
+    watch_code = re.search(r"\?watch=([\w-]+)", next(i.value for i in teacher.info if "watch link sees" in i.value))[1]
+    _end(teacher, code)
+
+    watcher = AppTest.from_file(APP, default_timeout=60)
+    watcher.query_params["watch"] = watch_code
+    _ok(watcher.run())
+    _ok(watcher.switch_page("pages/watch.py").run())
+    assert W.ended_on_watch(code) in [i.value for i in watcher.info]
+    assert [h.value for h in watcher.subheader] == [f"Class {code}: Student 1's run"]
+    line = next(c.value for c in watcher.caption if c.value.startswith("Student 1 · "))
+    assert " · ended · step 2" in line and "steps/s" not in line   # not "training", and no pace of a class gone
+    assert classes().ended.spot(classes().ended._by_code[code].teacher)[1].run_id == run_id

@@ -125,7 +125,12 @@ def test_a_lesson_a_teacher_projects_a_run_three_students_watch_then_one_queues_
              CHANGE_S, what="the student's queue message")
         assert "1 waiting" in sidebar(student)
         # a pause keeps the teacher's slot for a while (Limits.hold_s); a Stop frees it at once
-        teacher.locator(".st-key-btn-Stop button").click()
+        # CI once found no Stop on the teacher's page for 120 s: a page that lost its app is reloaded, as the teacher
+        # would; a page that shows something else fails with its text
+        stop = teacher.locator(".st-key-btn-Stop button")
+        poll_or_reload(teacher, lambda: stop.count() and stop.is_enabled(), CHANGE_S, what="the teacher's Stop",
+                       show=lambda: page_text(teacher) + "\nthe server's log ends:\n" + server.log(1500))
+        stop.click()
         poll_or_reload(student, lambda: "Run: running" in sidebar(student, 5_000), CHANGE_S,
                        what="the student's run to start by itself", needs='[data-testid="stSidebar"]',
                        after_reload=lambda: resume_if_left(student),

@@ -283,8 +283,9 @@ def test_two_visitors_through_nginx_train_on_the_cluster_on_a_sticky_replica_and
                     raise AssertionError(f"{e}: from step {step}, the page: {page_text(first)!r}, "
                                          f"nginx: {_read(os.path.join(logs, 'error.log'))} {_read(log)}, the replica "
                                          f"that lived: {alive.log()}") from None
-                poll(lambda: watcher.evaluate(CHART_POINTS, "watch-curves") > shown, CHANGE_S,
-                     what="the watcher's chart to go on with the owner's replica gone")
+                poll_or_reload(watcher, lambda: watcher.evaluate(CHART_POINTS, "watch-curves") > shown, CHANGE_S,
+                               what="the watcher's chart to go on with the owner's replica gone",
+                               show=lambda: page_text(watcher) + "\nthe replica that lived: " + alive.log(1500))
                 first.locator(".st-key-btn-Pause button").click()   # the owner still controls it
                 poll(lambda: "Run: paused" in sidebar(first), CHANGE_S, what="the owner's pause on the other replica")
                 second.reload()

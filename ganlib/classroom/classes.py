@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ganlib.classroom.capacity import Limits
+from ganlib.classroom.class_memory import EndedClasses
 from ganlib.classroom.class_view import (
     OPENABLE, ClassClosed, ClassCommand, ClassFull, ClassSnapshot, StudentView, checked_open_fields)
 from ganlib.classroom.codes import ALPHABET, CLASS_CODES
@@ -60,6 +61,7 @@ class Classes:
         self._reserved: set[str] = set()        # codes of classes being made
         self._ended: list[Class] = []           # stopped, their threads perhaps still ending
         self._presence = Presence()
+        self.ended = EndedClasses()   # what the pages of a class that ended lately still show (class_memory.py)
         self._closing = False
         register(self)   # its classes stop with the process, as Runs' runs do (shutdown.py)
 
@@ -283,7 +285,7 @@ class Classes:
         self._ended = [c for c in self._ended if c.alive]
         codes = [code for code, cls in self._by_code.items() if which(cls, self._teachers[code])]
         popped = [self._by_code.pop(code) for code in codes]
-        for code in codes:
-            del self._teachers[code]
+        for code, cls in zip(codes, popped):
+            self.ended.remember(cls, self._teachers.pop(code))
         self._ended += popped
         return popped

@@ -17,6 +17,8 @@ Torch-free: a replica's first page may ask it where a returning owner's run is.
 """
 from __future__ import annotations
 
+import time
+
 import ray
 
 NAMESPACE = "gan-studio"
@@ -67,6 +69,12 @@ def registry():
 
 
 _handle = None   # this process's handle on the registry, got once
+# Every page of a visitor in no class asks whether they teach or learn in one (the sidebar, the Train and Watch
+# pages, once per refresh each): a key just found in none is not asked about again for MISS_S. So a class made
+# through another replica shows here at most MISS_S late; one made through this replica, at once (teach, learn).
+MISS_S = 2.0
+MAX_MISSES = 10_000   # keys remembered at most: past that the memory starts again (a few asks more)
+_misses: dict[tuple[str, str], float] = {}
 
 
 def _registry():
@@ -93,16 +101,33 @@ def run_of(key: str) -> str | None:
 
 
 def teach(key: str, code: str) -> None:
-    _registry().set_class.remote("teach", key, code)
+    _set_class("teach", key, code)
 
 
 def learn(key: str, code: str) -> None:
-    _registry().set_class.remote("learn", key, code)
+    _set_class("learn", key, code)
 
 
 def teaching(key: str) -> str | None:
-    return ray.get(_registry().class_of.remote("teach", key))
+    return _class_of("teach", key)
 
 
 def learning(key: str) -> str | None:
-    return ray.get(_registry().class_of.remote("learn", key))
+    return _class_of("learn", key)
+
+
+def _set_class(role: str, key: str, code: str) -> None:
+    _misses.pop((role, key), None)
+    _registry().set_class.remote(role, key, code)
+
+
+def _class_of(role: str, key: str) -> str | None:
+    now, missed = time.monotonic(), _misses.get((role, key))
+    if missed is not None and now - missed < MISS_S:
+        return None
+    code = ray.get(_registry().class_of.remote(role, key))
+    if code is None:
+        if len(_misses) >= MAX_MISSES:
+            _misses.clear()
+        _misses[(role, key)] = now
+    return code

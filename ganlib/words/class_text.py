@@ -82,6 +82,12 @@ def reset_question(step: int) -> str:
             "gone. Start it over anyway?")
 
 
+def ended_on_watch(code: str) -> str:
+    """Above the run a teacher had on their watch link when their class ended."""
+    return (f"Class {code} has ended. This is the run that was on this link, as it was last: the link shows the "
+            "teacher's next run when they start one.")
+
+
 def last_picture(step: int) -> str:
     """Under a student's last picture, kept once their class has ended."""
     return f"Your run's last picture, at step {step:,}"
