@@ -39,7 +39,7 @@ def my_run(code: str) -> None:
     second made each refresh ~40 ms of the server's GIL, and 30 students refreshing took the class's runs from 57
     to 4 steps/s (bench/class.py)."""
     klass = classes().get(code)
-    if klass is None and (last := classes().ended.seat(code, visitor().key)) is not None:
+    if klass is None and (last := classes().past.seat(code, visitor().key)) is not None:
         ended(*last)   # it ended lately: said so, and the student's last picture, after a reload too
         return
     if klass is None and st.session_state.get("cls_in") == code:   # ended, and forgotten since (class_memory.py)

@@ -57,7 +57,7 @@ def ended_spot(v):
     """(class snapshot, student view) of the run the teacher behind this link had on it when their class ended
     lately; None once they opened another class (class_memory.py)."""
     teacher = runs().owner_of(v.watch_code)
-    return classes().ended.spot(teacher) if teacher and classes().of_teacher(teacher) is None else None
+    return classes().past.spot(teacher) if teacher and classes().of_teacher(teacher) is None else None
 
 
 def student_run(snap, me, presenter: bool) -> None:

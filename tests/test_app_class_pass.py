@@ -163,7 +163,7 @@ def test_the_watch_link_keeps_the_spotlit_run_once_the_class_ended_and_says_so(o
     _ok(teacher.run())
     _ok(teacher.button(key="wall-on-watch").click().run())
     klass = classes().get(code)
-    run_id = klass.wait(lambda s: s.spotlight is not None, WAIT).spotlight
+    klass.wait(lambda s: s.spotlight is not None, WAIT)
     _ok(teacher.run())
     watch_code = re.search(r"\?watch=([\w-]+)", next(i.value for i in teacher.info if "watch link sees" in i.value))[1]
     _end(teacher, code)
@@ -176,4 +176,8 @@ def test_the_watch_link_keeps_the_spotlit_run_once_the_class_ended_and_says_so(o
     assert [h.value for h in watcher.subheader] == [f"Class {code}: Student 1's run"]
     line = next(c.value for c in watcher.caption if c.value.startswith("Student 1 · "))
     assert " · ended · step 2" in line and "steps/s" not in line   # not "training", and no pace of a class gone
-    assert classes().ended.spot(classes().ended._by_code[code].teacher)[1].run_id == run_id
+
+    _ok(teacher.switch_page("pages/train.py").run())   # the teacher's own run: the link shows it from now on
+    _ok(teacher.button(key="btn.Step").click().run())
+    _ok(watcher.run())
+    assert W.ended_on_watch(code) not in [i.value for i in watcher.info] and not watcher.subheader

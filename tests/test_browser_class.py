@@ -214,6 +214,14 @@ def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(serve
         teacher.get_by_role("button", name="Open the class").wait_for(timeout=CHANGE_S * 1000)
         poll(lambda: "This class has ended" in paused.locator('[data-testid="stMain"]').inner_text(), CHANGE_S,
              what="the students to hear that the class ended")
+        # the projector keeps the run it had on, said to be over (it said "Nothing to show yet"); a student who
+        # reloads hears the class ended and gets their picture back (it said "No class is open", and had none)
+        poll(lambda: "has ended. This is the run that was on this link" in page_text(projector, 4000)
+             and f"{spot}'s run" in page_text(projector, 4000), CHANGE_S,
+             what="the projector to keep the student's run, ended", show=lambda: page_text(projector))
+        paused.reload()
+        poll(lambda: "This class has ended" in page_text(paused) and "Your run's last picture" in page_text(paused),
+             CHANGE_S, what="a student's page after a reload", show=lambda: page_text(paused))
     finally:
         for context in contexts:
             context.close()

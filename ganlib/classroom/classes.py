@@ -61,7 +61,7 @@ class Classes:
         self._reserved: set[str] = set()        # codes of classes being made
         self._ended: list[Class] = []           # stopped, their threads perhaps still ending
         self._presence = Presence()
-        self.ended = EndedClasses()   # what the pages of a class that ended lately still show (class_memory.py)
+        self.past = EndedClasses()   # what the pages of a class that ended lately still show (class_memory.py)
         self._closing = False
         register(self)   # its classes stop with the process, as Runs' runs do (shutdown.py)
 
@@ -286,6 +286,6 @@ class Classes:
         codes = [code for code, cls in self._by_code.items() if which(cls, self._teachers[code])]
         popped = [self._by_code.pop(code) for code in codes]
         for code, cls in zip(codes, popped):
-            self.ended.remember(cls, self._teachers.pop(code))
+            self.past.remember(cls, self._teachers.pop(code))
         self._ended += popped
         return popped
