@@ -74,15 +74,16 @@ def my_run(code: str) -> None:
 
 def ended(snap=None, me=None) -> None:
     """What a student's page says once their class has ended: what happened, what they can do next, and their run's
-    last picture (a class pass found the page bare of both): as this tab drew it last, or from the class's last
-    snapshot (`snap`, with `me`, their run in it) in a tab opened since."""
+    last picture (a class pass found the page bare of both): from the class's last snapshot (`snap`, with `me`,
+    their run in it) while the server remembers it, else as this tab drew it last (up to a second older: a class
+    pass saw step 73,969 here and 74,100 after a reload)."""
     st.info(W.CLASS_ENDED)
     st.page_link("pages/train.py", label=W.TO_TRAIN, icon="🏋️")
-    if (last := st.session_state.get(LAST)) is not None:
-        st.columns(2)[0].image(last[0], caption=W.last_picture(last[1]), width="stretch")
-    elif me is not None:
+    if me is not None:
         st.columns(2)[0].image(points_image(snap.code, snap.version, me.run_id, me.points, snap.real),
                                caption=W.last_picture(me.step), width="stretch")
+    elif (last := st.session_state.get(LAST)) is not None:
+        st.columns(2)[0].image(last[0], caption=W.last_picture(last[1]), width="stretch")
 
 
 def offered(me) -> tuple:

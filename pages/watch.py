@@ -8,6 +8,7 @@ wrong with the code next to it.
 """
 import streamlit as st
 
+from ganlib.charts import look
 from ganlib.classroom.codes import WATCH_CODES
 from ganlib.engine.kinds import DataKind
 from ganlib.errors import NoModels
@@ -60,11 +61,21 @@ def ended_spot(v):
     return classes().past.spot(teacher) if teacher and classes().of_teacher(teacher) is None else None
 
 
-def student_run(snap, me, presenter: bool) -> None:
-    st.subheader(W.watch_title(snap, me))
-    st.caption(W.status_line(snap, me), help=W.schedule_help(me.config, me.step))
-    left, right = st.columns(2)
+def student_run(snap, me, presenter: bool, ended: bool = False) -> None:
+    """A student's run on the watch link; ended: kept from a class that has ended (class_memory.py)."""
+    if presenter:   # one 1280 x 720 screen: a line, then the picture and the losses as tall as what is left
+        title = W.ended_on_projector(snap.code, me.name) if ended else W.watch_title(snap, me)
+        st.markdown(f"**{title}** · {W.status_line(snap, me)}", help=W.schedule_help(me.config, me.step))
+        left, right = st.columns(look.COLUMN_PX[:1] + (sum(look.COLUMN_PX[1:]),))
+    else:
+        if ended:
+            st.info(W.ended_on_watch(snap.code))
+        st.subheader(W.watch_title(snap, me))
+        st.caption(W.status_line(snap, me), help=W.schedule_help(me.config, me.step))
+        left, right = st.columns(2)
     run_picture(left, snap, me)
+    if presenter and (text := W.quality_text(me)):   # under the picture: the chart beside it takes the height
+        left.markdown(text)
     with right:
         student_charts(snap, me, presenter)
 
@@ -82,8 +93,7 @@ def follow(training_at_render: bool, presenter: bool, spot_at_render: bool) -> N
         return
     if runner is None:
         if (last := ended_spot(v)) is not None:   # the class ended with a student's run on: it stays, said so
-            st.info(W.ended_on_watch(last[0].code))
-            student_run(*last, presenter)
+            student_run(*last, presenter, ended=True)
         else:
             st.info(WT.NOTHING_YET)
         return

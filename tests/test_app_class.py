@@ -91,12 +91,13 @@ def test_the_teacher_ends_the_class_after_saying_so_and_gets_the_form_back(opene
     assert not teacher.success
 
 
-def test_the_server_line_says_a_class_trains_in_a_slot_of_its_own():
+def test_the_server_line_puts_the_classes_first_and_the_slots_are_the_other_runs():
     class Load:
         training, slots, queued, watching = 0, 1, 2, 0
-    assert load_line(Load(), (1, 0)) == ("Server: 0 of 1 run slots busy · 2 waiting · 1 class training, in a slot "
-                                         "of its own")
-    assert load_line(Load(), (2, 1)).endswith("2 classes training, each in a slot of its own · 1 class waiting")
+    assert load_line(Load(), (1, 0)) == "Server: 1 class training · other runs: 0 of 1 slots busy · 2 waiting"
+    assert load_line(Load(), (2, 1)) == ("Server: 2 classes training · 1 class waiting · other runs: 0 of 1 slots "
+                                         "busy · 2 waiting")
+    assert load_line(Load(), (0, 0)) == "Server: 0 of 1 run slots busy · 2 waiting"   # no class: no "other"
 
 
 def test_a_student_changes_an_open_field_and_a_closed_one_is_refused(opened):
@@ -158,7 +159,8 @@ def test_the_teacher_puts_a_student_s_run_on_the_watch_link_and_takes_it_off(ope
     watcher.query_params["watch"] = watch_code
     _ok(watcher.run())
     _ok(watcher.switch_page("pages/watch.py").run())
-    assert [h.value for h in watcher.subheader] == [f"Class {code}: Student 1's run"]
+    # presenter view, a watch link's default: the run's title in its one line above the picture
+    assert [m.value for m in watcher.markdown if m.value.startswith(f"**Class {code}: Student 1's run**")]
 
     # the Train page's watch link says whose run it shows now, not "this run" (a class pass was misled)
     _ok(teacher.switch_page("pages/train.py").run())
@@ -172,7 +174,7 @@ def test_the_teacher_puts_a_student_s_run_on_the_watch_link_and_takes_it_off(ope
     _ok(teacher.button(key="wall-off-watch").click().run())
     assert klass.wait(lambda s: s.spotlight is None, WAIT).spotlight is None
     _ok(watcher.run())
-    assert not [h.value for h in watcher.subheader if "Student 1" in h.value]
+    assert not [m.value for m in watcher.markdown if "Student 1" in m.value]
 
 
 def test_a_class_on_the_teacher_s_drawing():

@@ -45,6 +45,9 @@ def test_a_student_s_reset_asks_first_and_no_keeps_the_run(opened):
     _ok(a.button(key="cls-reset").click().run())
     assert klass.snapshot().student(run_id).step == 3   # one click threw a run away (a class pass): now it asks
     assert [w.value for w in a.warning] == [W.reset_question(3)]
+    assert "its 3 steps of training" in W.reset_question(3)
+    # a run that trains on while the question waits: its count is a floor
+    assert "its more than 9,641 steps of training" in W.reset_question(9641, training=True)
     _ok(a.button(key="cls-reset-no").click().run())
     assert not a.warning and klass.snapshot().student(run_id).step == 3
     assert not [b for b in a.button if b.key in ("cls-reset-yes", "cls-reset-no")]
@@ -172,12 +175,19 @@ def test_the_watch_link_keeps_the_spotlit_run_once_the_class_ended_and_says_so(o
     watcher.query_params["watch"] = watch_code
     _ok(watcher.run())
     _ok(watcher.switch_page("pages/watch.py").run())
+    # presenter view (a watch link's default): one line, so the run fits a 720 px projector (a class pass: the
+    # info box and a heading pushed its charts off the screen)
+    line = next(m.value for m in watcher.markdown if m.value.startswith(f"**{W.ended_on_projector(code, 'Student 1')}"))
+    assert " · ended · step 2" in line and "steps/s" not in line   # not "training", and no pace of a class gone
+    assert not watcher.info and not watcher.subheader
+    _ok(watcher.toggle(key="presenter").set_value(False).run())   # a laptop: the sentence in full, and a heading
     assert W.ended_on_watch(code) in [i.value for i in watcher.info]
     assert [h.value for h in watcher.subheader] == [f"Class {code}: Student 1's run"]
     line = next(c.value for c in watcher.caption if c.value.startswith("Student 1 · "))
-    assert " · ended · step 2" in line and "steps/s" not in line   # not "training", and no pace of a class gone
+    assert " · ended · step 2" in line and "steps/s" not in line
 
     _ok(teacher.switch_page("pages/train.py").run())   # the teacher's own run: the link shows it from now on
     _ok(teacher.button(key="btn.Step").click().run())
     _ok(watcher.run())
     assert W.ended_on_watch(code) not in [i.value for i in watcher.info] and not watcher.subheader
+    assert not [m for m in watcher.markdown if m.value.startswith(f"**{W.ended_on_projector(code, 'Student 1')}")]

@@ -51,6 +51,23 @@ def visit(chromium, url, contexts):
     return page
 
 
+# the bottoms of what a projector must show whole: the picture, the loss chart, the quality line under it
+BOTTOMS = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot, [data-testid=stImage] img')]
+    .concat([...document.querySelectorAll('[data-testid=stMain] [data-testid=stMarkdownContainer]')]
+            .filter(e => e.innerText.startsWith('Modes covered')))
+    .map(e => Math.round(e.getBoundingClientRect().bottom))"""
+
+
+def fits(page, what: str) -> None:
+    """Everything the projector must show lies within its 720 pixels (a class pass found a student's run on the
+    watch link cut off at the bottom, and worse under the ended class's note), once the charts are drawn."""
+    poll(lambda: len(page.evaluate(BOTTOMS)) >= 2, CHANGE_S, what=f"{what}, drawn",   # and the quality line once measured
+         show=lambda: f"bottoms {page.evaluate(BOTTOMS)}; " + page_text(page))
+    page.wait_for_timeout(1000)   # plotly's relayout
+    bottoms = page.evaluate(BOTTOMS)
+    assert max(bottoms) <= 720, f"{what} runs below 720 px: {bottoms}"
+
+
 def status(page) -> str:
     """A student's status line: "Student 2 · training · step 1,234 · ...", the caption that starts with the name
     (mid-redraw another caption can come first: CI read the losses' note as the status line once)."""
@@ -205,6 +222,7 @@ def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(serve
         projector = visit(chromium, re.search(r"https?://\S+\?watch=\S+", line).group(0), contexts)
         poll(lambda: f"{spot}'s run" in projector.locator('[data-testid="stMain"]').inner_text(), CHANGE_S,
              what="the projector to show the student's run")
+        fits(projector, "the student's run on the projector")
 
         for page in (teacher, projector, *students):
             assert errors_shown(page) == []
@@ -216,9 +234,9 @@ def test_a_teacher_and_ten_students_train_together_and_the_wall_shows_them(serve
              what="the students to hear that the class ended")
         # the projector keeps the run it had on, said to be over (it said "Nothing to show yet"); a student who
         # reloads hears the class ended and gets their picture back (it said "No class is open", and had none)
-        poll(lambda: "has ended. This is the run that was on this link" in page_text(projector, 4000)
-             and f"{spot}'s run" in page_text(projector, 4000), CHANGE_S,
+        poll(lambda: f"has ended: {spot}'s run as it was last" in page_text(projector, 4000), CHANGE_S,
              what="the projector to keep the student's run, ended", show=lambda: page_text(projector))
+        fits(projector, "the ended class's run on the projector")
         paused.reload()
         poll(lambda: "This class has ended" in page_text(paused) and "Your run's last picture" in page_text(paused),
              CHANGE_S, what="a student's page after a reload", show=lambda: page_text(paused))

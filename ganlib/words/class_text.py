@@ -76,16 +76,23 @@ START_ALL, PAUSE_ALL, CLOSE_CLASS = "Start all", "Pause all", "End the class"
 END_YES, END_NO = "Yes, end the class", "No, keep it"
 
 
-def reset_question(step: int) -> str:
-    """Asked before a student's Reset throws their run away (one click did, a class pass)."""
-    return (f"This starts your run over from step 0: its {step:,} steps of training, its points and its curves are "
-            "gone. Start it over anyway?")
+def reset_question(step: int, training: bool = False) -> str:
+    """Asked before a student's Reset throws their run away (one click did, a class pass). training: the run goes on
+    while the question waits, so its count is a floor ("9,641 steps" under a status line at 10,070: the next pass)."""
+    steps = f"{'more than ' if training else ''}{step:,} steps"
+    return (f"This starts your run over from step 0: its {steps} of training, its points and its curves are gone. "
+            "Start it over anyway?")
 
 
 def ended_on_watch(code: str) -> str:
     """Above the run a teacher had on their watch link when their class ended."""
     return (f"Class {code} has ended. This is the run that was on this link, as it was last: the link shows the "
             "teacher's next run when they start one.")
+
+
+def ended_on_projector(code: str, name: str) -> str:
+    """ended_on_watch in one line, for a projector's 720 pixels."""
+    return f"Class {code} has ended: {name}'s run as it was last"
 
 
 def last_picture(step: int) -> str:

@@ -178,15 +178,16 @@ def queue_message(place: int | None, load) -> str:
 
 def load_line(load, classes: tuple[int, int] = (0, 0)) -> str:
     """The server's load in one line, for every page's sidebar; classes: (training, waiting), in slots of their own."""
-    slots = f"{load.training} of {load.slots} run slots busy" if load.slots else f"{load.training} training"
-    parts = [slots] + ([f"{load.queued} waiting"] if load.queued else []) + (
-        [f"{load.watching} watching"] if load.watching else [])
     training, waiting = classes
     # a class trains in a slot of its own, beside the runs' slots: "0 of 1 training slots busy · 1 class training"
-    # read as a contradiction (a class pass)
-    parts += (["1 class training, in a slot of its own" if training == 1 else
-               f"{training} classes training, each in a slot of its own"] if training else []) + (
+    # read as a contradiction (a class pass), and "0 of 1 run slots busy · 1 class training, in a slot of its own"
+    # as nothing running (the next): the classes come first, and the slots are the other runs'
+    parts = ([f"{training} class{'es' if training > 1 else ''} training"] if training else []) + (
         [f"{waiting} class{'es' if waiting > 1 else ''} waiting"] if waiting else [])
+    runs = "other runs: " if parts else ""
+    parts.append(f"{runs}{load.training} of {load.slots} {'' if runs else 'run '}slots busy" if load.slots
+                 else f"{runs}{load.training} training")
+    parts += ([f"{load.queued} waiting"] if load.queued else []) + ([f"{load.watching} watching"] if load.watching else [])
     return "Server: " + " · ".join(parts)
 
 

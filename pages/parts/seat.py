@@ -9,6 +9,7 @@ import time
 
 import streamlit as st
 
+from ganlib.charts import look
 from ganlib.charts.training import training_figure
 from ganlib.classroom.classes import ClassCommand
 from ganlib.engine.config import coerce, field_meta
@@ -34,8 +35,9 @@ def _losses(code: str, tick: int, run_id: str, start: tuple, presenter: bool, _s
     ten students refreshing, and the class's runs fell from 84 to 1 step/s (bench/class.py, py-spy). `start`: the
     run's starts and live changes, so that a run started over or changed is not shown as it was for a tick.
     presenter: large type for a projector (the watch link), whose legends head the panels instead of titles."""
+    # on a projector, as tall as a 720 px screen leaves under the status line (the quality line goes beside it)
     return Drawn(training_figure(dict(_student.history), _student.events, of_config(_student.config),
-                                 height=None if presenter else 420, presenter=presenter,
+                                 height=look.body_px() if presenter else 420, presenter=presenter,
                                  title_chars=None if presenter else TITLE_CHARS,
                                  width=CHART_PX))
 
@@ -47,11 +49,13 @@ def losses_every(students: int) -> float:
 
 
 def student_charts(snap, me, presenter: bool = False) -> None:
+    """The run's loss chart, and under it its quality line; on a projector, whose 720 pixels the chart takes, the
+    caller draws that line elsewhere (W.quality_text)."""
     every = losses_every(len(snap.students))
     tick = int(time.monotonic() / every) if me.training else -me.step   # still: once per standstill
     st.plotly_chart(_losses(snap.code, tick, me.run_id, (me.starts, len(me.events)), presenter, me),
                     key=f"cls_losses_{me.run_id}")
-    if text := W.quality_text(me):
+    if not presenter and (text := W.quality_text(me)):
         st.markdown(text)
 
 

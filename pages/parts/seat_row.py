@@ -35,7 +35,7 @@ def buttons(code: str, run_id: str, me) -> None:
                    on_click=set_state if asks else send, args=(ASK_RESET, True) if asks else (code, run_id, command),
                    type="primary" if command is first else "secondary", width="stretch")
     if st.session_state.get(ASK_RESET) and started:
-        st.warning(W.reset_question(me.step))
+        st.warning(W.reset_question(me.step, training))
         yes, no, _ = st.columns([1, 1, 3])
         yes.button(W.RESET_YES, key="cls-reset-yes", type="primary", on_click=send,
                    args=(code, run_id, ClassCommand.RESET))
