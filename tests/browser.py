@@ -229,6 +229,13 @@ def choose_option(page, key: str, option: str, timeout: float = 60) -> None:
     poll(attempt, timeout, interval=1.0, what=f"{option} chosen in {key}")
 
 
+def shoot(page, name: str) -> None:
+    """A screenshot of the page as `name`.png in $GAN_STUDIO_SHOTS, when it is set (to look at a layout a test
+    measures)."""
+    if folder := os.environ.get("GAN_STUDIO_SHOTS"):
+        page.screenshot(path=os.path.join(folder, f"{name}.png"))
+
+
 def page_text(page, chars: int = 1500) -> str:
     """What a page shows, for a poll's show=: its address and the end of its text."""
     try:

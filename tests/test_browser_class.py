@@ -13,7 +13,7 @@ import warnings
 
 import pytest
 
-from browser import browser, choose_option, chromium_available, errors_shown, page_text, poll, serve
+from browser import browser, choose_option, chromium_available, errors_shown, page_text, poll, serve, shoot
 from pages.parts.wall import WALL_REFRESH_S
 
 ok, why = chromium_available()
@@ -65,6 +65,7 @@ def fits(page, what: str) -> None:
          show=lambda: f"bottoms {page.evaluate(BOTTOMS)}; " + page_text(page))
     page.wait_for_timeout(1000)   # plotly's relayout
     bottoms = page.evaluate(BOTTOMS)
+    shoot(page, what.replace(" ", "-").replace("'", ""))
     assert max(bottoms) <= 720, f"{what} runs below 720 px: {bottoms}"
 
 

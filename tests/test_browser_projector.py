@@ -6,11 +6,10 @@ Each must lie inside the 1280 x 720 viewport, none over another; inside each cha
 plot (a panel's drawing area) or on another label. Skipped when playwright or /usr/bin/chromium is missing.
 Screenshots go to $GAN_STUDIO_SHOTS when it is set.
 """
-import os
 
 import pytest
 
-from browser import browser, choose_option, chromium_available, errors_shown, poll, serve
+from browser import browser, choose_option, chromium_available, errors_shown, poll, serve, shoot
 
 ok, why = chromium_available()
 pytestmark = pytest.mark.skipif(not ok, reason=why)
@@ -86,11 +85,6 @@ def close_sidebar(page) -> None:
     page.locator("[data-testid=stSidebar]").hover()
     page.locator("[data-testid=stSidebarCollapseButton] button").click()
     page.locator("[data-testid=stExpandSidebarButton]").wait_for()
-
-
-def shoot(page, name: str) -> None:
-    if folder := os.environ.get("GAN_STUDIO_SHOTS"):
-        page.screenshot(path=os.path.join(folder, f"{name}.png"))
 
 
 def settled(page, prefix: str, charts: tuple[str, ...]):
