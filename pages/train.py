@@ -126,9 +126,8 @@ def page() -> None:
     follow_link(s)  # a lesson link sets up the run on a session's first visit, and stays in the URL
     snap, cfg, presenter = s.snapshot(), None, presenter_on(False)
     projected = presenter and snap is not None   # a projector's 720 pixels: the buttons, then the run; the rest below
-    # a container, not st.empty(): an empty that later holds columns is an element turned into a block, the pattern
-    # of streamlit#3659's "'setIn' cannot be called on an ElementNode", the error of a Train page that went blank in
-    # a class pass (not reproduced since, so not proven to be the cause)
+    # a container: an st.empty() that later held columns is the pattern of streamlit#3659's "'setIn' cannot be called
+    # on an ElementNode", the error of a Train page seen blank in a class pass (not proven to be its cause)
     buttons = st.container() if projected else None
     if not projected:
         st.title("Train")
