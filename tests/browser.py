@@ -195,6 +195,20 @@ def poll(fn, timeout: float, interval: float = 0.25, what: str = "condition", sh
         time.sleep(interval)
 
 
+_ERRORS: dict[int, list[str]] = {}   # id(page) -> the script errors it showed, for pages given to record_errors
+NOISE = ("metrics config", "ERR_NAME_NOT_RESOLVED", "status of 404")   # the sandbox's: no internet, no favicon
+
+
+def record_errors(page) -> None:
+    """Keep the page's uncaught script errors and console errors: poll_or_reload's warning names them. A page that
+    lost its app in CI left no word of why (Streamlit's "'setIn' cannot be called on an ElementNode" was seen in a
+    class pass)."""
+    seen = _ERRORS.setdefault(id(page), [])
+    page.on("pageerror", lambda e: seen.append(str(e)[:300]))
+    page.on("console", lambda m: seen.append(m.text[:300])
+            if m.type == "error" and not any(n in m.text for n in NOISE) else None)
+
+
 def poll_or_reload(page, fn, timeout: float, what: str, show=None, needs: str = '[data-testid="stMain"]',
                    after_reload=None):
     """poll(fn) on a page; if it timed out on a page that lost its app (no text at all, or no element `needs`: CI's
@@ -212,7 +226,7 @@ def poll_or_reload(page, fn, timeout: float, what: str, show=None, needs: str = 
         if not lost:
             raise
     warnings.warn(f"a page had lost its app for {timeout:.0f} s while waiting for {what}: "
-                  f"{page_text(page, 300)!r}; reloaded it")
+                  f"{page_text(page, 300)!r}; its script errors: {_ERRORS.get(id(page), [])[-5:]}; reloaded it")
     page.reload()
     if after_reload is not None:
         after_reload()

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from browser import browser, choose_option, chromium_available, page_text, poll, poll_or_reload, serve
+from browser import browser, choose_option, chromium_available, page_text, poll, poll_or_reload, record_errors, serve
 
 ok, why = chromium_available()
 pytestmark = pytest.mark.skipif(not ok, reason=why)
@@ -40,6 +40,7 @@ def visit(chromium, url, contexts: list, projector: bool = False):
     size = {"width": 1280, "height": 720} if projector else {"width": 1400, "height": 1000}
     contexts.append(context := chromium.new_context(viewport=size))
     page = context.new_page()
+    record_errors(page)
     page.set_default_timeout(PAGE_S * 1000)
     page.goto(url)
     return page
