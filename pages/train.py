@@ -126,8 +126,7 @@ def page() -> None:
     follow_link(s)  # a lesson link sets up the run on a session's first visit, and stays in the URL
     snap, cfg, presenter = s.snapshot(), None, presenter_on(False)
     projected = presenter and snap is not None   # a projector's 720 pixels: the buttons, then the run; the rest below
-    # a container: an st.empty() that later held columns is the pattern of streamlit#3659's "'setIn' cannot be called
-    # on an ElementNode", the error of a Train page seen blank in a class pass (not proven to be its cause)
+    # not an st.empty() that later holds columns: streamlit#3659's 'setIn' error, seen on a blank Train page (unproven)
     buttons = st.container() if projected else None
     if not projected:
         st.title("Train")
